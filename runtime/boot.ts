@@ -1,0 +1,69 @@
+// boot.ts: what every core does from `aam_entry` until the system runs user code.
+//
+// Owns: the boot order (heap set-up once, per-core init, the two boot barriers) and the hand-off
+// to the program: `percore()` on every core, then `main()` on core 0, whose result is the exit
+// status. Not: static data (copied before this runs, by the generated __aam_init_data), the
+// host side of start-up (tools/host/, boot/), scheduling (the framework's loop replaces the idle
+// park below for cores other than 0).
+//
+// Boot protocol, per core:
+//  1. Heap: the first core to cmpxchg SCB HEAP_STATE 0→1 sets up the page allocator and stores 2;
+//     the others wait for 2. (Memory is zero at start, so per-core records start empty.)
+//  2. Mark this core running (record STATE = 2) and count it in SCB BOOT_UP.
+//  3. Wait until BOOT_UP == core count: no core runs user code before every core can take frees
+//     and wake-ups.
+//  4. Run the program's percore() (if it has one), count it in SCB BOOT_PERCORE, wait for all.
+//  5. Core 0 runs main() and exits the system with its result; the other cores park until the
+//     system ends.
+// A waiting core spins briefly, then parks with a short timeout; the core that completes a
+// barrier wakes everyone, so nothing depends on the timeout except a lost wake-up's latency.
+
+import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
+import { SCB_HEAP_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, PAGE_SIZE, coreRec, CORE_STATE, MAX_CORES } from "~lib/rt/layout";
+import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
+import { pagesInit } from "~lib/rt/pages";
+import { fail } from "~lib/rt/trap";
+import { flushConsole } from "./console";
+
+/** The system's boot sequence on this core; called by the generated `aam_entry`. */
+export function boot(percore: () => void, main: () => i32): i32 {
+  if (CORE_COUNT < 1 || CORE_COUNT > MAX_CORES) fail("boot: core count " + CORE_COUNT.toString() + " outside 1.." + MAX_CORES.toString());
+  setUpHeapOnce();                                       // step 1
+  store32(coreRec(CORE_ID) + CORE_STATE, 2);             // step 2
+  arrive(SCB_BOOT_UP);                                   // step 3
+  percore();                                             // step 4
+  arrive(SCB_BOOT_PERCORE);
+  if (CORE_ID == 0) {                                    // step 5
+    let code = main();
+    flushConsole();
+    platform.exit(code);
+    return code;
+  }
+  while (true) platform.park(-1);
+  return 0;
+}
+
+function setUpHeapOnce(): void {
+  if (cas32(SCB_HEAP_STATE, 0, 1) == 0) {
+    pagesInit((__heap_base + PAGE_SIZE - 1) & ~(<usize>PAGE_SIZE - 1));
+    store32(SCB_HEAP_STATE, 2);
+    return;
+  }
+  waitFor(SCB_HEAP_STATE, 2);
+}
+
+// Count this core at a barrier word and wait for all; the last one in wakes the others.
+function arrive(word: usize): void {
+  if (add32(word, 1) + 1 == <u32>CORE_COUNT) {
+    for (let c = 0; c < CORE_COUNT; c++) if (c != CORE_ID) platform.wake(c);
+    return;
+  }
+  waitFor(word, <u32>CORE_COUNT);
+}
+
+function waitFor(word: usize, value: u32): void {
+  let spins = 0;
+  while (load32(word) != value) {
+    if (++spins > 1000) platform.park(100_000);
+  }
+}

@@ -1,0 +1,6 @@
+// index.ts: what a program gets from `import { … } from "aam"`. Re-exports only.
+export { coreId, coreCount, now, exit, args, environ } from "./sys";
+export { print, println, eprintln } from "./console";
+export { heapAlloc, heapFree, heapSize, heapBytesInUse, heapBlocksInUse, heapLargeBytes, heapLargeCount } from "~lib/rt/heap";
+export { fail } from "~lib/rt/trap";
+export * from "~lib/rt/atomic";

@@ -1,0 +1,138 @@
+// layout.ts: the shared-memory map, the one place that fixes addresses every core agrees on.
+//
+// Owns: the fixed-address regions below the static data (system control block, per-core records)
+// and the word offsets inside them. Every word says who writes it, who reads it, and how.
+// Not: the contents of the heap (heap.ts, pages.ts) or of the static data (asc places it at
+// MEMORY_BASE; the build moves it there with --memoryBase).
+//
+// This file is compiled as a library file (~lib/rt/layout): see rt/index.ts for why.
+//
+// ╒═══════════════════ shared memory map (wasm32 byte addresses) ═══════════════════╕
+//  0x00000000 ┌───────────────────────────────────────────────────────────────────┐
+//             │ guard: never used, so that a null pointer never aliases live data │
+//  0x00001000 ├───────────────────────────────────────────────────────────────────┤
+//             │ SCB, system control block (256 B, layout below)                   │
+//  0x00001100 ├───────────────────────────────────────────────────────────────────┤
+//             │ reserved for the framework (machine table, manager state)         │
+//  0x00004000 ├───────────────────────────────────────────────────────────────────┤
+//             │ per-core records: MAX_CORES × CORE_REC_SIZE (64 × 2 KiB)          │
+//  0x00024000 ├───────────────────────────────────────────────────────────────────┤
+//             │ reserved                                                          │
+//  0x00040000 ├───────────────────────────────────────────────────────────────────┤ MEMORY_BASE
+//             │ static data: asc's data segments, made passive, copied once       │
+//  heap start ├───────────────────────────────────────────────────────────────────┤ align64K(__heap_base)
+//             │ heap: 64 KiB spans and large runs (pages.ts), up to memory.size() │
+//             │ grows by memory.grow under the pages lock                         │
+//             └───────────────────────────────────────────────────────────────────┘
+// The hosts read MEMORY_BASE, SCB and the record size from the manifest the build writes.
+
+// @ts-ignore: decorator
+@inline export const PAGE_SIZE: u32 = 0x10000;        // wasm page = heap span = 64 KiB
+// @ts-ignore: decorator
+@inline export const MAX_CORES: i32 = 64;
+// @ts-ignore: decorator
+@inline export const SCB: usize = 0x1000;
+// @ts-ignore: decorator
+@inline export const FRAMEWORK_BASE: usize = 0x1100;
+// @ts-ignore: decorator
+@inline export const FRAMEWORK_END: usize = 0x4000;
+// @ts-ignore: decorator
+@inline export const CORE_BASE: usize = 0x4000;
+// @ts-ignore: decorator
+@inline export const CORE_REC_SIZE: usize = 0x800;
+// @ts-ignore: decorator
+@inline export const MEMORY_BASE: usize = 0x40000;    // must equal the build's --memoryBase
+
+// ╒══════════════ SCB, system control block (at SCB) ══════════════╕
+//  +0   DATA_STATE    0 → 1 → 2: static data not copied / being copied / ready.
+//                     Written by the generated __aam_init_data (cmpxchg 0→1, store 2), read by
+//                     every core's __aam_init_data (atomic load, spins while 1).
+//  +4   HEAP_STATE    0 → 1 → 2: heap not set up / being set up / ready. cmpxchg by boot.ts.
+//  +8   BOOT_UP       cores that finished per-core init (atomic add by each core; all read).
+//  +12  BOOT_PERCORE  cores that finished the user's percore() (atomic add; all read).
+//  +16  PAGES_LOCK    spinlock of the page allocator (cmpxchg 0→1 / store 0).
+//  +20  PAGES_BRK     first never-allocated heap byte. Under PAGES_LOCK; read by heap checks
+//                     with an atomic load.
+//  +24  PAGES_FREE    head of the free-run list (address order). Under PAGES_LOCK.
+//  +28  HEAP_START    first heap byte (64 KiB aligned). Written once by boot (before HEAP_STATE=2).
+//  +32  PAGES_INUSE   64 KiB pages handed out (spans + large runs). Under PAGES_LOCK.
+//  +36  LARGE_BYTES   bytes in live large blocks. Atomic add/sub by any core.
+//  +40  LARGE_COUNT   live large blocks. Atomic add/sub by any core.
+//  +44  EXITING       0 until some core asks the system to stop (atomic store 1; all read).
+//  +48..255 reserved
+// @ts-ignore: decorator
+@inline export const SCB_DATA_STATE: usize = SCB + 0;
+// @ts-ignore: decorator
+@inline export const SCB_HEAP_STATE: usize = SCB + 4;
+// @ts-ignore: decorator
+@inline export const SCB_BOOT_UP: usize = SCB + 8;
+// @ts-ignore: decorator
+@inline export const SCB_BOOT_PERCORE: usize = SCB + 12;
+// @ts-ignore: decorator
+@inline export const SCB_PAGES_LOCK: usize = SCB + 16;
+// @ts-ignore: decorator
+@inline export const SCB_PAGES_BRK: usize = SCB + 20;
+// @ts-ignore: decorator
+@inline export const SCB_PAGES_FREE: usize = SCB + 24;
+// @ts-ignore: decorator
+@inline export const SCB_HEAP_START: usize = SCB + 28;
+// @ts-ignore: decorator
+@inline export const SCB_PAGES_INUSE: usize = SCB + 32;
+// @ts-ignore: decorator
+@inline export const SCB_LARGE_BYTES: usize = SCB + 36;
+// @ts-ignore: decorator
+@inline export const SCB_LARGE_COUNT: usize = SCB + 40;
+// @ts-ignore: decorator
+@inline export const SCB_EXITING: usize = SCB + 44;
+
+// ╒══════════════ per-core record (CORE_BASE + core × CORE_REC_SIZE, 2 KiB) ══════════════╕
+//  +0    STATE          0 down / 1 booting / 2 running. Owner stores (atomic), all load.
+//  +8    ALLOC_COUNT    u64 small blocks this core allocated.        Owner: plain add.
+//  +16   ALLOC_BYTES    u64 bytes of those blocks (class sizes).      Owner: plain add.
+//  +24   FREE_COUNT     u64 of this core's blocks freed on this core.  Owner: plain add.
+//  +32   FREE_BYTES     u64 bytes of those.                           Owner: plain add.
+//  +40   RFREE_COUNT    u64 of this core's blocks freed by others.    Others: atomic add.
+//  +48   RFREE_BYTES    u64 bytes of those.                           Others: atomic add.
+//        Counters are read by any core with atomic loads; a reader sees each word whole.
+//        Blocks in use by core c = ALLOC_COUNT − FREE_COUNT − RFREE_COUNT (bytes likewise).
+//  +64   REMOTE[48]     u32 heads of remote-free stacks, one per size class: other cores push
+//                       (cmpxchg), the owner takes the whole stack (atomic xchg 0). No pop of a
+//                       single element, hence no ABA. Its own cache lines, apart from the owner's.
+//  +320  CACHE[48]      16 B per size class, owner only (plain):
+//                       +0 free-list head, +4 bump pointer, +8 bump end, +12 spans taken
+//  +1088 SCRATCH        128 B owner-only scratch (number formatting: util/number's dtoa buffer)
+//  +1216 FRAMEWORK      832 B owned by the framework's per-core state (scheduler, later issues)
+// @ts-ignore: decorator
+@inline export const CORE_STATE: usize = 0;
+// @ts-ignore: decorator
+@inline export const CORE_ALLOC_COUNT: usize = 8;
+// @ts-ignore: decorator
+@inline export const CORE_ALLOC_BYTES: usize = 16;
+// @ts-ignore: decorator
+@inline export const CORE_FREE_COUNT: usize = 24;
+// @ts-ignore: decorator
+@inline export const CORE_FREE_BYTES: usize = 32;
+// @ts-ignore: decorator
+@inline export const CORE_RFREE_COUNT: usize = 40;
+// @ts-ignore: decorator
+@inline export const CORE_RFREE_BYTES: usize = 48;
+// @ts-ignore: decorator
+@inline export const CORE_REMOTE: usize = 64;
+// @ts-ignore: decorator
+@inline export const CORE_CACHE: usize = 320;
+// @ts-ignore: decorator
+@inline export const CORE_SCRATCH: usize = 1088;
+// @ts-ignore: decorator
+@inline export const CORE_SCRATCH_SIZE: usize = 128;
+// @ts-ignore: decorator
+@inline export const CORE_FRAMEWORK: usize = 1216;
+
+/** Address of core `core`'s record. */
+// @ts-ignore: decorator
+@inline export function coreRec(core: i32): usize {
+  return CORE_BASE + <usize>core * CORE_REC_SIZE;
+}
+
+// Compile-time switches, set by the build with --use: AAM_DEBUG (invariant checks).
+// @ts-ignore: decorator
+@inline export const DEBUG: bool = isDefined(AAM_DEBUG);

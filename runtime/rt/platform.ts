@@ -1,0 +1,76 @@
+// platform.ts: the platform interface, the only imports of a system image besides its memory.
+//
+// Owns: the declaration of every import, and the contract each host (tools/host/ on Node,
+// boot/ on QEMU) implements. Nothing else in the image may declare an import; a build that finds
+// another import fails (tools/build/link.ts checks the import list against PLATFORM_IMPORTS).
+// Not: any policy. Parking, waking and exiting are mechanisms; the scheduler decides when.
+//
+// Module "aam" (the project's own):
+//   core_id       global i32, immutable  this instance's core, 0 .. core_count-1
+//   core_count    global i32, immutable  number of cores (instances) sharing the memory
+//   now_ns()      -> f64                 monotonic clock in nanoseconds since an arbitrary origin.
+//                                        f64 and not i64: an i64 crosses the JS boundary as a
+//                                        BigInt (~100 ns); f64 holds integer ns exactly for 104 days.
+//   park(timeout_ns: f64) -> i32         sleep this core until a wake token arrives or the timeout
+//                                        passes (timeout < 0: no timeout). Returns 1 if a token was
+//                                        consumed, 0 on timeout. A token posted before park is not
+//                                        lost: park consumes it and returns 1 at once. Tokens do not
+//                                        accumulate (binary semaphore). Spurious returns are allowed.
+//   wake(core: i32)                      post a wake token to `core` (any core, itself included).
+//   exit(code: i32)                      end the whole system (every core) with this status; the
+//                                        host flushes every core's console output first. No return.
+//   fatal(msg, msgLen, file, fileLen, line, col)
+//                                        report why this core is about to trap (UTF-16LE strings,
+//                                        lengths in bytes). The image executes `unreachable` right
+//                                        after; the host reports core, function and message once.
+//
+// Module "wasi_snapshot_preview1" (a subset, same signatures as WASI preview 1):
+//   fd_write            console: fd 1 and 2, line-buffered per core by the host so lines of
+//                       different cores never mix
+//   args_sizes_get, args_get, environ_sizes_get, environ_get   the command line after `--`
+//   clock_time_get      realtime and monotonic clocks
+//   random_get          entropy
+//   proc_exit           same as aam.exit
+//
+// Host protocol, per core: instantiate the image with these imports and the shared memory, then
+// call the export `aam_entry()` exactly once. It returns the core's status when the core stops
+// without aam.exit; a host ends the system when every core has returned (status of core 0) or when
+// any core calls exit or traps.
+
+// @ts-ignore: decorator
+@external("aam", "core_id") export declare const CORE_ID: i32;
+// @ts-ignore: decorator
+@external("aam", "core_count") export declare const CORE_COUNT: i32;
+
+export declare namespace platform {
+  // @ts-ignore: decorator
+  @external("aam", "now_ns") export function now_ns(): f64;
+  // @ts-ignore: decorator
+  @external("aam", "park") export function park(timeout_ns: f64): i32;
+  // @ts-ignore: decorator
+  @external("aam", "wake") export function wake(core: i32): void;
+  // @ts-ignore: decorator
+  @external("aam", "exit") export function exit(code: i32): void;
+  // @ts-ignore: decorator
+  @external("aam", "fatal") export function fatal(msg: usize, msgLen: i32, file: usize, fileLen: i32, line: i32, col: i32): void;
+}
+
+export declare namespace wasi {
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "fd_write") export function fd_write(fd: i32, iovs: usize, iovsLen: i32, nwritten: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "args_sizes_get") export function args_sizes_get(argc: usize, argvBufSize: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "args_get") export function args_get(argv: usize, argvBuf: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "environ_sizes_get") export function environ_sizes_get(count: usize, bufSize: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "environ_get") export function environ_get(env: usize, envBuf: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "clock_time_get") export function clock_time_get(id: i32, precision: i64, time: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "random_get") export function random_get(buf: usize, len: i32): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "proc_exit") export function proc_exit(code: i32): void;
+}
+

@@ -1,0 +1,28 @@
+// bundle.mjs: builds the `aam` tools (TypeScript) into build/tools/*.mjs with esbuild.
+// Run by `make` and, when the bundle is missing or older than a source, by tools/bin/aam.js.
+import * as esbuild from "esbuild";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+export const entries = { aam: "tools/cli/aam.ts", worker: "tools/host/worker.ts" };
+
+export function stale() {
+  const out = path.join(root, "build/tools/aam.mjs");
+  if (!fs.existsSync(out)) return true;
+  const t = fs.statSync(out).mtimeMs;
+  const newer = (dir) => fs.readdirSync(path.join(root, dir), { withFileTypes: true }).some((e) =>
+    e.isDirectory() ? newer(path.join(dir, e.name)) : e.name.endsWith(".ts") && fs.statSync(path.join(root, dir, e.name)).mtimeMs > t);
+  return newer("tools");
+}
+
+export async function bundle() {
+  await esbuild.build({
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, path.join(root, v)])),
+    outdir: path.join(root, "build/tools"), outExtension: { ".js": ".mjs" },
+    bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
+    sourcemap: "inline", logLevel: "warning",
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await bundle();

@@ -1,0 +1,97 @@
+// aam.ts: the `aam` command line: build an image, run it on the Node host.
+//
+// Owns: argument parsing, usage text, turning errors into one-line messages and exit statuses.
+// Not: the work itself (tools/build/, tools/host/). Later subcommands (boot, bench, igen, trace)
+// plug in here the same way.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { build, BuildError } from "../build/build";
+import { LinkError } from "../build/link";
+import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_STATUS } from "../host/node";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
+
+const USAGE = `usage:
+  aam build <entry.ts> [-o image.wasm] [--debug]
+      compile a program with the runtime into one system image (+ image.wasm.json manifest)
+  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [-- args...]
+      run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
+`;
+
+class UsageError extends Error {}
+
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[] }
+
+function parse(argv: string[]): Parsed {
+  const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [] };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") { p.rest = argv.slice(i + 1); break; }
+    if (a === "-o" || a === "--out") { p.out = need(argv, ++i, a); continue; }
+    if (a === "--cores") {
+      const v = need(argv, ++i, a);
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--cores takes a positive whole number, got '${v}'`);
+      p.cores = Number(v);
+      continue;
+    }
+    if (a === "--stats") { p.stats = true; continue; }
+    if (a === "--debug") { p.debug = true; continue; }
+    if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
+    if (p.file) throw new UsageError(`unexpected argument ${a} (program arguments go after --)`);
+    p.file = a;
+  }
+  return p;
+}
+
+function need(argv: string[], i: number, flag: string): string {
+  if (i >= argv.length) throw new UsageError(`${flag} needs a value`);
+  return argv[i];
+}
+
+async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manifest: any }> {
+  if (!p.file) throw new UsageError("missing <entry.ts|image.wasm>");
+  if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
+  if (p.file.endsWith(".wasm")) return loadImage(p.file);
+  if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
+  const b = await build({ entry: p.file, root: ROOT, debug: p.debug });
+  return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const p = parse(argv);
+  switch (p.cmd) {
+    case "build": {
+      if (!p.file) throw new UsageError("missing <entry.ts>");
+      const out = p.out ?? p.file.replace(/\.ts$/, "") + ".wasm";
+      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug });
+      process.stderr.write(`aam: wrote ${out} (${b.wasm.length} bytes) and ${out}.json\n`);
+      return 0;
+    }
+    case "run": {
+      const img = await imageFor(p);
+      const argv0 = path.basename(p.file!).replace(/\.(ts|wasm)$/, "");
+      const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
+      if (r.stats) fs.writeSync(2, formatStats(r.stats));
+      return r.code;
+    }
+    case "help": case "--help": case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${p.cmd}'`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(2); }
+    if (e instanceof BuildError || e instanceof LinkError || e instanceof HostError) {
+      process.stderr.write(`aam: ${e.message}\n`);
+      process.exit(e instanceof HostError ? HOST_ERROR_STATUS : 1);
+    }
+    process.stderr.write(`aam: internal error: ${e?.stack ?? e}\n`);
+    process.exit(HOST_ERROR_STATUS);
+  },
+);

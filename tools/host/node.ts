@@ -1,0 +1,142 @@
+// node.ts: the Node host, one worker_threads worker per core over one shared memory.
+//
+// Owns: the system's lifetime on Node: loading and checking an image, creating the shared memory
+// and the control words, starting a worker per core (worker.ts), and ending everything on the
+// first exit, trap or error, or when every core has returned. Reports traps (core, function,
+// message) and turns the end into one exit status.
+// Not: the platform calls themselves (worker.ts), building images (tools/build/).
+//
+// End protocol:
+//  1. The first end message wins: exit(code) → code; a trap → TRAP_STATUS with the report on
+//     stderr; a host error → HOST_ERROR_STATUS; all cores returned → core 0's status.
+//  2. STOP is set and every core's park word notified, so parked cores unwind at once.
+//  3. Every worker is terminated (a core spinning in wasm is interrupted by V8).
+//  4. runImage resolves with the status; the CLI exits the process with it.
+
+import { Worker } from "node:worker_threads";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { CoreEnd } from "./worker";
+import { readCoreStats, formatStats, type CoreStats } from "./stats";
+
+export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
+export const HOST_ERROR_STATUS = 71;
+export const INTERRUPT_STATUS = 130;
+
+export interface ImageManifest {
+  format: string;
+  memory: { initialPages: number; maximumPages: number; coreBase: number; coreRecSize: number; maxCores: number };
+  [k: string]: unknown;
+}
+
+export interface RunOptions {
+  module: WebAssembly.Module;
+  manifest: ImageManifest;
+  cores?: number;
+  args?: string[];               // argv as the image sees it, argv[0] first
+  env?: Record<string, string>;
+  fds?: [number, number];
+  stats?: boolean;
+  workerPath?: string;
+}
+
+export interface RunResult {
+  code: number;
+  end: CoreEnd;
+  stats?: CoreStats[];
+  report?: string;               // what was printed about a trap or error
+}
+
+export class HostError extends Error {}
+
+/** Compile an image file and read its manifest; a wasm without one is not an image. */
+export function loadImage(file: string): { module: WebAssembly.Module; manifest: ImageManifest } {
+  let bytes: Buffer;
+  try { bytes = fs.readFileSync(file); } catch { throw new HostError(`${file}: no such file`); }
+  let module: WebAssembly.Module;
+  try { module = new WebAssembly.Module(bytes); } catch (e) {
+    throw new HostError(`${file}: not a WebAssembly module (${(e as Error).message})`);
+  }
+  const sec = WebAssembly.Module.customSections(module, "aam.manifest");
+  if (!sec.length) throw new HostError(`${file}: not an AAM system image (no aam.manifest section; build it with \`aam build\`)`);
+  const manifest = JSON.parse(Buffer.from(sec[0]).toString("utf8")) as ImageManifest;
+  if (manifest.format !== "aam-image/1") throw new HostError(`${file}: unsupported image format ${manifest.format}`);
+  return { module, manifest };
+}
+
+export function defaultCores(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export function runImage(o: RunOptions): Promise<RunResult> {
+  const cores = o.cores ?? defaultCores();
+  const m = o.manifest.memory;
+  if (!Number.isInteger(cores) || cores < 1 || cores > m.maxCores) {
+    return Promise.reject(new HostError(`--cores must be 1..${m.maxCores}, got ${o.cores}`));
+  }
+  const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
+  const ctl = new SharedArrayBuffer(4 * (cores + 1));
+  const ctlWords = new Int32Array(ctl);
+  const workerPath = o.workerPath ?? path.join(path.dirname(new URL(import.meta.url).pathname), "worker.mjs");
+  const workers: Worker[] = [];
+  let returned = 0;
+  let finished = false;
+
+  return new Promise<RunResult>((resolve) => {
+    const finish = (code: number, end: CoreEnd, report?: string): void => {
+      if (finished) return;
+      finished = true;
+      Atomics.store(ctlWords, cores, 1);                                   // step 2
+      for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
+      const stats = o.stats ? readCoreStats(memory, o.manifest, cores) : undefined;
+      Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
+        process.removeListener("SIGINT", onInt);
+        resolve({ code, end, stats, report });                             // step 4
+      });
+    };
+    const onInt = (): void => finish(INTERRUPT_STATUS, { t: "error", core: -1, message: "interrupted" });
+    process.on("SIGINT", onInt);
+
+    const onMessage = (e: CoreEnd): void => {                              // step 1
+      if (finished) return;
+      switch (e.t) {
+        case "exit": finish(e.code ?? 0, e); break;
+        case "done":
+          if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
+          break;
+        case "trap": {
+          const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
+            (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");
+          fs.writeSync(o.fds?.[1] ?? 2, report);
+          finish(TRAP_STATUS, e, report);
+          break;
+        }
+        case "error": {
+          const report = `aam: core ${e.core}: ${e.message}\n`;
+          fs.writeSync(o.fds?.[1] ?? 2, report);
+          finish(HOST_ERROR_STATUS, e, report);
+          break;
+        }
+      }
+    };
+    for (let core = 0; core < cores; core++) {
+      const w = new Worker(workerPath, {
+        workerData: {
+          module: o.module, memory, ctl, core, cores,
+          args: o.args ?? ["image"], env: o.env ?? {},
+          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2],
+        },
+        stdout: false, stderr: false,
+      });
+      w.on("message", onMessage);
+      w.on("error", (err) => onMessage({ t: "error", core, message: `worker failed: ${err.message}` }));
+      w.on("exit", (code) => {
+        if (!finished) onMessage({ t: "error", core, message: `worker exited unexpectedly (${code})` });
+      });
+      workers.push(w);
+    }
+  });
+}
+
+export { formatStats };

@@ -1,0 +1,182 @@
+// worker.ts: one core of the Node host, a worker_threads worker running one instance of the image.
+//
+// Owns: this core's side of the platform interface (runtime/rt/platform.ts): park/wake over the
+// host's control words, now_ns, exit, fatal, the console (line-buffered per core and written
+// straight to the process's fds, so that a line is out before the core goes on), and WASI's
+// args/environ/clock/random through @wasmer/wasi. Reports how the core ended to node.ts.
+// Not: the system's lifetime (node.ts decides when everything stops).
+//
+// ╒════ control words (Int32Array over workerData.ctl, host-only, not in wasm memory) ════╕
+//  [c]        park token of core c: wake stores 1 + notify; park exchanges it to 0
+//  [cores]    STOP: node.ts stores 1 when the system ends; a parked core wakes and unwinds
+
+import { workerData, parentPort } from "node:worker_threads";
+import * as fs from "node:fs";
+import { init, WASI } from "@wasmer/wasi";
+
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: SharedArrayBuffer;
+  core: number;
+  cores: number;
+  args: string[];
+  env: Record<string, string>;
+  timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
+  fds: [number, number];    // where fd 1 and 2 of the image go
+}
+
+export interface CoreEnd {
+  t: "exit" | "done" | "trap" | "error";
+  core: number;
+  code?: number;
+  message?: string;
+  func?: string;
+  frames?: string[];
+}
+
+class Unwind extends Error {}      // thrown through wasm frames to stop this core
+
+const d = workerData as WorkerData;
+const ctl = new Int32Array(d.ctl);
+const STOP = d.cores;
+const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
+const lines: Uint8Array[][] = [[], [], []];
+let fatal: { message: string; where: string } | null = null;
+
+function post(m: CoreEnd): void { parentPort!.postMessage(m); }
+
+function bytes(ptr: number, len: number): Uint8Array {
+  return new Uint8Array(d.memory.buffer, ptr, len);
+}
+
+function utf16(ptr: number, len: number): string {
+  if (!ptr || len <= 0) return "";
+  return Buffer.from(bytes(ptr, len)).toString("utf16le");
+}
+
+function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(ctl, STOP, 0, 1);           // pipe full: let the reader catch up
+    }
+  }
+}
+
+// Console: keep bytes until a newline, then write whole lines in one write(2).
+function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
+  const pending = lines[fd];
+  let start = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== 10) continue;
+    pending.push(data.slice(start, i + 1));
+    writeAll(d.fds[fd - 1], Buffer.concat(pending));
+    pending.length = 0;
+    start = i + 1;
+  }
+  if (start < data.length) pending.push(data.slice(start));
+}
+
+function flushConsole(): void {
+  for (const fd of [1, 2] as const) {
+    if (lines[fd].length) writeAll(d.fds[fd - 1], Buffer.concat(lines[fd]));
+    lines[fd].length = 0;
+  }
+}
+
+function stopIfEnding(): void {
+  if (Atomics.load(ctl, STOP)) throw new Unwind("system stopped");
+}
+
+const aam = {
+  core_id: d.core,
+  core_count: d.cores,
+  now_ns: (): number => (performance.now() + clockOffsetMs) * 1e6,
+  park(timeoutNs: number): number {
+    stopIfEnding();
+    if (Atomics.exchange(ctl, d.core, 0) === 1) return 1;
+    Atomics.wait(ctl, d.core, 0, timeoutNs < 0 ? Infinity : timeoutNs / 1e6);
+    stopIfEnding();
+    return Atomics.exchange(ctl, d.core, 0);
+  },
+  wake(core: number): void {
+    if (core < 0 || core >= d.cores) throw new RangeError(`wake: no core ${core}`);
+    Atomics.store(ctl, core, 1);
+    Atomics.notify(ctl, core, 1);
+  },
+  exit(code: number): never {
+    flushConsole();
+    post({ t: "exit", core: d.core, code: code | 0 });
+    throw new Unwind("exit");
+  },
+  fatal(msg: number, msgLen: number, file: number, fileLen: number, line: number, col: number): void {
+    const f = utf16(file, fileLen);
+    fatal = { message: utf16(msg, msgLen) || "abort", where: f ? `${f}:${line}:${col}` : "" };
+  },
+};
+
+// The first wasm frame that is not the runtime's own error path names the failing function.
+function framesOf(e: Error): string[] {
+  const out: string[] = [];
+  for (const line of String(e.stack ?? "").split("\n")) {
+    const m = /^\s*at (?:(.+?) \()?wasm:\/\/wasm\/[^:]*:wasm-function\[(\d+)\]/.exec(line);
+    if (m) out.push(m[1] ?? `wasm-function[${m[2]}]`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await init();
+  const wasi = new WASI({ args: d.args, env: d.env });
+  const imports = wasi.getImports(d.module) as Record<string, Record<string, unknown>>;
+  const w = imports.wasi_snapshot_preview1;
+  const wasiFdWrite = w.fd_write as (...a: number[]) => number;
+  w.fd_write = (fd: number, iovs: number, n: number, nwritten: number): number => {
+    if (fd !== 1 && fd !== 2) return wasiFdWrite(fd, iovs, n, nwritten);
+    const dv = new DataView(d.memory.buffer);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
+      consoleWrite(fd, bytes(p, len));
+      total += len;
+    }
+    dv.setUint32(nwritten, total, true);
+    return 0;
+  };
+  w.proc_exit = (code: number): never => aam.exit(code);
+  imports.env = { memory: d.memory };
+  imports.aam = aam;
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
+    wasi.instantiate(instance, {});
+  } catch (e) {
+    post({ t: "error", core: d.core, message: `cannot instantiate the image: ${(e as Error).message}` });
+    return;
+  }
+  Error.stackTraceLimit = 64;
+  try {
+    const code = (instance.exports.aam_entry as () => number)();
+    flushConsole();
+    post({ t: "done", core: d.core, code });
+  } catch (e) {
+    flushConsole();
+    if (e instanceof Unwind) return;
+    const err = e as Error;
+    const frames = framesOf(err);
+    const runtimeErrorPath = /^~lib\/rt\/trap\//;
+    const func = frames.find((f) => !runtimeErrorPath.test(f)) ?? frames[0] ?? "(host)";
+    if (e instanceof WebAssembly.RuntimeError) {
+      const message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
+      post({ t: "trap", core: d.core, func, message, frames });
+    } else {
+      post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
+    }
+  }
+}
+
+main().catch((e) => post({ t: "error", core: d.core, message: String(e?.stack ?? e) }));
