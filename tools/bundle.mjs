@@ -20,7 +20,7 @@ export async function bundle() {
   await esbuild.build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, path.join(root, v)])),
     outdir: path.join(root, "build/tools"), outExtension: { ".js": ".mjs" },
-    bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
+    bundle: true, splitting: true, platform: "node", format: "esm", target: "node20", packages: "external",
     sourcemap: "inline", logLevel: "warning",
   });
 }

@@ -6,8 +6,6 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, BuildError } from "../build/build";
-import { LinkError } from "../build/link";
 import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_STATUS } from "../host/node";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -54,6 +52,7 @@ async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manife
   if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
   if (p.file.endsWith(".wasm")) return loadImage(p.file);
   if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
+  const { build } = await import("../build/build");    // the compiler loads only when needed
   const b = await build({ entry: p.file, root: ROOT, debug: p.debug });
   return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
 }
@@ -64,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     case "build": {
       if (!p.file) throw new UsageError("missing <entry.ts>");
       const out = p.out ?? p.file.replace(/\.ts$/, "") + ".wasm";
+      const { build } = await import("../build/build");
       const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug });
       process.stderr.write(`aam: wrote ${out} (${b.wasm.length} bytes) and ${out}.json\n`);
       return 0;
@@ -87,7 +87,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(2); }
-    if (e instanceof BuildError || e instanceof LinkError || e instanceof HostError) {
+    if (e?.name === "BuildError" || e?.name === "LinkError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
       process.exit(e instanceof HostError ? HOST_ERROR_STATUS : 1);
     }

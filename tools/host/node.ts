@@ -39,6 +39,7 @@ export interface RunOptions {
   fds?: [number, number];
   stats?: boolean;
   workerPath?: string;
+  staggerMs?: number;            // testing aid: start core c after c × staggerMs (AAM_HOST_STAGGER_MS)
 }
 
 export interface RunResult {
@@ -48,7 +49,7 @@ export interface RunResult {
   report?: string;               // what was printed about a trap or error
 }
 
-export class HostError extends Error {}
+export class HostError extends Error { name = "HostError"; }
 
 /** Compile an image file and read its manifest; a wasm without one is not an image. */
 export function loadImage(file: string): { module: WebAssembly.Module; manifest: ImageManifest } {
@@ -120,7 +121,9 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         }
       }
     };
-    for (let core = 0; core < cores; core++) {
+    const stagger = o.staggerMs ?? Number(process.env.AAM_HOST_STAGGER_MS ?? 0);
+    const start = (core: number): void => {
+      if (finished) return;
       const w = new Worker(workerPath, {
         workerData: {
           module: o.module, memory, ctl, core, cores,
@@ -135,6 +138,10 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         if (!finished) onMessage({ t: "error", core, message: `worker exited unexpectedly (${code})` });
       });
       workers.push(w);
+    };
+    for (let core = 0; core < cores; core++) {
+      if (stagger > 0 && core > 0) setTimeout(() => start(core), core * stagger);
+      else start(core);
     }
   });
 }

@@ -168,8 +168,9 @@ async function main(): Promise<void> {
     if (e instanceof Unwind) return;
     const err = e as Error;
     const frames = framesOf(err);
-    const runtimeErrorPath = /^~lib\/rt\/trap\//;
-    const func = frames.find((f) => !runtimeErrorPath.test(f)) ?? frames[0] ?? "(host)";
+    // Name the innermost frame of the program itself: the runtime's and the standard library's
+    // frames (~lib/…) say how it failed, the program's frame says where.
+    const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
     if (e instanceof WebAssembly.RuntimeError) {
       const message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
       post({ t: "trap", core: d.core, func, message, frames });

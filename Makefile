@@ -1,0 +1,27 @@
+# Makefile: the two commands of the README, and the steps under them.
+#   make run    install what is missing, build, run examples/hello.ts on every core (Node host)
+#   make test   the whole test suite; ends with "N passed, N failed"
+NODE ?= node
+CORES ?=
+
+.PHONY: all deps build run test clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	$(NODE) tools/bundle.mjs
+
+run: build
+	$(NODE) tools/bin/aam.js run examples/hello.ts $(if $(CORES),--cores $(CORES)) --stats
+
+test: build
+	$(NODE) tools/test/run.mjs
+
+clean:
+	rm -rf build

@@ -1,0 +1,90 @@
+// boot.test.mjs: the bare-metal boot (boot/) under QEMU: build the test image (count.wat) and the bare
+// kernel, boot them on 1, 2 and 4 cores, and check what they print and the exit code they choose.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { boot, build, hasQemu } from '../../boot/qemu.mjs';
+
+const EXIT_TRAP = 70;
+const EXIT_FAULT = 71;
+const dir = mkdtempSync(join(tmpdir(), 'aam-boot-'));
+const built = {};
+function elf(name) {
+  if (!hasQemu()) throw new Error('qemu-system-x86_64 is missing: run `sh boot/deps.sh` as root to install it');
+  const image = name === 'bare' ? '--bare' : fileURLToPath(new URL(`./${name}.wat`, import.meta.url));
+  return (built[name] ??= build(image, join(dir, `${name}.elf`)));
+}
+const lines = (out) => out.split('\n').filter(Boolean);
+
+test('QEMU is installed (boot/deps.sh installs it)', () => {
+  assert.ok(hasQemu(), 'qemu-system-x86_64 not found: run `sh boot/deps.sh` as root');
+});
+
+for (const smp of [1, 2, 4]) {
+  test(`every core of ${smp} runs the image once, core 0 exits with the total`, async () => {
+    const r = await boot(elf('count'), { smp });
+    assert.is(r.timedOut, false, 'timed out');
+    const out = lines(r.stdout);
+    for (let k = 0; k < smp; k++)
+      assert.is(out.filter((l) => l === `core ${k} up`).length, 1, `"core ${k} up" once in:\n${r.stdout}`);
+    assert.is(out.at(-1), `total ${smp}`, r.stdout);
+    assert.is(out.length, smp + 1, `lines of different cores mixed or extra output:\n${r.stdout}`);
+    assert.is(r.code, smp, `exit code (QEMU status ${r.status}): ${r.stderr}`);
+  });
+}
+
+test('a trap on core 1 reports the core, the trap and the fatal message, and exits EXIT_TRAP', async () => {
+  const r = await boot(elf('count'), { smp: 2, append: '-- trap' });
+  assert.match(r.stdout, /^core 1: trap: unreachable executed: boom at count\.wat:42:7$/m);
+  assert.is(r.code, EXIT_TRAP);
+});
+
+test('an out-of-bounds load traps (explicit bounds checks)', async () => {
+  const r = await boot(elf('count'), { smp: 2, append: '-- oob' });
+  assert.match(r.stdout, /^core 1: trap: out of bounds memory access$/m);
+  assert.is(r.code, EXIT_TRAP);
+});
+
+test('unbounded recursion traps at the core\'s stack floor', async () => {
+  const r = await boot(elf('count'), { smp: 2, append: '-- stack' });
+  assert.match(r.stdout, /^core 1: trap: call stack exhausted$/m);
+  assert.is(r.code, EXIT_TRAP);
+});
+
+test('park/wake: 2000 round trips between two parked cores', async () => {
+  const r = await boot(elf('count'), { smp: 2, append: '-- ping' });
+  const m = /^ping 2000 round trips, (\d+) ns each$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  console.log(`  park/wake round trip: ${(m[1] / 1000).toFixed(1)} us`);
+  assert.is(r.code, 2);
+});
+
+test('verbose: the boot steps and each core\'s entry are timed', async () => {
+  const r = await boot(elf('count'), { smp: 4, append: 'verbose --' });
+  const report = /^boot \(us\):.*; total (\d+)$/m.exec(r.stdout);
+  assert.ok(report, r.stdout);
+  const entries = [...r.stdout.matchAll(/^core (\d+): entry (\d+) us after kmain$/gm)];
+  assert.is(entries.length, 4, r.stdout);
+  const last = Math.max(...entries.map((e) => Number(e[2])));
+  console.log(`  boot to entry (4 cores): ${(last / 1000).toFixed(1)} ms after kmain, ${r.ms.toFixed(0)} ms wall`);
+  assert.is(r.code, 4);
+});
+
+test('bare boot: all 4 cores up, exit 0', async () => {
+  const r = await boot(elf('bare'), { smp: 4 });
+  const m = /^bare boot: 4 cores up (\d+) us after kmain/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  console.log(`  bare boot (4 cores): ${(m[1] / 1000).toFixed(1)} ms after kmain, ${r.ms.toFixed(0)} ms wall`);
+  assert.is(r.code, 0);
+});
+
+test('a CPU exception prints vector, error code and RIP, and exits EXIT_FAULT', async () => {
+  const r = await boot(elf('bare'), { smp: 2, append: 'fault --' });
+  assert.match(r.stdout, /^core 0: CPU exception 6 \(#UD invalid opcode\), error 0, rip [0-9a-f]+/m);
+  assert.is(r.code, EXIT_FAULT);
+});
+
+test.run();

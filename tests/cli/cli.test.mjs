@@ -1,0 +1,77 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { aam, ROOT } from "../lib/aam.mjs";
+
+const OUT = path.join(ROOT, "build/test-images/cli-hello.wasm");
+
+test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry and memory", async () => {
+  fs.rmSync(OUT, { force: true });
+  const r = await aam(["build", "examples/hello.ts", "-o", OUT]);
+  assert.is(r.code, 0, r.stderr);
+  const mod = new WebAssembly.Module(fs.readFileSync(OUT));
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
+  const allowed = /^(env\.memory|aam\.(core_id|core_count|now_ns|park|wake|exit|fatal)|wasi_snapshot_preview1\.(fd_write|args_sizes_get|args_get|environ_sizes_get|environ_get|clock_time_get|random_get|proc_exit))$/;
+  for (const i of imports) assert.ok(allowed.test(i), `unexpected import ${i}`);
+  assert.ok(imports.includes("env.memory") && imports.includes("aam.core_id"));
+  assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), ["aam_entry", "memory"]);
+  const mem = WebAssembly.Module.imports(mod).find((i) => i.name === "memory");
+  assert.is(mem.kind, "memory");
+});
+
+test("the manifest beside the image and inside it agree and describe the memory map", async () => {
+  const side = JSON.parse(fs.readFileSync(OUT + ".json", "utf8"));
+  const mod = new WebAssembly.Module(fs.readFileSync(OUT));
+  const inner = JSON.parse(Buffer.from(WebAssembly.Module.customSections(mod, "aam.manifest")[0]).toString());
+  assert.equal(inner, side);
+  assert.is(side.format, "aam-image/1");
+  assert.is(side.entry, "aam_entry");
+  assert.is(side.memory.memoryBase, 0x40000);
+  assert.is(side.memory.scb, 0x1000);
+  assert.ok(side.memory.heapBase > side.memory.memoryBase);
+  assert.ok(side.dataSegments > 0);
+  assert.ok(side.build.ascFlags.includes("--sharedMemory"));
+});
+
+test("aam run of a built image passes the arguments after -- and runs on the requested cores", async () => {
+  const r = await aam(["run", OUT, "--cores", "3"]);
+  assert.is(r.code, 0, r.stderr);
+  for (let c = 0; c < 3; c++) assert.match(r.stdout, `hello from core ${c} of 3`);
+  assert.match(r.stdout, "shared counter: 300000 (expected 300000) ok");
+});
+
+test("each core's lines come out whole, one per line, never mixed with another core's", async () => {
+  const r = await aam(["run", OUT, "--cores", "4"]);
+  const lines = r.stdout.trim().split("\n");
+  assert.is(lines.length, 5, r.stdout);
+  for (const l of lines) assert.ok(/^hello from core \d of 4$|^shared counter: /.test(l), `mangled line: ${l}`);
+});
+
+test("a program that imports something outside the platform interface is refused at build time, naming the import", async () => {
+  const r = await aam(["build", "tests/cli/programs/extra_import.ts", "-o", path.join(ROOT, "build/test-images/extra.wasm")]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, "env.getTimeOfDay, which is not part of the platform interface");
+});
+
+test("a program without main() is refused with a message saying so", async () => {
+  const r = await aam(["build", "tests/cli/programs/no_main.ts", "-o", path.join(ROOT, "build/test-images/nomain.wasm")]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, "the program must export function main(): i32");
+});
+
+test("bad command lines exit 2 with the reason and the usage", async () => {
+  for (const args of [["frobnicate"], ["run", "examples/hello.ts", "--cores", "zero"], ["run"], ["run", "examples/hello.ts", "--bogus"]]) {
+    const r = await aam(args);
+    assert.is(r.code, 2, args.join(" "));
+    assert.match(r.stderr, "usage:");
+  }
+});
+
+test("--cores above the image's limit of 64 is refused", async () => {
+  const r = await aam(["run", OUT, "--cores", "65"]);
+  assert.ok(r.code !== 0);
+  assert.match(r.stderr, "--cores must be 1..64");
+});
+
+test.run();

@@ -1,0 +1,2 @@
+// no_main.ts: a program without main(); the build must say what is missing.
+export function percore(): void {}

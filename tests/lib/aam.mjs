@@ -1,0 +1,44 @@
+// aam.mjs: test helpers. Run the `aam` CLI as a subprocess, with a timeout that turns a hang
+// into a failure, and build test programs once per test process.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+export const AAM = path.join(ROOT, "tools/bin/aam.js");
+
+/** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs. */
+export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error(`aam ${args.join(" ")} hung for ${timeoutMs} ms\n${stdout}\n${stderr}`)); }, timeoutMs);
+    p.on("close", (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, stdout, stderr, ms: Date.now() - t0 }); });
+  });
+}
+
+const built = new Map();
+/** Build a program (path relative to the repo) once; returns the image path. */
+export async function image(entry, { debug = false, env = {} } = {}) {
+  const key = `${entry}|${debug}|${JSON.stringify(env)}`;
+  if (built.has(key)) return built.get(key);
+  const name = entry.replace(/[\/.]/g, "_") + (debug ? "-debug" : "") + (Object.keys(env).length ? "-" + Object.values(env).join("_") : "");
+  const out = path.join(ROOT, "build/test-images", name + ".wasm");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const r = await aam(["build", entry, "-o", out, ...(debug ? ["--debug"] : [])], { env });
+  if (r.code !== 0) throw new Error(`build of ${entry} failed (${r.code}):\n${r.stderr}`);
+  built.set(key, out);
+  return out;
+}
+
+/** Numbers after each label in a line like "ops 4000 corruptions 0". */
+export function fields(line) {
+  const out = {};
+  const re = /([a-z][a-z -]*?) (-?\d+)/g;
+  let m;
+  while ((m = re.exec(line))) out[m[1].trim()] = Number(m[2]);
+  return out;
+}
