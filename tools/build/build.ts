@@ -1,0 +1,46 @@
+// build.ts: `aam build`, the whole pipeline from a program's entry .ts to a system image.
+//
+// Owns: the order of the steps and where the outputs go (image.wasm and image.wasm.json).
+// Not: the steps themselves (compile.ts, link.ts).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compile, BuildError } from "./compile";
+import { link, type Manifest, type LinkOptions } from "./link";
+
+export interface BuildOptions {
+  entry: string;
+  out?: string;
+  debug?: boolean;
+  root: string;
+  initialPages?: number;
+  maximumPages?: number;
+  passes?: LinkOptions["passes"];
+  optimize?: boolean;
+}
+
+export interface Built {
+  wasm: Uint8Array;
+  manifest: Manifest;
+  out?: string;
+}
+
+export async function build(o: BuildOptions): Promise<Built> {
+  const debug = !!o.debug;
+  const c = await compile({
+    entry: o.entry, root: o.root, debug,
+    initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384,
+  });
+  const l = link(c.wasm, {
+    debug, optimize: o.optimize ?? true, passes: o.passes,
+    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags },
+  });
+  if (o.out) {
+    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+    fs.writeFileSync(o.out, l.wasm);
+    fs.writeFileSync(o.out + ".json", JSON.stringify(l.manifest, null, 2) + "\n");
+  }
+  return { wasm: l.wasm, manifest: l.manifest, out: o.out };
+}
+
+export { BuildError };

@@ -1,0 +1,118 @@
+// compile.ts: step 1 of the build, AssemblyScript source → unoptimised wasm with debug names.
+//
+// Owns: the asc invocation (flags, the virtual entry that joins a program to runtime/boot.ts,
+// the library files that replace asc's runtime, the patch that makes number formatting per-core)
+// and the mapping of `import … from "aam"` to runtime/.
+// Not: anything done to the binary afterwards (link.ts), optimisation (link.ts runs binaryen's
+// -O3 after the post-link passes, so that Asyncify and friends see unoptimised, named code).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import asc from "assemblyscript/dist/asc.js";
+
+export const MEMORY_BASE = 0x40000; // runtime/rt/layout.ts MEMORY_BASE
+export const GLUE_NAME = "__aam_entry__.ts";
+
+export interface CompileOptions {
+  entry: string;            // path of the program's entry .ts
+  root: string;             // project root (holds runtime/)
+  debug: boolean;           // AAM_DEBUG invariant checks on
+  initialPages: number;
+  maximumPages: number;
+}
+
+export interface CompileResult {
+  wasm: Uint8Array;
+  flags: string[];
+  warnings: string;
+}
+
+export class BuildError extends Error { name = "BuildError"; }
+
+// The virtual entry: `aam_main` runs the boot sequence with the program's percore/main.
+function glue(entryImport: string, bootImport: string): string {
+  return [
+    `import * as program from "${entryImport}";`,
+    `import { boot } from "${bootImport}";`,
+    `function percore(): void { if (isDefined(program.percore)) program.percore(); }`,
+    `function main(): i32 {`,
+    `  if (!isDefined(program.main)) ERROR("the program must export function main(): i32");`,
+    `  return program.main();`,
+    `}`,
+    `export function aam_main(): i32 { return boot(percore, main); }`,
+    ``,
+  ].join("\n");
+}
+
+// util/number keeps its dtoa digits in one static buffer, shared by all cores through the shared
+// memory: replace it with the calling core's scratch area (rt/index.ts __aam_scratch).
+function patchNumber(src: string): string {
+  const from = "@lazy @inline const dtoa_buf = memory.data(MAX_DOUBLE_LENGTH << 1);";
+  if (!src.includes(from)) throw new BuildError("build: assemblyscript's util/number.ts changed; the per-core dtoa buffer patch no longer applies");
+  return src.replace(from, "@lazy const dtoa_buf: usize = __aam_scratch();");
+}
+
+let libraryReady = false;
+function registerLibrary(root: string): void {
+  if (libraryReady) return;
+  const lib = asc.libraryFiles as Record<string, string>;
+  const rtDir = path.join(root, "runtime", "rt");
+  for (const f of fs.readdirSync(rtDir)) {
+    if (!f.endsWith(".ts")) continue;
+    const name = f === "index.ts" ? "rt/index-stub" : `rt/${f.slice(0, -3)}`;
+    if (f !== "index.ts" && lib[name] !== undefined) throw new BuildError(`build: runtime/rt/${f} would replace assemblyscript's own ~lib/${name}`);
+    lib[name] = fs.readFileSync(path.join(rtDir, f), "utf8");
+  }
+  lib["util/number"] = patchNumber(lib["util/number"]);
+  libraryReady = true;
+}
+
+function commonDir(a: string, b: string): string {
+  const pa = a.split(path.sep), pb = b.split(path.sep);
+  let i = 0;
+  while (i < pa.length && i < pb.length && pa[i] === pb[i]) i++;
+  return pa.slice(0, i).join(path.sep) || path.sep;
+}
+
+function importPath(fromDir: string, file: string): string {
+  let rel = path.relative(fromDir, file).replace(/\\/g, "/").replace(/\.ts$/, "");
+  if (!rel.startsWith(".")) rel = "./" + rel;
+  return rel;
+}
+
+export async function compile(opts: CompileOptions): Promise<CompileResult> {
+  const entry = path.resolve(opts.entry);
+  if (!fs.existsSync(entry)) throw new BuildError(`build: ${opts.entry}: no such file`);
+  registerLibrary(opts.root);
+  const runtimeDir = path.join(opts.root, "runtime");
+  const base = commonDir(path.dirname(entry), opts.root);
+  const glueSrc = glue(importPath(base, entry), importPath(base, path.join(runtimeDir, "boot.ts")));
+  const flags = [
+    "--runtime", "stub", "--enable", "threads",
+    "--importMemory", "--sharedMemory",
+    "--initialMemory", String(opts.initialPages), "--maximumMemory", String(opts.maximumPages),
+    "--memoryBase", String(MEMORY_BASE),
+    "--exportStart", "__aam_as_start",
+    "--use", "abort=~lib/rt/trap/abortHandler",
+    "--use", "seed=~lib/rt/index-stub/__aam_seed",
+    "--debug", "--noColors",
+  ];
+  if (opts.debug) flags.push("--use", "AAM_DEBUG=1");
+  const out: Record<string, Uint8Array | string> = {};
+  const stderr = asc.createMemoryStream();
+  const stdout = asc.createMemoryStream();
+  const res = await asc.main([GLUE_NAME, "--outFile", "image.wasm", "--baseDir", base, ...flags], {
+    stdout, stderr,
+    readFile: (name: string, dir: string) => {
+      if (name === GLUE_NAME) return glueSrc;
+      const m = /(?:^|\/)node_modules\/aam\/(.*)$/.exec(name);   // import … from "aam"
+      const file = m ? path.join(runtimeDir, m[1]) : path.resolve(dir, name);
+      try { return fs.readFileSync(file, "utf8"); } catch { return null; }
+    },
+    writeFile: (name: string, data: Uint8Array | string) => { out[name] = data; },
+    listFiles: () => [],
+  });
+  const text = stderr.toString();
+  if (res.error || !out["image.wasm"]) throw new BuildError(`build: asc failed for ${opts.entry}\n${text.trim()}`);
+  return { wasm: out["image.wasm"] as Uint8Array, flags, warnings: text };
+}
