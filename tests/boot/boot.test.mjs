@@ -1,6 +1,6 @@
 // boot.test.mjs: the bare-metal boot (boot/) under QEMU: build the test image (count.wat) and the bare
 // kernel, boot them on 1, 2 and 4 cores, and check what they print and the exit code they choose.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,14 @@ test('unbounded recursion traps at the core\'s stack floor', async () => {
   assert.is(r.code, EXIT_TRAP);
 });
 
+test('park keeps its contract: a token posted before is consumed, tokens do not add up, timeouts end it', async () => {
+  const r = await boot(elf('count'), { smp: 2, append: '-- kpark' });
+  const m = /^park ok, timeout after (\d+) us$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[1]) < 200000, `a 2 ms park took ${m[1]} us`);
+  assert.is(r.code, 2);
+});
+
 test('park/wake: 2000 round trips between two parked cores', async () => {
   const r = await boot(elf('count'), { smp: 2, append: '-- ping' });
   const m = /^ping 2000 round trips, (\d+) ns each$/m.exec(r.stdout);
@@ -86,5 +94,7 @@ test('a CPU exception prints vector, error code and RIP, and exits EXIT_FAULT', 
   assert.match(r.stdout, /^core 0: CPU exception 6 \(#UD invalid opcode\), error 0, rip [0-9a-f]+/m);
   assert.is(r.code, EXIT_FAULT);
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -9,6 +9,9 @@
 ;;   stack  unbounded recursion: call stack exhausted
 ;;   ping   after the count, cores 0 and 1 wake each other 2000 times through park/wake;
 ;;          core 0 prints "ping N round trips, M ns each" (no spinning: every wait is a park)
+;;   kpark  core 0 checks park's contract on itself: a token posted before park is consumed at once
+;;          (1), tokens do not accumulate, park(0) without a token returns 0, a 2 ms timeout
+;;          returns 0 after at least 2 ms; it prints "park ok, timeout after N us" or "park fail N"
 ;;
 ;; Memory (bytes):
 ;;   0x0100  arrived: cores that added their 1 (atomic)
@@ -35,6 +38,9 @@
   (data (i32.const 0x230) "ping ")
   (data (i32.const 0x240) " round trips, ")
   (data (i32.const 0x250) " ns each")
+  (data (i32.const 0x260) "park ok, timeout after ")
+  (data (i32.const 0x280) " us")
+  (data (i32.const 0x290) "park fail ")
   (data (i32.const 0x300) "b\00o\00o\00m\00")
   (data (i32.const 0x310) "c\00o\00u\00n\00t\00.\00w\00a\00t\00")
 
@@ -130,8 +136,26 @@
         (else (drop (call $park (f64.const -1)))))
       (br $serve)))
 
+;; Core 0, on itself: returns 0 if park keeps its contract, else the number of the failed check.
+  ;; The microseconds the 2 ms timeout took go to the global $waited.
+  (global $waited (mut i64) (i64.const 0))
+  (func $check_park (result i32)
+    (local $t0 f64)
+    (call $wake (global.get $core))
+    (if (i32.ne (call $park (f64.const -1)) (i32.const 1)) (then (return (i32.const 1))))
+    (if (i32.ne (call $park (f64.const 0)) (i32.const 0)) (then (return (i32.const 2))))
+    (call $wake (global.get $core))
+    (call $wake (global.get $core))
+    (if (i32.ne (call $park (f64.const 0)) (i32.const 1)) (then (return (i32.const 3))))
+    (if (i32.ne (call $park (f64.const 0)) (i32.const 0)) (then (return (i32.const 4))))
+    (local.set $t0 (call $now_ns))
+    (if (i32.ne (call $park (f64.const 2e6)) (i32.const 0)) (then (return (i32.const 5))))
+    (global.set $waited (i64.trunc_f64_u (f64.div (f64.sub (call $now_ns) (local.get $t0)) (f64.const 1000))))
+    (if (i64.lt_u (global.get $waited) (i64.const 2000)) (then (return (i32.const 6))))
+    (i32.const 0))
+
   (func (export "aam_entry") (result i32)
-    (local $mode i32) (local $ns f64)
+    (local $mode i32) (local $ns f64) (local $fail i32)
     (call $put_str (i32.const 0x200) (i32.const 5))
     (call $put_num (i64.extend_i32_u (global.get $core)))
     (call $put_str (i32.const 0x210) (i32.const 3))
@@ -147,6 +171,18 @@
           (then (drop (i32.load (i32.const 0xfffffff0)))))
         (if (i32.eq (local.get $mode) (i32.const 115))      ;; 's'
           (then (drop (call $recurse (i32.const 0)))))))
+    (if (i32.and (i32.eqz (global.get $core)) (i32.eq (local.get $mode) (i32.const 107)))  ;; 'k'
+      (then
+        (local.set $fail (call $check_park))
+        (if (local.get $fail)
+          (then
+            (call $put_str (i32.const 0x290) (i32.const 10))
+            (call $put_num (i64.extend_i32_u (local.get $fail))))
+          (else
+            (call $put_str (i32.const 0x260) (i32.const 23))
+            (call $put_num (global.get $waited))
+            (call $put_str (i32.const 0x280) (i32.const 3))))
+        (call $flush)))
     (call $barrier)
     (if (i32.and (i32.eq (local.get $mode) (i32.const 112)) (i32.ge_u (global.get $ncores) (i32.const 2)))  ;; 'p'
       (then

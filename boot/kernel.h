@@ -1,0 +1,113 @@
+// kernel.h: what every kernel file shares: the per-core record, limits, and each subsystem's entry points.
+//
+// Owns: struct cpu (one per core, found through the GS base), the exit codes, the interrupt vectors.
+// Not: the wasm runtime (wasm-rt.h) or the platform imports (platform.c).
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jmp.h"
+
+#define MAX_CORES 64                 // = runtime/rt/layout.ts MAX_CORES
+#define STACK_SIZE (256 * 1024)      // per core; wasm2c's depth limit (wasm-rt.h) is sized from it
+#define PAGE_2M (2ull << 20)
+
+// Interrupt vectors. Exceptions are 0..31; the legacy PIC is remapped to 0x20..0x2f and masked.
+#define VEC_PIC_BASE 0x20
+#define VEC_WAKE 0xf0                // IPI sent by aam.wake: wakes a parked core, does nothing else
+#define VEC_TIMER 0xf1               // LAPIC one-shot timer: ends a park with a timeout
+#define VEC_SPURIOUS 0xff
+
+// Exit codes of the machine, for the cases the image does not choose (QEMU exits with code<<1|1).
+#define EXIT_TRAP 70                 // a core trapped in wasm code (sysexits EX_SOFTWARE)
+#define EXIT_FAULT 71                // a CPU exception in the kernel (EX_OSERR)
+#define EXIT_BOOT 72                 // boot could not go on: no memory, no ACPI, an AP did not start
+
+// ┌──────────────────────────── struct cpu (one per core, 64-byte aligned) ───────────────────────────┐
+//  +0   self         pointer to this record: %gs:0 (this_cpu)
+//  +8   wasm_depth   wasm2c's call depth counter, incremented as %gs:8 by the generated code
+//  +16  stack_floor  lowest %rsp wasm code may reach on this core: %gs:16 (wasm-rt.h)
+//  the rest          owned by the core itself, except `token`, `parked` (park/wake, platform.c)
+//                    and `started` (written by the AP, read by smp_start)
+// └────────────────────────────────────────────────────────────────────────────────────────────────────┘
+struct cpu {
+  struct cpu *self;
+  uint32_t wasm_depth;
+  uint32_t id;                       // core index, 0 .. ncpus-1 (0 is the boot core)
+  uint64_t stack_floor;
+  uint32_t apic_id;
+  uint32_t started;                  // set by the AP once it runs C code
+  // Park/wake: written by any core, always with atomics.
+  uint32_t token;                    // 1 = a wake is posted and not yet consumed
+  uint32_t parked;                   // 1 = this core may be in hlt and needs an IPI to notice `token`
+  // Owned by the core.
+  uint64_t stack_top;
+  jmp_buf trap_jmp;                  // where a wasm trap on this core returns to (host.c)
+  const char *fatal_msg;             // set by aam.fatal, printed with the trap that follows
+  uint64_t rng;                      // random_get fallback state
+} __attribute__((aligned(64)));
+
+_Static_assert(__builtin_offsetof(struct cpu, wasm_depth) == 8, "wasm-rt.h reads the depth at %gs:8");
+_Static_assert(__builtin_offsetof(struct cpu, stack_floor) == 16, "wasm-rt.h reads the floor at %gs:16");
+#define STACK_RESERVE (32 * 1024)    // stack kept below the floor for imports, kprintf and trap reports
+
+extern struct cpu cpus[MAX_CORES];
+extern uint32_t ncpus;
+
+static inline struct cpu *this_cpu(void) {
+  struct cpu *c;
+  __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+  return c;
+}
+
+// mem.c
+void mem_init(uint32_t start_info);
+void *kalloc(uint64_t size, uint64_t align);  // never freed; any core, any time
+uint64_t mem_top(void);              // first byte past the RAM block that holds the kernel (< 4 GiB)
+uint64_t mem_brk(void);              // first byte kalloc has not handed out
+const char *boot_cmdline(void);
+uint64_t boot_rsdp(void);
+// serial.c
+void serial_init(void);
+void console_write(uint32_t core, const char *s, size_t n);
+void console_flush_all(void);
+void kprintf(const char *fmt, ...);
+int ksnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int kformat(char *buf, size_t n, const char *fmt, ...);
+// trap.c
+void trap_init(void);
+void trap_init_cpu(void);
+// acpi.c
+void acpi_init(void);
+// apic.c
+void pic_disable(void);
+void lapic_init(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_ipi(uint32_t apic_id, uint32_t vector);
+void lapic_init_sipi(uint32_t apic_id, int init, uint32_t page);
+void lapic_timer_oneshot(uint64_t ns);
+void lapic_timer_cancel(void);
+uint32_t lapic_timer_count(void);    // for clock.c's calibration: a masked countdown from 2^32-1
+void lapic_timer_start_free(void);
+void lapic_timer_stop_free(void);
+// clock.c
+void clock_init(void);
+uint64_t clock_ns(void);
+void delay_us(uint64_t us);
+extern uint64_t tsc_hz, lapic_hz, tsc_boot;
+// smp.c
+void smp_init(void);
+void smp_start(void);
+// main.c
+extern int opt_verbose, opt_fault;   // kernel options (before `--` on the command line)
+void cpu_init_self(struct cpu *c);
+uint32_t core_index(void);           // this core's index, found through the LAPIC id (no GS needed)
+void __attribute__((noreturn)) machine_exit(uint32_t code);
+void __attribute__((noreturn)) panic(const char *fmt, ...);
+uint64_t boot_us(void);              // microseconds since kmain
+void boot_report(void);              // print how long each boot step took
+// host.c (with an image) or bare.c (without): what every core runs once the machine is up.
+void __attribute__((noreturn)) core_main(struct cpu *c);
+void host_init(void);

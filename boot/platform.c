@@ -1,0 +1,240 @@
+// platform.c: the platform interface (runtime/rt/platform.ts) on bare metal: every import of the image.
+//
+// Owns: the aam imports (core_id, core_count, now_ns, park, wake, exit, fatal), the WASI subset
+// (fd_write, args_*, environ_*, clock_time_get, random_get, proc_exit), the command line split.
+// Not: instantiation or the entry loop (host.c), devices (serial.c, apic.c, clock.c).
+// Signatures come from the generated image.h, so a mismatch with the image fails to compile.
+//
+// Park/wake protocol (binary semaphore per core; struct cpu.token, .parked):
+//  wake(k):  1. token[k] = 1                       (seq_cst store)
+//            2. if k is not the caller and parked[k]: IPI k on VEC_WAKE
+//  park(t):  1. if exchange(token, 0) was 1: return 1   (a wake posted before park is not lost)
+//            2. parked = 1                          (seq_cst store), then exchange(token, 0) again:
+//               was 1 -> parked = 0, return 1
+//            3. past the deadline -> parked = 0, return 0
+//            4. arm the LAPIC timer for the rest of the timeout; sti; hlt (sti's one-instruction
+//               shadow means an interrupt pending since step 2 still ends this hlt); cli; go to 2
+//  Race: wake's step 1 before park's step 2 -> park sees the token; park's store in step 2 before
+//  wake's step 2 -> wake sees parked and sends the IPI, which ends the hlt (or is pending at sti).
+//  Both are seq_cst, so one of the two always holds (store-load ordering, Dekker). Without the
+//  `parked` test every wake would cost an IPI; without the re-check in step 2 a wake between step 1
+//  and hlt would sleep until the timeout. A stale IPI or timer interrupt only makes a later hlt
+//  return early, and step 2 loops: spurious returns stay inside park.
+#include "platform.h"
+
+#include "image.h"
+#include "x86.h"
+
+#define WASI_ESUCCESS 0
+#define WASI_EBADF 8
+#define WASI_EFAULT 21
+#define WASI_EINVAL 28
+
+extern wasm_rt_shared_memory_t *host_memory;
+
+// The image's memory at [addr, addr+len), or NULL when that leaves the memory.
+static uint8_t *mem_at(uint32_t addr, uint64_t len) {
+  if ((uint64_t)addr + len > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return NULL;
+  return host_memory->data + addr;
+}
+static uint32_t store_u32(uint32_t addr, uint32_t v) {
+  uint8_t *p = mem_at(addr, 4);
+  if (p) memcpy(p, &v, 4);
+  return p ? WASI_ESUCCESS : WASI_EFAULT;
+}
+
+// ---- arguments: the words after `--` on the command line, or every word without `--` ----
+#define ARGS_MAX 64
+static char args_buf[1024];          // argv strings, NUL-terminated, back to back
+static uint32_t args_len, argc;
+static uint32_t argv_off[ARGS_MAX];
+static int have_rdrand;
+
+static void add_arg(const char *s, uint32_t n) {
+  if (argc == ARGS_MAX || args_len + n + 1 > sizeof args_buf) return;
+  argv_off[argc++] = args_len;
+  memcpy(args_buf + args_len, s, n);
+  args_buf[args_len + n] = 0;
+  args_len += n + 1;
+}
+
+void platform_init(const char *cmdline) {
+  const char *words[ARGS_MAX];
+  uint32_t lens[ARGS_MAX], n = 0, dashes = ARGS_MAX;
+  for (const char *p = cmdline; *p && n < ARGS_MAX;) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    words[n] = p;
+    while (*p && *p != ' ') p++;
+    lens[n] = (uint32_t)(p - words[n]);
+    if (dashes == ARGS_MAX && lens[n] == 2 && words[n][0] == '-' && words[n][1] == '-') dashes = n;
+    n++;
+  }
+  uint32_t first = dashes == ARGS_MAX ? 0 : dashes + 1;  // words before `--` are kernel options (main.c)
+  add_arg("aam", 3);                 // argv[0], as a WASI program expects
+  for (uint32_t i = first; i < n; i++) add_arg(words[i], lens[i]);
+  uint32_t r[4];
+  cpuid(1, 0, r);
+  have_rdrand = (r[2] >> 30) & 1;
+}
+
+// ---- module "aam" ----
+u32 *w2c_aam_core_id(struct w2c_aam *a) { return &a->core_id; }
+u32 *w2c_aam_core_count(struct w2c_aam *a) { return &a->core_count; }
+
+f64 w2c_aam_now_ns(struct w2c_aam *a) {
+  (void)a;
+  return (f64)clock_ns();
+}
+
+u32 w2c_aam_park(struct w2c_aam *a, f64 timeout_ns) {
+  struct cpu *c = a->cpu;
+  if (__atomic_exchange_n(&c->token, 0, __ATOMIC_SEQ_CST)) return 1;
+  if (timeout_ns == 0) return 0;
+  // No timeout: negative, NaN, or beyond what a u64 of ns holds (584 years).
+  uint64_t deadline = timeout_ns >= 0 && timeout_ns < 1.8e19 ? clock_ns() + (uint64_t)timeout_ns : 0;
+  uint32_t got = 0;
+  for (;;) {
+    __atomic_store_n(&c->parked, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_exchange_n(&c->token, 0, __ATOMIC_SEQ_CST)) { got = 1; break; }
+    uint64_t now = clock_ns();
+    if (deadline && now >= deadline) break;
+    if (deadline) lapic_timer_oneshot(deadline - now);
+    sti_hlt();
+  }
+  __atomic_store_n(&c->parked, 0, __ATOMIC_RELAXED);
+  if (deadline) lapic_timer_cancel();
+  return got;
+}
+
+void w2c_aam_wake(struct w2c_aam *a, u32 core) {
+  if (core >= ncpus) return;         // no such core: nothing to wake
+  struct cpu *t = &cpus[core];
+  __atomic_store_n(&t->token, 1, __ATOMIC_SEQ_CST);
+  if (t != a->cpu && __atomic_load_n(&t->parked, __ATOMIC_SEQ_CST)) lapic_ipi(t->apic_id, VEC_WAKE);
+}
+
+void w2c_aam_exit(struct w2c_aam *a, u32 code) {
+  (void)a;
+  machine_exit(code);
+}
+
+// UTF-16LE at [addr, addr+len) to UTF-8 at out (at most n-1 bytes); unpaired surrogates become '?'.
+static void utf16_to_utf8(char *out, size_t n, uint32_t addr, uint32_t len) {
+  const uint8_t *p = mem_at(addr, len);
+  size_t o = 0;
+  if (!p) len = 0;
+  for (uint32_t i = 0; i + 1 < len && o + 4 < n; i += 2) {
+    uint32_t u = p[i] | p[i + 1] << 8;
+    if (u >= 0xd800 && u < 0xdc00 && i + 3 < len) {
+      uint32_t lo = p[i + 2] | p[i + 3] << 8;
+      if (lo >= 0xdc00 && lo < 0xe000) u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00), i += 2;
+    }
+    if (u >= 0xd800 && u < 0xe000) u = '?';
+    if (u < 0x80) out[o++] = (char)u;
+    else if (u < 0x800) out[o++] = (char)(0xc0 | u >> 6), out[o++] = (char)(0x80 | (u & 0x3f));
+    else if (u < 0x10000)
+      out[o++] = (char)(0xe0 | u >> 12), out[o++] = (char)(0x80 | ((u >> 6) & 0x3f)), out[o++] = (char)(0x80 | (u & 0x3f));
+    else
+      out[o++] = (char)(0xf0 | u >> 18), out[o++] = (char)(0x80 | ((u >> 12) & 0x3f)),
+      out[o++] = (char)(0x80 | ((u >> 6) & 0x3f)), out[o++] = (char)(0x80 | (u & 0x3f));
+  }
+  out[o] = 0;
+}
+
+static char fatal_buf[MAX_CORES][384];
+
+void w2c_aam_fatal(struct w2c_aam *a, u32 msg, u32 msg_len, u32 file, u32 file_len, u32 line, u32 col) {
+  char m[192], f[160];
+  utf16_to_utf8(m, sizeof m, msg, msg_len);
+  utf16_to_utf8(f, sizeof f, file, file_len);
+  kformat(fatal_buf[a->core_id], sizeof fatal_buf[0], "%s at %s:%u:%u", m, f, line, col);
+  a->cpu->fatal_msg = fatal_buf[a->core_id];
+}
+
+// ---- module "wasi_snapshot_preview1" ----
+typedef struct w2c_wasi__snapshot__preview1 wasi_t;
+
+u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten) {
+  if (fd != 1 && fd != 2) return WASI_EBADF;
+  const uint8_t *v = mem_at(iovs, (uint64_t)iovs_len * 8);
+  if (!v) return WASI_EFAULT;
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < iovs_len; i++) {
+    uint32_t buf, len;
+    memcpy(&buf, v + i * 8, 4);
+    memcpy(&len, v + i * 8 + 4, 4);
+    const uint8_t *p = mem_at(buf, len);
+    if (!p) return WASI_EFAULT;
+    console_write(w->cpu->id, (const char *)p, len);
+    total += len;
+  }
+  return store_u32(nwritten, total);
+}
+
+u32 w2c_wasi__snapshot__preview1_args_sizes_get(wasi_t *w, u32 argc_out, u32 size_out) {
+  (void)w;
+  u32 e = store_u32(argc_out, argc);
+  return e ? e : store_u32(size_out, args_len);
+}
+
+u32 w2c_wasi__snapshot__preview1_args_get(wasi_t *w, u32 argv, u32 buf) {
+  (void)w;
+  uint8_t *b = mem_at(buf, args_len);
+  if (!b || !mem_at(argv, (uint64_t)argc * 4)) return WASI_EFAULT;
+  memcpy(b, args_buf, args_len);
+  for (uint32_t i = 0; i < argc; i++) store_u32(argv + i * 4, buf + argv_off[i]);
+  return WASI_ESUCCESS;
+}
+
+u32 w2c_wasi__snapshot__preview1_environ_sizes_get(wasi_t *w, u32 count_out, u32 size_out) {
+  (void)w;
+  u32 e = store_u32(count_out, 0);
+  return e ? e : store_u32(size_out, 0);
+}
+
+u32 w2c_wasi__snapshot__preview1_environ_get(wasi_t *w, u32 env, u32 buf) {
+  (void)w, (void)env, (void)buf;
+  return WASI_ESUCCESS;
+}
+
+// Clocks 0 (realtime), 1 (monotonic), 2, 3 (CPU time) all read the TSC clock. There is no RTC
+// (microvm rtc=off), so "realtime" counts from boot, not from 1970.
+u32 w2c_wasi__snapshot__preview1_clock_time_get(wasi_t *w, u32 id, u64 precision, u32 time_out) {
+  (void)w, (void)precision;
+  if (id > 3) return WASI_EINVAL;
+  uint8_t *p = mem_at(time_out, 8);
+  if (!p) return WASI_EFAULT;
+  uint64_t t = clock_ns();
+  memcpy(p, &t, 8);
+  return WASI_ESUCCESS;
+}
+
+static uint64_t random64(struct cpu *c) {
+  if (have_rdrand) {
+    uint64_t v;
+    unsigned char ok;
+    for (int tries = 0; tries < 10; tries++) {
+      __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+      if (ok) return v;
+    }
+  }
+  if (!c->rng) c->rng = rdtsc() ^ (0x9e3779b97f4a7c15ull * (c->id + 1)) ^ 1;  // xorshift64*, per core
+  c->rng ^= c->rng >> 12, c->rng ^= c->rng << 25, c->rng ^= c->rng >> 27;
+  return c->rng * 0x2545f4914f6cdd1dull;
+}
+
+u32 w2c_wasi__snapshot__preview1_random_get(wasi_t *w, u32 buf, u32 len) {
+  uint8_t *p = mem_at(buf, len);
+  if (!p) return WASI_EFAULT;
+  for (uint32_t i = 0; i < len; i += 8) {
+    uint64_t r = random64(w->cpu);
+    memcpy(p + i, &r, len - i < 8 ? len - i : 8);
+  }
+  return WASI_ESUCCESS;
+}
+
+void w2c_wasi__snapshot__preview1_proc_exit(wasi_t *w, u32 code) {
+  (void)w;
+  machine_exit(code);
+}

@@ -1,0 +1,130 @@
+// serial.c: the console: COM1 (16550 UART at 0x3f8) behind one lock, with a line buffer per core.
+//
+// Owns: the UART, console_lock, the per-core line buffers, kprintf.
+// Not: WASI fd semantics (platform.c turns fd_write into console_write).
+//
+// Lines never mix: kernel messages (kprintf) go out whole under console_lock; image output is
+// collected per core until '\n' (or a full buffer) and then goes out whole under the same lock.
+#include "kernel.h"
+#include "spinlock.h"
+#include "x86.h"
+
+#define COM1 0x3f8
+#define LINE_MAX 512
+
+static spinlock_t console_lock;      // guards the UART and every flush of `lines`
+static struct {
+  char buf[LINE_MAX];                // owned by its core; read by console_flush_all at exit
+  uint32_t len;
+} lines[MAX_CORES];
+
+void serial_init(void) {
+  outb(COM1 + 1, 0x00);              // no UART interrupts: we poll
+  outb(COM1 + 3, 0x80);              // DLAB on: divisor 1 = 115200 baud
+  outb(COM1 + 0, 0x01);
+  outb(COM1 + 1, 0x00);
+  outb(COM1 + 3, 0x03);              // 8N1
+  outb(COM1 + 2, 0xc7);              // FIFO on, cleared
+  outb(COM1 + 4, 0x03);              // DTR, RTS
+}
+
+static void uart_put(char c) {
+  while (!(inb(COM1 + 5) & 0x20)) __asm__ volatile("pause");  // transmit holding register empty
+  outb(COM1, (uint8_t)c);
+}
+
+static void uart_write(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\n') uart_put('\r');
+    uart_put(s[i]);
+  }
+}
+
+static void flush_line(uint32_t core) {
+  spin_lock(&console_lock);
+  uart_write(lines[core].buf, lines[core].len);
+  spin_unlock(&console_lock);
+  lines[core].len = 0;
+}
+
+void console_write(uint32_t core, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    lines[core].buf[lines[core].len++] = s[i];
+    if (s[i] == '\n' || lines[core].len == LINE_MAX) flush_line(core);
+  }
+}
+
+// At exit: print every core's unfinished line. A core that holds the lock forever (it faulted while
+// printing) must not stop the exit, so after ~100 ms of trying we print without the lock.
+void console_flush_all(void) {
+  int locked = 0;
+  for (uint32_t spins = 0; spins < 1000000 && !(locked = spin_trylock(&console_lock)); spins++) pause();
+  for (uint32_t c = 0; c < MAX_CORES; c++)
+    if (lines[c].len) {
+      uart_write(lines[c].buf, lines[c].len);
+      uart_write("\n", 1);
+      lines[c].len = 0;
+    }
+  if (locked) spin_unlock(&console_lock);
+}
+
+// ---- kprintf: %s %c %d %u %x %p, with l/ll and a zero-padded width ----
+
+struct out { char *p, *end; };
+static void put(struct out *o, char c) { if (o->p < o->end) *o->p++ = c; }
+
+static void put_num(struct out *o, uint64_t v, unsigned base, int width, char pad, int neg) {
+  char tmp[24];
+  int n = 0;
+  do { tmp[n++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
+  if (neg) tmp[n++] = '-';
+  while (width-- > n) put(o, pad);
+  while (n) put(o, tmp[--n]);
+}
+
+int ksnprintf(char *buf, size_t size, const char *fmt, va_list ap) {
+  struct out o = {buf, buf + size - 1};
+  for (; *fmt; fmt++) {
+    if (*fmt != '%') { put(&o, *fmt); continue; }
+    char pad = ' ';
+    int width = 0, lng = 0;
+    if (*++fmt == '0') pad = '0', fmt++;
+    while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
+    while (*fmt == 'l') lng++, fmt++;
+    switch (*fmt) {
+      case 's': { const char *s = va_arg(ap, const char *); while (s && *s) put(&o, *s++); break; }
+      case 'c': put(&o, (char)va_arg(ap, int)); break;
+      case 'd': {
+        int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+        put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, width, pad, v < 0);
+        break;
+      }
+      case 'u': put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad, 0); break;
+      case 'x': put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad, 0); break;
+      case 'p': put(&o, '0'); put(&o, 'x'); put_num(&o, (uint64_t)va_arg(ap, void *), 16, 0, ' ', 0); break;
+      case '%': put(&o, '%'); break;
+      default: put(&o, '?'); break;
+    }
+  }
+  *o.p = 0;
+  return (int)(o.p - buf);
+}
+
+int kformat(char *buf, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int r = ksnprintf(buf, n, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
+void kprintf(const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = ksnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  spin_lock(&console_lock);
+  uart_write(buf, (size_t)n);
+  spin_unlock(&console_lock);
+}
