@@ -4,7 +4,7 @@
 NODE ?= node
 CORES ?=
 
-.PHONY: all deps build run test clean
+.PHONY: all deps system-deps build run test clean
 
 all: build
 
@@ -14,13 +14,17 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
+# System packages for the QEMU host and its tests (apt-get as root; quiet when present).
+system-deps:
+	sh boot/deps.sh
+
 build: deps
 	$(NODE) tools/bundle.mjs
 
 run: build
 	$(NODE) tools/bin/aam.js run examples/hello.ts $(if $(CORES),--cores $(CORES)) --stats
 
-test: build
+test: build system-deps
 	$(NODE) tools/test/run.mjs
 
 clean:
