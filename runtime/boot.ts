@@ -7,14 +7,15 @@
 // park below for cores other than 0).
 //
 // Boot protocol, per core:
-//  1. Heap: the first core to cmpxchg SCB HEAP_STATE 0→1 sets up the page allocator and stores 2;
-//     the others wait for 2. (Memory is zero at start, so per-core records start empty.)
+//  1. Heap: the first core to cmpxchg SCB HEAP_STATE 0→1 sets up the page allocator and the
+//     default scheduler, and stores 2; the others wait for 2. (Memory is zero at start, so
+//     per-core records start empty.)
 //  2. Mark this core running (record STATE = 2) and count it in SCB BOOT_UP.
 //  3. Wait until BOOT_UP == core count: no core runs user code before every core can take frees
 //     and wake-ups.
 //  4. Run the program's percore() (if it has one), count it in SCB BOOT_PERCORE, wait for all.
-//  5. Core 0 runs main() and exits the system with its result; the other cores park until the
-//     system ends.
+//  5. Core 0 spawns main() as a task (it may block like any task); when it returns, the system
+//     exits with its result. Every core, core 0 included, then runs the scheduler loop.
 // A waiting core spins briefly, then parks with a short timeout; the core that completes a
 // barrier wakes everyone, so nothing depends on the timeout except a lost wake-up's latency.
 
@@ -24,6 +25,9 @@ import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { pagesInit } from "~lib/rt/pages";
 import { fail } from "~lib/rt/trap";
 import { flushConsole } from "./console";
+import { schedNew, schedRun, spawnTask } from "./sched";
+import { Task } from "./task";
+import { FW_DEFAULT_SCHED } from "~lib/rt/layout";
 
 /** The system's boot sequence on this core; called by the generated `aam_entry`. */
 export function boot(percore: () => void, main: () => i32): i32 {
@@ -33,19 +37,23 @@ export function boot(percore: () => void, main: () => i32): i32 {
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4
   arrive(SCB_BOOT_PERCORE);
-  if (CORE_ID == 0) {                                    // step 5
-    let code = main();
-    flushConsole();
-    platform.exit(code);
-    return code;
-  }
-  while (true) platform.park(-1);
+  if (CORE_ID == 0) spawnTask(mainTask.index, <u64>main.index, 0, 0, true);   // step 5
+  schedRun(<usize>load32(FW_DEFAULT_SCHED));
+  return 0;
+}
+
+// The root task: the program's main (ARG0 = its table index); its result ends the system.
+function mainTask(t: Task): u64 {
+  let code = call_indirect<i32>(<u32>t.arg0);
+  flushConsole();
+  platform.exit(code);
   return 0;
 }
 
 function setUpHeapOnce(): void {
   if (cas32(SCB_HEAP_STATE, 0, 1) == 0) {
     pagesInit((__heap_base + PAGE_SIZE - 1) & ~(<usize>PAGE_SIZE - 1));
+    store32(FW_DEFAULT_SCHED, <u32>schedNew(true));
     store32(SCB_HEAP_STATE, 2);
     return;
   }

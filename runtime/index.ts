@@ -4,3 +4,7 @@ export { print, println, eprintln } from "./console";
 export { heapAlloc, heapFree, heapSize, heapBytesInUse, heapBlocksInUse, heapLargeBytes, heapLargeCount } from "~lib/rt/heap";
 export { fail } from "~lib/rt/trap";
 export * from "~lib/rt/atomic";
+export { Task, TaskFn } from "./task";
+export { spawn, spawnDetached, yieldNow, self } from "./sched";
+export { Future } from "./future";
+export { Signal, Mutex, WaitGroup } from "./signal";

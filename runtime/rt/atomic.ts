@@ -48,3 +48,13 @@ export function lock(addr: usize): void {
 /** Owner-only counter bump: plain read, plain write of a word only its owner writes. */
 // @ts-ignore: decorator
 @inline export function ownerAdd64(addr: usize, v: u64): void { store<u64>(addr, load<u64>(addr) + v); }
+
+/** Raise the word at `addr` to at least `v` (a peak counter); lock-free cmpxchg loop. */
+export function atomicMax32(addr: usize, v: u32): void {
+  let cur = atomic.load<u32>(addr);
+  while (cur < v) {
+    let seen = atomic.cmpxchg<u32>(addr, cur, v);
+    if (seen == cur) return;
+    cur = seen;
+  }
+}

@@ -127,6 +127,52 @@
 // @ts-ignore: decorator
 @inline export const CORE_FRAMEWORK: usize = 1216;
 
+// ╒══════════════ framework words (FRAMEWORK_BASE, 0x1100) ══════════════╕
+//  +0   CTX_LIVE       contexts in existence (atomic add/sub by any core, context.ts)
+//  +4   CTX_PEAK       highest CTX_LIVE seen (atomic max loop)
+//  +8   BLOCKED_LIVE   tasks suspended right now (atomic add/sub, sched.ts)
+//  +12  BLOCKED_PEAK   highest BLOCKED_LIVE seen (atomic max loop)
+//  +16  DEFAULT_SCHED  the scheduler every core serves after boot (written once by core 0
+//                      before BOOT_UP completes; read by all after the barrier)
+//  +20  TASKS_LIVE     task records allocated and not freed (atomic add/sub, task.ts)
+//  +24  TRAPPED        tasks that trapped (atomic add by the core that caught it)
+// @ts-ignore: decorator
+@inline export const FW_CTX_LIVE: usize = FRAMEWORK_BASE + 0;
+// @ts-ignore: decorator
+@inline export const FW_CTX_PEAK: usize = FRAMEWORK_BASE + 4;
+// @ts-ignore: decorator
+@inline export const FW_BLOCKED_LIVE: usize = FRAMEWORK_BASE + 8;
+// @ts-ignore: decorator
+@inline export const FW_BLOCKED_PEAK: usize = FRAMEWORK_BASE + 12;
+// @ts-ignore: decorator
+@inline export const FW_DEFAULT_SCHED: usize = FRAMEWORK_BASE + 16;
+// @ts-ignore: decorator
+@inline export const FW_TASKS_LIVE: usize = FRAMEWORK_BASE + 20;
+// @ts-ignore: decorator
+@inline export const FW_TRAPPED: usize = FRAMEWORK_BASE + 24;
+
+// ╒══════════════ per-core framework counters (core record + CORE_FRAMEWORK) ══════════════╕
+// All u64, written by the owner core only (plain adds), read by anyone (atomic load):
+//  +0 TASKS_RUN  +8 TASKS_STOLEN  +16 CTX_ALLOCS  +24 CTX_FREES  +32 PARKS  +40 SPAWNS
+//  +48 SUSPENDS  +56 CURRENT (u32: task running on this core, 0 between tasks; owner writes,
+//  the host reads it after a trap)
+// @ts-ignore: decorator
+@inline export const FC_TASKS_RUN: usize = CORE_FRAMEWORK + 0;
+// @ts-ignore: decorator
+@inline export const FC_TASKS_STOLEN: usize = CORE_FRAMEWORK + 8;
+// @ts-ignore: decorator
+@inline export const FC_CTX_ALLOCS: usize = CORE_FRAMEWORK + 16;
+// @ts-ignore: decorator
+@inline export const FC_CTX_FREES: usize = CORE_FRAMEWORK + 24;
+// @ts-ignore: decorator
+@inline export const FC_PARKS: usize = CORE_FRAMEWORK + 32;
+// @ts-ignore: decorator
+@inline export const FC_SPAWNS: usize = CORE_FRAMEWORK + 40;
+// @ts-ignore: decorator
+@inline export const FC_SUSPENDS: usize = CORE_FRAMEWORK + 48;
+// @ts-ignore: decorator
+@inline export const FC_CURRENT: usize = CORE_FRAMEWORK + 56;
+
 /** Address of core `core`'s record. */
 // @ts-ignore: decorator
 @inline export function coreRec(core: i32): usize {

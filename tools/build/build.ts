@@ -17,6 +17,7 @@ export interface BuildOptions {
   maximumPages?: number;
   passes?: LinkOptions["passes"];
   optimize?: boolean;
+  defines?: Record<string, string>;
 }
 
 export interface Built {
@@ -29,7 +30,7 @@ export async function build(o: BuildOptions): Promise<Built> {
   const debug = !!o.debug;
   const c = await compile({
     entry: o.entry, root: o.root, debug,
-    initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384,
+    initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384, defines: o.defines,
   });
   const l = link(c.wasm, {
     debug, optimize: o.optimize ?? true, passes: o.passes,

@@ -19,6 +19,7 @@ export interface CompileOptions {
   debug: boolean;           // AAM_DEBUG invariant checks on
   initialPages: number;
   maximumPages: number;
+  defines?: Record<string, string>;   // compile-time constants (--use NAME=VALUE), e.g. AAM_RING_SLOTS
 }
 
 export interface CompileResult {
@@ -86,7 +87,9 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   registerLibrary(opts.root);
   const runtimeDir = path.join(opts.root, "runtime");
   const base = commonDir(path.dirname(entry), opts.root);
-  const glueSrc = glue(importPath(base, entry), importPath(base, path.join(runtimeDir, "boot.ts")));
+  // The runtime is always reached as the package "aam" (→ ~lib/aam/…), by the glue as by programs:
+  // importing it by a disk path as well would compile a second copy with its own globals.
+  const glueSrc = glue(importPath(base, entry), "aam/boot");
   const flags = [
     "--runtime", "stub", "--enable", "threads",
     "--importMemory", "--sharedMemory",
@@ -98,6 +101,10 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     "--debug", "--noColors",
   ];
   if (opts.debug) flags.push("--use", "AAM_DEBUG=1");
+  for (const [k, v] of Object.entries(opts.defines ?? {})) {
+    if (!/^AAM_[A-Z0-9_]+$/.test(k) || !/^-?\d+$/.test(v)) throw new BuildError(`build: --define ${k}=${v}: expected AAM_NAME=integer`);
+    flags.push("--use", `${k}=${v}`);
+  }
   const out: Record<string, Uint8Array | string> = {};
   const stderr = asc.createMemoryStream();
   const stdout = asc.createMemoryStream();

@@ -2,7 +2,8 @@
 //
 // Owns, in order: (1) the import check against the platform interface, (2) making every data
 // segment passive behind a generated init-once function, (3) the single entry `aam_entry`,
-// (4) extra passes a caller asks for before optimisation (Asyncify, later), (5) binaryen -O3,
+// (4) Asyncify with a computed onlylist (asyncify.ts) and extra passes a caller asks for, all
+// before optimisation, (5) binaryen -O3,
 // (6) the manifest, embedded as the custom section "aam.manifest" and written beside the image.
 // Not: compiling (compile.ts) or running (tools/host/).
 //
@@ -20,6 +21,7 @@
 
 import binaryen from "binaryen";
 import { writeFileSync } from "node:fs";
+import { asyncify, type AsyncifyReport } from "./asyncify";
 
 export const SCB = 0x1000;
 export const SCB_DATA_STATE = SCB + 0;
@@ -71,6 +73,8 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     // AAM_LINK_ACTIVE_DATA=1 keeps the segments active: only for the test that shows why they must not be.
     const { count, bytes } = process.env.AAM_LINK_ACTIVE_DATA === "1" ? keepSegmentsActive(mod) : makeSegmentsPassive(mod);
     addEntry(mod, targets.start, targets.main);
+    const asy = asyncify(mod);                 // lazy contexts; resolves the aam_link imports
+    checkResolved(mod);
     for (const p of opts.passes ?? []) {
       for (const [k, v] of Object.entries(p.args ?? {})) binaryen.setPassArgument(k, v);
       mod.runPasses([p.name]);
@@ -100,7 +104,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
       },
       dataSegments: count,
       dataBytes: bytes,
-      build: { debug: opts.debug, binaryen: "132", ...(opts.manifestExtra ?? {}) },
+      build: { debug: opts.debug, binaryen: "132", asyncify: asy, ...(opts.manifestExtra ?? {}) },
     };
     mod.addCustomSection("aam.manifest", new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm: mod.emitBinary(), manifest };
@@ -121,13 +125,21 @@ function checkImports(mod: binaryen.Module): string[] {
   }
   const mem = mod.getMemoryInfo();
   if (mem.module) found.push(`${mem.module}.${mem.base}`);
-  const bad = found.filter((n) => !PLATFORM_IMPORTS.has(n));
+  const bad = found.filter((n) => !PLATFORM_IMPORTS.has(n) && !n.startsWith("aam_link."));
   if (bad.length) {
     throw new LinkError(`link: the image imports ${bad.join(", ")}, which ${bad.length > 1 ? "are" : "is"} not part of the platform interface (runtime/rt/platform.ts); ` +
       "a program reaches the host only through it");
   }
   if (!mem.shared) throw new LinkError("link: the image's memory is not shared");
-  return found.sort();
+  return found.filter((n) => !n.startsWith("aam_link.")).sort();
+}
+
+// The aam_link imports are the build's own (asyncify.ts); none may reach a host.
+function checkResolved(mod: binaryen.Module): void {
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (f.module === "aam_link") throw new LinkError(`link: aam_link.${f.base} was not resolved`);
+  }
 }
 
 function globalValue(mod: binaryen.Module, name: string): number {

@@ -11,18 +11,19 @@ import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_S
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
 const USAGE = `usage:
-  aam build <entry.ts> [-o image.wasm] [--debug]
+  aam build <entry.ts> [-o image.wasm] [--debug] [--define AAM_NAME=N ...]
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
-  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [-- args...]
+  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
+  build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes)
 `;
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[] }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string> }
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [] };
+  const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") { p.rest = argv.slice(i + 1); break; }
@@ -34,6 +35,13 @@ function parse(argv: string[]): Parsed {
       continue;
     }
     if (a === "--stats") { p.stats = true; continue; }
+    if (a === "--define" || a === "-D") {
+      const v = need(argv, ++i, a);
+      const m = /^(AAM_[A-Z0-9_]+)=(-?\d+)$/.exec(v);
+      if (!m) throw new UsageError(`--define takes AAM_NAME=integer, got '${v}'`);
+      p.defines[m[1]] = m[2];
+      continue;
+    }
     if (a === "--debug") { p.debug = true; continue; }
     if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     if (p.file) throw new UsageError(`unexpected argument ${a} (program arguments go after --)`);
@@ -53,7 +61,7 @@ async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manife
   if (p.file.endsWith(".wasm")) return loadImage(p.file);
   if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
   const { build } = await import("../build/build");    // the compiler loads only when needed
-  const b = await build({ entry: p.file, root: ROOT, debug: p.debug });
+  const b = await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines });
   return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
 }
 
@@ -64,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       if (!p.file) throw new UsageError("missing <entry.ts>");
       const out = p.out ?? p.file.replace(/\.ts$/, "") + ".wasm";
       const { build } = await import("../build/build");
-      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug });
+      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug, defines: p.defines });
       process.stderr.write(`aam: wrote ${out} (${b.wasm.length} bytes) and ${out}.json\n`);
       return 0;
     }

@@ -1,0 +1,96 @@
+// future.ts: futures (a task's result, complete once) and the wait-word protocol they share
+// with wait groups.
+//
+// Owns: the future word of a task record (task.ts FUTURE) and any other "done word": waiting,
+// completing, continuations. Not: the task record's lifetime (task.ts refcount), scheduling.
+//
+// A done word is 0 (pending, no waiter), DONE, or the head of a list of waiting tasks linked
+// through T_NEXT. Protocol:
+//  1. wait, fast path: load the word; DONE → the value is there (one load, wait-free).
+//  2. wait, slow path: suspend(ENQ_WAIT_WORD, word); after the task left its stack the scheduler
+//     calls registerWaiter: cmpxchg the task onto the list, or, if the word is DONE by then,
+//     make the task ready at once. The task is never on the list while still on its stack.
+//  3. complete: store the result, then xchg the word to DONE (wait-free); every task on the old
+//     list is made ready (FIFO order: the list is reversed first). A continuation gets the
+//     value in ARG0 before it is made ready.
+// A lost wake-up would need a waiter to join the list after the xchg: step 2 re-reads the word
+// in the same cmpxchg that publishes it, and a cmpxchg against DONE fails.
+
+import { load32, cas32, xchg32 } from "~lib/rt/atomic";
+import { fail } from "~lib/rt/trap";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, taskRelease, TaskFn } from "./task";
+import { suspend } from "./context";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched } from "./sched";
+import { taskNew } from "./task";
+import { injectPush } from "./queue";
+
+/** Step 2's second half, run by the scheduler (or by then() for a continuation). */
+export function registerWaiter(word: usize, t: usize): void {
+  while (true) {
+    let w = load32(word);
+    if (w == DONE) {
+      if (load<u32>(t + T_KIND) & FLAG_WANTS_VALUE) store<u64>(t + T_ARG0, load<u64>(word - T_FUTURE + T_RESULT));
+      makeReady(t);
+      return;
+    }
+    store<u32>(t + T_NEXT, w);
+    if (cas32(word, w, <u32>t) == w) return;
+  }
+}
+
+/** Step 3 for the word at `word`; `value` goes to continuations. */
+export function completeWord(word: usize, value: u64): void {
+  let w = <usize>xchg32(word, DONE);
+  if (w == DONE) fail("future: completed twice (word 0x" + (<u32>word).toString(16) + ")");
+  let prev: usize = 0;                           // reverse: waiters run in the order they came
+  while (w) { let n = <usize>load<u32>(w + T_NEXT); store<u32>(w + T_NEXT, <u32>prev); prev = w; w = n; }
+  while (prev) {
+    let n = <usize>load<u32>(prev + T_NEXT);
+    if (load<u32>(prev + T_KIND) & FLAG_WANTS_VALUE) store<u64>(prev + T_ARG0, value);
+    makeReady(prev);
+    prev = n;
+  }
+}
+
+/** Steps 1–2: block the running task until the word is DONE. */
+export function waitWord(word: usize): void {
+  if (load32(word) == DONE) return;
+  suspend(ENQ_WAIT_WORD, word);
+}
+
+export function futureComplete(t: usize, result: u64): void {
+  store<u64>(t + T_RESULT, result);
+  completeWord(t + T_FUTURE, result);
+}
+
+/** A task's future: the handle spawn() returns. Release it (or join) exactly once. */
+@unmanaged
+export class Future {
+  /** Block this task until the task finished; returns its result. Keeps the handle. */
+  wait(): u64 {
+    let t = changetype<usize>(this);
+    waitWord(t + T_FUTURE);
+    return load<u64>(t + T_RESULT);
+  }
+  /** wait(), then release the handle. */
+  join(): u64 {
+    let v = this.wait();
+    this.release();
+    return v;
+  }
+  /** True once the task finished (never blocks). */
+  get done(): bool { return load32(changetype<usize>(this) + T_FUTURE) == DONE; }
+  /** The result; only meaningful once done. */
+  get value(): u64 { return load<u64>(changetype<usize>(this) + T_RESULT); }
+  /** Give up this handle; the record goes when the task has finished too. */
+  release(): void { taskRelease(changetype<usize>(this)); }
+  /** Schedule fn(value, a1, a2) as a new task when this future completes; returns its future. */
+  then(fn: TaskFn, a1: u64 = 0, a2: u64 = 0): Future {
+    let s = currentSched();
+    if (!s) fail("then: no scheduler yet");
+    let c = taskNew(fn.index, s, 0, a1, a2, false);
+    store<u32>(c + T_KIND, FLAG_WANTS_VALUE);
+    registerWaiter(changetype<usize>(this) + T_FUTURE, c);
+    return changetype<Future>(c);
+  }
+}

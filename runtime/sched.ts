@@ -1,0 +1,276 @@
+// sched.ts: the task scheduler of a machine, one instance per machine, run by every core the
+// machine holds.
+//
+// Owns: the scheduler record (per-core rings, the inject list, sleep states), the core's main
+// loop, the dispatch of a task (the bottom of every task's stack), enqueue handlers, idling and
+// waking, and spawn/yield.
+// Not: the queues' insides (queue.ts), contexts (context.ts), futures and signals (future.ts,
+// signal.ts), which machine a core serves (the Machine Manager, later).
+//
+// Main loop of a core, per iteration (schedRun):
+//  1. find a task: every 61st time the inject list first (so outside work is not starved by a
+//     busy ring), else own ring → inject list → steal half of another core's ring (if the
+//     instance allows stealing);
+//  2. run it (dispatch): resume its context if it has one, call its handler;
+//  3. if it blocked, run its enqueue handler now that it has left the stack: publish it to a
+//     ready queue (yield) or register it with what it waits on (future, signal), which may find
+//     the wait already over and make it ready at once: the generic cure for lost wake-ups;
+//  4. if it finished, complete its future (waking waiters and continuations) and drop the
+//     scheduler's reference;
+//  5. with nothing to do: spin a little, then sleep (below).
+//
+// Sleep protocol (no lost wake-up):
+//  a. sleeper: STATE = SLEEPING; SLEEPERS += 1; look for work again; none → park.
+//  b. producer: publish work (ring push or inject push, seq-cst); if SLEEPERS > 0, cmpxchg one
+//     core's STATE SLEEPING → WOKEN, SLEEPERS −= 1, platform.wake(core).
+//  c. sleeper after park or on finding work: cmpxchg STATE SLEEPING → RUNNING; if that fails a
+//     producer woke it (and already took it off SLEEPERS); else it takes itself off.
+//  (a) writes SLEEPERS then reads the queues; (b) writes the queues then reads SLEEPERS; both
+//  seq-cst, so at least one sees the other. A wake token posted before the park is not lost
+//  (platform.park consumes it).
+// Rejected: a global run queue (every spawn would contend on one line), and waking on every
+// spawn (a platform wake costs microseconds; b wakes only when someone sleeps).
+//
+// ╒════════ scheduler record ════════╕
+//  +0   STEAL     1: other cores may steal from the rings. Set at creation, read-only.
+//  +4   CORES     number of core slots. Read-only.
+//  +8   SLEEPERS  cores of this scheduler asleep or going to sleep (atomic add/sub, load).
+//  +12  ID        small number for reports. Read-only.
+//  +16  INJECT    inject list, 16 bytes (queue.ts): LOCK HEAD TAIL LEN.
+//  +64  SLOT[c]   64 bytes per core c:
+//       +0 RING   c's ring (queue.ts). Set at creation.
+//       +4 STATE  RUNNING 0 | SLEEPING 1 | WOKEN 2. c stores; producers cmpxchg SLEEPING→WOKEN.
+//       +8 SPINS  spin rounds before parking (owner; adapts nothing yet, fixed at creation)
+
+import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
+import { coreRec, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_PARKS, FC_SPAWNS, FC_CURRENT, FW_DEFAULT_SCHED } from "~lib/rt/layout";
+import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic";
+import { heapAlloc } from "~lib/rt/heap";
+import { fail } from "~lib/rt/trap";
+import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "./queue";
+import { Task, TaskFn, taskNew, taskRelease, T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED } from "./task";
+import { asyncify, suspend, UNWINDING } from "./context";
+import { futureComplete, registerWaiter, Future } from "./future";
+import { signalRegister } from "./signal";
+
+// @ts-ignore: decorator
+@inline const S_STEAL: usize = 0;
+// @ts-ignore: decorator
+@inline const S_CORES: usize = 4;
+// @ts-ignore: decorator
+@inline const S_SLEEPERS: usize = 8;
+// @ts-ignore: decorator
+@inline const S_ID: usize = 12;
+// @ts-ignore: decorator
+@inline const S_INJECT: usize = 16;
+// @ts-ignore: decorator
+@inline const S_SLOTS: usize = 64;
+// @ts-ignore: decorator
+@inline const SLOT_SIZE: usize = 64;
+// @ts-ignore: decorator
+@inline const SL_RING: usize = 0;
+// @ts-ignore: decorator
+@inline const SL_STATE: usize = 4;
+// @ts-ignore: decorator
+@inline const RUNNING: u32 = 0;
+// @ts-ignore: decorator
+@inline const SLEEPING: u32 = 1;
+// @ts-ignore: decorator
+@inline const WOKEN: u32 = 2;
+// @ts-ignore: decorator
+@inline const SPINS: i32 = 200;
+// @ts-ignore: decorator
+@inline const FAIRNESS_TICK: u32 = 61;
+
+// Enqueue handler kinds (task KIND, low byte).
+// @ts-ignore: decorator
+@inline export const ENQ_YIELD: u32 = 1;
+// @ts-ignore: decorator
+@inline export const ENQ_WAIT_WORD: u32 = 2;
+// @ts-ignore: decorator
+@inline export const ENQ_WAIT_SIGNAL: u32 = 3;
+
+// Per-core state: module-level lets are wasm globals, i.e. private to this core.
+let curSched: usize = 0;   // scheduler this core serves
+let curTask: usize = 0;    // task running on this core
+let ring: usize = 0;       // this core's ring in curSched
+let tick: u32 = 0;
+let rng: u32 = 0;
+let nextId: u32 = 1;
+
+/** Create a scheduler instance with a ring per core. */
+export function schedNew(steal: bool): usize {
+  let n = <usize>CORE_COUNT;
+  let s = heapAlloc(S_SLOTS + n * SLOT_SIZE);
+  memory.fill(s, 0, S_SLOTS + n * SLOT_SIZE);
+  store<u32>(s + S_STEAL, steal ? 1 : 0);
+  store<u32>(s + S_CORES, <u32>n);
+  store<u32>(s + S_ID, nextId++);
+  for (let c: usize = 0; c < n; c++) store<u32>(s + S_SLOTS + c * SLOT_SIZE + SL_RING, <u32>ringNew());
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function slot(s: usize, core: i32): usize { return s + S_SLOTS + <usize>core * SLOT_SIZE; }
+
+/** The scheduler this core serves (the default one until a machine takes the core). */
+export function currentSched(): usize {
+  return curSched ? curSched : <usize>load32(FW_DEFAULT_SCHED);
+}
+/** The task running on this core, or 0. */
+export function currentTask(): usize { return curTask; }
+
+/** Serve scheduler `s` on this core; never returns (the system ends through platform.exit). */
+export function schedRun(s: usize): void {
+  enter(s);
+  rng = 0x2545f491 ^ (<u32>CORE_ID * 0x9e3779b9) | 1;
+  while (true) {
+    let t = findTask(s);                  // step 1
+    if (t) { dispatch(s, t); continue; }  // steps 2–4
+    idle(s);                              // step 5
+  }
+}
+
+function enter(s: usize): void {
+  curSched = s;
+  ring = <usize>load<u32>(slot(s, CORE_ID) + SL_RING);
+}
+
+function findTask(s: usize): usize {
+  let t: usize = 0;
+  if (++tick % FAIRNESS_TICK == 0) { t = injectPop(s + S_INJECT); if (t) return t; }
+  t = ringPop(ring);
+  if (t) return t;
+  t = injectPop(s + S_INJECT);
+  if (t) return t;
+  if (load<u32>(s + S_STEAL)) return steal(s);
+  return 0;
+}
+
+function steal(s: usize): usize {
+  let n = <i32>load<u32>(s + S_CORES);
+  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
+  let start = <i32>(rng % <u32>n);
+  for (let i = 0; i < n; i++) {
+    let c = (start + i) % n;
+    if (c == CORE_ID) continue;
+    let t = ringSteal(<usize>load<u32>(slot(s, c) + SL_RING), ring);
+    if (t) { ownerAdd64(coreRec(CORE_ID) + FC_TASKS_STOLEN, 1); return t; }
+  }
+  return 0;
+}
+
+// Steps 2–4. Not instrumented by Asyncify: it is where a blocked task's unwind ends.
+function dispatch(s: usize, t: usize): void {
+  let rec = coreRec(CORE_ID);
+  curTask = t;
+  store<u32>(rec + FC_CURRENT, <u32>t);
+  ownerAdd64(rec + FC_TASKS_RUN, 1);
+  let ctx = <usize>load<u32>(t + T_CTX);
+  if (ctx) asyncify.start_rewind(ctx);
+  let result = call_indirect<u64>(load<u32>(t + T_FN), t);
+  curTask = 0;
+  store<u32>(rec + FC_CURRENT, 0);
+  if (asyncify.state() == UNWINDING) {
+    asyncify.stop_unwind();
+    enqueueHandler(t);                    // step 3
+    return;
+  }
+  futureComplete(t, result);              // step 4
+  taskRelease(t);
+}
+
+function enqueueHandler(t: usize): void {
+  let kind = load<u32>(t + T_KIND) & 0xff;
+  let obj = <usize>load<u32>(t + T_ENQ);
+  if (kind == ENQ_YIELD) makeReady(t);
+  else if (kind == ENQ_WAIT_WORD) registerWaiter(obj, t);
+  else if (kind == ENQ_WAIT_SIGNAL) signalRegister(obj, t);
+  else fail("sched: task 0x" + (<u32>t).toString(16) + " blocked with unknown kind " + kind.toString());
+}
+
+/** Make task `t` runnable: this core's ring if it serves t's scheduler, else t's inject list. */
+export function makeReady(t: usize): void {
+  let s = <usize>load<u32>(t + T_SCHED);
+  if (s == curSched && ring) {
+    if (ringPush(ring, t)) {
+      if (load<u32>(s + S_STEAL)) notify(s);   // an idle core may come and steal it
+      return;
+    }
+  }
+  injectPush(s + S_INJECT, t);
+  notify(s);
+}
+
+// Protocol step b.
+// @ts-ignore: decorator
+@inline function notify(s: usize): void {
+  if (load32(s + S_SLEEPERS) != 0) wakeOne(s);
+}
+
+function wakeOne(s: usize): void {
+  let n = <i32>load<u32>(s + S_CORES);
+  for (let i = 1; i <= n; i++) {
+    let c = (CORE_ID + i) % n;
+    if (cas32(slot(s, c) + SL_STATE, SLEEPING, WOKEN) == SLEEPING) {
+      sub32(s + S_SLEEPERS, 1);
+      platform.wake(c);
+      return;
+    }
+  }
+}
+
+function hasWork(s: usize): bool {
+  if (ringLen(ring) || injectLen(s + S_INJECT)) return true;
+  if (!load<u32>(s + S_STEAL)) return false;
+  let n = <i32>load<u32>(s + S_CORES);
+  for (let c = 0; c < n; c++) if (c != CORE_ID && ringLen(<usize>load<u32>(slot(s, c) + SL_RING))) return true;
+  return false;
+}
+
+// Protocol steps a and c.
+function idle(s: usize): void {
+  for (let i = 0; i < SPINS; i++) if (hasWork(s)) return;
+  let st = slot(s, CORE_ID) + SL_STATE;
+  store32(st, SLEEPING);
+  add32(s + S_SLEEPERS, 1);
+  if (!hasWork(s)) {
+    ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
+    platform.park(-1);
+  }
+  if (cas32(st, SLEEPING, RUNNING) == SLEEPING) sub32(s + S_SLEEPERS, 1);
+  else store32(st, RUNNING);
+}
+
+// ── the program's API ──────────────────────────────────────────────────────────────────────
+
+/** Start `fn` as a task with up to three arguments; returns its future (release or join it). */
+export function spawn(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
+  return changetype<Future>(spawnTask(fn.index, a0, a1, a2, false));
+}
+
+/** Start `fn` as a task nobody waits for; its record is freed when it finishes. */
+export function spawnDetached(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): void {
+  spawnTask(fn.index, a0, a1, a2, true);
+}
+
+export function spawnTask(fn: u32, a0: u64, a1: u64, a2: u64, detached: bool): usize {
+  let s = currentSched();
+  if (!s) fail("spawn: no scheduler yet (spawn from percore() or later)");
+  let t = taskNew(fn, s, a0, a1, a2, detached);
+  ownerAdd64(coreRec(CORE_ID) + FC_SPAWNS, 1);
+  if (!curSched) { injectPush(s + S_INJECT, t); return t; }   // before this core's loop runs
+  makeReady(t);
+  return t;
+}
+
+/** Let other ready tasks run; this task continues later, on this or another core. */
+export function yieldNow(): void {
+  suspend(ENQ_YIELD, 0);
+}
+
+/** The `Task` view of the running task (its arguments), for code called from a handler. */
+export function self(): Task {
+  if (!curTask) fail("self: not inside a task");
+  return changetype<Task>(curTask);
+}

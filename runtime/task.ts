@@ -1,0 +1,103 @@
+// task.ts: the task record, what a task is while it waits to run: a handler, its arguments and
+// a future. No stack and no context while queued (context.ts gives one only to a blocked task).
+//
+// Owns: the 64-byte record layout, allocation (the heap's per-core 64-byte size class, i.e. a
+// per-core free list), and the reference count that frees a record.
+// Not: queues (queue.ts), running (sched.ts), the future protocol (future.ts).
+//
+// ╒═══════════════════ task record (64 bytes, 16-aligned) ═══════════════════╕
+//  +0   NEXT    link on the one list holding the task: an inject list or a waiter list.
+//               Written by whoever holds the task (plain); lists publish it with their own
+//               atomic (see future.ts, sched.ts).
+//  +4   FN      handler's function-table index, (t: Task) => u64. Written at spawn.
+//  +8   CTX     saved context while blocked, else 0. Written by the core running the task.
+//  +12  KIND    pending enqueue handler (sched.ts ENQ_*), with FLAG_* bits above bit 8.
+//  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address).
+//               xchg by the completer, cmpxchg by waiters (future.ts).
+//  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
+//  +24  SCHED   scheduler this task runs under. Written at spawn.
+//  +28  ENQ     object of the pending enqueue handler (the word or signal waited on).
+//  +32  RESULT  u64, written once by the completer before the future word becomes DONE.
+//  +40  ARG0 .. +56 ARG2   u64 arguments. Written at spawn (ARG0 also by a completing future
+//               for a continuation, before the continuation is made ready).
+// A task is on at most one queue or list at a time; that holder owns NEXT.
+
+import { heapAlloc, heapFree } from "~lib/rt/heap";
+import { add32, sub32 } from "~lib/rt/atomic";
+import { FW_TASKS_LIVE } from "~lib/rt/layout";
+import { fail } from "~lib/rt/trap";
+
+// @ts-ignore: decorator
+@inline export const TASK_SIZE: usize = 64;
+// @ts-ignore: decorator
+@inline export const T_NEXT: usize = 0;
+// @ts-ignore: decorator
+@inline export const T_FN: usize = 4;
+// @ts-ignore: decorator
+@inline export const T_CTX: usize = 8;
+// @ts-ignore: decorator
+@inline export const T_KIND: usize = 12;
+// @ts-ignore: decorator
+@inline export const T_FUTURE: usize = 16;
+// @ts-ignore: decorator
+@inline export const T_REFS: usize = 20;
+// @ts-ignore: decorator
+@inline export const T_SCHED: usize = 24;
+// @ts-ignore: decorator
+@inline export const T_ENQ: usize = 28;
+// @ts-ignore: decorator
+@inline export const T_RESULT: usize = 32;
+// @ts-ignore: decorator
+@inline export const T_ARG0: usize = 40;
+// @ts-ignore: decorator
+@inline export const T_ARG1: usize = 48;
+// @ts-ignore: decorator
+@inline export const T_ARG2: usize = 56;
+
+/** Future word value of a completed future (task addresses are 16-aligned, never 1). */
+// @ts-ignore: decorator
+@inline export const DONE: u32 = 1;
+/** KIND flag: a continuation, given the completed future's value in ARG0 (future.ts then()). */
+// @ts-ignore: decorator
+@inline export const FLAG_WANTS_VALUE: u32 = 0x100;
+
+/** A task as its handler sees it: its arguments. */
+@unmanaged
+export class Task {
+  get arg0(): u64 { return load<u64>(changetype<usize>(this) + T_ARG0); }
+  get arg1(): u64 { return load<u64>(changetype<usize>(this) + T_ARG1); }
+  get arg2(): u64 { return load<u64>(changetype<usize>(this) + T_ARG2); }
+}
+
+export type TaskFn = (t: Task) => u64;
+
+/** A new record with two references (or one when `detached`), not yet on any queue. */
+export function taskNew(fn: u32, sched: usize, a0: u64, a1: u64, a2: u64, detached: bool): usize {
+  let t = heapAlloc(TASK_SIZE);
+  store<u32>(t + T_NEXT, 0);
+  store<u32>(t + T_FN, fn);
+  store<u32>(t + T_CTX, 0);
+  store<u32>(t + T_KIND, 0);
+  store<u32>(t + T_FUTURE, 0);
+  store<u32>(t + T_REFS, detached ? 1 : 2);
+  store<u32>(t + T_SCHED, <u32>sched);
+  store<u32>(t + T_ENQ, 0);
+  store<u64>(t + T_RESULT, 0);
+  store<u64>(t + T_ARG0, a0);
+  store<u64>(t + T_ARG1, a1);
+  store<u64>(t + T_ARG2, a2);
+  add32(FW_TASKS_LIVE, 1);
+  return t;
+}
+
+/** Drop one reference; the last one frees the record. */
+export function taskRelease(t: usize): void {
+  let before = sub32(t + T_REFS, 1);
+  if (before == 1) {
+    store<u32>(t + T_FN, 0);
+    heapFree(t);
+    sub32(FW_TASKS_LIVE, 1);
+  } else if (before == 0) {
+    fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
+  }
+}

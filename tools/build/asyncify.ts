@@ -1,0 +1,151 @@
+// asyncify.ts: the link step that gives tasks lazy contexts (runtime/context.ts).
+//
+// Owns: (1) the call graph of the unoptimised image and the Asyncify onlylist computed from it,
+// (2) running binaryen's Asyncify pass with that list, (3) resolving the link-time imports
+// `aam_link.*` that the runtime declares into the functions Asyncify generated, and (4) the size
+// report. Not: what a context holds or when a task blocks (runtime/context.ts, sched.ts).
+//
+// The onlylist: every function that can reach the blocking point `aam_link.suspend`, walking the
+// call graph backwards from it, where a call_indirect may call any function in the table, and
+// where the dispatch of the scheduler (runtime/sched.ts `dispatch`) is a wall: it is the bottom
+// of every task's stack, so it and its callers are never instrumented. Computed, not hand-kept:
+// a new blocking API is picked up by the next build. Rejected: instrumenting everything (+85%
+// code, and the scheduler loop itself would be unwound) and a hand-kept list (goes stale
+// silently; a missing entry corrupts a resumed task).
+//
+// Why `aam_link.suspend` is an import during the pass: Asyncify treats a call to a listed import
+// as the point where an unwind starts and a rewind ends, and saves nothing for the import itself.
+// After the pass the import becomes a small function:
+//   if asyncify_get_state() == REWINDING: asyncify_stop_rewind() else asyncify_start_unwind(ctx)
+// (the "capture" pattern of host-side Asyncify, done inside the image).
+
+import binaryen from "binaryen";
+
+export interface AsyncifyReport {
+  instrumented: number;
+  functions: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+const LINK_MODULE = "aam_link";
+const DISPATCH = /^~lib\/aam\/sched\/dispatch$/;   // runtime/sched.ts, compiled as package "aam"
+
+interface Graph { funcs: Set<string>; calls: Map<string, Set<string>>; indirect: Set<string>; table: Set<string> }
+
+// Function names as binaryen prints them: $name or $"name with \"escapes\"".
+const NAME = String.raw`\$("(?:[^"\\]|\\.)*"|[^\s()]+)`;
+function unquote(n: string): string {
+  return n.startsWith('"') ? JSON.parse(n) as string : n;
+}
+
+function callGraph(text: string): Graph {
+  const g: Graph = { funcs: new Set(), calls: new Map(), indirect: new Set(), table: new Set() };
+  let cur: string | null = null;
+  const funcRe = new RegExp(String.raw`^ \(func ${NAME}`);
+  const callRe = new RegExp(String.raw`\((?:return_)?call ${NAME}`, "g");
+  const refRe = new RegExp(NAME, "g");
+  for (const line of text.split("\n")) {
+    const f = funcRe.exec(line);
+    if (f) { cur = unquote(f[1]); g.funcs.add(cur); g.calls.set(cur, new Set()); continue; }
+    if (line.startsWith(" (elem")) {
+      for (const m of line.slice(line.indexOf(")") + 1).matchAll(refRe)) g.table.add(unquote(m[1]));
+      continue;
+    }
+    if (!cur) continue;
+    if (line.includes("call_indirect")) g.indirect.add(cur);
+    if (line.includes("(ref.func")) for (const m of line.matchAll(refRe)) g.table.add(unquote(m[1]));
+    for (const m of line.matchAll(callRe)) g.calls.get(cur)!.add(unquote(m[1]));
+  }
+  return g;
+}
+
+/** Functions that can reach `target` without passing through the scheduler's dispatch. */
+export function reaching(text: string, target: string): Set<string> {
+  const g = callGraph(text);
+  const callers = new Map<string, Set<string>>();
+  const edge = (from: string, to: string): void => {
+    if (!callers.has(to)) callers.set(to, new Set());
+    callers.get(to)!.add(from);
+  };
+  for (const [f, cs] of g.calls) for (const c of cs) edge(f, c);
+  for (const f of g.indirect) for (const t of g.table) edge(f, t);
+  const out = new Set<string>();
+  const work = [target];
+  while (work.length) {
+    const n = work.pop()!;
+    for (const c of callers.get(n) ?? []) {
+      if (out.has(c) || DISPATCH.test(c)) continue;
+      out.add(c);
+      work.push(c);
+    }
+  }
+  return out;
+}
+
+function importName(mod: binaryen.Module, module: string, base: string): string | null {
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (f.module === module && f.base === base) return f.name;
+  }
+  return null;
+}
+
+function exportTarget(mod: binaryen.Module, name: string): string {
+  for (let i = 0; i < mod.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(mod.getExportByIndex(i));
+    if (e.name === name) return e.value;
+  }
+  throw new Error(`asyncify: the pass did not export ${name}`);
+}
+
+/** Run steps (1)–(4) on `mod` in place. No-op when nothing in the image can block. */
+export function asyncify(mod: binaryen.Module): AsyncifyReport | null {
+  const suspendImport = importName(mod, LINK_MODULE, "suspend");
+  const bytesBefore = mod.emitBinary().length;
+  const functions = mod.getNumFunctions();
+  if (!suspendImport) { resolveWithoutAsyncify(mod); return null; }
+  const only = reaching(mod.emitText(), suspendImport);
+  binaryen.setPassArgument("asyncify-imports", `${LINK_MODULE}.suspend`);
+  binaryen.setPassArgument("asyncify-onlylist", [...only].join("\n"));   // names may hold commas
+  mod.runPasses(["asyncify"]);
+  binaryen.setPassArgument("asyncify-onlylist", null as unknown as string);
+  binaryen.setPassArgument("asyncify-imports", null as unknown as string);
+  resolveLinkImports(mod);
+  return { instrumented: only.size, functions, bytesBefore, bytesAfter: mod.emitBinary().length };
+}
+
+// Replace each aam_link import by a function of the same internal name (calls stay valid).
+function resolveLinkImports(mod: binaryen.Module): void {
+  const fn = {
+    getState: exportTarget(mod, "asyncify_get_state"),
+    startUnwind: exportTarget(mod, "asyncify_start_unwind"),
+    stopUnwind: exportTarget(mod, "asyncify_stop_unwind"),
+    startRewind: exportTarget(mod, "asyncify_start_rewind"),
+    stopRewind: exportTarget(mod, "asyncify_stop_rewind"),
+  };
+  for (const e of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind"]) mod.removeExport(e);
+  const { i32, none } = binaryen;
+  const state = (): binaryen.ExpressionRef => mod.call(fn.getState, [], i32);
+  replace(mod, "suspend", i32, none, mod.if(mod.i32.eq(state(), mod.i32.const(2)),
+    mod.call(fn.stopRewind, [], none), mod.call(fn.startUnwind, [mod.local.get(0, i32)], none)));
+  replace(mod, "state", none, i32, state());
+  replace(mod, "stop_unwind", none, none, mod.call(fn.stopUnwind, [], none));
+  replace(mod, "start_rewind", i32, none, mod.call(fn.startRewind, [mod.local.get(0, i32)], none));
+  replace(mod, "stop_rewind", none, none, mod.call(fn.stopRewind, [], none));
+}
+
+// Nothing can block: the dispatch's state check is always "normal".
+function resolveWithoutAsyncify(mod: binaryen.Module): void {
+  const { i32, none } = binaryen;
+  replace(mod, "state", none, i32, mod.i32.const(0));
+  for (const n of ["stop_unwind", "stop_rewind"]) replace(mod, n, none, none, mod.unreachable());
+  replace(mod, "start_rewind", i32, none, mod.unreachable());
+}
+
+function replace(mod: binaryen.Module, base: string, params: binaryen.Type, results: binaryen.Type, body: binaryen.ExpressionRef): void {
+  const name = importName(mod, LINK_MODULE, base);
+  if (!name) return;
+  mod.removeFunction(name);
+  mod.addFunction(name, params, results, [], body);
+}
