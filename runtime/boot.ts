@@ -7,9 +7,9 @@
 // park below for cores other than 0).
 //
 // Boot protocol, per core:
-//  1. Heap: the first core to cmpxchg SCB HEAP_STATE 0→1 sets up the page allocator and the
-//     default scheduler, and stores 2; the others wait for 2. (Memory is zero at start, so
-//     per-core records start empty.)
+//  1. The first core to cmpxchg SCB SCHED_STATE 0→1 creates the default scheduler and stores 2;
+//     the others wait for 2. (The heap was set up before module-level code ran, by the generated
+//     aam_entry calling __aam_heap_setup; memory is zero at start, so per-core records are empty.)
 //  2. Mark this core running (record STATE = 2) and count it in SCB BOOT_UP.
 //  3. Wait until BOOT_UP == core count: no core runs user code before every core can take frees
 //     and wake-ups.
@@ -20,19 +20,22 @@
 // barrier wakes everyone, so nothing depends on the timeout except a lost wake-up's latency.
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
-import { SCB_HEAP_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, PAGE_SIZE, coreRec, CORE_STATE, MAX_CORES } from "~lib/rt/layout";
+import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, coreRec, CORE_STATE, MAX_CORES } from "~lib/rt/layout";
 import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
-import { pagesInit } from "~lib/rt/pages";
 import { fail } from "~lib/rt/trap";
 import { flushConsole } from "./console";
 import { schedNew, schedRun, spawnTask } from "./sched";
 import { Task } from "./task";
 import { FW_DEFAULT_SCHED } from "~lib/rt/layout";
 
+/** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
+// @ts-ignore: decorator
+@inline const DEFAULT_STEAL: bool = isDefined(AAM_STEAL) ? AAM_STEAL != 0 : true;
+
 /** The system's boot sequence on this core; called by the generated `aam_entry`. */
 export function boot(percore: () => void, main: () => i32): i32 {
   if (CORE_COUNT < 1 || CORE_COUNT > MAX_CORES) fail("boot: core count " + CORE_COUNT.toString() + " outside 1.." + MAX_CORES.toString());
-  setUpHeapOnce();                                       // step 1
+  setUpSchedOnce();                                      // step 1
   store32(coreRec(CORE_ID) + CORE_STATE, 2);             // step 2
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4
@@ -50,14 +53,15 @@ function mainTask(t: Task): u64 {
   return 0;
 }
 
-function setUpHeapOnce(): void {
-  if (cas32(SCB_HEAP_STATE, 0, 1) == 0) {
-    pagesInit((__heap_base + PAGE_SIZE - 1) & ~(<usize>PAGE_SIZE - 1));
-    store32(FW_DEFAULT_SCHED, <u32>schedNew(true));
-    store32(SCB_HEAP_STATE, 2);
+// The heap is up already (rt/index.ts __aam_heap_setup runs before module-level code); the
+// first core here creates the default scheduler.
+function setUpSchedOnce(): void {
+  if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
+    store32(FW_DEFAULT_SCHED, <u32>schedNew(DEFAULT_STEAL));
+    store32(SCB_SCHED_STATE, 2);
     return;
   }
-  waitFor(SCB_HEAP_STATE, 2);
+  waitFor(SCB_SCHED_STATE, 2);
 }
 
 // Count this core at a barrier word and wait for all; the last one in wakes the others.

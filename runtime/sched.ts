@@ -257,9 +257,9 @@ export function spawnDetached(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0)
 export function spawnTask(fn: u32, a0: u64, a1: u64, a2: u64, detached: bool): usize {
   let s = currentSched();
   if (!s) fail("spawn: no scheduler yet (spawn from percore() or later)");
+  if (!curSched) enter(s);           // percore(): the core's ring is there before its loop runs
   let t = taskNew(fn, s, a0, a1, a2, detached);
   ownerAdd64(coreRec(CORE_ID) + FC_SPAWNS, 1);
-  if (!curSched) { injectPush(s + S_INJECT, t); return t; }   // before this core's loop runs
   makeReady(t);
   return t;
 }

@@ -27,7 +27,9 @@
 
 import { OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE, BLOCK_OVERHEAD } from "./common";
 import { heapAlloc, heapFree, heapSize } from "./heap";
-import { coreRec, CORE_SCRATCH } from "./layout";
+import { coreRec, CORE_SCRATCH, SCB_HEAP_STATE, PAGE_SIZE } from "./layout";
+import { cas32, store32, load32 } from "./atomic";
+import { pagesInit } from "./pages";
 import { CORE_ID, wasi } from "./platform";
 import { fail } from "./trap";
 
@@ -101,6 +103,20 @@ function __visit(ptr: usize, cookie: u32): void {}
 // @ts-ignore: decorator
 @global @unsafe
 export function __collect(): void {}
+
+/** Set up the heap once, before any module-level code can allocate. The generated aam_entry
+ *  (tools/build/link.ts) calls it on every core right after the static data is in place: the
+ *  first core to cmpxchg HEAP_STATE 0→1 initialises the page allocator, the others wait for 2. */
+// @ts-ignore: decorator
+@global
+export function __aam_heap_setup(): void {
+  if (cas32(SCB_HEAP_STATE, 0, 1) == 0) {
+    pagesInit((__heap_base + PAGE_SIZE - 1) & ~(<usize>PAGE_SIZE - 1));
+    store32(SCB_HEAP_STATE, 2);
+    return;
+  }
+  while (load32(SCB_HEAP_STATE) != 2) {}
+}
 
 /** This core's scratch buffer (CORE_SCRATCH_SIZE bytes); replaces util/number's static dtoa_buf. */
 // @ts-ignore: decorator

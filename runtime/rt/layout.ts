@@ -47,7 +47,8 @@
 //  +0   DATA_STATE    0 → 1 → 2: static data not copied / being copied / ready.
 //                     Written by the generated __aam_init_data (cmpxchg 0→1, store 2), read by
 //                     every core's __aam_init_data (atomic load, spins while 1).
-//  +4   HEAP_STATE    0 → 1 → 2: heap not set up / being set up / ready. cmpxchg by boot.ts.
+//  +4   HEAP_STATE    0 → 1 → 2: heap not set up / being set up / ready. cmpxchg by
+//                     rt/index.ts __aam_heap_setup (called by aam_entry before module code).
 //  +8   BOOT_UP       cores that finished per-core init (atomic add by each core; all read).
 //  +12  BOOT_PERCORE  cores that finished the user's percore() (atomic add; all read).
 //  +16  PAGES_LOCK    spinlock of the page allocator (cmpxchg 0→1 / store 0).
@@ -59,7 +60,9 @@
 //  +36  LARGE_BYTES   bytes in live large blocks. Atomic add/sub by any core.
 //  +40  LARGE_COUNT   live large blocks. Atomic add/sub by any core.
 //  +44  EXITING       0 until some core asks the system to stop (atomic store 1; all read).
-//  +48..255 reserved
+//  +48  SCHED_STATE   0 → 1 → 2: default scheduler not created / being created / ready. cmpxchg
+//                     by boot.ts.
+//  +52..255 reserved
 // @ts-ignore: decorator
 @inline export const SCB_DATA_STATE: usize = SCB + 0;
 // @ts-ignore: decorator
@@ -84,6 +87,8 @@
 @inline export const SCB_LARGE_COUNT: usize = SCB + 40;
 // @ts-ignore: decorator
 @inline export const SCB_EXITING: usize = SCB + 44;
+// @ts-ignore: decorator
+@inline export const SCB_SCHED_STATE: usize = SCB + 48;
 
 // ╒══════════════ per-core record (CORE_BASE + core × CORE_REC_SIZE, 2 KiB) ══════════════╕
 //  +0    STATE          0 down / 1 booting / 2 running. Owner stores (atomic), all load.

@@ -37,8 +37,26 @@ export async function image(entry, { debug = false, env = {} } = {}) {
 /** Numbers after each label in a line like "ops 4000 corruptions 0". */
 export function fields(line) {
   const out = {};
-  const re = /([a-z][a-z -]*?) (-?\d+)/g;
+  const re = /([a-z][a-z0-9 -]*?) (-?\d+)/g;
   let m;
   while ((m = re.exec(line))) out[m[1].trim()] = Number(m[2]);
   return out;
+}
+
+/** Rows of the `--stats` table on stderr, as objects keyed by column header; plus the summary. */
+export function statsTable(stderr) {
+  const lines = stderr.split("\n");
+  const h = lines.findIndex((l) => /^\s*core\s+tasks run/.test(l));
+  if (h < 0) throw new Error(`no --stats table in:\n${stderr}`);
+  const heads = lines[h].trim().split(/\s{2,}/);
+  const rows = [];
+  for (const l of lines.slice(h + 1)) {
+    if (!/^\s*\d/.test(l)) break;
+    const v = l.trim().split(/\s+/).map(Number);
+    rows.push(Object.fromEntries(heads.map((k, i) => [k, v[i]])));
+  }
+  const sum = lines.find((l) => l.startsWith("contexts:")) ?? "";
+  const m = /contexts: (\d+) in use, peak (\d+); peak blocked tasks (\d+); task records live (\d+)/.exec(sum);
+  const summary = m ? { contextsInUse: +m[1], contextsPeak: +m[2], blockedPeak: +m[3], tasksLive: +m[4] } : null;
+  return { rows, summary };
 }

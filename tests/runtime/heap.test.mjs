@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, fields } from "../lib/aam.mjs";
+import { aam, image, fields, statsTable } from "../lib/aam.mjs";
 
 const PROG = "tests/runtime/programs/alloc_stress.ts";
 
@@ -37,11 +37,11 @@ test("--stats prints per-core heap counters that add up to what the program allo
   const img = await image(PROG);
   const r = await aam(["run", img, "--cores", "2", "--stats", "--", "10000", "64"]);
   assert.is(r.code, 0, r.stderr);
-  const rows = r.stderr.trim().split("\n").filter((l) => /^\s*\d/.test(l)).map((l) => l.trim().split(/\s+/).map(Number));
+  const { rows } = statsTable(r.stderr);
   assert.is(rows.length, 2);
-  for (const [core, allocs, , blocks] of rows) {
-    assert.ok(allocs > 1000, `core ${core} allocs ${allocs}`);
-    assert.ok(blocks < 50, `core ${core} still holds ${blocks} blocks`);
+  for (const row of rows) {
+    assert.ok(row["heap allocs"] > 1000, `core ${row.core} allocs ${row["heap allocs"]}`);
+    assert.ok(row["blocks in use"] < 50, `core ${row.core} still holds ${row["blocks in use"]} blocks`);
   }
 });
 

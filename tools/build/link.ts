@@ -16,7 +16,8 @@
 // __aam_init_data, generated:
 //   if cmpxchg(SCB_DATA_STATE, 0, 1) == 0:  memory.init each segment; data.drop; store 2
 //   else: spin while load(SCB_DATA_STATE) != 2
-// aam_entry, generated:  __aam_init_data(); __aam_as_start() (module-level code, per core);
+// aam_entry, generated:  __aam_init_data(); __aam_heap_setup() (rt/index.ts, once);
+//                        __aam_as_start() (module-level code, per core);
 //                        return aam_main()   (runtime/boot.ts via the glue in compile.ts)
 
 import binaryen from "binaryen";
@@ -72,7 +73,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     const targets = takeExports(mod);       // before the memory is replaced: one export names it
     // AAM_LINK_ACTIVE_DATA=1 keeps the segments active: only for the test that shows why they must not be.
     const { count, bytes } = process.env.AAM_LINK_ACTIVE_DATA === "1" ? keepSegmentsActive(mod) : makeSegmentsPassive(mod);
-    addEntry(mod, targets.start, targets.main);
+    addEntry(mod, targets.heap, targets.start, targets.main);
     const asy = asyncify(mod);                 // lazy contexts; resolves the aam_link imports
     checkResolved(mod);
     for (const p of opts.passes ?? []) {
@@ -188,13 +189,14 @@ function makeSegmentsPassive(mod: binaryen.Module): { count: number; bytes: numb
   return { count: segs.length, bytes: segs.reduce((a, s) => a + s.data.length, 0) };
 }
 
-// Remember the functions behind the two exports the entry needs, then drop every export:
-// an image exports aam_entry (and its memory, re-added later) and nothing else.
-function takeExports(mod: binaryen.Module): { start: string; main: string } {
+// Remember the functions behind the exports the entry needs, then drop every export: an image
+// exports aam_entry (and its memory, re-added later) and nothing else.
+function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string } {
+  const heap = exportTarget(mod, "__aam_heap_setup");
   const start = exportTarget(mod, "__aam_as_start");
   const main = exportTarget(mod, "aam_main");
   for (const e of listExports(mod)) mod.removeExport(e);
-  return { start, main };
+  return { heap, start, main };
 }
 
 // binaryen.js does not expose a memory's internal name; the text form shows it.
@@ -204,9 +206,10 @@ function memoryName(mod: binaryen.Module): string {
   return m[1];
 }
 
-function addEntry(mod: binaryen.Module, start: string, main: string): void {
+function addEntry(mod: binaryen.Module, heap: string, start: string, main: string): void {
   mod.addFunction("aam_entry", binaryen.none, binaryen.i32, [], mod.block(null, [
     mod.call("__aam_init_data", [], binaryen.none),
+    mod.call(heap, [], binaryen.none),
     mod.call(start, [], binaryen.none),
     mod.return(mod.call(main, [], binaryen.i32)),
   ], binaryen.i32));

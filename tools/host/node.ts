@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
-import { readCoreStats, formatStats, type CoreStats } from "./stats";
+import { readStats, formatStats, type SystemStats } from "./stats";
 
 export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
 export const HOST_ERROR_STATUS = 71;
@@ -45,7 +45,7 @@ export interface RunOptions {
 export interface RunResult {
   code: number;
   end: CoreEnd;
-  stats?: CoreStats[];
+  stats?: SystemStats;
   report?: string;               // what was printed about a trap or error
 }
 
@@ -90,7 +90,7 @@ export function runImage(o: RunOptions): Promise<RunResult> {
       finished = true;
       Atomics.store(ctlWords, cores, 1);                                   // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
-      const stats = o.stats ? readCoreStats(memory, o.manifest, cores) : undefined;
+      const stats = o.stats ? readStats(memory, o.manifest, cores) : undefined;
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
         process.removeListener("SIGINT", onInt);
         resolve({ code, end, stats, report });                             // step 4

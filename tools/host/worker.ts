@@ -130,30 +130,36 @@ function framesOf(e: Error): string[] {
 }
 
 async function main(): Promise<void> {
-  await init();
-  const wasi = new WASI({ args: d.args, env: d.env });
-  const imports = wasi.getImports(d.module) as Record<string, Record<string, unknown>>;
-  const w = imports.wasi_snapshot_preview1;
-  const wasiFdWrite = w.fd_write as (...a: number[]) => number;
-  w.fd_write = (fd: number, iovs: number, n: number, nwritten: number): number => {
-    if (fd !== 1 && fd !== 2) return wasiFdWrite(fd, iovs, n, nwritten);
-    const dv = new DataView(d.memory.buffer);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
-      consoleWrite(fd, bytes(p, len));
-      total += len;
-    }
-    dv.setUint32(nwritten, total, true);
-    return 0;
-  };
-  w.proc_exit = (code: number): never => aam.exit(code);
+  // @wasmer/wasi refuses a module that imports nothing from WASI; such an image needs none.
+  const usesWasi = WebAssembly.Module.imports(d.module).some((i) => i.module === "wasi_snapshot_preview1");
+  let wasi: WASI | null = null;
+  let imports: Record<string, Record<string, unknown>> = {};
+  if (usesWasi) {
+    await init();
+    wasi = new WASI({ args: d.args, env: d.env });
+    imports = wasi.getImports(d.module) as Record<string, Record<string, unknown>>;
+    const w = imports.wasi_snapshot_preview1;
+    const wasiFdWrite = w.fd_write as (...a: number[]) => number;
+    w.fd_write = (fd: number, iovs: number, n: number, nwritten: number): number => {
+      if (fd !== 1 && fd !== 2) return wasiFdWrite(fd, iovs, n, nwritten);
+      const dv = new DataView(d.memory.buffer);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
+        consoleWrite(fd, bytes(p, len));
+        total += len;
+      }
+      dv.setUint32(nwritten, total, true);
+      return 0;
+    };
+    w.proc_exit = (code: number): never => aam.exit(code);
+  }
   imports.env = { memory: d.memory };
   imports.aam = aam;
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
-    wasi.instantiate(instance, {});
+    wasi?.instantiate(instance, {});
   } catch (e) {
     post({ t: "error", core: d.core, message: `cannot instantiate the image: ${(e as Error).message}` });
     return;

@@ -1,0 +1,106 @@
+// The framework on the Node host: tasks, stealing, lazy contexts, futures, signals, on 1–4 cores,
+// in the default configuration and with capacities shrunk to reach the edge cases.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { aam, image, fields, statsTable } from "../lib/aam.mjs";
+
+const P = (n) => `tests/sched/programs/${n}.ts`;
+const SMALL = { AAM_RING_SLOTS: "4", AAM_CTX_SIZE: "1024" };
+const defs = (d) => Object.entries(d).flatMap(([k, v]) => ["--define", `${k}=${v}`]);
+
+async function img(name, small) {
+  if (!small) return image(P(name));
+  // image() keys its cache on env; pass the defines through a build of our own.
+  const { ROOT } = await import("../lib/aam.mjs");
+  const out = `${ROOT}/build/test-images/${name}-small.wasm`;
+  const r = await aam(["build", P(name), "-o", out, ...defs(SMALL)]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return out;
+}
+
+for (const small of [false, true]) {
+  const cfg = small ? " [4-slot rings, 1 KiB contexts]" : "";
+
+  test(`10^6 no-op tasks spawned from every core each complete exactly once, count and checksum match, memory returns to its start${cfg}`, async () => {
+    const r = await aam(["run", await img("noop", small), "--cores", "4", "--", small ? "300000" : "1000000"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.is(f.wrong, 0);
+    assert.is(f.once, small ? 300000 : 1000000);
+    assert.is(f["bad checksum"], 0);
+    assert.is(f.leaked, 0);
+    for (let c = 0; c < 4; c++) assert.ok(f[`spawned${c}`] > 0, `core ${c} spawned nothing: ${r.stdout}`);
+  });
+
+  for (const cores of [1, 2, 4]) {
+    test(`fib(25) by fork-join tasks is 75025 on ${cores} core(s)${cfg}`, async () => {
+      const args = ["run", small ? "examples/fib.ts" : await image("examples/fib.ts"), "--cores", String(cores), ...(small ? defs(SMALL) : []), "--", "25"];
+      const r = await aam(args);
+      assert.is(r.code, 0, r.stderr);
+      assert.match(r.stdout, "fib(25) = 75025");
+      for (let c = 0; c < cores; c++) assert.match(r.stdout, new RegExp(`core ${c}: tasks run [1-9]`));
+    });
+  }
+
+  test(`blocking chains: tasks wait on futures completed on other cores, resume elsewhere, peak contexts <= peak blocked + cores${cfg}`, async () => {
+    const r = await aam(["run", await img("chain", small), "--cores", "4", "--stats", "--", "2000", "5"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.match(r.stdout, "result ok");
+    assert.ok(f.migrated > 0, "no task resumed on another core than it blocked on");
+    assert.ok(f["contexts peak"] <= f["blocked peak"] + 4, r.stdout);
+    assert.ok(f["blocked peak"] > 1, r.stdout);
+    assert.is(f.leaked, 0);
+    const { rows, summary } = statsTable(r.stderr);
+    const allocs = rows.reduce((a, x) => a + x["ctx alloc"], 0), frees = rows.reduce((a, x) => a + x["ctx free"], 0);
+    assert.is(allocs, frees, "every context allocated was freed");
+    assert.is(summary.contextsInUse, 0);
+    assert.ok(summary.contextsPeak <= summary.blockedPeak + 4);
+  });
+
+  test(`work stealing: everything spawned by one task on one core, every core runs a share, all complete${cfg}`, async () => {
+    const r = await aam(["run", await img("steal", small), "--cores", "4", "--stats", "--", small ? "20000" : "100000"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.is(f.total, small ? 20000 : 100000);
+    for (let c = 0; c < 4; c++) assert.ok(f[`core${c}`] > 0, `core ${c} ran nothing: ${r.stdout}`);
+    const { rows } = statsTable(r.stderr);
+    assert.ok(rows.reduce((a, x) => a + x.stolen, 0) > 0, "no steals counted");
+  });
+
+  test(`10^6 signal/wait pairs across cores with no lost wake-up (the run finishes, counts match)${cfg}`, async () => {
+    const r = await aam(["run", await img("pingpong", small), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"], { timeoutMs: 180000 });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.is(f.waits, f.expected);
+    assert.is(f["leftover units"], 0);
+    assert.is(f.leaked, 0);
+  });
+}
+
+test("with stealing switched off (AAM_STEAL=0) no core steals; work still completes", async () => {
+  const r = await aam(["run", P("steal"), "--define", "AAM_STEAL=0", "--cores", "4", "--stats", "--", "20000"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.is(fields(r.stdout).total, 20000);
+  const { rows } = statsTable(r.stderr);
+  for (const row of rows) assert.is(row.stolen, 0);
+});
+
+test("--stats reports tasks run, stolen, contexts allocated and in use, parks per core", async () => {
+  const r = await aam(["run", await image("examples/fib.ts"), "--cores", "2", "--stats", "--", "18"]);
+  assert.is(r.code, 0, r.stderr);
+  const { rows, summary } = statsTable(r.stderr);
+  assert.is(rows.length, 2);
+  for (const k of ["tasks run", "stolen", "ctx alloc", "ctx free", "parks", "blocked"]) assert.ok(k in rows[0], k);
+  assert.ok(rows[0]["tasks run"] + rows[1]["tasks run"] > 4000);
+  assert.ok(summary.contextsPeak > 0 && summary.blockedPeak > 0, JSON.stringify(summary));
+  assert.is(summary.contextsInUse, 0);
+});
+
+test("a blocking call outside a task is refused with a clear message", async () => {
+  const r = await aam(["run", "tests/sched/programs/misuse.ts", "--cores", "2"]);
+  assert.is(r.code, 70);
+  assert.match(r.stderr, "suspend: not inside a task");
+});
+
+test.run();
