@@ -4,7 +4,7 @@
 NODE ?= node
 CORES ?=
 
-.PHONY: all deps system-deps build run test clean
+.PHONY: all deps system-deps build run test bench clean
 
 all: build
 
@@ -26,6 +26,10 @@ run: build
 
 test: build system-deps
 	$(NODE) tools/test/run.mjs
+
+# Benchmarks are not tests: they print figures with their baselines, they do not pass or fail.
+bench: build
+	$(NODE) tools/bin/aam.js bench sched
 
 clean:
 	rm -rf build

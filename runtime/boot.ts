@@ -24,8 +24,8 @@ import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, coreRec, CORE_STATE, MA
 import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { flushConsole } from "./console";
-import { schedNew, schedRun, spawnTask } from "./sched";
-import { Task } from "./task";
+import { schedNew, schedRun, spawnTask, failCurrent, schedResume } from "./sched";
+import { Task, T_KIND, FLAG_ROOT } from "./task";
 import { FW_DEFAULT_SCHED } from "~lib/rt/layout";
 
 /** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
@@ -40,8 +40,20 @@ export function boot(percore: () => void, main: () => i32): i32 {
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4
   arrive(SCB_BOOT_PERCORE);
-  if (CORE_ID == 0) spawnTask(mainTask.index, <u64>main.index, 0, 0, true);   // step 5
+  if (CORE_ID == 0) {                                                         // step 5
+    let t = spawnTask(mainTask.index, <u64>main.index, 0, 0, true);
+    store<u32>(t + T_KIND, FLAG_ROOT);
+  }
   schedRun(<usize>load32(FW_DEFAULT_SCHED));
+  return 0;
+}
+
+/** Re-entry after a trap in a task (the generated export `aam_resume`; hosts call it once they
+ *  reported the trap): the task fails, its waiters go on, the core serves its scheduler again.
+ *  A trap in the root task ends the system with status 70, as any trap outside a task does. */
+export function recover(): i32 {
+  if (failCurrent() & FLAG_ROOT) { flushConsole(); platform.exit(70); }
+  schedResume();
   return 0;
 }
 

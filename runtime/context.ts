@@ -58,7 +58,7 @@ export declare namespace asyncify {
 export function suspend(kind: u32, obj: usize): void {
   let t = currentTask();
   if (!t) fail("suspend: not inside a task (blocking calls are for tasks, not percore/boot code)");
-  store<u32>(t + T_KIND, kind);
+  store<u32>(t + T_KIND, (load<u32>(t + T_KIND) & ~0xff) | kind);   // keep the FLAG_ bits
   store<u32>(t + T_ENQ, <u32>obj);
   let ctx = ctxAlloc();
   store<u32>(t + T_CTX, <u32>ctx);
@@ -77,6 +77,12 @@ function ctxAlloc(): usize {
   atomicMax32(FW_CTX_PEAK, add32(FW_CTX_LIVE, 1) + 1);
   atomicMax32(FW_BLOCKED_PEAK, add32(FW_BLOCKED_LIVE, 1) + 1);
   return ctx;
+}
+
+/** Drop the context of a task that will never resume (it trapped while blocking or resuming). */
+export function ctxDrop(t: usize): void {
+  let ctx = <usize>load<u32>(t + T_CTX);
+  if (ctx) { ctxFree(ctx); store<u32>(t + T_CTX, 0); }
 }
 
 function ctxFree(ctx: usize): void {

@@ -48,8 +48,9 @@ import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "./queue";
-import { Task, TaskFn, taskNew, taskRelease, T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED } from "./task";
-import { asyncify, suspend, UNWINDING } from "./context";
+import { Task, TaskFn, taskNew, taskRelease, T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, FLAG_FAILED } from "./task";
+import { asyncify, suspend, ctxDrop, UNWINDING, REWINDING } from "./context";
+import { FW_TRAPPED } from "~lib/rt/layout";
 import { futureComplete, registerWaiter, Future } from "./future";
 import { signalRegister } from "./signal";
 
@@ -178,6 +179,32 @@ function dispatch(s: usize, t: usize): void {
   }
   futureComplete(t, result);              // step 4
   taskRelease(t);
+}
+
+/** After a trap in the running task (the host caught it and re-entered the image through
+ *  aam_resume): end any half-done unwind or rewind, drop the task's context, mark it failed and
+ *  complete its future with 0 so that waiters go on, release the scheduler's reference.
+ *  Returns the task's KIND flags (0 if no task was running). */
+export function failCurrent(): u32 {
+  let st = asyncify.state();
+  if (st == UNWINDING) asyncify.stop_unwind();
+  else if (st == REWINDING) asyncify.stop_rewind();
+  let t = curTask;
+  curTask = 0;
+  store<u32>(coreRec(CORE_ID) + FC_CURRENT, 0);
+  if (!t) return 0;
+  ctxDrop(t);
+  let flags = load<u32>(t + T_KIND) | FLAG_FAILED;
+  store<u32>(t + T_KIND, flags);
+  add32(FW_TRAPPED, 1);
+  futureComplete(t, 0);
+  taskRelease(t);
+  return flags;
+}
+
+/** Serve again the scheduler this core served when its task trapped. */
+export function schedResume(): void {
+  schedRun(currentSched());
 }
 
 function enqueueHandler(t: usize): void {

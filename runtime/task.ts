@@ -60,6 +60,12 @@ import { fail } from "~lib/rt/trap";
 /** KIND flag: a continuation, given the completed future's value in ARG0 (future.ts then()). */
 // @ts-ignore: decorator
 @inline export const FLAG_WANTS_VALUE: u32 = 0x100;
+/** KIND flag: the task trapped; its future completed with 0 (sched.ts failCurrent). */
+// @ts-ignore: decorator
+@inline export const FLAG_FAILED: u32 = 0x200;
+/** KIND flag: the root task (main); if it fails the system ends. */
+// @ts-ignore: decorator
+@inline export const FLAG_ROOT: u32 = 0x400;
 
 /** A task as its handler sees it: its arguments. */
 @unmanaged

@@ -6,7 +6,7 @@ import { aam, ROOT } from "../lib/aam.mjs";
 
 const OUT = path.join(ROOT, "build/test-images/cli-hello.wasm");
 
-test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry and memory", async () => {
+test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry, aam_resume and memory", async () => {
   fs.rmSync(OUT, { force: true });
   const r = await aam(["build", "examples/hello.ts", "-o", OUT]);
   assert.is(r.code, 0, r.stderr);
@@ -15,7 +15,7 @@ test("aam build writes an image whose only imports are the platform interface an
   const allowed = /^(env\.memory|aam\.(core_id|core_count|now_ns|park|wake|exit|fatal)|wasi_snapshot_preview1\.(fd_write|args_sizes_get|args_get|environ_sizes_get|environ_get|clock_time_get|random_get|proc_exit))$/;
   for (const i of imports) assert.ok(allowed.test(i), `unexpected import ${i}`);
   assert.ok(imports.includes("env.memory") && imports.includes("aam.core_id"));
-  assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), ["aam_entry", "memory"]);
+  assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), ["aam_entry", "aam_resume", "memory"]);
   const mem = WebAssembly.Module.imports(mod).find((i) => i.name === "memory");
   assert.is(mem.kind, "memory");
 });

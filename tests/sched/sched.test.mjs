@@ -103,4 +103,20 @@ test("a blocking call outside a task is refused with a clear message", async () 
   assert.match(r.stderr, "suspend: not inside a task");
 });
 
+test("a trapping task fails its future (reported on stderr), the other tasks complete and the system goes on", async () => {
+  const r = await aam(["run", "tests/sched/programs/task_trap.ts", "--cores", "2"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "ok 108 failed 12");
+  const reports = r.stderr.split("\n").filter((l) => l.startsWith("aam: task trapped on core "));
+  assert.is(reports.length, 12, r.stderr);
+  assert.match(r.stderr, "in tests/sched/programs/task_trap/work: unreachable (the task fails");
+  assert.match(r.stderr, "task gave up (tests/sched/programs/task_trap.ts:9:");
+});
+
+test("a trap in the root task (main) ends the system with status 70", async () => {
+  const r = await aam(["run", "tests/sched/programs/root_trap.ts", "--cores", "2"], { timeoutMs: 30000 });
+  assert.is(r.code, 70, r.stderr);
+  assert.match(r.stderr, "task trapped on core");
+});
+
 test.run();

@@ -34,13 +34,14 @@ export class BuildError extends Error { name = "BuildError"; }
 function glue(entryImport: string, bootImport: string): string {
   return [
     `import * as program from "${entryImport}";`,
-    `import { boot } from "${bootImport}";`,
+    `import { boot, recover } from "${bootImport}";`,
     `function percore(): void { if (isDefined(program.percore)) program.percore(); }`,
     `function main(): i32 {`,
     `  if (!isDefined(program.main)) ERROR("the program must export function main(): i32");`,
     `  return program.main();`,
     `}`,
     `export function aam_main(): i32 { return boot(percore, main); }`,
+    `export function aam_resume(): i32 { return recover(); }`,
     ``,
   ].join("\n");
 }

@@ -74,6 +74,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     // AAM_LINK_ACTIVE_DATA=1 keeps the segments active: only for the test that shows why they must not be.
     const { count, bytes } = process.env.AAM_LINK_ACTIVE_DATA === "1" ? keepSegmentsActive(mod) : makeSegmentsPassive(mod);
     addEntry(mod, targets.heap, targets.start, targets.main);
+    mod.addFunctionExport(targets.resume, "aam_resume");   // re-entry after a trapped task
     const asy = asyncify(mod);                 // lazy contexts; resolves the aam_link imports
     checkResolved(mod);
     for (const p of opts.passes ?? []) {
@@ -191,12 +192,13 @@ function makeSegmentsPassive(mod: binaryen.Module): { count: number; bytes: numb
 
 // Remember the functions behind the exports the entry needs, then drop every export: an image
 // exports aam_entry (and its memory, re-added later) and nothing else.
-function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string } {
+function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string; resume: string } {
   const heap = exportTarget(mod, "__aam_heap_setup");
+  const resume = exportTarget(mod, "aam_resume");
   const start = exportTarget(mod, "__aam_as_start");
   const main = exportTarget(mod, "aam_main");
   for (const e of listExports(mod)) mod.removeExport(e);
-  return { heap, start, main };
+  return { heap, start, main, resume };
 }
 
 // binaryen.js does not expose a memory's internal name; the text form shows it.

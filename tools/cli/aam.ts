@@ -15,12 +15,14 @@ const USAGE = `usage:
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
   aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
+  aam bench [sched] [--iterations N] [--json FILE]
+      benchmarks with their baselines measured in the same run (mean, sd, median, p99, ratios)
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes)
 `;
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string> }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string }
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
@@ -35,6 +37,13 @@ function parse(argv: string[]): Parsed {
       continue;
     }
     if (a === "--stats") { p.stats = true; continue; }
+    if (a === "--iterations") {
+      const v = need(argv, ++i, a);
+      if (!/^\d+$/.test(v) || Number(v) < 100) throw new UsageError(`--iterations takes a whole number ≥ 100, got '${v}'`);
+      p.iterations = Number(v);
+      continue;
+    }
+    if (a === "--json") { p.json = need(argv, ++i, a); continue; }
     if (a === "--define" || a === "-D") {
       const v = need(argv, ++i, a);
       const m = /^(AAM_[A-Z0-9_]+)=(-?\d+)$/.exec(v);
@@ -82,6 +91,14 @@ async function main(argv: string[]): Promise<number> {
       const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
+    }
+    case "bench": {
+      const which = p.file ?? "sched";
+      if (which !== "sched") throw new UsageError(`unknown benchmark '${which}' (available: sched)`);
+      const { benchSched } = await import("../bench/sched");
+      const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s));
+      if (p.json) fs.writeFileSync(p.json, JSON.stringify({ host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r }, null, 2) + "\n");
+      return 0;
     }
     case "help": case "--help": case "-h":
       process.stdout.write(USAGE);

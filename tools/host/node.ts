@@ -21,6 +21,7 @@ import type { CoreEnd } from "./worker";
 import { readStats, formatStats, type SystemStats } from "./stats";
 
 export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
+const FC_CURRENT = 1216 + 56;           // runtime/rt/layout.ts: CORE_FRAMEWORK + 56
 export const HOST_ERROR_STATUS = 71;
 export const INTERRUPT_STATUS = 130;
 
@@ -106,6 +107,10 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
           break;
+        case "tasktrap": {
+          fs.writeSync(o.fds?.[1] ?? 2, `aam: task trapped on core ${e.core} in ${e.func}: ${e.message} (the task fails; its waiters see future.failed)\n`);
+          break;
+        }
         case "trap": {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");
@@ -129,6 +134,7 @@ export function runImage(o: RunOptions): Promise<RunResult> {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2],
+          currentTaskAddr: m.coreBase + core * m.coreRecSize + FC_CURRENT,
         },
         stdout: false, stderr: false,
       });

@@ -24,10 +24,11 @@ interface WorkerData {
   env: Record<string, string>;
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
+  currentTaskAddr: number;  // this core's FC_CURRENT word (runtime/rt/layout.ts)
 }
 
 export interface CoreEnd {
-  t: "exit" | "done" | "trap" | "error";
+  t: "exit" | "done" | "trap" | "error" | "tasktrap";
   core: number;
   code?: number;
   message?: string;
@@ -165,25 +166,48 @@ async function main(): Promise<void> {
     return;
   }
   Error.stackTraceLimit = 64;
-  try {
-    const code = (instance.exports.aam_entry as () => number)();
-    flushConsole();
-    post({ t: "done", core: d.core, code });
-  } catch (e) {
-    flushConsole();
-    if (e instanceof Unwind) return;
-    const err = e as Error;
-    const frames = framesOf(err);
-    // Name the innermost frame of the program itself: the runtime's and the standard library's
-    // frames (~lib/…) say how it failed, the program's frame says where.
-    const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
-    if (e instanceof WebAssembly.RuntimeError) {
+  let enter = instance.exports.aam_entry as () => number;
+  while (true) {
+    try {
+      const code = enter();
+      flushConsole();
+      post({ t: "done", core: d.core, code });
+      return;
+    } catch (e) {
+      flushConsole();
+      if (e instanceof Unwind) return;
+      const err = e as Error;
+      const frames = framesOf(err);
+      // Name the innermost frame of the program itself: the runtime's and the standard library's
+      // frames (~lib/…) say how it failed, the program's frame says where.
+      const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
+      if (!(e instanceof WebAssembly.RuntimeError)) {
+        post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
+        return;
+      }
       const message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
+      fatal = null;
+      if (recoverable(frames)) {
+        // A task trapped: report it, then re-enter; the runtime fails the task (its future
+        // completes, flagged failed) and this core goes back to its scheduler.
+        post({ t: "tasktrap", core: d.core, func, message, frames });
+        enter = instance.exports.aam_resume as () => number;
+        continue;
+      }
       post({ t: "trap", core: d.core, func, message, frames });
-    } else {
-      post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
+      return;
     }
   }
+}
+
+// A trap can be survived when a task was running and the trap did not come from inside the
+// runtime itself (whose locks or lists could be half-updated): the innermost frame, past the
+// error path of ~lib/rt/trap, belongs to the program or the standard library.
+function recoverable(frames: string[]): boolean {
+  const view = new DataView(d.memory.buffer);
+  if (view.getUint32(d.currentTaskAddr, true) === 0) return false;
+  const inner = frames.find((f) => !f.startsWith("~lib/rt/trap/"));
+  return !!inner && !/^~lib\/(rt|aam)\//.test(inner);
 }
 
 main().catch((e) => post({ t: "error", core: d.core, message: String(e?.stack ?? e) }));

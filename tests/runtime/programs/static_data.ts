@@ -15,7 +15,8 @@ if (coreId() == 0) {
 export function percore(): void {
   let ok = true;
   for (let i = 0; i < table.length; i++) if (table[i] != 1000 + <u32>i) ok = false;
-  println("core " + coreId().toString() + (ok ? " sees core 0's static data" : " sees re-copied static data: " + table[0].toString()));
+  println("core " + coreId().toString() + (ok ? " sees core 0's static data" : " sees re-copied static data: " + table[0].toString()) +
+    "; its greeting: " + greeting);
   if (!ok) atomic.add<u32>(changetype<usize>(failures), 1);
 }
 
@@ -23,6 +24,6 @@ const failures: StaticArray<u32> = [0];
 
 export function main(): i32 {
   let f = atomic.load<u32>(changetype<usize>(failures));
-  println("cores " + coreCount().toString() + " failures " + f.toString() + " greeting on core 0: " + greeting);
+  println("cores " + coreCount().toString() + " failures " + f.toString());
   return f == 0 ? 0 : 1;
 }

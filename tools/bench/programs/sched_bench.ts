@@ -1,0 +1,61 @@
+// sched_bench.ts: in-image part of the local task benchmark (tools/bench/sched.ts runs it).
+// Like the paper's §4.3: a task spawns a no-op task that returns a timestamp and blocks on its
+// future; nothing else runs. Prints one JSON line of raw per-iteration samples' summaries.
+// Usage: sched_bench [iterations] [warm-up]
+import { Task, Future, spawn, now, println, args } from "aam";
+
+function noop(t: Task): u64 { return <u64>now(); }
+function add1(x: u64): u64 { return x + 1; }
+
+function summary(name: string, xs: StaticArray<f64>, n: i32): string {
+  let s = new Array<f64>(n);
+  let sum = 0.0;
+  for (let i = 0; i < n; i++) { s[i] = xs[i]; sum += xs[i]; }
+  s.sort();
+  let mean = sum / n;
+  let v = 0.0;
+  for (let i = 0; i < n; i++) v += (s[i] - mean) * (s[i] - mean);
+  let sd = Math.sqrt(v / <f64>max(n - 1, 1));
+  let med = s[n >> 1], p99 = s[min(n - 1, <i32>Math.floor(<f64>n * 0.99))];
+  return "\"" + name + "\":{\"mean\":" + mean.toString() + ",\"sd\":" + sd.toString() + ",\"median\":" + med.toString() +
+    ",\"p99\":" + p99.toString() + ",\"n\":" + n.toString() + "}";
+}
+
+export function main(): i32 {
+  let a = args();
+  let n = a.length > 1 ? I32.parseInt(a[1]) : 10000;
+  let warm = a.length > 2 ? I32.parseInt(a[2]) : 1000;
+  let clock = new StaticArray<f64>(n), direct = new StaticArray<f64>(n), lat = new StaticArray<f64>(n);
+  let batch = new StaticArray<f64>(n / 100 + 1), indirect = new StaticArray<f64>(100);
+  for (let i = 0; i < n; i++) { let t0 = now(); clock[i] = now() - t0; }
+  for (let i = 0; i < warm; i++) spawn(noop).join();
+  for (let i = 0; i < n; i++) {                       // direct cost: the caller's time to issue
+    let t0 = now(); let f = spawn(noop); let t1 = now();
+    direct[i] = t1 - t0;
+    f.join();
+  }
+  for (let i = 0; i < n; i++) {                       // total latency: issue → result in hand
+    let t0 = now(); let v = spawn(noop).join(); let t1 = now();
+    lat[i] = t1 - t0;
+    if (v == 0) return 1;
+  }
+  let fs = new StaticArray<u32>(100);
+  let nb = n / 100;
+  for (let b = 0; b < nb; b++) {                      // direct cost amortised over 100 spawns
+    let t0 = now();
+    for (let i = 0; i < 100; i++) fs[i] = changetype<u32>(spawn(noop));
+    batch[b] = (now() - t0) / 100;
+    for (let i = 0; i < 100; i++) changetype<Future>(fs[i]).join();
+  }
+  let fn = add1;
+  let idx = fn.index;
+  let x: u64 = 0;
+  for (let r = 0; r < 100; r++) {                     // in-wasm call_indirect, 10^5 calls a sample
+    let t0 = now();
+    for (let i = 0; i < 100000; i++) x = call_indirect<u64>(idx, x);
+    indirect[r] = (now() - t0) / 100000;
+  }
+  println("{" + summary("clock", clock, n) + "," + summary("direct", direct, n) + "," + summary("latency", lat, n) + "," +
+    summary("direct_batched", batch, nb) + "," + summary("call_indirect", indirect, 100) + ",\"check\":" + x.toString() + "}");
+  return 0;
+}

@@ -1,0 +1,51 @@
+// sched.ts: the local task benchmark. Runs tools/bench/programs/sched_bench.ts on one core of the
+// Node host (no other task active, as in the paper's §4.3) and, in the same process, the baselines:
+// a queueMicrotask round trip and an in-wasm call_indirect loop. Prints mean, sd, median, p99 and
+// the ratios. Clock reads cost ~100 ns across the wasm/JS boundary: per-iteration rows have the
+// median clock cost subtracted, and the batched row (100 spawns per clock pair) shows the same
+// cost without it.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { build } from "../build/build";
+import { runImage } from "../host/node";
+import { HEADER, row, minus, ns, type Stats } from "./stats";
+import { microtaskRoundTrip, clockCost } from "./node-baselines";
+
+export interface SchedBench {
+  local_direct: Stats; local_latency: Stats; local_direct_batched: Stats; call_indirect: Stats;
+  microtask_rt: Stats; wasm_clock: Stats; js_clock: Stats;
+}
+
+export async function benchSched(root: string, iterations: number, out: (s: string) => void): Promise<SchedBench> {
+  const b = await build({ entry: path.join(root, "tools/bench/programs/sched_bench.ts"), root });
+  const tmp = path.join(os.tmpdir(), `aam-bench-${process.pid}.out`);
+  const fd = fs.openSync(tmp, "w+");
+  let text = "";
+  try {
+    const r = await runImage({ module: new WebAssembly.Module(b.wasm), manifest: b.manifest, cores: 1,
+      args: ["sched_bench", String(iterations), String(Math.min(1000, iterations))], fds: [fd, 2] });
+    text = fs.readFileSync(tmp, "utf8");
+    if (r.code !== 0) throw new Error(`sched_bench exited ${r.code}: ${text}`);
+  } finally { fs.closeSync(fd); fs.rmSync(tmp, { force: true }); }
+  const w = JSON.parse(text.trim().split("\n").pop()!);
+  const jsClock = clockCost(iterations);
+  const micro = minus(await microtaskRoundTrip(iterations), jsClock.median);
+  const res: SchedBench = {
+    local_direct: minus(w.direct, w.clock.median), local_latency: minus(w.latency, w.clock.median),
+    local_direct_batched: w.direct_batched, call_indirect: w.call_indirect,
+    microtask_rt: micro, wasm_clock: w.clock, js_clock: jsClock,
+  };
+  out(`local tasks on the Node host, 1 core, ${iterations} iterations (${new Date().toISOString().slice(0, 10)})\n\n${HEADER}\n`);
+  out(row("local task: direct cost (spawn)", res.local_direct) + "\n");
+  out(row("local task: direct cost, batched ×100", res.local_direct_batched) + "\n");
+  out(row("local task: spawn + wait latency", res.local_latency) + "\n");
+  out(row("baseline: queueMicrotask round trip", res.microtask_rt) + "\n");
+  out(row("baseline: in-wasm call_indirect", res.call_indirect) + "\n");
+  out(row("clock read (wasm → JS), subtracted", res.wasm_clock) + "\n\n");
+  out(`ratios (medians): spawn+wait / queueMicrotask = ${(res.local_latency.median / res.microtask_rt.median).toFixed(2)}; ` +
+    `spawn (batched) / call_indirect = ${(res.local_direct_batched.median / res.call_indirect.median).toFixed(1)}; ` +
+    `latency ${ns(res.local_latency.median)} vs paper 277 ns, direct ${ns(res.local_direct_batched.median)} vs paper 56 ns\n`);
+  return res;
+}
