@@ -103,6 +103,12 @@ test("a blocking call outside a task is refused with a clear message", async () 
   assert.match(r.stderr, "suspend: not inside a task");
 });
 
+test("the example of docs/TASKS.md runs and prints what the document says", async () => {
+  const r = await aam(["run", "examples/tasks.ts", "--cores", "2"]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, "sum 25, squared 625\n");
+});
+
 test("a trapping task fails its future (reported on stderr), the other tasks complete and the system goes on", async () => {
   const r = await aam(["run", "tests/sched/programs/task_trap.ts", "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
