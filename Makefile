@@ -14,9 +14,9 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
-# System packages for the QEMU host and its tests (apt-get as root; quiet when present).
+# System packages for the QEMU host, spin and their tests (apt-get as root; quiet when present).
 system-deps:
-	sh boot/deps.sh
+	sh tools/system-deps.sh
 
 build: deps
 	$(NODE) tools/bundle.mjs
