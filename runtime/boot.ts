@@ -24,18 +24,20 @@ import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, coreRec, CORE_STATE, MA
 import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { flushConsole } from "./console";
-import { schedNew, schedRun, spawnTask, failCurrent, schedResume } from "./sched";
+import { spawnTask, failCurrent, schedDetach } from "./sched";
+import { managerNew, managerAttach, managerStart, coreLoop } from "../kernel/manager";
+import { defineMachine } from "../kernel/machine";
 import { Task, T_KIND, FLAG_ROOT } from "./task";
-import { FW_DEFAULT_SCHED } from "~lib/rt/layout";
+import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
 
 /** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
 // @ts-ignore: decorator
 @inline const DEFAULT_STEAL: bool = isDefined(AAM_STEAL) ? AAM_STEAL != 0 : true;
 
 /** The system's boot sequence on this core; called by the generated `aam_entry`. */
-export function boot(percore: () => void, main: () => i32): i32 {
+export function boot(percore: () => void, main: () => i32, machines: () => void): i32 {
   if (CORE_COUNT < 1 || CORE_COUNT > MAX_CORES) fail("boot: core count " + CORE_COUNT.toString() + " outside 1.." + MAX_CORES.toString());
-  setUpSchedOnce();                                      // step 1
+  setUpOnce(machines);                                   // step 1
   store32(coreRec(CORE_ID) + CORE_STATE, 2);             // step 2
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4
@@ -44,7 +46,8 @@ export function boot(percore: () => void, main: () => i32): i32 {
     let t = spawnTask(mainTask.index, <u64>main.index, 0, 0, true);
     store<u32>(t + T_KIND, FLAG_ROOT);
   }
-  schedRun(<usize>load32(FW_DEFAULT_SCHED));
+  schedDetach();                  // percore() may have queued on "main": hand it over if not ours
+  coreLoop();
   return 0;
 }
 
@@ -53,7 +56,7 @@ export function boot(percore: () => void, main: () => i32): i32 {
  *  A trap in the root task ends the system with status 70, as any trap outside a task does. */
 export function recover(): i32 {
   if (failCurrent() & FLAG_ROOT) { flushConsole(); platform.exit(70); }
-  schedResume();
+  coreLoop();
   return 0;
 }
 
@@ -66,14 +69,20 @@ function mainTask(t: Task): u64 {
 }
 
 // The heap is up already (rt/index.ts __aam_heap_setup runs before module-level code); the
-// first core here creates the default scheduler.
-function setUpSchedOnce(): void {
+// first core here creates the Machine Manager, the built-in machine "main" (whose scheduler is
+// the default one), the program's machines, and the initial core assignment.
+function setUpOnce(machines: () => void): void {
   if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
-    store32(FW_DEFAULT_SCHED, <u32>schedNew(DEFAULT_STEAL));
+    store32(FW_MANAGER, <u32>managerNew());
+    let main = defineMachine("main", 1, 0, false, DEFAULT_STEAL);
+    store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + 8));   // machine.ts M_SCHED
+    machines();
+    managerStart();
     store32(SCB_SCHED_STATE, 2);
     return;
   }
   waitFor(SCB_SCHED_STATE, 2);
+  managerAttach(<usize>load32(FW_MANAGER));
 }
 
 // Count this core at a barrier word and wait for all; the last one in wakes the others.

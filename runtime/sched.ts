@@ -37,6 +37,7 @@
 //  +8   SLEEPERS  cores of this scheduler asleep or going to sleep (atomic add/sub, load).
 //  +12  ID        small number for reports. Read-only.
 //  +16  INJECT    inject list, 16 bytes (queue.ts): LOCK HEAD TAIL LEN.
+//  +32  MACHINE   the machine this scheduler belongs to (kernel/machine.ts). Set at creation.
 //  +64  SLOT[c]   64 bytes per core c:
 //       +0 RING   c's ring (queue.ts). Set at creation.
 //       +4 STATE  RUNNING 0 | SLEEPING 1 | WOKEN 2. c stores; producers cmpxchg SLEEPING→WOKEN.
@@ -53,6 +54,12 @@ import { asyncify, suspend, ctxDrop, UNWINDING, REWINDING } from "./context";
 import { FW_TRAPPED } from "~lib/rt/layout";
 import { futureComplete, registerWaiter, Future } from "./future";
 import { signalRegister } from "./signal";
+import { managerIdle, managerMaybeTick, managerActivate, parkTimeout, setBusy } from "../kernel/manager";
+import { imsPending, imsHandle } from "../kernel/ims";
+import { imcPoll, imcPending, callComplete, FLAG_CALL } from "../kernel/imc";
+import { M_TASKS_RUN, M_CORES } from "../kernel/machine";
+import { FC_MACH_PENDING } from "~lib/rt/layout";
+import { add64 } from "~lib/rt/atomic";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -64,6 +71,8 @@ import { signalRegister } from "./signal";
 @inline const S_ID: usize = 12;
 // @ts-ignore: decorator
 @inline const S_INJECT: usize = 16;
+// @ts-ignore: decorator
+@inline const S_MACHINE: usize = 32;
 // @ts-ignore: decorator
 @inline const S_SLOTS: usize = 64;
 // @ts-ignore: decorator
@@ -98,6 +107,9 @@ let ring: usize = 0;       // this core's ring in curSched
 let tick: u32 = 0;
 let rng: u32 = 0;
 let nextId: u32 = 1;
+let busy = false;          // this core's BUSY flag as last published (manager.ts)
+let stopAddr: usize = 0;   // manager's assignment word for this core, and the value it must keep
+let stopExpect: u32 = 0;
 
 /** Create a scheduler instance with a ring per core. */
 export function schedNew(steal: bool): usize {
@@ -121,20 +133,68 @@ export function currentSched(): usize {
 /** The task running on this core, or 0. */
 export function currentTask(): usize { return curTask; }
 
-/** Serve scheduler `s` on this core; never returns (the system ends through platform.exit). */
-export function schedRun(s: usize): void {
+export function schedSetMachine(s: usize, m: usize): void { store<u32>(s + S_MACHINE, <u32>m); }
+/** The machine scheduler `s` belongs to (0 before machines exist). */
+export function schedMachine(s: usize): usize { return s ? <usize>load<u32>(s + S_MACHINE) : 0; }
+
+/** Serve scheduler `s` on this core until the word at `stop` no longer holds `expect` (the
+ *  Machine Manager moved the core to another machine). */
+export function schedServe(s: usize, stop: usize, expect: u32): void {
+  stopAddr = stop;
+  stopExpect = expect;
   enter(s);
-  rng = 0x2545f491 ^ (<u32>CORE_ID * 0x9e3779b9) | 1;
-  while (true) {
+  if (!rng) rng = 0x2545f491 ^ (<u32>CORE_ID * 0x9e3779b9) | 1;
+  let n: u32 = 0;
+  while (load32(stop) == expect) {        // step 0: still this machine's core?
     let t = findTask(s);                  // step 1
-    if (t) { dispatch(s, t); continue; }  // steps 2–4
+    if (t) {
+      if (!busy) { busy = true; setBusy(true); }
+      dispatch(s, t);                     // steps 2–4
+      if ((++n & 1023) == 0) { flushMachineCount(s); managerMaybeTick(); }
+      continue;
+    }
+    if (outsideWork(s)) continue;         // signals, interface queues
     idle(s);                              // step 5
   }
+  leave(s);
+}
+
+// Tasks counted on this core for its machine since the last flush (a per-core word, so that a
+// dispatch costs no shared-line write; the host adds it in for --stats).
+function flushMachineCount(s: usize): void {
+  let pend = coreRec(CORE_ID) + FC_MACH_PENDING;
+  let k = load<u64>(pend);
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (k && m) { add64(m + M_TASKS_RUN, k); store<u64>(pend, 0); }
 }
 
 function enter(s: usize): void {
   curSched = s;
   ring = <usize>load<u32>(slot(s, CORE_ID) + SL_RING);
+}
+
+// The core leaves machine s: what it queued locally goes to s's inject list, where the cores
+// that stay (or the next one granted) find it.
+function leave(s: usize): void {
+  flushMachineCount(s);
+  let moved = false;
+  while (true) {
+    let t = ringPop(ring);
+    if (!t) break;
+    injectPush(s + S_INJECT, t);
+    moved = true;
+  }
+  if (moved) notify(s);
+  curSched = 0;
+  ring = 0;
+}
+
+// Between tasks, with no local task ready: the machine's signals, then its interface queues.
+function outsideWork(s: usize): bool {
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (!m) return false;
+  let k = imsHandle(m);
+  return imcPoll(m) + k > 0;
 }
 
 function findTask(s: usize): usize {
@@ -167,6 +227,7 @@ function dispatch(s: usize, t: usize): void {
   curTask = t;
   store<u32>(rec + FC_CURRENT, <u32>t);
   ownerAdd64(rec + FC_TASKS_RUN, 1);
+  ownerAdd64(rec + FC_MACH_PENDING, 1);
   let ctx = <usize>load<u32>(t + T_CTX);
   if (ctx) asyncify.start_rewind(ctx);
   let result = call_indirect<u64>(load<u32>(t + T_FN), t);
@@ -177,6 +238,7 @@ function dispatch(s: usize, t: usize): void {
     enqueueHandler(t);                    // step 3
     return;
   }
+  if (load<u32>(t + T_KIND) & FLAG_CALL) { callComplete(t, result); return; }   // back to the client
   futureComplete(t, result);              // step 4
   taskRelease(t);
 }
@@ -197,15 +259,13 @@ export function failCurrent(): u32 {
   let flags = load<u32>(t + T_KIND) | FLAG_FAILED;
   store<u32>(t + T_KIND, flags);
   add32(FW_TRAPPED, 1);
+  if (flags & FLAG_CALL) { callComplete(t, 0); return flags; }
   futureComplete(t, 0);
   taskRelease(t);
   return flags;
 }
 
-/** Serve again the scheduler this core served when its task trapped. */
-export function schedResume(): void {
-  schedRun(currentSched());
-}
+
 
 function enqueueHandler(t: usize): void {
   let kind = load<u32>(t + T_KIND) & 0xff;
@@ -227,12 +287,30 @@ export function makeReady(t: usize): void {
   }
   injectPush(s + S_INJECT, t);
   notify(s);
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (m && load32(m + M_CORES) == 0) managerActivate(m);   // its machine holds no core: get one
 }
 
 // Protocol step b.
 // @ts-ignore: decorator
 @inline function notify(s: usize): void {
   if (load32(s + S_SLEEPERS) != 0) wakeOne(s);
+}
+
+/** Leave whatever scheduler this core entered outside the loop (spawns from percore()). */
+export function schedDetach(): void { if (curSched) leave(curSched); }
+
+/** Step b for work published from outside the scheduler (signals, interface queues). */
+export function schedNotify(s: usize): void { notify(s); }
+
+/** Tasks queued in scheduler `s` (its rings and inject list), a snapshot for the policy. */
+export function schedReady(s: usize): u32 {
+  let n = <i32>load<u32>(s + S_CORES);
+  let k = injectLen(s + S_INJECT);
+  for (let c = 0; c < n; c++) k += ringLen(<usize>load<u32>(slot(s, c) + SL_RING));
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (m) k += imcPending(m);
+  return k;
 }
 
 function wakeOne(s: usize): void {
@@ -249,24 +327,32 @@ function wakeOne(s: usize): void {
 
 function hasWork(s: usize): bool {
   if (ringLen(ring) || injectLen(s + S_INJECT)) return true;
+  if (load32(stopAddr) != stopExpect) return true;                // reassigned: go and look
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (m && (imsPending(m) || imcPending(m))) return true;
   if (!load<u32>(s + S_STEAL)) return false;
   let n = <i32>load<u32>(s + S_CORES);
   for (let c = 0; c < n; c++) if (c != CORE_ID && ringLen(<usize>load<u32>(slot(s, c) + SL_RING))) return true;
   return false;
 }
 
-// Protocol steps a and c.
+// Protocol steps a and c. Before sleeping, the core offers itself to the Machine Manager: a
+// machine with work and no core may take it (then the loop's step 0 sees the new assignment).
 function idle(s: usize): void {
+  if (busy) { busy = false; setBusy(false); flushMachineCount(s); }
   for (let i = 0; i < SPINS; i++) if (hasWork(s)) return;
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (m && managerIdle(m)) return;
   let st = slot(s, CORE_ID) + SL_STATE;
   store32(st, SLEEPING);
   add32(s + S_SLEEPERS, 1);
   if (!hasWork(s)) {
     ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
-    platform.park(-1);
+    platform.park(parkTimeout());
   }
   if (cas32(st, SLEEPING, RUNNING) == SLEEPING) sub32(s + S_SLEEPERS, 1);
   else store32(st, RUNNING);
+  managerMaybeTick();
 }
 
 // ── the program's API ──────────────────────────────────────────────────────────────────────

@@ -141,6 +141,8 @@
 //                      before BOOT_UP completes; read by all after the barrier)
 //  +20  TASKS_LIVE     task records allocated and not freed (atomic add/sub, task.ts)
 //  +24  TRAPPED        tasks that trapped (atomic add by the core that caught it)
+//  +28  MANAGER        the Machine Manager's record (kernel/manager.ts); written once at boot by
+//                      the core that creates the default scheduler, read by all after BOOT_UP
 // @ts-ignore: decorator
 @inline export const FW_CTX_LIVE: usize = FRAMEWORK_BASE + 0;
 // @ts-ignore: decorator
@@ -155,12 +157,16 @@
 @inline export const FW_TASKS_LIVE: usize = FRAMEWORK_BASE + 20;
 // @ts-ignore: decorator
 @inline export const FW_TRAPPED: usize = FRAMEWORK_BASE + 24;
+// @ts-ignore: decorator
+@inline export const FW_MANAGER: usize = FRAMEWORK_BASE + 28;
 
 // ╒══════════════ per-core framework counters (core record + CORE_FRAMEWORK) ══════════════╕
 // All u64, written by the owner core only (plain adds), read by anyone (atomic load):
 //  +0 TASKS_RUN  +8 TASKS_STOLEN  +16 CTX_ALLOCS  +24 CTX_FREES  +32 PARKS  +40 SPAWNS
 //  +48 SUSPENDS  +56 CURRENT (u32: task running on this core, 0 between tasks; owner writes,
-//  the host reads it after a trap)
+//  the host reads it after a trap)  +60 MACHINE (u32: id of the machine this core serves, 0 =
+//  none; owner writes, the host reads it for --stats)  +64 SWITCHES (u64 machine switches)
+//  +72 MACH_PENDING (u64 tasks run for the current machine, not yet added to its counter)
 // @ts-ignore: decorator
 @inline export const FC_TASKS_RUN: usize = CORE_FRAMEWORK + 0;
 // @ts-ignore: decorator
@@ -177,6 +183,12 @@
 @inline export const FC_SUSPENDS: usize = CORE_FRAMEWORK + 48;
 // @ts-ignore: decorator
 @inline export const FC_CURRENT: usize = CORE_FRAMEWORK + 56;
+// @ts-ignore: decorator
+@inline export const FC_MACHINE: usize = CORE_FRAMEWORK + 60;
+// @ts-ignore: decorator
+@inline export const FC_SWITCHES: usize = CORE_FRAMEWORK + 64;
+// @ts-ignore: decorator
+@inline export const FC_MACH_PENDING: usize = CORE_FRAMEWORK + 72;
 
 /** Address of core `core`'s record. */
 // @ts-ignore: decorator

@@ -40,7 +40,8 @@ function glue(entryImport: string, bootImport: string): string {
     `  if (!isDefined(program.main)) ERROR("the program must export function main(): i32");`,
     `  return program.main();`,
     `}`,
-    `export function aam_main(): i32 { return boot(percore, main); }`,
+    `function machines(): void { if (isDefined(program.machines)) program.machines(); }`,
+    `export function aam_main(): i32 { return boot(percore, main, machines); }`,
     `export function aam_resume(): i32 { return recover(); }`,
     ``,
   ].join("\n");
@@ -64,6 +65,12 @@ function registerLibrary(root: string): void {
     const name = f === "index.ts" ? "rt/index-stub" : `rt/${f.slice(0, -3)}`;
     if (f !== "index.ts" && lib[name] !== undefined) throw new BuildError(`build: runtime/rt/${f} would replace assemblyscript's own ~lib/${name}`);
     lib[name] = fs.readFileSync(path.join(rtDir, f), "utf8");
+  }
+  // kernel/ (the Machine Manager) is part of the runtime package: ~lib/kernel/<name>, importing the
+  // rest of the runtime as "../aam/<name>" and being imported by it as "../kernel/<name>".
+  const kernelDir = path.join(root, "kernel");
+  for (const f of fs.existsSync(kernelDir) ? fs.readdirSync(kernelDir) : []) {
+    if (f.endsWith(".ts")) lib[`kernel/${f.slice(0, -3)}`] = fs.readFileSync(path.join(kernelDir, f), "utf8");
   }
   lib["util/number"] = patchNumber(lib["util/number"]);
   libraryReady = true;

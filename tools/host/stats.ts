@@ -31,6 +31,8 @@ export interface CoreStats {
 
 export interface SystemStats {
   cores: CoreStats[];
+  machines: MachineStats[];
+  ticks: number;
   contextsLive: number;
   contextsPeak: number;
   blockedPeak: number;
@@ -54,8 +56,9 @@ export function readStats(memory: WebAssembly.Memory, manifest: ImageManifest, c
       heapRemoteFrees: u64(RFREE_COUNT),
     });
   }
+  const ms = readMachines(memory, manifest, cores);
   return {
-    cores: out,
+    cores: out, machines: ms.machines, ticks: ms.ticks,
     contextsLive: view.getUint32(FW_CTX_LIVE, true),
     contextsPeak: view.getUint32(FW_CTX_PEAK, true),
     blockedPeak: view.getUint32(FW_BLOCKED_PEAK, true),
@@ -70,5 +73,51 @@ export function formatStats(s: SystemStats): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]): string => r.map((v, i) => v.padStart(w[i])).join("  ");
   return [fmt(head), ...rows.map(fmt),
-    `contexts: ${s.contextsLive} in use, peak ${s.contextsPeak}; peak blocked tasks ${s.blockedPeak}; task records live ${s.tasksLive}`].join("\n") + "\n";
+    `contexts: ${s.contextsLive} in use, peak ${s.contextsPeak}; peak blocked tasks ${s.blockedPeak}; task records live ${s.tasksLive}`].join("\n") + "\n" +
+    formatMachines({ ticks: s.ticks, machines: s.machines });
+}
+
+// ── machines (kernel/machine.ts, kernel/manager.ts layouts) ──
+const FW_MANAGER = FW + 28;
+const G_NMACH = 4, G_MACH = 32, G_TICKS = 8;
+const M_NAME = 36, M_CORES = 20, M_TASKS_RUN = 64, M_CALLS_IN = 72, M_CALLS_OUT = 80, M_IMS_SENT = 88, M_IMS_RECV = 96,
+  M_SWITCHES_IN = 104, M_GRANTS = 112, M_REVOKES = 120, M_NOCORE_NS = 128, M_ID = 0;
+const FC_MACHINE = FC + 60, FC_MACH_PENDING = FC + 72;
+
+export interface MachineStats {
+  id: number; name: string; cores: number; tasksRun: number; callsIn: number; callsOut: number;
+  imsSent: number; imsRecv: number; switchesIn: number; grants: number; revokes: number; noCoreMs: number;
+}
+
+export function readMachines(memory: WebAssembly.Memory, manifest: ImageManifest, cores: number): { ticks: number; machines: MachineStats[] } {
+  const v = new DataView(memory.buffer);
+  const g = v.getUint32(FW_MANAGER, true);
+  if (!g) return { ticks: 0, machines: [] };
+  const u64 = (a: number): number => Number(v.getBigUint64(a, true));
+  const str = (p: number): string => p ? Buffer.from(new Uint8Array(memory.buffer, p, v.getUint32(p - 4, true))).toString("utf16le") : "?";
+  const out: MachineStats[] = [];
+  for (let i = 0; i < v.getUint32(g + G_NMACH, true); i++) {
+    const m = v.getUint32(g + G_MACH + 4 * i, true);
+    const id = v.getUint32(m + M_ID, true);
+    let pending = 0;
+    for (let c = 0; c < cores; c++) {
+      const rec = manifest.memory.coreBase + c * manifest.memory.coreRecSize;
+      if (v.getUint32(rec + FC_MACHINE, true) === id) pending += u64(rec + FC_MACH_PENDING);
+    }
+    out.push({ id, name: str(v.getUint32(m + M_NAME, true)), cores: v.getUint32(m + M_CORES, true),
+      tasksRun: u64(m + M_TASKS_RUN) + pending, callsIn: u64(m + M_CALLS_IN), callsOut: u64(m + M_CALLS_OUT),
+      imsSent: u64(m + M_IMS_SENT), imsRecv: u64(m + M_IMS_RECV), switchesIn: u64(m + M_SWITCHES_IN),
+      grants: u64(m + M_GRANTS), revokes: u64(m + M_REVOKES), noCoreMs: u64(m + M_NOCORE_NS) / 1e6 });
+  }
+  return { ticks: v.getUint32(g + G_TICKS, true), machines: out };
+}
+
+export function formatMachines(r: { ticks: number; machines: MachineStats[] }): string {
+  if (!r.machines.length) return "";
+  const head = ["machine", "cores", "tasks run", "calls in", "calls out", "IMS sent", "IMS recv", "switches in", "grants", "revokes", "no-core ms"];
+  const rows = r.machines.map((m) => [m.name, m.cores, m.tasksRun, m.callsIn, m.callsOut, m.imsSent, m.imsRecv, m.switchesIn,
+    m.grants, m.revokes, m.noCoreMs.toFixed(1)].map(String));
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+  const fmt = (x: string[]): string => x.map((s, i) => (i ? s.padStart(w[i]) : s.padEnd(w[i]))).join("  ");
+  return [fmt(head), ...rows.map(fmt), `manager ticks: ${r.ticks}`].join("\n") + "\n";
 }

@@ -1,0 +1,338 @@
+// imc.ts: inter-machine communication. An interface joins a client machine to a server machine
+// with a task queue (requests) and a result queue (finished calls), both allocated by the client,
+// each with a flag saying whether its receiver is monitoring it.
+//
+// Owns: the interface record, machine calls (one mechanism; async / sync / event are the same
+// call with wait() or then() on its future), the monitored-flag protocol, ordering and the
+// per-client concurrency limit. Not: signals (ims.ts), scheduling (runtime/sched.ts).
+//
+// A call is a task record (runtime/task.ts) flagged CALL: FN holds the method number until the
+// server picks it up, RESULT holds the interface until the call completes, SCHED is the server's.
+//
+// Protocol of a call (client task K, server machine S), numbered as in kernel/model/imc.pml:
+//  c1. K takes a credit from the interface (a counting signal of CAP units): K blocks while CAP
+//      calls are outstanding, so neither queue can overflow and nothing is dropped.
+//  c2. K pushes the call on TQ (lock-free bounded MPMC ring) and reads TQ_MON.
+//  c3. TQ_MON = 0: K sets TQ_SIG (xchg) and, if it was 0, sends IMS NEW_MESSAGES to S: at most
+//      one signal per batch of calls. TQ_MON = 1: K only notifies S's scheduler (a core of S
+//      that went to sleep after seeing TQ empty is woken; sched.ts sleep protocol).
+//  s1. S handles NEW_MESSAGES: TQ_SIG = 0, TQ_MON = 1.
+//  s2. A core of S with no local task drains TQ: per call, method → handler from S's task table,
+//      respecting LIMIT and ORDERED; the call becomes a task of S.
+//  s3. TQ empty for longer than the grace period: TQ_MON = 0, then
+//  s4. re-check TQ: non-empty → TQ_MON = 1 and drain again (the re-check closes the race with a
+//      client that read TQ_MON = 1 just before it was cleared; kernel/model checks this).
+//  r.  The call's handler returns on a core of S: RESULT = value, the call goes on RQ and the
+//      same c2–s4 steps run in the other direction (RQ_MON, RQ_SIG, IMS to the client).
+//  d.  A core of the client drains RQ: completes the call's future (waking K or running the
+//      continuation of an event-style call), returns the credit, drops the call's reference.
+//
+// ╒════════ interface record (128 bytes) ════════╕
+//  +0  SERVER  +4 CLIENT machines                                    read-only
+//  +8  NEXT_S  link in the server's IFACES list, +12 NEXT_C in the client's list (machine LOCK)
+//  +16 LIMIT   server tasks of this interface allowed at once (0: no limit)     read-only
+//  +20 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
+//  +24 HIGH    high-water mark of RUNNING                        atomic max
+//  +28 TQ      +32 RQ   MPMC rings (below)                       read-only pointers
+//  +36 TQ_MON  +40 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
+//  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
+//  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one (receiver cores; racy is fine)
+//  +72 CREDITS counting signal, 16 bytes (runtime/signal.ts layout)
+//  +88 ORD_LOCK +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting (under ORD_LOCK)
+//  +104 CAP    ring capacity                                      read-only
+//
+// ╒════════ MPMC ring (Vyukov): +0 HEAD, +64 TAIL, +128 cells {seq u32, value u32} × CAP ════════╕
+//  push: pos = TAIL; cell.seq == pos → cmpxchg TAIL pos→pos+1, write value, seq = pos+1.
+//  pop:  pos = HEAD; cell.seq == pos+1 → cmpxchg HEAD pos→pos+1, read value, seq = pos+CAP.
+
+import { platform } from "~lib/rt/platform";
+import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
+import { heapAlloc } from "~lib/rt/heap";
+import { fail } from "~lib/rt/trap";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, taskNew, taskRelease, FLAG_FAILED, TaskFn } from "../aam/task";
+import { Future, futureComplete } from "../aam/future";
+import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
+import { Signal } from "../aam/signal";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, Machine } from "./machine";
+import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
+
+// @ts-ignore: decorator
+@inline export const FLAG_CALL: u32 = 0x800;
+// @ts-ignore: decorator
+@inline export const FLAG_ORDERED: u32 = 0x1000;
+/** Grace period before a receiver stops monitoring an idle queue: `--define AAM_GRACE_US=N`. */
+// @ts-ignore: decorator
+@inline const GRACE_NS: f64 = (isDefined(AAM_GRACE_US) ? <f64>AAM_GRACE_US : 200.0) * 1000.0;
+/** Result code of a call the server could not run (unknown method): `f.value`, with f.failed. */
+// @ts-ignore: decorator
+@inline export const E_NO_METHOD: u64 = 0xFFFFFFFF00000001;
+
+// @ts-ignore: decorator
+@inline const I_SERVER: usize = 0;
+// @ts-ignore: decorator
+@inline const I_CLIENT: usize = 4;
+// @ts-ignore: decorator
+@inline const I_NEXT_S: usize = 8;
+// @ts-ignore: decorator
+@inline const I_NEXT_C: usize = 12;
+// @ts-ignore: decorator
+@inline const I_LIMIT: usize = 16;
+// @ts-ignore: decorator
+@inline const I_RUNNING: usize = 20;
+// @ts-ignore: decorator
+@inline const I_HIGH: usize = 24;
+// @ts-ignore: decorator
+@inline const I_TQ: usize = 28;
+// @ts-ignore: decorator
+@inline const I_RQ: usize = 32;
+// @ts-ignore: decorator
+@inline const I_TQ_MON: usize = 36;
+// @ts-ignore: decorator
+@inline const I_RQ_MON: usize = 40;
+// @ts-ignore: decorator
+@inline const I_TQ_SIG: usize = 44;
+// @ts-ignore: decorator
+@inline const I_RQ_SIG: usize = 48;
+// @ts-ignore: decorator
+@inline const I_TQ_LAST: usize = 56;
+// @ts-ignore: decorator
+@inline const I_RQ_LAST: usize = 64;
+// @ts-ignore: decorator
+@inline const I_CREDITS: usize = 72;
+// @ts-ignore: decorator
+@inline const I_ORD_LOCK: usize = 88;
+// @ts-ignore: decorator
+@inline const I_ORD_BUSY: usize = 92;
+// @ts-ignore: decorator
+@inline const I_ORD_HEAD: usize = 96;
+// @ts-ignore: decorator
+@inline const I_ORD_TAIL: usize = 100;
+// @ts-ignore: decorator
+@inline const I_CAP: usize = 104;
+// @ts-ignore: decorator
+@inline const IFACE_SIZE: usize = 128;
+
+// ── MPMC ring ───────────────────────────────────────────────────────────────────────────────
+function mpmcNew(cap: u32): usize {
+  let q = heapAlloc(128 + (<usize>cap << 3));
+  store32(q, 0);
+  store32(q + 64, 0);
+  for (let i: u32 = 0; i < cap; i++) store32(q + 128 + (<usize>i << 3), i);
+  return q;
+}
+
+function mpmcPush(q: usize, cap: u32, v: usize): bool {
+  let pos = load32(q + 64);
+  while (true) {
+    let cell = q + 128 + (<usize>(pos & (cap - 1)) << 3);
+    let dif = <i32>(load32(cell) - pos);
+    if (dif == 0) {
+      let seen = cas32(q + 64, pos, pos + 1);
+      if (seen == pos) { store<u32>(cell + 4, <u32>v); store32(cell, pos + 1); return true; }
+      pos = seen;
+    } else if (dif < 0) return false;
+    else pos = load32(q + 64);
+  }
+}
+
+function mpmcPop(q: usize, cap: u32): usize {
+  let pos = load32(q);
+  while (true) {
+    let cell = q + 128 + (<usize>(pos & (cap - 1)) << 3);
+    let dif = <i32>(load32(cell) - (pos + 1));
+    if (dif == 0) {
+      let seen = cas32(q, pos, pos + 1);
+      if (seen == pos) { let v = <usize>load<u32>(cell + 4); store32(cell, pos + cap); return v; }
+      pos = seen;
+    } else if (dif < 0) return 0;
+    else pos = load32(q);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mpmcLen(q: usize): u32 { return load32(q + 64) - load32(q); }
+
+// ── interfaces ──────────────────────────────────────────────────────────────────────────────
+
+/** A client's end of an interface to a server machine. */
+@unmanaged
+export class Interface {
+  /** Asynchronous call of `method`: returns the call's future (release it, or join). Blocks the
+   *  calling task only while CAP calls of this interface are outstanding. */
+  call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): Future {
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, ordered));
+  }
+  /** Synchronous call: the calling task blocks (its core runs other tasks) until the result. */
+  callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): u64 {
+    return this.call(method, a0, a1, a2, ordered).join();
+  }
+  /** Event-based call: `fn(result, e1, e2)` is scheduled on the client machine with the result. */
+  callThen(method: u32, fn: TaskFn, e1: u64, e2: u64, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): void {
+    let f = this.call(method, a0, a1, a2, ordered);
+    f.then(fn, e1, e2).release();
+    f.release();
+  }
+  /** Highest number of this interface's calls the server ran at once. */
+  get highWater(): u32 { return load32(changetype<usize>(this) + I_HIGH); }
+}
+
+/** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
+ *  calls at most (power of two) and at most `limit` of them running on the server at once. */
+export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0): Interface {
+  let client = schedMachine(currentSched());
+  if (!client) fail("connect: not inside a machine");
+  if (cap < 2 || (cap & (cap - 1)) != 0) fail("connect: capacity " + cap.toString() + " is not a power of two ≥ 2");
+  let s = changetype<usize>(server);
+  let i = heapAlloc(IFACE_SIZE);
+  memory.fill(i, 0, IFACE_SIZE);
+  store<u32>(i + I_SERVER, <u32>s);
+  store<u32>(i + I_CLIENT, <u32>client);
+  store<u32>(i + I_LIMIT, limit);
+  store<u32>(i + I_CAP, cap);
+  store<u32>(i + I_TQ, <u32>mpmcNew(cap));
+  store<u32>(i + I_RQ, <u32>mpmcNew(cap));
+  store<i32>(i + I_CREDITS + 4, <i32>cap);                 // Signal layout: +4 COUNT
+  lock(s + M_LOCK);
+  store<u32>(i + I_NEXT_S, load<u32>(s + M_IFACES));
+  store32(s + M_IFACES, <u32>i);
+  unlock(s + M_LOCK);
+  lock(client + M_LOCK);
+  store<u32>(i + I_NEXT_C, load<u32>(client + M_CIFACES));
+  store32(client + M_CIFACES, <u32>i);
+  unlock(client + M_LOCK);
+  imsSend(client, s, SIG_NEW_INTERFACE, <u32>i);
+  return changetype<Interface>(i);
+}
+
+// Steps c1–c3.
+function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool): usize {
+  let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
+  changetype<Signal>(i + I_CREDITS).wait();                                   // c1
+  let t = taskNew(method, <usize>load<u32>(server + M_SCHED), a0, a1, a2, false);
+  store<u32>(t + T_KIND, FLAG_CALL | (ordered ? FLAG_ORDERED : 0));
+  store<u64>(t + T_RESULT, <u64>i);
+  if (!load32(i + I_RQ_MON)) store32(i + I_RQ_MON, 1);                       // we want results
+  if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
+  add64(client + M_CALLS_OUT, 1);
+  send(i, client, server, I_TQ_MON, I_TQ_SIG, 0);                             // c3
+  return t;
+}
+
+// c3 for either queue (`rq` = 1 marks the result queue in the signal parameter).
+function send(i: usize, from: usize, to: usize, mon: usize, sig: usize, rq: u32): void {
+  if (load32(i + mon)) { schedNotify(<usize>load<u32>(to + M_SCHED)); return; }
+  if (xchg32(i + sig, 1) == 0) imsSend(from, to, SIG_NEW_MESSAGES, <u32>i | rq);
+}
+
+/** s1: a NEW_MESSAGES or NEW_INTERFACE signal reached machine `m`. */
+export function imcOnSignal(m: usize, num: u32, param: u32): void {
+  let i = <usize>(param & ~1);
+  if (num == SIG_NEW_INTERFACE) { store32(i + I_TQ_MON, 1); return; }
+  if (param & 1) { store32(i + I_RQ_SIG, 0); store32(i + I_RQ_MON, 1); }
+  else { store32(i + I_TQ_SIG, 0); store32(i + I_TQ_MON, 1); }
+}
+
+/** s2–s4 and d, by a core of machine `m` with no local task. Returns the number of items moved. */
+export function imcPoll(m: usize): u32 {
+  let k: u32 = 0;
+  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += drainRequests(m, i);
+  for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) k += drainResults(i);
+  return k;
+}
+
+/** Requests and results waiting for machine `m` (for the policy and the idle check). */
+export function imcPending(m: usize): u32 {
+  let k: u32 = 0;
+  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += mpmcLen(<usize>load<u32>(i + I_TQ));
+  for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) k += mpmcLen(<usize>load<u32>(i + I_RQ));
+  return k;
+}
+
+function drainRequests(m: usize, i: usize): u32 {
+  let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
+  let k: u32 = 0;
+  while (!limit || load32(i + I_RUNNING) < limit) {
+    let t = mpmcPop(q, cap);
+    if (!t) break;
+    k++;
+    atomicMax32(i + I_HIGH, add32(i + I_RUNNING, 1) + 1);
+    add64(m + M_CALLS_IN, 1);
+    let method = load<u32>(t + T_FN);
+    let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
+    if (!fn) {                                        // unknown method: the call fails, clearly
+      store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED);
+      callComplete(t, E_NO_METHOD);
+      continue;
+    }
+    store<u32>(t + T_FN, fn);
+    if (load<u32>(t + T_KIND) & FLAG_ORDERED) startOrdered(i, t);
+    else makeReady(t);
+  }
+  if (k) { store<f64>(i + I_TQ_LAST, platform.now_ns()); return k; }
+  if (load32(i + I_TQ_MON)) unmonitor(i, I_TQ_MON, I_TQ_LAST, q);
+  return 0;
+}
+
+function drainResults(i: usize): u32 {
+  let q = <usize>load<u32>(i + I_RQ), cap = load<u32>(i + I_CAP);
+  let k: u32 = 0;
+  while (true) {
+    let t = mpmcPop(q, cap);
+    if (!t) break;
+    k++;
+    futureComplete(t, load<u64>(t + T_RESULT));     // d: waiters / continuation run here
+    taskRelease(t);
+    changetype<Signal>(i + I_CREDITS).signal();
+  }
+  if (k) { store<f64>(i + I_RQ_LAST, platform.now_ns()); return k; }
+  if (load32(i + I_RQ_MON)) unmonitor(i, I_RQ_MON, I_RQ_LAST, q);
+  return 0;
+}
+
+// s3–s4.
+function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
+  if (platform.now_ns() - load<f64>(i + last) < GRACE_NS) return;
+  store32(i + mon, 0);
+  if (mpmcLen(q)) store32(i + mon, 1);
+}
+
+// Ordered calls of one interface run one at a time, in the order the server took them.
+function startOrdered(i: usize, t: usize): void {
+  lock(i + I_ORD_LOCK);
+  if (!load<u32>(i + I_ORD_BUSY)) {
+    store<u32>(i + I_ORD_BUSY, 1);
+    unlock(i + I_ORD_LOCK);
+    makeReady(t);
+    return;
+  }
+  store<u32>(t + T_NEXT, 0);
+  let tail = <usize>load<u32>(i + I_ORD_TAIL);
+  if (tail) store<u32>(tail + T_NEXT, <u32>t); else store<u32>(i + I_ORD_HEAD, <u32>t);
+  store<u32>(i + I_ORD_TAIL, <u32>t);
+  unlock(i + I_ORD_LOCK);
+}
+
+function nextOrdered(i: usize): void {
+  lock(i + I_ORD_LOCK);
+  let t = <usize>load<u32>(i + I_ORD_HEAD);
+  if (t) {
+    let n = load<u32>(t + T_NEXT);
+    store<u32>(i + I_ORD_HEAD, n);
+    if (!n) store<u32>(i + I_ORD_TAIL, 0);
+  } else store<u32>(i + I_ORD_BUSY, 0);
+  unlock(i + I_ORD_LOCK);
+  if (t) makeReady(t);
+}
+
+/** Step r: a call's handler returned `result` on a core of the server (sched.ts dispatch, or
+ *  failCurrent after a trap). The call goes back to the client through the result queue. */
+export function callComplete(t: usize, result: u64): void {
+  let i = <usize>load<u64>(t + T_RESULT);
+  let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
+  store<u64>(t + T_RESULT, result);
+  sub32(i + I_RUNNING, 1);
+  if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);
+  store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
+  if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_CAP), t)) fail("imc: result queue full despite credits");
+  send(i, server, client, I_RQ_MON, I_RQ_SIG, 1);
+}

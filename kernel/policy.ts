@@ -1,0 +1,77 @@
+// policy.ts: when the Machine Manager grants and releases cores. Called at each manager tick,
+// under the manager lock, with the shared load data; it decides, manager.ts carries it out.
+//
+// Owns: the load view of each machine (ready tasks, age of waiting work in ticks, utilisation of
+// its cores as an EWMA) and the default policy's rules. Not: how an assignment is changed
+// (manager.ts), how the load is produced (runtime/sched.ts busy flags and queue lengths).
+//
+// Interface: policyTick(manager) → number of idle cores to publish. A second policy is another
+// function with the same signature, selected at build time with `--define AAM_POLICY=N`.
+//
+// Default policy ("queue age to grant, utilisation with hysteresis to release", after Shenango's
+// and Caladan's grant on queueing delay and Arachne's release on low utilisation):
+//  1. Sample: READY = tasks queued in the machine's scheduler; AGE = consecutive ticks READY > 0;
+//     UTIL = EWMA (½ old + ½ new) of busy cores / cores held, per mille; LOW = consecutive ticks
+//     with UTIL < 250‰.
+//  2. Grant: a machine with AGE ≥ 1 tick, fewer than MAX cores and more ready tasks than cores
+//     (or no core at all) gets one core a tick: a free core, else an idle core of a machine above
+//     its minimum with nothing ready (manager.ts donorCore).
+//  3. Release: a machine with LOW ≥ 3 ticks, nothing ready and more than MIN cores gives back one
+//     idle core a tick; the core becomes free (it parks until a grant).
+// One core per machine per tick in each direction keeps a burst from flapping the assignment.
+// Rejected: granting on instantaneous READY (a single burst grabs every core) and releasing as
+// soon as a core idles (a machine between two messages would switch on every gap).
+
+import { CORE_COUNT } from "~lib/rt/platform";
+import { load32, store32 } from "~lib/rt/atomic";
+import { schedReady } from "../aam/sched";
+import { M_ID, M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_AGE, M_UTIL, M_LOW, M_WAITING } from "./machine";
+import { managerMachine, managerMachineCount, assignedTo, coreBusy, donorCore, reassign } from "./manager";
+
+// @ts-ignore: decorator
+@inline const GRANT_AGE: u32 = 1;
+// @ts-ignore: decorator
+@inline const LOW_UTIL: u32 = 250;
+// @ts-ignore: decorator
+@inline const RELEASE_TICKS: u32 = 3;
+
+export function policyTick(mgr: usize): u32 {
+  let n = managerMachineCount();
+  for (let id: u32 = 1; id <= n; id++) sample(managerMachine(id));          // step 1
+  for (let id: u32 = 1; id <= n; id++) grant(managerMachine(id));           // step 2
+  for (let id: u32 = 1; id <= n; id++) release(managerMachine(id));         // step 3
+  let idle: u32 = 0;
+  for (let c = 0; c < CORE_COUNT; c++) if (!assignedTo(c) || !coreBusy(c)) idle++;
+  return idle;
+}
+
+function sample(m: usize): void {
+  let id = load<u32>(m + M_ID);
+  let ready = schedReady(<usize>load<u32>(m + M_SCHED));
+  let cores = load32(m + M_CORES), busy: u32 = 0;
+  for (let c = 0; c < CORE_COUNT; c++) if (assignedTo(c) == id && coreBusy(c)) busy++;
+  let now: u32 = cores ? busy * 1000 / cores : 0;
+  let util = (load<u32>(m + M_UTIL) + now) / 2;
+  store<u32>(m + M_READY, ready);
+  store<u32>(m + M_AGE, ready ? load<u32>(m + M_AGE) + 1 : 0);
+  store<u32>(m + M_UTIL, util);
+  store<u32>(m + M_LOW, util < LOW_UTIL ? load<u32>(m + M_LOW) + 1 : 0);
+}
+
+function grant(m: usize): void {
+  let cores = load32(m + M_CORES);
+  if (load<u32>(m + M_AGE) < GRANT_AGE || cores >= load<u32>(m + M_MAX)) return;
+  if (cores > 0 && load<u32>(m + M_READY) <= cores) return;
+  let c = donorCore(m);
+  if (c >= 0) reassign(c, m);
+  else if (cores == 0) store32(m + M_WAITING, 1);
+}
+
+function release(m: usize): void {
+  let id = load<u32>(m + M_ID);
+  if (load<u32>(m + M_LOW) < RELEASE_TICKS || load<u32>(m + M_READY) != 0) return;
+  if (load32(m + M_CORES) <= load<u32>(m + M_MIN)) return;
+  for (let c = CORE_COUNT - 1; c >= 0; c--) {
+    if (assignedTo(c) == id && !coreBusy(c)) { reassign(c, 0); store<u32>(m + M_LOW, 0); return; }
+  }
+}

@@ -1,0 +1,69 @@
+// calls.ts: 4 machines, each calling the other three, in one variant: async (futures, joined in
+// batches), sync (the calling task blocks) or event (a continuation task gets the result).
+// Every call's result is checked; each event continuation must run exactly once.
+// Usage: calls <async|sync|event> [calls per client pair]
+import { Task, Future, Signal, println, args, heapAlloc, heapFree, defineMachine, findMachine, machineById, Machine, Interface,
+  connect, heapBytesInUse, coreCount, M_CALLS_IN, M_CALLS_OUT } from "aam";
+import { FW_TASKS_LIVE } from "~lib/rt/layout";
+
+const NAMES = ["a", "b", "c", "d"];
+const bad = memory.data(8);
+const events = memory.data(8);
+const eventsDone = memory.data(16);         // a Signal record (zero: no unit, no waiter)
+const expectEvents = memory.data(8);
+
+function echo(t: Task): u64 { return t.arg0 * 2 + t.arg1; }
+
+function onResult(t: Task): u64 {           // event continuation: arg0 = result, arg1 = expected
+  if (t.arg0 != t.arg2) atomic.add<u64>(bad, 1);
+  if (atomic.add<u64>(events, 1) + 1 == atomic.load<u64>(expectEvents)) changetype<Signal>(eventsDone).signal();
+  return 0;
+}
+
+// drive, method 1 of every machine: arg0 = calls per server, arg1 = variant (0 async, 1 sync, 2 event)
+function drive(t: Task): u64 {
+  let n = t.arg0, variant = t.arg1;
+  let me = <u32>t.arg2;
+  let ifs = heapAlloc(16);
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < 4; i++) if (i != me) store<u32>(ifs + (<usize>(k++) << 2), changetype<u32>(connect(findMachine(NAMES[i])!, 64)));
+  let fs = heapAlloc(64 * 4);
+  for (let base: u64 = 0; base < n; base += 64) {
+    let m = <u32>min<u64>(64, n - base);
+    for (let s: u32 = 0; s < 3; s++) {
+      let iface = changetype<Interface>(load<u32>(ifs + (<usize>s << 2)));
+      if (variant == 0) {
+        for (let j: u32 = 0; j < m; j++) store<u32>(fs + (<usize>j << 2), changetype<u32>(iface.call(0, base + j, me)));
+        for (let j: u32 = 0; j < m; j++) if (changetype<Future>(load<u32>(fs + (<usize>j << 2))).join() != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+      } else if (variant == 1) {
+        for (let j: u32 = 0; j < m; j++) if (iface.callSync(0, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+      } else {
+        for (let j: u32 = 0; j < m; j++) iface.callThen(0, onResult, 0, (base + j) * 2 + me, base + j, me);
+      }
+    }
+  }
+  heapFree(fs);
+  heapFree(ifs);
+  return n * 3;
+}
+
+export function machines(): void {
+  for (let i = 0; i < 4; i++) defineMachine(NAMES[i], 0, 0).offer(0, echo).offer(1, drive);
+}
+
+export function main(): i32 {
+  let a = args();
+  let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : 0) : 0;
+  let n: u64 = a.length > 2 ? <u64>I32.parseInt(a[2]) : 1000;
+  atomic.store<u64>(expectEvents, variant == 2 ? 12 * n : 0);
+  let fs = new StaticArray<u32>(4);
+  for (let i = 0; i < 4; i++) fs[i] = changetype<u32>(connect(findMachine(NAMES[i])!, 2).call(1, n, variant, <u64>i));
+  let total: u64 = 0;
+  for (let i = 0; i < 4; i++) total += changetype<Future>(fs[i]).join();
+  if (variant == 2) changetype<Signal>(eventsDone).wait();
+  let ins: u64 = 0, outs: u64 = 0;
+  for (let i = 0; i < 4; i++) { let m = findMachine(NAMES[i])!; ins += m.counter(M_CALLS_IN); outs += m.counter(M_CALLS_OUT); }
+  println("calls " + total.toString() + " bad " + atomic.load<u64>(bad).toString() + " events " + atomic.load<u64>(events).toString() +
+    " calls in " + ins.toString() + " calls out " + outs.toString());
+  return atomic.load<u64>(bad) == 0 ? 0 : 1;
+}
