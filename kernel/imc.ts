@@ -38,8 +38,13 @@
 //  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
 //  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one (receiver cores; racy is fine)
 //  +72 CREDITS counting signal, 16 bytes (runtime/signal.ts layout)
-//  +88 ORD_LOCK +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting (under ORD_LOCK)
+//  +88 ORD_LOCK +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
+//      sequence number (under ORD_LOCK)
 //  +104 CAP    ring capacity                                      read-only
+//  +108 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
+//  +112 ORD_NEXT  sequence number of the ordered call to run next (server, under ORD_LOCK)
+// Ordered calls carry their sequence number in T_ENQ until they start: several server cores
+// pop the task queue at once, so pop order is not issue order; the sequence number is.
 //
 // ╒════════ MPMC ring (Vyukov): +0 HEAD, +64 TAIL, +128 cells {seq u32, value u32} × CAP ════════╕
 //  push: pos = TAIL; cell.seq == pos → cmpxchg TAIL pos→pos+1, write value, seq = pos+1.
@@ -49,7 +54,7 @@ import { platform } from "~lib/rt/platform";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, taskNew, taskRelease, FLAG_FAILED, TaskFn } from "../aam/task";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, TaskFn } from "../aam/task";
 import { Future, futureComplete } from "../aam/future";
 import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
 import { Signal } from "../aam/signal";
@@ -109,6 +114,10 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 @inline const I_ORD_TAIL: usize = 100;
 // @ts-ignore: decorator
 @inline const I_CAP: usize = 104;
+// @ts-ignore: decorator
+@inline const I_ORD_ISSUE: usize = 108;
+// @ts-ignore: decorator
+@inline const I_ORD_NEXT: usize = 112;
 // @ts-ignore: decorator
 @inline const IFACE_SIZE: usize = 128;
 
@@ -211,6 +220,7 @@ function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool):
   let t = taskNew(method, <usize>load<u32>(server + M_SCHED), a0, a1, a2, false);
   store<u32>(t + T_KIND, FLAG_CALL | (ordered ? FLAG_ORDERED : 0));
   store<u64>(t + T_RESULT, <u64>i);
+  if (ordered) store<u32>(t + T_ENQ, add32(i + I_ORD_ISSUE, 1));
   if (!load32(i + I_RQ_MON)) store32(i + I_RQ_MON, 1);                       // we want results
   if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
   add64(client + M_CALLS_OUT, 1);
@@ -251,11 +261,13 @@ export function imcPending(m: usize): u32 {
 function drainRequests(m: usize, i: usize): u32 {
   let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
   let k: u32 = 0;
-  while (!limit || load32(i + I_RUNNING) < limit) {
+  while (true) {
+    let running = reserve(i, limit);              // several server cores drain at once
+    if (!running) break;
     let t = mpmcPop(q, cap);
-    if (!t) break;
+    if (!t) { sub32(i + I_RUNNING, 1); break; }
     k++;
-    atomicMax32(i + I_HIGH, add32(i + I_RUNNING, 1) + 1);
+    atomicMax32(i + I_HIGH, running);
     add64(m + M_CALLS_IN, 1);
     let method = load<u32>(t + T_FN);
     let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
@@ -271,6 +283,16 @@ function drainRequests(m: usize, i: usize): u32 {
   if (k) { store<f64>(i + I_TQ_LAST, platform.now_ns()); return k; }
   if (load32(i + I_TQ_MON)) unmonitor(i, I_TQ_MON, I_TQ_LAST, q);
   return 0;
+}
+
+// Take one of the interface's LIMIT running slots (cmpxchg, so that two cores cannot both take
+// the last one). Returns the new RUNNING count, 0 if the limit is reached.
+function reserve(i: usize, limit: u32): u32 {
+  while (true) {
+    let r = load32(i + I_RUNNING);
+    if (limit && r >= limit) return 0;
+    if (cas32(i + I_RUNNING, r, r + 1) == r) return r + 1;
+  }
 }
 
 function drainResults(i: usize): u32 {
@@ -296,32 +318,37 @@ function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
   if (mpmcLen(q)) store32(i + mon, 1);
 }
 
-// Ordered calls of one interface run one at a time, in the order the server took them.
+// Ordered calls of one interface run one at a time, in sequence-number (= issue) order: a call
+// waits in a list sorted by sequence number until it is the next one and none is running.
 function startOrdered(i: usize, t: usize): void {
   lock(i + I_ORD_LOCK);
-  if (!load<u32>(i + I_ORD_BUSY)) {
-    store<u32>(i + I_ORD_BUSY, 1);
-    unlock(i + I_ORD_LOCK);
-    makeReady(t);
-    return;
-  }
-  store<u32>(t + T_NEXT, 0);
-  let tail = <usize>load<u32>(i + I_ORD_TAIL);
-  if (tail) store<u32>(tail + T_NEXT, <u32>t); else store<u32>(i + I_ORD_HEAD, <u32>t);
-  store<u32>(i + I_ORD_TAIL, <u32>t);
+  let seq = load<u32>(t + T_ENQ);
+  let prev: usize = 0, it = <usize>load<u32>(i + I_ORD_HEAD);
+  while (it && <i32>(load<u32>(it + T_ENQ) - seq) < 0) { prev = it; it = <usize>load<u32>(it + T_NEXT); }
+  store<u32>(t + T_NEXT, <u32>it);
+  if (prev) store<u32>(prev + T_NEXT, <u32>t); else store<u32>(i + I_ORD_HEAD, <u32>t);
+  let run = takeNextOrdered(i);
   unlock(i + I_ORD_LOCK);
+  if (run) makeReady(run);
+}
+
+// The call to start now, if the list's head is the next sequence number and nothing runs.
+function takeNextOrdered(i: usize): usize {
+  let h = <usize>load<u32>(i + I_ORD_HEAD);
+  if (!h || load<u32>(i + I_ORD_BUSY) || load<u32>(h + T_ENQ) != load<u32>(i + I_ORD_NEXT)) return 0;
+  store<u32>(i + I_ORD_HEAD, load<u32>(h + T_NEXT));
+  store<u32>(i + I_ORD_BUSY, 1);
+  store<u32>(h + T_ENQ, 0);
+  return h;
 }
 
 function nextOrdered(i: usize): void {
   lock(i + I_ORD_LOCK);
-  let t = <usize>load<u32>(i + I_ORD_HEAD);
-  if (t) {
-    let n = load<u32>(t + T_NEXT);
-    store<u32>(i + I_ORD_HEAD, n);
-    if (!n) store<u32>(i + I_ORD_TAIL, 0);
-  } else store<u32>(i + I_ORD_BUSY, 0);
+  store<u32>(i + I_ORD_BUSY, 0);
+  store<u32>(i + I_ORD_NEXT, load<u32>(i + I_ORD_NEXT) + 1);
+  let run = takeNextOrdered(i);
   unlock(i + I_ORD_LOCK);
-  if (t) makeReady(t);
+  if (run) makeReady(run);
 }
 
 /** Step r: a call's handler returned `result` on a core of the server (sched.ts dispatch, or

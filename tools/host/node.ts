@@ -100,9 +100,11 @@ export function runImage(o: RunOptions): Promise<RunResult> {
     const onInt = (): void => finish(INTERRUPT_STATUS, { t: "error", core: -1, message: "interrupted" });
     process.on("SIGINT", onInt);
 
+    let upHook: ((core: number) => void) | null = null;
     const onMessage = (e: CoreEnd): void => {                              // step 1
       if (finished) return;
       switch (e.t) {
+        case "up": upHook?.(e.core); break;
         case "exit": finish(e.code ?? 0, e); break;
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
@@ -126,6 +128,7 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         }
       }
     };
+    // Testing aid: with a stagger, core c starts N ms after core c−1 reported its instance up.
     const stagger = o.staggerMs ?? Number(process.env.AAM_HOST_STAGGER_MS ?? 0);
     const start = (core: number): void => {
       if (finished) return;
@@ -145,10 +148,8 @@ export function runImage(o: RunOptions): Promise<RunResult> {
       });
       workers.push(w);
     };
-    for (let core = 0; core < cores; core++) {
-      if (stagger > 0 && core > 0) setTimeout(() => start(core), core * stagger);
-      else start(core);
-    }
+    if (stagger > 0) upHook = (core) => { if (core + 1 < cores) setTimeout(() => start(core + 1), stagger); };
+    for (let core = 0; core < (stagger > 0 ? 1 : cores); core++) start(core);
   });
 }
 

@@ -28,7 +28,7 @@ interface WorkerData {
 }
 
 export interface CoreEnd {
-  t: "exit" | "done" | "trap" | "error" | "tasktrap";
+  t: "exit" | "done" | "trap" | "error" | "tasktrap" | "up";
   core: number;
   code?: number;
   message?: string;
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     return;
   }
   Error.stackTraceLimit = 64;
+  post({ t: "up", core: d.core });
   let enter = instance.exports.aam_entry as () => number;
   while (true) {
     try {

@@ -1,0 +1,68 @@
+// Machines, the Machine Manager and machine calls on the Node host.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { aam, image, fields } from "../lib/aam.mjs";
+
+const P = (n) => `tests/machines/programs/${n}.ts`;
+
+for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["sync", 20000, 4], ["async", 20000, 2]]) {
+  test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result`, async () => {
+    const r = await aam(["run", await image(P("calls")), "--cores", String(cores), "--", variant, String(n)], { timeoutMs: 240000 });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.is(f.calls, 12 * n);
+    assert.is(f.bad, 0);
+    assert.is(f["calls out"], 12 * n);
+    assert.is(f["calls in"], 12 * n + 4);          // + main's 4 calls of drive
+    if (variant === "event") assert.is(f.events, 12 * n);
+  });
+}
+
+test("ordered calls reach the server in issue order; a per-client limit of 2 is never exceeded", async () => {
+  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "2"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const f = fields(r.stdout);
+  assert.is(f["out of order"], 0);
+  assert.is(f["ordered ok"], 6000);
+  assert.ok(f["high water"] >= 1 && f["high water"] <= 2, r.stdout);
+  assert.ok(f["server peak"] <= 2, r.stdout);
+});
+
+test("without a limit the same client's calls do run several at once (the high-water mark can exceed 2)", async () => {
+  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "0"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.ok(fields(r.stdout)["high water"] > 2, r.stdout);
+});
+
+test("load step: a saturated machine is granted cores within a few ticks and releases them within a few ticks of going idle", async () => {
+  const r = await aam(["run", await image(P("loadstep")), "--cores", "4", "--", "6000", "20000"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const f = fields(r.stdout);
+  assert.ok(f["ticks to 2 cores"] <= 10, r.stdout);
+  assert.ok(f["most cores"] >= 2, r.stdout);
+  assert.ok(f["ticks to release"] <= 15, r.stdout);
+  assert.is(f["B cores"], 0);
+});
+
+test("a client faster than its server blocks on a full interface (capacity 4) and loses nothing", async () => {
+  const r = await aam(["run", await image(P("fullqueue")), "--cores", "2", "--", "2000"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const f = fields(r.stdout);
+  assert.is(f.served, 2000);
+  assert.is(f.wrong, 0);
+  assert.ok(f["blocked peak"] >= 1);
+});
+
+test("examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes", async () => {
+  const r = await aam(["run", "examples/pipeline.ts", "--cores", "4", "--stats", "--", "5000", "2000"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "items 5000 sum ok");
+  const rows = Object.fromEntries(r.stderr.split("\n").filter((l) => /^(main|producer|transform|sink)\s/.test(l))
+    .map((l) => { const [name, ...v] = l.trim().split(/\s+/); return [name, v.map(Number)]; }));
+  assert.is(rows.transform[2], 5001, "transform calls in");
+  assert.is(rows.sink[2], 5000, "sink calls in");
+  assert.ok(rows.transform[7] > 0, "transform was granted cores");
+  assert.match(r.stderr, /manager ticks: [1-9]/);
+});
+
+test.run();
