@@ -243,7 +243,8 @@ export function donorCore(m: usize): i32 {
   for (let c = 0; c < CORE_COUNT; c++) {
     let o = managerMachine(assignedTo(c));
     if (o == m || load32(o + M_CORES) <= load<u32>(o + M_MIN)) continue;
-    if (!coreBusy(c) && schedReady(<usize>load<u32>(o + M_SCHED)) == 0) return c;
+    // an idle core of a machine that keeps enough cores for what it has ready
+    if (!coreBusy(c) && schedReady(<usize>load<u32>(o + M_SCHED)) < load32(o + M_CORES)) return c;
   }
   return -1;
 }

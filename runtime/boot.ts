@@ -43,8 +43,7 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
   percore();                                             // step 4
   arrive(SCB_BOOT_PERCORE);
   if (CORE_ID == 0) {                                                         // step 5
-    let t = spawnTask(mainTask.index, <u64>main.index, 0, 0, true);
-    store<u32>(t + T_KIND, FLAG_ROOT);
+    spawnTask(mainTask.index, <u64>main.index, 0, 0, true, FLAG_ROOT);
   }
   schedDetach();                  // percore() may have queued on "main": hand it over if not ours
   coreLoop();

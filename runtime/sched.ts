@@ -367,11 +367,13 @@ export function spawnDetached(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0)
   spawnTask(fn.index, a0, a1, a2, true);
 }
 
-export function spawnTask(fn: u32, a0: u64, a1: u64, a2: u64, detached: bool): usize {
+/** Spawn with KIND flags set before the task is published (a thief may run it at once). */
+export function spawnTask(fn: u32, a0: u64, a1: u64, a2: u64, detached: bool, flags: u32 = 0): usize {
   let s = currentSched();
   if (!s) fail("spawn: no scheduler yet (spawn from percore() or later)");
   if (!curSched) enter(s);           // percore(): the core's ring is there before its loop runs
   let t = taskNew(fn, s, a0, a1, a2, detached);
+  store<u32>(t + T_KIND, flags);
   ownerAdd64(coreRec(CORE_ID) + FC_SPAWNS, 1);
   makeReady(t);
   return t;

@@ -15,6 +15,10 @@ const startBlocks = memory.data(8 * 64);
 const startLarge = memory.data(8);
 
 let rng: u32 = 0;
+
+// Module-level code runs on every core before any core's percore(): the large-block baseline is
+// taken here, before any core can allocate one.
+if (coreId() == 0) store<u64>(startLarge, heapLargeBytes());
 function next(): u32 { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
 
 function randomSize(): usize {
@@ -52,7 +56,6 @@ export function percore(): void {
   let me = coreId();
   store<u64>(startBytes + (<usize>me << 3), heapBytesInUse(me));   // after args(): its strings stay
   store<u64>(startBlocks + (<usize>me << 3), heapBlocksInUse(me));
-  if (me == 0) store<u64>(startLarge, heapLargeBytes());
   rng = 0x9e3779b9 ^ (<u32>me * 0x85ebca6b) | 1;
   let live = heapAlloc(<usize>slots * 4);
   memory.fill(live, 0, <usize>slots * 4);
