@@ -52,7 +52,7 @@ export function main(): i32 {
     if (A.cores == 0) { back = managerTicks(); break; }
     yieldNow();
   }
-  println("ticks to 2 cores " + (got2 ? got2 - start : 9999).toString() + " most cores " + most.toString() +
+  println("ticks to second core " + (got2 ? got2 - start : 9999).toString() + " most cores " + most.toString() +
     " load ticks " + (end - start).toString() + " ticks to release " + (back ? back - end : 9999).toString() +
     " B cores " + findMachine("B")!.cores.toString());
   return 0;
