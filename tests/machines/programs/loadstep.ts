@@ -54,6 +54,6 @@ export function main(): i32 {
   }
   println("ticks to second core " + (got2 ? got2 - start : 9999).toString() + " most cores " + most.toString() +
     " load ticks " + (end - start).toString() + " ticks to release " + (back ? back - end : 9999).toString() +
-    " B cores " + findMachine("B")!.cores.toString());
+    " idle machine cores " + findMachine("B")!.cores.toString());
   return 0;
 }
