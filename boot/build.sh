@@ -3,6 +3,8 @@
 #
 #   boot/build.sh IMAGE.wasm|IMAGE.wat -o OUT.elf    the image runs on every core (host.c, platform.c)
 #   boot/build.sh --bare -o OUT.elf                   boot, bring up every core, print timing, exit 0
+#   -D NAME=VALUE                                     passed to the kernel's C files (tools/boot/ gives
+#                                                     the manifest's AAM_CORE_BASE, AAM_CORE_REC_SIZE)
 #
 # Owns: the compiler and linker flags, the wasm2c invocation. Intermediate files go to OUT.elf.d/.
 # Needs gcc and binutils (boot/deps.sh) and wabt from npm (node_modules/.bin/wasm2c, `npm ci`).
@@ -11,10 +13,11 @@ set -eu
 BOOT=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BOOT")
 BIN="$ROOT/node_modules/.bin"
-image="" out=""
+image="" out="" defs=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out="$2"; shift 2 ;;
+    -D) defs="$defs -D$2"; shift 2 ;;
     --bare) image=--bare; shift ;;
     -*) echo "build.sh: unknown option $1" >&2; exit 2 ;;
     *) image="$1"; shift ;;
@@ -59,7 +62,7 @@ for s in $srcs; do
   o="$work/$(basename "$s" | sed 's/\.[cS]$/.o/')"
   objs="$objs $o"
   # shellcheck disable=SC2086
-  $CC $CFLAGS $WARN -c "$BOOT/$s" -o "$o" &
+  $CC $CFLAGS $WARN $defs -c "$BOOT/$s" -o "$o" &
   pids="$pids $!"
 done
 if [ "$image" != --bare ]; then

@@ -4,9 +4,16 @@
 // Not: the imports (platform.c) or the runtime the generated code calls (wasm-rt.c).
 //
 // Host protocol (runtime/rt/platform.ts): every core calls the export aam_entry() once. The machine
-// ends when a core calls exit (status of its choice), when a core traps (EXIT_TRAP, after a report
-// naming the core, the trap and the message of aam.fatal if any), or when every core has returned
-// (status = what core 0 returned).
+// ends when a core calls exit (status of its choice), when a core traps outside a task (EXIT_TRAP,
+// after a report naming the core, the trap and the message of aam.fatal if any), or when every core
+// has returned (status = what core 0 returned).
+//
+// Task traps, as tools/host/worker.ts does them: when a core traps while its FC_CURRENT word
+// (runtime/rt/layout.ts: core record + CORE_FRAMEWORK + 56) is non-zero and the image exports
+// aam_resume, the trap is reported and the core re-enters the image through aam_resume(), which
+// fails the task and goes back to the scheduler. The Node host also refuses recovery when the
+// innermost frame is runtime code (~lib/rt, ~lib/aam); here there are no frame names, so a trap
+// inside the runtime while a task runs is treated as a task trap.
 //
 // Instances are made by the boot core, all before any core runs: wasm2c's instantiate copies the
 // active data segments, and a late instantiation would overwrite data that running cores changed.
@@ -22,13 +29,63 @@ static struct w2c_wasi__snapshot__preview1 wasi[MAX_CORES];
 static w2c_image *inst[MAX_CORES];
 static uint32_t returned;            // cores whose aam_entry returned (atomic add)
 static uint32_t status0;             // what core 0 returned; published before its add to `returned`
+static uint64_t entry_tsc[MAX_CORES];  // when each core first entered the image (stats)
+static uint64_t first_task_tsc;      // first platform call made from inside a task (stats; cmpxchg 0→t)
+
+// Where the per-core records are: the manifest's memory.coreBase and coreRecSize, passed by the
+// builder (tools/boot/) as -D flags; the defaults are runtime/rt/layout.ts's.
+#ifndef AAM_CORE_BASE
+#define AAM_CORE_BASE 0x4000
+#endif
+#ifndef AAM_CORE_REC_SIZE
+#define AAM_CORE_REC_SIZE 0x800
+#endif
+#define FC_CURRENT (1216 + 56)         // layout.ts CORE_FRAMEWORK + 56: the task running on the core
+
+// An image without the framework (tests/boot/count.wat) has no aam_resume: every trap is fatal.
+u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
 
 wasm_rt_shared_memory_t *w2c_env_memory(struct w2c_env *e) { return e->memory; }
 
+// Non-zero when a task is running on core c (its FC_CURRENT word), read as the Node host reads it.
+static uint32_t current_task(struct cpu *c) {
+  uint64_t addr = AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + FC_CURRENT;
+  if (!host_memory || addr + 4 > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return 0;
+  return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
+}
+
+// platform.c calls this on every import while `stats` is on: the first call from inside a task
+// marks "first task running".
+void host_note_task(struct cpu *c) {
+  if (__atomic_load_n(&first_task_tsc, __ATOMIC_RELAXED) || !current_task(c)) return;
+  uint64_t zero = 0;
+  __atomic_compare_exchange_n(&first_task_tsc, &zero, rdtsc(), false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 static void __attribute__((noreturn)) report_trap(struct cpu *c, int trap) {
   const char *msg = c->fatal_msg;
-  kprintf("core %u: trap: %s%s%s\n", c->id, wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
+  kprintf("aam: trap on core %u: %s%s%s\n", c->id, wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
   machine_exit(EXIT_TRAP);
+}
+
+static uint64_t tsc_us(uint64_t from, uint64_t to) { return to > from ? (to - from) * 1000000u / tsc_hz : 0; }
+
+// `stats` kernel option, printed by machine_exit: boot times, and per core how often it parked and
+// halted and for how long (the "idle cores do not spin" figures).
+void host_stats_report(void) {
+  uint64_t now = rdtsc(), last_entry = 0;
+  for (uint32_t i = 0; i < ncpus; i++) last_entry = entry_tsc[i] > last_entry ? entry_tsc[i] : last_entry;
+  uint64_t first = __atomic_load_n(&first_task_tsc, __ATOMIC_RELAXED);
+  kprintf("aam boot stats: cores %u, kmain to every core in aam_entry %lu us, kmain to first task %lu us, "
+          "kmain to exit %lu us\n", ncpus, last_entry ? tsc_us(boot_tsc(), last_entry) : 0,
+          first ? tsc_us(boot_tsc(), first) : 0, tsc_us(boot_tsc(), now));
+  for (uint32_t i = 0; i < ncpus; i++) {
+    struct cpu *c = &cpus[i];
+    uint64_t since = __atomic_load_n(&c->hlt_since, __ATOMIC_RELAXED);  // a hlt still going on counts too
+    uint64_t up = tsc_us(entry_tsc[i], now), halted = (c->halted_tsc + (since && since < now ? now - since : 0)) * 1000000u / tsc_hz;
+    kprintf("aam boot stats: core %u: parks %lu, hlt %lu, halted %lu us of %lu us (%lu%%)\n", i, c->parks, c->hlts,
+            halted, up, up ? halted * 100 / up : 0);
+  }
 }
 
 // The memory's reserve is its declared maximum, or what RAM leaves after the AP stacks and some
@@ -72,9 +129,18 @@ void core_main(struct cpu *c) {
     }
     kprintf("core %u: entry %lu us after kmain\n", c->id, entry_us);
   }
+  entry_tsc[c->id] = rdtsc();
+  u32 (*volatile enter)(w2c_image *) = w2c_image_aam_entry;  // volatile: changed between setjmp returns
   int trap = k_setjmp(c->trap_jmp);
-  if (trap) report_trap(c, trap);
-  uint32_t status = w2c_image_aam_entry(inst[c->id]);
+  if (trap) {
+    if (!w2c_image_aam_resume || !current_task(c)) report_trap(c, trap);
+    const char *msg = c->fatal_msg;
+    kprintf("aam: task trapped on core %u: %s%s%s (the task fails; its waiters see future.failed)\n", c->id,
+            wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
+    c->fatal_msg = NULL;
+    enter = w2c_image_aam_resume;
+  }
+  uint32_t status = enter(inst[c->id]);
   if (c->id == 0) __atomic_store_n(&status0, status, __ATOMIC_RELAXED);
   if (__atomic_add_fetch(&returned, 1, __ATOMIC_ACQ_REL) == ncpus) machine_exit(__atomic_load_n(&status0, __ATOMIC_RELAXED));
   halt_forever();

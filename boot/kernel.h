@@ -46,6 +46,8 @@ struct cpu {
   jmp_buf trap_jmp;                  // where a wasm trap on this core returns to (host.c)
   const char *fatal_msg;             // set by aam.fatal, printed with the trap that follows
   uint64_t rng;                      // random_get fallback state
+  uint64_t parks, hlts, halted_tsc;  // park calls, hlt entries, TSC ticks spent in hlt (stats)
+  uint64_t hlt_since;                // TSC at the start of the hlt in progress, 0 when running
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct cpu, wasm_depth) == 8, "wasm-rt.h reads the depth at %gs:8");
@@ -70,9 +72,10 @@ const char *boot_cmdline(void);
 uint64_t boot_rsdp(void);
 // serial.c
 void serial_init(void);
-void console_write(uint32_t core, const char *s, size_t n);
+void console_write(uint32_t core, int fd, const char *s, size_t n);  // fd 1: COM1, 2: COM2
 void console_flush_all(void);
-void kprintf(const char *fmt, ...);
+extern int serial_crlf;              // 1: "\r\n" line ends (default), 0: the bytes as written (`lf` option)
+void kprintf(const char *fmt, ...);  // to COM2 (stderr) when present, else COM1
 int ksnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int kformat(char *buf, size_t n, const char *fmt, ...);
 // trap.c
@@ -101,13 +104,15 @@ extern uint64_t tsc_hz, lapic_hz, tsc_boot;
 void smp_init(void);
 void smp_start(void);
 // main.c
-extern int opt_verbose, opt_fault;   // kernel options (before `--` on the command line)
+extern int opt_verbose, opt_fault, opt_stats;  // kernel options (before `--` on the command line)
 void cpu_init_self(struct cpu *c);
 uint32_t core_index(void);           // this core's index, found through the LAPIC id (no GS needed)
 void __attribute__((noreturn)) machine_exit(uint32_t code);
 void __attribute__((noreturn)) panic(const char *fmt, ...);
 uint64_t boot_us(void);              // microseconds since kmain
+uint64_t boot_tsc(void);             // TSC at kmain
 void boot_report(void);              // print how long each boot step took
 // host.c (with an image) or bare.c (without): what every core runs once the machine is up.
 void __attribute__((noreturn)) core_main(struct cpu *c);
 void host_init(void);
+void host_stats_report(void);        // `stats` option: printed by machine_exit

@@ -10,10 +10,12 @@
 extern char boot_stack_top[];
 extern uint64_t ap_stack_base;
 static uint64_t kmain_tsc;
-int opt_verbose, opt_fault;
+int opt_verbose, opt_fault, opt_stats;
 
 // The command line is "[kernel options] -- [image arguments]"; without `--` it is all arguments.
-// Options: `verbose` (boot timing and per-core entry lines), `fault` (a #UD on core 0 after boot).
+// Options: `verbose` (boot timing and per-core entry lines), `fault` (a #UD on core 0 after boot),
+// `stats` (boot times and per-core park/halt counts at exit, host.c), `lf` (no '\r' before '\n'
+// on the serial lines, so that a host gets the program's bytes as they are: `aam boot` sets it).
 static void options_init(void) {
   const char *p = boot_cmdline(), *dashes = 0;
   for (const char *q = p; *q; q++)
@@ -25,6 +27,8 @@ static void options_init(void) {
     size_t n = (size_t)(p - w);
     if (n == 7 && !memcmp(w, "verbose", 7)) opt_verbose = 1;
     if (n == 5 && !memcmp(w, "fault", 5)) opt_fault = 1;
+    if (n == 5 && !memcmp(w, "stats", 5)) opt_stats = 1;
+    if (n == 2 && !memcmp(w, "lf", 2)) serial_crlf = 0;
   }
 }
 
@@ -96,6 +100,7 @@ uint32_t core_index(void) {
 }
 
 // Time from kmain to now in microseconds, for the boot reports.
+uint64_t boot_tsc(void) { return kmain_tsc; }
 uint64_t boot_us(void) { return (rdtsc() - kmain_tsc) * 1000000u / (tsc_hz ? tsc_hz : 1); }
 
 // End the machine: flush every core's console line, then write isa-debug-exit (QEMU exits with
@@ -103,6 +108,8 @@ uint64_t boot_us(void) { return (rdtsc() - kmain_tsc) * 1000000u / (tsc_hz ? tsc
 void machine_exit(uint32_t code) {
   cli();
   console_flush_all();
+  static uint32_t reported;          // one report, even if two cores exit at once
+  if (opt_stats && !__atomic_exchange_n(&reported, 1, __ATOMIC_RELAXED)) host_stats_report();
   outl(0xf4, code);
   kprintf("machine_exit(%u): no isa-debug-exit device at port 0xf4; halting\n", code);
   halt_forever();

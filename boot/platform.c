@@ -31,6 +31,10 @@
 #define WASI_EINVAL 28
 
 extern wasm_rt_shared_memory_t *host_memory;
+void host_note_task(struct cpu *c);
+
+// With the `stats` option, every import checks whether a task is running (host.c: first task).
+#define NOTE(cpu) (opt_stats ? host_note_task(cpu) : (void)0)
 
 // The image's memory at [addr, addr+len), or NULL when that leaves the memory.
 static uint8_t *mem_at(uint32_t addr, uint64_t len) {
@@ -83,12 +87,14 @@ u32 *w2c_aam_core_id(struct w2c_aam *a) { return &a->core_id; }
 u32 *w2c_aam_core_count(struct w2c_aam *a) { return &a->core_count; }
 
 f64 w2c_aam_now_ns(struct w2c_aam *a) {
-  (void)a;
+  NOTE(a->cpu);
   return (f64)clock_ns();
 }
 
 u32 w2c_aam_park(struct w2c_aam *a, f64 timeout_ns) {
   struct cpu *c = a->cpu;
+  NOTE(c);
+  c->parks++;
   if (__atomic_exchange_n(&c->token, 0, __ATOMIC_SEQ_CST)) return 1;
   if (timeout_ns == 0) return 0;
   // No timeout: negative, NaN, or beyond what a u64 of ns holds (584 years).
@@ -100,7 +106,11 @@ u32 w2c_aam_park(struct w2c_aam *a, f64 timeout_ns) {
     uint64_t now = clock_ns();
     if (deadline && now >= deadline) break;
     if (deadline) lapic_timer_oneshot(deadline - now);
+    uint64_t t0 = rdtsc();
+    __atomic_store_n(&c->hlt_since, t0, __ATOMIC_RELAXED);
     sti_hlt();
+    __atomic_store_n(&c->hlt_since, 0, __ATOMIC_RELAXED);
+    c->hlts++, c->halted_tsc += rdtsc() - t0;
   }
   __atomic_store_n(&c->parked, 0, __ATOMIC_RELAXED);
   if (deadline) lapic_timer_cancel();
@@ -108,6 +118,7 @@ u32 w2c_aam_park(struct w2c_aam *a, f64 timeout_ns) {
 }
 
 void w2c_aam_wake(struct w2c_aam *a, u32 core) {
+  NOTE(a->cpu);
   if (core >= ncpus) return;         // no such core: nothing to wake
   struct cpu *t = &cpus[core];
   __atomic_store_n(&t->token, 1, __ATOMIC_SEQ_CST);
@@ -115,7 +126,7 @@ void w2c_aam_wake(struct w2c_aam *a, u32 core) {
 }
 
 void w2c_aam_exit(struct w2c_aam *a, u32 code) {
-  (void)a;
+  NOTE(a->cpu);
   machine_exit(code);
 }
 
@@ -156,6 +167,7 @@ void w2c_aam_fatal(struct w2c_aam *a, u32 msg, u32 msg_len, u32 file, u32 file_l
 typedef struct w2c_wasi__snapshot__preview1 wasi_t;
 
 u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten) {
+  NOTE(w->cpu);
   if (fd != 1 && fd != 2) return WASI_EBADF;
   const uint8_t *v = mem_at(iovs, (uint64_t)iovs_len * 8);
   if (!v) return WASI_EFAULT;
@@ -166,7 +178,7 @@ u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_
     memcpy(&len, v + i * 8 + 4, 4);
     const uint8_t *p = mem_at(buf, len);
     if (!p) return WASI_EFAULT;
-    console_write(w->cpu->id, (const char *)p, len);
+    console_write(w->cpu->id, (int)fd, (const char *)p, len);
     total += len;
   }
   return store_u32(nwritten, total);

@@ -5,7 +5,7 @@
 #
 # The rest of the line becomes the kernel command line (`-append`). The machine's exit(code) arrives
 # as QEMU status code<<1|1 and is decoded here; an even status (reset, triple fault) exits 125.
-# Same QEMU flags as qemu.mjs.
+# Same QEMU flags as qemu.mjs: COM1 is the image's stdout, COM2 (kernel messages, fd 2) goes to stderr.
 set -u
 smp=1 mem=1G
 while [ $# -gt 0 ]; do
@@ -23,7 +23,8 @@ elf="$1"
 shift
 qemu-system-x86_64 -accel tcg,thread=single \
   -M microvm,x-option-roms=off,rtc=off -nodefaults -no-reboot -display none \
-  -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+  -serial stdio -chardev file,id=err,path=/dev/stderr,append=on -device isa-serial,chardev=err,iobase=0x2f8,irq=3 \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -smp "$smp" -m "$mem" -kernel "$elf" -append "$*"
 status=$?
 if [ $((status % 2)) = 1 ]; then exit $(((status - 1) / 2)); fi

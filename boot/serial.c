@@ -1,56 +1,74 @@
-// serial.c: the console: COM1 (16550 UART at 0x3f8) behind one lock, with a line buffer per core.
+// serial.c: the console: COM1 (stdout) and COM2 (stderr), 16550 UARTs behind one lock, with a line
+// buffer per core and stream.
 //
-// Owns: the UART, console_lock, the per-core line buffers, kprintf.
+// Owns: the UARTs, console_lock, the per-core line buffers, kprintf.
 // Not: WASI fd semantics (platform.c turns fd_write into console_write).
 //
-// Lines never mix: kernel messages (kprintf) go out whole under console_lock; image output is
-// collected per core until '\n' (or a full buffer) and then goes out whole under the same lock.
+// Streams: image fd 1 goes to COM1, image fd 2 and every kernel message (kprintf: reports, traps,
+// stats) to COM2, so a host can keep the program's stdout apart from diagnostics, as the Node host
+// does. QEMU connects COM2 only when asked (`-device isa-serial,iobase=0x2f8`, qemu.mjs); without
+// it (probed through the scratch register) everything goes to COM1.
+// Lines never mix: kernel messages go out whole under console_lock; image output is collected per
+// core and stream until '\n' (or a full buffer) and then goes out whole under the same lock.
 #include "kernel.h"
 #include "spinlock.h"
 #include "x86.h"
 
 #define COM1 0x3f8
+#define COM2 0x2f8
 #define LINE_MAX 512
 
-static spinlock_t console_lock;      // guards the UART and every flush of `lines`
+static spinlock_t console_lock;      // guards the UARTs and every flush of `lines`
+static uint16_t err_port = COM1;     // COM2 when present
+int serial_crlf = 1;                 // '\n' goes out as "\r\n" (terminals); 0 with the `lf` option
 static struct {
   char buf[LINE_MAX];                // owned by its core; read by console_flush_all at exit
   uint32_t len;
-} lines[MAX_CORES];
+} lines[MAX_CORES][2];               // [core][0: stdout, 1: stderr]
+
+static void uart_init(uint16_t port) {
+  outb(port + 1, 0x00);              // no UART interrupts: we poll
+  outb(port + 3, 0x80);              // DLAB on: divisor 1 = 115200 baud
+  outb(port + 0, 0x01);
+  outb(port + 1, 0x00);
+  outb(port + 3, 0x03);              // 8N1
+  outb(port + 2, 0xc7);              // FIFO on, cleared
+  outb(port + 4, 0x03);              // DTR, RTS
+}
 
 void serial_init(void) {
-  outb(COM1 + 1, 0x00);              // no UART interrupts: we poll
-  outb(COM1 + 3, 0x80);              // DLAB on: divisor 1 = 115200 baud
-  outb(COM1 + 0, 0x01);
-  outb(COM1 + 1, 0x00);
-  outb(COM1 + 3, 0x03);              // 8N1
-  outb(COM1 + 2, 0xc7);              // FIFO on, cleared
-  outb(COM1 + 4, 0x03);              // DTR, RTS
+  uart_init(COM1);
+  outb(COM2 + 7, 0x5a);              // scratch register: reads back only if the UART exists
+  if (inb(COM2 + 7) == 0x5a) uart_init(COM2), err_port = COM2;
 }
 
-static void uart_put(char c) {
-  while (!(inb(COM1 + 5) & 0x20)) __asm__ volatile("pause");  // transmit holding register empty
-  outb(COM1, (uint8_t)c);
+static void uart_put(uint16_t port, char c) {
+  while (!(inb(port + 5) & 0x20)) __asm__ volatile("pause");  // transmit holding register empty
+  outb(port, (uint8_t)c);
 }
 
-static void uart_write(const char *s, size_t n) {
+static void uart_write_to(uint16_t port, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\n') uart_put('\r');
-    uart_put(s[i]);
+    if (s[i] == '\n' && serial_crlf) uart_put(port, '\r');
+    uart_put(port, s[i]);
   }
 }
+static void uart_write(const char *s, size_t n) { uart_write_to(err_port, s, n); }
 
-static void flush_line(uint32_t core) {
+static uint16_t port_of(int stream) { return stream ? err_port : COM1; }
+
+static void flush_line(uint32_t core, int stream) {
   spin_lock(&console_lock);
-  uart_write(lines[core].buf, lines[core].len);
+  uart_write_to(port_of(stream), lines[core][stream].buf, lines[core][stream].len);
   spin_unlock(&console_lock);
-  lines[core].len = 0;
+  lines[core][stream].len = 0;
 }
 
-void console_write(uint32_t core, const char *s, size_t n) {
+void console_write(uint32_t core, int fd, const char *s, size_t n) {
+  int st = fd == 2;
   for (size_t i = 0; i < n; i++) {
-    lines[core].buf[lines[core].len++] = s[i];
-    if (s[i] == '\n' || lines[core].len == LINE_MAX) flush_line(core);
+    lines[core][st].buf[lines[core][st].len++] = s[i];
+    if (s[i] == '\n' || lines[core][st].len == LINE_MAX) flush_line(core, st);
   }
 }
 
@@ -60,11 +78,12 @@ void console_flush_all(void) {
   int locked = 0;
   for (uint32_t spins = 0; spins < 1000000 && !(locked = spin_trylock(&console_lock)); spins++) pause();
   for (uint32_t c = 0; c < MAX_CORES; c++)
-    if (lines[c].len) {
-      uart_write(lines[c].buf, lines[c].len);
-      uart_write("\n", 1);
-      lines[c].len = 0;
-    }
+    for (int st = 0; st < 2; st++)
+      if (lines[c][st].len) {
+        uart_write_to(port_of(st), lines[c][st].buf, lines[c][st].len);
+        uart_write_to(port_of(st), "\n", 1);
+        lines[c][st].len = 0;
+      }
   if (locked) spin_unlock(&console_lock);
 }
 

@@ -38,19 +38,19 @@ for (const smp of [1, 2, 4]) {
 
 test('a trap on core 1 reports the core, the trap and the fatal message, and exits EXIT_TRAP', async () => {
   const r = await boot(elf('count'), { smp: 2, append: '-- trap' });
-  assert.match(r.stdout, /^core 1: trap: unreachable executed: boom at count\.wat:42:7$/m);
+  assert.match(r.stderr, /^aam: trap on core 1: unreachable executed: boom at count\.wat:42:7$/m);
   assert.is(r.code, EXIT_TRAP);
 });
 
 test('an out-of-bounds load traps (explicit bounds checks)', async () => {
   const r = await boot(elf('count'), { smp: 2, append: '-- oob' });
-  assert.match(r.stdout, /^core 1: trap: out of bounds memory access$/m);
+  assert.match(r.stderr, /^aam: trap on core 1: out of bounds memory access$/m);
   assert.is(r.code, EXIT_TRAP);
 });
 
 test('unbounded recursion traps at the core\'s stack floor', async () => {
   const r = await boot(elf('count'), { smp: 2, append: '-- stack' });
-  assert.match(r.stdout, /^core 1: trap: call stack exhausted$/m);
+  assert.match(r.stderr, /^aam: trap on core 1: call stack exhausted$/m);
   assert.is(r.code, EXIT_TRAP);
 });
 
@@ -72,10 +72,10 @@ test('park/wake: 2000 round trips between two parked cores', async () => {
 
 test('verbose: the boot steps and each core\'s entry are timed', async () => {
   const r = await boot(elf('count'), { smp: 4, append: 'verbose --' });
-  const report = /^boot \(us\):.*; total (\d+)$/m.exec(r.stdout);
-  assert.ok(report, r.stdout);
-  const entries = [...r.stdout.matchAll(/^core (\d+): entry (\d+) us after kmain$/gm)];
-  assert.is(entries.length, 4, r.stdout);
+  const report = /^boot \(us\):.*; total (\d+)$/m.exec(r.stderr);
+  assert.ok(report, r.stderr);
+  const entries = [...r.stderr.matchAll(/^core (\d+): entry (\d+) us after kmain$/gm)];
+  assert.is(entries.length, 4, r.stderr);
   const last = Math.max(...entries.map((e) => Number(e[2])));
   console.log(`  boot to entry (4 cores): ${(last / 1000).toFixed(1)} ms after kmain, ${r.ms.toFixed(0)} ms wall`);
   assert.is(r.code, 4);
@@ -83,15 +83,15 @@ test('verbose: the boot steps and each core\'s entry are timed', async () => {
 
 test('bare boot: all 4 cores up, exit 0', async () => {
   const r = await boot(elf('bare'), { smp: 4 });
-  const m = /^bare boot: 4 cores up (\d+) us after kmain/m.exec(r.stdout);
-  assert.ok(m, r.stdout);
+  const m = /^bare boot: 4 cores up (\d+) us after kmain/m.exec(r.stderr);
+  assert.ok(m, r.stderr);
   console.log(`  bare boot (4 cores): ${(m[1] / 1000).toFixed(1)} ms after kmain, ${r.ms.toFixed(0)} ms wall`);
   assert.is(r.code, 0);
 });
 
 test('a CPU exception prints vector, error code and RIP, and exits EXIT_FAULT', async () => {
   const r = await boot(elf('bare'), { smp: 2, append: 'fault --' });
-  assert.match(r.stdout, /^core 0: CPU exception 6 \(#UD invalid opcode\), error 0, rip [0-9a-f]+/m);
+  assert.match(r.stderr, /^core 0: CPU exception 6 \(#UD invalid opcode\), error 0, rip [0-9a-f]+/m);
   assert.is(r.code, EXIT_FAULT);
 });
 

@@ -1,7 +1,7 @@
-// aam.ts: the `aam` command line: build an image, run it on the Node host.
+// aam.ts: the `aam` command line: build an image, run it on the Node host or boot it under QEMU.
 //
 // Owns: argument parsing, usage text, turning errors into one-line messages and exit statuses.
-// Not: the work itself (tools/build/, tools/host/). Later subcommands (boot, bench, igen, trace)
+// Not: the work itself (tools/build/, tools/host/, tools/boot/). Later subcommands (igen, trace)
 // plug in here the same way.
 
 import * as fs from "node:fs";
@@ -15,6 +15,10 @@ const USAGE = `usage:
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
   aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
+  aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
+      boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
+  aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
+      write the bootable kernel ELF only (QEMU command line: docs/BOOT.md)
   aam bench [sched] [--iterations N] [--json FILE]
       benchmarks with their baselines measured in the same run (mean, sd, median, p99, ratios)
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes)
@@ -64,6 +68,16 @@ function need(argv: string[], i: number, flag: string): string {
   return argv[i];
 }
 
+// The image's bytes, for the QEMU host: an .wasm as is (it carries its manifest), an .ts built.
+async function imageBytes(p: Parsed): Promise<Uint8Array> {
+  if (!p.file) throw new UsageError("missing <entry.ts|image.wasm>");
+  if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
+  if (p.file.endsWith(".wasm")) return fs.readFileSync(p.file);
+  if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
+  const { build } = await import("../build/build");
+  return (await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines })).wasm;
+}
+
 async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manifest: any }> {
   if (!p.file) throw new UsageError("missing <entry.ts|image.wasm>");
   if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
@@ -92,6 +106,19 @@ async function main(argv: string[]): Promise<number> {
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
     }
+    case "boot": {
+      const wasm = await imageBytes(p);
+      const { bootImage } = await import("../boot/boot");  // QEMU host: loads only when used
+      return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest });
+    }
+    case "image": {
+      if (!p.out) throw new UsageError("aam image needs -o kernel.elf");
+      const wasm = await imageBytes(p);
+      const { writeKernel } = await import("../boot/boot");
+      const size = writeKernel(ROOT, wasm, p.out);
+      process.stderr.write(`aam: wrote ${p.out} (${size} bytes); boot it with: qemu-system-x86_64 … -kernel ${p.out} (docs/BOOT.md)\n`);
+      return 0;
+    }
     case "bench": {
       const which = p.file ?? "sched";
       if (which !== "sched") throw new UsageError(`unknown benchmark '${which}' (available: sched)`);
@@ -112,9 +139,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(2); }
-    if (e?.name === "BuildError" || e?.name === "LinkError" || e instanceof HostError) {
+    if (e?.name === "BuildError" || e?.name === "LinkError" || e?.name === "BootError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
-      process.exit(e instanceof HostError ? HOST_ERROR_STATUS : 1);
+      process.exit(e instanceof HostError || e?.name === "BootError" ? HOST_ERROR_STATUS : 1);
     }
     process.stderr.write(`aam: internal error: ${e?.stack ?? e}\n`);
     process.exit(HOST_ERROR_STATUS);

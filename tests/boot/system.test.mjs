@@ -1,0 +1,95 @@
+// system.test.mjs: real system images on bare metal through the CLI (`aam boot`, `aam image`):
+// park/wake under load (no lost wake-up over 10^5 cycles), idle cores halted rather than spinning
+// (the kernel's `--stats` halt counts), boot-to-first-task next to a bare boot, the hand-run QEMU
+// command line of docs/BOOT.md, and the messages for a missing QEMU or gcc.
+// Parity with the Node host is tests/parity/.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { aam, image, ROOT } from "../lib/aam.mjs";
+import { boot } from "../../boot/qemu.mjs";
+
+const STATS_CORE = /^aam boot stats: core (\d+): parks (\d+), hlt (\d+), halted (\d+) us of (\d+) us/gm;
+const coreStats = (err) => [...err.matchAll(STATS_CORE)].map((m) => ({ core: +m[1], parks: +m[2], hlt: +m[3], halted: +m[4], up: +m[5] }));
+
+test("work posted to a halted core is picked up: 10^5 park/wake cycles, none lost, each a hlt", async () => {
+  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"], { timeoutMs: 120000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const m = /^wake cycles 100000 picked up 100000 lost 0 round trip ns (\d+)$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const cores = coreStats(r.stderr);
+  assert.is(cores.length, 2, r.stderr);
+  // Each side parks once per cycle; if the posted work were found by spinning, hlt would stay low.
+  for (const c of cores) assert.ok(c.hlt >= 90000, `core ${c.core} halted only ${c.hlt} times in 10^5 cycles:\n${r.stderr}`);
+  console.log(`  park/wake round trip (real image, -smp 2): ${(m[1] / 1000).toFixed(1)} us; hlt ${cores.map((c) => c.hlt).join(", ")}`);
+});
+
+test("an idle system does not spin: cores without work stay halted while core 0 is busy", async () => {
+  const r = await aam(["boot", await image("tests/boot/programs/idle.ts"), "--cores", "4", "--stats", "--", "500"], { timeoutMs: 60000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^idle: core 0 busy for 500\.0 ms \(clock read\)$/m);
+  const cores = coreStats(r.stderr);
+  assert.is(cores.length, 4, r.stderr);
+  // From the first task (main) to the exit only core 0 has work; boot work before it is not idleness.
+  const t = /kmain to first task (\d+) us, kmain to exit (\d+) us/.exec(r.stderr);
+  assert.ok(t, r.stderr);
+  const idle = t[2] - t[1];
+  for (const c of cores.slice(1)) {
+    assert.ok(c.halted >= 0.9 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
+    assert.ok(c.hlt < 50, `core ${c.core} entered hlt ${c.hlt} times while idle (woken again and again):\n${r.stderr}`);
+  }
+  assert.ok(cores[0].halted < 0.2 * cores[0].up, `core 0 was busy, yet halted:\n${r.stderr}`);
+  console.log(`  idle cores: ${cores.slice(1).map((c) => `${c.hlt} hlt, halted ${(c.halted / 1000).toFixed(0)} of ${(c.up / 1000).toFixed(0)} ms up`).join("; ")} (${(idle / 1000).toFixed(0)} ms after the first task)`);
+});
+
+test("--stats: boot to first task next to a bare boot of the same kernel", async () => {
+  const r = await aam(["boot", await image("tests/parity/programs/hello.ts"), "--cores", "2", "--stats"], { timeoutMs: 60000 });
+  assert.is(r.code, 0, r.stderr);
+  const first = /^aam boot stats: cores 2, kmain to every core in aam_entry (\d+) us, kmain to first task (\d+) us/m.exec(r.stderr);
+  const bare = /^aam boot stats: bare boot of the same kernel \(no image, 2 cores\): every core up (\d+) us after kmain, QEMU wall (\d+) ms; this run: QEMU wall (\d+) ms/m.exec(r.stderr);
+  assert.ok(first && bare, r.stderr);
+  assert.ok(+first[2] >= +first[1] && +first[1] > 0, r.stderr);
+  console.log(`  -smp 2: first task ${(first[2] / 1000).toFixed(1)} ms after kmain (all cores in aam_entry ${(first[1] / 1000).toFixed(1)} ms); ` +
+    `bare boot ${(bare[1] / 1000).toFixed(1)} ms; QEMU wall ${bare[3]} ms image, ${bare[2]} ms bare`);
+});
+
+test("aam image writes an ELF that boots with the QEMU command line of docs/BOOT.md", async () => {
+  const out = path.join(ROOT, "build/test-images/exit-by-hand.elf");
+  fs.rmSync(out, { force: true });
+  const w = await aam(["image", await image("tests/parity/programs/exit.ts"), "-o", out]);
+  assert.is(w.code, 0, w.stderr);
+  const r = await boot(out, { smp: 2, append: "lf -- 7" });
+  assert.is(r.stdout, "exit: calling exit(7) from a task\n");
+  assert.is(r.code, 7, r.stderr);
+});
+
+test("bad uses: missing QEMU, missing gcc, a wasm that is not an image, no -o", async () => {
+  const bin = fs.mkdtempSync(path.join(ROOT, "build/nobin-"));
+  fs.symlinkSync(process.execPath, path.join(bin, "node"));
+  try {
+    const img = await image("tests/parity/programs/hello.ts");
+    const q = await aam(["boot", img, "--cores", "1"], { env: { PATH: bin } });
+    assert.is(q.code, 71);
+    assert.match(q.stderr, /^aam: qemu-system-x86_64 not found: install it \(as root: `make system-deps`/m);
+    // A new image (an extra custom section) is a cache miss, so the kernel must be compiled.
+    const bytes = fs.readFileSync(img), name = Buffer.from("x"), payload = Buffer.from(String(process.hrtime.bigint()));
+    const other = path.join(bin, "other.wasm");
+    fs.writeFileSync(other, Buffer.concat([bytes, Buffer.from([0, 1 + name.length + payload.length, name.length]), name, payload]));
+    const g = await aam(["image", other, "-o", path.join(bin, "x.elf")], { env: { PATH: bin } });
+    assert.is(g.code, 71);
+    assert.match(g.stderr, /^aam: gcc not found: install it/m);
+    const notImage = path.join(bin, "plain.wasm");
+    fs.writeFileSync(notImage, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    const n = await aam(["boot", notImage, "--cores", "1"]);
+    assert.is(n.code, 71);
+    assert.match(n.stderr, /not an AAM system image/);
+    const o = await aam(["image", img]);
+    assert.is(o.code, 2);
+    assert.match(o.stderr, /aam image needs -o kernel\.elf/);
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,0 +1,64 @@
+// parity.test.mjs: the same system image on both hosts. Each scenario program (programs/*.ts) runs
+// on Node with 2 cores (`aam run`) and bare metal under QEMU with -smp 1, 2 and 4 (`aam boot`);
+// stdout must be the same bytes and the exit status the same. The programs print only what does not
+// depend on the core count or the interleaving (totals, checksums), so a difference is a host bug.
+// Each Node output is also checked against what the program must print, so that both hosts
+// failing alike does not pass.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { aam, image } from "../lib/aam.mjs";
+
+const P = (n) => `tests/parity/programs/${n}.ts`;
+const SMP = [1, 2, 4];
+const TIMEOUT = 90000;
+
+// name, arguments, exit status, what Node's stdout must be, how many task traps stderr reports.
+const SCENARIOS = [
+  { name: "hello", args: [], code: 0, out: /^hello: shared counter 20000 per core, total ok\n$/ },
+  { name: "fib", args: ["16"], code: 0, out: /^fib\(16\) = 987, tasks 2582, fib\(n\)\/fib\(n-1\) = 1\.618\d+, floor\(sqrt\) = 31\.0\n$/ },
+  { name: "noop", args: ["20000"], code: 0, out: /^noop: tasks 20000 once 20000 wrong 0 checksum \d+ ok\n$/ },
+  { name: "chain", args: ["300", "3"], code: 0, out: /^chain: 300 links x 3 rounds, sum 135450 ok\n$/ },
+  { name: "pingpong", args: ["2", "1000"], code: 0, out: /^pingpong: waits 4000 expected 4000 returned 4000 leftover units 0\n$/ },
+  { name: "grow", args: ["8", "4"], code: 0, out: /^grow: 8 tasks x 4 blocks of 512 KiB, checksum \d+ ok, memory grown ok\n$/ },
+  { name: "task_trap", args: [], code: 0, taskTraps: 12, out: /^task_trap: ok 108 failed 12, the system goes on\n$/ },
+  { name: "root_trap", args: [], code: 70, taskTraps: 1, out: /^root_trap: joined 1, now trapping in main\n$/ },
+  { name: "percore_trap", args: [], code: 70, trap: true, out: /^percore_trap: core 0 divides by zero outside any task\n$/ },
+  { name: "exit", args: ["5"], code: 5, out: /^exit: calling exit\(5\) from a task\n$/ },
+];
+
+const images = {};
+test.before(async () => {
+  // Build every image, then every kernel (aam image fills the boot cache), two at a time.
+  const queue = [...SCENARIOS];
+  const worker = async () => {
+    for (let s; (s = queue.shift());) {
+      images[s.name] = await image(P(s.name));
+      const r = await aam(["image", images[s.name], "-o", images[s.name].replace(/\.wasm$/, ".elf")], { timeoutMs: 300000 });
+      if (r.code !== 0) throw new Error(`aam image ${s.name} failed (${r.code}):\n${r.stderr}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+});
+
+const taskTraps = (err) => (err.match(/^aam: task trapped on core \d+/gm) ?? []).length;
+
+for (const s of SCENARIOS) {
+  test(`${s.name}: same stdout and exit status ${s.code} on Node (2 cores) and QEMU -smp ${SMP.join(", ")}`, async () => {
+    const node = await aam(["run", images[s.name], "--cores", "2", "--", ...s.args], { timeoutMs: TIMEOUT });
+    assert.is(node.code, s.code, `node exit status; stderr:\n${node.stderr}`);
+    assert.match(node.stdout, s.out, `node stdout:\n${node.stdout}`);
+    const runs = await Promise.all(SMP.map((n) => aam(["boot", images[s.name], "--cores", String(n), "--", ...s.args], { timeoutMs: TIMEOUT })));
+    runs.forEach((q, i) => {
+      const where = `QEMU -smp ${SMP[i]}`;
+      assert.is(q.stdout, node.stdout, `${where}: stdout differs from Node's; stderr:\n${q.stderr}`);
+      assert.is(q.code, node.code, `${where}: exit status; stderr:\n${q.stderr}`);
+      if (s.taskTraps) {
+        assert.is(taskTraps(q.stderr), s.taskTraps, `${where}: task trap reports:\n${q.stderr}`);
+        assert.is(taskTraps(node.stderr), s.taskTraps, `node: task trap reports:\n${node.stderr}`);
+      }
+      if (s.trap) assert.match(q.stderr, /^aam: trap on core 0: integer divide by zero$/m, `${where}: ${q.stderr}`);
+    });
+  });
+}
+
+test.run();

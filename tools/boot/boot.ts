@@ -1,0 +1,208 @@
+// boot.ts: `aam boot` and `aam image`, the system image on bare-metal x86-64 under QEMU.
+//
+// Owns: image → kernel ELF (wasm2c + gcc through boot/build.sh, with the manifest's layout as -D
+// flags), the kernel cache (build/boot-cache/, keyed on the image and the kernel's sources), the
+// QEMU command line of a run (the same as boot/qemu.mjs), and turning QEMU's status into the
+// guest's exit code. Not: the kernel (boot/), building images (tools/build/), the Node host.
+//
+// Exit status: the guest writes `code` to isa-debug-exit and QEMU exits with code << 1 | 1. An even
+// status (reset, triple fault) is no exit code: reported, HOST_ERROR_STATUS.
+
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const QEMU = "qemu-system-x86_64";
+const HOST_ERROR_STATUS = 71;              // = tools/host/node.ts; not imported: keeps this module light
+const FORMAT = "aam-image/1";
+
+export class BootError extends Error { name = "BootError"; }
+
+export interface BootOptions {
+  root: string;                            // the repository (boot/, build/)
+  cores: number;
+  args: string[];                          // the image's arguments (argv[1..]; argv[0] is "aam")
+  stats?: boolean;
+  mem?: string;                            // QEMU -m, default 1G
+}
+
+/** Throws a one-line BootError naming the missing tool and how to install it. */
+export function requireTool(tool: string): void {
+  const r = spawnSync(tool, ["--version"], { stdio: "ignore" });
+  if (r.error || r.status !== 0) {
+    throw new BootError(`${tool} not found: install it (as root: \`make system-deps\`, i.e. sh boot/deps.sh)`);
+  }
+}
+
+/** The image's manifest (custom section "aam.manifest"); null for a wasm that is not an AAM image. */
+export function manifestOf(wasm: Uint8Array): { memory: { coreBase: number; coreRecSize: number } } | null {
+  let mod: WebAssembly.Module;
+  try { mod = new WebAssembly.Module(wasm); } catch (e) {
+    throw new BootError(`not a WebAssembly module (${(e as Error).message})`);
+  }
+  const sec = WebAssembly.Module.customSections(mod, "aam.manifest");
+  if (!sec.length) return null;
+  const m = JSON.parse(Buffer.from(sec[0]).toString("utf8"));
+  if (m.format !== FORMAT) throw new BootError(`unsupported image format ${m.format}`);
+  return m;
+}
+
+// Every file of boot/ that goes into a kernel (C, assembly, headers, linker script, build.sh) and the
+// wasm2c that translates: a change to any of them is a new kernel; docs and test helpers are not.
+function kernelSourcesHash(root: string): string {
+  const h = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(c|h|S|ld)$/.test(e.name) || e.name === "build.sh") {
+        h.update(path.relative(root, p));
+        h.update(fs.readFileSync(p));
+      }
+    }
+  };
+  walk(path.join(root, "boot"));
+  const wabt = path.join(root, "node_modules/wabt/package.json");
+  if (fs.existsSync(wabt)) h.update(fs.readFileSync(wabt));
+  return h.digest("hex");
+}
+
+function buildCached(root: string, key: string, buildArgs: (work: string) => string[]): string {
+  const dir = path.join(root, "build/boot-cache");
+  const elf = path.join(dir, `${key}.elf`);
+  if (fs.existsSync(elf)) return elf;
+  requireTool("gcc");
+  requireTool("ld");
+  fs.mkdirSync(dir, { recursive: true });
+  // Build under a name of our own, then rename: concurrent builds of one key never see a half file.
+  const tmp = path.join(dir, `${key}.${process.pid}.tmp.elf`);
+  const r = spawnSync("sh", [path.join(root, "boot/build.sh"), ...buildArgs(dir), "-o", tmp], { encoding: "utf8" });
+  fs.rmSync(`${tmp}.d`, { recursive: true, force: true });
+  if (r.status !== 0) {
+    fs.rmSync(tmp, { force: true });
+    const why = (r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-12).join("\n");
+    throw new BootError(`building the kernel failed:\n${why}`);
+  }
+  fs.renameSync(tmp, elf);
+  return elf;
+}
+
+/** The bootable ELF for an image (from the cache when this image and kernel were built before). */
+export function kernelFor(root: string, wasm: Uint8Array): string {
+  const m = manifestOf(wasm);
+  if (!m) throw new BootError("not an AAM system image (no aam.manifest section; build it with `aam build`)");
+  const defines = { AAM_CORE_BASE: m.memory.coreBase, AAM_CORE_REC_SIZE: m.memory.coreRecSize };
+  const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(wasm).digest("hex").slice(0, 24);
+  const img = path.join(root, "build/boot-cache", `${key}.${process.pid}.wasm`);
+  try {
+    return buildCached(root, key, () => {
+      fs.writeFileSync(img, wasm);
+      return [img, ...Object.entries(defines).flatMap(([k, v]) => ["-D", `${k}=${v}`])];
+    });
+  } finally {
+    fs.rmSync(img, { force: true });
+  }
+}
+
+/** The same kernel without an image (boot/bare.c): boots, brings up every core, prints, exits 0. */
+export function bareKernel(root: string): string {
+  const key = "bare-" + createHash("sha256").update(kernelSourcesHash(root)).digest("hex").slice(0, 24);
+  return buildCached(root, key, () => ["--bare"]);
+}
+
+// Single-threaded TCG: on a 2-core host it boots faster and wakes cores ~4× faster than MTTCG.
+// COM1 is the image's stdout (QEMU's stdout); COM2 (image fd 2 and every kernel message) goes to
+// the chardev `err`, described by `errDev`.
+export function qemuArgs(elf: string, smp: number, append: string, errDev: string, mem = "1G"): string[] {
+  return [
+    "-accel", "tcg,thread=single",
+    "-M", "microvm,x-option-roms=off,rtc=off", "-nodefaults", "-no-reboot", "-display", "none",
+    "-serial", "stdio",
+    "-chardev", `${errDev},id=err`, "-device", "isa-serial,chardev=err,iobase=0x2f8,irq=3",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    "-smp", String(smp), "-m", mem, "-kernel", elf, "-append", append,
+  ];
+}
+
+export interface Run { code: number; status: number | null; ms: number; stderr: string }
+
+/** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
+ *  it comes, unless `capture` (then it is only returned). */
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean } = {}): Promise<Run> {
+  requireTool(QEMU);
+  // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
+  // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
+  // O_NONBLOCK so neither side waits for the other; drained by polling and once more at exit.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-boot-"));
+  const fifo = path.join(dir, "com2");
+  const mk = spawnSync("mkfifo", [`${fifo}.in`, `${fifo}.out`]);
+  if (mk.status !== 0) throw new BootError(`mkfifo failed: ${mk.stderr || mk.error}`);
+  const fd = fs.openSync(`${fifo}.out`, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  let stderr = "";
+  const buf = Buffer.alloc(65536);
+  const drain = (): void => {
+    for (;;) {
+      let n = 0;
+      try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") return;
+        throw e;
+      }
+      if (n <= 0) return;
+      const text = buf.subarray(0, n).toString("utf8");
+      stderr += text;
+      if (!o.capture) process.stderr.write(text);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(QEMU, qemuArgs(elf, smp, append, `pipe,path=${fifo}`, o.mem), { stdio: ["ignore", o.capture ? "ignore" : "inherit", "inherit"] });
+    const poll = setInterval(drain, 20);
+    const done = (): void => { clearInterval(poll); drain(); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
+    child.on("error", (e) => { done(); reject(e); });
+    child.on("close", (status) => {
+      done();
+      const ms = performance.now() - t0;
+      if (status !== null && status % 2 === 1) resolve({ code: (status - 1) / 2, status, ms, stderr });
+      else {
+        process.stderr.write(`aam: the machine stopped without an exit code (QEMU status ${status}: reset or triple fault)\n`);
+        resolve({ code: HOST_ERROR_STATUS, status, ms, stderr });
+      }
+    });
+  });
+}
+
+// The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
+// then `--` and the image's arguments (one word each: the kernel splits at spaces).
+function cmdline(args: string[], stats: boolean): string {
+  for (const a of args) if (!a || /\s/.test(a)) throw new BootError(`argument '${a}': the kernel command line takes only non-empty words without spaces`);
+  return ["lf", ...(stats ? ["stats"] : []), "--", ...args].join(" ");
+}
+
+/** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */
+export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<number> {
+  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) throw new BootError(`--cores must be 1..64, got ${o.cores}`);
+  requireTool(QEMU);
+  const t0 = performance.now();
+  const elf = kernelFor(o.root, wasm);
+  const buildMs = performance.now() - t0;
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem });
+  if (o.stats) {
+    // The same kernel without an image, same core count: what the boot costs before any image runs.
+    const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
+    const m = /bare boot: \d+ cores up (\d+) us after kmain/.exec(bare.stderr);
+    process.stderr.write(`aam boot stats: bare boot of the same kernel (no image, ${o.cores} cores): every core up ` +
+      `${m ? m[1] : "?"} us after kmain, QEMU wall ${bare.ms.toFixed(0)} ms; this run: QEMU wall ${r.ms.toFixed(0)} ms, ` +
+      `kernel build ${buildMs.toFixed(0)} ms${buildMs < 100 ? " (cached)" : ""}\n`);
+  }
+  return r.code;
+}
+
+/** `aam image`: write the bootable ELF for the image to `out`. */
+export function writeKernel(root: string, wasm: Uint8Array, out: string): number {
+  const elf = kernelFor(root, wasm);
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.copyFileSync(elf, out);
+  return fs.statSync(out).size;
+}
