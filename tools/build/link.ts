@@ -36,7 +36,7 @@ export const PLATFORM_IMPORTS = new Set([
 ]);
 export const FEATURES = binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory |
   binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
-  binaryen.Features.NontrappingFPToInt | binaryen.Features.SIMD128;
+  binaryen.Features.NontrappingFPToInt;   // no SIMD128: the QEMU host (wasm2c, freestanding) has no SIMD support
 
 export interface LinkOptions {
   debug: boolean;
