@@ -54,11 +54,12 @@ import { platform } from "~lib/rt/platform";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, TaskFn } from "../aam/task";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, KIND_METHOD_SHIFT, TaskFn } from "../aam/task";
+import { checkIn, copyOut } from "./validate";
 import { Future, futureComplete } from "../aam/future";
 import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
 import { Signal } from "../aam/signal";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, Machine } from "./machine";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, KERNEL, Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 
 // @ts-ignore: decorator
@@ -68,9 +69,6 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 /** Grace period before a receiver stops monitoring an idle queue: `--define AAM_GRACE_US=N`. */
 // @ts-ignore: decorator
 @inline const GRACE_NS: f64 = (isDefined(AAM_GRACE_US) ? <f64>AAM_GRACE_US : 200.0) * 1000.0;
-/** Result code of a call the server could not run (unknown method): `f.value`, with f.failed. */
-// @ts-ignore: decorator
-@inline export const E_NO_METHOD: u64 = 0xFFFFFFFF00000001;
 
 // @ts-ignore: decorator
 @inline const I_SERVER: usize = 0;
@@ -271,9 +269,13 @@ function drainRequests(m: usize, i: usize): u32 {
     add64(m + M_CALLS_IN, 1);
     let method = load<u32>(t + T_FN);
     let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
-    if (!fn) {                                        // unknown method: the call fails, clearly
+    store<u32>(t + T_KIND, load<u32>(t + T_KIND) | (method << KIND_METHOD_SHIFT));
+    let err: u64 = 0;
+    if (!fn) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, false);      // unknown method
+    else if (load<u32>(m + M_FLAGS) & KERNEL) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, true);
+    if (err) {                                        // refused: the call fails, clearly; we go on
       store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED);
-      callComplete(t, E_NO_METHOD);
+      callComplete(t, err);
       continue;
     }
     store<u32>(t + T_FN, fn);
@@ -356,6 +358,8 @@ function nextOrdered(i: usize): void {
 export function callComplete(t: usize, result: u64): void {
   let i = <usize>load<u64>(t + T_RESULT);
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
+  let kind = load<u32>(t + T_KIND);
+  if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_FAILED)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63);
   store<u64>(t + T_RESULT, result);
   sub32(i + I_RUNNING, 1);
   if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);

@@ -30,14 +30,17 @@
 //       +112 GRANTS    +120 REVOKES  +128 NOCORE_NS (time with no core)  +136 NOCORE_SINCE (f64)
 //  +144 WAITING   1 while it has work but no core (manager, under its lock)
 //  +148 CIFACES   interfaces this machine is the client of (imc.ts list, under LOCK)
+//  +152 ARENA     its allocator arena (heap.ts): what its cores allocate while serving it, and
+//                 the memory region a kernel machine checks its pointers against. Read-only.
 
-import { heapAlloc } from "~lib/rt/heap";
+import { heapAlloc, heapArenaNew } from "~lib/rt/heap";
 import { load32, add64, load64 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { CORE_COUNT } from "~lib/rt/platform";
 import { schedNew, schedSetMachine } from "../aam/sched";
 import { TaskFn } from "../aam/task";
 import { managerAddMachine, managerMachine, managerMachineCount } from "./manager";
+import { bufferSpec, setSpec } from "./validate";
 
 // @ts-ignore: decorator
 @inline export const M_ID: usize = 0;
@@ -96,6 +99,8 @@ import { managerAddMachine, managerMachine, managerMachineCount } from "./manage
 // @ts-ignore: decorator
 @inline export const M_CIFACES: usize = 148;
 // @ts-ignore: decorator
+@inline export const M_ARENA: usize = 152;
+// @ts-ignore: decorator
 @inline export const MACHINE_SIZE: usize = 256;
 // @ts-ignore: decorator
 @inline export const KERNEL: u32 = 1;
@@ -119,6 +124,15 @@ export class Machine {
     if (method + 1 > load<u32>(m + M_TABLE_LEN)) store<u32>(m + M_TABLE_LEN, method + 1);
     return this;
   }
+  /** Offer `fn` as method `method` taking a buffer: argument `ptrArg` points to the number of
+   *  bytes in argument `lenArg`, read (IN), written (OUT) or both (INOUT) by the handler. On a
+   *  kernel-level machine calls are checked against the caller's memory and the buffer is
+   *  copied in and out (validate.ts); a length above `maxLen` is refused. */
+  offerBuffer(method: u32, fn: TaskFn, ptrArg: u32, lenArg: u32, dir: u32, maxLen: u32): Machine {
+    this.offer(method, fn);
+    setSpec(changetype<usize>(this), method, bufferSpec(ptrArg, lenArg, dir, maxLen));
+    return this;
+  }
   /** Counter at offset `off` (M_TASKS_RUN …). */
   counter(off: usize): u64 { return load64(changetype<usize>(this) + off); }
 }
@@ -132,8 +146,8 @@ export function defineMachine(name: string, minCores: u32 = 0, maxCores: u32 = 0
   if (minCores > max) fail("machine " + name + ": min cores " + minCores.toString() + " > max " + max.toString());
   let m = heapAlloc(MACHINE_SIZE);
   memory.fill(m, 0, MACHINE_SIZE);
-  let table = heapAlloc(<usize>MAX_METHODS << 2);
-  memory.fill(table, 0, <usize>MAX_METHODS << 2);
+  let table = heapAlloc(<usize>MAX_METHODS << 3);       // handlers, then buffer specs (validate.ts)
+  memory.fill(table, 0, <usize>MAX_METHODS << 3);
   store<u32>(m + M_FLAGS, kernel ? KERNEL : 0);
   let s = schedNew(steal);
   schedSetMachine(s, m);
@@ -141,6 +155,7 @@ export function defineMachine(name: string, minCores: u32 = 0, maxCores: u32 = 0
   store<u32>(m + M_MIN, minCores);
   store<u32>(m + M_MAX, max);
   store<u32>(m + M_TABLE, <u32>table);
+  store<u32>(m + M_ARENA, heapArenaNew());
   store<u32>(m + M_NAME, changetype<u32>(name));
   store<u32>(m + M_ID, managerAddMachine(m));
   return changetype<Machine>(m);

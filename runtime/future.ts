@@ -18,7 +18,7 @@
 
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, taskRelease, TaskFn } from "./task";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, taskRelease, TaskFn } from "./task";
 import { suspend } from "./context";
 import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched } from "./sched";
 import { taskNew } from "./task";
@@ -82,6 +82,11 @@ export class Future {
   get done(): bool { return load32(changetype<usize>(this) + T_FUTURE) == DONE; }
   /** True if the task trapped (the future completed with 0). */
   get failed(): bool { return (load<u32>(changetype<usize>(this) + T_KIND) & FLAG_FAILED) != 0; }
+  /** Why a machine call was refused (kernel/validate.ts), or "" (also for a trapped task). */
+  get error(): string {
+    let t = changetype<usize>(this);
+    return load<u32>(t + T_KIND) & FLAG_MESSAGE ? changetype<string>(<usize>load<u64>(t + T_ARG0)) : "";
+  }
   /** The result; only meaningful once done. */
   get value(): u64 { return load<u64>(changetype<usize>(this) + T_RESULT); }
   /** Give up this handle; the record goes when the task has finished too. */

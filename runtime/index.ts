@@ -9,5 +9,6 @@ export { spawn, spawnDetached, yieldNow, self } from "./sched";
 export { Future } from "./future";
 export { Signal, Mutex, WaitGroup } from "./signal";
 export { Machine, defineMachine, findMachine, machineById, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES } from "../kernel/machine";
-export { Interface, connect, E_NO_METHOD } from "../kernel/imc";
+export { Interface, connect } from "../kernel/imc";
+export { IN, OUT, INOUT, E_NO_METHOD, E_BAD_POINTER, E_BAD_LENGTH } from "../kernel/validate";
 export { managerTicks, managerIdleCores } from "../kernel/manager";

@@ -46,7 +46,7 @@
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_PARKS, FC_SPAWNS, FC_CURRENT, FW_DEFAULT_SCHED } from "~lib/rt/layout";
 import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic";
-import { heapAlloc } from "~lib/rt/heap";
+import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "./queue";
 import { Task, TaskFn, taskNew, taskRelease, T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, FLAG_FAILED } from "./task";
@@ -57,7 +57,7 @@ import { signalRegister } from "./signal";
 import { managerIdle, managerMaybeTick, managerActivate, parkTimeout, setBusy } from "../kernel/manager";
 import { imsPending, imsHandle } from "../kernel/ims";
 import { imcPoll, imcPending, callComplete, FLAG_CALL } from "../kernel/imc";
-import { M_TASKS_RUN, M_CORES } from "../kernel/machine";
+import { M_TASKS_RUN, M_CORES, M_ARENA } from "../kernel/machine";
 import { FC_MACH_PENDING } from "~lib/rt/layout";
 import { add64 } from "~lib/rt/atomic";
 
@@ -171,6 +171,8 @@ function flushMachineCount(s: usize): void {
 function enter(s: usize): void {
   curSched = s;
   ring = <usize>load<u32>(slot(s, CORE_ID) + SL_RING);
+  let m = <usize>load<u32>(s + S_MACHINE);
+  heapSetArena(m ? load<u32>(m + M_ARENA) : 0);          // allocate from the machine's arena
 }
 
 // The core leaves machine s: what it queued locally goes to s's inject list, where the cores
@@ -187,6 +189,7 @@ function leave(s: usize): void {
   if (moved) notify(s);
   curSched = 0;
   ring = 0;
+  heapSetArena(0);
 }
 
 // Between tasks, with no local task ready: the machine's signals, then its interface queues.

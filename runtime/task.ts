@@ -63,6 +63,13 @@ import { fail } from "~lib/rt/trap";
 /** KIND flag: the task trapped; its future completed with 0 (sched.ts failCurrent). */
 // @ts-ignore: decorator
 @inline export const FLAG_FAILED: u32 = 0x200;
+/** KIND flag: a failed call whose ARG0 holds its error message (kernel/validate.ts); the
+ *  message is freed with the record. */
+// @ts-ignore: decorator
+@inline export const FLAG_MESSAGE: u32 = 0x2000;
+/** KIND bits 16–21: the method number of a machine call, once a server took it (imc.ts). */
+// @ts-ignore: decorator
+@inline export const KIND_METHOD_SHIFT: u32 = 16;
 /** KIND flag: the root task (main); if it fails the system ends. */
 // @ts-ignore: decorator
 @inline export const FLAG_ROOT: u32 = 0x400;
@@ -100,6 +107,8 @@ export function taskNew(fn: u32, sched: usize, a0: u64, a1: u64, a2: u64, detach
 export function taskRelease(t: usize): void {
   let before = sub32(t + T_REFS, 1);
   if (before == 1) {
+    // the message is a string object: its block starts 16 bytes (asc's header) before it
+    if (load<u32>(t + T_KIND) & FLAG_MESSAGE) heapFree(<usize>load<u64>(t + T_ARG0) - 16);
     store<u32>(t + T_FN, 0);
     heapFree(t);
     sub32(FW_TASKS_LIVE, 1);

@@ -1,8 +1,14 @@
 // heap.ts: the thread-safe allocator behind `new`, strings and arrays on every core.
 //
 // Owns: small blocks (40 size classes, 16 B .. 16 KiB) carved from 64 KiB spans that belong to
-// one core each, the per-core caches of those blocks, remote frees, large blocks (whole page
-// runs), and the per-core counters of blocks and bytes in use.
+// one core of one arena each, the per-core caches of those blocks, remote frees, large blocks
+// (whole page runs), arenas, and the per-core counters of blocks and bytes in use.
+//
+// Arenas: arena 0 is the per-core records' heap part (layout.ts); each machine gets its own
+// arena (machine.ts), a block of ARENA_STRIDE bytes per core with the same layout (counters,
+// REMOTE, CACHE). A core allocates from the arena of the machine it serves (heapSetArena); a span
+// remembers its arena, so a free finds its owner, and a kernel machine can check that a pointer
+// lies in its caller's arena (heapInArena).
 // Not: the pages themselves (pages.ts), object headers and the AS runtime interface (index.ts).
 //
 // Protocol, per size class c of core k (state in k's record, layout.ts):
@@ -25,18 +31,19 @@
 //  +8  OWNER    core that took the span         "
 //  +12 PAGES    pages in the run (large)         "
 //  +16 SIZE     block size in bytes (class size, or the large request rounded to 16)
-//  +20..63      reserved
+//  +20 ARENA    arena the span belongs to (0: the per-core records)
+//  +24..63      reserved
 //  +64 ...      blocks: small spans pack blocks of SIZE bytes; a large run has one block here.
 // Blocks are 16-byte aligned; the word at b+4 holds FREED_MAGIC while a block is free (checked on
 // free, to report double frees).
 
 import {
-  PAGE_SIZE, coreRec, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES,
+  PAGE_SIZE, coreRec, FW_NARENAS, FW_ARENAS, MAX_ARENAS, ARENA_STRIDE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES,
   CORE_RFREE_COUNT, CORE_RFREE_BYTES, CORE_REMOTE, CORE_CACHE, SCB_LARGE_BYTES, SCB_LARGE_COUNT,
 } from "./layout";
 import { cas32, xchg32, load32, add32, sub32, add64, load64, ownerAdd64 } from "./atomic";
 import { pagesAlloc, pagesFree, heapStart, heapBrk } from "./pages";
-import { CORE_ID } from "./platform";
+import { CORE_ID, CORE_COUNT } from "./platform";
 import { fail } from "./trap";
 
 // @ts-ignore: decorator
@@ -61,6 +68,47 @@ import { fail } from "./trap";
 @inline const H_PAGES: usize = 12;
 // @ts-ignore: decorator
 @inline const H_SIZE: usize = 16;
+// @ts-ignore: decorator
+@inline const H_ARENA: usize = 20;
+
+let arena: u32 = 0;        // per core: the arena this core allocates from now
+
+/** Core `core`'s block of arena `a`. */
+// @ts-ignore: decorator
+@inline function arenaBlock(a: u32, core: i32): usize {
+  return a ? <usize>load<u32>(FW_ARENAS + (<usize>(a - 1) << 2)) + <usize>core * ARENA_STRIDE : coreRec(core);
+}
+
+/** A new arena (zeroed blocks for every core, from arena 0); returns its number. Boot only. */
+export function heapArenaNew(): u32 {
+  let n = load<u32>(FW_NARENAS);
+  if (n >= MAX_ARENAS) fail("heap: more than " + MAX_ARENAS.toString() + " arenas");
+  let saved = arena;
+  arena = 0;
+  let bytes = <usize>CORE_COUNT * ARENA_STRIDE;
+  let b = heapAlloc(bytes);
+  memory.fill(b, 0, bytes);
+  arena = saved;
+  store<u32>(FW_ARENAS + (<usize>n << 2), <u32>b);
+  store<u32>(FW_NARENAS, n + 1);
+  return n + 1;
+}
+
+/** Allocate from arena `a` on this core until the next call (the scheduler sets its machine's). */
+export function heapSetArena(a: u32): void { arena = a; }
+export function heapArena(): u32 { return arena; }
+
+/** Does [p, p+len) lie inside one live-looking block of arena `a`? (kernel argument checks) */
+export function heapInArena(a: u32, p: usize, len: usize): bool {
+  if (p < heapStart() || p >= heapBrk() || len > heapBrk() - p) return false;
+  let span = p & ~(<usize>PAGE_SIZE - 1);
+  let magic = load<u32>(span + H_MAGIC);
+  if ((magic != SPAN_SMALL && magic != SPAN_LARGE) || load<u32>(span + H_ARENA) != a) return false;
+  if (p < span + SPAN_HDR) return false;
+  let size = <usize>load<u32>(span + H_SIZE);
+  let first = magic == SPAN_LARGE ? span + SPAN_HDR : span + SPAN_HDR + (p - span - SPAN_HDR) / size * size;
+  return p + len <= first + size;
+}
 // cache entry (CORE_CACHE + 16 × class)
 // @ts-ignore: decorator
 @inline const C_FREE: usize = 0;
@@ -94,7 +142,7 @@ import { fail } from "./trap";
 export function heapAlloc(size: usize): usize {
   if (size > MAX_SMALL) return allocLarge(size);
   let c = classOf(size);
-  let rec = coreRec(CORE_ID);
+  let rec = arenaBlock(arena, CORE_ID);
   let ent = rec + CORE_CACHE + (<usize>c << 4);
   let b = <usize>load<u32>(ent + C_FREE);
   if (b) {
@@ -126,6 +174,7 @@ function refill(rec: usize, ent: usize, c: u32): usize {
   store<u32>(span + H_OWNER, <u32>CORE_ID);
   store<u32>(span + H_PAGES, 1);
   store<u32>(span + H_SIZE, <u32>sz);
+  store<u32>(span + H_ARENA, arena);
   let first = span + SPAN_HDR;
   store<u32>(ent + C_BUMP, <u32>(first + sz));
   store<u32>(ent + C_END, <u32>(span + PAGE_SIZE));
@@ -144,6 +193,7 @@ function allocLarge(size: usize): usize {
   store<u32>(run + H_OWNER, <u32>CORE_ID);
   store<u32>(run + H_PAGES, pages);
   store<u32>(run + H_SIZE, <u32>rounded);
+  store<u32>(run + H_ARENA, arena);
   add32(SCB_LARGE_BYTES, <u32>rounded);
   add32(SCB_LARGE_COUNT, 1);
   let b = run + SPAN_HDR;
@@ -165,7 +215,7 @@ export function heapFree(b: usize): void {
   let c = load<u32>(span + H_CLASS);
   let owner = <i32>load<u32>(span + H_OWNER);
   let sz = <u64>load<u32>(span + H_SIZE);
-  let rec = coreRec(owner);
+  let rec = arenaBlock(load<u32>(span + H_ARENA), owner);
   if (owner == CORE_ID) {
     let ent = rec + CORE_CACHE + (<usize>c << 4);
     store<u32>(b, load<u32>(ent + C_FREE));
@@ -219,14 +269,29 @@ function outOfMemory(size: usize): void {
        memory.size().toString() + " pages)");
 }
 
-/** Blocks of core `core` in use: allocated by it and not yet freed by anyone (small blocks). */
+/** Blocks of core `core` in use, over every arena: allocated by it, not yet freed by anyone. */
 export function heapBlocksInUse(core: i32): u64 {
-  let rec = coreRec(core);
-  return load64(rec + CORE_ALLOC_COUNT) - load64(rec + CORE_FREE_COUNT) - load64(rec + CORE_RFREE_COUNT);
+  let k: u64 = 0;
+  for (let a: u32 = 0; a <= load<u32>(FW_NARENAS); a++) {
+    let rec = arenaBlock(a, core);
+    k += load64(rec + CORE_ALLOC_COUNT) - load64(rec + CORE_FREE_COUNT) - load64(rec + CORE_RFREE_COUNT);
+  }
+  return k;
 }
 /** Bytes of those blocks (size-class bytes). */
 export function heapBytesInUse(core: i32): u64 {
-  let rec = coreRec(core);
+  let k: u64 = 0;
+  for (let a: u32 = 0; a <= load<u32>(FW_NARENAS); a++) k += arenaBytes(a, core);
+  return k;
+}
+/** Small-block bytes in use in arena `a`, over every core. */
+export function heapArenaBytesInUse(a: u32): u64 {
+  let k: u64 = 0;
+  for (let c = 0; c < CORE_COUNT; c++) k += arenaBytes(a, c);
+  return k;
+}
+function arenaBytes(a: u32, core: i32): u64 {
+  let rec = arenaBlock(a, core);
   return load64(rec + CORE_ALLOC_BYTES) - load64(rec + CORE_FREE_BYTES) - load64(rec + CORE_RFREE_BYTES);
 }
 /** Bytes in live large blocks (all cores). */

@@ -143,6 +143,9 @@
 //  +24  TRAPPED        tasks that trapped (atomic add by the core that caught it)
 //  +28  MANAGER        the Machine Manager's record (kernel/manager.ts); written once at boot by
 //                      the core that creates the default scheduler, read by all after BOOT_UP
+//  +32  NARENAS        allocator arenas created (heap.ts; written at boot only)
+//  +64  ARENAS[32]     per arena a (1..32): address of its per-core blocks (heap.ts layout;
+//                      written once when the arena is created, before any core uses it)
 // @ts-ignore: decorator
 @inline export const FW_CTX_LIVE: usize = FRAMEWORK_BASE + 0;
 // @ts-ignore: decorator
@@ -159,6 +162,15 @@
 @inline export const FW_TRAPPED: usize = FRAMEWORK_BASE + 24;
 // @ts-ignore: decorator
 @inline export const FW_MANAGER: usize = FRAMEWORK_BASE + 28;
+// @ts-ignore: decorator
+@inline export const FW_NARENAS: usize = FRAMEWORK_BASE + 32;
+// @ts-ignore: decorator
+@inline export const FW_ARENAS: usize = FRAMEWORK_BASE + 64;
+// @ts-ignore: decorator
+@inline export const MAX_ARENAS: u32 = 32;
+/** Bytes per core in an arena: the per-core record's heap part (+0 .. CORE_CACHE + 640). */
+// @ts-ignore: decorator
+@inline export const ARENA_STRIDE: usize = 1024;
 
 // ╒══════════════ per-core framework counters (core record + CORE_FRAMEWORK) ══════════════╕
 // All u64, written by the owner core only (plain adds), read by anyone (atomic load):

@@ -53,6 +53,27 @@ test("a client faster than its server blocks on a full interface (capacity 4) an
   assert.ok(f["blocked peak"] >= 1);
 });
 
+test("a kernel machine checks every buffer against the caller's memory, copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, and keeps serving", async () => {
+  const r = await aam(["run", await image(P("kernel")), "--cores", "2"], { timeoutMs: 60000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const want = [
+    "good sum: ok 4950",
+    "bump: ok 10",
+    "after bump: 5 14 10",
+    "pointer outside the heap: refused 0xffffffff00000002 (machine 'fs' method 0, argument 0: [0x10, +8) is not memory of the calling machine 'main')",
+    "pointer into static data: refused 0xffffffff00000002 (machine 'fs' method 0, argument 0: [0x40000, +8) is not memory of the calling machine 'main')",
+    /^past the end of the block: refused 0xffffffff00000002 \(machine 'fs' method 0, argument 0: \[0x[0-9a-f]+, \+200\) is not memory of the calling machine 'main'\)$/,
+    "length over the limit: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: length 5000 (argument 1) exceeds the limit 4096)",
+    "length overflowing: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: 0xfffffff0 + 32 bytes overflows the address space)",
+    "unknown method: refused 0xffffffff00000001 (machine 'fs' has no method 9 (it offers 0..1))",
+    "good sum again: ok 5000",
+  ];
+  const lines = r.stdout.trim().split("\n");
+  assert.is(lines.length, want.length, r.stdout);
+  want.forEach((w, k) => (typeof w === "string" ? assert.is(lines[k], w) : assert.match(lines[k], w)));
+  assert.is(r.stderr, "");
+});
+
 test("examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes", async () => {
   const r = await aam(["run", "examples/pipeline.ts", "--cores", "4", "--stats", "--", "5000", "2000"], { timeoutMs: 120000 });
   assert.is(r.code, 0, r.stdout + r.stderr);

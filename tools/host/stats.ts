@@ -12,6 +12,7 @@ const FC = 1216;   // CORE_FRAMEWORK
 const FC_TASKS_RUN = FC + 0, FC_STOLEN = FC + 8, FC_CTX_ALLOCS = FC + 16, FC_CTX_FREES = FC + 24,
   FC_PARKS = FC + 32, FC_SPAWNS = FC + 40, FC_SUSPENDS = FC + 48;
 const FW = 0x1100;
+const FW_NARENAS = FW + 32, FW_ARENAS = FW + 64, ARENA_STRIDE = 1024;
 const FW_CTX_LIVE = FW + 0, FW_CTX_PEAK = FW + 4, FW_BLOCKED_PEAK = FW + 12, FW_TASKS_LIVE = FW + 20;
 
 export interface CoreStats {
@@ -42,18 +43,22 @@ export interface SystemStats {
 export function readStats(memory: WebAssembly.Memory, manifest: ImageManifest, cores: number): SystemStats {
   const view = new DataView(memory.buffer);
   const out: CoreStats[] = [];
+  // heap counters: the core's record (arena 0) plus its block in every machine's arena
+  const arenas = [0, ...Array.from({ length: view.getUint32(FW_NARENAS, true) }, (_, a) => view.getUint32(FW_ARENAS + 4 * a, true))];
   for (let c = 0; c < cores; c++) {
     const rec = manifest.memory.coreBase + c * manifest.memory.coreRecSize;
     const u64 = (off: number): number => Number(view.getBigUint64(rec + off, true));
+    const heap = (off: number): number => arenas.reduce((sum, base) =>
+      sum + Number(view.getBigUint64((base ? base + c * ARENA_STRIDE : rec) + off, true)), 0);
     out.push({
       core: c,
       tasksRun: u64(FC_TASKS_RUN), tasksStolen: u64(FC_STOLEN), spawns: u64(FC_SPAWNS),
       suspends: u64(FC_SUSPENDS), ctxAllocs: u64(FC_CTX_ALLOCS), ctxFrees: u64(FC_CTX_FREES),
       parks: u64(FC_PARKS),
-      heapBlocksInUse: u64(ALLOC_COUNT) - u64(FREE_COUNT) - u64(RFREE_COUNT),
-      heapBytesInUse: u64(ALLOC_BYTES) - u64(FREE_BYTES) - u64(RFREE_BYTES),
-      heapAllocs: u64(ALLOC_COUNT),
-      heapRemoteFrees: u64(RFREE_COUNT),
+      heapBlocksInUse: heap(ALLOC_COUNT) - heap(FREE_COUNT) - heap(RFREE_COUNT),
+      heapBytesInUse: heap(ALLOC_BYTES) - heap(FREE_BYTES) - heap(RFREE_BYTES),
+      heapAllocs: heap(ALLOC_COUNT),
+      heapRemoteFrees: heap(RFREE_COUNT),
     });
   }
   const ms = readMachines(memory, manifest, cores);

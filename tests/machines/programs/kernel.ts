@@ -1,0 +1,45 @@
+// kernel.ts: a kernel-level machine "fs" with a checked buffer method. Good calls work (data
+// copied in and out); calls with pointers outside the caller's memory, overflowing or too long
+// lengths, and unknown methods are refused with clear errors, and "fs" keeps serving.
+import { Task, Future, println, heapAlloc, heapFree, defineMachine, findMachine, connect, IN, INOUT, E_BAD_POINTER, E_BAD_LENGTH, E_NO_METHOD } from "aam";
+
+// fs method 0: sum the bytes of an IN buffer (arg0 pointer, arg1 length)
+function sum(t: Task): u64 {
+  let p = <usize>t.arg0, s: u64 = 0;
+  for (let i: usize = 0; i < <usize>t.arg1; i++) s += load<u8>(p + i);
+  return s;
+}
+// fs method 1: add arg2 to every byte of an INOUT buffer
+function bump(t: Task): u64 {
+  let p = <usize>t.arg0;
+  for (let i: usize = 0; i < <usize>t.arg1; i++) store<u8>(p + i, load<u8>(p + i) + <u8>t.arg2);
+  return t.arg1;
+}
+
+export function machines(): void {
+  defineMachine("fs", 0, 0, true).offerBuffer(0, sum, 0, 1, IN, 4096).offerBuffer(1, bump, 0, 1, INOUT, 4096);
+}
+
+function report(label: string, f: Future): void {
+  let v = f.wait();
+  println(label + ": " + (f.failed ? "refused 0x" + v.toString(16) + " (" + f.error + ")" : "ok " + v.toString()));
+  f.release();
+}
+
+export function main(): i32 {
+  let fs = connect(findMachine("fs")!, 8);
+  let buf = heapAlloc(100);
+  for (let i = 0; i < 100; i++) store<u8>(buf + i, <u8>i);
+  report("good sum", fs.call(0, buf, 100));
+  report("bump", fs.call(1, buf, 10, 5));
+  println("after bump: " + load<u8>(buf).toString() + " " + load<u8>(buf + 9).toString() + " " + load<u8>(buf + 10).toString());
+  report("pointer outside the heap", fs.call(0, 0x10, 8));
+  report("pointer into static data", fs.call(0, 0x40000, 8));
+  report("past the end of the block", fs.call(0, buf, 200));
+  report("length over the limit", fs.call(0, buf, 5000));
+  report("length overflowing", fs.call(0, 0xFFFFFFF0, 0x20));
+  report("unknown method", fs.call(9, buf, 1));
+  report("good sum again", fs.call(0, buf, 100));
+  heapFree(buf);
+  return 0;
+}
