@@ -128,8 +128,12 @@ function mpmcNew(cap: u32): usize {
   return q;
 }
 
+// Credits guarantee a free slot, but a pop that claimed HEAD and has not yet released its cell
+// looks like a full ring for a moment: wait for it rather than fail. Only a ring that stays
+// full (a bug) ends in false.
 function mpmcPush(q: usize, cap: u32, v: usize): bool {
   let pos = load32(q + 64);
+  let spins = 0;
   while (true) {
     let cell = q + 128 + (<usize>(pos & (cap - 1)) << 3);
     let dif = <i32>(load32(cell) - pos);
@@ -137,8 +141,10 @@ function mpmcPush(q: usize, cap: u32, v: usize): bool {
       let seen = cas32(q + 64, pos, pos + 1);
       if (seen == pos) { store<u32>(cell + 4, <u32>v); store32(cell, pos + 1); return true; }
       pos = seen;
-    } else if (dif < 0) return false;
-    else pos = load32(q + 64);
+    } else if (dif < 0) {
+      if (++spins > 100000000) return false;
+      pos = load32(q + 64);
+    } else pos = load32(q + 64);
   }
 }
 

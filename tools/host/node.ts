@@ -109,10 +109,7 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
           break;
-        case "tasktrap": {
-          fs.writeSync(o.fds?.[1] ?? 2, `aam: task trapped on core ${e.core} in ${e.func}: ${e.message} (the task fails; its waiters see future.failed)\n`);
-          break;
-        }
+        case "tasktrap": break;            // worker.ts wrote the report itself
         case "trap": {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");

@@ -190,7 +190,10 @@ async function main(): Promise<void> {
       fatal = null;
       if (recoverable(frames)) {
         // A task trapped: report it, then re-enter; the runtime fails the task (its future
-        // completes, flagged failed) and this core goes back to its scheduler.
+        // completes, flagged failed) and this core goes back to its scheduler. The report is
+        // written here, synchronously: a message to node.ts could arrive after another core's
+        // exit and be dropped.
+        writeAll(d.fds[1], Buffer.from(`aam: task trapped on core ${d.core} in ${func}: ${message} (the task fails; its waiters see future.failed)\n`));
         post({ t: "tasktrap", core: d.core, func, message, frames });
         enter = instance.exports.aam_resume as () => number;
         continue;
