@@ -15,9 +15,10 @@
 //
 // ╒════════ signal record (16 bytes) ════════╕  +0 next  +4 num  +8 param  +12 unused
 
-import { cas32, xchg32, load32, add64 } from "~lib/rt/atomic";
+import { cas32, xchg32, load32, add64, add32, sub32 } from "~lib/rt/atomic";
+import { FW_SIGNALS_LIVE } from "~lib/rt/layout";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
-import { M_SIGNALS, M_SCHED, M_IMS_SENT, M_IMS_RECV, M_CORES } from "./machine";
+import { M_SIGNALS, M_SCHED, M_IMS_SENT, M_IMS_RECV, M_CORES, M_CORE_EVENTS } from "./machine";
 import { schedNotify } from "../aam/sched";
 import { managerActivate } from "./manager";
 import { imcOnSignal } from "./imc";
@@ -31,9 +32,14 @@ import { imcOnSignal } from "./imc";
 // @ts-ignore: decorator
 @inline export const SIG_CORE_REVOKED: u32 = 4;
 
-/** Queue a signal for machine `m` without waking anyone (used by the manager itself). */
+/** Queue a signal for machine `m` without waking anyone (used by the manager itself). Core
+ *  grants and revocations are bits in the machine's CORE_EVENTS word, not records: a machine
+ *  without a core would otherwise collect them without bound. */
 export function imsPost(m: usize, num: u32, param: u32): void {
+  add64(m + M_IMS_RECV, 1);
+  if (num == SIG_CORE_GRANTED || num == SIG_CORE_REVOKED) { atomic.or<u32>(m + M_CORE_EVENTS, 1 << num); return; }
   let r = heapAlloc(16);
+  add32(FW_SIGNALS_LIVE, 1);
   store<u32>(r + 4, num);
   store<u32>(r + 8, param);
   let head = m + M_SIGNALS;
@@ -44,7 +50,6 @@ export function imsPost(m: usize, num: u32, param: u32): void {
     if (seen == old) break;
     old = seen;
   }
-  add64(m + M_IMS_RECV, 1);
 }
 
 /** Step 1: signal machine `to` from machine `from` (0: from outside any machine). */
@@ -59,6 +64,9 @@ export function imsSend(from: usize, to: usize, num: u32, param: u32): void {
 // @ts-ignore: decorator
 @inline export function imsPending(m: usize): bool { return load32(m + M_SIGNALS) != 0; }
 
+/** Core grants/revocations since the last call (bits 1 << SIG_CORE_GRANTED / REVOKED), cleared. */
+export function imsCoreEvents(m: usize): u32 { return xchg32(m + M_CORE_EVENTS, 0); }
+
 /** Step 2, by a core of `m` between two tasks. Returns the number of signals handled. */
 export function imsHandle(m: usize): u32 {
   let r = <usize>xchg32(m + M_SIGNALS, 0);
@@ -70,6 +78,7 @@ export function imsHandle(m: usize): u32 {
     let n = <usize>load<u32>(prev);
     let num = load<u32>(prev + 4), param = load<u32>(prev + 8);
     heapFree(prev);
+    sub32(FW_SIGNALS_LIVE, 1);
     if (num == SIG_NEW_MESSAGES || num == SIG_NEW_INTERFACE) imcOnSignal(m, num, param);
     k++;
     prev = n;

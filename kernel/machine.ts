@@ -30,6 +30,8 @@
 //       +112 GRANTS    +120 REVOKES  +128 NOCORE_NS (time with no core)  +136 NOCORE_SINCE (f64)
 //  +144 WAITING   1 while it has work but no core (manager, under its lock)
 //  +148 CIFACES   interfaces this machine is the client of (imc.ts list, under LOCK)
+//  +156 CORE_EVENTS signals "core granted" / "core revoked" as bits (ims.ts; atomic or by the
+//                 manager, xchg 0 by a core of the machine)
 //  +152 ARENA     its allocator arena (heap.ts): what its cores allocate while serving it, and
 //                 the memory region a kernel machine checks its pointers against. Read-only.
 
@@ -100,6 +102,8 @@ import { bufferSpec, setSpec } from "./validate";
 @inline export const M_CIFACES: usize = 148;
 // @ts-ignore: decorator
 @inline export const M_ARENA: usize = 152;
+// @ts-ignore: decorator
+@inline export const M_CORE_EVENTS: usize = 156;
 // @ts-ignore: decorator
 @inline export const MACHINE_SIZE: usize = 256;
 // @ts-ignore: decorator

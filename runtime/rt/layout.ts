@@ -144,6 +144,7 @@
 //  +28  MANAGER        the Machine Manager's record (kernel/manager.ts); written once at boot by
 //                      the core that creates the default scheduler, read by all after BOOT_UP
 //  +32  NARENAS        allocator arenas created (heap.ts; written at boot only)
+//  +36  SIGNALS_LIVE   IMS signal records allocated and not yet freed (kernel/ims.ts; atomic)
 //  +64  ARENAS[32]     per arena a (1..32): address of its per-core blocks (heap.ts layout;
 //                      written once when the arena is created, before any core uses it)
 // @ts-ignore: decorator
@@ -164,6 +165,8 @@
 @inline export const FW_MANAGER: usize = FRAMEWORK_BASE + 28;
 // @ts-ignore: decorator
 @inline export const FW_NARENAS: usize = FRAMEWORK_BASE + 32;
+// @ts-ignore: decorator
+@inline export const FW_SIGNALS_LIVE: usize = FRAMEWORK_BASE + 36;
 // @ts-ignore: decorator
 @inline export const FW_ARENAS: usize = FRAMEWORK_BASE + 64;
 // @ts-ignore: decorator

@@ -15,6 +15,10 @@ for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["s
     assert.is(f["calls out"], 12 * n);
     assert.is(f["calls in"], 12 * n + 4);          // + main's 4 calls of drive
     if (variant === "event") assert.is(f.events, 12 * n);
+    // Memory back to its baseline (taken once the interfaces were up): a leak of even one block
+    // per call would be ≥ 12·n·16 bytes. A few 16-byte blocks of runtime bookkeeping can still
+    // be in flight at either measurement (not yet pinned down: see the closing note), hence ±64.
+    assert.ok(Math.abs(f.leaked) <= 64, `leaked ${f.leaked} bytes: ${r.stdout}`);
   });
 }
 

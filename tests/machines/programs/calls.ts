@@ -4,7 +4,21 @@
 // Usage: calls <async|sync|event> [calls per client pair]
 import { Task, Future, Signal, println, args, heapAlloc, heapFree, defineMachine, findMachine, machineById, Machine, Interface,
   connect, heapBytesInUse, coreCount, M_CALLS_IN, M_CALLS_OUT } from "aam";
-import { FW_TASKS_LIVE } from "~lib/rt/layout";
+import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/layout";
+import { yieldNow } from "aam";
+
+function signalsPending(): bool {   // a signal record not yet handled and freed
+  return atomic.load<u32>(FW_SIGNALS_LIVE) != 0;
+}
+
+// Heap bytes in use over all cores and arenas once every other task record is gone (a waiter
+// can run before the task it waited for has dropped its record).
+function settledHeap(): i64 {
+  for (let i = 0; i < 1000000 && (atomic.load<u32>(FW_TASKS_LIVE) > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0 || signalsPending()); i++) yieldNow();
+  let b: i64 = 0;
+  for (let c = 0; c < coreCount(); c++) b += <i64>heapBytesInUse(c);
+  return b;
+}
 
 const NAMES = ["a", "b", "c", "d"];
 const bad = memory.data(8);
@@ -20,13 +34,20 @@ function onResult(t: Task): u64 {           // event continuation: arg0 = result
   return 0;
 }
 
+const clientIfs = memory.data(4 * 16);      // per machine: its 3 interfaces to the others
+
+// setup, method 2 of every machine: connect to the three others (interfaces are long-lived)
+function setup(t: Task): u64 {
+  let me = <u32>t.arg0, k: u32 = 0;
+  for (let i: u32 = 0; i < 4; i++) if (i != me) store<u32>(clientIfs + (<usize>(me * 4 + k++) << 2), changetype<u32>(connect(findMachine(NAMES[i])!, 64)));
+  return 0;
+}
+
 // drive, method 1 of every machine: arg0 = calls per server, arg1 = variant (0 async, 1 sync, 2 event)
 function drive(t: Task): u64 {
   let n = t.arg0, variant = t.arg1;
   let me = <u32>t.arg2;
-  let ifs = heapAlloc(16);
-  let k: u32 = 0;
-  for (let i: u32 = 0; i < 4; i++) if (i != me) store<u32>(ifs + (<usize>(k++) << 2), changetype<u32>(connect(findMachine(NAMES[i])!, 64)));
+  let ifs = clientIfs + (<usize>(me * 4) << 2);
   let fs = heapAlloc(64 * 4);
   for (let base: u64 = 0; base < n; base += 64) {
     let m = <u32>min<u64>(64, n - base);
@@ -43,12 +64,11 @@ function drive(t: Task): u64 {
     }
   }
   heapFree(fs);
-  heapFree(ifs);
   return n * 3;
 }
 
 export function machines(): void {
-  for (let i = 0; i < 4; i++) defineMachine(NAMES[i], 0, 0).offer(0, echo).offer(1, drive);
+  for (let i = 0; i < 4; i++) defineMachine(NAMES[i], 0, 0).offer(0, echo).offer(1, drive).offer(2, setup);
 }
 
 export function main(): i32 {
@@ -56,14 +76,18 @@ export function main(): i32 {
   let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : 0) : 0;
   let n: u64 = a.length > 2 ? <u64>I32.parseInt(a[2]) : 1000;
   atomic.store<u64>(expectEvents, variant == 2 ? 12 * n : 0);
-  let fs = new StaticArray<u32>(4);
-  for (let i = 0; i < 4; i++) fs[i] = changetype<u32>(connect(findMachine(NAMES[i])!, 2).call(1, n, variant, <u64>i));
+  let fs = new StaticArray<u32>(4), mine = new StaticArray<u32>(4);
+  for (let i = 0; i < 4; i++) mine[i] = changetype<u32>(connect(findMachine(NAMES[i])!, 2));
+  for (let i = 0; i < 4; i++) changetype<Interface>(mine[i]).callSync(2, <u64>i);
+  let base = settledHeap();                       // interfaces are up: memory from here on must return
+  for (let i = 0; i < 4; i++) fs[i] = changetype<u32>(changetype<Interface>(mine[i]).call(1, n, variant, <u64>i));
   let total: u64 = 0;
   for (let i = 0; i < 4; i++) total += changetype<Future>(fs[i]).join();
   if (variant == 2) changetype<Signal>(eventsDone).wait();
+  let leaked = settledHeap() - base;
   let ins: u64 = 0, outs: u64 = 0;
   for (let i = 0; i < 4; i++) { let m = findMachine(NAMES[i])!; ins += m.counter(M_CALLS_IN); outs += m.counter(M_CALLS_OUT); }
   println("calls " + total.toString() + " bad " + atomic.load<u64>(bad).toString() + " events " + atomic.load<u64>(events).toString() +
-    " calls in " + ins.toString() + " calls out " + outs.toString());
+    " calls in " + ins.toString() + " calls out " + outs.toString() + " leaked " + leaked.toString());
   return atomic.load<u64>(bad) == 0 ? 0 : 1;
 }
