@@ -5,7 +5,7 @@ import { aam, image, fields } from "../lib/aam.mjs";
 
 const P = (n) => `tests/machines/programs/${n}.ts`;
 
-for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["sync", 20000, 4], ["async", 20000, 2]]) {
+for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2]]) {
   test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result`, async () => {
     const r = await aam(["run", await image(P("calls")), "--cores", String(cores), "--", variant, String(n)], { timeoutMs: 240000 });
     assert.is(r.code, 0, r.stdout + r.stderr);
