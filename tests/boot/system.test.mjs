@@ -36,7 +36,9 @@ test("an idle system does not spin: cores without work stay halted while core 0 
   assert.ok(t, r.stderr);
   const idle = t[2] - t[1];
   for (const c of cores.slice(1)) {
-    assert.ok(c.halted >= 0.9 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
+    // A spinning core halts ~0%; under single-threaded TCG on a loaded host a core can take a
+    // while to reach its first hlt after the first task starts (87% with 1 hlt was seen in CI).
+    assert.ok(c.halted >= 0.75 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
     assert.ok(c.hlt < 50, `core ${c.core} entered hlt ${c.hlt} times while idle (woken again and again):\n${r.stderr}`);
   }
   assert.ok(cores[0].halted < 0.2 * cores[0].up, `core 0 was busy, yet halted:\n${r.stderr}`);
