@@ -249,6 +249,19 @@ export function donorCore(m: usize): i32 {
   return -1;
 }
 
+/** For a machine that has work and no core at all: a core of the machine holding the most cores
+ *  above its minimum (and more than one), busy or not; it switches after its current task. */
+export function busyDonorCore(m: usize): i32 {
+  let best: i32 = -1, most: u32 = 1;
+  for (let c = 0; c < CORE_COUNT; c++) {
+    let o = managerMachine(assignedTo(c));
+    if (o == m) continue;
+    let cores = load32(o + M_CORES);
+    if (cores > load<u32>(o + M_MIN) && cores > most) { most = cores; best = c; }
+  }
+  return best;
+}
+
 /** Total time machine `m` spent with no core, up to now (ns). */
 export function noCoreNs(m: usize): u64 {
   let t = load64(m + M_NOCORE_NS);

@@ -15,7 +15,9 @@
 //     with UTIL < 250‰.
 //  2. Grant: a machine with AGE ≥ 1 tick, fewer than MAX cores and more ready tasks than cores
 //     (or no core at all) gets one core a tick: a free core, else an idle core of a machine above
-//     its minimum with nothing ready (manager.ts donorCore).
+//     its minimum that keeps enough cores for its ready work (manager.ts donorCore); a machine
+//     with no core at all may also take a busy core from the machine holding the most cores above
+//     its minimum (busyDonorCore): that core switches after its current task.
 //  3. Release: a machine with LOW ≥ 3 ticks, nothing ready and more than MIN cores gives back one
 //     idle core a tick; the core becomes free (it parks until a grant).
 // One core per machine per tick in each direction keeps a burst from flapping the assignment.
@@ -25,8 +27,9 @@
 import { CORE_COUNT } from "~lib/rt/platform";
 import { load32, store32 } from "~lib/rt/atomic";
 import { schedReady } from "../aam/sched";
+import { imsPending } from "./ims";
 import { M_ID, M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_AGE, M_UTIL, M_LOW, M_WAITING } from "./machine";
-import { managerMachine, managerMachineCount, assignedTo, coreBusy, donorCore, reassign } from "./manager";
+import { managerMachine, managerMachineCount, assignedTo, coreBusy, donorCore, busyDonorCore, reassign } from "./manager";
 
 // @ts-ignore: decorator
 @inline const GRANT_AGE: u32 = 1;
@@ -47,7 +50,7 @@ export function policyTick(mgr: usize): u32 {
 
 function sample(m: usize): void {
   let id = load<u32>(m + M_ID);
-  let ready = schedReady(<usize>load<u32>(m + M_SCHED));
+  let ready = schedReady(<usize>load<u32>(m + M_SCHED)) + (imsPending(m) ? 1 : 0);   // signals are work too
   let cores = load32(m + M_CORES), busy: u32 = 0;
   for (let c = 0; c < CORE_COUNT; c++) if (assignedTo(c) == id && coreBusy(c)) busy++;
   let now: u32 = cores ? busy * 1000 / cores : 0;
@@ -60,9 +63,11 @@ function sample(m: usize): void {
 
 function grant(m: usize): void {
   let cores = load32(m + M_CORES);
-  if (load<u32>(m + M_AGE) < GRANT_AGE || cores >= load<u32>(m + M_MAX)) return;
+  if (cores >= load<u32>(m + M_MAX)) return;
+  if (load<u32>(m + M_AGE) < GRANT_AGE && !load32(m + M_WAITING)) return;   // WAITING: activation found no core
   if (cores > 0 && load<u32>(m + M_READY) <= cores) return;
   let c = donorCore(m);
+  if (c < 0 && cores == 0) c = busyDonorCore(m);   // no machine may starve while others hold several
   if (c >= 0) reassign(c, m);
   else if (cores == 0) store32(m + M_WAITING, 1);
 }

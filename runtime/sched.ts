@@ -10,7 +10,8 @@
 // Main loop of a core, per iteration (schedRun):
 //  1. find a task: every 61st time the inject list first (so outside work is not starved by a
 //     busy ring), else own ring → inject list → steal half of another core's ring (if the
-//     instance allows stealing);
+//     instance allows stealing); with no task: the machine's signals and interface queues (and
+//     every 64th task regardless, for the same reason);
 //  2. run it (dispatch): resume its context if it has one, call its handler;
 //  3. if it blocked, run its enqueue handler now that it has left the stack: publish it to a
 //     ready queue (yield) or register it with what it waits on (future, signal), which may find
@@ -150,7 +151,8 @@ export function schedServe(s: usize, stop: usize, expect: u32): void {
     if (t) {
       if (!busy) { busy = true; setBusy(true); }
       dispatch(s, t);                     // steps 2–4
-      if ((++n & 1023) == 0) { flushMachineCount(s); managerMaybeTick(); }
+      if ((++n & 63) == 0) outsideWork(s);  // signals and interface queues are not starved by a busy ring
+      if ((n & 1023) == 0) { flushMachineCount(s); managerMaybeTick(); }
       continue;
     }
     if (outsideWork(s)) continue;         // signals, interface queues
