@@ -29,7 +29,7 @@ test: build system-deps
 
 # Benchmarks are not tests: they print figures with their baselines, they do not pass or fail.
 bench: build
-	$(NODE) tools/bin/aam.js bench sched
+	$(NODE) tools/bin/aam.js bench --json build/bench/results.json $(if $(HOST),--host $(HOST))
 
 clean:
 	rm -rf build

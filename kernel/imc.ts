@@ -59,8 +59,9 @@ import { checkIn, copyOut } from "./validate";
 import { Future, futureComplete } from "../aam/future";
 import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
 import { Signal } from "../aam/signal";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, KERNEL, Machine } from "./machine";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, KERNEL, Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
+import { managerActivate } from "./manager";
 
 // @ts-ignore: decorator
 @inline export const FLAG_CALL: u32 = 0x800;
@@ -234,7 +235,13 @@ function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool):
 
 // c3 for either queue (`rq` = 1 marks the result queue in the signal parameter).
 function send(i: usize, from: usize, to: usize, mon: usize, sig: usize, rq: u32): void {
-  if (load32(i + mon)) { schedNotify(<usize>load<u32>(to + M_SCHED)); return; }
+  if (load32(i + mon)) {
+    // Monitored: a core of `to` will see it, unless `to` has no core left (the manager took
+    // it while the flag was still set): then get it one.
+    if (load32(to + M_CORES) == 0) managerActivate(to);
+    else schedNotify(<usize>load<u32>(to + M_SCHED));
+    return;
+  }
   if (xchg32(i + sig, 1) == 0) imsSend(from, to, SIG_NEW_MESSAGES, <u32>i | rq);
 }
 

@@ -183,6 +183,8 @@ export function parkTimeout(): f64 {
   for (let id: u32 = 1; id <= n; id++) {
     let m = managerMachine(id);
     if (load32(m + M_WAITING) || load32(m + M_CORES) > load<u32>(m + M_MIN)) return load<f64>(mgr + G_TICK_NS);
+    // work that reached a coreless machine without an activation (a race with a revocation)
+    if (load32(m + M_CORES) == 0 && schedReady(<usize>load<u32>(m + M_SCHED)) > 0) return load<f64>(mgr + G_TICK_NS);
   }
   return -1;
 }

@@ -88,8 +88,10 @@ import { add64 } from "~lib/rt/atomic";
 @inline const SLEEPING: u32 = 1;
 // @ts-ignore: decorator
 @inline const WOKEN: u32 = 2;
+/** Spin rounds of an idle core before it sleeps: `--define AAM_SPINS=N` (the benchmark's "spin"
+ *  mode makes it unbounded, so both sides of a machine call poll like the paper's active mode). */
 // @ts-ignore: decorator
-@inline const SPINS: i32 = 200;
+@inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 200;
 // @ts-ignore: decorator
 @inline const FAIRNESS_TICK: u32 = 61;
 

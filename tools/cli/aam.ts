@@ -19,14 +19,15 @@ const USAGE = `usage:
       boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
   aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
       write the bootable kernel ELF only (QEMU command line: docs/BOOT.md)
-  aam bench [sched] [--iterations N] [--json FILE]
-      benchmarks with their baselines measured in the same run (mean, sd, median, p99, ratios)
+  aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
+      the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
+      (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes)
 `;
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; host?: string }
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
@@ -48,6 +49,13 @@ function parse(argv: string[]): Parsed {
       continue;
     }
     if (a === "--json") { p.json = need(argv, ++i, a); continue; }
+    if (a === "--quick") { p.quick = true; continue; }
+    if (a === "--host") {
+      const v = need(argv, ++i, a);
+      if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
+      p.host = v;
+      continue;
+    }
     if (a === "--define" || a === "-D") {
       const v = need(argv, ++i, a);
       const m = /^(AAM_[A-Z0-9_]+)=(-?\d+)$/.exec(v);
@@ -120,8 +128,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "bench": {
-      const which = p.file ?? "sched";
-      if (which !== "sched") throw new UsageError(`unknown benchmark '${which}' (available: sched)`);
+      if (p.file === undefined) {
+        const { benchAll } = await import("../bench/run");
+        const iterations = p.iterations ?? (p.quick ? 200 : 10000);
+        const r = await benchAll({ root: ROOT, iterations, quick: !!p.quick, host: (p.host ?? "node") as "node" | "qemu", out: (s) => process.stdout.write(s) });
+        if (p.json) fs.writeFileSync(p.json, JSON.stringify(r, null, 2) + "\n");
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s));
       if (p.json) fs.writeFileSync(p.json, JSON.stringify({ host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r }, null, 2) + "\n");

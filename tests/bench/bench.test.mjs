@@ -1,0 +1,71 @@
+// `aam bench --quick`: the harness runs end to end and its JSON has the shape issue 6 fixes, with
+// numbers in every row. Performance is never asserted here (`make bench` measures; see
+// docs/BENCHMARKS.md). Not: the QEMU host (minutes under TCG; `aam bench --host qemu`).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { aam, ROOT } from "../lib/aam.mjs";
+
+const STATS = ["mean", "sd", "median", "p99", "n"];
+const ROWS = ["local_task", "call_app", "call_os"];
+const BASELINES = ["thread_switch", "process_switch", "gettid", "pthread_create", "microtask_rt", "promise_await",
+  "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt"];
+
+function isStats(s, what) {
+  assert.type(s, "object", `${what}: no STATS`);
+  for (const k of STATS) assert.ok(Number.isFinite(s[k]), `${what}.${k} = ${s[k]}`);
+  assert.ok(s.n > 0, `${what}: no samples`);
+}
+
+let r, j;
+test.before(async () => {
+  const file = path.join(ROOT, "build/test-images/bench-quick.json");
+  fs.rmSync(file, { force: true });
+  r = await aam(["bench", "--quick", "--json", file], { timeoutMs: 180000 });
+  j = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : null;
+});
+
+test("aam bench --quick exits 0 and prints the markdown tables", () => {
+  assert.is(r.code, 0, r.stderr);
+  for (const h of ["## Table 1", "## Table 2", "## Throughput", "## Footprint", "## Ratios"]) assert.ok(r.stdout.includes(h), `missing ${h}:\n${r.stdout}`);
+});
+
+test("the JSON has the top-level shape of issue 6", () => {
+  assert.ok(j, "no JSON written");
+  assert.is(j.host, "node");
+  assert.ok(Number.isInteger(j.cores) && j.cores > 0);
+  assert.ok(Number.isInteger(j.iterations) && j.iterations > 0);
+  for (const k of ["rows", "baselines", "throughput"]) assert.ok(Array.isArray(j[k]), k);
+  assert.type(j.footprint, "object");
+});
+
+test("every Table 1 row (3 operations × active, idle) is there with direct and latency numbers", () => {
+  for (const id of ROWS) for (const mode of ["active", "idle"]) {
+    const row = j.rows.find((x) => x.id === id && x.mode === mode);
+    assert.ok(row, `row ${id}/${mode} missing`);
+    isStats(row.direct_ns, `${id}/${mode}.direct_ns`);
+    isStats(row.latency_ns, `${id}/${mode}.latency_ns`);
+  }
+  for (const row of j.rows) { assert.ok(ROWS.includes(row.id), row.id); assert.ok(["active", "idle"].includes(row.mode), row.mode); }
+});
+
+test("every baseline has numbers, or a note says why it is missing (no C compiler, no piscina)", () => {
+  for (const x of j.baselines) { assert.ok(BASELINES.includes(x.id), `unknown id ${x.id}`); isStats(x.ns, x.id); }
+  for (const id of BASELINES) {
+    if (j.baselines.some((x) => x.id === id)) continue;
+    assert.ok(j.notes.some((n) => n.includes("C compiler") || n.includes("piscina") || n.startsWith(id)), `${id}: neither numbers nor a note`);
+  }
+});
+
+test("throughput rows and the footprint are numbers", () => {
+  assert.ok(j.throughput.some((x) => x.id === "local_spawn"), "no local_spawn throughput");
+  for (const x of j.throughput) {
+    assert.type(x.id, "string");
+    assert.ok(Number.isInteger(x.cores) && x.cores > 0);
+    assert.ok(Number.isFinite(x.per_s) && x.per_s > 0, `${x.id}@${x.cores}: ${x.per_s}`);
+  }
+  assert.ok(Number.isFinite(j.footprint.bytes_per_queued_task) && j.footprint.bytes_per_queued_task > 0);
+});
+
+test.run();

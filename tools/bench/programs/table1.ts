@@ -1,0 +1,174 @@
+// table1.ts: the in-image part of `aam bench` (tools/bench/run.ts drives it, one run per mode).
+// Like the paper's §4.3: a task issues a no-op task that returns a timestamp, locally (spawn) or
+// on another machine (machine call), and blocks on its future; nothing else runs. Prints one
+// JSON line. Not: statistics across runs, baselines, the choice of mode (run.ts picks the build
+// defines and the arguments).
+//
+// Usage (argv[1] selects the part):
+//   table1 rows <app|os> <iterations> <warm-up> <gap µs>   Table 1 rows, 2+ cores
+//   table1 tput_local <tasks>                               no-op tasks/s, every core spawns
+//   table1 tput_call <calls> <batch>                        no-op calls/s (batch 1 = callSync)
+//   table1 footprint <tasks> <blocking>                     heap bytes per queued task
+//
+// Where the clock is read (now(): the platform's ns clock, one import call per read):
+//   direct  = t1 − t0 around `spawn(noop)` / `iface.call(0)` only: the caller's time to issue;
+//   latency = t1 − t0 around `spawn(noop).join()` / `iface.call(0).join()`: issue → result held.
+// The clock's own cost is measured first (back-to-back reads) and reported, not subtracted here.
+import { Task, Future, Signal, spawn, now, println, args, coreCount, heapBytesInUse, defineMachine, findMachine, connect,
+  Interface, M_IMS_SENT, M_GRANTS, M_REVOKES, M_CALLS_IN } from "aam";
+
+function noop(t: Task): u64 { return <u64>now(); }
+function noop0(t: Task): u64 { return 1; }       // the same without the clock read (~100+ ns on Node)
+
+// footprint: a task that blocks until released (k of them), the rest are no-ops
+const gate = memory.data(16);                  // a Signal record (zero: no unit, no waiter)
+const left = memory.data(8);                   // no-ops of footprint still to run
+const allRan = memory.data(16);                // a Signal: the last no-op tells main, which blocks once
+function blocker(t: Task): u64 { changetype<Signal>(gate).wait(); return 1; }
+function counted(t: Task): u64 { if (atomic.sub<u32>(left, 1) == 1) changetype<Signal>(allRan).signal(); return 1; }
+
+export function machines(): void {
+  let a = args();
+  if (a.length < 3) return;
+  if (a[1] == "rows") defineMachine("server", 1, 1, a[2] == "os").offer(0, noop);
+  else if (a[1] == "tput_call") {
+    let c = <u32>coreCount();              // the client ("main") keeps one core; the server the rest
+    defineMachine("server", c > 1 ? c - 1 : 0, c > 1 ? c - 1 : 1).offer(0, noop);
+  }
+}
+
+function stats(name: string, xs: StaticArray<f64>, n: i32): string {
+  let s = new Array<f64>(n);
+  let sum = 0.0;
+  for (let i = 0; i < n; i++) { s[i] = xs[i]; sum += xs[i]; }
+  s.sort();
+  let mean = sum / n;
+  let v = 0.0;
+  for (let i = 0; i < n; i++) v += (s[i] - mean) * (s[i] - mean);
+  let sd = Math.sqrt(v / <f64>max(n - 1, 1));
+  return "\"" + name + "\":{\"mean\":" + mean.toString() + ",\"sd\":" + sd.toString() + ",\"median\":" + s[n >> 1].toString() +
+    ",\"p99\":" + s[min(n - 1, <i32>Math.floor(<f64>n * 0.99))].toString() + ",\"n\":" + n.toString() + "}";
+}
+
+// Busy-wait `ns` in the calling task: the gap that lets the other machine's core go idle.
+function gap(ns: f64): void { if (ns > 0) { let t = now(); while (now() - t < ns) {} } }
+
+function kv(name: string, x: u64): string { return "\"" + name + "\":" + x.toString(); }
+
+function rows(a: string[]): string {
+  let n = I32.parseInt(a[3]), warm = I32.parseInt(a[4]);
+  let gapNs = F64.parseFloat(a[5]) * 1000.0;
+  let clock = new StaticArray<f64>(n), ld = new StaticArray<f64>(n), ll = new StaticArray<f64>(n);
+  let cd = new StaticArray<f64>(n), cl = new StaticArray<f64>(n), l0 = new StaticArray<f64>(n);
+  for (let i = 0; i < n; i++) { let t0 = now(); clock[i] = now() - t0; }
+  for (let i = 0; i < warm; i++) spawn(noop).join();
+  for (let i = 0; i < n; i++) {
+    gap(gapNs);
+    let t0 = now(); let f = spawn(noop); let t1 = now();
+    ld[i] = t1 - t0;
+    f.join();
+  }
+  for (let i = 0; i < n; i++) {
+    gap(gapNs);
+    let t0 = now(); let v = spawn(noop).join(); let t1 = now();
+    ll[i] = t1 - t0;
+    if (v == 0) return "";
+  }
+  for (let i = 0; i < n; i++) {
+    gap(gapNs);
+    let t0 = now(); spawn(noop0).join(); let t1 = now();
+    l0[i] = t1 - t0;
+  }
+  let server = findMachine("server")!, main = findMachine("main")!;
+  let iface = connect(server, 64);
+  for (let i = 0; i < warm; i++) iface.call(0).join();
+  let ims0 = main.counter(M_IMS_SENT) + server.counter(M_IMS_SENT);
+  let g0 = main.counter(M_GRANTS) + server.counter(M_GRANTS), r0 = main.counter(M_REVOKES) + server.counter(M_REVOKES);
+  for (let i = 0; i < n; i++) {
+    gap(gapNs);
+    let t0 = now(); let f = iface.call(0); let t1 = now();
+    cd[i] = t1 - t0;
+    f.join();
+  }
+  for (let i = 0; i < n; i++) {
+    gap(gapNs);
+    let t0 = now(); let v = iface.call(0).join(); let t1 = now();
+    cl[i] = t1 - t0;
+    if (v == 0) return "";
+  }
+  // IMS per call tells which path ran: 0 = both sides monitoring, 2 = a signal each way
+  let ims = main.counter(M_IMS_SENT) + server.counter(M_IMS_SENT) - ims0;
+  let moves = main.counter(M_GRANTS) + server.counter(M_GRANTS) - g0 + main.counter(M_REVOKES) + server.counter(M_REVOKES) - r0;
+  return stats("clock", clock, n) + "," + stats("local_direct", ld, n) + "," + stats("local_latency", ll, n) + "," + stats("local_latency_noclock", l0, n) + "," +
+    stats("call_direct", cd, n) + "," + stats("call_latency", cl, n) + "," + kv("calls", <u64>(2 * n)) + "," +
+    kv("ims", ims) + "," + kv("core_moves", moves) + "," + kv("kernel", server.kernel ? 1 : 0);
+}
+
+// Every core runs a driver task (spawned here, stolen by idle cores) that spawns and joins
+// batches of no-ops: tasks/s over the whole system.
+function driver(t: Task): u64 {
+  let n = <u32>t.arg0;
+  let fs = new StaticArray<u32>(256);
+  for (let done: u32 = 0; done < n; done += 256) {
+    let b = min<u32>(256, n - done);
+    for (let i: u32 = 0; i < b; i++) fs[i] = changetype<u32>(spawn(noop));
+    for (let i: u32 = 0; i < b; i++) changetype<Future>(fs[i]).join();
+  }
+  return n;
+}
+
+function tputLocal(a: string[]): string {
+  let n = <u32>I32.parseInt(a[2]);
+  let c = <u32>coreCount();
+  let ds = new StaticArray<u32>(c);
+  let t0 = now();
+  for (let i: u32 = 0; i < c; i++) ds[i] = changetype<u32>(spawn(driver, n / c));
+  let total: u64 = 0;
+  for (let i: u32 = 0; i < c; i++) total += changetype<Future>(ds[i]).join();
+  let dt = now() - t0;
+  return kv("tasks", total) + ",\"per_s\":" + (<f64>total / (dt / 1e9)).toString();
+}
+
+function tputCall(a: string[]): string {
+  let n = <u32>I32.parseInt(a[2]), batch = <u32>I32.parseInt(a[3]);
+  let server = findMachine("server")!;
+  let iface = connect(server, 256);
+  for (let i = 0; i < 1000; i++) iface.callSync(0);
+  let fs = new StaticArray<u32>(256);
+  let t0 = now();
+  for (let done: u32 = 0; done < n; done += batch) {
+    let b = min<u32>(batch, n - done);
+    if (b == 1) { iface.callSync(0); continue; }
+    for (let i: u32 = 0; i < b; i++) fs[i] = changetype<u32>(iface.call(0));
+    for (let i: u32 = 0; i < b; i++) changetype<Future>(fs[i]).join();
+  }
+  let dt = now() - t0;
+  return kv("calls", <u64>n) + ",\"per_s\":" + (<f64>n / (dt / 1e9)).toString() + "," + kv("calls_in", server.counter(M_CALLS_IN));
+}
+
+// n tasks spawned and not yet run (one core, the spawner holds it), k of which will block:
+// heap bytes per queued task; the host's counters give the contexts allocated (run.ts).
+function footprint(a: string[]): string {
+  let n = <u32>I32.parseInt(a[2]), k = <u32>I32.parseInt(a[3]);
+  let fs = new StaticArray<u32>(n);                          // allocated before the baseline
+  atomic.store<u32>(left, n - k);
+  let b0 = heapBytesInUse(0);
+  for (let i: u32 = 0; i < n; i++) fs[i] = changetype<u32>(spawn(i < k ? blocker : counted));
+  let queued = heapBytesInUse(0) - b0;
+  if (n > k) changetype<Signal>(allRan).wait();                       // runs all; k block
+  for (let i: u32 = k; i < n; i++) changetype<Future>(fs[i]).join();   // all done: no block
+  let blocked = heapBytesInUse(0) - b0;
+  changetype<Signal>(gate).signal(<i32>k);
+  for (let i: u32 = 0; i < k; i++) changetype<Future>(fs[i]).join();
+  return kv("tasks", <u64>n) + "," + kv("blocking", <u64>k) + ",\"bytes_per_queued_task\":" + (<f64>queued / <f64>n).toString() +
+    "," + kv("bytes_while_blocked", <u64>blocked);
+}
+
+export function main(): i32 {
+  let a = args();
+  let out = a[1] == "rows" ? rows(a) : a[1] == "tput_local" ? tputLocal(a) : a[1] == "tput_call" ? tputCall(a) :
+    a[1] == "footprint" ? footprint(a) : "";
+  if (!out.length) { println("table1: bad arguments or a wrong result"); return 1; }
+  println("{" + out + "}");
+  return 0;
+}

@@ -1,0 +1,290 @@
+// run.ts: `aam bench`, the paper's Table 1 and Table 2 reproduced on this machine, with the
+// baselines, throughput and footprint measured in the same run, printed as markdown and written
+// as JSON (--json, the shape of issue 6). Owns: the modes (build defines and arguments), the order
+// of the runs, the ratios and the goals. Not: the in-image measurement (programs/table1.ts), the
+// C and Node baselines (native.ts, node-baselines.ts), QEMU (tools/boot/boot.ts, used as is).
+//
+// Modes of Table 1 (docs/BENCHMARKS.md says more):
+//  active: grace period 1 s (AAM_GRACE_US): an interface stays monitored, no IMS is sent; the
+//          manager's policy is off (AAM_TICK_US = 10^9 µs): each machine keeps the core it got
+//          at boot (server min = max = 1). Cores still park after the scheduler's spin window.
+//  idle:   grace period 0: a receiver stops monitoring at its first empty poll, so every call
+//          and every result needs an IMS; the caller waits GAP_US between iterations so the
+//          other side's core has parked. Cores stay assigned (policy off, see BENCHMARKS.md).
+//  spin:   as active, built with the scheduler's spin window made unbounded (AAM_SPINS), so both
+//          cores keep polling as in the paper's active mode. Only when the runtime has the hook;
+//          else from a patched copy of the runtime under build/bench/ (labelled so).
+
+import { spawn as spawnChild } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { build } from "../build/build";
+import { runImage, defaultCores } from "../host/node";
+import { minus, ns, type Stats } from "./stats";
+import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
+import { compileC, runC, C_OPS } from "./native";
+
+export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void }
+type Mode = "active" | "idle" | "spin";
+interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
+
+const PROGRAM = "tools/bench/programs/table1.ts";
+const GAP_US = 50;
+const DEFINES: Record<Mode, Record<string, string>> = {
+  active: { AAM_GRACE_US: "1000000", AAM_TICK_US: "1000000000" },
+  idle: { AAM_GRACE_US: "0", AAM_TICK_US: "1000000000" },
+  spin: { AAM_GRACE_US: "1000000", AAM_TICK_US: "1000000000", AAM_SPINS: "1000000000" },
+};
+// The paper's Table 1 (mean ns) and Table 2.
+const PAPER: Record<string, [number, number]> = {
+  "local_task/active": [56, 277], "call_app/active": [74, 868], "call_os/active": [75, 882],
+  "local_task/idle": [57, 278], "call_app/idle": [276, 2808], "call_os/idle": [294, 2787],
+};
+const PAPER2: Record<string, number> = { thread_switch: 1250, process_switch: 1725, gettid: 174, pthread_create: 6980 };
+const NAMES: Record<string, string> = {
+  local_task: "local task execution", call_app: "machine call (application machine)", call_os: "machine call (OS/kernel machine)",
+  thread_switch: "thread context switch (futex ping-pong, 1 CPU)", process_switch: "process context switch (pipe ping-pong, 1 CPU)",
+  gettid: "gettid system call", pthread_create: "pthread_create", c_spin_rt: "C cross-core round trip, both spinning",
+  microtask_rt: "Node queueMicrotask round trip", promise_await: "Node await of a resolved promise",
+  post_message_rt: "Node worker postMessage round trip", atomics_rt: "Node Atomics.wait/notify round trip (2 workers)",
+  piscina_rt: "Piscina task round trip (1 worker)",
+};
+
+export async function benchAll(o: BenchOptions): Promise<any> {
+  const n = o.iterations, warm = Math.min(1000, Math.max(10, n >> 3));
+  const cores = defaultCores();
+  const notes: string[] = [];
+  const date = new Date().toISOString().slice(0, 10);
+  const say = (s: string): void => o.out(s + "\n");
+  say(`# aam bench — ${date}, host ${o.host}${o.host === "qemu" ? " (TCG-emulated: QEMU without KVM)" : ""}, ${os.cpus().length} CPUs ` +
+    `(${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg()[0].toFixed(2)}, ${n} iterations${o.quick ? " (--quick)" : ""}\n`);
+
+  // ── Table 1 ──
+  // Under single-threaded TCG a spinning vCPU keeps QEMU's one host thread until its time slice
+  // ends: a call then waited ~200 ms (measured), which says nothing about the system.
+  const spinRoot = o.host === "qemu" ? null : spinnableRoot(o.root, notes);
+  if (o.host === "qemu") notes.push("spin rows not run under QEMU: single-threaded TCG runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured)");
+  const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
+  const rows: Row[] = [];
+  const images: Partial<Record<Mode, Uint8Array>> = {};
+  for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, o.root, DEFINES[mode]);
+  for (const mode of modes) {
+    for (const kind of ["app", "os"]) {
+      const args = ["rows", kind, String(n), String(warm), String(mode === "idle" ? GAP_US : 0)];
+      let w: any;
+      try {
+        w = o.host === "qemu" ? await runQemu(o.root, images[mode]!, 2, args) : await runNode(images[mode]!, 2, args);
+      } catch (e) {
+        notes.push(`${kind} ${mode} on ${o.host}: could not run (${(e as Error).message.split("\n")[0]})`);
+        continue;
+      }
+      const c = w.clock.median;
+      const ims = w.ims / w.calls, moves = w.core_moves;
+      if (kind === "app") rows.push({ id: "local_task", mode, host: o.host, direct_ns: minus(w.local_direct, c), latency_ns: minus(w.local_latency, c), ims_per_call: 0, core_moves: 0, latency_noclock_ns: minus(w.local_latency_noclock, c) });
+      rows.push({ id: kind === "app" ? "call_app" : "call_os", mode, host: o.host, direct_ns: minus(w.call_direct, c), latency_ns: minus(w.call_latency, c), ims_per_call: ims, core_moves: moves });
+      if (kind === "os" && !w.kernel) notes.push("call_os: the server machine did not report itself as kernel-level");
+    }
+  }
+  printTable1(rows, say, o.host, spinRoot && spinRoot !== o.root);
+
+  // ── Table 2 and peers (always on this Linux / Node, whatever the host of Table 1) ──
+  const base: { id: string; ns: Stats }[] = [];
+  const add = (id: string, s: Stats | string): void => { if (typeof s === "string") notes.push(`${id}: ${s}`); else base.push({ id, ns: s }); };
+  const cbin = compileC(o.root);
+  if (cbin.note) notes.push(cbin.note);
+  for (const op of C_OPS) if (cbin.bin) add(op, runC(cbin.bin, op, op === "pthread_create" ? Math.min(n, 5000) : n, warm));
+  const jsClock = clockCost(n);
+  add("microtask_rt", minus(await microtaskRoundTrip(n, warm), jsClock.median));
+  add("promise_await", minus(await promiseAwait(n, warm), jsClock.median));
+  add("post_message_rt", await postMessageRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
+  add("atomics_rt", await atomicsRoundTrip(o.root, n, warm));
+  add("piscina_rt", await piscinaRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
+  printBaselines(base, say);
+
+  // ── throughput on 1..N cores, and footprint ──
+  const tput: { id: string; cores: number; per_s: number }[] = [];
+  const tasks = o.quick ? 20000 : 400000, calls = o.quick ? 5000 : 100000;
+  for (let c = 1; c <= cores; c++) {
+    const local = await runNode(images.active!, c, ["tput_local", String(tasks)]);
+    tput.push({ id: "local_spawn", cores: c, per_s: local.per_s });
+    if (c >= 2) {                                   // a client core and at least one server core
+      for (const [id, batch] of [["call_batched", 64], ["call_unbatched", 1]] as const) {
+        const r = await runNode(images.active!, c, ["tput_call", String(batch === 1 ? calls / 10 : calls), String(batch)]);
+        tput.push({ id, cores: c, per_s: r.per_s });
+      }
+    }
+    const p = await piscinaThroughput(o.root, c, o.quick ? 20000 : 200000);
+    if (typeof p === "string") notes.push(`piscina throughput: ${p}`); else tput.push({ id: "piscina", cores: c, per_s: p });
+  }
+  if (cores < 2) notes.push("machine-call throughput needs 2 cores (one client, one server): this machine has 1");
+  else notes.push("machine-call throughput on 1 core is not measured: client and server would share the core through the manager");
+  printThroughput(tput, cores, say);
+
+  const foot = await footprint(images.active!, o.quick ? [0, 100] : [0, 100, 10000]);
+  printFootprint(foot, say);
+
+  const ratios = computeRatios(rows, base, tput, foot.bytes_per_queued_task);
+  printRatios(ratios, say);
+  if (notes.length) say("## Notes\n\n" + notes.map((x) => `- ${x}`).join("\n") + "\n");
+  return {
+    host: o.host, cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0],
+    rows: rows.filter((r) => r.mode !== "spin"), rows_spin: rows.filter((r) => r.mode === "spin"),
+    baselines: base, throughput: tput, footprint: foot, ratios, notes,
+  };
+}
+
+// ── images and runs ──
+
+/** The root to build the spin-mode image from: the repository (runtime/sched.ts honours the
+ *  define AAM_SPINS). */
+function spinnableRoot(root: string, notes: string[]): string | null {
+  if (fs.readFileSync(path.join(root, "runtime/sched.ts"), "utf8").includes("AAM_SPINS")) return root;
+  notes.push("spin rows skipped: runtime/sched.ts does not honour AAM_SPINS");
+  return null;
+}
+
+// Built images are cached under build/bench/, keyed on every source that goes into them.
+async function image(srcRoot: string, root: string, defines: Record<string, string>): Promise<Uint8Array> {
+  const h = createHash("sha256").update(JSON.stringify(defines)).update(srcRoot);
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) h.update(p).update(fs.readFileSync(p));
+    }
+  };
+  for (const d of ["runtime", "kernel", "tools/build"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
+  h.update(fs.readFileSync(path.join(srcRoot, PROGRAM)));
+  const file = path.join(root, "build/bench", `table1-${h.digest("hex").slice(0, 16)}.wasm`);
+  if (fs.existsSync(file)) return fs.readFileSync(file);
+  const b = await build({ entry: path.join(srcRoot, PROGRAM), root: srcRoot, defines });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, b.wasm);
+  return b.wasm;
+}
+
+// One run of the image on the Node host; its stdout's last line is JSON.
+async function runNode(wasm: Uint8Array, cores: number, args: string[], stats = false): Promise<any> {
+  const tmp = path.join(os.tmpdir(), `aam-bench-${process.pid}-${Date.now()}.out`);
+  const fd = fs.openSync(tmp, "w+");
+  try {
+    const module = new WebAssembly.Module(wasm);
+    const manifest = JSON.parse(Buffer.from(WebAssembly.Module.customSections(module, "aam.manifest")[0]).toString("utf8"));
+    const r = await runImage({ module, manifest, cores, args: ["table1", ...args], fds: [fd, 2], stats });
+    const text = fs.readFileSync(tmp, "utf8");
+    if (r.code !== 0) throw new Error(`table1 ${args.join(" ")} exited ${r.code}: ${text}`);
+    return { ...JSON.parse(text.trim().split("\n").pop()!), stats: r.stats };
+  } finally { fs.closeSync(fd); fs.rmSync(tmp, { force: true }); }
+}
+
+// One boot under QEMU (single-threaded TCG, tools/boot/boot.ts's command line); stdout captured.
+async function runQemu(root: string, wasm: Uint8Array, smp: number, args: string[]): Promise<any> {
+  const { kernelFor, qemuArgs, requireTool, QEMU } = await import("../boot/boot");
+  requireTool(QEMU);
+  const elf = kernelFor(root, wasm);
+  const err = path.join(os.tmpdir(), `aam-bench-qemu-${process.pid}.err`);
+  const argv = qemuArgs(elf, smp, ["lf", "--", ...args].join(" "), `file,path=${err}`);
+  try {
+    const { status, stdout } = await new Promise<{ status: number | null; stdout: string }>((res, rej) => {
+      const p = spawnChild(QEMU, argv, { stdio: ["ignore", "pipe", "ignore"] });
+      let out = "";
+      const timer = setTimeout(() => p.kill("SIGKILL"), 600000);
+      p.stdout.on("data", (d) => (out += d));
+      p.on("error", rej);
+      p.on("close", (s) => { clearTimeout(timer); res({ status: s, stdout: out }); });
+    });
+    if (status !== 1) throw new Error(`QEMU status ${status} (guest exit ${status !== null && status % 2 ? (status - 1) / 2 : "none"}): ${stdout.slice(-300)} ${fs.existsSync(err) ? fs.readFileSync(err, "utf8").slice(-300) : ""}`);
+    return JSON.parse(stdout.trim().split("\n").pop()!);
+  } finally { fs.rmSync(err, { force: true }); }
+}
+
+async function footprint(wasm: Uint8Array, ks: number[]): Promise<any> {
+  const N = 100000;
+  const blocking: { k: number; contexts_peak: number; context_allocs: number }[] = [];
+  let bytes = 0;
+  for (const k of ks) {
+    const r = await runNode(wasm, 1, ["footprint", String(N), String(k)], true);
+    bytes = r.bytes_per_queued_task;
+    blocking.push({ k, contexts_peak: r.stats.contextsPeak, context_allocs: r.stats.cores.reduce((a: number, c: any) => a + c.ctxAllocs, 0) });
+  }
+  return { bytes_per_queued_task: bytes, queued_tasks: N, blocking };
+}
+
+// ── ratios and goals (issue 6) ──
+
+function computeRatios(rows: Row[], base: { id: string; ns: Stats }[], tput: { id: string; cores: number; per_s: number }[], bytes: number): any[] {
+  const r = (id: string, mode: Mode): Stats | undefined => rows.find((x) => x.id === id && x.mode === mode)?.latency_ns;
+  const b = (id: string): Stats | undefined => base.find((x) => x.id === id)?.ns;
+  const out: any[] = [];
+  const ratio = (id: string, what: string, num: Stats | undefined, den: Stats | undefined, goal: number): void => {
+    if (num && den) out.push({ id, what, value: num.median / den.median, goal, met: num.median / den.median <= goal });
+  };
+  ratio("local_vs_microtask", "local spawn+wait latency / queueMicrotask round trip", r("local_task", "active"), b("microtask_rt"), 1.0);
+  const l0 = rows.find((x) => x.id === "local_task" && x.mode === "active")?.latency_noclock_ns;
+  ratio("local_noclock_vs_microtask", "local spawn+wait latency, no-op without clock read / queueMicrotask", l0, b("microtask_rt"), 1.0);
+  ratio("idle_call_vs_atomics", "idle machine call latency / Atomics wait/notify round trip", r("call_app", "idle"), b("atomics_rt"), 1.2);
+  ratio("active_call_vs_c_spin", "active machine call latency / C spin round trip", r("call_app", "active"), b("c_spin_rt"), 1.5);
+  ratio("spin_call_vs_c_spin", "spin-mode machine call latency / C spin round trip (paper's 'active')", r("call_app", "spin"), b("c_spin_rt"), 1.5);
+  const best = (id: string): { cores: number; per_s: number } | undefined => tput.filter((x) => x.id === id).sort((a, c) => c.per_s - a.per_s)[0];
+  const ours = best("local_spawn"), pis = best("piscina");
+  if (ours && pis) out.push({ id: "throughput_vs_piscina", what: `local spawn throughput (${ours.cores} cores) / Piscina (${pis.cores} threads), best of each`, value: ours.per_s / pis.per_s, goal: 50, met: ours.per_s / pis.per_s >= 50, higher_is_better: true });
+  out.push({ id: "bytes_per_queued_task", what: "heap bytes per queued task", value: bytes, goal: 64, met: bytes <= 64 });
+  return out;
+}
+
+// ── printing ──
+
+const cell = (s: Stats): string => `${ns(s.median)} (${ns(s.mean)} ± ${ns(s.sd)}; p99 ${ns(s.p99)})`;
+
+function printTable1(rows: Row[], say: (s: string) => void, host: string, patched: boolean | null): void {
+  say(`## Table 1: direct cost and total latency (host ${host}${host === "qemu" ? ", TCG-emulated" : ""}; ns, median (mean ± sd; p99); clock cost subtracted)\n`);
+  say("| mode | operation | paper direct (mean ± sd) | ours direct | paper latency | ours latency | IMS per call |");
+  say("|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const p = PAPER[`${r.id}/${r.mode === "spin" ? "active" : r.mode}`];
+    const m = r.mode === "spin" ? `spin${patched ? " (patched copy)" : ""}` : r.mode;
+    say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} |`);
+  }
+  for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | local task, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – |`);
+  say(`\nn = ${rows[0]?.latency_ns.n ?? 0} per row. active: grace 1 s, cores stay assigned, cores park after the scheduler's spin window; ` +
+    `idle: grace 0 and ${GAP_US} µs between calls (IMS each way); spin: active with an unbounded spin window (the paper's "active").\n`);
+}
+
+function printBaselines(base: { id: string; ns: Stats }[], say: (s: string) => void): void {
+  say("## Table 2 and peers, measured in the same run\n");
+  say("| operation | paper (Table 2) | ours: median | mean ± sd | p99 | n |");
+  say("|---|---|---|---|---|---|");
+  for (const b of base) say(`| ${NAMES[b.id]} | ${PAPER2[b.id] ? PAPER2[b.id] + " ns" : "–"} | ${ns(b.ns.median)} | ${ns(b.ns.mean)} ± ${ns(b.ns.sd)} | ${ns(b.ns.p99)} | ${b.ns.n} |`);
+  say("");
+}
+
+function printThroughput(t: { id: string; cores: number; per_s: number }[], cores: number, say: (s: string) => void): void {
+  say("## Throughput: no-op tasks per second\n");
+  say("| cores | local spawn | machine calls, batched ×64 | machine calls, unbatched | Piscina (same threads) | local / Piscina |");
+  say("|---|---|---|---|---|---|");
+  const f = (id: string, c: number): number | undefined => t.find((x) => x.id === id && x.cores === c)?.per_s;
+  const k = (x?: number): string => (x === undefined ? "–" : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${(x / 1e3).toFixed(1)} k/s`);
+  for (let c = 1; c <= cores; c++) {
+    const l = f("local_spawn", c), p = f("piscina", c);
+    say(`| ${c} | ${k(l)} | ${k(f("call_batched", c))} | ${k(f("call_unbatched", c))} | ${k(p)} | ${l && p ? (l / p).toFixed(1) + "×" : "–"} |`);
+  }
+  say("");
+}
+
+function printFootprint(f: any, say: (s: string) => void): void {
+  say(`## Footprint\n\nheap bytes per queued (spawned, not yet run) task: ${f.bytes_per_queued_task.toFixed(1)} (${f.queued_tasks} tasks)\n`);
+  say("| tasks queued | of which block | contexts in existence at peak | contexts allocated |");
+  say("|---|---|---|---|");
+  for (const b of f.blocking) say(`| ${f.queued_tasks} | ${b.k} | ${b.contexts_peak} | ${b.context_allocs} |`);
+  say("\n(contexts allocated also counts the root task's own waits: once for the no-ops, then once per blocker it joins before that blocker resumed)\n");
+}
+
+function printRatios(ratios: any[], say: (s: string) => void): void {
+  say("## Ratios and the issue's goals (medians)\n");
+  say("| ratio | value | goal | met |");
+  say("|---|---|---|---|");
+  for (const r of ratios) say(`| ${r.what} | ${r.id === "bytes_per_queued_task" ? r.value.toFixed(1) + " B" : r.value.toFixed(2) + "×"} | ${r.higher_is_better ? "≥" : "≤"} ${r.goal}${r.id === "bytes_per_queued_task" ? " B" : "×"} | ${r.met ? "yes" : "**no**"} |`);
+  say("");
+}
+
