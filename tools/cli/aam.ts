@@ -96,6 +96,11 @@ async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manife
   return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
 }
 
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
+}
+
 async function main(argv: string[]): Promise<number> {
   const p = parse(argv);
   switch (p.cmd) {
@@ -132,13 +137,13 @@ async function main(argv: string[]): Promise<number> {
         const { benchAll } = await import("../bench/run");
         const iterations = p.iterations ?? (p.quick ? 200 : 10000);
         const r = await benchAll({ root: ROOT, iterations, quick: !!p.quick, host: (p.host ?? "node") as "node" | "qemu", out: (s) => process.stdout.write(s) });
-        if (p.json) fs.writeFileSync(p.json, JSON.stringify(r, null, 2) + "\n");
+        if (p.json) writeJson(p.json, r);
         return 0;
       }
       if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s));
-      if (p.json) fs.writeFileSync(p.json, JSON.stringify({ host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r }, null, 2) + "\n");
+      if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
       return 0;
     }
     case "help": case "--help": case "-h":
