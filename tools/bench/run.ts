@@ -154,8 +154,7 @@ async function image(srcRoot: string, root: string, defines: Record<string, stri
       if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) h.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["runtime", "kernel", "tools/build"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
-  h.update(fs.readFileSync(path.join(srcRoot, PROGRAM)));
+  for (const d of ["runtime", "kernel", "tools/build", "tools/bench/programs"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
   const file = path.join(root, "build/bench", `table1-${h.digest("hex").slice(0, 16)}.wasm`);
   if (fs.existsSync(file)) return fs.readFileSync(file);
   const b = await build({ entry: path.join(srcRoot, PROGRAM), root: srcRoot, defines });

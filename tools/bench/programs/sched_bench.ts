@@ -3,23 +3,11 @@
 // future; nothing else runs. Prints one JSON line of raw per-iteration samples' summaries.
 // Usage: sched_bench [iterations] [warm-up]
 import { Task, Future, spawn, now, println, args } from "aam";
+import { summary } from "./summary";
 
 function noop(t: Task): u64 { return <u64>now(); }
 function add1(x: u64): u64 { return x + 1; }
 
-function summary(name: string, xs: StaticArray<f64>, n: i32): string {
-  let s = new Array<f64>(n);
-  let sum = 0.0;
-  for (let i = 0; i < n; i++) { s[i] = xs[i]; sum += xs[i]; }
-  s.sort();
-  let mean = sum / n;
-  let v = 0.0;
-  for (let i = 0; i < n; i++) v += (s[i] - mean) * (s[i] - mean);
-  let sd = Math.sqrt(v / <f64>max(n - 1, 1));
-  let med = s[n >> 1], p99 = s[min(n - 1, <i32>Math.floor(<f64>n * 0.99))];
-  return "\"" + name + "\":{\"mean\":" + mean.toString() + ",\"sd\":" + sd.toString() + ",\"median\":" + med.toString() +
-    ",\"p99\":" + p99.toString() + ",\"n\":" + n.toString() + "}";
-}
 
 export function main(): i32 {
   let a = args();

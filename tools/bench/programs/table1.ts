@@ -16,6 +16,7 @@
 // The clock's own cost is measured first (back-to-back reads) and reported, not subtracted here.
 import { Task, Future, Signal, spawn, now, println, args, coreCount, heapBytesInUse, defineMachine, findMachine, connect,
   Interface, M_IMS_SENT, M_GRANTS, M_REVOKES, M_CALLS_IN } from "aam";
+import { summary } from "./summary";
 
 function noop(t: Task): u64 { return <u64>now(); }
 function noop0(t: Task): u64 { return 1; }       // the same without the clock read (~100+ ns on Node)
@@ -37,18 +38,6 @@ export function machines(): void {
   }
 }
 
-function stats(name: string, xs: StaticArray<f64>, n: i32): string {
-  let s = new Array<f64>(n);
-  let sum = 0.0;
-  for (let i = 0; i < n; i++) { s[i] = xs[i]; sum += xs[i]; }
-  s.sort();
-  let mean = sum / n;
-  let v = 0.0;
-  for (let i = 0; i < n; i++) v += (s[i] - mean) * (s[i] - mean);
-  let sd = Math.sqrt(v / <f64>max(n - 1, 1));
-  return "\"" + name + "\":{\"mean\":" + mean.toString() + ",\"sd\":" + sd.toString() + ",\"median\":" + s[n >> 1].toString() +
-    ",\"p99\":" + s[min(n - 1, <i32>Math.floor(<f64>n * 0.99))].toString() + ",\"n\":" + n.toString() + "}";
-}
 
 // Busy-wait `ns` in the calling task: the gap that lets the other machine's core go idle.
 function gap(ns: f64): void { if (ns > 0) { let t = now(); while (now() - t < ns) {} } }
@@ -99,8 +88,8 @@ function rows(a: string[]): string {
   // IMS per call tells which path ran: 0 = both sides monitoring, 2 = a signal each way
   let ims = main.counter(M_IMS_SENT) + server.counter(M_IMS_SENT) - ims0;
   let moves = main.counter(M_GRANTS) + server.counter(M_GRANTS) - g0 + main.counter(M_REVOKES) + server.counter(M_REVOKES) - r0;
-  return stats("clock", clock, n) + "," + stats("local_direct", ld, n) + "," + stats("local_latency", ll, n) + "," + stats("local_latency_noclock", l0, n) + "," +
-    stats("call_direct", cd, n) + "," + stats("call_latency", cl, n) + "," + kv("calls", <u64>(2 * n)) + "," +
+  return summary("clock", clock, n) + "," + summary("local_direct", ld, n) + "," + summary("local_latency", ll, n) + "," + summary("local_latency_noclock", l0, n) + "," +
+    summary("call_direct", cd, n) + "," + summary("call_latency", cl, n) + "," + kv("calls", <u64>(2 * n)) + "," +
     kv("ims", ims) + "," + kv("core_moves", moves) + "," + kv("kernel", server.kernel ? 1 : 0);
 }
 
