@@ -25,24 +25,27 @@ test("work posted to a halted core is picked up: 10^5 park/wake cycles, none los
   console.log(`  park/wake round trip (real image, -smp 2): ${(m[1] / 1000).toFixed(1)} us; hlt ${cores.map((c) => c.hlt).join(", ")}`);
 });
 
-test("an idle system does not spin: cores without work stay halted while core 0 is busy", async () => {
+test("an idle system does not spin: the cores without work stay halted while one core is busy", async () => {
   const r = await aam(["boot", await image("tests/boot/programs/idle.ts"), "--cores", "4", "--stats", "--", "500"], { timeoutMs: 60000 });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^idle: core 0 busy for 500\.0 ms \(clock read\)$/m);
   const cores = coreStats(r.stderr);
   assert.is(cores.length, 4, r.stderr);
-  // From the first task (main) to the exit only core 0 has work; boot work before it is not idleness.
+  // From the first task (main) to the exit only main's core has work; boot work before it is not
+  // idleness. main is a task: whichever core took it first is the busy one (not always core 0).
   const t = /kmain to first task (\d+) us, kmain to exit (\d+) us/.exec(r.stderr);
   assert.ok(t, r.stderr);
   const idle = t[2] - t[1];
-  for (const c of cores.slice(1)) {
+  const busy = cores.reduce((a, c) => (c.halted / c.up < a.halted / a.up ? c : a));
+  assert.ok(busy.halted < 0.2 * busy.up, `no core was busy:\n${r.stderr}`);
+  const idlers = cores.filter((c) => c !== busy);
+  for (const c of idlers) {
     // A spinning core halts ~0%; under single-threaded TCG on a loaded host a core can take a
     // while to reach its first hlt after the first task starts (87% with 1 hlt was seen in CI).
     assert.ok(c.halted >= 0.75 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
     assert.ok(c.hlt < 50, `core ${c.core} entered hlt ${c.hlt} times while idle (woken again and again):\n${r.stderr}`);
   }
-  assert.ok(cores[0].halted < 0.2 * cores[0].up, `core 0 was busy, yet halted:\n${r.stderr}`);
-  console.log(`  idle cores: ${cores.slice(1).map((c) => `${c.hlt} hlt, halted ${(c.halted / 1000).toFixed(0)} of ${(c.up / 1000).toFixed(0)} ms up`).join("; ")} (${(idle / 1000).toFixed(0)} ms after the first task)`);
+  console.log(`  busy core ${busy.core}; idle cores: ${idlers.map((c) => `${c.hlt} hlt, halted ${(c.halted / 1000).toFixed(0)} of ${(c.up / 1000).toFixed(0)} ms up`).join("; ")} (${(idle / 1000).toFixed(0)} ms after the first task)`);
 });
 
 test("--stats: boot to first task next to a bare boot of the same kernel", async () => {

@@ -1,4 +1,4 @@
-// idle.ts: an idle core does not spin. main keeps core 0 busy for T ms (reading the clock) while
+// idle.ts: an idle core does not spin. main keeps its core busy for T ms (reading the clock) while
 // no other task exists: every other core finds no work, parks, and should stay halted.
 // The kernel's `stats` report (aam boot --stats) gives each core's hlt count and halted time.
 // Usage: idle [T ms]
