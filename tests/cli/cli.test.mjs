@@ -74,4 +74,22 @@ test("--cores above the image's limit of 64 is refused", async () => {
   assert.match(r.stderr, "--cores must be 1..64");
 });
 
+test("Ctrl-C (SIGINT) stops every core of a busy system and exits 130", async () => {
+  const { spawn } = await import("node:child_process");
+  const { AAM } = await import("../lib/aam.mjs");
+  const p = spawn(process.execPath, [AAM, "run", "tests/cli/programs/spin.ts", "--cores", "2"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  p.stdout.on("data", (d) => {
+    out += d;
+    if (out.includes("spinning")) setTimeout(() => p.kill("SIGINT"), 200);
+  });
+  const t0 = Date.now();
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error("aam run did not stop after SIGINT")); }, 60000);
+    p.on("close", (c) => { clearTimeout(timer); resolve(c); });
+  });
+  assert.is(code, 130, out);
+  assert.ok(Date.now() - t0 < 60000);
+});
+
 test.run();
