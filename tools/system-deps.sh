@@ -1,20 +1,21 @@
 #!/bin/sh
 # system-deps.sh: install every system package `make test` needs; the Makefile's `system-deps`.
 #
-# Owns: the packages outside boot/ (spin, for the protocol model in kernel/model/). Runs
-# boot/deps.sh first for the QEMU host's. Idempotent and silent when every tool is present; as
-# root it runs apt-get (with one `apt-get update` if the first install fails).
+# Owns: the one list of Debian packages the project uses outside npm: QEMU, gcc and binutils for
+# the bare-metal host (boot/), spin for the protocol model (kernel/model/). Idempotent and silent
+# when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
+# install fails). boot/deps.sh calls this.
 # Not: npm packages (they come from package.json through `npm ci`).
 set -eu
 
-here=$(dirname "$0")
-sh "$here/../boot/deps.sh"
-
 # tool name -> Debian package
 missing=""
-need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need() { command -v "$1" >/dev/null 2>&1 || case "$missing" in *" $2"*) ;; *) missing="$missing $2" ;; esac; }
+need qemu-system-x86_64 qemu-system-x86
+need gcc gcc                  # the QEMU host's kernel, and spin's verifier (pan.c)
+need ld binutils
+need objcopy binutils
 need spin spin
-need gcc gcc                  # spin's verifier (pan.c) is compiled C
 
 [ -z "$missing" ] && exit 0
 

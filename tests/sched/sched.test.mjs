@@ -76,7 +76,7 @@ for (const small of [false, true]) {
     const f = fields(r.stdout);
     assert.is(f.waits, f.expected);
     assert.is(f["leftover units"], 0);
-    assert.is(f.leaked, 0);
+    assert.is(fields(r.stderr).leaked, 0, r.stderr);
   });
 }
 
