@@ -22,7 +22,8 @@ const USAGE = `usage:
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone
-  build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes)
+  build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes),
+    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md)
 `;
 
 class UsageError extends Error {}
