@@ -64,6 +64,7 @@ void host_note_task(struct cpu *c) {
 
 static void __attribute__((noreturn)) report_trap(struct cpu *c, int trap) {
   const char *msg = c->fatal_msg;
+  trace_trap(c->id, 1);              // --trace: the rings so far, then the host's flight recorder
   kprintf("aam: trap on core %u: %s%s%s\n", c->id, wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
   machine_exit(EXIT_TRAP);
 }
@@ -107,6 +108,7 @@ static void memory_init(void) {
 void host_init(void) {
   platform_init(boot_cmdline());
   wasm_rt_init();
+  trace_init();                      // before memory_init: its RAM log comes out of what the image could reserve
   memory_init();
   struct cpu *c = this_cpu();
   int trap = k_setjmp(c->trap_jmp);
@@ -134,6 +136,7 @@ void core_main(struct cpu *c) {
   int trap = k_setjmp(c->trap_jmp);
   if (trap) {
     if (!w2c_image_aam_resume || !current_task(c)) report_trap(c, trap);
+    trace_trap(c->id, 0);
     const char *msg = c->fatal_msg;
     kprintf("aam: task trapped on core %u: %s%s%s (the task fails; its waiters see future.failed)\n", c->id,
             wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");

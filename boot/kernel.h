@@ -74,6 +74,8 @@ uint64_t boot_rsdp(void);
 void serial_init(void);
 void console_write(uint32_t core, int fd, const char *s, size_t n);  // fd 1: COM1, 2: COM2
 void console_flush_all(void);
+int uart_present(uint16_t port);     // probed through the scratch register
+void uart_init(uint16_t port);       // 115200 8N1, FIFO on, no interrupts (we poll)
 extern int serial_crlf;              // 1: "\r\n" line ends (default), 0: the bytes as written (`lf` option)
 void kprintf(const char *fmt, ...);  // to COM2 (stderr) when present, else COM1
 int ksnprintf(char *buf, size_t n, const char *fmt, va_list ap);
@@ -104,7 +106,7 @@ extern uint64_t tsc_hz, lapic_hz, tsc_boot;
 void smp_init(void);
 void smp_start(void);
 // main.c
-extern int opt_verbose, opt_fault, opt_stats;  // kernel options (before `--` on the command line)
+extern int opt_verbose, opt_fault, opt_stats, opt_tracelog;  // kernel options (before `--` on the command line)
 void cpu_init_self(struct cpu *c);
 uint32_t core_index(void);           // this core's index, found through the LAPIC id (no GS needed)
 void __attribute__((noreturn)) machine_exit(uint32_t code);
@@ -116,3 +118,9 @@ void boot_report(void);              // print how long each boot step took
 void __attribute__((noreturn)) core_main(struct cpu *c);
 void host_init(void);
 void host_stats_report(void);        // `stats` option: printed by machine_exit
+// trace.c (images only; the streamer of --trace builds to COM3): the drain points, see trace.c.
+void trace_init(void);
+void trace_drain(void);              // every ring, unless another core is draining
+void trace_poll(struct cpu *c);      // drain if this core's ring is half full
+void trace_trap(uint32_t core, int fatal);
+void trace_exit(uint32_t code) __attribute__((weak));  // absent in --bare kernels

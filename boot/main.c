@@ -10,11 +10,12 @@
 extern char boot_stack_top[];
 extern uint64_t ap_stack_base;
 static uint64_t kmain_tsc;
-int opt_verbose, opt_fault, opt_stats;
+int opt_verbose, opt_fault, opt_stats, opt_tracelog;
 
 // The command line is "[kernel options] -- [image arguments]"; without `--` it is all arguments.
 // Options: `verbose` (boot timing and per-core entry lines), `fault` (a #UD on core 0 after boot),
-// `stats` (boot times and per-core park/halt counts at exit, host.c), `lf` (no '\r' before '\n'
+// `stats` (boot times and per-core park/halt counts at exit, host.c), `tracelog` (trace.c: the
+// trace frames go to a RAM log that the host reads from its memory file), `lf` (no '\r' before '\n'
 // on the serial lines, so that a host gets the program's bytes as they are: `aam boot` sets it).
 static void options_init(void) {
   const char *p = boot_cmdline(), *dashes = 0;
@@ -28,6 +29,7 @@ static void options_init(void) {
     if (n == 7 && !memcmp(w, "verbose", 7)) opt_verbose = 1;
     if (n == 5 && !memcmp(w, "fault", 5)) opt_fault = 1;
     if (n == 5 && !memcmp(w, "stats", 5)) opt_stats = 1;
+    if (n == 8 && !memcmp(w, "tracelog", 8)) opt_tracelog = 1;
     if (n == 2 && !memcmp(w, "lf", 2)) serial_crlf = 0;
   }
 }
@@ -108,6 +110,7 @@ uint64_t boot_us(void) { return (rdtsc() - kmain_tsc) * 1000000u / (tsc_hz ? tsc
 void machine_exit(uint32_t code) {
   cli();
   console_flush_all();
+  if (trace_exit) trace_exit(code);  // --trace images: the rest of every ring, then the END frame
   static uint32_t reported;          // one report, even if two cores exit at once
   if (opt_stats && !__atomic_exchange_n(&reported, 1, __ATOMIC_RELAXED)) host_stats_report();
   outl(0xf4, code);

@@ -88,6 +88,7 @@ u32 *w2c_aam_core_count(struct w2c_aam *a) { return &a->core_count; }
 
 f64 w2c_aam_now_ns(struct w2c_aam *a) {
   NOTE(a->cpu);
+  trace_poll(a->cpu);                // --trace: a busy core drains its ring when half full
   return (f64)clock_ns();
 }
 
@@ -100,6 +101,7 @@ u32 w2c_aam_park(struct w2c_aam *a, f64 timeout_ns) {
   // No timeout: negative, NaN, or beyond what a u64 of ns holds (584 years).
   uint64_t deadline = timeout_ns >= 0 && timeout_ns < 1.8e19 ? clock_ns() + (uint64_t)timeout_ns : 0;
   uint32_t got = 0;
+  trace_drain();                     // --trace: an idle core streams the rings (trace.c)
   for (;;) {
     __atomic_store_n(&c->parked, 1, __ATOMIC_SEQ_CST);
     if (__atomic_exchange_n(&c->token, 0, __ATOMIC_SEQ_CST)) { got = 1; break; }

@@ -26,7 +26,7 @@ static struct {
   uint32_t len;
 } lines[MAX_CORES][2];               // [core][0: stdout, 1: stderr]
 
-static void uart_init(uint16_t port) {
+void uart_init(uint16_t port) {
   outb(port + 1, 0x00);              // no UART interrupts: we poll
   outb(port + 3, 0x80);              // DLAB on: divisor 1 = 115200 baud
   outb(port + 0, 0x01);
@@ -36,10 +36,14 @@ static void uart_init(uint16_t port) {
   outb(port + 4, 0x03);              // DTR, RTS
 }
 
+int uart_present(uint16_t port) {
+  outb(port + 7, 0x5a);              // scratch register: reads back only if the UART exists
+  return inb(port + 7) == 0x5a;
+}
+
 void serial_init(void) {
   uart_init(COM1);
-  outb(COM2 + 7, 0x5a);              // scratch register: reads back only if the UART exists
-  if (inb(COM2 + 7) == 0x5a) uart_init(COM2), err_port = COM2;
+  if (uart_present(COM2)) uart_init(COM2), err_port = COM2;
 }
 
 static void uart_put(uint16_t port, char c) {

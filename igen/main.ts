@@ -20,15 +20,17 @@ import { parse } from './parse';
 import { buildModel, Model } from './model';
 import * as cHeader from './gen/c';
 import * as jsonModel from './gen/json';
+import { client as asClient, server as asServer } from './gen/as';
+import * as tsHost from './gen/ts';
 
 export interface Generator {
   suffix: string; // appended to the IDL's name without its extension
   generate(model: Model, source: string): string;
 }
 
-// One entry per artefact. The AssemblyScript client and server stubs and the JS host client
-// join this list once the machine-call API they target exists.
-export const GENERATORS: Generator[] = [cHeader, jsonModel];
+// One entry per artefact: C header, JSON model, AssemblyScript client and server, and the
+// TypeScript client for JS on the Node host.
+export const GENERATORS: Generator[] = [cHeader, jsonModel, asClient, asServer, tsHost];
 
 export interface IgenOptions {
   outDir?: string; // default: next to each IDL file
@@ -140,4 +142,4 @@ export function igenCli(argv: string[], log = console): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = igenCli(process.argv.slice(2));
+if (typeof module !== 'undefined' && require.main === module) process.exitCode = igenCli(process.argv.slice(2));

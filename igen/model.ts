@@ -16,7 +16,7 @@ import { canonType, fnv1a32, fnv1a64, hex32 } from './ids';
 import { layoutFields, SizeAlign, sizeAlign } from './layout';
 import { Direction, MachineAst, ParamAst, Program, TaskAst } from './parse';
 import { CType, Field, findIncomplete, findPointerField, findUnsupported, isInteger, spell, strip } from './types';
-import { MAX_ERRORS, MAX_TYPE_BYTES } from './limits';
+import { MAX_ERRORS, MAX_TASKS, MAX_TYPE_BYTES } from './limits';
 
 export type Length = { param: string } | { count: number };
 
@@ -135,6 +135,8 @@ export function buildModel(program: Program, files: SourceFile[], mainDirectives
       byOrdinal.set(task.ordinal, task);
       tasks.push(task);
     }
+    // A task's slot in the machine's task table is its index: the runtime has 64 (kernel/machine.ts).
+    if (tasks.length > MAX_TASKS) err(m.tasks[MAX_TASKS].loc, `machine '${m.name}' has ${m.tasks.length} tasks; a machine serves at most ${MAX_TASKS} (one per method slot)`);
     return tasks;
   }
 

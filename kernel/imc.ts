@@ -62,6 +62,9 @@ import { Signal } from "../aam/signal";
 import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, KERNEL, Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 import { managerActivate } from "./manager";
+import { TRACE, trace } from "../aam/trace";
+import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../aam/trace_events";
+import { M_ID } from "./machine";
 
 // @ts-ignore: decorator
 @inline export const FLAG_CALL: u32 = 0x800;
@@ -190,11 +193,32 @@ export class Interface {
   get highWater(): u32 { return load32(changetype<usize>(this) + I_HIGH); }
 }
 
+/** Why a client built against interface `hash` may not connect to `server`, or "". Hash 0 is
+ *  a hand-written client (unchecked); a server that declared no hash accepts only those. */
+export function interfaceError(server: Machine, hash: u64): string {
+  if (hash == 0) return "";
+  let have = server.interfaceHash;
+  if (have == hash) return "";
+  if (have == 0) return "connect: machine " + server.name + " declares no igen interface, but the client was built against " + hex64(hash);
+  return "connect: machine " + server.name + " serves interface " + hex64(have) + " but the client was built against " + hex64(hash) +
+    " (rebuild both from the same IDL)";
+}
+
+function hex64(v: u64): string {
+  let s = "0x";
+  for (let i = 60; i >= 0; i -= 4) s += String.fromCharCode(<i32>"0123456789abcdef".charCodeAt(<i32>((v >> <u64>i) & 15)));
+  return s;
+}
+
 /** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
- *  calls at most (power of two) and at most `limit` of them running on the server at once. */
-export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0): Interface {
+ *  calls at most (power of two) and at most `limit` of them running on the server at once.
+ *  A non-zero `hash` (igen clients) must equal the interface hash the server offers, else the
+ *  connecting task fails with interfaceError's message. */
+export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0, hash: u64 = 0): Interface {
   let client = schedMachine(currentSched());
   if (!client) fail("connect: not inside a machine");
+  let refused = interfaceError(server, hash);
+  if (refused.length) fail(refused);
   if (cap < 2 || (cap & (cap - 1)) != 0) fail("connect: capacity " + cap.toString() + " is not a power of two ≥ 2");
   let s = changetype<usize>(server);
   let i = heapAlloc(IFACE_SIZE);
@@ -226,7 +250,7 @@ function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool):
   store<u32>(t + T_KIND, FLAG_CALL | (ordered ? FLAG_ORDERED : 0));
   store<u64>(t + T_RESULT, <u64>i);
   if (ordered) store<u32>(t + T_ENQ, add32(i + I_ORD_ISSUE, 1));
-  if (!load32(i + I_RQ_MON)) store32(i + I_RQ_MON, 1);                       // we want results
+  if (!load32(i + I_RQ_MON)) { store32(i + I_RQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_RQ_MON); }   // we want results
   if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
   add64(client + M_CALLS_OUT, 1);
   send(i, client, server, I_TQ_MON, I_TQ_SIG, 0);                             // c3
@@ -248,9 +272,18 @@ function send(i: usize, from: usize, to: usize, mon: usize, sig: usize, rq: u32)
 /** s1: a NEW_MESSAGES or NEW_INTERFACE signal reached machine `m`. */
 export function imcOnSignal(m: usize, num: u32, param: u32): void {
   let i = <usize>(param & ~1);
-  if (num == SIG_NEW_INTERFACE) { store32(i + I_TQ_MON, 1); return; }
+  if (num == SIG_NEW_INTERFACE) { store32(i + I_TQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_TQ_MON); return; }
   if (param & 1) { store32(i + I_RQ_SIG, 0); store32(i + I_RQ_MON, 1); }
   else { store32(i + I_TQ_SIG, 0); store32(i + I_TQ_MON, 1); }
+  if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, param & 1 ? I_RQ_MON : I_TQ_MON);
+}
+
+// Trace a monitored-flag change of interface i's queue `mon` (its receiver: the server for TQ,
+// the client for RQ).
+function traceMonitor(ev: u32, i: usize, mon: usize): void {
+  let rq = mon == I_RQ_MON;
+  let m = <usize>load<u32>(i + (rq ? I_CLIENT : I_SERVER));
+  trace(ev, load<u32>(m + M_ID), <u32>i, rq ? 1 : 0);
 }
 
 /** s2–s4 and d, by a core of machine `m` with no local task. Returns the number of items moved. */
@@ -330,7 +363,8 @@ function drainResults(i: usize): u32 {
 function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
   if (platform.now_ns() - load<f64>(i + last) < GRACE_NS) return;
   store32(i + mon, 0);
-  if (mpmcLen(q)) store32(i + mon, 1);
+  if (TRACE) traceMonitor(EV_QUEUE_UNMONITOR, i, mon);
+  if (mpmcLen(q)) { store32(i + mon, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, mon); }
 }
 
 // Ordered calls of one interface run one at a time, in sequence-number (= issue) order: a call

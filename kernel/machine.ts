@@ -34,6 +34,8 @@
 //                 manager, xchg 0 by a core of the machine)
 //  +152 ARENA     its allocator arena (heap.ts): what its cores allocate while serving it, and
 //                 the memory region a kernel machine checks its pointers against. Read-only.
+//  +160 IFACE_HASH u64: hash of the igen interface it serves (0: none declared). Written before
+//                 boot ends (offerInterface); read by connect (imc.ts interfaceError).
 
 import { heapAlloc, heapArenaNew } from "~lib/rt/heap";
 import { load32, add64, load64 } from "~lib/rt/atomic";
@@ -42,7 +44,7 @@ import { CORE_COUNT } from "~lib/rt/platform";
 import { schedNew, schedSetMachine } from "../aam/sched";
 import { TaskFn } from "../aam/task";
 import { managerAddMachine, managerMachine, managerMachineCount } from "./manager";
-import { bufferSpec, setSpec } from "./validate";
+import { bufferSpec, setSpec, recordSpec } from "./validate";
 
 // @ts-ignore: decorator
 @inline export const M_ID: usize = 0;
@@ -105,6 +107,8 @@ import { bufferSpec, setSpec } from "./validate";
 // @ts-ignore: decorator
 @inline export const M_CORE_EVENTS: usize = 156;
 // @ts-ignore: decorator
+@inline export const M_IFACE_HASH: usize = 160;
+// @ts-ignore: decorator
 @inline export const MACHINE_SIZE: usize = 256;
 // @ts-ignore: decorator
 @inline export const KERNEL: u32 = 1;
@@ -137,6 +141,26 @@ export class Machine {
     setSpec(changetype<usize>(this), method, bufferSpec(ptrArg, lenArg, dir, maxLen));
     return this;
   }
+  /** Offer `fn` as method `method` taking an igen call record (docs/igen.md "Call record"):
+   *  `spec` is the record spec igen emits (static data, layout in validate.ts), `names` the task's
+   *  name and its pointer parameters' names, space-separated, for error messages. On a
+   *  kernel-level machine each call's record and pointer parameters are checked against the
+   *  caller's memory and copied in and out (validate.ts R1–R5). Only before boot ends. */
+  offerRecord(method: u32, fn: TaskFn, spec: usize, names: string): Machine {
+    let s = recordSpec(spec, names);
+    this.offer(method, fn);
+    setSpec(changetype<usize>(this), method, s);
+    return this;
+  }
+  /** Declare the interface this machine serves by its igen hash: connect() with another non-zero
+   *  hash is refused (a client built against another version). Only before boot ends. */
+  offerInterface(hash: u64): Machine {
+    if (hash == 0) fail("machine " + this.name + ": interface hash 0 is reserved (unchecked)");
+    store<u64>(changetype<usize>(this) + M_IFACE_HASH, hash);
+    return this;
+  }
+  /** The igen interface hash this machine serves, or 0. */
+  get interfaceHash(): u64 { return load<u64>(changetype<usize>(this) + M_IFACE_HASH); }
   /** Counter at offset `off` (M_TASKS_RUN …). */
   counter(off: usize): u64 { return load64(changetype<usize>(this) + off); }
 }

@@ -29,7 +29,8 @@
 //  +32   MACH[32]   machine records, index id−1
 //  +160  ASSIGN[64] machine id served by core c, 0 = none. Manager writes, core c reads.
 //  +416  BUSY[64]   1 while core c runs tasks, 0 while it idles. Core c writes, tick reads.
-//  +672  STATIC     1 when the program declared no machine: "main" keeps every core, no ticks
+//  +672  STATIC     1 when the program declared no machine: "main" keeps every core, no policy
+//  +676  STALL      the stall detector's state (stall.ts; written once at boot)
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { load32, store32, lock, unlock, add64, store64, load64 } from "~lib/rt/atomic";
@@ -41,6 +42,10 @@ import { schedServe, schedReady } from "../aam/sched";
 import { M_SCHED, M_CORES, M_MIN, M_MAX, M_GRANTS, M_REVOKES, M_SWITCHES_IN, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID } from "./machine";
 import { policyTick } from "./policy";
 import { imsPost, SIG_CORE_GRANTED, SIG_CORE_REVOKED } from "./ims";
+import { TRACE, trace } from "../aam/trace";
+import { hostPoll, hostRang } from "../aam/host";
+import { stallNew, stallCheck, stallThreshold } from "./stall";
+import { EV_CORE_GRANT, EV_CORE_REVOKE, EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../aam/trace_events";
 
 // @ts-ignore: decorator
 @inline const G_LOCK: usize = 0;
@@ -63,6 +68,8 @@ import { imsPost, SIG_CORE_GRANTED, SIG_CORE_REVOKED } from "./ims";
 // @ts-ignore: decorator
 @inline const G_STATIC: usize = 672;
 // @ts-ignore: decorator
+@inline const G_STALL: usize = 676;
+// @ts-ignore: decorator
 @inline const MANAGER_SIZE: usize = 704;
 // @ts-ignore: decorator
 @inline export const MAX_MACHINES: u32 = 32;
@@ -77,6 +84,7 @@ export function managerNew(): usize {
   memory.fill(g, 0, MANAGER_SIZE);
   store<f64>(g + G_TICK_NS, TICK_US * 1000.0);
   store<f64>(g + G_LAST_TICK, platform.now_ns());
+  store<u32>(g + G_STALL, <u32>stallNew());
   mgr = g;
   return g;
 }
@@ -133,6 +141,7 @@ function assign(core: i32, m: usize, signal: bool = true): void {
     store32(o + M_CORES, load32(o + M_CORES) - 1);
     add64(o + M_REVOKES, 1);
     if (load32(o + M_CORES) == 0) store<f64>(o + M_NOCORE_SINCE, now);
+    if (TRACE) trace(EV_CORE_REVOKE, old, <u32>core, load32(o + M_CORES));
     if (signal) imsPost(o, SIG_CORE_REVOKED, <u32>core);
   }
   store32(slot, m ? load<u32>(m + M_ID) : 0);
@@ -144,6 +153,7 @@ function assign(core: i32, m: usize, signal: bool = true): void {
     store32(m + M_CORES, load32(m + M_CORES) + 1);
     store32(m + M_WAITING, 0);
     add64(m + M_GRANTS, 1);
+    if (TRACE) trace(EV_CORE_GRANT, load<u32>(m + M_ID), <u32>core, load32(m + M_CORES));
     if (signal) imsPost(m, SIG_CORE_GRANTED, <u32>core);
   }
   if (core != CORE_ID) platform.wake(core);
@@ -156,16 +166,22 @@ export function reassign(core: i32, m: usize): void { assign(core, m); }
 export function coreLoop(): void {
   let rec = coreRec(CORE_ID);
   let last: u32 = 0;
+  let shown: u32 = 0;        // machine the trace last showed this core serving (0: none)
   while (true) {
     let id = assignedTo(CORE_ID);
     store<u32>(rec + FC_MACHINE, id);
     if (!id) {                                              // step 3
+      if (TRACE && shown) { trace(EV_MACHINE_SWITCH, shown, 0, 0); shown = 0; }
       setBusy(false);
-      platform.park(parkTimeout());
+      if (TRACE) trace(EV_CORE_PARK, 0, 0, 0);
+      if (!hostRang()) platform.park(parkTimeout());    // runtime/host.ts step 4: no core parks
+      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);
+      hostPoll();                                        // while a ring is outstanding
       managerMaybeTick();
       continue;
     }
     let m = managerMachine(id);
+    if (TRACE && id != shown) { trace(EV_MACHINE_SWITCH, shown, id, 0); shown = id; }
     if (id != last) {
       if (last) ownerAdd64(rec + FC_SWITCHES, 1);
       add64(m + M_SWITCHES_IN, 1);
@@ -178,6 +194,16 @@ export function coreLoop(): void {
 /** How long an idle core may sleep: forever when no decision can be pending (a single machine,
  *  or every machine at its minimum with nothing waiting), else one tick. */
 export function parkTimeout(): f64 {
+  if (!mgr) return -1;
+  let t = policyTimeout();
+  let stall = stallThreshold(<usize>load<u32>(mgr + G_STALL));
+  if (stall > 0 && (t < 0 || t > stall / 4)) {               // someone must tick while a task runs
+    for (let c = 0; c < CORE_COUNT; c++) if (c != CORE_ID && coreBusy(c)) return stall / 4;
+  }
+  return t;
+}
+
+function policyTimeout(): f64 {
   if (!mgr || load<u32>(mgr + G_STATIC)) return -1;
   let n = load<u32>(mgr + G_NMACH);
   for (let id: u32 = 1; id <= n; id++) {
@@ -189,15 +215,21 @@ export function parkTimeout(): f64 {
   return -1;
 }
 
-/** Run the policy if a tick is due and no other core is running it. */
+/** Run the policy and the stall detector if a tick is due and no other core is running them. */
 export function managerMaybeTick(): void {
-  if (!mgr || load<u32>(mgr + G_STATIC)) return;
+  if (!mgr) return;
+  let policy = load<u32>(mgr + G_STATIC) == 0;
+  let stall = <usize>load<u32>(mgr + G_STALL);
+  if (!policy && stallThreshold(stall) <= 0) return;
   let now = platform.now_ns();
   if (now - load<f64>(mgr + G_LAST_TICK) < load<f64>(mgr + G_TICK_NS)) return;
   if (atomic.cmpxchg<u32>(mgr + G_LOCK, 0, 1) != 0) return;       // someone else ticks
   store<f64>(mgr + G_LAST_TICK, now);
-  store32(mgr + G_TICKS, load32(mgr + G_TICKS) + 1);
-  store32(mgr + G_IDLE, policyTick(mgr));
+  if (policy) {
+    store32(mgr + G_TICKS, load32(mgr + G_TICKS) + 1);
+    store32(mgr + G_IDLE, policyTick(mgr));
+  }
+  stallCheck(stall, now);
   unlock(mgr + G_LOCK);
 }
 

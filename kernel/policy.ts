@@ -28,6 +28,8 @@ import { CORE_COUNT } from "~lib/rt/platform";
 import { load32, store32 } from "~lib/rt/atomic";
 import { schedReady } from "../aam/sched";
 import { imsPending } from "./ims";
+import { TRACE, trace } from "../aam/trace";
+import { EV_LOAD_SAMPLE, EV_MANAGER_DECISION } from "../aam/trace_events";
 import { M_ID, M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_AGE, M_UTIL, M_LOW, M_WAITING } from "./machine";
 import { managerMachine, managerMachineCount, assignedTo, coreBusy, donorCore, busyDonorCore, reassign } from "./manager";
 
@@ -59,6 +61,7 @@ function sample(m: usize): void {
   store<u32>(m + M_AGE, ready ? load<u32>(m + M_AGE) + 1 : 0);
   store<u32>(m + M_UTIL, util);
   store<u32>(m + M_LOW, util < LOW_UTIL ? load<u32>(m + M_LOW) + 1 : 0);
+  if (TRACE) trace(EV_LOAD_SAMPLE, id, ready, cores, <f64>util / 1000.0);
 }
 
 function grant(m: usize): void {
@@ -68,6 +71,7 @@ function grant(m: usize): void {
   if (cores > 0 && load<u32>(m + M_READY) <= cores) return;
   let c = donorCore(m);
   if (c < 0 && cores == 0) c = busyDonorCore(m);   // no machine may starve while others hold several
+  if (TRACE && c >= 0) trace(EV_MANAGER_DECISION, load<u32>(m + M_ID), 1, cores, <f64>load<u32>(m + M_AGE));   // load: queue age in ticks
   if (c >= 0) reassign(c, m);
   else if (cores == 0) store32(m + M_WAITING, 1);
 }
@@ -77,6 +81,11 @@ function release(m: usize): void {
   if (load<u32>(m + M_LOW) < RELEASE_TICKS || load<u32>(m + M_READY) != 0) return;
   if (load32(m + M_CORES) <= load<u32>(m + M_MIN)) return;
   for (let c = CORE_COUNT - 1; c >= 0; c--) {
-    if (assignedTo(c) == id && !coreBusy(c)) { reassign(c, 0); store<u32>(m + M_LOW, 0); return; }
+    if (assignedTo(c) == id && !coreBusy(c)) {
+      if (TRACE) trace(EV_MANAGER_DECISION, id, 2, load32(m + M_CORES), <f64>load<u32>(m + M_UTIL) / 1000.0);   // load: utilisation
+      reassign(c, 0);
+      store<u32>(m + M_LOW, 0);
+      return;
+    }
   }
 }

@@ -29,6 +29,7 @@ import { managerNew, managerAttach, managerStart, coreLoop } from "../kernel/man
 import { defineMachine } from "../kernel/machine";
 import { Task, T_KIND, FLAG_ROOT } from "./task";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
+import { TRACE, traceCoreInit } from "./trace";
 
 /** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
 // @ts-ignore: decorator
@@ -38,6 +39,7 @@ import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
 export function boot(percore: () => void, main: () => i32, machines: () => void): i32 {
   if (CORE_COUNT < 1 || CORE_COUNT > MAX_CORES) fail("boot: core count " + CORE_COUNT.toString() + " outside 1.." + MAX_CORES.toString());
   setUpOnce(machines);                                   // step 1
+  if (TRACE) traceCoreInit();                            // this core's trace ring (trace.ts)
   store32(coreRec(CORE_ID) + CORE_STATE, 2);             // step 2
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4

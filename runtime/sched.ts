@@ -58,9 +58,13 @@ import { signalRegister } from "./signal";
 import { managerIdle, managerMaybeTick, managerActivate, parkTimeout, setBusy } from "../kernel/manager";
 import { imsPending, imsHandle } from "../kernel/ims";
 import { imcPoll, imcPending, callComplete, FLAG_CALL } from "../kernel/imc";
+import { hostPoll, hostRang } from "./host";
 import { M_TASKS_RUN, M_CORES, M_ARENA } from "../kernel/machine";
 import { FC_MACH_PENDING } from "~lib/rt/layout";
 import { add64 } from "~lib/rt/atomic";
+import { TRACE, trace, traceHot, traceSync } from "./trace";
+import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP, EV_CORE_PARK, EV_CORE_UNPARK } from "./trace_events";
+import { M_ID } from "../kernel/machine";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -113,6 +117,7 @@ let nextId: u32 = 1;
 let busy = false;          // this core's BUSY flag as last published (manager.ts)
 let stopAddr: usize = 0;   // manager's assignment word for this core, and the value it must keep
 let stopExpect: u32 = 0;
+let curMachineId: u32 = 0; // id of curSched's machine (trace events)
 
 /** Create a scheduler instance with a ring per core. */
 export function schedNew(steal: bool): usize {
@@ -174,6 +179,7 @@ function flushMachineCount(s: usize): void {
 
 function enter(s: usize): void {
   curSched = s;
+  if (TRACE) curMachineId = machineId(s);
   ring = <usize>load<u32>(slot(s, CORE_ID) + SL_RING);
   let m = <usize>load<u32>(s + S_MACHINE);
   heapSetArena(m ? load<u32>(m + M_ARENA) : 0);          // allocate from the machine's arena
@@ -198,10 +204,11 @@ function leave(s: usize): void {
 
 // Between tasks, with no local task ready: the machine's signals, then its interface queues.
 function outsideWork(s: usize): bool {
+  let h = hostPoll();                     // runtime/host.ts step 4: the host rang the mailbox
   let m = <usize>load<u32>(s + S_MACHINE);
-  if (!m) return false;
+  if (!m) return h > 0;
   let k = imsHandle(m);
-  return imcPoll(m) + k > 0;
+  return imcPoll(m) + k + h > 0;
 }
 
 function findTask(s: usize): usize {
@@ -236,18 +243,27 @@ function dispatch(s: usize, t: usize): void {
   ownerAdd64(rec + FC_TASKS_RUN, 1);
   ownerAdd64(rec + FC_MACH_PENDING, 1);
   let ctx = <usize>load<u32>(t + T_CTX);
+  if (TRACE) traceHot(ctx ? EV_TASK_RESUME : EV_TASK_BEGIN, curMachineId, load<u32>(t + T_FN), <u32>t);
   if (ctx) asyncify.start_rewind(ctx);
   let result = call_indirect<u64>(load<u32>(t + T_FN), t);
   curTask = 0;
   store<u32>(rec + FC_CURRENT, 0);
   if (asyncify.state() == UNWINDING) {
     asyncify.stop_unwind();
+    if (TRACE) traceHot(EV_TASK_BLOCK, curMachineId, load<u32>(t + T_FN), <u32>t);
     enqueueHandler(t);                    // step 3
     return;
   }
+  if (TRACE) traceHot(EV_TASK_END, curMachineId, load<u32>(t + T_FN), <u32>t);
   if (load<u32>(t + T_KIND) & FLAG_CALL) { callComplete(t, result); return; }   // back to the client
   futureComplete(t, result);              // step 4
   taskRelease(t);
+}
+
+// @ts-ignore: decorator
+@inline function machineId(s: usize): u32 {
+  let m = <usize>load<u32>(s + S_MACHINE);
+  return m ? load<u32>(m + M_ID) : 0;
 }
 
 /** After a trap in the running task (the host caught it and re-entered the image through
@@ -262,6 +278,11 @@ export function failCurrent(): u32 {
   curTask = 0;
   store<u32>(coreRec(CORE_ID) + FC_CURRENT, 0);
   if (!t) return 0;
+  if (TRACE) {
+    let m = machineId(load<u32>(t + T_SCHED));
+    trace(EV_TRAP, m, load<u32>(t + T_FN), <u32>t);
+    trace(EV_TASK_END, m, load<u32>(t + T_FN), <u32>t, 1);
+  }
   ctxDrop(t);
   let flags = load<u32>(t + T_KIND) | FLAG_FAILED;
   store<u32>(t + T_KIND, flags);
@@ -335,6 +356,7 @@ function wakeOne(s: usize): void {
 function hasWork(s: usize): bool {
   if (ringLen(ring) || injectLen(s + S_INJECT)) return true;
   if (load32(stopAddr) != stopExpect) return true;                // reassigned: go and look
+  if (hostRang()) return true;                                     // runtime/host.ts step 4
   let m = <usize>load<u32>(s + S_MACHINE);
   if (m && (imsPending(m) || imcPending(m))) return true;
   if (!load<u32>(s + S_STEAL)) return false;
@@ -346,7 +368,10 @@ function hasWork(s: usize): bool {
 // Protocol steps a and c. Before sleeping, the core offers itself to the Machine Manager: a
 // machine with work and no core may take it (then the loop's step 0 sees the new assignment).
 function idle(s: usize): void {
-  if (busy) { busy = false; setBusy(false); flushMachineCount(s); }
+  if (busy) {
+    busy = false; setBusy(false); flushMachineCount(s);
+    if (TRACE) traceSync();               // bound the inexact timestamps of what just ran
+  }
   for (let i = 0; i < SPINS; i++) if (hasWork(s)) return;
   let m = <usize>load<u32>(s + S_MACHINE);
   if (m && managerIdle(m)) return;
@@ -355,7 +380,9 @@ function idle(s: usize): void {
   add32(s + S_SLEEPERS, 1);
   if (!hasWork(s)) {
     ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
+    if (TRACE) trace(EV_CORE_PARK, machineId(s), 0, 0);
     platform.park(parkTimeout());
+    if (TRACE) trace(EV_CORE_UNPARK, machineId(s), 0, 0);
   }
   if (cas32(st, SLEEPING, RUNNING) == SLEEPING) sub32(s + S_SLEEPERS, 1);
   else store32(st, RUNNING);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-export const entries = { aam: "tools/cli/aam.ts", worker: "tools/host/worker.ts" };
+export const entries = { aam: "tools/cli/aam.ts", worker: "tools/host/worker.ts", host: "tools/host/node.ts" };   // host: startImage for tests and tools
 
 export function stale() {
   const out = path.join(root, "build/tools/aam.mjs");
@@ -13,7 +13,7 @@ export function stale() {
   const t = fs.statSync(out).mtimeMs;
   const newer = (dir) => fs.readdirSync(path.join(root, dir), { withFileTypes: true }).some((e) =>
     e.isDirectory() ? newer(path.join(dir, e.name)) : e.name.endsWith(".ts") && fs.statSync(path.join(root, dir, e.name)).mtimeMs > t);
-  return newer("tools");
+  return newer("tools") || newer("igen") || fs.statSync(path.join(root, "runtime/trace-events.json")).mtimeMs > t;   // bundled by tools/trace; igen by aam igen/build
 }
 
 export async function bundle() {

@@ -2,7 +2,8 @@
 # system-deps.sh: install every system package `make test` needs; the Makefile's `system-deps`.
 #
 # Owns: the one list of Debian packages the project uses outside npm: QEMU, gcc and binutils for
-# the bare-metal host (boot/), spin for the protocol model (kernel/model/). Idempotent and silent
+# the bare-metal host (boot/), spin for the protocol model (kernel/model/),
+# chromium for the trace viewer's tests (tests/trace). Idempotent and silent
 # when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
 # install fails). boot/deps.sh calls this.
 # Not: npm packages (they come from package.json through `npm ci`).
@@ -16,6 +17,7 @@ need gcc gcc                  # the QEMU host's kernel, and spin's verifier (pan
 need ld binutils
 need objcopy binutils
 need spin spin
+need chromium chromium        # the trace viewer's browser tests (tests/trace, playwright-core)
 
 [ -z "$missing" ] && exit 0
 

@@ -145,6 +145,16 @@
 //                      the core that creates the default scheduler, read by all after BOOT_UP
 //  +32  NARENAS        allocator arenas created (heap.ts; written at boot only)
 //  +36  SIGNALS_LIVE   IMS signal records allocated and not yet freed (kernel/ims.ts; atomic)
+//  +40  HOST_MAILBOX   address of the host-call mailbox (runtime/host.ts), 0 until hostServe()
+//                      allocated it: the serving task stores it once (atomic store); the host
+//                      reads it (Atomics.load) before its first call
+//  +44  HOST_BELL      doorbell: the host adds 1 (Atomics.add) after filling mailbox slots; cores
+//                      compare it with HOST_SEEN between tasks and when idle (atomic loads)
+//  +48  HOST_SEEN      the doorbell value last acknowledged: the core that moves it (cmpxchg to
+//                      the HOST_BELL it read) signals the serving task; the host reads it
+//                      (Atomics.load) to decide whether cores must be woken
+//  +52  TRACE_FLOW     last flow id handed out for an IMS arrow (runtime/trace.ts; atomic add;
+//                      only in --trace builds)
 //  +64  ARENAS[32]     per arena a (1..32): address of its per-core blocks (heap.ts layout;
 //                      written once when the arena is created, before any core uses it)
 // @ts-ignore: decorator
@@ -168,6 +178,14 @@
 // @ts-ignore: decorator
 @inline export const FW_SIGNALS_LIVE: usize = FRAMEWORK_BASE + 36;
 // @ts-ignore: decorator
+@inline export const FW_HOST_MAILBOX: usize = FRAMEWORK_BASE + 40;
+// @ts-ignore: decorator
+@inline export const FW_HOST_BELL: usize = FRAMEWORK_BASE + 44;
+// @ts-ignore: decorator
+@inline export const FW_HOST_SEEN: usize = FRAMEWORK_BASE + 48;
+// @ts-ignore: decorator
+@inline export const FW_TRACE_FLOW: usize = FRAMEWORK_BASE + 52;
+// @ts-ignore: decorator
 @inline export const FW_ARENAS: usize = FRAMEWORK_BASE + 64;
 // @ts-ignore: decorator
 @inline export const MAX_ARENAS: u32 = 32;
@@ -182,6 +200,8 @@
 //  the host reads it after a trap)  +60 MACHINE (u32: id of the machine this core serves, 0 =
 //  none; owner writes, the host reads it for --stats)  +64 SWITCHES (u64 machine switches)
 //  +72 MACH_PENDING (u64 tasks run for the current machine, not yet added to its counter)
+//  +80 TRACE_RING (u32: this core's trace ring, runtime/trace.ts; owner stores once with an
+//  atomic store, the host polls it; 0 in builds without --trace)
 // @ts-ignore: decorator
 @inline export const FC_TASKS_RUN: usize = CORE_FRAMEWORK + 0;
 // @ts-ignore: decorator
@@ -204,6 +224,8 @@
 @inline export const FC_SWITCHES: usize = CORE_FRAMEWORK + 64;
 // @ts-ignore: decorator
 @inline export const FC_MACH_PENDING: usize = CORE_FRAMEWORK + 72;
+// @ts-ignore: decorator
+@inline export const FC_TRACE_RING: usize = CORE_FRAMEWORK + 80;
 
 /** Address of core `core`'s record. */
 // @ts-ignore: decorator

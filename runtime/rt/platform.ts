@@ -17,6 +17,8 @@
 //                                        lost: park consumes it and returns 1 at once. Tokens do not
 //                                        accumulate (binary semaphore). Spurious returns are allowed.
 //   wake(core: i32)                      post a wake token to `core` (any core, itself included).
+//                                        wake(core_count) wakes the host itself (runtime/host.ts:
+//                                        a host call finished); a host without host calls ignores it.
 //   exit(code: i32)                      end the whole system (every core) with this status; the
 //                                        host flushes every core's console output first. No return.
 //   fatal(msg, msgLen, file, fileLen, line, col)

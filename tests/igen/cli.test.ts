@@ -24,12 +24,12 @@ function capture() {
 
 const GOOD = 'machine m { task t(uint32_t x) -> uint32_t; }\n';
 
-test('aam igen x.idl -o dir writes the header and the JSON, and exits 0', () => {
+test('aam igen x.idl -o dir writes the header, the JSON, the AS client and server and the host client, and exits 0', () => {
   const dir = tmp({ 'x.idl': GOOD });
   try {
     const c = capture();
     assert.is(igenCli([path.join(dir, 'x.idl'), '-o', path.join(dir, 'out')], c.log), 0);
-    assert.equal(fs.readdirSync(path.join(dir, 'out')).sort(), ['x.igen.h', 'x.igen.json']);
+    assert.equal(fs.readdirSync(path.join(dir, 'out')).sort(), ['x.igen.client.ts', 'x.igen.h', 'x.igen.host.ts', 'x.igen.json', 'x.igen.server.ts']);
     assert.is(c.err.length, 0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

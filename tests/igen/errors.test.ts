@@ -21,6 +21,12 @@ test('the rendering: file:line:col: message, the source line, a caret under the 
   assert.ok(e instanceof Error && e.name === 'IgenError');
 });
 
+test('a machine with more tasks than the 64 method slots of its task table', () => {
+  const tasks = Array.from({ length: 65 }, (_, i) => `task t${i}();`).join('\n');
+  assert.is(idl(`machine m {\n${tasks}\n}`), "a.idl:66:6: machine 'm' has 65 tasks; a machine serves at most 64 (one per method slot)");
+  assert.ok(run({ 'a.idl': `machine m {\n${tasks.split('\n').slice(0, 64).join('\n')}\n}` }).ok);
+});
+
 test('a syntax error in C', () => {
   assert.is(idl('struct s { int a }'), "a.idl:1:18: expected ';' after field 'a', found '}'");
   assert.is(idl('int x = ;\n int 3;'), "a.idl:2:6: expected a name, found '3'");

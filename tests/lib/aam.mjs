@@ -22,13 +22,13 @@ export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT } = {}) {
 
 const built = new Map();
 /** Build a program (path relative to the repo) once; returns the image path. */
-export async function image(entry, { debug = false, env = {} } = {}) {
-  const key = `${entry}|${debug}|${JSON.stringify(env)}`;
+export async function image(entry, { debug = false, env = {}, trace = false } = {}) {
+  const key = `${entry}|${debug}|${trace}|${JSON.stringify(env)}`;
   if (built.has(key)) return built.get(key);
-  const name = entry.replace(/[\/.]/g, "_") + (debug ? "-debug" : "") + (Object.keys(env).length ? "-" + Object.values(env).join("_") : "");
+  const name = entry.replace(/[\/.]/g, "_") + (debug ? "-debug" : "") + (trace ? "-trace" : "") + (Object.keys(env).length ? "-" + Object.values(env).join("_") : "");
   const out = path.join(ROOT, "build/test-images", name + ".wasm");
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const r = await aam(["build", entry, "-o", out, ...(debug ? ["--debug"] : [])], { env });
+  const r = await aam(["build", entry, "-o", out, ...(debug ? ["--debug"] : []), ...(trace ? ["--trace"] : [])], { env });
   if (r.code !== 0) throw new Error(`build of ${entry} failed (${r.code}):\n${r.stderr}`);
   built.set(key, out);
   return out;

@@ -13,6 +13,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { RawTrace } from "../trace/raw";
+import { TraceEvents, machineNames, rawStats } from "../host/trace";   // small: no host code, one JSON
+import { readStats } from "../host/stats";
 
 export const QEMU = "qemu-system-x86_64";
 const HOST_ERROR_STATUS = 71;              // = tools/host/node.ts; not imported: keeps this module light
@@ -36,8 +39,14 @@ export function requireTool(tool: string): void {
   }
 }
 
+export interface BootManifest {
+  memory: { coreBase: number; coreRecSize: number };
+  trace?: { ringWord: number; headerSize: number; eventSize: number };   // built with --trace
+  fns?: Record<number, string>;
+}
+
 /** The image's manifest (custom section "aam.manifest"); null for a wasm that is not an AAM image. */
-export function manifestOf(wasm: Uint8Array): { memory: { coreBase: number; coreRecSize: number } } | null {
+export function manifestOf(wasm: Uint8Array): BootManifest | null {
   let mod: WebAssembly.Module;
   try { mod = new WebAssembly.Module(wasm); } catch (e) {
     throw new BootError(`not a WebAssembly module (${(e as Error).message})`);
@@ -93,7 +102,8 @@ function buildCached(root: string, key: string, buildArgs: (work: string) => str
 export function kernelFor(root: string, wasm: Uint8Array): string {
   const m = manifestOf(wasm);
   if (!m) throw new BootError("not an AAM system image (no aam.manifest section; build it with `aam build`)");
-  const defines = { AAM_CORE_BASE: m.memory.coreBase, AAM_CORE_REC_SIZE: m.memory.coreRecSize };
+  const defines: Record<string, number> = { AAM_CORE_BASE: m.memory.coreBase, AAM_CORE_REC_SIZE: m.memory.coreRecSize };
+  if (m.trace) defines.AAM_TRACE_RING = m.trace.ringWord;   // boot/trace.c streams the rings to COM3
   const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(wasm).digest("hex").slice(0, 24);
   const img = path.join(root, "build/boot-cache", `${key}.${process.pid}.wasm`);
   try {
@@ -126,11 +136,16 @@ export function qemuArgs(elf: string, smp: number, append: string, errDev: strin
   ];
 }
 
-export interface Run { code: number; status: number | null; ms: number; stderr: string }
+// COM3 (0x3e8), where boot/trace.c streams the trace rings of a --trace image, into `file`.
+export function traceArgs(file: string): string[] {
+  return ["-chardev", `file,id=trace,path=${file}`, "-device", "isa-serial,chardev=trace,iobase=0x3e8,irq=4"];
+}
+
+export interface Run { code: number; status: number | null; ms: number; stderr: string; stdout: string }
 
 /** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
- *  it comes, unless `capture` (then it is only returned). */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean } = {}): Promise<Run> {
+ *  it comes, unless `capture` (then both are only returned). */
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
@@ -157,17 +172,25 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   };
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(QEMU, qemuArgs(elf, smp, append, `pipe,path=${fifo}`, o.mem), { stdio: ["ignore", o.capture ? "ignore" : "inherit", "inherit"] });
+    const args = qemuArgs(elf, smp, append, `pipe,path=${fifo}`, o.mem);
+    if (o.trace) args.push(...traceArgs(o.trace));
+    if (o.ramFile) {                       // guest RAM in a file the host can read after the run
+      args[args.indexOf("-M") + 1] += ",memory-backend=ram";
+      args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${o.ramFile},share=on`);
+    }
+    const child = spawn(QEMU, args, { stdio: ["ignore", o.capture ? "pipe" : "inherit", "inherit"] });
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
     const poll = setInterval(drain, 20);
     const done = (): void => { clearInterval(poll); drain(); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
     child.on("error", (e) => { done(); reject(e); });
     child.on("close", (status) => {
       done();
       const ms = performance.now() - t0;
-      if (status !== null && status % 2 === 1) resolve({ code: (status - 1) / 2, status, ms, stderr });
+      if (status !== null && status % 2 === 1) resolve({ code: (status - 1) / 2, status, ms, stderr, stdout });
       else {
         process.stderr.write(`aam: the machine stopped without an exit code (QEMU status ${status}: reset or triple fault)\n`);
-        resolve({ code: HOST_ERROR_STATUS, status, ms, stderr });
+        resolve({ code: HOST_ERROR_STATUS, status, ms, stderr, stdout });
       }
     });
   });
@@ -175,9 +198,9 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
 
 // The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
 // then `--` and the image's arguments (one word each: the kernel splits at spaces).
-function cmdline(args: string[], stats: boolean): string {
+function cmdline(args: string[], stats: boolean, options: string[] = []): string {
   for (const a of args) if (!a || /\s/.test(a)) throw new BootError(`argument '${a}': the kernel command line takes only non-empty words without spaces`);
-  return ["lf", ...(stats ? ["stats"] : []), "--", ...args].join(" ");
+  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args].join(" ");
 }
 
 /** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */
@@ -205,4 +228,91 @@ export function writeKernel(root: string, wasm: Uint8Array, out: string): number
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   fs.copyFileSync(elf, out);
   return fs.statSync(out).size;
+}
+
+/** `aam trace --host qemu`: boot a --trace image with COM3 going to a file and guest RAM in another
+ *  (the kernel's `tracelog`: frames go to a RAM log, COM3 says where it is), then decode the frames
+ *  (boot/trace.c draws their format) into a RawTrace: the events and losses of every core, and the
+ *  machine names and --stats counters from the records the kernel copied out at exit. A TRAP frame
+ *  prints the flight recorder to stderr (after QEMU exits: the stream is read at the end).
+ *  `log: false` streams every frame over COM3 instead (~5 us a byte under TCG). */
+export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean }):
+    Promise<{ raw: RawTrace; code: number; bytes: number; frames: number; ms: number; stdout: string; stderr: string }> {
+  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) throw new BootError(`--cores must be 1..64, got ${o.cores}`);
+  const m = manifestOf(wasm);
+  if (!m?.trace) throw new BootError("the image was built without --trace (rebuild it with aam build --trace)");
+  requireTool(QEMU);
+  const elf = kernelFor(o.root, wasm);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-trace-"));
+  const file = path.join(dir, "com3");
+  try {
+    const log = o.log ?? true, ram = path.join(dir, "ram");
+    // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
+    const mem = o.mem ?? (log ? "2G" : undefined);
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined });
+    const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
+    const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);
+    if (!ended) process.stderr.write(`aam: the trace stream has no END frame (${stream.length} bytes): the machine stopped before its exit path; the trace is partial\n`);
+    return { raw, code: r.code, bytes: stream.length, frames, ms: r.ms, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const T_MAGIC = 0x544d4141, T_EVENTS = 1, T_MEM = 2, T_TRAP = 3, T_END = 4, T_LOG = 5;
+
+// The RAM log that a LOG frame on COM3 points to, read from the guest RAM file (empty: none).
+function ramLog(com3: Buffer, ramFile: string): Buffer {
+  for (let off = 0; off + 16 <= com3.length;) {
+    const len = com3.readUInt32LE(off + 8);
+    if (com3.readUInt32LE(off) !== T_MAGIC || off + 16 + len > com3.length) break;
+    if (com3.readUInt16LE(off + 4) === T_LOG && len >= 16) {
+      const addr = Number(com3.readBigUInt64LE(off + 16)), bytes = Number(com3.readBigUInt64LE(off + 24));
+      const out = Buffer.alloc(bytes), fd = fs.openSync(ramFile, "r");
+      try { fs.readSync(fd, out, 0, bytes, addr); } finally { fs.closeSync(fd); }
+      return out;
+    }
+    off += 16 + len;
+  }
+  return Buffer.alloc(0);
+}
+
+/** Decode boot/trace.c's COM3 stream. The MEM frames come last (at exit) but name the machines
+ *  in a TRAP frame's flight recorder too: they are gathered first. */
+export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const frames: { kind: number; core: number; arg: number; at: number; len: number }[] = [];
+  for (let off = 0; off + 16 <= buf.length;) {
+    const len = view.getUint32(off + 8, true);
+    if (view.getUint32(off, true) !== T_MAGIC || off + 16 + len > buf.length) {
+      process.stderr.write(`aam: trace stream: bad or cut frame at byte ${off} of ${buf.length}; the rest is ignored\n`);
+      break;
+    }
+    frames.push({ kind: view.getUint16(off + 4, true), core: view.getUint16(off + 6, true), arg: view.getUint32(off + 12, true), at: off + 16, len });
+    off += 16 + len;
+  }
+  // The records the kernel copied out, laid back at their wasm addresses.
+  const mems = frames.filter((f) => f.kind === T_MEM);
+  let memory: ArrayBuffer | null = null;
+  if (mems.length) {
+    const out = new Uint8Array(Math.max(...mems.map((f) => f.arg + f.len)));
+    for (const f of mems) out.set(buf.subarray(f.at, f.at + f.len), f.arg);
+    memory = out.buffer;
+  }
+  let names: Record<number, string> = { 0: "idle" };
+  try { if (memory) names = machineNames(memory); } catch { /* records cut off: ids only */ }
+  const events = new TraceEvents(cores);
+  let endNs = Infinity, ended = false;
+  for (const f of frames) {
+    if (f.kind === T_EVENTS && f.core < cores) {
+      for (let e = f.at; e + 32 <= f.at + f.len; e += 32) events.add(f.core, view, e);
+      events.setLost(f.core, f.arg);
+    } else if (f.kind === T_TRAP) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
+    else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }
+  }
+  events.finish(endNs);
+  let stats: RawTrace["stats"];
+  try { if (memory) stats = rawStats(readStats({ buffer: memory } as unknown as WebAssembly.Memory, m as never, cores)); } catch { /* cut off */ }
+  return { raw: events.raw("qemu", names, m.fns, stats), frames: frames.length, ended };
 }

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compile, BuildError } from "./compile";
 import { link, type Manifest, type LinkOptions } from "./link";
+import { igenForBuild } from "./igen";
 
 export interface BuildOptions {
   entry: string;
@@ -18,6 +19,7 @@ export interface BuildOptions {
   passes?: LinkOptions["passes"];
   optimize?: boolean;
   defines?: Record<string, string>;
+  trace?: boolean;                 // compile the trace points in (AAM_TRACE)
 }
 
 export interface Built {
@@ -28,12 +30,14 @@ export interface Built {
 
 export async function build(o: BuildOptions): Promise<Built> {
   const debug = !!o.debug;
+  igenForBuild(o.entry);                             // the program's machine interfaces first
   const c = await compile({
     entry: o.entry, root: o.root, debug,
-    initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384, defines: o.defines,
+    initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384,
+    defines: o.trace ? { ...o.defines, AAM_TRACE: "1" } : o.defines,
   });
   const l = link(c.wasm, {
-    debug, optimize: o.optimize ?? true, passes: o.passes,
+    debug, optimize: o.optimize ?? true, passes: o.passes, trace: o.trace || o.defines?.AAM_TRACE !== undefined,
     manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags },
   });
   if (o.out) {

@@ -43,6 +43,7 @@ export interface LinkOptions {
   passes?: { name: string; args?: Record<string, string> }[];  // run before -O3 (Asyncify …)
   optimize: boolean;
   manifestExtra?: Record<string, unknown>;
+  trace?: boolean;                 // built with --trace: the manifest says where the rings are
 }
 
 export interface LinkResult {
@@ -60,9 +61,27 @@ export interface Manifest {
   dataSegments: number;
   dataBytes: number;
   build: Record<string, unknown>;
+  /** function-table index → function name: task types, for trace viewers and runtime reports
+   *  that say fn#N (the image has no symbol table of its own) */
+  fns: Record<number, string>;
+  /** set when built with --trace: where each core's ring is (runtime/trace.ts) */
+  trace?: { ringWord: number; headerSize: number; eventSize: number };
 }
 
 export class LinkError extends Error { name = "LinkError"; }
+
+// The function table's entries by index (asc puts every function used as a value in one
+// segment at a constant offset).
+function tableNames(mod: binaryen.Module): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (let i = 0; i < mod.getNumElementSegments(); i++) {
+    const seg = binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i));
+    const off = seg.offset ? binaryen.getExpressionInfo(seg.offset) as { id: number; value?: number } : null;
+    if (!off || off.id !== binaryen.ConstId || typeof off.value !== "number") continue;
+    seg.data.forEach((name, k) => { out[off.value! + k] = name; });
+  }
+  return out;
+}
 
 export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
   const mod = binaryen.readBinary(input);
@@ -107,6 +126,8 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
       dataSegments: count,
       dataBytes: bytes,
       build: { debug: opts.debug, binaryen: "132", asyncify: asy, ...(opts.manifestExtra ?? {}) },
+      fns: tableNames(mod),
+      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 64, eventSize: 32 } } : {}),   // layout.ts FC_TRACE_RING
     };
     mod.addCustomSection("aam.manifest", new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm: mod.emitBinary(), manifest };

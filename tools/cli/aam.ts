@@ -11,24 +11,33 @@ import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_S
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
 const USAGE = `usage:
-  aam build <entry.ts> [-o image.wasm] [--debug] [--define AAM_NAME=N ...]
+  aam build <entry.ts> [-o image.wasm] [--debug] [--trace] [--define AAM_NAME=N ...]
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
-  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
+  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
+  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu] [--stats] -o trace.json [--html view.html] [-- args...]
+      run (or boot) a --trace build and write the Chrome trace-event JSON (Perfetto, chrome://tracing)
+      and optionally the self-contained timeline viewer (docs/TRACING.md)
   aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
       boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
   aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
       write the bootable kernel ELF only (QEMU command line: docs/BOOT.md)
+  aam igen <file.idl>... [-o dir] [-I dir]...
+      generate a machine interface's C header, JSON, AssemblyScript client and server and the
+      host's TypeScript client (docs/igen.md); \`aam build\` runs it for the program's IDL files
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes),
-    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md)
+    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md), AAM_TRACE_EVENTS (trace ring
+    events per core), AAM_STALL_MS (stall report threshold, 0: off; the image's environment variable
+    AAM_STALL_MS overrides it) (docs/TRACING.md)
+  --trace: compile the trace points in (without it the image has no trace code at all)
 `;
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; host?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; host?: string; trace?: boolean; html?: string }
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
@@ -51,6 +60,8 @@ function parse(argv: string[]): Parsed {
     }
     if (a === "--json") { p.json = need(argv, ++i, a); continue; }
     if (a === "--quick") { p.quick = true; continue; }
+    if (a === "--trace") { p.trace = true; continue; }
+    if (a === "--html") { p.html = need(argv, ++i, a); continue; }
     if (a === "--host") {
       const v = need(argv, ++i, a);
       if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
@@ -84,7 +95,7 @@ async function imageBytes(p: Parsed): Promise<Uint8Array> {
   if (p.file.endsWith(".wasm")) return fs.readFileSync(p.file);
   if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
   const { build } = await import("../build/build");
-  return (await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines })).wasm;
+  return (await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace })).wasm;
 }
 
 async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manifest: any }> {
@@ -93,7 +104,7 @@ async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manife
   if (p.file.endsWith(".wasm")) return loadImage(p.file);
   if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
   const { build } = await import("../build/build");    // the compiler loads only when needed
-  const b = await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines });
+  const b = await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace });
   return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
 }
 
@@ -103,13 +114,17 @@ function writeJson(file: string, value: unknown): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "igen") {                            // its own options (-I); igen/main.ts parses them
+    const { igenCli } = await import("../../igen/main");
+    return igenCli(argv.slice(1));
+  }
   const p = parse(argv);
   switch (p.cmd) {
     case "build": {
       if (!p.file) throw new UsageError("missing <entry.ts>");
       const out = p.out ?? p.file.replace(/\.ts$/, "") + ".wasm";
       const { build } = await import("../build/build");
-      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug, defines: p.defines });
+      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace });
       process.stderr.write(`aam: wrote ${out} (${b.wasm.length} bytes) and ${out}.json\n`);
       return 0;
     }
@@ -119,6 +134,36 @@ async function main(argv: string[]): Promise<number> {
       const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
+    }
+    case "trace": {
+      if (!p.out) throw new UsageError("aam trace needs -o trace.json");
+      p.trace = true;
+      const argv0 = path.basename(p.file ?? "").replace(/\.(ts|wasm)$/, "");
+      let raw, code;
+      if ((p.host ?? "node") === "qemu") {
+        const { bootTraced } = await import("../boot/boot");
+        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: false, args: p.rest }));
+      } else {
+        const img = await imageFor(p);
+        if (!img.manifest.trace) throw new HostError(`${p.file}: the image was built without --trace (rebuild it with aam build --trace)`);
+        const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
+        if (r.stats) fs.writeSync(2, formatStats(r.stats));
+        raw = r.trace!;
+        code = r.code;
+      }
+      const { toChrome, toHtml } = await import("../trace/index");
+      const chrome = toChrome(raw);
+      fs.mkdirSync(path.dirname(path.resolve(p.out)), { recursive: true });
+      fs.writeFileSync(p.out, JSON.stringify(chrome));
+      const events = raw.perCore.reduce((n: number, c: { events: unknown[] }) => n + c.events.length, 0);
+      const lost = raw.perCore.reduce((n: number, c: { lost: number }) => n + c.lost, 0);
+      process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_EVENTS` : ", none lost"})\n`);
+      if (p.html) {
+        fs.mkdirSync(path.dirname(path.resolve(p.html)), { recursive: true });
+        fs.writeFileSync(p.html, toHtml(chrome, { title: `aam trace: ${argv0}` }));
+        process.stderr.write(`aam: wrote ${p.html}\n`);
+      }
+      return code;
     }
     case "boot": {
       const wasm = await imageBytes(p);

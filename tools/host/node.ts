@@ -12,6 +12,10 @@
 //  2. STOP is set and every core's park word notified, so parked cores unwind at once.
 //  3. Every worker is terminated (a core spinning in wasm is interrupted by V8).
 //  4. runImage resolves with the status; the CLI exits the process with it.
+//
+// startImage is the long-running variant: the same system, plus `call` (host → machine calls,
+// calls.ts and runtime/host.ts) and `stop` (the image's hostServe() returns the code). On the end
+// (step 2) every host call still pending is rejected.
 
 import { Worker } from "node:worker_threads";
 import * as fs from "node:fs";
@@ -19,6 +23,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
 import { readStats, formatStats, type SystemStats } from "./stats";
+import { TraceCollector, rawStats } from "./trace";
+import type { RawTrace } from "../trace/raw";
+import { HostPort, type HostCall, type HostCallResult } from "./calls";
+
+export type { HostCall, HostCallResult };
 
 export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
 const FC_CURRENT = 1216 + 56;           // runtime/rt/layout.ts: CORE_FRAMEWORK + 56
@@ -28,6 +37,8 @@ export const INTERRUPT_STATUS = 130;
 export interface ImageManifest {
   format: string;
   memory: { initialPages: number; maximumPages: number; coreBase: number; coreRecSize: number; maxCores: number };
+  fns?: Record<number, string>;                                         // function-table names
+  trace?: { ringWord: number; headerSize: number; eventSize: number };  // built with --trace
   [k: string]: unknown;
 }
 
@@ -41,6 +52,7 @@ export interface RunOptions {
   stats?: boolean;
   workerPath?: string;
   staggerMs?: number;            // testing aid: start core c after c × staggerMs (AAM_HOST_STAGGER_MS)
+  traceDrainMs?: number;         // how often the trace rings are drained (images built with --trace)
 }
 
 export interface RunResult {
@@ -48,9 +60,17 @@ export interface RunResult {
   end: CoreEnd;
   stats?: SystemStats;
   report?: string;               // what was printed about a trap or error
+  trace?: RawTrace;              // images built with --trace: every event the cores recorded
 }
 
 export class HostError extends Error { name = "HostError"; }
+
+/** A running system (startImage). */
+export interface AamSystem {
+  done: Promise<RunResult>;                     // resolves when the system stops (as runImage's promise)
+  call(req: HostCall): Promise<HostCallResult>; // rejects with Error(message) on refusal/trap/unknown machine/system stopped
+  stop(code?: number): Promise<RunResult>;      // the image's hostServe() returns `code`; resolves with the run result
+}
 
 /** Compile an image file and read its manifest; a wasm without one is not an image. */
 export function loadImage(file: string): { module: WebAssembly.Module; manifest: ImageManifest } {
@@ -72,29 +92,52 @@ export function defaultCores(): number {
 }
 
 export function runImage(o: RunOptions): Promise<RunResult> {
+  return startImage(o).done;
+}
+
+/** Start a system and keep it running: call machines of it, stop it (see AamSystem). */
+export function startImage(o: RunOptions): AamSystem {
   const cores = o.cores ?? defaultCores();
   const m = o.manifest.memory;
   if (!Number.isInteger(cores) || cores < 1 || cores > m.maxCores) {
-    return Promise.reject(new HostError(`--cores must be 1..${m.maxCores}, got ${o.cores}`));
+    const err = new HostError(`--cores must be 1..${m.maxCores}, got ${o.cores}`);
+    return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
   }
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
-  const ctl = new SharedArrayBuffer(4 * (cores + 1));
+  const ctl = new SharedArrayBuffer(4 * (cores + 2));    // park words, STOP, HOST (worker.ts)
   const ctlWords = new Int32Array(ctl);
+  const port = new HostPort(memory, ctlWords, cores);
   const workerPath = o.workerPath ?? path.join(path.dirname(new URL(import.meta.url).pathname), "worker.mjs");
   const workers: Worker[] = [];
   let returned = 0;
   let finished = false;
+  // Tracing: the main thread drains the rings while the cores run (tools/host/trace.ts).
+  const tracer = o.manifest.trace ? new TraceCollector(memory, o.manifest, cores) : null;
+  const drainTimer = tracer ? setInterval(() => tracer.drain(), o.traceDrainMs ?? 2) : null;
+  const flight = (): string => {
+    if (!tracer) return "";
+    const text = tracer.flightRecorder();
+    fs.writeSync(o.fds?.[1] ?? 2, text);
+    return text;
+  };
 
-  return new Promise<RunResult>((resolve) => {
+  const done = new Promise<RunResult>((resolve) => {
     const finish = (code: number, end: CoreEnd, report?: string): void => {
       if (finished) return;
       finished = true;
+      port.end(code);
       Atomics.store(ctlWords, cores, 1);                                   // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
-      const stats = o.stats ? readStats(memory, o.manifest, cores) : undefined;
+      const stats = o.stats || tracer ? readStats(memory, o.manifest, cores) : undefined;
+      let trace: RawTrace | undefined;
+      if (tracer && drainTimer) {
+        clearInterval(drainTimer);
+        tracer.finish((performance.now()) * 1e6);
+        trace = tracer.raw(stats && rawStats(stats));
+      }
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
         process.removeListener("SIGINT", onInt);
-        resolve({ code, end, stats, report });                             // step 4
+        resolve({ code, end, stats: o.stats ? stats : undefined, report, trace });   // step 4
       });
     };
     const onInt = (): void => finish(INTERRUPT_STATUS, { t: "error", core: -1, message: "interrupted" });
@@ -109,18 +152,20 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
           break;
-        case "tasktrap": break;            // worker.ts wrote the report itself
+        // worker.ts wrote the report itself; the flight recorder follows it (the trap event itself
+        // is recorded as the core resumes, after this)
+        case "tasktrap": flight(); break;
         case "trap": {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(TRAP_STATUS, e, report);
+          finish(TRAP_STATUS, e, report + flight());
           break;
         }
         case "error": {
           const report = `aam: core ${e.core}: ${e.message}\n`;
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(HOST_ERROR_STATUS, e, report);
+          finish(HOST_ERROR_STATUS, e, report + flight());
           break;
         }
       }
@@ -133,7 +178,7 @@ export function runImage(o: RunOptions): Promise<RunResult> {
         workerData: {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
-          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2],
+          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns,
           currentTaskAddr: m.coreBase + core * m.coreRecSize + FC_CURRENT,
         },
         stdout: false, stderr: false,
@@ -148,6 +193,11 @@ export function runImage(o: RunOptions): Promise<RunResult> {
     if (stagger > 0) upHook = (core) => { if (core + 1 < cores) setTimeout(() => start(core + 1), stagger); };
     for (let core = 0; core < (stagger > 0 ? 1 : cores); core++) start(core);
   });
+  return {
+    done,
+    call: (req) => port.call(req),
+    stop: (code = 0) => { port.stop(code); return done; },
+  };
 }
 
 export { formatStats };

@@ -9,10 +9,14 @@
 // ╒════ control words (Int32Array over workerData.ctl, host-only, not in wasm memory) ════╕
 //  [c]        park token of core c: wake stores 1 + notify; park exchanges it to 0
 //  [cores]    STOP: node.ts stores 1 when the system ends; a parked core wakes and unwinds
+//  [cores+1]  HOST: wake(cores), a core number past the last, adds 1 and notifies: the image
+//             finished a host call or published its mailbox (runtime/host.ts steps 7, 9);
+//             node.ts waits on it with Atomics.waitAsync
 
 import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
+import { symbolize } from "./trace";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -25,6 +29,7 @@ interface WorkerData {
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
   currentTaskAddr: number;  // this core's FC_CURRENT word (runtime/rt/layout.ts)
+  fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
 }
 
 export interface CoreEnd {
@@ -41,6 +46,7 @@ class Unwind extends Error {}      // thrown through wasm frames to stop this co
 const d = workerData as WorkerData;
 const ctl = new Int32Array(d.ctl);
 const STOP = d.cores;
+const HOST = d.cores + 1;
 const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
 const lines: Uint8Array[][] = [[], [], []];
 let fatal: { message: string; where: string } | null = null;
@@ -75,12 +81,19 @@ function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
   for (let i = 0; i < data.length; i++) {
     if (data[i] !== 10) continue;
     pending.push(data.slice(start, i + 1));
-    writeAll(d.fds[fd - 1], Buffer.concat(pending));
+    writeAll(d.fds[fd - 1], symbolizeLine(Buffer.concat(pending)));
     pending.length = 0;
     start = i + 1;
   }
   if (start < data.length) pending.push(data.slice(start));
 }
+
+// Runtime reports ("aam: stall: … fn#12 …") name task functions by table index; put the name in.
+function symbolizeLine(line: Buffer): Buffer {
+  if (line.length < 5 || line[0] !== 0x61 || !line.subarray(0, 5).equals(AAM_PREFIX)) return line;
+  return Buffer.from(symbolize(line.toString("utf8"), d.fns), "utf8");
+}
+const AAM_PREFIX = Buffer.from("aam: ");
 
 function flushConsole(): void {
   for (const fd of [1, 2] as const) {
@@ -105,6 +118,7 @@ const aam = {
     return Atomics.exchange(ctl, d.core, 0);
   },
   wake(core: number): void {
+    if (core === d.cores) { Atomics.add(ctl, HOST, 1); Atomics.notify(ctl, HOST); return; }
     if (core < 0 || core >= d.cores) throw new RangeError(`wake: no core ${core}`);
     Atomics.store(ctl, core, 1);
     Atomics.notify(ctl, core, 1);

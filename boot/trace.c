@@ -1,0 +1,244 @@
+// trace.c: the QEMU host's trace collector. Drains every core's trace ring (runtime/trace.ts) into
+// frames that go to a RAM log or out over COM3, which QEMU writes to a file (tools/boot/boot.ts
+// bootTraced).
+//
+// Owns: the consumer half of the ring protocol on bare metal (runtime/trace.ts steps 1 and 3), the
+// trace port and the RAM log, the frame format below, trace_lock. Not: decoding, spreading inexact
+// timestamps or names (tools/host/trace.ts does that for both hosts, after QEMU exits).
+//
+// Active only for an image built with --trace (the builder passes the manifest's trace.ringWord as
+// AAM_TRACE_RING) and only when COM3 exists (probed like COM2); otherwise every entry point returns
+// at once and the rings fill up, counting their losses.
+//
+// When the rings are drained (any core may drain every ring; trace_lock makes it one consumer):
+//  1. a core about to halt in park (platform.c), before its hlt: an idle core does the copying;
+//  2. a core whose own ring is half full, at its next clock read (now_ns; hot events read the clock
+//     every 16 events), so a core that never parks does not lose events;
+//  3. before a trap report (host.c), followed by a TRAP frame: the host prints its flight recorder;
+//  4. at machine_exit: everything, then the MEM frames (the records the host's names and --stats
+//     come from) and the END frame. The lock is tried for ~100 ms, then taken anyway, as the console
+//     does: a core that stopped while draining must not stop the exit.
+// A full ring drops events and counts them in its LOST word (runtime/trace.ts step 2): every EVENTS
+// frame carries that count, so a loss reaches the host even when no event does.
+//
+// Where the frames go. Under TCG every byte written to a UART costs ~5 us (measured: 1 MiB in 4.9 s,
+// one write(2) per byte in QEMU), and single-threaded TCG stops every core meanwhile: streaming
+// 2 MB of events made a 2.5 s run take 13 s. So with the `tracelog` kernel option (bootTraced sets
+// it and gives QEMU a memory-backend file as guest RAM) a drain is a memcpy into a RAM log, and at
+// exit one LOG frame on COM3 tells the host where in its memory file the log is. When the log is
+// full, the rest goes to COM3 itself: the host reads the log, then the rest of the COM3 stream, as
+// one stream of frames. Without `tracelog` every frame goes to COM3.
+//
+// Rejected: draining on a periodic LAPIC tick (the kernel has none: cores run wasm with interrupts
+// off, so a tick could only run when a core parks, which step 1 already covers); a byte-by-byte
+// uart_put on COM3 (one LSR read per byte doubles the port I/O): the 16-byte FIFO is filled with
+// `rep outsb` after one LSR read; isa-debugcon (no LSR) measured only 1.4x faster than that.
+//
+// ╒═════ frames, little-endian, back to back (RAM log, then COM3) ═════╕
+//  +0   magic u32   0x544d4141 ("AAMT")
+//  +4   kind  u16   1 EVENTS  2 MEM  3 TRAP  4 END  5 LOG
+//  +6   core  u16   EVENTS, TRAP: the core; others: 0
+//  +8   len   u32   payload bytes after this 16-byte header
+//  +12  arg   u32   EVENTS: the ring's LOST count (total so far)   MEM: wasm address of the bytes
+//                   TRAP: 0 task trap (the core goes on), 1 fatal  END: the exit code
+//  +16  payload     EVENTS: len/32 events as in the ring (runtime/trace-events.json "record")
+//                   MEM: len bytes of wasm memory   TRAP: none   END: f64 now_ns at exit
+//                   LOG (on COM3 only, last): u64 guest-physical address, u64 bytes of the RAM log,
+//                   whose frames come before every other frame of COM3
+// ╘═══════════════════════════════════════════════════════════════════════╛
+#include <string.h>
+
+#include "platform.h"
+#include "spinlock.h"
+#include "x86.h"
+
+#define COM3 0x3e8
+#define MAGIC 0x544d4141u
+enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
+#define LOG_MAX (256ull << 20)         // the RAM log: at most this, and at most 1/4 of free RAM
+
+#ifndef AAM_TRACE_RING
+#define AAM_TRACE_RING 0               // the image was built without --trace
+#endif
+#ifndef AAM_CORE_BASE
+#define AAM_CORE_BASE 0x4000
+#endif
+#ifndef AAM_CORE_REC_SIZE
+#define AAM_CORE_REC_SIZE 0x800
+#endif
+// Ring header (runtime/trace.ts).
+#define R_HEAD 0
+#define R_LOST 4
+#define R_CAP 8
+#define R_TAIL 16
+#define R_EVENTS 64
+// What the host reads for machine names and --stats (tools/host/trace.ts machines(), stats.ts):
+// keep in step with runtime/rt/layout.ts, kernel/manager.ts, kernel/machine.ts.
+#define FW_LOW 0x1000                  // dumped from here to the end of the core records
+#define FW_MANAGER (0x1100 + 28)
+#define FW_NARENAS (0x1100 + 32)
+#define FW_ARENAS (0x1100 + 64)
+#define ARENA_STRIDE 1024
+#define G_NMACH 4
+#define G_MACH 32
+#define M_NAME 36
+#define M_REC_DUMP 256                 // bytes of a machine record: every counter stats.ts reads
+
+extern wasm_rt_shared_memory_t *host_memory;
+
+static spinlock_t trace_lock;          // one consumer at a time: guards COM3, the log, `ring`, `sent_lost`
+static int trace_on;                   // a traced image and COM3 present (set once by trace_init)
+static uint32_t ring[MAX_CORES];       // each core's ring address, once it has published one
+static uint32_t sent_lost[MAX_CORES];  // LOST as last sent
+static uint32_t ended;                 // the END frame went out
+static uint8_t *log_buf;               // the RAM log (`tracelog`): log_len of log_cap bytes used;
+static uint64_t log_len, log_cap;      // log_cap drops to 0 once it is full (COM3 from then on)
+
+static uint8_t *mem_at(uint64_t addr, uint64_t len) {
+  if (addr + len > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return NULL;
+  return host_memory->data + addr;
+}
+static uint32_t *word(uint64_t addr) { return (uint32_t *)mem_at(addr, 4); }
+
+void trace_init(void) {
+  if (!AAM_TRACE_RING || !uart_present(COM3)) return;
+  uart_init(COM3);
+  trace_on = 1;
+  if (!opt_tracelog) return;
+  uint64_t free = mem_top() > mem_brk() ? mem_top() - mem_brk() : 0;
+  log_cap = free / 4 < LOG_MAX ? free / 4 & ~0xfffull : LOG_MAX;
+  log_buf = log_cap ? kalloc(log_cap, 4096) : NULL;
+}
+
+// Fill the FIFO 16 bytes at a time; QEMU empties it into the file before the next LSR read says so.
+static void port_write(const void *buf, size_t n) {
+  const uint8_t *p = buf;
+  while (n) {
+    size_t k = n < 16 ? n : 16;
+    n -= k;
+    while (!(inb(COM3 + 5) & 0x20)) pause();
+    __asm__ volatile("rep outsb" : "+S"(p), "+c"(k) : "d"(COM3) : "memory");
+  }
+}
+
+// Every frame's bytes: to the RAM log while it has room, then to COM3 (the host joins the two).
+static void out(const void *p, size_t n) {
+  if (log_len + n <= log_cap) {
+    memcpy(log_buf + log_len, p, n);
+    log_len += n;
+    return;
+  }
+  log_cap = 0;
+  port_write(p, n);
+}
+
+static void frame(uint16_t kind, uint16_t core, uint32_t len, uint32_t arg) {
+  uint32_t h[4] = {MAGIC, kind | (uint32_t)core << 16, len, arg};
+  out(h, sizeof h);
+}
+
+// Step 3 of the ring protocol for core k (trace_lock held).
+static void drain_core(uint32_t k) {
+  if (!ring[k]) {
+    uint32_t *w = word(AAM_CORE_BASE + (uint64_t)k * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
+    uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
+    uint32_t *cap = r ? word(r + R_CAP) : NULL;
+    if (!cap || !*cap || (*cap & (*cap - 1)) || !mem_at(r, R_EVENTS + (uint64_t)*cap * 32)) return;
+    ring[k] = r;
+  }
+  uint8_t *r = host_memory->data + ring[k];
+  uint32_t head = __atomic_load_n((uint32_t *)(r + R_HEAD), __ATOMIC_ACQUIRE);
+  uint32_t tail = *(uint32_t *)(r + R_TAIL), cap = *(uint32_t *)(r + R_CAP);
+  uint32_t lost = __atomic_load_n((uint32_t *)(r + R_LOST), __ATOMIC_RELAXED);
+  uint32_t n = head - tail;
+  if (!n && lost == sent_lost[k]) return;
+  if (n > cap) n = cap, tail = head - cap;        // cannot happen with a well-behaved producer
+  frame(F_EVENTS, (uint16_t)k, n * 32, lost);
+  uint32_t at = tail & (cap - 1), first = n < cap - at ? n : cap - at;
+  out(r + R_EVENTS + (uint64_t)at * 32, (uint64_t)first * 32);
+  out(r + R_EVENTS, (uint64_t)(n - first) * 32);
+  __atomic_store_n((uint32_t *)(r + R_TAIL), head, __ATOMIC_RELEASE);
+  sent_lost[k] = lost;
+}
+
+static void drain_all(void) {
+  for (uint32_t k = 0; k < ncpus; k++) drain_core(k);
+}
+
+void trace_drain(void) {
+  if (!trace_on || !spin_trylock(&trace_lock)) return;   // busy: the holder drains every ring
+  drain_all();
+  spin_unlock(&trace_lock);
+}
+
+// Step 2 of the drain list: this core's own ring, read without the lock (it is the producer).
+void trace_poll(struct cpu *c) {
+  if (!trace_on) return;
+  uint32_t *w = word(AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
+  uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
+  uint32_t *h = r ? (uint32_t *)mem_at(r, R_EVENTS) : NULL;
+  if (h && h[R_HEAD / 4] - __atomic_load_n(&h[R_TAIL / 4], __ATOMIC_RELAXED) >= h[R_CAP / 4] / 2) trace_drain();
+}
+
+// Take the lock, or after ~100 ms go on without it (its holder stopped).
+static int lock_bounded(void) {
+  for (uint32_t spins = 0; spins < 1000000; spins++) {
+    if (spin_trylock(&trace_lock)) return 1;
+    pause();
+  }
+  return 0;
+}
+
+void trace_trap(uint32_t core, int fatal) {
+  if (!trace_on) return;
+  int locked = lock_bounded();
+  drain_all();
+  frame(F_TRAP, (uint16_t)core, 0, (uint32_t)fatal);
+  if (locked) spin_unlock(&trace_lock);
+}
+
+static void dump(uint64_t addr, uint64_t len) {
+  if (!mem_at(addr, len)) return;
+  frame(F_MEM, 0, (uint32_t)len, (uint32_t)addr);
+  out(host_memory->data + addr, len);
+}
+
+// The records the host reads after the run: framework words and core records, the Machine
+// Manager's machine table, each machine record and its name (an AssemblyScript string: rtSize at
+// -4), every heap arena's per-core blocks.
+static void dump_records(void) {
+  dump(FW_LOW, AAM_CORE_BASE + (uint64_t)ncpus * AAM_CORE_REC_SIZE - FW_LOW);
+  uint32_t *g = word(FW_MANAGER), *nm = g && *g ? word(*g + G_NMACH) : NULL;
+  if (nm && *nm <= 4096) {
+    dump(*g, G_MACH + 4ull * *nm);
+    for (uint32_t i = 0; i < *nm; i++) {
+      uint32_t *m = word(*g + G_MACH + 4ull * i), *s = m ? word(*m + M_NAME) : NULL;
+      if (!s) continue;
+      dump(*m, M_REC_DUMP);
+      uint32_t *len = *s >= 16 ? word(*s - 4) : NULL;
+      if (len && *len <= 4096) dump(*s - 16, 16ull + *len);
+    }
+  }
+  uint32_t *na = word(FW_NARENAS);
+  for (uint32_t a = 0; na && a < *na && a < 256; a++) {
+    uint32_t *base = word(FW_ARENAS + 4ull * a);
+    if (base && *base) dump(*base, (uint64_t)ncpus * ARENA_STRIDE);
+  }
+}
+
+void trace_exit(uint32_t code) {
+  if (!trace_on || __atomic_exchange_n(&ended, 1, __ATOMIC_RELAXED)) return;
+  int locked = lock_bounded();
+  drain_all();
+  dump_records();
+  double now = (double)clock_ns();
+  frame(F_END, 0, 8, code);
+  out(&now, 8);
+  if (log_buf) {                       // where the log is, on COM3 itself (the identity map: virtual = physical)
+    uint32_t h[4] = {MAGIC, F_LOG, 16, 0};
+    uint64_t where[2] = {(uint64_t)(uintptr_t)log_buf, log_len};
+    port_write(h, sizeof h);
+    port_write(where, sizeof where);
+  }
+  if (locked) spin_unlock(&trace_lock);
+}

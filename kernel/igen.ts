@@ -1,0 +1,115 @@
+// igen.ts: the runtime half of igen's generated AssemblyScript clients and servers (igen/gen/as.ts).
+//
+// Owns: the client's call record (allocation, the header in front of it, issuing, waiting,
+// failing, releasing, the event-style continuation) and the server's first look at a record.
+// Not: what is in a record (the generated code packs and unpacks it), transport (kernel/imc.ts),
+// the kernel's checks of a record (kernel/validate.ts).
+//
+// It lives in kernel/ rather than runtime/ because a call that fails here (igenSync, igenServe)
+// traps the calling task only: the host survives traps outside runtime code (tools/host/worker.ts).
+//
+// A generated call allocates one block from the running machine's arena: a 16-byte header the
+// server never sees, then the record the task carries (arg0 = its address, arg1 = its size,
+// arg2 = the task's ordinal). The typed call handle a client gets is the record's address.
+//
+// ╒════════ call block ════════╕
+//  -16 FUTURE   the call's task record (Future), 0 until issued
+//  -12 THEN     event variant: table index of fn(call, arg), 0 otherwise
+//   -8 ARG      event variant: the u64 given to fn
+//    0 record   request at 0, result at the generated RESULT offset (docs/igen.md)
+
+import { heapAlloc, heapFree } from "~lib/rt/heap";
+import { fail } from "~lib/rt/trap";
+import { Task } from "../aam/task";
+import { Future } from "../aam/future";
+import { Interface } from "./imc";
+import { Machine, findMachine } from "./machine";
+
+// @ts-ignore: decorator
+@inline const H_FUTURE: usize = 16;
+// @ts-ignore: decorator
+@inline const H_THEN: usize = 12;
+// @ts-ignore: decorator
+@inline const H_ARG: usize = 8;
+// @ts-ignore: decorator
+@inline const HEADER: usize = 16;
+
+/** A zeroed call record of `size` bytes (header in front), from the running machine's arena. */
+export function igenRecord(size: usize): usize {
+  let b = heapAlloc(HEADER + size);
+  memory.fill(b, 0, HEADER + size);
+  return b + HEADER;
+}
+
+/** Client side: `server`, or the machine called `name`; traps if there is none. */
+export function igenServer(server: Machine | null, name: string): Machine {
+  if (server) return server;
+  let m = findMachine(name);
+  if (!m) fail("connect: no machine named " + name);
+  return changetype<Machine>(m);
+}
+
+/** Sends record `r` as task `slot` (ordinal `ordinal`) over `iface`. */
+export function igenIssue(iface: Interface, slot: u32, r: usize, size: usize, ordinal: u32): void {
+  let f = iface.call(slot, <u64>r, <u64>size, <u64>ordinal);
+  store<u32>(r - H_FUTURE, changetype<u32>(f));
+}
+
+/** The future of call `r`. */
+export function igenFuture(r: usize): Future { return changetype<Future>(load<u32>(r - H_FUTURE)); }
+
+/** Blocks the running task until call `r` ended (completed or failed). */
+export function igenWait(r: usize): void { igenFuture(r).wait(); }
+
+/** Frees call `r`: its future and its record. */
+export function igenRelease(r: usize): void {
+  let f = load<u32>(r - H_FUTURE);
+  if (f) changetype<Future>(f).release();
+  heapFree(r - HEADER);
+}
+
+/** Sync variant: waits for call `r`; if it failed, frees it and traps the calling task with
+ *  `what` (e.g. "zlib.compress") and the reason, as a function that throws would. */
+export function igenSync(r: usize, what: string): void {
+  let f = igenFuture(r);
+  f.wait();
+  if (!f.failed) return;
+  let why = f.error;
+  igenRelease(r);
+  fail(what + ": " + (why.length ? why : "the call failed (its handler trapped)"));
+}
+
+/** Event variant: when call `r` ends, `fnIndex(call, arg)` runs as a task of the calling machine;
+ *  the call is released after it returns. */
+export function igenThen(r: usize, fnIndex: u32, arg: u64): void {
+  store<u32>(r - H_THEN, fnIndex);
+  store<u64>(r - H_ARG, arg);
+  igenFuture(r).then(igenDone, <u64>r).release();
+}
+
+function igenDone(t: Task): u64 {
+  let r = <usize>t.arg1;
+  call_indirect<void>(load<u32>(r - H_THEN), r, load<u64>(r - H_ARG));
+  igenRelease(r);
+  return 0;
+}
+
+/** Server side: records handler `index` for `slot` in a generated handler table (static data);
+ *  `what` names the offer function for the error if another set of handlers was there already. */
+export function igenSetHandler(table: usize, slot: u32, index: u32, what: string): void {
+  let at = table + (<usize>slot << 2);
+  let old = load<u32>(at);
+  if (old && old != index) fail(what + ": offered already with other handlers (one set per image)");
+  store<u32>(at, index);
+}
+
+/** Server side: the record of call `t`, after checking that it carries task `ordinal` in a
+ *  record of `size` bytes (a kernel-level machine's kernel checked both already). A mismatch is
+ *  a client that does not speak this interface: the call fails with a message naming `what`. */
+export function igenServe(t: Task, ordinal: u32, size: usize, what: string): usize {
+  if (t.arg2 != <u64>ordinal) {
+    fail(what + ": the call carries ordinal 0x" + t.arg2.toString(16) + ", this task is 0x" + ordinal.toString(16) + " (a client of another interface?)");
+  }
+  if (t.arg1 != <u64>size) fail(what + ": record of " + t.arg1.toString() + " bytes, expected " + size.toString());
+  return <usize>t.arg0;
+}

@@ -1,0 +1,109 @@
+// stall.ts: the stall detector. At each manager tick it notices a task that has been running on
+// one core for longer than a threshold and reports the machine, the task and the core once.
+//
+// Owns: the per-core watch records and the report. Not: the tick itself (manager.ts calls
+// stallCheck under the manager lock) or stopping the task (a core is never taken from a running
+// task; the report is for the human).
+//
+// Threshold: the image's environment variable AAM_STALL_MS if set, else `--define AAM_STALL_MS=N`
+// at build time, else 2000 ms; 0 turns the detector off (the benchmarks build with 0).
+//
+// How a stall is seen without costing the dispatch path anything: a core's record already holds
+// the running task (FC_CURRENT) and a dispatch count (FC_TASKS_RUN, +1 per run or resume). The
+// tick compares both with what it saw at the previous tick; unchanged means one and the same run
+// of one task, which started no later than when the pair was first seen. Resolution is one tick.
+// Limits: only a core between tasks ticks, so with every core inside a long task nobody reports;
+// while any core is busy, idle cores wake at least every threshold/4 (manager.ts parkTimeout).
+// Rate limit: one report per run of a task, and one report per second system-wide (a later one is
+// delayed, not dropped). The report names the task's function as fn#N: the host replaces it with
+// the function's name from the image manifest (the image carries no symbol names).
+//
+// ╒════════ watch record (per core, 24 bytes; written under the manager lock) ════════╕
+//  +0 TASK    FC_CURRENT seen     +4 RUNS  low word of FC_TASKS_RUN seen
+//  +8 SINCE   f64 when this pair was first seen (ns)   +16 REPORTED  1 once reported
+
+import { CORE_COUNT, platform } from "~lib/rt/platform";
+import { coreRec, FC_CURRENT, FC_TASKS_RUN, MAX_CORES } from "~lib/rt/layout";
+import { load32 } from "~lib/rt/atomic";
+import { heapAlloc } from "~lib/rt/heap";
+import { environ } from "../aam/sys";
+import { eprintln } from "../aam/console";
+import { T_FN, T_SCHED } from "../aam/task";
+import { M_NAME } from "./machine";
+import { TRACE, trace } from "../aam/trace";
+import { EV_STALL } from "../aam/trace_events";
+
+/** Default threshold: `--define AAM_STALL_MS=N` (0: off). */
+// @ts-ignore: decorator
+@inline const DEFAULT_MS: i32 = isDefined(AAM_STALL_MS) ? <i32>AAM_STALL_MS : 2000;
+// @ts-ignore: decorator
+@inline const W_TASK: usize = 0;
+// @ts-ignore: decorator
+@inline const W_RUNS: usize = 4;
+// @ts-ignore: decorator
+@inline const W_SINCE: usize = 8;
+// @ts-ignore: decorator
+@inline const W_REPORTED: usize = 16;
+// @ts-ignore: decorator
+@inline const W_SIZE: usize = 24;
+// @ts-ignore: decorator
+@inline const RATE_NS: f64 = 1e9;
+// @ts-ignore: decorator
+@inline const S_THRESHOLD: usize = 0;        // f64 ns (0: off)
+// @ts-ignore: decorator
+@inline const S_LAST_REPORT: usize = 8;      // f64 ns
+// @ts-ignore: decorator
+@inline const S_WATCH: usize = 16;
+
+/** Boot, once: the detector's state (threshold from the environment). Returns its address. */
+export function stallNew(): usize {
+  let ms: i32 = DEFAULT_MS;
+  let env = environ();
+  for (let i = 0; i < env.length; i++) {
+    if (env[i].startsWith("AAM_STALL_MS=")) ms = I32.parseInt(env[i].substring(13));
+  }
+  let st = heapAlloc(S_WATCH + <usize>MAX_CORES * W_SIZE);
+  memory.fill(st, 0, S_WATCH + <usize>MAX_CORES * W_SIZE);
+  store<f64>(st + S_THRESHOLD, ms > 0 ? <f64>ms * 1e6 : 0);
+  return st;
+}
+
+/** The threshold in ns, 0 when off. */
+export function stallThreshold(st: usize): f64 { return st ? load<f64>(st + S_THRESHOLD) : 0; }
+
+/** At a tick, under the manager lock. */
+export function stallCheck(st: usize, now: f64): void {
+  let limit = load<f64>(st + S_THRESHOLD);
+  if (limit <= 0) return;
+  for (let c = 0; c < CORE_COUNT; c++) {
+    let w = st + S_WATCH + <usize>c * W_SIZE;
+    let task = load32(coreRec(c) + FC_CURRENT);
+    let runs = load32(coreRec(c) + FC_TASKS_RUN);           // low word of the u64 counter
+    if (task == 0 || task != load<u32>(w + W_TASK) || runs != load<u32>(w + W_RUNS)) {
+      store<u32>(w + W_TASK, task);
+      store<u32>(w + W_RUNS, runs);
+      store<f64>(w + W_SINCE, now);
+      store<u32>(w + W_REPORTED, 0);
+      continue;
+    }
+    let ran = now - load<f64>(w + W_SINCE);
+    if (ran < limit || load<u32>(w + W_REPORTED)) continue;
+    if (now - load<f64>(st + S_LAST_REPORT) < RATE_NS) continue;   // delayed to a later tick
+    store<u32>(w + W_REPORTED, 1);
+    store<f64>(st + S_LAST_REPORT, now);
+    report(c, <usize>task, ran);
+  }
+}
+
+// The task may finish while we read it: its record stays allocated until its future is released,
+// and a reused record only makes the names wrong, never the addresses unsafe (heap memory).
+function report(core: i32, t: usize, ran: f64): void {
+  let fn = load<u32>(t + T_FN);
+  let s = <usize>load<u32>(t + T_SCHED);
+  let m = s ? <usize>load<u32>(s + 32) : 0;                   // sched.ts S_MACHINE
+  let name = m ? changetype<string>(load<u32>(m + M_NAME)) : "?";
+  let ms = <u32>(ran / 1e6);
+  if (TRACE) trace(EV_STALL, m ? load<u32>(m) : 0, fn, <u32>t, <f64>ms);
+  eprintln("aam: stall: task 0x" + (<u32>t).toString(16) + " (fn#" + fn.toString() + ") of machine " + name +
+    " has run on core " + core.toString() + " for " + ms.toString() + " ms");
+}

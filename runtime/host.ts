@@ -1,0 +1,273 @@
+// host.ts: host → machine calls. The host (JS on the Node main thread: tests, tools) calls a
+// machine of the running system through a mailbox in shared memory; a task of the image that
+// called hostServe() turns each mailbox slot into an ordinary machine call.
+//
+// Owns: the mailbox (allocated by hostServe, published in FW HOST_MAILBOX), the doorbell
+// protocol (FW HOST_BELL / HOST_SEEN), the serving task, the copy of each call's data into one
+// heap block of the serving (= calling) machine's arena, the continuation that copies results
+// back, and the status of a finished slot. Not: transport (kernel/imc.ts), validation of a
+// record (a kernel-level server does it, kernel/validate.ts or igen's stubs), the host side
+// (tools/host/node.ts startImage: queueing, slot filling, waking, decoding results).
+//
+// Protocol of one host call (H = the host's main thread, C = any core, S = the serving task):
+//  1. H waits until FW HOST_MAILBOX ≠ 0 (hostServe stores it, then wakes the host, step 9).
+//  2. H takes a FREE slot (slots are H's until it stores FILLED), writes its header (machine
+//     name, hash, method slot, ordinal, record size, buffer table) and data (record, then each
+//     buffer, 8-aligned), then Atomics.store STATE = FILLED. A call that does not fit a slot is
+//     refused by H; with no FREE slot H queues the call in JS (nothing is dropped).
+//  3. H rings: old = Atomics.add(HOST_BELL, 1); if old == Atomics.load(HOST_SEEN) no ring is
+//     outstanding, so H wakes every core (their park tokens in the host's control words).
+//  4. C, between tasks (every 64th) and when idle (runtime/sched.ts outsideWork/hasWork), and a
+//     core with no machine around its park (kernel/manager.ts coreLoop), reads HOST_BELL ≠
+//     HOST_SEEN → cmpxchg HOST_SEEN to the bell it read; the winner signals S's Signal (MB
+//     SIGNAL), whose makeReady gets S's machine a core if it has none. A ring is never lost: no
+//     core parks while HOST_BELL ≠ HOST_SEEN (it checks after marking itself SLEEPING), every
+//     core checks after its park returns, and H's wake in step 3 posts a token a later park
+//     consumes. (Without the coreLoop check, a program whose "main" holds no core hung: seen.)
+//  5. S wakes (Signal.wait), then for every slot: cmpxchg STATE FILLED → TAKEN; finds the
+//     machine by name (none: STATUS NO_MACHINE), checks the hash (interfaceError: STATUS
+//     REFUSED + its message), connects once per machine (cached in MB IFACES), copies the slot's
+//     data into ONE heapAlloc'd block (S's machine's arena: record and buffers all lie inside
+//     one block of the client's arena), stores each buffer's address into its pointer field
+//     (u32), and issues iface.call(method, block, recordSize, ordinal) without waiting: a
+//     continuation (hostDone, step 6) gets the result. Then S checks MB STOP (step 8).
+//  6. hostDone, a task of S's machine once the call's future completed: success → copy the
+//     block back into the slot's data; failed with a message (refused by the kernel, unknown
+//     method) → STATUS REFUSED + the message (UTF-16) in the data; failed without one → STATUS
+//     TRAPPED. Frees the block, releases the future, stores VALUE, then STATE = DONE (atomic).
+//  7. hostDone wakes the host: platform.wake(CORE_COUNT) (a core number past the last: the Node
+//     host adds 1 to its HOST control word and notifies it; the QEMU host ignores it). H waits
+//     on that word with Atomics.waitAsync, scans its slots for DONE, reads the results, stores
+//     STATE = FREE (Atomics.store) and fills freed slots from its queue.
+//  8. stop(code): H stores MB STOP_CODE, then Atomics.store MB STOP = 1, and rings (step 3). S
+//     handles the filled slots of that scan first, then returns STOP_CODE from hostServe. Calls
+//     still in flight may complete later; H rejects every call still pending when the system
+//     ends.
+//  9. hostServe, once the mailbox is published, wakes the host (as in step 7).
+// Many calls are in flight at once (one per slot); nothing serialises them but the slot count.
+// Rejected: a JS postMessage to a worker (the call would run inside that core's platform import,
+// not as a task of a machine, and the worker's event loop is blocked while its core runs wasm);
+// Atomics.notify in the image (wasm2c cannot translate it: FACTS); waking one chosen core (a busy
+// core would delay the call while another sleeps; a ring wakes all only when none is outstanding).
+//
+// ╒════════ mailbox (MB, a heap block of MB_HEADER + NSLOTS × (SLOT_HEADER + DATA) bytes) ════════╕
+//  +0   NSLOTS     slots. +4 DATA  data bytes per slot. Written before publishing; read-only.
+//  +8   SIGNAL     the Signal S waits on (step 4). Read-only.
+//  +12  STOP       0, or 1 once the host asked to stop (H: Atomics.store; S: atomic load)
+//  +16  STOP_CODE  what hostServe returns (H writes before STOP)
+//  +64  IFACES[33] interface to machine id 1..32 (S only: plain)
+//  +256 slot i at MB + MB_HEADER + i × (SLOT_HEADER + DATA)
+// ╒════════ slot header (256 bytes), then DATA bytes ════════╕
+//  +0   STATE      FREE 0 → FILLED 1 (H) → TAKEN 2 (S, cmpxchg) → DONE 3 (image) → FREE (H).
+//                  Whoever holds a state owns the rest of the slot; every change is atomic.
+//  +4   SEQ        H's call number (diagnostics)
+//  +8   HASH       u64 igen interface hash (0: unchecked)
+//  +16  METHOD     the task slot (HostCall.slot)   +20 ORDINAL   +24 RECORD_SIZE
+//  +28  NBUF       buffers (≤ 16)                   +32 NAME_LEN  bytes of NAME (UTF-16, ≤ 64)
+//  +36  STATUS     OK 0 / REFUSED 1 / TRAPPED 2 / NO_MACHINE 3 (image writes before DONE)
+//  +40  ERR_LEN    bytes of the UTF-16 message at DATA (REFUSED)
+//  +44  DATA_LEN   bytes of DATA in use (record and buffers, each padded to 8)
+//  +48  VALUE      u64 the call's future value       +56 BLOCK  the call's heap block (image)
+//  +64  NAME       machine name, UTF-16
+//  +128 BUFS[16]   per buffer: +0 FIELD (byte offset of its pointer in the record), +4 OFFSET
+//                  (where its bytes start in DATA)
+//  +256 DATA       record at 0, then the buffers
+
+import { CORE_COUNT, platform } from "~lib/rt/platform";
+import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN } from "~lib/rt/layout";
+import { load32, store32, cas32 } from "~lib/rt/atomic";
+import { heapAlloc, heapFree } from "~lib/rt/heap";
+import { fail } from "~lib/rt/trap";
+import { Signal } from "./signal";
+import { Future } from "./future";
+import { Task } from "./task";
+import { Machine, machineById } from "../kernel/machine";
+import { managerMachineCount } from "../kernel/manager";
+import { Interface, connect, interfaceError } from "../kernel/imc";
+
+// @ts-ignore: decorator
+@inline const MB_NSLOTS: usize = 0;
+// @ts-ignore: decorator
+@inline const MB_DATA: usize = 4;
+// @ts-ignore: decorator
+@inline const MB_SIGNAL: usize = 8;
+// @ts-ignore: decorator
+@inline const MB_STOP: usize = 12;
+// @ts-ignore: decorator
+@inline const MB_STOP_CODE: usize = 16;
+// @ts-ignore: decorator
+@inline const MB_IFACES: usize = 64;
+// @ts-ignore: decorator
+@inline const MB_HEADER: usize = 256;
+
+// @ts-ignore: decorator
+@inline const S_STATE: usize = 0;
+// @ts-ignore: decorator
+@inline const S_HASH: usize = 8;
+// @ts-ignore: decorator
+@inline const S_METHOD: usize = 16;
+// @ts-ignore: decorator
+@inline const S_ORDINAL: usize = 20;
+// @ts-ignore: decorator
+@inline const S_RECORD_SIZE: usize = 24;
+// @ts-ignore: decorator
+@inline const S_NBUF: usize = 28;
+// @ts-ignore: decorator
+@inline const S_NAME_LEN: usize = 32;
+// @ts-ignore: decorator
+@inline const S_STATUS: usize = 36;
+// @ts-ignore: decorator
+@inline const S_ERR_LEN: usize = 40;
+// @ts-ignore: decorator
+@inline const S_DATA_LEN: usize = 44;
+// @ts-ignore: decorator
+@inline const S_VALUE: usize = 48;
+// @ts-ignore: decorator
+@inline const S_BLOCK: usize = 56;
+// @ts-ignore: decorator
+@inline const S_NAME: usize = 64;
+// @ts-ignore: decorator
+@inline const S_BUFS: usize = 128;
+// @ts-ignore: decorator
+@inline const SLOT_HEADER: usize = 256;
+
+// @ts-ignore: decorator
+@inline const FREE: u32 = 0;
+// @ts-ignore: decorator
+@inline const FILLED: u32 = 1;
+// @ts-ignore: decorator
+@inline const TAKEN: u32 = 2;
+// @ts-ignore: decorator
+@inline const DONE: u32 = 3;
+// @ts-ignore: decorator
+@inline const OK: u32 = 0;
+// @ts-ignore: decorator
+@inline const REFUSED: u32 = 1;
+// @ts-ignore: decorator
+@inline const TRAPPED: u32 = 2;
+// @ts-ignore: decorator
+@inline const NO_MACHINE: u32 = 3;
+
+/** Serve host calls (tools/host/node.ts startImage's `call`) from the running task's machine
+ *  until the host calls stop(code); returns that code. `slots` calls can be in flight at once,
+ *  each with up to `slotBytes` of record and buffers. One hostServe per system. */
+export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
+  if (slots < 1 || slots > 1024) fail("hostServe: " + slots.toString() + " slots (1..1024)");
+  if (slotBytes < 64 || (slotBytes & 7) != 0) fail("hostServe: slot size " + slotBytes.toString() + " (a multiple of 8, ≥ 64)");
+  if (load32(FW_HOST_MAILBOX)) fail("hostServe: the host mailbox is served already (one hostServe per system)");
+  let stride = SLOT_HEADER + <usize>slotBytes;
+  let size = MB_HEADER + <usize>slots * stride;
+  let mb = heapAlloc(size);
+  memory.fill(mb, 0, size);
+  store<u32>(mb + MB_NSLOTS, <u32>slots);
+  store<u32>(mb + MB_DATA, <u32>slotBytes);
+  let sig = Signal.create(0);
+  store<u32>(mb + MB_SIGNAL, changetype<u32>(sig));
+  store32(FW_HOST_MAILBOX, <u32>mb);
+  platform.wake(CORE_COUNT);                                          // step 9
+  while (true) {
+    sig.wait();                                                       // step 5
+    for (let i: usize = 0; i < <usize>slots; i++) {
+      let s = mb + MB_HEADER + i * stride;
+      if (cas32(s + S_STATE, FILLED, TAKEN) == FILLED) start(mb, s);
+    }
+    if (load32(mb + MB_STOP)) break;                                  // step 8
+  }
+  return load<i32>(mb + MB_STOP_CODE);
+}
+
+/** Step 4, the scheduler's hook (runtime/sched.ts): if the host rang since the last look, move
+ *  HOST_SEEN and signal the serving task. Returns 1 if this core did. */
+export function hostPoll(): u32 {
+  let seen = load32(FW_HOST_SEEN);
+  let bell = load32(FW_HOST_BELL);
+  if (bell == seen || cas32(FW_HOST_SEEN, seen, bell) != seen) return 0;
+  let mb = <usize>load32(FW_HOST_MAILBOX);
+  if (mb) changetype<Signal>(load<u32>(mb + MB_SIGNAL)).signal();
+  return 1;
+}
+
+/** Has the host rung without a core noticing yet? (the idle check; two loads) */
+// @ts-ignore: decorator
+@inline export function hostRang(): bool { return load32(FW_HOST_BELL) != load32(FW_HOST_SEEN); }
+
+// Step 5 for one slot.
+function start(mb: usize, s: usize): void {
+  let m = machineNamed(s + S_NAME, load<u32>(s + S_NAME_LEN));
+  if (!m) { finish(s, NO_MACHINE); return; }
+  let hash = load<u64>(s + S_HASH);
+  let refused = interfaceError(m, hash);
+  if (refused.length) {
+    writeMessage(s, refused);
+    heapFree(changetype<usize>(refused) - 16);                        // asc's object header
+    finish(s, REFUSED);
+    return;
+  }
+  let len = <usize>load<u32>(s + S_DATA_LEN);
+  let b = heapAlloc(max<usize>(len, 8));
+  memory.copy(b, s + SLOT_HEADER, len);
+  let nbuf = load<u32>(s + S_NBUF);
+  for (let k: u32 = 0; k < nbuf; k++) {
+    let e = s + S_BUFS + (<usize>k << 3);
+    store<u32>(b + <usize>load<u32>(e), <u32>(b + <usize>load<u32>(e + 4)));
+  }
+  store<u32>(s + S_BLOCK, <u32>b);
+  let f = iface(mb, m).call(load<u32>(s + S_METHOD), <u64>b, <u64>load<u32>(s + S_RECORD_SIZE), <u64>load<u32>(s + S_ORDINAL));
+  f.then(hostDone, <u64>s, <u64>changetype<usize>(f)).release();
+}
+
+// Steps 6–7: a task of the serving machine. ARG0 = the call's value, ARG1 = slot, ARG2 = future.
+function hostDone(t: Task): u64 {
+  let s = <usize>t.arg1;
+  let f = changetype<Future>(<usize>t.arg2);
+  let b = <usize>load<u32>(s + S_BLOCK);
+  store<u64>(s + S_VALUE, t.arg0);
+  let status = OK;
+  if (f.failed) {
+    let e = f.error;
+    if (e.length) { writeMessage(s, e); status = REFUSED; } else status = TRAPPED;
+  } else memory.copy(s + SLOT_HEADER, b, <usize>load<u32>(s + S_DATA_LEN));
+  f.release();
+  heapFree(b);
+  store<u32>(s + S_BLOCK, 0);
+  finish(s, status);
+  return 0;
+}
+
+function finish(s: usize, status: u32): void {
+  store<u32>(s + S_STATUS, status);
+  store32(s + S_STATE, DONE);
+  platform.wake(CORE_COUNT);
+}
+
+// The message's UTF-16 bytes into the slot's data, cut to fit.
+function writeMessage(s: usize, msg: string): void {
+  let cap = load<u32>(<usize>load32(FW_HOST_MAILBOX) + MB_DATA);
+  let n = min<u32>(<u32>msg.length << 1, cap);
+  memory.copy(s + SLOT_HEADER, changetype<usize>(msg), <usize>n);
+  store<u32>(s + S_ERR_LEN, n);
+}
+
+// The machine whose name has these UTF-16 bytes (no string is made).
+function machineNamed(name: usize, bytes: u32): Machine | null {
+  let n = managerMachineCount();
+  for (let id: u32 = 1; id <= n; id++) {
+    let m = machineById(id);
+    let have = m.name;
+    if (<u32>have.length << 1 == bytes && memory.compare(changetype<usize>(have), name, <usize>bytes) == 0) return m;
+  }
+  return null;
+}
+
+// One interface per machine, connected on first use with room for every slot's call.
+function iface(mb: usize, m: Machine): Interface {
+  let at = mb + MB_IFACES + (<usize>m.id << 2);
+  let i = <usize>load<u32>(at);
+  if (!i) {
+    let cap: u32 = 2;
+    while (cap < load<u32>(mb + MB_NSLOTS)) cap <<= 1;
+    i = changetype<usize>(connect(m, cap));
+    store<u32>(at, <u32>i);
+  }
+  return changetype<Interface>(i);
+}

@@ -1,0 +1,151 @@
+// qemu.test.mjs: tracing on the QEMU host (boot/trace.c drains the rings into a RAM log or over COM3,
+// tools/boot/boot.ts bootTraced decodes them). Does a traced pipeline run on -smp 2 bring back events
+// from every core, in time order per core, one task slice per dispatch the cores counted, with the
+// machines named, nothing lost, and the program's stdout as without tracing, through either path?
+// Is a loss or a cut stream reported?
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { aam, image, ROOT } from '../lib/aam.mjs';
+
+const require = createRequire(import.meta.url);
+require('esbuild-register/dist/node').register({ target: 'node20' });
+const { bootTraced, decodeTraceStream } = require('../../tools/boot/boot.ts');
+const EVENTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'runtime/trace-events.json'), 'utf8')).events;
+const ID = Object.fromEntries(EVENTS.map((e) => [e.name, e.id]));
+const ARGS = ['200', '100'];
+
+const hasQemu = () => spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
+
+let traced, plainImage, tracedImage;           // one traced boot, shared by the tests below
+async function tracedRun() {
+  if (traced) return traced;
+  if (!hasQemu()) throw new Error('qemu-system-x86_64 is missing: run `sh boot/deps.sh` as root to install it');
+  const out = path.join(ROOT, 'build/test-images/pipeline-trace.wasm');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  plainImage = image('examples/pipeline.ts');  // the untraced build, meanwhile (each takes ~20 s here)
+  const b = await aam(['build', 'examples/pipeline.ts', '--trace', '-o', out]);
+  assert.is(b.code, 0, b.stderr);
+  const t0 = Date.now();
+  tracedImage = out;
+  const r = await bootTraced(fs.readFileSync(out), { root: ROOT, cores: 2, stats: false, args: ARGS, capture: true });
+  const events = r.raw.perCore.reduce((n, c) => n + c.events.length, 0);
+  console.log(`  traced pipeline ${ARGS.join(' ')} on -smp 2: ${events} events, ${r.bytes} bytes in ${r.frames} frames, ` +
+    `QEMU ${r.ms.toFixed(0)} ms, bootTraced ${Date.now() - t0} ms (with the kernel build unless cached)`);
+  return (traced = r);
+}
+
+// Every slice a core opens is closed by the same task before the next opens; returns the count.
+function checkSlices(raw) {
+  let n = 0;
+  for (const c of raw.perCore) {
+    let open = null;
+    for (const e of c.events) {
+      if (e.type === ID.task_begin || e.type === ID.task_resume) {
+        assert.is(open, null, `core ${c.core}: a slice opens inside task 0x${open?.c.toString(16)}`);
+        open = e;
+        n++;
+      } else if (e.type === ID.task_end || e.type === ID.task_block) {
+        assert.ok(open && open.c === e.c, `core ${c.core}: a slice closes task 0x${e.c.toString(16)} that is not open`);
+        open = null;
+      }
+    }
+  }
+  return n;
+}
+
+// The pipeline's counters that depend on timing (manager ticks, grants) are masked.
+const steady = (s) => s.replace(/ticks \d+/g, 'ticks N').replace(/grants \d+, revokes \d+/g, 'grants N, revokes N');
+
+test('a traced pipeline on QEMU -smp 2: exit 0, events from every core, none lost, the END frame', async () => {
+  const r = await tracedRun();
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.raw.host, 'qemu');
+  assert.is(r.raw.cores, 2);
+  for (const c of r.raw.perCore) {
+    assert.ok(c.events.length > 0, `core ${c.core} has no events`);
+    assert.is(c.lost, 0, `core ${c.core} lost events`);
+  }
+});
+
+test('per core, timestamps are non-decreasing (inexact ones spread between exact readings)', async () => {
+  const r = await tracedRun();
+  for (const c of r.raw.perCore) {
+    for (let i = 1; i < c.events.length; i++)
+      assert.ok(c.events[i].ts >= c.events[i - 1].ts, `core ${c.core}: event ${i} at ${c.events[i].ts} before ${c.events[i - 1].ts}`);
+    assert.ok(c.events.every((e) => (e.type & 0x80000000) === 0), 'the INEXACT bit is cleared');
+  }
+});
+
+test('task_begin + task_resume = the dispatches the cores counted (tasks run), and slices nest per core', async () => {
+  const r = await tracedRun();
+  const all = r.raw.perCore.flatMap((c) => c.events);
+  const n = (name) => all.filter((e) => e.type === ID[name]).length;
+  assert.ok(r.raw.stats, 'the records for --stats came back in MEM frames');
+  assert.is(n('task_begin') + n('task_resume'), r.raw.stats.tasksRun);
+  assert.ok(n('task_begin') >= 400, `200 transform calls + 200 sink calls begin (${n('task_begin')})`);
+  checkSlices(r.raw);                          // a core runs one task at a time
+});
+
+test('COM3 alone (no RAM log, every frame streamed): the same checks hold', async () => {
+  await tracedRun();
+  const t0 = Date.now();
+  const r = await bootTraced(fs.readFileSync(tracedImage), { root: ROOT, cores: 2, stats: false, args: ARGS, capture: true, log: false });
+  console.log(`  streamed over COM3 only: ${r.bytes} bytes, QEMU ${r.ms.toFixed(0)} ms (${Date.now() - t0} ms in all)`);
+  assert.is(r.code, 0, r.stderr);
+  for (const c of r.raw.perCore) assert.ok(c.events.length > 0 && c.lost === 0, `core ${c.core}: ${c.events.length} events, ${c.lost} lost`);
+  assert.is(checkSlices(r.raw), r.raw.stats.tasksRun);
+  assert.is(steady(r.stdout), steady(traced.stdout));
+});
+
+test('machines are named from the records copied out at exit; task functions from the manifest', async () => {
+  const r = await tracedRun();
+  const names = Object.values(r.raw.machines);
+  for (const m of ['idle', 'producer', 'transform', 'sink']) assert.ok(names.includes(m), `machine ${m} in ${names}`);
+  assert.ok(Object.values(r.raw.fns).includes('transform'));
+  const sink = r.raw.stats.machines.find((m) => m.name === 'sink');
+  assert.is(sink.callsIn, 200);
+});
+
+test('tracing leaves the program\'s stdout unchanged (the untraced image on QEMU -smp 2)', async () => {
+  const r = await tracedRun();
+  const plain = await aam(['boot', await plainImage, '--cores', '2', '--', ...ARGS]);
+  assert.is(plain.code, 0, plain.stderr);
+  assert.ok(/items 200 sum ok/.test(r.stdout), r.stdout);
+  assert.is(steady(r.stdout), steady(plain.stdout));
+});
+
+// The decoder on hand-made streams: a loss with no event still reaches the trace; a cut frame ends it.
+function frame(kind, core, arg, payload = new Uint8Array(0)) {
+  const b = new Uint8Array(16 + payload.length), v = new DataView(b.buffer);
+  v.setUint32(0, 0x544d4141, true); v.setUint16(4, kind, true); v.setUint16(6, core, true);
+  v.setUint32(8, payload.length, true); v.setUint32(12, arg, true); b.set(payload, 16);
+  return b;
+}
+function event(ts, type, c) {
+  const b = new Uint8Array(32), v = new DataView(b.buffer);
+  v.setFloat64(0, ts, true); v.setUint32(8, type >>> 0, true); v.setUint32(20, c, true);
+  return b;
+}
+const cat = (...parts) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
+const manifest = { memory: { coreBase: 16384, coreRecSize: 2048 }, trace: { ringWord: 1296, headerSize: 64, eventSize: 32 } };
+
+test('decoder: LOST counts are reported, inexact events are spread, a cut stream keeps what came whole', () => {
+  const end = new Uint8Array(8); new DataView(end.buffer).setFloat64(0, 5000, true);
+  const evs = cat(event(1000, ID.task_begin, 7), event(1000, ID.task_end | 0x80000000, 7), event(1000, ID.task_begin | 0x80000000, 8), event(4000, ID.core_park, 0));
+  const stream = cat(frame(1, 0, 0, evs), frame(1, 1, 3), frame(4, 0, 0, end));
+  const { raw, frames, ended } = decodeTraceStream(stream, manifest, 2);
+  assert.is(frames, 3);
+  assert.ok(ended);
+  assert.equal(raw.perCore.map((c) => c.lost), [0, 3]);
+  assert.equal(raw.perCore[0].events.map((e) => e.ts), [1000, 2000, 3000, 4000]);
+  const cut = decodeTraceStream(stream.subarray(0, stream.length - 10), manifest, 2);
+  assert.is(cut.frames, 2);
+  assert.not.ok(cut.ended);
+  assert.is(cut.raw.perCore[0].events.length, 4);
+});
+
+test.run();

@@ -1,0 +1,90 @@
+// runtime.test.mjs: the runtime side of tracing on the Node host: the stall detector, the flight
+// recorder, and that an image built without --trace carries no trace code at all.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import binaryen from "binaryen";
+import { aam, image } from "../lib/aam.mjs";
+
+const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
+
+test("a task running 1.5 s past a 300 ms stall threshold is reported once, with its function, machine and core; short tasks are not", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "1500"], { env: { AAM_STALL_MS: "300" } });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "long task done ok");
+  const reports = [...r.stderr.matchAll(STALL)];
+  assert.is(reports.length, 1, r.stderr);                  // five thresholds long, one report
+  const [, fn, machine, core, ms] = reports[0];
+  assert.is(fn, "long");
+  assert.is(machine, "main");
+  assert.ok(Number(core) === 0 || Number(core) === 1);
+  assert.ok(Number(ms) >= 300 && Number(ms) < 1500, ms);
+});
+
+// Three cores: the detector runs at a tick, which only a core between tasks takes (kernel/stall.ts).
+test("two tasks stalling at once on 2 of 3 cores: each is reported, one second apart at least (the system-wide rate limit delays, never drops)", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "3", "--", "2500", "2"], { env: { AAM_STALL_MS: "200" } });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const reports = [...r.stderr.matchAll(STALL)];
+  assert.is(reports.length, 2, r.stderr);
+  assert.not.equal(reports[0][3], reports[1][3]);          // different cores
+  assert.ok(Number(reports[1][4]) - Number(reports[0][4]) >= 900, r.stderr);
+});
+
+test("with AAM_STALL_MS=0 the stall detector is off: the same long task is not reported", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "800"], { env: { AAM_STALL_MS: "0" } });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.is([...r.stderr.matchAll(STALL)].length, 0, r.stderr);
+});
+
+test("a trapping task in a --trace build prints the flight recorder after the trap report: every core's last events, up to the trapping task's begin", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/crash.ts", { trace: true }), "--cores", "2"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "sum 380 failed 1");
+  const at = r.stderr.indexOf("aam: task trapped");
+  const fr = r.stderr.indexOf("aam: flight recorder");
+  assert.ok(at >= 0 && fr > at, r.stderr);
+  const rec = r.stderr.slice(fr);
+  assert.match(rec, /^  core 0:/m);
+  assert.match(rec, /^  core 1:/m);
+  const core = /in tests\/trace\/programs\/crash\/explode/.test(r.stderr) ? /trapped on core (\d+)/.exec(r.stderr)[1] : null;
+  assert.ok(core !== null, r.stderr);
+  const section = rec.split(/^  core \d+:/m)[Number(core) + 1];
+  const lines = section.trim().split("\n").map((l) => l.trim());
+  const begin = lines.findIndex((l) => /task_begin\s+machine=main fn=explode task=0x[0-9a-f]+$/.test(l));
+  assert.ok(begin > 0, section);
+  assert.ok(lines.slice(0, begin).some((l) => / fn=work /.test(l)), section);       // what led to it
+  // after it at most the trap itself, as the core records it while resuming
+  for (const l of lines.slice(begin + 1)) assert.ok(!/task_begin/.test(l), section);
+});
+
+test("without --trace the flight recorder is not printed (no rings to read), and the trap report is unchanged", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/crash.ts"), "--cores", "2"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stderr, "aam: task trapped");
+  assert.not.match(r.stderr, "flight recorder");
+});
+
+function functionNames(file) {
+  const mod = binaryen.readBinary(fs.readFileSync(file));
+  try {
+    const names = [];
+    for (let i = 0; i < mod.getNumFunctions(); i++) names.push(binaryen.getFunctionInfo(mod.getFunctionByIndex(i)).name);
+    return names;
+  } finally { mod.dispose(); }
+}
+
+test("an image built without --trace contains no trace code: no trace function, no trace ring in the manifest; the --trace build of the same program has both", async () => {
+  const plain = await image("examples/pipeline.ts");
+  const traced = await image("examples/pipeline.ts", { trace: true });
+  const mp = JSON.parse(fs.readFileSync(plain + ".json", "utf8"));
+  const mt = JSON.parse(fs.readFileSync(traced + ".json", "utf8"));
+  assert.is(mp.trace, undefined);
+  assert.ok(mt.trace && mt.trace.eventSize === 32, JSON.stringify(mt.trace));
+  const tracing = (names) => names.filter((n) => /(^|\/)trace(\/|$)|trace(Hot|Flow|CoreInit|Monitor)|\/put$/.test(n));
+  assert.equal(tracing(functionNames(plain)), []);
+  assert.ok(tracing(functionNames(traced)).length > 0, functionNames(traced).join(" "));
+  assert.ok(fs.statSync(traced).size > fs.statSync(plain).size);
+});
+
+test.run();

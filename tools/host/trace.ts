@@ -1,0 +1,223 @@
+// trace.ts (host): the hosts' side of tracing. Drains every core's trace ring while the system
+// runs (Node), decodes the events of either host into a RawTrace, and prints the flight recorder
+// on a trap.
+//
+// Owns: the consumer half of the ring protocol in shared memory (runtime/trace.ts steps 1 and 3),
+// the decoding of the 32-byte record and the spreading of inexact timestamps for both hosts
+// (TraceEvents: the QEMU host, tools/boot/boot.ts, feeds it what the kernel streamed over COM3),
+// the names of machines (read from the machine records) and of task functions (the manifest), and
+// the flight-recorder text. Not: the output formats (tools/trace), when to drain (node.ts calls
+// drain() on a timer and once at the end; on QEMU boot/trace.c decides).
+//
+// Timestamps: hot events carry the last clock reading and the INEXACT bit (runtime/trace.ts).
+// Each run of inexact events is spread evenly between the exact readings before and after it;
+// a run with no reading after it yet waits for the next drain (finish() spreads the last run up to
+// the time of the final drain).
+
+import type { RawEvent, RawTrace } from "../trace/raw";
+import { EVENTS } from "../trace/raw";
+import type { ImageManifest } from "./node";
+import type { SystemStats } from "./stats";
+
+const INEXACT = 0x80000000;
+const FW_MANAGER = 0x1100 + 28;                  // runtime/rt/layout.ts
+const G_NMACH = 4, G_MACH = 32, M_NAME = 36;     // kernel/manager.ts, kernel/machine.ts
+const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
+
+export type TracedManifest = ImageManifest & { trace?: { ringWord: number; eventSize: number; headerSize: number }; fns?: Record<number, string> };
+
+// ── decoding (both hosts) ────────────────────────────────────────────────────────────────────
+interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number }
+
+/** The decoded events of every core: add() them in ring order, finish(), then raw(). */
+export class TraceEvents {
+  private cores: CoreEvents[];
+  private readonly byId = new Map(EVENTS.events.map((e) => [e.id, e]));
+
+  constructor(ncores: number) {
+    this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0 }));
+  }
+
+  /** One 32-byte record (runtime/trace-events.json "record") at `off` in `v`, of core `core`. */
+  add(core: number, v: DataView, off: number): void {
+    const c = this.cores[core];
+    if (!c) return;
+    const e: RawEvent = {
+      ts: v.getFloat64(off, true), type: v.getUint32(off + 8, true),
+      a: v.getUint32(off + 12, true), b: v.getUint32(off + 16, true), c: v.getUint32(off + 20, true),
+      d: v.getFloat64(off + 24, true),
+    };
+    // An exact event closes the run of inexact ones before it.
+    if (e.type & INEXACT) { e.type = (e.type & ~INEXACT) >>> 0; c.pending.push(e); return; }
+    spread(c, e.ts);
+    c.done.push(e);
+    c.lastExact = e.ts;
+  }
+
+  /** The core's count of events dropped on a full ring (a running total). */
+  setLost(core: number, n: number): void { if (this.cores[core]) this.cores[core].lost = n; }
+
+  /** No more events: the last inexact ones are spread up to `nowNs` at the latest. */
+  finish(nowNs: number): void {
+    for (const c of this.cores) {
+      if (!c.pending.length) continue;
+      // at most 1 µs per event after the last reading: the system stopped soon after them
+      spread(c, Math.min(nowNs, c.pending[0].ts + 1000 * (c.pending.length + 1)));
+    }
+  }
+
+  raw(host: "node" | "qemu", machines: Record<number, string>, fnsFull: Record<number, string> | undefined, stats?: RawTrace["stats"]): RawTrace {
+    const fns: Record<number, string> = {};
+    for (const [k, v] of Object.entries(fnsFull ?? {})) fns[Number(k)] = shortName(v);
+    return {
+      format: "aam-raw-trace/1", host, cores: this.cores.length, machines, fns,
+      perCore: this.cores.map((c, core) => ({ core, lost: c.lost, events: c.done.concat(c.pending) })),
+      stats,
+    };
+  }
+
+  /** The flight recorder: the last `n` events of every core, oldest first, as text. Events
+   *  after the last clock reading are shown spread up to `nowNs` (copies: the trace keeps them). */
+  flightRecorder(n: number, machines: Record<number, string>, fns: Record<number, string>, nowNs: number): string {
+    const t0 = Math.min(...this.cores.map((c) => (c.done[0] ?? c.pending[0])?.ts ?? Infinity));
+    let out = `aam: flight recorder: the last ${n} trace events of each core (ms since the first event)\n`;
+    this.cores.forEach((c, core) => {
+      const k = c.pending.length, from = c.pending[0]?.ts ?? 0, to = Math.max(from, Math.min(nowNs, from + 1000 * (k + 1)));
+      const all = c.done.concat(c.pending.map((p, i) => ({ ...p, ts: from + ((to - from) * (i + 1)) / (k + 1) })));
+      out += `  core ${core}${c.lost ? ` (${c.lost} events lost: ring full)` : ""}:${all.length ? "" : " no events"}\n`;
+      for (const e of all.slice(-n)) {
+        const ev = this.byId.get(e.type);
+        const args = Object.entries(ev?.args ?? {}).map(([slot, name]) => {
+          const v = (e as unknown as Record<string, number>)[slot];
+          if (name === "machine" || name === "from" || name === "to") return `${name}=${machines[v] ?? v}`;
+          if (name === "fn") return `fn=${shortName(fns[v] ?? `#${v}`)}`;
+          if (name === "task" || name === "interface") return `${name}=0x${v.toString(16)}`;
+          return `${name}=${v}`;
+        });
+        out += `    ${((e.ts - t0) / 1e6).toFixed(3).padStart(10)}  ${(ev?.name ?? `event#${e.type}`).padEnd(16)} ${args.join(" ")}\n`;
+      }
+    });
+    return out;
+  }
+}
+
+function spread(c: CoreEvents, until: number): void {
+  const n = c.pending.length;
+  if (!n) return;
+  const from = Math.max(c.lastExact, c.pending[0].ts);
+  const to = Math.max(from, until);
+  c.pending.forEach((p, i) => { p.ts = from + ((to - from) * (i + 1)) / (n + 1); c.done.push(p); });
+  c.pending.length = 0;
+}
+
+// ── the Node host's collector ───────────────────────────────────────────────────────────────
+/** Drains the rings of a running system on the Node host. A drain is a memcpy of the new bytes
+ *  (decoded only when asked), so the host keeps up with a core recording millions of events a
+ *  second. */
+export class TraceCollector {
+  private rings: number[];
+  private chunks: Uint8Array[][];
+  private readonly events: TraceEvents;
+
+  constructor(private memory: WebAssembly.Memory, private manifest: TracedManifest, ncores: number) {
+    if (!manifest.trace) throw new Error("trace: the image was built without --trace");
+    this.rings = new Array(ncores).fill(0);
+    this.chunks = Array.from({ length: ncores }, () => []);
+    this.events = new TraceEvents(ncores);
+  }
+
+  /** Step 3 for every core: copy what the cores wrote since the last drain. */
+  drain(): void {
+    const buf = this.memory.buffer as SharedArrayBuffer;
+    const i32 = new Int32Array(buf);
+    const t = this.manifest.trace!;
+    this.rings.forEach((ring, core) => {
+      if (!ring) {
+        ring = this.rings[core] = Atomics.load(i32, (this.manifest.memory.coreBase + core * this.manifest.memory.coreRecSize + t.ringWord) >> 2);
+        if (!ring) return;                                     // not booted yet
+      }
+      const head = Atomics.load(i32, (ring + R_HEAD) >> 2) >>> 0;
+      const tail = Atomics.load(i32, (ring + R_TAIL) >> 2) >>> 0;
+      const cap = new DataView(buf).getUint32(ring + R_CAP, true);
+      const n = (head - tail) >>> 0;
+      if (n) {
+        const base = ring + t.headerSize, from = tail & (cap - 1), first = Math.min(n, cap - from);
+        this.chunks[core].push(new Uint8Array(buf, base + from * t.eventSize, first * t.eventSize).slice());
+        if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * t.eventSize).slice());
+        Atomics.store(i32, (ring + R_TAIL) >> 2, head | 0);
+      }
+      this.events.setLost(core, Atomics.load(i32, (ring + R_LOST) >> 2) >>> 0);
+    });
+  }
+
+  private decode(): void {
+    const size = this.manifest.trace!.eventSize;
+    this.chunks.forEach((list, core) => {
+      for (const ch of list) {
+        const v = new DataView(ch.buffer, ch.byteOffset, ch.byteLength);
+        for (let e = 0; e + size <= ch.byteLength; e += size) this.events.add(core, v, e);
+      }
+      list.length = 0;
+    });
+  }
+
+  /** Final drain. */
+  finish(nowNs: number): void {
+    this.drain();
+    this.decode();
+    this.events.finish(nowNs);
+  }
+
+  /** Machine id → name, from the machine records in shared memory. */
+  machines(): Record<number, string> { return machineNames(this.memory.buffer); }
+
+  raw(stats?: RawTrace["stats"]): RawTrace {
+    this.decode();
+    return this.events.raw("node", this.machines(), this.manifest.fns, stats);
+  }
+
+  /** The flight recorder: the last `n` events of every core, oldest first, as text. */
+  flightRecorder(n = 12): string {
+    this.drain();
+    this.decode();
+    return this.events.flightRecorder(n, this.machines(), this.manifest.fns ?? {}, performance.now() * 1e6);
+  }
+}
+
+/** Machine id → name (0: "idle"), from the Machine Manager's table and the machine records in
+ *  `buffer` (the shared memory, or the QEMU host's copy of those records). */
+export function machineNames(buffer: ArrayBufferLike): Record<number, string> {
+  const view = new DataView(buffer);
+  const out: Record<number, string> = { 0: "idle" };
+  const mgr = view.getUint32(FW_MANAGER, true);
+  if (!mgr) return out;
+  const n = view.getUint32(mgr + G_NMACH, true);
+  for (let id = 1; id <= n; id++) {
+    const m = view.getUint32(mgr + G_MACH + 4 * (id - 1), true);
+    const s = view.getUint32(m + M_NAME, true);
+    const len = view.getUint32(s - 4, true);                    // AssemblyScript object header: rtSize
+    out[id] = Buffer.from(new Uint8Array(buffer, s, len)).toString("utf16le");
+  }
+  return out;
+}
+
+/** The counters a RawTrace carries, from the --stats tables (stats.ts readStats). */
+export function rawStats(s: SystemStats): NonNullable<RawTrace["stats"]> {
+  return {
+    tasksRun: s.cores.reduce((n, c) => n + c.tasksRun, 0),
+    machines: s.machines.map((m) => ({ id: m.id, name: m.name, tasksRun: m.tasksRun, callsIn: m.callsIn, imsSent: m.imsSent,
+      imsRecv: m.imsRecv, grants: m.grants, revokes: m.revokes, switchesIn: m.switchesIn })),
+  };
+}
+
+/** "examples/pipeline/transform" → "transform"; runtime names keep their last two parts. */
+export function shortName(full: string): string {
+  const parts = full.split("/");
+  return parts.length > 1 ? parts[parts.length - 1] : full;
+}
+
+/** Replace fn#N in a runtime report line with the function's name from the manifest. */
+export function symbolize(line: string, fns: Record<number, string> | undefined): string {
+  if (!fns) return line;
+  return line.replace(/fn#(\d+)/g, (all, n) => (fns[Number(n)] !== undefined ? shortName(fns[Number(n)]) : all));
+}
