@@ -16,7 +16,7 @@
 //     every 16 events), so a core that never parks does not lose events;
 //  3. before a trap report (host.c), followed by a TRAP frame: the host prints its flight recorder;
 //  4. at machine_exit: everything, then the MEM frames (the records the host's names and --stats
-//     come from) and the END frame. The lock is tried for ~100 ms, then taken anyway, as the console
+//     come from) and the END frame. The lock is tried for 30 s, then taken anyway, as the console
 //     does: a core that stopped while draining must not stop the exit.
 // A full ring drops events and counts them in its LOST word (runtime/trace.ts step 2): every EVENTS
 // frame carries that count, so a loss reaches the host even when no event does.
@@ -90,7 +90,7 @@ static spinlock_t trace_lock;          // one consumer at a time: guards COM3, t
 static int trace_on;                   // a traced image and COM3 present (set once by trace_init)
 static uint32_t ring[MAX_CORES];       // each core's ring address, once it has published one
 static uint32_t sent_lost[MAX_CORES];  // LOST as last sent
-static uint32_t ended;                 // the END frame went out
+static uint32_t ended;                 // 1: a core is writing the END frame, 2: it went out
 static uint8_t *log_buf;               // the RAM log (`tracelog`): log_len of log_cap bytes used;
 static uint64_t log_len, log_cap;      // log_cap drops to 0 once it is full (COM3 from then on)
 
@@ -180,9 +180,10 @@ void trace_poll(struct cpu *c) {
   if (h && h[R_HEAD / 4] - __atomic_load_n(&h[R_TAIL / 4], __ATOMIC_RELAXED) >= h[R_CAP / 4] / 2) trace_drain();
 }
 
-// Take the lock, or after ~100 ms go on without it (its holder stopped).
+// Take the lock, or after 30 s go on without it (its holder stopped). Not shorter: a drain over COM3
+// alone can take seconds (~5 us a byte).
 static int lock_bounded(void) {
-  for (uint32_t spins = 0; spins < 1000000; spins++) {
+  for (uint64_t until = clock_ns() + 30000000000ull; clock_ns() < until;) {
     if (spin_trylock(&trace_lock)) return 1;
     pause();
   }
@@ -226,8 +227,14 @@ static void dump_records(void) {
   }
 }
 
+// A second core exiting meanwhile waits (bounded) for the first to finish: its isa-debug-exit
+// would end QEMU in the middle of the END frame.
 void trace_exit(uint32_t code) {
-  if (!trace_on || __atomic_exchange_n(&ended, 1, __ATOMIC_RELAXED)) return;
+  if (!trace_on) return;
+  if (__atomic_exchange_n(&ended, 1, __ATOMIC_ACQ_REL)) {
+    for (uint64_t until = clock_ns() + 30000000000ull; __atomic_load_n(&ended, __ATOMIC_ACQUIRE) != 2 && clock_ns() < until;) pause();
+    return;
+  }
   int locked = lock_bounded();
   drain_all();
   dump_records();
@@ -241,4 +248,5 @@ void trace_exit(uint32_t code) {
     port_write(where, sizeof where);
   }
   if (locked) spin_unlock(&trace_lock);
+  __atomic_store_n(&ended, 2, __ATOMIC_RELEASE);
 }

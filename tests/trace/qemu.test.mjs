@@ -20,13 +20,16 @@ const ARGS = ['200', '100'];
 
 const hasQemu = () => spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
 
-let traced, plainImage, tracedImage;           // one traced boot, shared by the tests below
+let traced, plainImage, tracedImage, tinyImage;  // one traced boot, shared by the tests below
 async function tracedRun() {
   if (traced) return traced;
   if (!hasQemu()) throw new Error('qemu-system-x86_64 is missing: run `sh boot/deps.sh` as root to install it');
   const out = path.join(ROOT, 'build/test-images/pipeline-trace.wasm');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   plainImage = image('examples/pipeline.ts');  // the untraced build, meanwhile (each takes ~20 s here)
+  const tiny = path.join(ROOT, 'build/test-images/pipeline-trace16.wasm');  // 16-event rings: they overflow
+  tinyImage = aam(['build', 'examples/pipeline.ts', '--trace', '--define', 'AAM_TRACE_EVENTS=16', '-o', tiny])
+    .then((b) => { assert.is(b.code, 0, b.stderr); return tiny; });
   const b = await aam(['build', 'examples/pipeline.ts', '--trace', '-o', out]);
   assert.is(b.code, 0, b.stderr);
   const t0 = Date.now();
@@ -116,6 +119,18 @@ test('tracing leaves the program\'s stdout unchanged (the untraced image on QEMU
   assert.is(plain.code, 0, plain.stderr);
   assert.ok(/items 200 sum ok/.test(r.stdout), r.stdout);
   assert.is(steady(r.stdout), steady(plain.stdout));
+});
+
+test('a ring that overflows: its losses are counted and reported, never silent', async () => {
+  await tracedRun();
+  const r = await bootTraced(fs.readFileSync(await tinyImage), { root: ROOT, cores: 2, stats: false, args: ARGS, capture: true });
+  assert.is(r.code, 0, r.stderr);
+  const lost = r.raw.perCore.reduce((n, c) => n + c.lost, 0);
+  const seen = r.raw.perCore.flatMap((c) => c.events).filter((e) => e.type === ID.task_begin || e.type === ID.task_resume).length;
+  console.log(`  16-event rings: ${seen} of ${r.raw.stats.tasksRun} dispatches seen, ${lost} events lost`);
+  assert.ok(lost > 0, 'a 16-event ring overflows between two clock reads');
+  assert.ok(seen < r.raw.stats.tasksRun && seen + lost >= r.raw.stats.tasksRun, `seen ${seen} + lost ${lost} account for ${r.raw.stats.tasksRun}`);
+  assert.ok(/items 200 sum ok/.test(r.stdout), 'a full ring never blocks a core');
 });
 
 // The decoder on hand-made streams: a loss with no event still reaches the trace; a cut frame ends it.

@@ -8,22 +8,22 @@ import { aam, image } from "../lib/aam.mjs";
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
 
-test("a task running 1.5 s past a 300 ms stall threshold is reported once, with its function, machine and core; short tasks are not", async () => {
-  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "1500"], { env: { AAM_STALL_MS: "300" } });
+test("a task running 1.2 s past a 300 ms stall threshold is reported once, with its function, machine and core; short tasks are not", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "1200"], { env: { AAM_STALL_MS: "300" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, "long task done ok");
   const reports = [...r.stderr.matchAll(STALL)];
-  assert.is(reports.length, 1, r.stderr);                  // five thresholds long, one report
+  assert.is(reports.length, 1, r.stderr);                  // four thresholds long, one report
   const [, fn, machine, core, ms] = reports[0];
   assert.is(fn, "long");
   assert.is(machine, "main");
   assert.ok(Number(core) === 0 || Number(core) === 1);
-  assert.ok(Number(ms) >= 300 && Number(ms) < 1500, ms);
+  assert.ok(Number(ms) >= 300 && Number(ms) < 1200, ms);
 });
 
 // Three cores: the detector runs at a tick, which only a core between tasks takes (kernel/stall.ts).
 test("two tasks stalling at once on 2 of 3 cores: each is reported, one second apart at least (the system-wide rate limit delays, never drops)", async () => {
-  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "3", "--", "2500", "2"], { env: { AAM_STALL_MS: "200" } });
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "3", "--", "1800", "2"], { env: { AAM_STALL_MS: "200" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   const reports = [...r.stderr.matchAll(STALL)];
   assert.is(reports.length, 2, r.stderr);
@@ -32,7 +32,7 @@ test("two tasks stalling at once on 2 of 3 cores: each is reported, one second a
 });
 
 test("with AAM_STALL_MS=0 the stall detector is off: the same long task is not reported", async () => {
-  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "800"], { env: { AAM_STALL_MS: "0" } });
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "600"], { env: { AAM_STALL_MS: "0" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.is([...r.stderr.matchAll(STALL)].length, 0, r.stderr);
 });
@@ -75,13 +75,14 @@ function functionNames(file) {
 }
 
 test("an image built without --trace contains no trace code: no trace function, no trace ring in the manifest; the --trace build of the same program has both", async () => {
-  const plain = await image("examples/pipeline.ts");
-  const traced = await image("examples/pipeline.ts", { trace: true });
+  const plain = await image("tests/trace/programs/crash.ts");
+  const traced = await image("tests/trace/programs/crash.ts", { trace: true });
   const mp = JSON.parse(fs.readFileSync(plain + ".json", "utf8"));
   const mt = JSON.parse(fs.readFileSync(traced + ".json", "utf8"));
   assert.is(mp.trace, undefined);
   assert.ok(mt.trace && mt.trace.eventSize === 32, JSON.stringify(mt.trace));
-  const tracing = (names) => names.filter((n) => /(^|\/)trace(\/|$)|trace(Hot|Flow|CoreInit|Monitor)|\/put$/.test(n));
+  // runtime/trace.ts is ~lib/aam/trace; kernel helpers are named trace…
+  const tracing = (names) => names.filter((n) => /^~lib\/aam\/trace\/|\/trace(Hot|Flow|CoreInit|Sync|Monitor)?$/.test(n));
   assert.equal(tracing(functionNames(plain)), []);
   assert.ok(tracing(functionNames(traced)).length > 0, functionNames(traced).join(" "));
   assert.ok(fs.statSync(traced).size > fs.statSync(plain).size);

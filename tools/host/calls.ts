@@ -110,6 +110,10 @@ export class HostPort {
         const r = waitAsync(this.ctl, this.cores + 1, v, 1000);
         if (r.async) await r.value;
       }
+    } catch (e) {                                    // a host bug: fail what waits, loudly
+      const err = new Error(`host calls: ${(e as Error).message}`);
+      for (const p of [...this.queue.splice(0), ...this.inflight.values()]) p.reject(err);
+      this.inflight.clear();
     } finally {
       this.listening = false;
     }
