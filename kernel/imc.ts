@@ -54,7 +54,7 @@ import { platform } from "~lib/rt/platform";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, KIND_METHOD_SHIFT, TaskFn } from "../aam/task";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_MESSAGE, KIND_METHOD_SHIFT, TaskFn } from "../aam/task";
 import { checkIn, copyOut } from "./validate";
 import { Future, futureComplete } from "../aam/future";
 import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
@@ -406,7 +406,9 @@ export function callComplete(t: usize, result: u64): void {
   let i = <usize>load<u64>(t + T_RESULT);
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
   let kind = load<u32>(t + T_KIND);
-  if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_FAILED)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63);
+  // A kernel machine's copies go back to the caller; those of a handler that trapped are only
+  // freed (a refused call, FLAG_MESSAGE, never got copies).
+  if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_MESSAGE)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63, (kind & FLAG_FAILED) != 0);
   store<u64>(t + T_RESULT, result);
   sub32(i + I_RUNNING, 1);
   if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);

@@ -26,7 +26,7 @@ import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, FC_CURRENT, FC_TASKS_RUN, MAX_CORES } from "~lib/rt/layout";
 import { load32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
-import { environ } from "../aam/sys";
+import { envInt } from "../aam/sys";
 import { eprintln } from "../aam/console";
 import { T_FN, T_SCHED } from "../aam/task";
 import { M_NAME } from "./machine";
@@ -57,11 +57,7 @@ import { EV_STALL } from "../aam/trace_events";
 
 /** Boot, once: the detector's state (threshold from the environment). Returns its address. */
 export function stallNew(): usize {
-  let ms: i32 = DEFAULT_MS;
-  let env = environ();
-  for (let i = 0; i < env.length; i++) {
-    if (env[i].startsWith("AAM_STALL_MS=")) ms = I32.parseInt(env[i].substring(13));
-  }
+  let ms = envInt("AAM_STALL_MS", DEFAULT_MS);
   let st = heapAlloc(S_WATCH + <usize>MAX_CORES * W_SIZE);
   memory.fill(st, 0, S_WATCH + <usize>MAX_CORES * W_SIZE);
   store<f64>(st + S_THRESHOLD, ms > 0 ? <f64>ms * 1e6 : 0);

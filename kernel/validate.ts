@@ -168,14 +168,14 @@ function taskWhat(m: usize, spec: usize): string { return "machine '" + name(m) 
 function paramWhat(m: usize, spec: usize, i: u32): string { return taskWhat(m, spec) + ", parameter " + specName(spec, <i32>i); }
 
 /** Step 4, when the handler of call `t` (method `method` of kernel machine `m`) returned. */
-export function copyOut(m: usize, client: usize, t: usize, method: u32): void {
+export function copyOut(m: usize, client: usize, t: usize, method: u32, freeOnly: bool = false): void {
   let spec = load<u32>(specs(m) + (<usize>method << 2));
-  if (spec && !(spec & 3)) { recordOut(client, t, <usize>spec); return; }
+  if (spec && !(spec & 3)) { recordOut(client, t, <usize>spec, freeOnly); return; }
   if (!(spec & 3)) return;
   let pa = (spec & 3) - 1;
   let k = <usize>load<u64>(argAddr(t, pa)) - 16;
   let p = <usize>load<u32>(k), len = <usize>load<u32>(k + 4), dir = load<u32>(k + 8);
-  if ((dir & OUT) && heapInArena(load<u32>(client + M_ARENA), p, len)) memory.copy(p, k + 16, len);
+  if (!freeOnly && (dir & OUT) && heapInArena(load<u32>(client + M_ARENA), p, len)) memory.copy(p, k + 16, len);
   store<u64>(argAddr(t, pa), <u64>p);                // the caller sees its own pointer again
   heapFree(k);
 }
@@ -245,7 +245,7 @@ function unwind(t: usize, k: usize, done: u32, code: u64, msg: string): u64 {
 }
 
 // R5's second half: out/inout buffers and the result back to the caller, kernel blocks freed.
-function recordOut(client: usize, t: usize, spec: usize): void {
+function recordOut(client: usize, t: usize, spec: usize, freeOnly: bool): void {
   let n = load<u32>(spec + RS_NPTR);
   let h = kcopyHeader(n);
   let rec = <usize>load<u64>(argAddr(t, 0)), k = rec - h;
@@ -254,12 +254,12 @@ function recordOut(client: usize, t: usize, spec: usize): void {
     let slot = k + 8 + <usize>i * 12;
     let p = <usize>load<u32>(slot), kb = <usize>load<u32>(slot + 4), bytes = <usize>load<u32>(slot + 8);
     if (!kb) continue;
-    if ((load<u32>(spec + RS_PTRS + <usize>i * RP_SIZE + 4) & OUT) && heapInArena(arena, p, bytes)) memory.copy(p, kb, bytes);
+    if (!freeOnly && (load<u32>(spec + RS_PTRS + <usize>i * RP_SIZE + 4) & OUT) && heapInArena(arena, p, bytes)) memory.copy(p, kb, bytes);
     heapFree(kb);
   }
   let r = <usize>load<u32>(k), size = <usize>load<u32>(spec + RS_SIZE);
   let ro = <usize>load<u32>(spec + RS_RESULT), rs = <usize>load<u32>(spec + RS_RESULT_SIZE);
-  if (rs && heapInArena(arena, r, size)) memory.copy(r + ro, rec + ro, rs);
+  if (!freeOnly && rs && heapInArena(arena, r, size)) memory.copy(r + ro, rec + ro, rs);
   store<u64>(argAddr(t, 0), <u64>r);                 // the caller sees its own record again
   heapFree(k);
 }

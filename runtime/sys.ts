@@ -27,6 +27,33 @@ export function environ(): string[] {
   return strings(false);
 }
 
+/** The integer value of environment variable `name` (ASCII), or `dflt` if it is not set. Leaves
+ *  nothing allocated: the runtime reads its own settings (AAM_STALL_MS) with it at boot. */
+export function envInt(name: string, dflt: i32): i32 {
+  let sizes = heapAlloc(8);
+  wasi.environ_sizes_get(sizes, sizes + 4);
+  let count = load<u32>(sizes), bytes = load<u32>(sizes + 4);
+  heapFree(sizes);
+  let ptrs = heapAlloc(<usize>count * 4 + 4);
+  let buf = heapAlloc(<usize>bytes + 1);
+  wasi.environ_get(ptrs, buf);
+  let v = dflt;
+  let n = name.length;
+  for (let i: u32 = 0; i < count; i++) {
+    let p = <usize>load<u32>(ptrs + (<usize>i << 2));
+    let k = 0;
+    while (k < n && load<u8>(p + k) == <u8>name.charCodeAt(k)) k++;
+    if (k < n || load<u8>(p + n) != 0x3d) continue;           // "NAME="
+    let q = p + n + 1, neg = load<u8>(q) == 0x2d, x: i64 = 0;
+    if (neg) q++;
+    while (load<u8>(q) >= 0x30 && load<u8>(q) <= 0x39 && x < 0x7fffffff) { x = x * 10 + <i64>(load<u8>(q) - 0x30); q++; }
+    v = <i32>(neg ? -x : x);
+  }
+  heapFree(ptrs);
+  heapFree(buf);
+  return v;
+}
+
 function strings(argv: bool): string[] {
   let sizes = heapAlloc(8);
   if (argv) wasi.args_sizes_get(sizes, sizes + 4); else wasi.environ_sizes_get(sizes, sizes + 4);

@@ -56,7 +56,7 @@ test("a client faster than its server blocks on a full interface (capacity 4) an
   assert.ok(f["blocked peak"] >= 1);
 });
 
-test("a kernel machine checks every buffer against the caller's memory, copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, and keeps serving", async () => {
+test("a kernel machine checks every buffer against the caller's memory, copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, keeps serving, and frees its copies when a handler traps", async () => {
   const r = await aam(["run", await image(P("kernel")), "--cores", "2"], { timeoutMs: 60000 });
   assert.is(r.code, 0, r.stdout + r.stderr);
   const want = [
@@ -70,11 +70,16 @@ test("a kernel machine checks every buffer against the caller's memory, copies i
     "length overflowing: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: 0xfffffff0 + 32 bytes overflows the address space)",
     "unknown method: refused 0xffffffff00000001 (machine 'fs' has no method 9 (it offers 0..1))",
     "good sum again: ok 5000",
+    "good sum after the crashes: ok 5000",
+    // a trapped handler's INOUT bytes are not copied back, and the kernel's copies are freed
+    "crashed calls 21, byte 0 untouched yes, blocks leaked 0",
   ];
   const lines = r.stdout.trim().split("\n");
   assert.is(lines.length, want.length, r.stdout);
   want.forEach((w, k) => (typeof w === "string" ? assert.is(lines[k], w) : assert.match(lines[k], w)));
-  assert.is(r.stderr, "");
+  const traps = r.stderr.trim().split("\n");
+  assert.is(traps.length, 21, r.stderr);
+  for (const l of traps) assert.match(l, /^aam: task trapped on core \d in .*crash: crash: the handler's deliberate bug/);
 });
 
 test("examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes", async () => {

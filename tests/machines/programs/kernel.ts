@@ -1,7 +1,8 @@
 // kernel.ts: a kernel-level machine "fs" with a checked buffer method. Good calls work (data
 // copied in and out); calls with pointers outside the caller's memory, overflowing or too long
-// lengths, and unknown methods are refused with clear errors, and "fs" keeps serving.
-import { Task, Future, println, heapAlloc, heapFree, defineMachine, findMachine, connect, IN, INOUT, E_BAD_POINTER, E_BAD_LENGTH, E_NO_METHOD } from "aam";
+// lengths, and unknown methods are refused with clear errors, and "fs" keeps serving. A handler
+// that traps fails its call, and the kernel's copies of its buffer are freed all the same.
+import { Task, Future, println, heapAlloc, heapFree, heapBlocksInUse, coreCount, fail, defineMachine, findMachine, connect, Interface, IN, INOUT, E_BAD_POINTER, E_BAD_LENGTH, E_NO_METHOD } from "aam";
 
 // fs method 0: sum the bytes of an IN buffer (arg0 pointer, arg1 length)
 function sum(t: Task): u64 {
@@ -16,14 +17,36 @@ function bump(t: Task): u64 {
   return t.arg1;
 }
 
+// fs method 2: touch the INOUT buffer, then trap
+function crash(t: Task): u64 {
+  store<u8>(<usize>t.arg0, 0xee);
+  fail("crash: the handler's deliberate bug");
+  return 0;
+}
+
 export function machines(): void {
-  defineMachine("fs", 0, 0, true).offerBuffer(0, sum, 0, 1, IN, 4096).offerBuffer(1, bump, 0, 1, INOUT, 4096);
+  defineMachine("fs", 0, 0, true).offerBuffer(0, sum, 0, 1, IN, 4096).offerBuffer(1, bump, 0, 1, INOUT, 4096)
+    .offerBuffer(2, crash, 0, 1, INOUT, 4096);
+}
+
+function blocks(): u64 {
+  let k: u64 = 0;
+  for (let c = 0; c < coreCount(); c++) k += heapBlocksInUse(c);
+  return k;
 }
 
 function report(label: string, f: Future): void {
   let v = f.wait();
   println(label + ": " + (f.failed ? "refused 0x" + v.toString(16) + " (" + f.error + ")" : "ok " + v.toString()));
   f.release();
+}
+
+function crashOnce(fs: Interface, buf: usize): u32 {
+  let f = fs.call(2, buf, 100);
+  f.wait();
+  let ok: u32 = f.failed && f.error == "" ? 1 : 0;
+  f.release();
+  return ok;
 }
 
 export function main(): i32 {
@@ -40,6 +63,15 @@ export function main(): i32 {
   report("length overflowing", fs.call(0, 0xFFFFFFF0, 0x20));
   report("unknown method", fs.call(9, buf, 1));
   report("good sum again", fs.call(0, buf, 100));
+  // The first crash warms the trap path up (what a core allocates once); then 20 must leave
+  // nothing behind.
+  let crashed = crashOnce(fs, buf) + (fs.callSync(0, buf, 100) == 5000 ? 0 : 100);
+  let before = blocks();
+  for (let i = 0; i < 20; i++) crashed += crashOnce(fs, buf);
+  let leaked = blocks() - before;                    // before any printing (strings are not freed)
+  report("good sum after the crashes", fs.call(0, buf, 100));
+  println("crashed calls " + crashed.toString() + ", byte 0 untouched " + (load<u8>(buf) == 5 ? "yes" : "no") +
+    ", blocks leaked " + leaked.toString());
   heapFree(buf);
   return 0;
 }
