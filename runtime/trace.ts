@@ -35,6 +35,8 @@
 //  +16  TAIL   events consumed     host: atomic store; core: atomic load when it looks full
 //  +64  EVENTS[CAP]:  +0 ts f64 (ns, host time origin)  +8 type u32 (bit 31: INEXACT ts)
 //                     +12 a u32  +16 b u32  +20 c u32  +24 d f64  (trace-events.json "record")
+//                     An INEXACT event leaves ts and d unwritten (stale): the reader takes d = 0 and
+//                     the time from the exact events around it. Fewer stores on the hot path.
 
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW } from "~lib/rt/layout";
@@ -92,12 +94,12 @@ export function traceCoreInit(): void {
     if (head == limit) { store32(ring + R_LOST, ++lost); return; }
   }
   let e = ring + R_EVENTS + (<usize>(head & (CAP - 1)) << 5);
-  store<f64>(e, ts);
-  store<u32>(e + 8, type);
-  store<u32>(e + 12, a);
-  store<u32>(e + 16, b);
-  store<u32>(e + 20, c);
-  store<f64>(e + 24, d);
+  store<u64>(e + 8, <u64>type | (<u64>a << 32));
+  store<u64>(e + 16, <u64>b | (<u64>c << 32));
+  if (!(type & INEXACT)) {                                  // an inexact event has no ts and d = 0
+    store<f64>(e, ts);
+    store<f64>(e + 24, d);
+  }
   store32(ring + R_HEAD, ++head);
 }
 
@@ -110,7 +112,7 @@ export function traceCoreInit(): void {
     put(type, lastTs, a, b, c, d);
   } else {
     countdown--;
-    put(type | INEXACT, lastTs, a, b, c, d);
+    put(type | INEXACT, 0, a, b, c, 0);                     // hot events have d = 0
   }
 }
 

@@ -68,7 +68,7 @@ test("a kernel machine checks every buffer against the caller's memory, copies i
     /^past the end of the block: refused 0xffffffff00000002 \(machine 'fs' method 0, argument 0: \[0x[0-9a-f]+, \+200\) is not memory of the calling machine 'main'\)$/,
     "length over the limit: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: length 5000 (argument 1) exceeds the limit 4096)",
     "length overflowing: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: 0xfffffff0 + 32 bytes overflows the address space)",
-    "unknown method: refused 0xffffffff00000001 (machine 'fs' has no method 9 (it offers 0..1))",
+    "unknown method: refused 0xffffffff00000001 (machine 'fs' has no method 9 (it offers 0..2))",
     "good sum again: ok 5000",
     "good sum after the crashes: ok 5000",
     // a trapped handler's INOUT bytes are not copied back, and the kernel's copies are freed

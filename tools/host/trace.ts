@@ -47,8 +47,9 @@ export class TraceEvents {
       a: v.getUint32(off + 12, true), b: v.getUint32(off + 16, true), c: v.getUint32(off + 20, true),
       d: v.getFloat64(off + 24, true),
     };
-    // An exact event closes the run of inexact ones before it.
-    if (e.type & INEXACT) { e.type = (e.type & ~INEXACT) >>> 0; c.pending.push(e); return; }
+    // An inexact event's ts and d were not written (runtime/trace.ts): d is 0, the time comes from
+    // the exact events around it. An exact event closes the run of inexact ones before it.
+    if (e.type & INEXACT) { e.type = (e.type & ~INEXACT) >>> 0; e.ts = c.lastExact; e.d = 0; c.pending.push(e); return; }
     spread(c, e.ts);
     c.done.push(e);
     c.lastExact = e.ts;
