@@ -7,8 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, ROOT } from "../lib/aam.mjs";
+import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
 import { boot } from "../../boot/qemu.mjs";
+
+test.before(() => prebuild([["tests/boot/programs/wake.ts"], ["tests/boot/programs/idle.ts"], ["tests/parity/programs/hello.ts"], ["tests/parity/programs/exit.ts"]]));
 
 const STATS_CORE = /^aam boot stats: core (\d+): parks (\d+), hlt (\d+), halted (\d+) us of (\d+) us/gm;
 const coreStats = (err) => [...err.matchAll(STATS_CORE)].map((m) => ({ core: +m[1], parks: +m[2], hlt: +m[3], halted: +m[4], up: +m[5] }));

@@ -21,17 +21,33 @@ export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT } = {}) {
 }
 
 const built = new Map();
-/** Build a program (path relative to the repo) once; returns the image path. */
-export async function image(entry, { debug = false, env = {}, trace = false } = {}) {
-  const key = `${entry}|${debug}|${trace}|${JSON.stringify(env)}`;
+/** Build a program (path relative to the repo) once per test process; returns the image path.
+ *  `defines`: build-time constants ({AAM_RING_SLOTS: "4"}); `env`: environment of the build. */
+export async function image(entry, { debug = false, env = {}, trace = false, defines = {} } = {}) {
+  const key = `${entry}|${debug}|${trace}|${JSON.stringify(env)}|${JSON.stringify(defines)}`;
   if (built.has(key)) return built.get(key);
-  const name = entry.replace(/[\/.]/g, "_") + (debug ? "-debug" : "") + (trace ? "-trace" : "") + (Object.keys(env).length ? "-" + Object.values(env).join("_") : "");
-  const out = path.join(ROOT, "build/test-images", name + ".wasm");
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const r = await aam(["build", entry, "-o", out, ...(debug ? ["--debug"] : []), ...(trace ? ["--trace"] : [])], { env });
-  if (r.code !== 0) throw new Error(`build of ${entry} failed (${r.code}):\n${r.stderr}`);
-  built.set(key, out);
-  return out;
+  const p = (async () => {
+    const name = entry.replace(/[\/.]/g, "_") + (debug ? "-debug" : "") + (trace ? "-trace" : "") +
+      (Object.keys(env).length ? "-" + Object.values(env).join("_") : "") +
+      Object.entries(defines).map(([k, v]) => `-${k.replace(/^AAM_/, "").toLowerCase()}${v}`).join("");
+    const out = path.join(ROOT, "build/test-images", name + ".wasm");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const args = ["build", entry, "-o", out, ...(debug ? ["--debug"] : []), ...(trace ? ["--trace"] : []),
+      ...Object.entries(defines).flatMap(([k, v]) => ["--define", `${k}=${v}`])];
+    const r = await aam(args, { env });
+    if (r.code !== 0) throw new Error(`build of ${entry} failed (${r.code}):\n${r.stderr}`);
+    return out;
+  })();
+  built.set(key, p);
+  p.catch(() => built.delete(key));
+  return p;
+}
+
+/** Build several images two at a time (a suite's test.before): [entry, options] pairs. */
+export async function prebuild(list) {
+  const queue = [...list];
+  const worker = async () => { for (let it; (it = queue.shift());) await image(it[0], it[1] ?? {}); };
+  await Promise.all([worker(), worker()]);
 }
 
 /** Numbers after each label in a line like "ops 4000 corruptions 0". */

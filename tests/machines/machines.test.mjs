@@ -1,9 +1,11 @@
 // Machines, the Machine Manager and machine calls on the Node host.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, fields } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields } from "../lib/aam.mjs";
 
 const P = (n) => `tests/machines/programs/${n}.ts`;
+
+test.before(() => prebuild([[P("calls")], [P("order")], [P("loadstep")], [P("fullqueue")], [P("kernel")], ["examples/pipeline.ts"]]));
 
 for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2]]) {
   test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result`, async () => {
@@ -83,7 +85,7 @@ test("a kernel machine checks every buffer against the caller's memory, copies i
 });
 
 test("examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes", async () => {
-  const r = await aam(["run", "examples/pipeline.ts", "--cores", "4", "--stats", "--", "5000", "2000"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image("examples/pipeline.ts"), "--cores", "4", "--stats", "--", "5000", "2000"], { timeoutMs: 120000 });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, "items 5000 sum ok");
   const rows = Object.fromEntries(r.stderr.split("\n").filter((l) => /^(main|producer|transform|sink)\s/.test(l))

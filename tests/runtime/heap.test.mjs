@@ -1,8 +1,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, fields, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, statsTable } from "../lib/aam.mjs";
 
 const PROG = "tests/runtime/programs/alloc_stress.ts";
+
+// Every image of this suite (one process runs all its files), built two at a time.
+test.before(() => prebuild([
+  [PROG], [PROG, { debug: true }], ["tests/runtime/programs/static_data.ts"],
+  ["tests/runtime/programs/static_data.ts", { env: { AAM_LINK_ACTIVE_DATA: "1" } }], ["tests/runtime/programs/strings.ts"],
+  ["tests/runtime/programs/trap.ts"], ["tests/runtime/programs/trap.ts", { debug: true }],
+]));
 
 test("4 cores x 10^6 random-size alloc/free: every block's checksum holds, cross-core frees happen, heap use returns to its start", async () => {
   const img = await image(PROG);

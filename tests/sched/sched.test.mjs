@@ -2,21 +2,18 @@
 // in the default configuration and with capacities shrunk to reach the edge cases.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, fields, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, statsTable } from "../lib/aam.mjs";
 
 const P = (n) => `tests/sched/programs/${n}.ts`;
 const SMALL = { AAM_RING_SLOTS: "4", AAM_CTX_SIZE: "1024" };
-const defs = (d) => Object.entries(d).flatMap(([k, v]) => ["--define", `${k}=${v}`]);
 
-async function img(name, small) {
-  if (!small) return image(P(name));
-  // image() keys its cache on env; pass the defines through a build of our own.
-  const { ROOT } = await import("../lib/aam.mjs");
-  const out = `${ROOT}/build/test-images/${name}-small.wasm`;
-  const r = await aam(["build", P(name), "-o", out, ...defs(SMALL)]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return out;
-}
+const img = (name, small) => image(P(name), small ? { defines: SMALL } : {});
+
+test.before(() => prebuild([
+  ...["noop", "chain", "steal", "pingpong"].flatMap((n) => [[P(n)], [P(n), { defines: SMALL }]]),
+  ["examples/fib.ts"], ["examples/fib.ts", { defines: SMALL }], [P("steal"), { defines: { AAM_STEAL: "0" } }],
+  [P("misuse")], ["examples/tasks.ts"], [P("task_trap")], [P("root_trap")],
+]));
 
 for (const small of [false, true]) {
   const cfg = small ? " [4-slot rings, 1 KiB contexts]" : "";
@@ -34,7 +31,7 @@ for (const small of [false, true]) {
 
   for (const cores of [1, 2, 4]) {
     test(`fib(25) by fork-join tasks is 75025 on ${cores} core(s)${cfg}`, async () => {
-      const args = ["run", small ? "examples/fib.ts" : await image("examples/fib.ts"), "--cores", String(cores), ...(small ? defs(SMALL) : []), "--", "25"];
+      const args = ["run", await image("examples/fib.ts", small ? { defines: SMALL } : {}), "--cores", String(cores), "--", "25"];
       const r = await aam(args);
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stdout, "fib(25) = 75025");
@@ -81,7 +78,7 @@ for (const small of [false, true]) {
 }
 
 test("with stealing switched off (AAM_STEAL=0) no core steals; work still completes", async () => {
-  const r = await aam(["run", P("steal"), "--define", "AAM_STEAL=0", "--cores", "4", "--stats", "--", "20000"]);
+  const r = await aam(["run", await image(P("steal"), { defines: { AAM_STEAL: "0" } }), "--cores", "4", "--stats", "--", "20000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.is(fields(r.stdout).total, 20000);
   const { rows } = statsTable(r.stderr);
@@ -100,19 +97,19 @@ test("--stats reports tasks run, stolen, contexts allocated and in use, parks pe
 });
 
 test("a blocking call outside a task is refused with a clear message", async () => {
-  const r = await aam(["run", "tests/sched/programs/misuse.ts", "--cores", "2"]);
+  const r = await aam(["run", await image(P("misuse")), "--cores", "2"]);
   assert.is(r.code, 70);
   assert.match(r.stderr, "suspend: not inside a task");
 });
 
 test("the example of docs/TASKS.md runs and prints what the document says", async () => {
-  const r = await aam(["run", "examples/tasks.ts", "--cores", "2"]);
+  const r = await aam(["run", await image("examples/tasks.ts"), "--cores", "2"]);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, "sum 25, squared 625\n");
 });
 
 test("a trapping task fails its future (reported on stderr), the other tasks complete and the system goes on", async () => {
-  const r = await aam(["run", "tests/sched/programs/task_trap.ts", "--cores", "2"]);
+  const r = await aam(["run", await image(P("task_trap")), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, "ok 108 failed 12");
   const reports = r.stderr.split("\n").filter((l) => l.startsWith("aam: task trapped on core "));
@@ -122,7 +119,7 @@ test("a trapping task fails its future (reported on stderr), the other tasks com
 });
 
 test("a trap in the root task (main) ends the system with status 70", async () => {
-  const r = await aam(["run", "tests/sched/programs/root_trap.ts", "--cores", "2"], { timeoutMs: 30000 });
+  const r = await aam(["run", await image(P("root_trap")), "--cores", "2"], { timeoutMs: 30000 });
   assert.is(r.code, 70, r.stderr);
   assert.match(r.stderr, "task trapped on core");
 });

@@ -4,7 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import binaryen from "binaryen";
-import { aam, image } from "../lib/aam.mjs";
+import { aam, image, prebuild } from "../lib/aam.mjs";
+
+test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }]]));
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
 
