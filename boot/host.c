@@ -32,14 +32,6 @@ static uint32_t status0;             // what core 0 returned; published before i
 static uint64_t entry_tsc[MAX_CORES];  // when each core first entered the image (stats)
 static uint64_t first_task_tsc;      // first platform call made from inside a task (stats; cmpxchg 0→t)
 
-// Where the per-core records are: the manifest's memory.coreBase and coreRecSize, passed by the
-// builder (tools/boot/) as -D flags; the defaults are runtime/rt/layout.ts's.
-#ifndef AAM_CORE_BASE
-#define AAM_CORE_BASE 0x4000
-#endif
-#ifndef AAM_CORE_REC_SIZE
-#define AAM_CORE_REC_SIZE 0x800
-#endif
 #define FC_CURRENT (1216 + 56)         // layout.ts CORE_FRAMEWORK + 56: the task running on the core
 
 // An image without the framework (tests/boot/count.wat) has no aam_resume: every trap is fatal.

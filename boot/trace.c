@@ -60,12 +60,6 @@ enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
 #ifndef AAM_TRACE_RING
 #define AAM_TRACE_RING 0               // the image was built without --trace
 #endif
-#ifndef AAM_CORE_BASE
-#define AAM_CORE_BASE 0x4000
-#endif
-#ifndef AAM_CORE_REC_SIZE
-#define AAM_CORE_REC_SIZE 0x800
-#endif
 // Ring header (runtime/trace.ts).
 #define R_HEAD 0
 #define R_LOST 4
