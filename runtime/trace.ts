@@ -78,7 +78,7 @@ let lastTs: f64 = 0;
 export function traceCoreInit(): void {
   if (CAP < 2 || (CAP & (CAP - 1)) != 0) unreachable();      // AAM_TRACE_EVENTS: a power of two
   let r = heapAlloc(R_EVENTS + (<usize>CAP << 5));
-  memory.fill(r, 0, R_EVENTS);
+  memory.fill(r, 0, R_EVENTS + (<usize>CAP << 5));         // touch every page now, not on the hot path
   store<u32>(r + R_CAP, CAP);
   ring = r;
   limit = CAP;
