@@ -59,12 +59,11 @@ import { checkIn, copyOut } from "./validate";
 import { Future, futureComplete } from "../aam/future";
 import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
 import { Signal } from "../aam/signal";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, KERNEL, Machine } from "./machine";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID, KERNEL, Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 import { managerActivate } from "./manager";
 import { TRACE, trace } from "../aam/trace";
 import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../aam/trace_events";
-import { M_ID } from "./machine";
 
 // @ts-ignore: decorator
 @inline export const FLAG_CALL: u32 = 0x800;
@@ -204,11 +203,7 @@ export function interfaceError(server: Machine, hash: u64): string {
     " (rebuild both from the same IDL)";
 }
 
-function hex64(v: u64): string {
-  let s = "0x";
-  for (let i = 60; i >= 0; i -= 4) s += String.fromCharCode(<i32>"0123456789abcdef".charCodeAt(<i32>((v >> <u64>i) & 15)));
-  return s;
-}
+function hex64(v: u64): string { return "0x" + v.toString(16).padStart(16, "0"); }
 
 /** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
  *  calls at most (power of two) and at most `limit` of them running on the server at once.

@@ -13,8 +13,8 @@
 //  2. handle: a core of the machine takes the whole stack with xchg 0 (no ABA: no single pops),
 //     reverses it (FIFO), runs each handler, frees each record.
 //
-// ╒════════ signal record (16 bytes) ════════╕  +0 next  +4 num  +8 param  +12 trace flow id (0
-// without --trace)
+// ╒════════ signal record (16 bytes) ════════╕
+//  +0 next  +4 num  +8 param  +12 trace flow id (0 without --trace)
 
 import { cas32, xchg32, load32, add64, add32, sub32 } from "~lib/rt/atomic";
 import { FW_SIGNALS_LIVE } from "~lib/rt/layout";

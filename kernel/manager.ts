@@ -44,7 +44,7 @@ import { policyTick } from "./policy";
 import { imsPost, SIG_CORE_GRANTED, SIG_CORE_REVOKED } from "./ims";
 import { TRACE, trace } from "../aam/trace";
 import { hostPoll, hostRang } from "../aam/host";
-import { stallNew, stallCheck, stallThreshold } from "./stall";
+import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
 import { EV_CORE_GRANT, EV_CORE_REVOKE, EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../aam/trace_events";
 
 // @ts-ignore: decorator
@@ -192,7 +192,8 @@ export function coreLoop(): void {
 }
 
 /** How long an idle core may sleep: forever when no decision can be pending (a single machine,
- *  or every machine at its minimum with nothing waiting), else one tick. */
+ *  or every machine at its minimum with nothing waiting), else one tick; while another core runs
+ *  a task and the stall detector is on, a quarter of its threshold at most (someone must tick). */
 export function parkTimeout(): f64 {
   if (!mgr) return -1;
   let t = policyTimeout();
@@ -204,7 +205,7 @@ export function parkTimeout(): f64 {
 }
 
 function policyTimeout(): f64 {
-  if (!mgr || load<u32>(mgr + G_STATIC)) return -1;
+  if (load<u32>(mgr + G_STATIC)) return -1;
   let n = load<u32>(mgr + G_NMACH);
   for (let id: u32 = 1; id <= n; id++) {
     let m = managerMachine(id);
@@ -229,8 +230,9 @@ export function managerMaybeTick(): void {
     store32(mgr + G_TICKS, load32(mgr + G_TICKS) + 1);
     store32(mgr + G_IDLE, policyTick(mgr));
   }
-  stallCheck(stall, now);
+  let stalled = stallCheck(stall, now);
   unlock(mgr + G_LOCK);
+  if (stalled >= 0) stallReport(stall, stalled, now);      // console I/O outside the lock
 }
 
 /** A machine got work while holding no core: grant it one now if a core is free or can be

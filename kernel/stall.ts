@@ -21,14 +21,19 @@
 // ╒════════ watch record (per core, 24 bytes; written under the manager lock) ════════╕
 //  +0 TASK    FC_CURRENT seen     +4 RUNS  low word of FC_TASKS_RUN seen
 //  +8 SINCE   f64 when this pair was first seen (ns)   +16 REPORTED  1 once reported
+//  +20 FN     the task's function index, read when the stall was found (for the report)
+// The report names the machine by the core's FC_MACHINE id, never by following pointers out of
+// the task record: the task may finish and its record be reused meanwhile, and then only its fn
+// number would be wrong, never an address. It is printed after the manager lock is released.
 
 import { CORE_COUNT, platform } from "~lib/rt/platform";
-import { coreRec, FC_CURRENT, FC_TASKS_RUN, MAX_CORES } from "~lib/rt/layout";
+import { coreRec, FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES } from "~lib/rt/layout";
 import { load32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { envInt } from "../aam/sys";
 import { eprintln } from "../aam/console";
-import { T_FN, T_SCHED } from "../aam/task";
+import { T_FN } from "../aam/task";
+import { managerMachine } from "./manager";
 import { M_NAME } from "./machine";
 import { TRACE, trace } from "../aam/trace";
 import { EV_STALL } from "../aam/trace_events";
@@ -44,6 +49,8 @@ import { EV_STALL } from "../aam/trace_events";
 @inline const W_SINCE: usize = 8;
 // @ts-ignore: decorator
 @inline const W_REPORTED: usize = 16;
+// @ts-ignore: decorator
+@inline const W_FN: usize = 20;
 // @ts-ignore: decorator
 @inline const W_SIZE: usize = 24;
 // @ts-ignore: decorator
@@ -67,10 +74,11 @@ export function stallNew(): usize {
 /** The threshold in ns, 0 when off. */
 export function stallThreshold(st: usize): f64 { return st ? load<f64>(st + S_THRESHOLD) : 0; }
 
-/** At a tick, under the manager lock. */
-export function stallCheck(st: usize, now: f64): void {
+/** At a tick, under the manager lock. Returns the core whose task is to be reported (at most one
+ *  a tick: the rate limit is one a second), or −1; stallReport prints it after the lock. */
+export function stallCheck(st: usize, now: f64): i32 {
   let limit = load<f64>(st + S_THRESHOLD);
-  if (limit <= 0) return;
+  if (limit <= 0) return -1;
   for (let c = 0; c < CORE_COUNT; c++) {
     let w = st + S_WATCH + <usize>c * W_SIZE;
     let task = load32(coreRec(c) + FC_CURRENT);
@@ -82,24 +90,24 @@ export function stallCheck(st: usize, now: f64): void {
       store<u32>(w + W_REPORTED, 0);
       continue;
     }
-    let ran = now - load<f64>(w + W_SINCE);
-    if (ran < limit || load<u32>(w + W_REPORTED)) continue;
+    if (now - load<f64>(w + W_SINCE) < limit || load<u32>(w + W_REPORTED)) continue;
     if (now - load<f64>(st + S_LAST_REPORT) < RATE_NS) continue;   // delayed to a later tick
     store<u32>(w + W_REPORTED, 1);
+    store<u32>(w + W_FN, load<u32>(<usize>task + T_FN));
     store<f64>(st + S_LAST_REPORT, now);
-    report(c, <usize>task, ran);
+    return c;
   }
+  return -1;
 }
 
-// The task may finish while we read it: its record stays allocated until its future is released,
-// and a reused record only makes the names wrong, never the addresses unsafe (heap memory).
-function report(core: i32, t: usize, ran: f64): void {
-  let fn = load<u32>(t + T_FN);
-  let s = <usize>load<u32>(t + T_SCHED);
-  let m = s ? <usize>load<u32>(s + 32) : 0;                   // sched.ts S_MACHINE
-  let name = m ? changetype<string>(load<u32>(m + M_NAME)) : "?";
-  let ms = <u32>(ran / 1e6);
-  if (TRACE) trace(EV_STALL, m ? load<u32>(m) : 0, fn, <u32>t, <f64>ms);
-  eprintln("aam: stall: task 0x" + (<u32>t).toString(16) + " (fn#" + fn.toString() + ") of machine " + name +
+/** Print the report of core `core` found by stallCheck (no lock held). */
+export function stallReport(st: usize, core: i32, now: f64): void {
+  let w = st + S_WATCH + <usize>core * W_SIZE;
+  let task = load<u32>(w + W_TASK), fn = load<u32>(w + W_FN);
+  let id = load32(coreRec(core) + FC_MACHINE);
+  let name = id ? changetype<string>(load<u32>(managerMachine(id) + M_NAME)) : "?";
+  let ms = <u32>((now - load<f64>(w + W_SINCE)) / 1e6);
+  if (TRACE) trace(EV_STALL, id, fn, task, <f64>ms);
+  eprintln("aam: stall: task 0x" + task.toString(16) + " (fn#" + fn.toString() + ") of machine " + name +
     " has run on core " + core.toString() + " for " + ms.toString() + " ms");
 }

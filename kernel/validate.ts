@@ -110,11 +110,14 @@ export function setSpec(m: usize, method: u32, spec: u32): void { store<u32>(spe
 export function recordSpec(spec: usize, names: string): u32 {
   if (!spec || (spec & 3)) fail("offerRecord: the spec must be a 4-aligned static table");
   let size = load<u32>(spec + RS_SIZE), n = load<u32>(spec + RS_NPTR);
-  if (size < 8 || (size & 7) || load<u32>(spec + RS_RESULT) + load<u32>(spec + RS_RESULT_SIZE) > size || n > 64) fail("offerRecord: bad record spec");
+  let ro = load<u32>(spec + RS_RESULT), rs = load<u32>(spec + RS_RESULT_SIZE);
+  if (size < 8 || (size & 7) || ro + rs > size || n > 64) fail("offerRecord: bad record spec");
   for (let i: u32 = 0; i < n; i++) {
     let e = spec + RS_PTRS + <usize>i * RP_SIZE;
     let dir = load<u32>(e + 4), kind = load<u32>(e + 16) & 0xFF;
-    if (load<u32>(e) + 4 > size || dir < IN || dir > INOUT || !load<u32>(e + 8) ||
+    let f = load<u32>(e);
+    // a pointer field inside the result would be copied back to the caller with a kernel address
+    if (f + 4 > size || (rs && f + 4 > ro && f < ro + rs) || dir < IN || dir > INOUT || !load<u32>(e + 8) ||
         (kind != 0 && kind != 1 && kind != 2 && kind != 4 && kind != 8) || (kind && load<u32>(e + 12) + kind > size)) fail("offerRecord: bad pointer entry " + i.toString());
   }
   store<u32>(spec + RS_NAMES, changetype<u32>(names));
@@ -160,7 +163,8 @@ export function checkIn(m: usize, client: usize, t: usize, method: u32, known: b
   return 0;
 }
 
-// Messages are built only when a call is refused: strings are never freed (no GC).
+// Messages are built only when a call is refused. The message a refused call carries is freed with
+// the call (task.ts taskRelease); the pieces its concatenation made are not (no GC).
 function argWhat(m: usize, method: u32, pa: u32): string {
   return "machine '" + name(m) + "' method " + method.toString() + ", argument " + pa.toString();
 }

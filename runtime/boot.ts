@@ -38,8 +38,8 @@ import { TRACE, traceCoreInit } from "./trace";
 /** The system's boot sequence on this core; called by the generated `aam_entry`. */
 export function boot(percore: () => void, main: () => i32, machines: () => void): i32 {
   if (CORE_COUNT < 1 || CORE_COUNT > MAX_CORES) fail("boot: core count " + CORE_COUNT.toString() + " outside 1.." + MAX_CORES.toString());
+  if (TRACE) traceCoreInit();                            // this core's trace ring, before the first event
   setUpOnce(machines);                                   // step 1
-  if (TRACE) traceCoreInit();                            // this core's trace ring (trace.ts)
   store32(coreRec(CORE_ID) + CORE_STATE, 2);             // step 2
   arrive(SCB_BOOT_UP);                                   // step 3
   percore();                                             // step 4

@@ -155,6 +155,7 @@ export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
   if (slots < 1 || slots > 1024) fail("hostServe: " + slots.toString() + " slots (1..1024)");
   if (slotBytes < 64 || (slotBytes & 7) != 0) fail("hostServe: slot size " + slotBytes.toString() + " (a multiple of 8, ≥ 64)");
   if (load32(FW_HOST_MAILBOX)) fail("hostServe: the host mailbox is served already (one hostServe per system)");
+  if (<u64>slots * <u64>(SLOT_HEADER + <usize>slotBytes) > (1 << 30)) fail("hostServe: " + slots.toString() + " slots of " + slotBytes.toString() + " bytes exceed 1 GiB");
   let stride = SLOT_HEADER + <usize>slotBytes;
   let size = MB_HEADER + <usize>slots * stride;
   let mb = heapAlloc(size);
@@ -163,7 +164,7 @@ export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
   store<u32>(mb + MB_DATA, <u32>slotBytes);
   let sig = Signal.create(0);
   store<u32>(mb + MB_SIGNAL, changetype<u32>(sig));
-  store32(FW_HOST_MAILBOX, <u32>mb);
+  if (cas32(FW_HOST_MAILBOX, 0, <u32>mb) != 0) fail("hostServe: the host mailbox is served already (one hostServe per system)");
   platform.wake(CORE_COUNT);                                          // step 9
   while (true) {
     sig.wait();                                                       // step 5

@@ -59,12 +59,11 @@ import { managerIdle, managerMaybeTick, managerActivate, parkTimeout, setBusy } 
 import { imsPending, imsHandle } from "../kernel/ims";
 import { imcPoll, imcPending, callComplete, FLAG_CALL } from "../kernel/imc";
 import { hostPoll, hostRang } from "./host";
-import { M_TASKS_RUN, M_CORES, M_ARENA } from "../kernel/machine";
+import { M_TASKS_RUN, M_CORES, M_ARENA, M_ID } from "../kernel/machine";
 import { FC_MACH_PENDING } from "~lib/rt/layout";
 import { add64 } from "~lib/rt/atomic";
 import { TRACE, trace, traceHot, traceSync } from "./trace";
 import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP, EV_CORE_PARK, EV_CORE_UNPARK } from "./trace_events";
-import { M_ID } from "../kernel/machine";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -380,9 +379,9 @@ function idle(s: usize): void {
   add32(s + S_SLEEPERS, 1);
   if (!hasWork(s)) {
     ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
-    if (TRACE) trace(EV_CORE_PARK, machineId(s), 0, 0);
+    if (TRACE) trace(EV_CORE_PARK, curMachineId, 0, 0);
     platform.park(parkTimeout());
-    if (TRACE) trace(EV_CORE_UNPARK, machineId(s), 0, 0);
+    if (TRACE) trace(EV_CORE_UNPARK, curMachineId, 0, 0);
   }
   if (cas32(st, SLEEPING, RUNNING) == SLEEPING) sub32(s + S_SLEEPERS, 1);
   else store32(st, RUNNING);

@@ -27,50 +27,57 @@ export function environ(): string[] {
   return strings(false);
 }
 
-/** The integer value of environment variable `name` (ASCII), or `dflt` if it is not set. Leaves
- *  nothing allocated: the runtime reads its own settings (AAM_STALL_MS) with it at boot. */
+/** The integer value of environment variable `name` (ASCII), or `dflt` if it is not set or not a
+ *  number; clamped to ±(2^31 − 1). Leaves nothing allocated: the runtime reads its own settings
+ *  (AAM_STALL_MS) with it at boot. */
 export function envInt(name: string, dflt: i32): i32 {
-  let sizes = heapAlloc(8);
-  wasi.environ_sizes_get(sizes, sizes + 4);
-  let count = load<u32>(sizes), bytes = load<u32>(sizes + 4);
-  heapFree(sizes);
-  let ptrs = heapAlloc(<usize>count * 4 + 4);
-  let buf = heapAlloc(<usize>bytes + 1);
-  wasi.environ_get(ptrs, buf);
+  let b = block(false);
   let v = dflt;
   let n = name.length;
-  for (let i: u32 = 0; i < count; i++) {
-    let p = <usize>load<u32>(ptrs + (<usize>i << 2));
+  for (let i: u32 = 0; i < load<u32>(b); i++) {
+    let p = <usize>load<u32>(b + 8 + (<usize>i << 2));
     let k = 0;
     while (k < n && load<u8>(p + k) == <u8>name.charCodeAt(k)) k++;
     if (k < n || load<u8>(p + n) != 0x3d) continue;           // "NAME="
-    let q = p + n + 1, neg = load<u8>(q) == 0x2d, x: i64 = 0;
+    let q = p + n + 1, neg = load<u8>(q) == 0x2d, x: i64 = 0, digits = 0;
     if (neg) q++;
-    while (load<u8>(q) >= 0x30 && load<u8>(q) <= 0x39 && x < 0x7fffffff) { x = x * 10 + <i64>(load<u8>(q) - 0x30); q++; }
-    v = <i32>(neg ? -x : x);
+    while (load<u8>(q) >= 0x30 && load<u8>(q) <= 0x39) { x = min<i64>(x * 10 + <i64>(load<u8>(q) - 0x30), 0x7fffffff); q++; digits++; }
+    if (digits && !load<u8>(q)) v = <i32>(neg ? -x : x);
   }
-  heapFree(ptrs);
-  heapFree(buf);
+  blockFree(b);
   return v;
 }
 
-function strings(argv: bool): string[] {
+// WASI's argv or environment in two heap blocks: +0 count, +4 the strings' bytes, +8 a pointer per
+// string (into those bytes). blockFree gives both back.
+function block(argv: bool): usize {
   let sizes = heapAlloc(8);
   if (argv) wasi.args_sizes_get(sizes, sizes + 4); else wasi.environ_sizes_get(sizes, sizes + 4);
   let count = load<u32>(sizes);
   let bytes = load<u32>(sizes + 4);
   heapFree(sizes);
-  let ptrs = heapAlloc(<usize>count * 4 + 4);
+  let b = heapAlloc(<usize>count * 4 + 8);
   let buf = heapAlloc(<usize>bytes + 1);
-  if (argv) wasi.args_get(ptrs, buf); else wasi.environ_get(ptrs, buf);
+  if (argv) wasi.args_get(b + 8, buf); else wasi.environ_get(b + 8, buf);
+  store<u32>(b, count);
+  store<u32>(b + 4, <u32>buf);
+  return b;
+}
+function blockFree(b: usize): void {
+  heapFree(<usize>load<u32>(b + 4));
+  heapFree(b);
+}
+
+function strings(argv: bool): string[] {
+  let b = block(argv);
+  let count = load<u32>(b);
   let out = new Array<string>(count);
   for (let i: u32 = 0; i < count; i++) {
-    let p = <usize>load<u32>(ptrs + (<usize>i << 2));
+    let p = <usize>load<u32>(b + 8 + (<usize>i << 2));
     let end = p;
     while (load<u8>(end)) end++;
     out[i] = String.UTF8.decodeUnsafe(p, end - p, false);
   }
-  heapFree(ptrs);
-  heapFree(buf);
+  blockFree(b);
   return out;
 }

@@ -197,8 +197,9 @@
 // All u64, written by the owner core only (plain adds), read by anyone (atomic load):
 //  +0 TASKS_RUN  +8 TASKS_STOLEN  +16 CTX_ALLOCS  +24 CTX_FREES  +32 PARKS  +40 SPAWNS
 //  +48 SUSPENDS  +56 CURRENT (u32: task running on this core, 0 between tasks; owner writes,
-//  the host reads it after a trap)  +60 MACHINE (u32: id of the machine this core serves, 0 =
-//  none; owner writes, the host reads it for --stats)  +64 SWITCHES (u64 machine switches)
+//  the host reads it after a trap, the stall detector at each tick with an atomic load)
+//  +60 MACHINE (u32: id of the machine this core serves, 0 = none; owner writes, the host reads
+//  it for --stats, the stall detector to name the machine)  +64 SWITCHES (u64 machine switches)
 //  +72 MACH_PENDING (u64 tasks run for the current machine, not yet added to its counter)
 //  +80 TRACE_RING (u32: this core's trace ring, runtime/trace.ts; owner stores once with an
 //  atomic store, the host polls it; 0 in builds without --trace)
