@@ -332,15 +332,15 @@ function serverMachine(m: Machine, nm: Names): string[] {
     out.push(`const ${specName(t)} = memory.data<u32>([${words.join(',\n  ')}]);`);
   }
   // offer
-  const tnames = m.tasks.map((t) => safe(t.name));
-  const mv = local('machine', tnames);
+  const mv = 'machine';                                   // handler parameters end in $: no clash
   out.push('');
   out.push(`/** Offers the handlers of machine ${m.name} on \`${mv}\` (a ${m.kernel ? 'kernel' : 'user'}-level machine) and declares the`);
   out.push(` *  interface hash clients must match. Call it from machines(). */`);
-  const hparams = m.tasks.map((t) => `${safe(t.name)}: ${nm.handler.get(t)}`);
+  // Handler parameters end in $ (no C name does), so a task called `fail` cannot hide an import.
+  const hparams = m.tasks.map((t) => `${t.name}$: ${nm.handler.get(t)}`);
   out.push(`export function ${n.offer}(${[`${mv}: Machine`, ...hparams].join(', ')}): Machine {`);
   out.push(`  if (${m.kernel ? '!' : ''}${mv}.kernel) fail("${n.offer}: machine " + ${mv}.name + " is ${m.kernel ? 'user' : 'kernel'}-level; the IDL declares ${m.name} [[${m.kernel ? 'kernel' : 'user'}]]");`);
-  m.tasks.forEach((t, slot) => out.push(`  igenSetHandler(${n.handlers}, ${slot}, ${safe(t.name)}.index, "${n.offer}");`));
+  m.tasks.forEach((t, slot) => out.push(`  igenSetHandler(${n.handlers}, ${slot}, ${t.name}$.index, "${n.offer}");`));
   out.push(`  ${mv}.offerInterface(${n.hash});`);
   m.tasks.forEach((t, slot) => {
     const pn = [t.name, ...pointers(t).map((p) => p.param.name)].join(' ');

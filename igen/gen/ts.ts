@@ -207,6 +207,7 @@ function machine(m: Machine, nm: Names): string[] {
   out.push('}');
   out.push('', `/** A client of machine ${m.name} in the image that \`sys\` runs. */`);
   out.push(`export function ${clientFn(m)}(sys: IgenHost): ${iface} {`);
+  out.push('  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it');
   out.push('  return {');
   m.tasks.forEach((t, slot) => out.push(...method(m, t, slot, nm, n.hash)));
   out.push('  };');
@@ -293,12 +294,12 @@ function method(m: Machine, t: Task, slot: number, nm: Names, hash: string): str
     else {
       data = L(`${b.name}Bytes`);
       out.push(`      const ${data} = new Uint8Array(${bytes});`);
-      out.push(`      { const d = igenView(${data}); ${b.one ? `put${b.ctor}(d, 0, ${b.name});` : `${b.name}.forEach((x, i) => put${b.ctor}(d, i * ${b.elemSize}, x));`} }`);
+      out.push(`      { const $v = igenView(${data}); ${b.one ? `put${b.ctor}($v, 0, ${b.name});` : `${b.name}.forEach((x, i) => put${b.ctor}($v, i * ${b.elemSize}, x));`} }`);
     }
     bufs.push(`{ field: ${pf.field}, data: ${data}, dir: "${pf.param.dir}" }`);
   }
   const list = bufs.length ? `[\n        ${bufs.join(',\n        ')},\n      ]` : '[]';
-  out.push(`      const ${res} = await sys.call({ machine: "${m.name}", hash: ${hash}, slot: ${slot}, ordinal: ${hex32(t.ordinal)}, record${rec === 'record' ? '' : ': ' + rec}, buffers: ${list} });`);
+  out.push(`      const ${res} = await $sys.call({ machine: "${m.name}", hash: ${hash}, slot: ${slot}, ordinal: ${hex32(t.ordinal)}, record${rec === 'record' ? '' : ': ' + rec}, buffers: ${list} });`);
   // 4. the result and the out/inout data
   const fields: string[] = [];
   if (t.result) {
@@ -311,9 +312,10 @@ function method(m: Machine, t: Task, slot: number, nm: Names, hash: string): str
     const b = buf(pf.param, nm);
     const back = `${res}.buffers[${i}]`;
     let value: string;
-    if (b.kind === 'typed') value = `new ${b.ctor}(${back}.slice().buffer)`;
+    // the transport hands back a fresh copy of each buffer (offset 0): view it, do not copy again
+    if (b.kind === 'typed') value = b.ctor === 'Uint8Array' ? back : `new ${b.ctor}(${back}.buffer, ${back}.byteOffset, ${back}.byteLength / ${b.elemSize})`;
     else if (b.one) value = `get${b.ctor}(igenView(${back}), 0)`;
-    else value = `Array.from({ length: ${countOf.get(b.name)} }, (_, i) => get${b.ctor}(igenView(${back}), i * ${b.elemSize}))`;
+    else value = `((v) => Array.from({ length: ${countOf.get(b.name)} }, (_, i) => get${b.ctor}(v, i * ${b.elemSize})))(igenView(${back}))`;
     const v = L(`${b.name}Out`);
     out.push(`      const ${v} = ${value};`);
     if (!(pf.param.dir === 'out' && b.constant !== null)) {      // else the caller passed nothing

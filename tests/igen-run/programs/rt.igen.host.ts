@@ -111,13 +111,14 @@ export interface KrtClient {
 
 /** A client of machine krt in the image that `sys` runs. */
 export function krtClient(sys: IgenHost): KrtClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async sum(data: Uint8Array) {
       const record = new Uint8Array(16);
       const d = igenView(record);
       const dataCount = data.byteLength;
       d.setUint32(4, igenCount("krt.sum n", dataCount, 4294967295), true);
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 0, ordinal: 0x1d280a61, record, buffers: [
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 0, ordinal: 0x1d280a61, record, buffers: [
         { field: 0, data: igenBytes(data), dir: "in" },
       ] });
       const result = igenView(res.record).getBigUint64(8, true);
@@ -130,11 +131,11 @@ export function krtClient(sys: IgenHost): KrtClient {
       d.setUint16(4, igenCount("krt.fill cap", bufCount, 65535), true);
       d.setUint8(6, seed);
       d.setInt32(8, mode, true);
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 1, ordinal: 0x5f8b0fa3, record, buffers: [
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 1, ordinal: 0x5f8b0fa3, record, buffers: [
         { field: 0, data: new Uint8Array(bufCount * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getUint32(12, true);
-      const bufOut = new Uint8Array(res.buffers[0].slice().buffer);
+      const bufOut = res.buffers[0];
       if (typeof buf !== "number") buf.set(bufOut);   // filled in place too, as in C
       return { result, buf: bufOut };
     },
@@ -144,10 +145,10 @@ export function krtClient(sys: IgenHost): KrtClient {
       const valsCount = vals.byteLength / 4;
       d.setInt8(4, igenCount("krt.bump count", valsCount, 127));
       d.setInt32(8, by, true);
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 2, ordinal: 0xfa8b912e, record, buffers: [
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 2, ordinal: 0xfa8b912e, record, buffers: [
         { field: 0, data: igenBytes(vals), dir: "inout" },
       ] });
-      const valsOut = new Int32Array(res.buffers[0].slice().buffer);
+      const valsOut = new Int32Array(res.buffers[0].buffer, res.buffers[0].byteOffset, res.buffers[0].byteLength / 4);
       vals.set(valsOut);   // filled in place too, as in C
       return { vals: valsOut };
     },
@@ -156,7 +157,7 @@ export function krtClient(sys: IgenHost): KrtClient {
       const d = igenView(record);
       putPoint(d, 0, p);
       putRtParams(d, 8, params);
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 3, ordinal: 0x3dab201b, record, buffers: [] });
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 3, ordinal: 0x3dab201b, record, buffers: [] });
       const result = getPoint(igenView(res.record), 48);
       return result;
     },
@@ -165,7 +166,7 @@ export function krtClient(sys: IgenHost): KrtClient {
       const d = igenView(record);
       const valsCount = vals.byteLength / 2;
       d.setUint8(4, igenCount("krt.summary n", valsCount, 255));
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 4, ordinal: 0x5718ecea, record, buffers: [
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 4, ordinal: 0x5718ecea, record, buffers: [
         { field: 0, data: igenBytes(vals), dir: "in" },
         { field: 8, data: new Uint8Array(1 * 16), dir: "out" },
       ] });
@@ -178,7 +179,7 @@ export function krtClient(sys: IgenHost): KrtClient {
       const d = igenView(record);
       putRtParams(d, 0, params);
       d.setFloat32(40, f, true);
-      const res = await sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 5, ordinal: 0x30ed6ec7, record, buffers: [] });
+      const res = await $sys.call({ machine: "krt", hash: KRT_INTERFACE_HASH, slot: 5, ordinal: 0x30ed6ec7, record, buffers: [] });
       const result = getRtSummary(igenView(res.record), 48);
       return result;
     },
@@ -208,13 +209,14 @@ export interface UrtClient {
 
 /** A client of machine urt in the image that `sys` runs. */
 export function urtClient(sys: IgenHost): UrtClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async sum(data: Uint8Array) {
       const record = new Uint8Array(16);
       const d = igenView(record);
       const dataCount = data.byteLength;
       d.setUint32(4, igenCount("urt.sum n", dataCount, 4294967295), true);
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 0, ordinal: 0xd8fbb543, record, buffers: [
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 0, ordinal: 0xd8fbb543, record, buffers: [
         { field: 0, data: igenBytes(data), dir: "in" },
       ] });
       const result = igenView(res.record).getBigUint64(8, true);
@@ -227,11 +229,11 @@ export function urtClient(sys: IgenHost): UrtClient {
       d.setUint16(4, igenCount("urt.fill cap", bufCount, 65535), true);
       d.setUint8(6, seed);
       d.setInt32(8, mode, true);
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 1, ordinal: 0x40df3719, record, buffers: [
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 1, ordinal: 0x40df3719, record, buffers: [
         { field: 0, data: new Uint8Array(bufCount * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getUint32(12, true);
-      const bufOut = new Uint8Array(res.buffers[0].slice().buffer);
+      const bufOut = res.buffers[0];
       if (typeof buf !== "number") buf.set(bufOut);   // filled in place too, as in C
       return { result, buf: bufOut };
     },
@@ -241,10 +243,10 @@ export function urtClient(sys: IgenHost): UrtClient {
       const valsCount = vals.byteLength / 4;
       d.setInt8(4, igenCount("urt.bump count", valsCount, 127));
       d.setInt32(8, by, true);
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 2, ordinal: 0xef4d066c, record, buffers: [
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 2, ordinal: 0xef4d066c, record, buffers: [
         { field: 0, data: igenBytes(vals), dir: "inout" },
       ] });
-      const valsOut = new Int32Array(res.buffers[0].slice().buffer);
+      const valsOut = new Int32Array(res.buffers[0].buffer, res.buffers[0].byteOffset, res.buffers[0].byteLength / 4);
       vals.set(valsOut);   // filled in place too, as in C
       return { vals: valsOut };
     },
@@ -253,7 +255,7 @@ export function urtClient(sys: IgenHost): UrtClient {
       const d = igenView(record);
       putPoint(d, 0, p);
       putRtParams(d, 8, params);
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 3, ordinal: 0xd728adb5, record, buffers: [] });
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 3, ordinal: 0xd728adb5, record, buffers: [] });
       const result = getPoint(igenView(res.record), 48);
       return result;
     },
@@ -262,7 +264,7 @@ export function urtClient(sys: IgenHost): UrtClient {
       const d = igenView(record);
       const valsCount = vals.byteLength / 2;
       d.setUint8(4, igenCount("urt.summary n", valsCount, 255));
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 4, ordinal: 0xf9274220, record, buffers: [
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 4, ordinal: 0xf9274220, record, buffers: [
         { field: 0, data: igenBytes(vals), dir: "in" },
         { field: 8, data: new Uint8Array(1 * 16), dir: "out" },
       ] });
@@ -275,7 +277,7 @@ export function urtClient(sys: IgenHost): UrtClient {
       const d = igenView(record);
       putRtParams(d, 0, params);
       d.setFloat32(40, f, true);
-      const res = await sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 5, ordinal: 0xcc27f661, record, buffers: [] });
+      const res = await $sys.call({ machine: "urt", hash: URT_INTERFACE_HASH, slot: 5, ordinal: 0xcc27f661, record, buffers: [] });
       const result = getRtSummary(igenView(res.record), 48);
       return result;
     },

@@ -51,14 +51,14 @@ const KRT_DESCRIBE_SPEC = memory.data<u32>([64, 48, 16, 0x30ed6ec7, 0, 0]);
 
 /** Offers the handlers of machine krt on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerKrt(machine: Machine, sum: KrtSumHandler, fill: KrtFillHandler, bump: KrtBumpHandler, move: KrtMoveHandler, summary: KrtSummaryHandler, describe: KrtDescribeHandler): Machine {
+export function offerKrt(machine: Machine, sum$: KrtSumHandler, fill$: KrtFillHandler, bump$: KrtBumpHandler, move$: KrtMoveHandler, summary$: KrtSummaryHandler, describe$: KrtDescribeHandler): Machine {
   if (!machine.kernel) fail("offerKrt: machine " + machine.name + " is user-level; the IDL declares krt [[kernel]]");
-  igenSetHandler(KRT_HANDLERS, 0, sum.index, "offerKrt");
-  igenSetHandler(KRT_HANDLERS, 1, fill.index, "offerKrt");
-  igenSetHandler(KRT_HANDLERS, 2, bump.index, "offerKrt");
-  igenSetHandler(KRT_HANDLERS, 3, move.index, "offerKrt");
-  igenSetHandler(KRT_HANDLERS, 4, summary.index, "offerKrt");
-  igenSetHandler(KRT_HANDLERS, 5, describe.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 0, sum$.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 1, fill$.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 2, bump$.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 3, move$.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 4, summary$.index, "offerKrt");
+  igenSetHandler(KRT_HANDLERS, 5, describe$.index, "offerKrt");
   machine.offerInterface(KRT_INTERFACE_HASH);
   machine.offerRecord(0, serve_krt_sum, KRT_SUM_SPEC, "sum data");
   machine.offerRecord(1, serve_krt_fill, KRT_FILL_SPEC, "fill buf");
@@ -155,14 +155,14 @@ const URT_DESCRIBE_SPEC = memory.data<u32>([64, 48, 16, 0xcc27f661, 0, 0]);
 
 /** Offers the handlers of machine urt on `machine` (a user-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerUrt(machine: Machine, sum: UrtSumHandler, fill: UrtFillHandler, bump: UrtBumpHandler, move: UrtMoveHandler, summary: UrtSummaryHandler, describe: UrtDescribeHandler): Machine {
+export function offerUrt(machine: Machine, sum$: UrtSumHandler, fill$: UrtFillHandler, bump$: UrtBumpHandler, move$: UrtMoveHandler, summary$: UrtSummaryHandler, describe$: UrtDescribeHandler): Machine {
   if (machine.kernel) fail("offerUrt: machine " + machine.name + " is kernel-level; the IDL declares urt [[user]]");
-  igenSetHandler(URT_HANDLERS, 0, sum.index, "offerUrt");
-  igenSetHandler(URT_HANDLERS, 1, fill.index, "offerUrt");
-  igenSetHandler(URT_HANDLERS, 2, bump.index, "offerUrt");
-  igenSetHandler(URT_HANDLERS, 3, move.index, "offerUrt");
-  igenSetHandler(URT_HANDLERS, 4, summary.index, "offerUrt");
-  igenSetHandler(URT_HANDLERS, 5, describe.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 0, sum$.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 1, fill$.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 2, bump$.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 3, move$.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 4, summary$.index, "offerUrt");
+  igenSetHandler(URT_HANDLERS, 5, describe$.index, "offerUrt");
   machine.offerInterface(URT_INTERFACE_HASH);
   machine.offerRecord(0, serve_urt_sum, URT_SUM_SPEC, "sum data");
   machine.offerRecord(1, serve_urt_fill, URT_FILL_SPEC, "fill buf");

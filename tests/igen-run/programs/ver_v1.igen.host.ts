@@ -34,12 +34,13 @@ export interface VerClient {
 
 /** A client of machine ver in the image that `sys` runs. */
 export function verClient(sys: IgenHost): VerClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async get(key: number) {
       const record = new Uint8Array(8);
       const d = igenView(record);
       d.setUint32(0, key, true);
-      const res = await sys.call({ machine: "ver", hash: VER_INTERFACE_HASH, slot: 0, ordinal: 0xefc19440, record, buffers: [] });
+      const res = await $sys.call({ machine: "ver", hash: VER_INTERFACE_HASH, slot: 0, ordinal: 0xefc19440, record, buffers: [] });
       const result = igenView(res.record).getUint32(4, true);
       return result;
     },

@@ -26,9 +26,9 @@ const VER_GET_SPEC = memory.data<u32>([8, 4, 4, 0xefc19440, 0, 0]);
 
 /** Offers the handlers of machine ver on `machine` (a user-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerVer(machine: Machine, get_: VerGetHandler): Machine {
+export function offerVer(machine: Machine, get$: VerGetHandler): Machine {
   if (machine.kernel) fail("offerVer: machine " + machine.name + " is kernel-level; the IDL declares ver [[user]]");
-  igenSetHandler(VER_HANDLERS, 0, get_.index, "offerVer");
+  igenSetHandler(VER_HANDLERS, 0, get$.index, "offerVer");
   machine.offerInterface(VER_INTERFACE_HASH);
   machine.offerRecord(0, serve_ver_get, VER_GET_SPEC, "get");
   return machine;

@@ -93,6 +93,7 @@ export interface FsClient {
 
 /** A client of machine fs in the image that `sys` runs. */
 export function fsClient(sys: IgenHost): FsClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async open(path: Uint8Array, how: FsOpenHow) {
       const record = new Uint8Array(24);
@@ -100,7 +101,7 @@ export function fsClient(sys: IgenHost): FsClient {
       const pathCount = path.byteLength;
       d.setUint32(4, igenCount("fs.open path_len", pathCount, 4294967295), true);
       putFsOpenHow(d, 8, how);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 0, ordinal: 0xbd21fc58, record, buffers: [
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 0, ordinal: 0xbd21fc58, record, buffers: [
         { field: 0, data: igenBytes(path), dir: "in" },
       ] });
       const result = igenView(res.record).getInt32(16, true);
@@ -113,11 +114,11 @@ export function fsClient(sys: IgenHost): FsClient {
       d.setInt32(0, fd, true);
       d.setUint32(8, igenCount("fs.read cap", bufCount, 4294967295), true);
       d.setBigUint64(16, offset, true);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 1, ordinal: 0xd154e2a4, record, buffers: [
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 1, ordinal: 0xd154e2a4, record, buffers: [
         { field: 4, data: new Uint8Array(bufCount * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(24, true);
-      const bufOut = new Uint8Array(res.buffers[0].slice().buffer);
+      const bufOut = res.buffers[0];
       if (typeof buf !== "number") buf.set(bufOut);   // filled in place too, as in C
       return { result, buf: bufOut };
     },
@@ -128,7 +129,7 @@ export function fsClient(sys: IgenHost): FsClient {
       d.setInt32(0, fd, true);
       d.setUint32(8, igenCount("fs.write n", bufCount, 4294967295), true);
       d.setBigUint64(16, offset, true);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 2, ordinal: 0x455ed85f, record, buffers: [
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 2, ordinal: 0x455ed85f, record, buffers: [
         { field: 4, data: igenBytes(buf), dir: "in" },
       ] });
       const result = igenView(res.record).getInt32(24, true);
@@ -138,7 +139,7 @@ export function fsClient(sys: IgenHost): FsClient {
       const record = new Uint8Array(16);
       const d = igenView(record);
       if (path.byteLength !== 1024) throw new RangeError("fs.stat: path must have 1024 bytes, not " + path.byteLength);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 3, ordinal: 0xbca1bd02, record, buffers: [
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 3, ordinal: 0xbca1bd02, record, buffers: [
         { field: 0, data: igenBytes(path), dir: "in" },
         { field: 4, data: new Uint8Array(1 * 280), dir: "out" },
       ] });
@@ -150,13 +151,13 @@ export function fsClient(sys: IgenHost): FsClient {
       const record = new Uint8Array(8);
       const d = igenView(record);
       d.setInt32(0, fd, true);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 4, ordinal: 0x5c18aad4, record, buffers: [] });
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 4, ordinal: 0x5c18aad4, record, buffers: [] });
       void res;
     },
     async closeAll() {
       const record = new Uint8Array(8);
       const d = igenView(record);
-      const res = await sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 5, ordinal: 0x822919cf, record, buffers: [] });
+      const res = await $sys.call({ machine: "fs", hash: FS_INTERFACE_HASH, slot: 5, ordinal: 0x822919cf, record, buffers: [] });
       const result = igenView(res.record).getUint32(0, true);
       return result;
     },
@@ -178,13 +179,14 @@ export interface FsCacheClient {
 
 /** A client of machine fs_cache in the image that `sys` runs. */
 export function fsCacheClient(sys: IgenHost): FsCacheClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async lookup(path: Uint8Array) {
       const record = new Uint8Array(16);
       const d = igenView(record);
       const pathCount = path.byteLength;
       d.setUint16(4, igenCount("fs_cache.lookup n", pathCount, 65535), true);
-      const res = await sys.call({ machine: "fs_cache", hash: FS_CACHE_INTERFACE_HASH, slot: 0, ordinal: 0x34ed6a25, record, buffers: [
+      const res = await $sys.call({ machine: "fs_cache", hash: FS_CACHE_INTERFACE_HASH, slot: 0, ordinal: 0x34ed6a25, record, buffers: [
         { field: 0, data: igenBytes(path), dir: "in" },
         { field: 8, data: new Uint8Array(1 * 280), dir: "out" },
       ] });
@@ -197,7 +199,7 @@ export function fsCacheClient(sys: IgenHost): FsCacheClient {
       const d = igenView(record);
       const fdsCount = fds.byteLength / 4;
       d.setInt32(4, igenCount("fs_cache.invalidate count", fdsCount, 2147483647), true);
-      const res = await sys.call({ machine: "fs_cache", hash: FS_CACHE_INTERFACE_HASH, slot: 1, ordinal: 0x489f554e, record, buffers: [
+      const res = await $sys.call({ machine: "fs_cache", hash: FS_CACHE_INTERFACE_HASH, slot: 1, ordinal: 0x489f554e, record, buffers: [
         { field: 0, data: igenBytes(fds), dir: "in" },
       ] });
       void res;

@@ -51,14 +51,14 @@ const FS_CLOSE_ALL_SPEC = memory.data<u32>([8, 0, 4, 0x822919cf, 0, 0]);
 
 /** Offers the handlers of machine fs on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerFs(machine: Machine, open: FsOpenHandler, read: FsReadHandler, write: FsWriteHandler, stat: FsStatHandler, close: FsCloseHandler, close_all: FsCloseAllHandler): Machine {
+export function offerFs(machine: Machine, open$: FsOpenHandler, read$: FsReadHandler, write$: FsWriteHandler, stat$: FsStatHandler, close$: FsCloseHandler, close_all$: FsCloseAllHandler): Machine {
   if (!machine.kernel) fail("offerFs: machine " + machine.name + " is user-level; the IDL declares fs [[kernel]]");
-  igenSetHandler(FS_HANDLERS, 0, open.index, "offerFs");
-  igenSetHandler(FS_HANDLERS, 1, read.index, "offerFs");
-  igenSetHandler(FS_HANDLERS, 2, write.index, "offerFs");
-  igenSetHandler(FS_HANDLERS, 3, stat.index, "offerFs");
-  igenSetHandler(FS_HANDLERS, 4, close.index, "offerFs");
-  igenSetHandler(FS_HANDLERS, 5, close_all.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 0, open$.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 1, read$.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 2, write$.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 3, stat$.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 4, close$.index, "offerFs");
+  igenSetHandler(FS_HANDLERS, 5, close_all$.index, "offerFs");
   machine.offerInterface(FS_INTERFACE_HASH);
   machine.offerRecord(0, serve_fs_open, FS_OPEN_SPEC, "open path");
   machine.offerRecord(1, serve_fs_read, FS_READ_SPEC, "read buf");
@@ -139,10 +139,10 @@ const FS_CACHE_INVALIDATE_SPEC = memory.data<u32>([8, 8, 0, 0x489f554e, 1, 0,
 
 /** Offers the handlers of machine fs_cache on `machine` (a user-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerFsCache(machine: Machine, lookup: FsCacheLookupHandler, invalidate: FsCacheInvalidateHandler): Machine {
+export function offerFsCache(machine: Machine, lookup$: FsCacheLookupHandler, invalidate$: FsCacheInvalidateHandler): Machine {
   if (machine.kernel) fail("offerFsCache: machine " + machine.name + " is kernel-level; the IDL declares fs_cache [[user]]");
-  igenSetHandler(FS_CACHE_HANDLERS, 0, lookup.index, "offerFsCache");
-  igenSetHandler(FS_CACHE_HANDLERS, 1, invalidate.index, "offerFsCache");
+  igenSetHandler(FS_CACHE_HANDLERS, 0, lookup$.index, "offerFsCache");
+  igenSetHandler(FS_CACHE_HANDLERS, 1, invalidate$.index, "offerFsCache");
   machine.offerInterface(FS_CACHE_INTERFACE_HASH);
   machine.offerRecord(0, serve_fs_cache_lookup, FS_CACHE_LOOKUP_SPEC, "lookup path st");
   machine.offerRecord(1, serve_fs_cache_invalidate, FS_CACHE_INVALIDATE_SPEC, "invalidate fds");

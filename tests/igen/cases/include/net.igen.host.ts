@@ -54,6 +54,7 @@ export interface NetClient {
 
 /** A client of machine net in the image that `sys` runs. */
 export function netClient(sys: IgenHost): NetClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async send(to: AbiAddr, data: Uint8Array) {
       const record = new Uint8Array(24);
@@ -61,7 +62,7 @@ export function netClient(sys: IgenHost): NetClient {
       const dataCount = data.byteLength;
       putAbiAddr(d, 0, to);
       d.setUint16(12, igenCount("net.send len", dataCount, 65535), true);
-      const res = await sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 0, ordinal: 0xc24db690, record, buffers: [
+      const res = await $sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 0, ordinal: 0xc24db690, record, buffers: [
         { field: 8, data: igenBytes(data), dir: "in" },
       ] });
       const result = igenView(res.record).getInt32(16, true);
@@ -70,19 +71,19 @@ export function netClient(sys: IgenHost): NetClient {
     async recv() {
       const record = new Uint8Array(16);
       const d = igenView(record);
-      const res = await sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 1, ordinal: 0x0d7bfa96, record, buffers: [
+      const res = await $sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 1, ordinal: 0x0d7bfa96, record, buffers: [
         { field: 0, data: new Uint8Array(1 * 6), dir: "out" },
         { field: 4, data: new Uint8Array(1500 * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(8, true);
       const from_Out = getAbiAddr(igenView(res.buffers[0]), 0);
-      const dataOut = new Uint8Array(res.buffers[1].slice().buffer);
+      const dataOut = res.buffers[1];
       return { result, from_: from_Out, data: dataOut };
     },
     async mtu() {
       const record = new Uint8Array(8);
       const d = igenView(record);
-      const res = await sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 2, ordinal: 0x79083cfa, record, buffers: [] });
+      const res = await $sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 2, ordinal: 0x79083cfa, record, buffers: [] });
       const result = igenView(res.record).getUint16(0, true);
       return result;
     },

@@ -37,11 +37,11 @@ const NET_MTU_SPEC = memory.data<u32>([8, 0, 2, 0x79083cfa, 0, 0]);
 
 /** Offers the handlers of machine net on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerNet(machine: Machine, send: NetSendHandler, recv: NetRecvHandler, mtu: NetMtuHandler): Machine {
+export function offerNet(machine: Machine, send$: NetSendHandler, recv$: NetRecvHandler, mtu$: NetMtuHandler): Machine {
   if (!machine.kernel) fail("offerNet: machine " + machine.name + " is user-level; the IDL declares net [[kernel]]");
-  igenSetHandler(NET_HANDLERS, 0, send.index, "offerNet");
-  igenSetHandler(NET_HANDLERS, 1, recv.index, "offerNet");
-  igenSetHandler(NET_HANDLERS, 2, mtu.index, "offerNet");
+  igenSetHandler(NET_HANDLERS, 0, send$.index, "offerNet");
+  igenSetHandler(NET_HANDLERS, 1, recv$.index, "offerNet");
+  igenSetHandler(NET_HANDLERS, 2, mtu$.index, "offerNet");
   machine.offerInterface(NET_INTERFACE_HASH);
   machine.offerRecord(0, serve_net_send, NET_SEND_SPEC, "send data");
   machine.offerRecord(1, serve_net_recv, NET_RECV_SPEC, "recv from data");

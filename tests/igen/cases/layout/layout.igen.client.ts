@@ -155,7 +155,7 @@ export class Tail {
 // ──── machine layout (user-level) ────
 
 /** Interface hash of layout: a server offering another one refuses the connect. */
-export const LAYOUT_INTERFACE_HASH: u64 = 0x3c5e1eb31c89a8a6;
+export const LAYOUT_INTERFACE_HASH: u64 = 0x6eba77e2db06c56d;
 
 /** A call of layout.pad(a, c, b) -> struct pad_i64 in flight: its record's address. */
 @unmanaged
@@ -224,6 +224,21 @@ export class LayoutRowsCall {
   wait(): u64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u64 { return load<u64>(changetype<usize>(this), 8); }
+  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
+  /** True if the call was refused or its handler trapped; error says why (when known). */
+  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
+  get error(): string { return igenFuture(changetype<usize>(this)).error; }
+  /** Frees the record and the future (once, after the call ended). */
+  release(): void { igenRelease(changetype<usize>(this)); }
+}
+
+/** A call of layout.fail(sys, inout d) -> int32_t in flight: its record's address. */
+@unmanaged
+export class LayoutFailCall {
+  /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
+  wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
+  /** The result once the call ended. */
+  get result(): i32 { return load<i32>(changetype<usize>(this), 8); }
   get done(): bool { return igenFuture(changetype<usize>(this)).done; }
   /** True if the call was refused or its handler trapped; error says why (when known). */
   get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
@@ -351,6 +366,27 @@ export class LayoutClient {
   /** layout.rows, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
   rowsThen(fn: (call: LayoutRowsCall, arg: u64) => void, arg: u64, rows: usize, n: u32): void {
     igenThen(changetype<usize>(this.rows(rows, n)), fn.index, arg);
+  }
+
+  /** layout.fail(sys, inout d) -> int32_t, async. Request 8 bytes, result at 8, record 16 (slot 5, ordinal 0x5b1b5f9f). */
+  fail(sys: u32, d: OnlyChar): LayoutFailCall {
+    let record = igenRecord(16);
+    store<u32>(record, sys, 0);
+    store<usize>(record, changetype<usize>(d), 4);
+    igenIssue(changetype<Interface>(this), 5, record, 16, 0x5b1b5f9f);
+    return changetype<LayoutFailCall>(record);
+  }
+  /** layout.fail, sync: blocks the calling task until the result; traps it if the call fails. */
+  failSync(sys: u32, d: OnlyChar): i32 {
+    let call = this.fail(sys, d);
+    igenSync(changetype<usize>(call), "layout.fail");
+    let value = call.result;
+    call.release();
+    return value;
+  }
+  /** layout.fail, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
+  failThen(fn: (call: LayoutFailCall, arg: u64) => void, arg: u64, sys: u32, d: OnlyChar): void {
+    igenThen(changetype<usize>(this.fail(sys, d)), fn.index, arg);
   }
 }
 

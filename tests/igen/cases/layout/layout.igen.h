@@ -45,12 +45,13 @@ struct only_char { char a, b, c; };
 
 /* ---- machine layout (user-level) ---- */
 
-#define LAYOUT_INTERFACE_HASH UINT64_C(0x3c5e1eb31c89a8a6)
+#define LAYOUT_INTERFACE_HASH UINT64_C(0x6eba77e2db06c56d)
 #define LAYOUT_PAD_ORDINAL UINT32_C(0x9c56cf54) /* "layout.pad" */
 #define LAYOUT_NEST_ORDINAL UINT32_C(0x409288b1) /* "layout.nest" */
 #define LAYOUT_MIXED_ORDINAL UINT32_C(0x8a1354d2) /* "layout.mixed" */
 #define LAYOUT_SCALARS_ORDINAL UINT32_C(0xd80b9af4) /* "layout.scalars" */
 #define LAYOUT_ROWS_ORDINAL UINT32_C(0x6a29fd6e) /* "layout.rows" */
+#define LAYOUT_FAIL_ORDINAL UINT32_C(0x5b1b5f9f) /* "layout.fail" */
 
 /* layout.pad(a, c, b) -> struct pad_i64 */
 /* The request of layout.pad: 48 bytes, aligned to 8.
@@ -206,6 +207,31 @@ struct layout_rows_result {
 IGEN_LAYOUT_ASSERT(sizeof(struct layout_rows_result) == 8, "layout_rows_result: size");
 IGEN_LAYOUT_ASSERT(_Alignof(struct layout_rows_result) == 8, "layout_rows_result: alignment");
 IGEN_LAYOUT_ASSERT(offsetof(struct layout_rows_result, result) == 0, "layout_rows_result.result: offset");
+
+/* layout.fail(sys, d) -> int32_t */
+/* The request of layout.fail: 8 bytes, aligned to 4.
+ *   offset  size  field
+ *        0     4  sys
+ *        4     4  d  inout, sys x 3 bytes
+ */
+struct layout_fail_request {
+    uint32_t sys;
+    struct only_char *d;
+};
+IGEN_LAYOUT_ASSERT(sizeof(struct layout_fail_request) == 8, "layout_fail_request: size");
+IGEN_LAYOUT_ASSERT(_Alignof(struct layout_fail_request) == 4, "layout_fail_request: alignment");
+IGEN_LAYOUT_ASSERT(offsetof(struct layout_fail_request, sys) == 0, "layout_fail_request.sys: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct layout_fail_request, d) == 4, "layout_fail_request.d: offset");
+/* The result of layout.fail: 4 bytes, aligned to 4.
+ *   offset  size  field
+ *        0     4  result
+ */
+struct layout_fail_result {
+    int32_t result;
+};
+IGEN_LAYOUT_ASSERT(sizeof(struct layout_fail_result) == 4, "layout_fail_result: size");
+IGEN_LAYOUT_ASSERT(_Alignof(struct layout_fail_result) == 4, "layout_fail_result: alignment");
+IGEN_LAYOUT_ASSERT(offsetof(struct layout_fail_result, result) == 0, "layout_fail_result.result: offset");
 
 #undef IGEN_LAYOUT_ASSERT
 

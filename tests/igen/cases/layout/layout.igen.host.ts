@@ -161,7 +161,7 @@ function getTail(d: DataView, o: number): Tail {
 // ──── machine layout (user-level) ────
 
 /** Interface hash of layout: a call is refused if the image's machine serves another. */
-export const LAYOUT_INTERFACE_HASH = 0x3c5e1eb31c89a8a6n;
+export const LAYOUT_INTERFACE_HASH = 0x6eba77e2db06c56dn;
 
 /** Machine layout as the host calls it; every method rejects with the refusal, trap or host error. */
 export interface LayoutClient {
@@ -175,10 +175,13 @@ export interface LayoutClient {
   scalars(b: boolean, i8_: number, u64_: bigint, i16_: number, f: number, d: number, c: Color, up: number, im: bigint): Promise<boolean>;
   /** layout.rows(in rows, n) -> uint64_t */
   rows(rows: Uint8Array): Promise<bigint>;
+  /** layout.fail(sys, inout d) -> int32_t */
+  fail(d: OnlyChar[]): Promise<{ result: number; d: OnlyChar[] }>;
 }
 
 /** A client of machine layout in the image that `sys` runs. */
 export function layoutClient(sys: IgenHost): LayoutClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async pad(a: PadI64, c: number, b: PadF64) {
       const record = new Uint8Array(64);
@@ -186,7 +189,7 @@ export function layoutClient(sys: IgenHost): LayoutClient {
       putPadI64(d, 0, a);
       d.setInt8(16, c);
       putPadF64(d, 24, b);
-      const res = await sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 0, ordinal: 0x9c56cf54, record, buffers: [] });
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 0, ordinal: 0x9c56cf54, record, buffers: [] });
       const result = getPadI64(igenView(res.record), 48);
       return result;
     },
@@ -196,7 +199,7 @@ export function layoutClient(sys: IgenHost): LayoutClient {
       d.setInt8(0, c);
       putNested(d, 4, n);
       d.setBigInt64(40, after, true);
-      const res = await sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 1, ordinal: 0x409288b1, record, buffers: [] });
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 1, ordinal: 0x409288b1, record, buffers: [] });
       const result = getTail(igenView(res.record), 48);
       return result;
     },
@@ -207,15 +210,15 @@ export function layoutClient(sys: IgenHost): LayoutClient {
       if (oc.length !== 3) throw new RangeError("layout.mixed: oc must have 3 elements, not " + oc.length);
       d.setUint16(4, igenCount("layout.mixed count", mCount, 65535), true);
       const mBytes = new Uint8Array(mCount * 48);
-      { const d = igenView(mBytes); m.forEach((x, i) => putMixed(d, i * 48, x)); }
+      { const $v = igenView(mBytes); m.forEach((x, i) => putMixed($v, i * 48, x)); }
       const ocBytes = new Uint8Array(3 * 3);
-      { const d = igenView(ocBytes); oc.forEach((x, i) => putOnlyChar(d, i * 3, x)); }
-      const res = await sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 2, ordinal: 0x8a1354d2, record, buffers: [
+      { const $v = igenView(ocBytes); oc.forEach((x, i) => putOnlyChar($v, i * 3, x)); }
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 2, ordinal: 0x8a1354d2, record, buffers: [
         { field: 0, data: mBytes, dir: "in" },
         { field: 8, data: ocBytes, dir: "inout" },
       ] });
       const result = igenView(res.record).getFloat64(16, true);
-      const ocOut = Array.from({ length: 3 }, (_, i) => getOnlyChar(igenView(res.buffers[1]), i * 3));
+      const ocOut = ((v) => Array.from({ length: 3 }, (_, i) => getOnlyChar(v, i * 3)))(igenView(res.buffers[1]));
       ocOut.forEach((x, i) => Object.assign(oc[i], x));
       return { result, oc: ocOut };
     },
@@ -231,7 +234,7 @@ export function layoutClient(sys: IgenHost): LayoutClient {
       d_.setInt32(32, c, true);
       d_.setUint32(36, up, true);
       d_.setBigInt64(40, im, true);
-      const res = await sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 3, ordinal: 0xd80b9af4, record, buffers: [] });
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 3, ordinal: 0xd80b9af4, record, buffers: [] });
       const result = igenView(res.record).getUint8(48) !== 0;
       return result;
     },
@@ -240,11 +243,26 @@ export function layoutClient(sys: IgenHost): LayoutClient {
       const d = igenView(record);
       const rowsCount = rows.byteLength / 4;
       d.setUint32(4, igenCount("layout.rows n", rowsCount, 4294967295), true);
-      const res = await sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 4, ordinal: 0x6a29fd6e, record, buffers: [
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 4, ordinal: 0x6a29fd6e, record, buffers: [
         { field: 0, data: igenBytes(rows), dir: "in" },
       ] });
       const result = igenView(res.record).getBigUint64(8, true);
       return result;
+    },
+    async fail(d: OnlyChar[]) {
+      const record = new Uint8Array(16);
+      const d_ = igenView(record);
+      const dCount = d.length;
+      d_.setUint32(0, igenCount("layout.fail sys", dCount, 4294967295), true);
+      const dBytes = new Uint8Array(dCount * 3);
+      { const $v = igenView(dBytes); d.forEach((x, i) => putOnlyChar($v, i * 3, x)); }
+      const res = await $sys.call({ machine: "layout", hash: LAYOUT_INTERFACE_HASH, slot: 5, ordinal: 0x5b1b5f9f, record, buffers: [
+        { field: 4, data: dBytes, dir: "inout" },
+      ] });
+      const result = igenView(res.record).getInt32(8, true);
+      const dOut = ((v) => Array.from({ length: dCount }, (_, i) => getOnlyChar(v, i * 3)))(igenView(res.buffers[0]));
+      dOut.forEach((x, i) => Object.assign(d[i], x));
+      return { result, d: dOut };
     },
   };
 }

@@ -27,9 +27,12 @@ export type LayoutScalarsHandler = (b: bool, i8_: i8, u64_: u64, i16_: i16, f: f
 /** The handler of layout.rows(in rows, n) -> uint64_t. */
 export type LayoutRowsHandler = (rows: usize, n: u32) => u64;
 
+/** The handler of layout.fail(sys, inout d) -> int32_t. */
+export type LayoutFailHandler = (sys: u32, d: OnlyChar) => i32;
+
 // The handlers' function-table indices by slot, in static data: every core dispatches through
 // it; offerLayout writes it from machines() (core 0, before any machine serves).
-const LAYOUT_HANDLERS = memory.data(20);
+const LAYOUT_HANDLERS = memory.data(24);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
 // offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
@@ -42,22 +45,26 @@ const LAYOUT_MIXED_SPEC = memory.data<u32>([24, 16, 8, 0x8a1354d2, 2, 0,
 const LAYOUT_SCALARS_SPEC = memory.data<u32>([56, 48, 1, 0xd80b9af4, 0, 0]);
 const LAYOUT_ROWS_SPEC = memory.data<u32>([16, 8, 8, 0x6a29fd6e, 1, 0,
   /* rows */ 0, 1, 4, 4, 4, 0x1000000]);
+const LAYOUT_FAIL_SPEC = memory.data<u32>([16, 8, 4, 0x5b1b5f9f, 1, 0,
+  /* d */ 4, 3, 3, 0, 4, 0x1000000]);
 
 /** Offers the handlers of machine layout on `machine` (a user-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerLayout(machine: Machine, pad: LayoutPadHandler, nest: LayoutNestHandler, mixed: LayoutMixedHandler, scalars: LayoutScalarsHandler, rows: LayoutRowsHandler): Machine {
+export function offerLayout(machine: Machine, pad$: LayoutPadHandler, nest$: LayoutNestHandler, mixed$: LayoutMixedHandler, scalars$: LayoutScalarsHandler, rows$: LayoutRowsHandler, fail$: LayoutFailHandler): Machine {
   if (machine.kernel) fail("offerLayout: machine " + machine.name + " is kernel-level; the IDL declares layout [[user]]");
-  igenSetHandler(LAYOUT_HANDLERS, 0, pad.index, "offerLayout");
-  igenSetHandler(LAYOUT_HANDLERS, 1, nest.index, "offerLayout");
-  igenSetHandler(LAYOUT_HANDLERS, 2, mixed.index, "offerLayout");
-  igenSetHandler(LAYOUT_HANDLERS, 3, scalars.index, "offerLayout");
-  igenSetHandler(LAYOUT_HANDLERS, 4, rows.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 0, pad$.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 1, nest$.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 2, mixed$.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 3, scalars$.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 4, rows$.index, "offerLayout");
+  igenSetHandler(LAYOUT_HANDLERS, 5, fail$.index, "offerLayout");
   machine.offerInterface(LAYOUT_INTERFACE_HASH);
   machine.offerRecord(0, serve_layout_pad, LAYOUT_PAD_SPEC, "pad");
   machine.offerRecord(1, serve_layout_nest, LAYOUT_NEST_SPEC, "nest");
   machine.offerRecord(2, serve_layout_mixed, LAYOUT_MIXED_SPEC, "mixed m oc");
   machine.offerRecord(3, serve_layout_scalars, LAYOUT_SCALARS_SPEC, "scalars");
   machine.offerRecord(4, serve_layout_rows, LAYOUT_ROWS_SPEC, "rows rows");
+  machine.offerRecord(5, serve_layout_fail, LAYOUT_FAIL_SPEC, "fail d");
   return machine;
 }
 
@@ -96,5 +103,13 @@ function serve_layout_rows(t: Task): u64 {
   let r = igenServe(t, 0x6a29fd6e, 16, "layout.rows");
   let result = call_indirect<u64>(load<u32>(LAYOUT_HANDLERS, 16), load<usize>(r, 0), load<u32>(r, 4));
   store<u64>(r, result, 8);
+  return 0;
+}
+
+// layout.fail: the record at arg0; result at 8.
+function serve_layout_fail(t: Task): u64 {
+  let r = igenServe(t, 0x5b1b5f9f, 16, "layout.fail");
+  let result = call_indirect<i32>(load<u32>(LAYOUT_HANDLERS, 20), load<u32>(r, 0), changetype<OnlyChar>(load<usize>(r, 4)));
+  store<i32>(r, result, 8);
   return 0;
 }

@@ -85,6 +85,7 @@ export interface ZlibClient {
 
 /** A client of machine zlib in the image that `sys` runs. */
 export function zlibClient(sys: IgenHost): ZlibClient {
+  const $sys = sys;   // C names have no $: a parameter called sys cannot hide it
   return {
     async compress(src: Uint8Array, dst: Uint8Array | number, opts: ZlibOptions) {
       const record = new Uint8Array(32);
@@ -94,12 +95,12 @@ export function zlibClient(sys: IgenHost): ZlibClient {
       d.setUint32(4, igenCount("zlib.compress n", srcCount, 4294967295), true);
       d.setUint32(12, igenCount("zlib.compress cap", dstCount, 4294967295), true);
       putZlibOptions(d, 16, opts);
-      const res = await sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 0, ordinal: 0xdbf36946, record, buffers: [
+      const res = await $sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 0, ordinal: 0xdbf36946, record, buffers: [
         { field: 0, data: igenBytes(src), dir: "in" },
         { field: 8, data: new Uint8Array(dstCount * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(24, true);
-      const dstOut = new Uint8Array(res.buffers[1].slice().buffer);
+      const dstOut = res.buffers[1];
       if (typeof dst !== "number") dst.set(dstOut);   // filled in place too, as in C
       return { result, dst: dstOut };
     },
@@ -110,19 +111,19 @@ export function zlibClient(sys: IgenHost): ZlibClient {
       const dstCount = typeof dst === "number" ? dst : dst.byteLength;
       d.setUint32(4, igenCount("zlib.decompress n", srcCount, 4294967295), true);
       d.setUint32(12, igenCount("zlib.decompress cap", dstCount, 4294967295), true);
-      const res = await sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 1, ordinal: 0xdeef7221, record, buffers: [
+      const res = await $sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 1, ordinal: 0xdeef7221, record, buffers: [
         { field: 0, data: igenBytes(src), dir: "in" },
         { field: 8, data: new Uint8Array(dstCount * 1), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(16, true);
-      const dstOut = new Uint8Array(res.buffers[1].slice().buffer);
+      const dstOut = res.buffers[1];
       if (typeof dst !== "number") dst.set(dstOut);   // filled in place too, as in C
       return { result, dst: dstOut };
     },
     async stats() {
       const record = new Uint8Array(8);
       const d = igenView(record);
-      const res = await sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 2, ordinal: 0xbc959425, record, buffers: [
+      const res = await $sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 2, ordinal: 0xbc959425, record, buffers: [
         { field: 0, data: new Uint8Array(1 * 32), dir: "out" },
       ] });
       const stOut = getZlibStats(igenView(res.buffers[0]), 0);
@@ -131,7 +132,7 @@ export function zlibClient(sys: IgenHost): ZlibClient {
     async reset() {
       const record = new Uint8Array(8);
       const d = igenView(record);
-      const res = await sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 3, ordinal: 0xb054d251, record, buffers: [] });
+      const res = await $sys.call({ machine: "zlib", hash: ZLIB_INTERFACE_HASH, slot: 3, ordinal: 0xb054d251, record, buffers: [] });
       void res;
     },
   };

@@ -43,12 +43,12 @@ const ZLIB_RESET_SPEC = memory.data<u32>([8, 0, 0, 0xb054d251, 0, 0]);
 
 /** Offers the handlers of machine zlib on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerZlib(machine: Machine, compress: ZlibCompressHandler, decompress: ZlibDecompressHandler, stats: ZlibStatsHandler, reset: ZlibResetHandler): Machine {
+export function offerZlib(machine: Machine, compress$: ZlibCompressHandler, decompress$: ZlibDecompressHandler, stats$: ZlibStatsHandler, reset$: ZlibResetHandler): Machine {
   if (!machine.kernel) fail("offerZlib: machine " + machine.name + " is user-level; the IDL declares zlib [[kernel]]");
-  igenSetHandler(ZLIB_HANDLERS, 0, compress.index, "offerZlib");
-  igenSetHandler(ZLIB_HANDLERS, 1, decompress.index, "offerZlib");
-  igenSetHandler(ZLIB_HANDLERS, 2, stats.index, "offerZlib");
-  igenSetHandler(ZLIB_HANDLERS, 3, reset.index, "offerZlib");
+  igenSetHandler(ZLIB_HANDLERS, 0, compress$.index, "offerZlib");
+  igenSetHandler(ZLIB_HANDLERS, 1, decompress$.index, "offerZlib");
+  igenSetHandler(ZLIB_HANDLERS, 2, stats$.index, "offerZlib");
+  igenSetHandler(ZLIB_HANDLERS, 3, reset$.index, "offerZlib");
   machine.offerInterface(ZLIB_INTERFACE_HASH);
   machine.offerRecord(0, serve_zlib_compress, ZLIB_COMPRESS_SPEC, "compress src dst");
   machine.offerRecord(1, serve_zlib_decompress, ZLIB_DECOMPRESS_SPEC, "decompress src dst");
