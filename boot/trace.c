@@ -13,7 +13,7 @@
 // When the rings are drained (any core may drain every ring; trace_lock makes it one consumer):
 //  1. a core about to halt in park (platform.c), before its hlt: an idle core does the copying;
 //  2. a core whose own ring is half full, at its next clock read (now_ns; hot events read the clock
-//     every 16 events), so a core that never parks does not lose events;
+//     every 64 events), so a core that never parks does not lose events;
 //  3. before a trap report (host.c), followed by a TRAP frame: the host prints its flight recorder;
 //  4. at machine_exit: everything, then the MEM frames (the records the host's names and --stats
 //     come from) and the END frame. The lock is tried for 30 s, then taken anyway, as the console

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { build } from "../build/build";
+import { build, type Built } from "../build/build";
 import { runImage } from "../host/node";
 import { HEADER, row, minus, ns, type Stats } from "./stats";
 import { microtaskRoundTrip, clockCost } from "./node-baselines";
@@ -16,21 +16,26 @@ import { microtaskRoundTrip, clockCost } from "./node-baselines";
 export interface SchedBench {
   local_direct: Stats; local_latency: Stats; local_direct_batched: Stats; call_indirect: Stats;
   microtask_rt: Stats; wasm_clock: Stats; js_clock: Stats;
-  /** the same program built with --trace (issue 8: at most 10% slower) */
   local_latency_batched?: Stats;
+  /** the same program built with --trace (issue 8: at most 10% slower) */
   traced?: { local_latency: Stats; local_direct_batched: Stats; local_latency_batched: Stats; events: number; lost: number };
 }
 
 // Build and run the benchmark program on one core; its last stdout line is the JSON of figures.
 // The stall detector is off (AAM_STALL_MS=0): its idle-core wake-ups are not what is measured.
-async function runSchedProgram(root: string, iterations: number, trace: boolean): Promise<{ w: any; events: number; lost: number }> {
+type Program = { module: WebAssembly.Module; manifest: Built["manifest"] };
+async function buildSchedProgram(root: string, trace: boolean): Promise<Program> {
   const b = await build({ entry: path.join(root, "tools/bench/programs/sched_bench.ts"), root, trace, defines: { AAM_STALL_MS: "0" } });
+  return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
+}
+
+async function runSchedProgram(b: Program, iterations: number): Promise<{ w: any; events: number; lost: number }> {
   const tmp = path.join(os.tmpdir(), `aam-bench-${process.pid}.out`);
   const fd = fs.openSync(tmp, "w+");
   let text = "";
   let events = 0, lost = 0;
   try {
-    const r = await runImage({ module: new WebAssembly.Module(b.wasm), manifest: b.manifest, cores: 1,
+    const r = await runImage({ module: b.module, manifest: b.manifest, cores: 1,
       args: ["sched_bench", String(iterations), String(Math.min(1000, iterations))], fds: [fd, 2] });
     text = fs.readFileSync(tmp, "utf8");
     if (r.code !== 0) throw new Error(`sched_bench exited ${r.code}: ${text}`);
@@ -43,9 +48,11 @@ export async function benchSched(root: string, iterations: number, out: (s: stri
   // With the traced variant: three rounds of (plain, traced), alternating so that a change of load
   // on this shared VM hits both; each variant reports its round with the median latency.
   const plain: { w: any }[] = [], traced: { w: any; events: number; lost: number }[] = [];
+  const plainProgram = await buildSchedProgram(root, false);
+  const tracedProgram = withTrace ? await buildSchedProgram(root, true) : null;
   for (let round = 0; round < (withTrace ? 3 : 1); round++) {
-    plain.push(await runSchedProgram(root, iterations, false));
-    if (withTrace) traced.push(await runSchedProgram(root, iterations, true));
+    plain.push(await runSchedProgram(plainProgram, iterations));
+    if (tracedProgram) traced.push(await runSchedProgram(tracedProgram, iterations));
   }
   const mid = <T extends { w: any }>(runs: T[]): T => [...runs].sort((a, b) => a.w.latency_batched.median - b.w.latency_batched.median)[runs.length >> 1];
   const { w } = mid(plain);

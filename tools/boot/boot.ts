@@ -14,8 +14,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RawTrace } from "../trace/raw";
-import { TraceEvents, machineNames, rawStats } from "../host/trace";   // small: no host code, one JSON
-import { readStats } from "../host/stats";
+import { TraceEvents, rawStats } from "../host/trace";   // small: no host code, one JSON
+import { readStats, machineNames } from "../host/stats";
+import { StringDecoder } from "node:string_decoder";
+import { symbolize } from "../host/symbols";
 
 export const QEMU = "qemu-system-x86_64";
 const HOST_ERROR_STATUS = 71;              // = tools/host/node.ts; not imported: keeps this module light
@@ -145,7 +147,7 @@ export interface Run { code: number; status: number | null; ms: number; stderr: 
 
 /** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
  *  it comes, unless `capture` (then both are only returned). */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string } = {}): Promise<Run> {
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string> } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
@@ -155,20 +157,27 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   const mk = spawnSync("mkfifo", [`${fifo}.in`, `${fifo}.out`]);
   if (mk.status !== 0) throw new BootError(`mkfifo failed: ${mk.stderr || mk.error}`);
   const fd = fs.openSync(`${fifo}.out`, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-  let stderr = "";
+  let stderr = "", partial = "";
   const buf = Buffer.alloc(65536);
-  const drain = (): void => {
+  const utf8 = new StringDecoder("utf8");             // a character may span two reads
+  // Whole lines, with fn#N in runtime reports named (tools/host/symbols.ts), as the Node host does.
+  const emit = (text: string): void => {
+    const out = text.split("\n").map((l) => symbolize(l, o.fns)).join("\n");
+    stderr += out;
+    if (!o.capture) process.stderr.write(out);
+  };
+  const drain = (end = false): void => {
     for (;;) {
       let n = 0;
       try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN") return;
-        throw e;
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
       }
-      if (n <= 0) return;
-      const text = buf.subarray(0, n).toString("utf8");
-      stderr += text;
-      if (!o.capture) process.stderr.write(text);
+      if (n <= 0) break;
+      partial += utf8.write(buf.subarray(0, n));
+      const cut = partial.lastIndexOf("\n") + 1;
+      if (cut) { emit(partial.slice(0, cut)); partial = partial.slice(cut); }
     }
+    if (end && partial) { emit(partial + utf8.end()); partial = ""; }
   };
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -180,9 +189,10 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
     }
     const child = spawn(QEMU, args, { stdio: ["ignore", o.capture ? "pipe" : "inherit", "inherit"] });
     let stdout = "";
-    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (d: string) => (stdout += d));
     const poll = setInterval(drain, 20);
-    const done = (): void => { clearInterval(poll); drain(); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
+    const done = (): void => { clearInterval(poll); drain(true); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
     child.on("error", (e) => { done(); reject(e); });
     child.on("close", (status) => {
       done();
@@ -210,7 +220,7 @@ export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<numbe
   const t0 = performance.now();
   const elf = kernelFor(o.root, wasm);
   const buildMs = performance.now() - t0;
-  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem });
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: manifestOf(wasm)?.fns });
   if (o.stats) {
     // The same kernel without an image, same core count: what the boot costs before any image runs.
     const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
@@ -249,7 +259,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
     const log = o.log ?? true, ram = path.join(dir, "ram");
     // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
     const mem = o.mem ?? (log ? "2G" : undefined);
-    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined });
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns });
     const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
     const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);
@@ -282,6 +292,7 @@ function ramLog(com3: Buffer, ramFile: string): Buffer {
  *  in a TRAP frame's flight recorder too: they are gathered first. */
 export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const size = m.trace?.eventSize ?? 32;                  // runtime/trace-events.json "record"
   const frames: { kind: number; core: number; arg: number; at: number; len: number }[] = [];
   for (let off = 0; off + 16 <= buf.length;) {
     const len = view.getUint32(off + 8, true);
@@ -306,7 +317,7 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   let endNs = Infinity, ended = false;
   for (const f of frames) {
     if (f.kind === T_EVENTS && f.core < cores) {
-      for (let e = f.at; e + 32 <= f.at + f.len; e += 32) events.add(f.core, view, e);
+      for (let e = f.at; e + size <= f.at + f.len; e += size) events.add(f.core, view, e);
       events.setLost(f.core, f.arg);
     } else if (f.kind === T_TRAP) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
     else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }

@@ -30,14 +30,15 @@ export interface Built {
 
 export async function build(o: BuildOptions): Promise<Built> {
   const debug = !!o.debug;
+  const trace = !!o.trace || o.defines?.AAM_TRACE !== undefined;   // --trace, or its define given directly
   igenForBuild(o.entry);                             // the program's machine interfaces first
   const c = await compile({
     entry: o.entry, root: o.root, debug,
     initialPages: o.initialPages ?? 64, maximumPages: o.maximumPages ?? 16384,
-    defines: o.trace ? { ...o.defines, AAM_TRACE: "1" } : o.defines,
+    defines: trace ? { AAM_TRACE: "1", ...o.defines } : o.defines,
   });
   const l = link(c.wasm, {
-    debug, optimize: o.optimize ?? true, passes: o.passes, trace: o.trace || o.defines?.AAM_TRACE !== undefined,
+    debug, optimize: o.optimize ?? true, passes: o.passes, trace,
     manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags },
   });
   if (o.out) {

@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
       let raw, code;
       if ((p.host ?? "node") === "qemu") {
         const { bootTraced } = await import("../boot/boot");
-        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: false, args: p.rest }));
+        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest }));
       } else {
         const img = await imageFor(p);
         if (!img.manifest.trace) throw new HostError(`${p.file}: the image was built without --trace (rebuild it with aam build --trace)`);

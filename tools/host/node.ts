@@ -114,6 +114,7 @@ export function startImage(o: RunOptions): AamSystem {
   // Tracing: the main thread drains the rings while the cores run (tools/host/trace.ts).
   const tracer = o.manifest.trace ? new TraceCollector(memory, o.manifest, cores) : null;
   const drainTimer = tracer ? setInterval(() => tracer.drain(), o.traceDrainMs ?? 2) : null;
+  drainTimer?.unref();                     // the workers keep the process alive, not the timer
   const flight = (): string => {
     if (!tracer) return "";
     const text = tracer.flightRecorder();

@@ -89,6 +89,25 @@ const M_NAME = 36, M_CORES = 20, M_TASKS_RUN = 64, M_CALLS_IN = 72, M_CALLS_OUT 
   M_SWITCHES_IN = 104, M_GRANTS = 112, M_REVOKES = 120, M_NOCORE_NS = 128, M_ID = 0;
 const FC_MACHINE = FC + 60, FC_MACH_PENDING = FC + 72;
 
+// An AssemblyScript string at p: UTF-16, its byte length in the object header's rtSize (p − 4).
+function asString(buffer: ArrayBufferLike, p: number): string {
+  return p ? Buffer.from(new Uint8Array(buffer, p, new DataView(buffer).getUint32(p - 4, true))).toString("utf16le") : "?";
+}
+
+/** Machine id → name (0: "idle"), from the Machine Manager's table in `buffer` (the shared memory,
+ *  or the QEMU host's copy of those records). For trace viewers, which need no counters. */
+export function machineNames(buffer: ArrayBufferLike): Record<number, string> {
+  const v = new DataView(buffer);
+  const out: Record<number, string> = { 0: "idle" };
+  const g = v.getUint32(FW_MANAGER, true);
+  if (!g) return out;
+  for (let i = 0; i < v.getUint32(g + G_NMACH, true); i++) {
+    const m = v.getUint32(g + G_MACH + 4 * i, true);
+    out[v.getUint32(m + M_ID, true)] = asString(buffer, v.getUint32(m + M_NAME, true));
+  }
+  return out;
+}
+
 export interface MachineStats {
   id: number; name: string; cores: number; tasksRun: number; callsIn: number; callsOut: number;
   imsSent: number; imsRecv: number; switchesIn: number; grants: number; revokes: number; noCoreMs: number;
@@ -99,7 +118,7 @@ export function readMachines(memory: WebAssembly.Memory, manifest: ImageManifest
   const g = v.getUint32(FW_MANAGER, true);
   if (!g) return { ticks: 0, machines: [] };
   const u64 = (a: number): number => Number(v.getBigUint64(a, true));
-  const str = (p: number): string => p ? Buffer.from(new Uint8Array(memory.buffer, p, v.getUint32(p - 4, true))).toString("utf16le") : "?";
+  const str = (p: number): string => asString(memory.buffer, p);
   const out: MachineStats[] = [];
   for (let i = 0; i < v.getUint32(g + G_NMACH, true); i++) {
     const m = v.getUint32(g + G_MACH + 4 * i, true);

@@ -17,11 +17,10 @@
 import type { RawEvent, RawTrace } from "../trace/raw";
 import { EVENTS } from "../trace/raw";
 import type { ImageManifest } from "./node";
-import type { SystemStats } from "./stats";
+import { machineNames, type SystemStats } from "./stats";
+import { shortName } from "./symbols";
 
 const INEXACT = 0x80000000;
-const FW_MANAGER = 0x1100 + 28;                  // runtime/rt/layout.ts
-const G_NMACH = 4, G_MACH = 32, M_NAME = 36;     // kernel/manager.ts, kernel/machine.ts
 const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
 
 export type TracedManifest = ImageManifest & { trace?: { ringWord: number; eventSize: number; headerSize: number }; fns?: Record<number, string> };
@@ -174,7 +173,8 @@ export class TraceCollector {
 
   raw(stats?: RawTrace["stats"]): RawTrace {
     this.decode();
-    return this.events.raw("node", this.machines(), this.manifest.fns, stats);
+    const names = stats ? namesOf(stats) : this.machines();      // the counters have read them already
+    return this.events.raw("node", names, this.manifest.fns, stats);
   }
 
   /** The flight recorder: the last `n` events of every core, oldest first, as text. */
@@ -185,21 +185,9 @@ export class TraceCollector {
   }
 }
 
-/** Machine id → name (0: "idle"), from the Machine Manager's table and the machine records in
- *  `buffer` (the shared memory, or the QEMU host's copy of those records). */
-export function machineNames(buffer: ArrayBufferLike): Record<number, string> {
-  const view = new DataView(buffer);
-  const out: Record<number, string> = { 0: "idle" };
-  const mgr = view.getUint32(FW_MANAGER, true);
-  if (!mgr) return out;
-  const n = view.getUint32(mgr + G_NMACH, true);
-  for (let id = 1; id <= n; id++) {
-    const m = view.getUint32(mgr + G_MACH + 4 * (id - 1), true);
-    const s = view.getUint32(m + M_NAME, true);
-    const len = view.getUint32(s - 4, true);                    // AssemblyScript object header: rtSize
-    out[id] = Buffer.from(new Uint8Array(buffer, s, len)).toString("utf16le");
-  }
-  return out;
+/** Machine id → name from the counters (0: "idle"). */
+export function namesOf(stats: NonNullable<RawTrace["stats"]>): Record<number, string> {
+  return { 0: "idle", ...Object.fromEntries(stats.machines.map((m) => [m.id, m.name])) };
 }
 
 /** The counters a RawTrace carries, from the --stats tables (stats.ts readStats). */
@@ -209,16 +197,4 @@ export function rawStats(s: SystemStats): NonNullable<RawTrace["stats"]> {
     machines: s.machines.map((m) => ({ id: m.id, name: m.name, tasksRun: m.tasksRun, callsIn: m.callsIn, imsSent: m.imsSent,
       imsRecv: m.imsRecv, grants: m.grants, revokes: m.revokes, switchesIn: m.switchesIn })),
   };
-}
-
-/** "examples/pipeline/transform" → "transform"; runtime names keep their last two parts. */
-export function shortName(full: string): string {
-  const parts = full.split("/");
-  return parts.length > 1 ? parts[parts.length - 1] : full;
-}
-
-/** Replace fn#N in a runtime report line with the function's name from the manifest. */
-export function symbolize(line: string, fns: Record<number, string> | undefined): string {
-  if (!fns) return line;
-  return line.replace(/fn#(\d+)/g, (all, n) => (fns[Number(n)] !== undefined ? shortName(fns[Number(n)]) : all));
 }

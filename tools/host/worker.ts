@@ -16,7 +16,7 @@
 import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
-import { symbolize } from "./trace";
+import { symbolize } from "./symbols";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -81,7 +81,7 @@ function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
   for (let i = 0; i < data.length; i++) {
     if (data[i] !== 10) continue;
     pending.push(data.slice(start, i + 1));
-    writeAll(d.fds[fd - 1], symbolizeLine(Buffer.concat(pending)));
+    writeAll(d.fds[fd - 1], fd === 2 ? symbolizeLine(Buffer.concat(pending)) : Buffer.concat(pending));
     pending.length = 0;
     start = i + 1;
   }
@@ -90,7 +90,7 @@ function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
 
 // Runtime reports ("aam: stall: … fn#12 …") name task functions by table index; put the name in.
 function symbolizeLine(line: Buffer): Buffer {
-  if (line.length < 5 || line[0] !== 0x61 || !line.subarray(0, 5).equals(AAM_PREFIX)) return line;
+  if (line.length < 5 || !line.subarray(0, 5).equals(AAM_PREFIX)) return line;
   return Buffer.from(symbolize(line.toString("utf8"), d.fns), "utf8");
 }
 const AAM_PREFIX = Buffer.from("aam: ");
