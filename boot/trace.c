@@ -41,7 +41,7 @@
 //  +8   len   u32   payload bytes after this 16-byte header
 //  +12  arg   u32   EVENTS: the ring's LOST count (total so far)   MEM: wasm address of the bytes
 //                   TRAP: 0 task trap (the core goes on), 1 fatal  END: the exit code
-//  +16  payload     EVENTS: len/32 events as in the ring (runtime/trace-events.json "record")
+//  +16  payload     EVENTS: len/8 slots as in the ring, whole records (runtime/trace.ts)
 //                   MEM: len bytes of wasm memory   TRAP: none   END: f64 now_ns at exit
 //                   LOG (on COM3 only, last): u64 guest-physical address, u64 bytes of the RAM log,
 //                   whose frames come before every other frame of COM3
@@ -66,6 +66,7 @@ enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
 #define R_CAP 8
 #define R_TAIL 16
 #define R_EVENTS 64
+#define SLOT 8                         // HEAD, TAIL and CAP count 8-byte slots
 // What the host reads for machine names and --stats (tools/host/trace.ts machines(), stats.ts):
 // keep in step with runtime/rt/layout.ts, kernel/manager.ts, kernel/machine.ts.
 #define FW_LOW 0x1000                  // dumped from here to the end of the core records
@@ -137,7 +138,7 @@ static void drain_core(uint32_t k) {
     uint32_t *w = word(AAM_CORE_BASE + (uint64_t)k * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
     uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
     uint32_t *cap = r ? word(r + R_CAP) : NULL;
-    if (!cap || !*cap || (*cap & (*cap - 1)) || !mem_at(r, R_EVENTS + (uint64_t)*cap * 32)) return;
+    if (!cap || !*cap || (*cap & (*cap - 1)) || !mem_at(r, R_EVENTS + (uint64_t)*cap * SLOT)) return;
     ring[k] = r;
   }
   uint8_t *r = host_memory->data + ring[k];
@@ -147,10 +148,10 @@ static void drain_core(uint32_t k) {
   uint32_t n = head - tail;
   if (!n && lost == sent_lost[k]) return;
   if (n > cap) n = cap, tail = head - cap;        // cannot happen with a well-behaved producer
-  frame(F_EVENTS, (uint16_t)k, n * 32, lost);
+  frame(F_EVENTS, (uint16_t)k, n * SLOT, lost);
   uint32_t at = tail & (cap - 1), first = n < cap - at ? n : cap - at;
-  out(r + R_EVENTS + (uint64_t)at * 32, (uint64_t)first * 32);
-  out(r + R_EVENTS, (uint64_t)(n - first) * 32);
+  out(r + R_EVENTS + (uint64_t)at * SLOT, (uint64_t)first * SLOT);
+  out(r + R_EVENTS, (uint64_t)(n - first) * SLOT);
   __atomic_store_n((uint32_t *)(r + R_TAIL), head, __ATOMIC_RELEASE);
   sent_lost[k] = lost;
 }

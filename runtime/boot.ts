@@ -29,7 +29,8 @@ import { managerNew, managerAttach, managerStart, coreLoop } from "../kernel/man
 import { defineMachine } from "../kernel/machine";
 import { Task, T_KIND, FLAG_ROOT } from "./task";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
-import { TRACE, traceCoreInit } from "./trace";
+import { TRACE, traceCoreInit, traceFlush } from "./trace";
+export { traceFlush };
 
 /** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
 // @ts-ignore: decorator
@@ -56,7 +57,7 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
  *  reported the trap): the task fails, its waiters go on, the core serves its scheduler again.
  *  A trap in the root task ends the system with status 70, as any trap outside a task does. */
 export function recover(): i32 {
-  if (failCurrent() & FLAG_ROOT) { flushConsole(); platform.exit(70); }
+  if (failCurrent() & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(70); }
   coreLoop();
   return 0;
 }
@@ -65,6 +66,7 @@ export function recover(): i32 {
 function mainTask(t: Task): u64 {
   let code = call_indirect<i32>(<u32>t.arg0);
   flushConsole();
+  if (TRACE) traceFlush();                 // this core's last events (the others publish as they idle)
   platform.exit(code);
   return 0;
 }

@@ -5,6 +5,7 @@
 
 import { CORE_ID, CORE_COUNT, platform, wasi } from "~lib/rt/platform";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
+import { TRACE, traceFlush } from "./trace";
 
 /** This core's id, 0 .. coreCount()-1. */
 // @ts-ignore: decorator
@@ -16,7 +17,10 @@ import { heapAlloc, heapFree } from "~lib/rt/heap";
 // @ts-ignore: decorator
 @inline export function now(): f64 { return platform.now_ns(); }
 /** End the whole system (every core) with status `code`. */
-export function exit(code: i32): void { platform.exit(code); }
+export function exit(code: i32): void {
+  if (TRACE) traceFlush();              // this core's last trace events
+  platform.exit(code);
+}
 
 /** The command-line arguments given after `--` (argv[0] is the program name). */
 export function args(): string[] {

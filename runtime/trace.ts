@@ -11,32 +11,43 @@
 // Protocol (one ring per core; the core is the only producer, the host the only consumer):
 //  1. At boot each core allocates its ring and publishes it in its core record (FC_TRACE_RING,
 //     atomic store); the host polls that word until it is non-zero.
-//  2. Producer: if HEAD − TAIL == CAP the event is dropped and LOST += 1 (the core's own word,
-//     atomic store): a full ring never blocks a core and never overwrites what the host has not
-//     read. Else write the 32-byte event with plain stores, then HEAD += 1 (atomic store, which
-//     orders the event's bytes before it for the host's atomic load of HEAD).
-//  3. Consumer: load HEAD (atomic), copy events TAIL..HEAD, then store TAIL (atomic): the slots
-//     are the producer's again. The producer reloads TAIL only when its cached limit is reached.
+//  2. Producer: a record that does not fit (HEAD − TAIL + its slots > CAP) is dropped and LOST += 1
+//     (the core's own word, atomic store): a full ring never blocks a core and never overwrites
+//     what the host has not read. Else its slots are written with plain stores. A full record then
+//     publishes HEAD (atomic store: it orders every slot before it, compact ones included, for the
+//     host's atomic load); a compact record does not. So the host sees compact records at the
+//     next full one: at most CLOCK_EVERY slots later, when the core idles (traceSync), or when
+//     it stops (traceFlush: exit, and the host calls aam_trace_flush on a core that trapped).
+//  3. Consumer: load HEAD (atomic), copy slots TAIL..HEAD, then store TAIL (atomic): the slots
+//     are the producer's again. HEAD only ever ends a whole record. The producer reloads TAIL
+//     only when its cached limit is reached.
 //
-// Clock. A wasm→host clock read costs ~60 ns on the Node host (measured: performance.now() from
-// wasm), more than a task switch's budget; the local task benchmark has 4 events per spawn+wait.
-// So hot events (task begin/end/block/resume) read the clock every CLOCK_EVERY events only; the
-// others carry the last reading and the INEXACT bit, and the host spreads them evenly between the
-// exact readings around them (monotonic per core by construction). Rare events (grants, IMS,
-// park, manager decisions) always read the clock, and a core that runs out of work records a
-// `clock` event if hot events are still unbounded, so their spread ends where the work ended.
-// Rejected: a host thread writing the time into shared memory (it would spin a core of a 2-core
-// machine, or be as coarse as its sleep), and per-event clock reads (+240 ns per spawn+wait).
+// Cost. The local task benchmark has 4 hot events per spawn+wait of ~180 ns, and the goal is
+// ≤ 10 % for all of them: a few ns each. A hot event is therefore one 8-byte store, one branch,
+// no clock read and no atomic (i32.atomic.store is an xchg on x86: a full barrier). Measured
+// (docs/BENCHMARKS.md): 32-byte events with an atomic HEAD store each cost +45…60 % on the
+// batched spawn+wait, these +10 %; 2.9 ns an event in isolation, was 8–10 ns.
 //
-// ╒════════ trace ring (per core; 64-byte header, then CAP × 32-byte events) ════════╕
-//  +0   HEAD   events written      core: atomic store after each event; host: atomic load
-//  +4   LOST   events dropped      core: atomic store; host: atomic load
-//  +8   CAP    events the ring holds (power of two); written once before publishing
-//  +16  TAIL   events consumed     host: atomic store; core: atomic load when it looks full
-//  +64  EVENTS[CAP]:  +0 ts f64 (ns, host time origin)  +8 type u32 (bit 31: INEXACT ts)
-//                     +12 a u32  +16 b u32  +20 c u32  +24 d f64  (trace-events.json "record")
-//                     An INEXACT event leaves ts and d unwritten (stale): the reader takes d = 0 and
-//                     the time from the exact events around it. Fewer stores on the hot path.
+// Clock. A wasm→host clock read costs ~60 ns on the Node host, more than a task switch's
+// budget. So hot events have no time of their own: every slot at a multiple of CLOCK_EVERY is a
+// full record with a clock reading instead, and the host spreads the compact records evenly
+// between the exact readings around them (monotonic per core by construction). Rare events
+// (grants, IMS, park, manager decisions) are full records, always exact, and a core that runs
+// out of work records a `clock` event if compact records came after the last reading, so that
+// their spread ends where the work ended. Rejected: a host thread writing the time into shared
+// memory (it would spin a core of a 2-core machine, or be as coarse as its sleep), per-event
+// clock reads (+240 ns per spawn+wait), and one 32-byte record for every event (above).
+//
+// ╒════════ trace ring (per core; 64-byte header, then CAP 8-byte slots) ════════╕
+//  +0   HEAD   slots written       core: atomic store after a full record; host: atomic load
+//  +4   LOST   records dropped     core: atomic store; host: atomic load
+//  +8   CAP    slots in the ring (power of two); written once before publishing
+//  +16  TAIL   slots consumed      host: atomic store; core: atomic load when it looks full
+//  +64  SLOTS[CAP], records back to back (a record may wrap past the end):
+//   compact, 1 slot, a hot event (task_begin/end/block/resume; fields that fit, task 16-aligned):
+//        bits 0–6 type   7: 1 (compact)   8–19 a (machine)   20–35 b (fn)   36–63 c (task >> 4)
+//   full, 4 slots, any event, exact time (trace-events.json "record"):
+//        +0 type u32 (bit 7: 0)   +4 a u32   +8 b u32   +12 c u32   +16 ts f64 (ns)   +24 d f64
 
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW } from "~lib/rt/layout";
@@ -47,13 +58,15 @@ import { EV_CLOCK } from "./trace_events";
 /** Tracing compiled in: `aam build --trace` (--define AAM_TRACE=1). */
 // @ts-ignore: decorator
 @inline export const TRACE: bool = isDefined(AAM_TRACE);
-/** Events per core ring: `--define AAM_TRACE_EVENTS=N` (power of two, default 65536 = 2 MiB). */
+/** Ring capacity in 8-byte slots: `--define AAM_TRACE_SLOTS=N` (power of two ≥ 8, default 2^17 = 1 MiB). */
 // @ts-ignore: decorator
-@inline const CAP: u32 = isDefined(AAM_TRACE_EVENTS) ? <u32>AAM_TRACE_EVENTS : 65536;
+@inline const CAP: u32 = isDefined(AAM_TRACE_SLOTS) ? <u32>AAM_TRACE_SLOTS : 131072;
+// @ts-ignore: decorator
+@inline const MASK: u32 = CAP - 1;
 // @ts-ignore: decorator
 @inline const CLOCK_EVERY: u32 = 64;
 // @ts-ignore: decorator
-@inline const INEXACT: u32 = 0x80000000;
+@inline const COMPACT: u64 = 0x80;
 
 // @ts-ignore: decorator
 @inline const R_HEAD: usize = 0;
@@ -68,65 +81,85 @@ import { EV_CLOCK } from "./trace_events";
 
 // Per-core state (wasm globals: private to this core's instance).
 let ring: usize = 0;       // this core's ring
-let head: u32 = 0;         // mirror of HEAD
+let head: u32 = 0;         // slots written (HEAD is published from it)
 let limit: u32 = 0;        // TAIL + CAP as last loaded: room until head reaches it
 let lost: u32 = 0;
-let countdown: u32 = 0;    // hot events until the next clock read
-let lastTs: f64 = 0;
+let exactAt: u32 = 0;      // head just after the last full (exact) record
 
 /** Step 1, once per core at boot. */
 export function traceCoreInit(): void {
-  if (CAP < 2 || (CAP & (CAP - 1)) != 0) unreachable();      // AAM_TRACE_EVENTS: a power of two
-  let r = heapAlloc(R_EVENTS + (<usize>CAP << 5));
-  memory.fill(r, 0, R_EVENTS + (<usize>CAP << 5));         // touch every page now, not on the hot path
+  if (CAP < 8 || (CAP & (CAP - 1)) != 0) unreachable();      // AAM_TRACE_SLOTS: a power of two
+  let r = heapAlloc(R_EVENTS + (<usize>CAP << 3));
+  memory.fill(r, 0, R_EVENTS + (<usize>CAP << 3));          // touch every page now, not on the hot path
   store<u32>(r + R_CAP, CAP);
   ring = r;
   limit = CAP;
   store32(coreRec(CORE_ID) + FC_TRACE_RING, <u32>r);
 }
 
-// Step 2.
-// @ts-ignore: decorator
-@inline function put(type: u32, ts: f64, a: u32, b: u32, c: u32, d: f64): void {
-  if (!ring) return;                                        // before traceCoreInit
-  if (head == limit) {
-    limit = load32(ring + R_TAIL) + CAP;
-    if (head == limit) { store32(ring + R_LOST, ++lost); return; }
-  }
-  let e = ring + R_EVENTS + (<usize>(head & (CAP - 1)) << 5);
-  store<u64>(e + 8, <u64>type | (<u64>a << 32));
-  store<u64>(e + 16, <u64>b | (<u64>c << 32));
-  if (!(type & INEXACT)) {                                  // an inexact event has no ts and d = 0
-    store<f64>(e, ts);
-    store<f64>(e + 24, d);
-  }
-  store32(ring + R_HEAD, ++head);
+// Room for n more slots? The cached limit first; TAIL only when it is reached (runtime-cold path).
+function room(n: u32): bool {
+  if (!ring) return false;                                   // before traceCoreInit: limit is 0
+  limit = load32(ring + R_TAIL) + CAP;
+  if (limit - head >= n) return true;                        // u32 counters: wrap-safe
+  store32(ring + R_LOST, ++lost);
+  return false;
 }
 
-/** A hot event (task begin/end/block/resume): the clock is read every CLOCK_EVERY of them. */
 // @ts-ignore: decorator
-@inline export function traceHot(type: u32, a: u32, b: u32, c: u32, d: f64 = 0): void {
-  if (countdown == 0) {
-    countdown = CLOCK_EVERY;
-    lastTs = platform.now_ns();
-    put(type, lastTs, a, b, c, d);
-  } else {
-    countdown--;
-    put(type | INEXACT, 0, a, b, c, 0);                     // hot events have d = 0
-  }
+@inline function slot(i: u32): usize { return ring + R_EVENTS + (<usize>((head + i) & MASK) << 3); }
+
+// A full record (4 slots), always exact; publishes HEAD (atomic store: orders every slot before it,
+// the compact ones since the last full record included, for the host's atomic load).
+function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
+  if (limit - head < 4 && !room(4)) { traceFlush(); return; }
+  let ts = platform.now_ns();
+  store<u64>(slot(0), <u64>type | (<u64>a << 32));
+  store<u64>(slot(1), <u64>b | (<u64>c << 32));
+  store<f64>(slot(2), ts);
+  store<f64>(slot(3), d);
+  head += 4;
+  exactAt = head;
+  store32(ring + R_HEAD, head);
+}
+
+// @ts-ignore: decorator
+@inline function compact(type: u32, machine: u32, fn: u32, task: u32): u64 {
+  return COMPACT | <u64>type | (<u64>machine << 8) | (<u64>fn << 20) | ((<u64>task >> 4) << 36);
+}
+
+/** A hot event (task begin/end/block/resume): one compact slot, no time, no atomic store. One
+ *  branch tells it from the rest: a slot at a multiple of CLOCK_EVERY (then a full record: the
+ *  clock is read and HEAD published), the cached end of room reached, a field that does not fit. */
+// @ts-ignore: decorator
+@inline export function traceHot(type: u32, machine: u32, fn: u32, task: u32): void {
+  let h = head;
+  if ((((h & (CLOCK_EVERY - 1)) == 0) | (h == limit) | (wide(machine, fn, task) != 0)) != 0) { hotSlow(type, machine, fn, task); return; }
+  store<u64>(ring + R_EVENTS + (<usize>(h & MASK) << 3), compact(type, machine, fn, task));
+  head = h + 1;
+}
+
+// Non-zero if a field does not fit a compact record.
+// @ts-ignore: decorator
+@inline function wide(machine: u32, fn: u32, task: u32): u32 { return (machine >> 12) | (fn >> 16) | (task & 15); }
+
+function hotSlow(type: u32, machine: u32, fn: u32, task: u32): void {
+  if ((head & (CLOCK_EVERY - 1)) == 0 || wide(machine, fn, task) != 0) { putFull(type, machine, fn, task, 0); return; }
+  if (!room(1)) return;
+  store<u64>(slot(0), compact(type, machine, fn, task));
+  head++;
 }
 
 /** A rare event: always timestamped by a clock read. */
-export function trace(type: u32, a: u32, b: u32, c: u32, d: f64 = 0): void {
-  lastTs = platform.now_ns();
-  countdown = CLOCK_EVERY;
-  put(type, lastTs, a, b, c, d);
-}
+export function trace(type: u32, a: u32, b: u32, c: u32, d: f64 = 0): void { putFull(type, a, b, c, d); }
 
 /** The core runs out of work: bound the timestamps of the hot events since the last reading. */
 export function traceSync(): void {
-  if (countdown < CLOCK_EVERY) trace(EV_CLOCK, 0, 0, 0);
+  if (head != exactAt) trace(EV_CLOCK, 0, 0, 0);
 }
+
+/** Publish the compact records not yet published (the core stops, or a host is about to read). */
+export function traceFlush(): void { if (ring) store32(ring + R_HEAD, head); }
 
 /** A new flow id (pairs an ims_send with its ims_recv). */
 export function traceFlow(): u32 { return add32(FW_TRACE_FLOW, 1) + 1; }

@@ -28,7 +28,7 @@ async function tracedRun() {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   plainImage = image('examples/pipeline.ts');  // the untraced build, meanwhile (each takes ~20 s here)
   const tiny = path.join(ROOT, 'build/test-images/pipeline-trace16.wasm');  // 16-event rings: they overflow
-  tinyImage = aam(['build', 'examples/pipeline.ts', '--trace', '--define', 'AAM_TRACE_EVENTS=16', '-o', tiny])
+  tinyImage = aam(['build', 'examples/pipeline.ts', '--trace', '--define', 'AAM_TRACE_SLOTS=16', '-o', tiny])
     .then((b) => { assert.is(b.code, 0, b.stderr); return tiny; });
   const b = await aam(['build', 'examples/pipeline.ts', '--trace', '-o', out]);
   assert.is(b.code, 0, b.stderr);
@@ -79,7 +79,7 @@ test('per core, timestamps are non-decreasing (inexact ones spread between exact
   for (const c of r.raw.perCore) {
     for (let i = 1; i < c.events.length; i++)
       assert.ok(c.events[i].ts >= c.events[i - 1].ts, `core ${c.core}: event ${i} at ${c.events[i].ts} before ${c.events[i - 1].ts}`);
-    assert.ok(c.events.every((e) => (e.type & 0x80000000) === 0), 'the INEXACT bit is cleared');
+    assert.ok(c.events.every((e) => Object.values(ID).includes(e.type)), 'every record decodes to a known event');
   }
 });
 
@@ -127,8 +127,8 @@ test('a ring that overflows: its losses are counted and reported, never silent',
   assert.is(r.code, 0, r.stderr);
   const lost = r.raw.perCore.reduce((n, c) => n + c.lost, 0);
   const seen = r.raw.perCore.flatMap((c) => c.events).filter((e) => e.type === ID.task_begin || e.type === ID.task_resume).length;
-  console.log(`  16-event rings: ${seen} of ${r.raw.stats.tasksRun} dispatches seen, ${lost} events lost`);
-  assert.ok(lost > 0, 'a 16-event ring overflows between two clock reads');
+  console.log(`  16-slot rings: ${seen} of ${r.raw.stats.tasksRun} dispatches seen, ${lost} events lost`);
+  assert.ok(lost > 0, 'a 16-slot ring overflows between two clock reads');
   assert.ok(seen < r.raw.stats.tasksRun && seen + lost >= r.raw.stats.tasksRun, `seen ${seen} + lost ${lost} account for ${r.raw.stats.tasksRun}`);
   assert.ok(/items 200 sum ok/.test(r.stdout), 'a full ring never blocks a core');
 });
@@ -140,23 +140,31 @@ function frame(kind, core, arg, payload = new Uint8Array(0)) {
   v.setUint32(8, payload.length, true); v.setUint32(12, arg, true); b.set(payload, 16);
   return b;
 }
-function event(ts, type, c) {
+// The two record kinds of runtime/trace.ts: full (32 bytes, exact time) and compact (8 bytes, no time).
+function full(ts, type, c) {
   const b = new Uint8Array(32), v = new DataView(b.buffer);
-  v.setFloat64(0, ts, true); v.setUint32(8, type >>> 0, true); v.setUint32(20, c, true);
+  v.setUint32(0, type, true); v.setUint32(12, c, true); v.setFloat64(16, ts, true);
+  return b;
+}
+function compact(type, machine, fn, task) {
+  const b = new Uint8Array(8), v = new DataView(b.buffer);
+  v.setBigUint64(0, 0x80n | BigInt(type) | (BigInt(machine) << 8n) | (BigInt(fn) << 20n) | ((BigInt(task) >> 4n) << 36n), true);
   return b;
 }
 const cat = (...parts) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
-const manifest = { memory: { coreBase: 16384, coreRecSize: 2048 }, trace: { ringWord: 1296, headerSize: 64, eventSize: 32 } };
+const manifest = { memory: { coreBase: 16384, coreRecSize: 2048 }, trace: { ringWord: 1296, headerSize: 64, slotSize: 8 } };
 
-test('decoder: LOST counts are reported, inexact events are spread, a cut stream keeps what came whole', () => {
+test('decoder: LOST counts are reported, compact records decode and are spread between exact ones, a cut stream keeps what came whole', () => {
   const end = new Uint8Array(8); new DataView(end.buffer).setFloat64(0, 5000, true);
-  const evs = cat(event(1000, ID.task_begin, 7), event(1000, ID.task_end | 0x80000000, 7), event(1000, ID.task_begin | 0x80000000, 8), event(4000, ID.core_park, 0));
+  const evs = cat(full(1000, ID.task_begin, 0x70), compact(ID.task_end, 4095, 65535, 0xfffffff0), compact(ID.task_begin, 3, 9, 0x80), full(4000, ID.core_park, 0));
   const stream = cat(frame(1, 0, 0, evs), frame(1, 1, 3), frame(4, 0, 0, end));
   const { raw, frames, ended } = decodeTraceStream(stream, manifest, 2);
   assert.is(frames, 3);
   assert.ok(ended);
   assert.equal(raw.perCore.map((c) => c.lost), [0, 3]);
   assert.equal(raw.perCore[0].events.map((e) => e.ts), [1000, 2000, 3000, 4000]);
+  assert.equal(raw.perCore[0].events.map((e) => [e.type, e.a, e.b, e.c]),
+    [[ID.task_begin, 0, 0, 0x70], [ID.task_end, 4095, 65535, 0xfffffff0], [ID.task_begin, 3, 9, 0x80], [ID.core_park, 0, 0, 0]]);
   const cut = decodeTraceStream(stream.subarray(0, stream.length - 10), manifest, 2);
   assert.is(cut.frames, 2);
   assert.not.ok(cut.ended);

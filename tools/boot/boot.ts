@@ -43,7 +43,7 @@ export function requireTool(tool: string): void {
 
 export interface BootManifest {
   memory: { coreBase: number; coreRecSize: number };
-  trace?: { ringWord: number; headerSize: number; eventSize: number };   // built with --trace
+  trace?: { ringWord: number; headerSize: number; slotSize: number };   // built with --trace
   fns?: Record<number, string>;
 }
 
@@ -292,7 +292,6 @@ function ramLog(com3: Buffer, ramFile: string): Buffer {
  *  in a TRAP frame's flight recorder too: they are gathered first. */
 export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const size = m.trace?.eventSize ?? 32;                  // runtime/trace-events.json "record"
   const frames: { kind: number; core: number; arg: number; at: number; len: number }[] = [];
   for (let off = 0; off + 16 <= buf.length;) {
     const len = view.getUint32(off + 8, true);
@@ -317,7 +316,7 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   let endNs = Infinity, ended = false;
   for (const f of frames) {
     if (f.kind === T_EVENTS && f.core < cores) {
-      for (let e = f.at; e + size <= f.at + f.len; e += size) events.add(f.core, view, e);
+      events.addSlots(f.core, view, f.at, f.len);         // whole records: boot/trace.c drains up to HEAD
       events.setLost(f.core, f.arg);
     } else if (f.kind === T_TRAP) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
     else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }

@@ -31,10 +31,10 @@ export interface CompileResult {
 export class BuildError extends Error { name = "BuildError"; }
 
 // The virtual entry: `aam_main` runs the boot sequence with the program's percore/main.
-function glue(entryImport: string, bootImport: string): string {
+function glue(entryImport: string, bootImport: string, trace: boolean): string {
   return [
     `import * as program from "${entryImport}";`,
-    `import { boot, recover } from "${bootImport}";`,
+    `import { boot, recover${trace ? ", traceFlush" : ""} } from "${bootImport}";`,
     `function percore(): void { if (isDefined(program.percore)) program.percore(); }`,
     `function main(): i32 {`,
     `  if (!isDefined(program.main)) ERROR("the program must export function main(): i32");`,
@@ -43,6 +43,8 @@ function glue(entryImport: string, bootImport: string): string {
     `function machines(): void { if (isDefined(program.machines)) program.machines(); }`,
     `export function aam_main(): i32 { return boot(percore, main, machines); }`,
     `export function aam_resume(): i32 { return recover(); }`,
+    // --trace: the host calls it on the core that trapped, before it reads the rings
+    ...(trace ? [`export function aam_trace_flush(): void { traceFlush(); }`] : []),
     ``,
   ].join("\n");
 }
@@ -110,7 +112,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const base = commonDir(path.dirname(entry), opts.root);
   // The runtime is always reached as the package "aam" (→ ~lib/aam/…), by the glue as by programs:
   // importing it by a disk path as well would compile a second copy with its own globals.
-  const glueSrc = glue(importPath(base, entry), "aam/boot");
+  const glueSrc = glue(importPath(base, entry), "aam/boot", opts.defines?.AAM_TRACE !== undefined);
   const flags = [
     "--runtime", "stub", "--enable", "threads",
     "--importMemory", "--sharedMemory",
@@ -124,6 +126,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   if (opts.debug) flags.push("--use", "AAM_DEBUG=1");
   for (const [k, v] of Object.entries(opts.defines ?? {})) {
     if (!/^AAM_[A-Z0-9_]+$/.test(k) || !/^-?\d+$/.test(v)) throw new BuildError(`build: --define ${k}=${v}: expected AAM_NAME=integer`);
+    if (k === "AAM_TRACE_EVENTS") throw new BuildError(`build: --define AAM_TRACE_EVENTS is now AAM_TRACE_SLOTS: the ring's size in 8-byte slots (a task event takes 1, others 4)`);
     flags.push("--use", `${k}=${v}`);
   }
   const out: Record<string, Uint8Array | string> = {};

@@ -65,7 +65,7 @@ export interface Manifest {
    *  that say fn#N (the image has no symbol table of its own) */
   fns: Record<number, string>;
   /** set when built with --trace: where each core's ring is (runtime/trace.ts) */
-  trace?: { ringWord: number; headerSize: number; eventSize: number };
+  trace?: { ringWord: number; headerSize: number; slotSize: number };
 }
 
 export class LinkError extends Error { name = "LinkError"; }
@@ -94,6 +94,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     const { count, bytes } = process.env.AAM_LINK_ACTIVE_DATA === "1" ? keepSegmentsActive(mod) : makeSegmentsPassive(mod);
     addEntry(mod, targets.heap, targets.start, targets.main);
     mod.addFunctionExport(targets.resume, "aam_resume");   // re-entry after a trapped task
+    if (targets.traceFlush) mod.addFunctionExport(targets.traceFlush, "aam_trace_flush");   // --trace: publish the ring after a trap
     const asy = asyncify(mod);                 // lazy contexts; resolves the aam_link imports
     checkResolved(mod);
     for (const p of opts.passes ?? []) {
@@ -127,7 +128,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
       dataBytes: bytes,
       build: { debug: opts.debug, binaryen: "132", asyncify: asy, ...(opts.manifestExtra ?? {}) },
       fns: tableNames(mod),
-      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 64, eventSize: 32 } } : {}),   // layout.ts FC_TRACE_RING
+      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 64, slotSize: 8 } } : {}),   // layout.ts FC_TRACE_RING
     };
     mod.addCustomSection("aam.manifest", new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm: mod.emitBinary(), manifest };
@@ -212,14 +213,15 @@ function makeSegmentsPassive(mod: binaryen.Module): { count: number; bytes: numb
 }
 
 // Remember the functions behind the exports the entry needs, then drop every export: an image
-// exports aam_entry (and its memory, re-added later) and nothing else.
-function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string; resume: string } {
+// exports aam_entry, aam_resume, aam_trace_flush (--trace) and its memory (re-added later).
+function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string; resume: string; traceFlush?: string } {
   const heap = exportTarget(mod, "__aam_heap_setup");
   const resume = exportTarget(mod, "aam_resume");
+  const traceFlush = listExports(mod).includes("aam_trace_flush") ? exportTarget(mod, "aam_trace_flush") : undefined;
   const start = exportTarget(mod, "__aam_as_start");
   const main = exportTarget(mod, "aam_main");
   for (const e of listExports(mod)) mod.removeExport(e);
-  return { heap, start, main, resume };
+  return { heap, start, main, resume, traceFlush };
 }
 
 // binaryen.js does not expose a memory's internal name; the text form shows it.

@@ -27,17 +27,18 @@ const USAGE = `usage:
       host's TypeScript client (docs/igen.md); \`aam build\` runs it for the program's IDL files
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
-      (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone
+      (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
+      plain and --trace alternating [--rounds N] times (default 3)
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes),
-    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md), AAM_TRACE_EVENTS (trace ring
-    events per core), AAM_STALL_MS (stall report threshold, 0: off; the image's environment variable
+    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md), AAM_TRACE_SLOTS (trace ring
+    8-byte slots per core; a task event takes 1, others 4), AAM_STALL_MS (stall report threshold, 0: off; the image's environment variable
     AAM_STALL_MS overrides it) (docs/TRACING.md)
   --trace: compile the trace points in (without it the image has no trace code at all)
 `;
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; host?: string; trace?: boolean; html?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string }
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
@@ -52,6 +53,12 @@ function parse(argv: string[]): Parsed {
       continue;
     }
     if (a === "--stats") { p.stats = true; continue; }
+    if (a === "--rounds") {
+      const v = need(argv, ++i, a);
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--rounds takes a whole number ≥ 1, got '${v}'`);
+      p.rounds = Number(v);
+      continue;
+    }
     if (a === "--iterations") {
       const v = need(argv, ++i, a);
       if (!/^\d+$/.test(v) || Number(v) < 100) throw new UsageError(`--iterations takes a whole number ≥ 100, got '${v}'`);
@@ -157,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(p.out, JSON.stringify(chrome));
       const events = raw.perCore.reduce((n: number, c: { events: unknown[] }) => n + c.events.length, 0);
       const lost = raw.perCore.reduce((n: number, c: { lost: number }) => n + c.lost, 0);
-      process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_EVENTS` : ", none lost"})\n`);
+      process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_SLOTS` : ", none lost"})\n`);
       if (p.html) {
         fs.mkdirSync(path.dirname(path.resolve(p.html)), { recursive: true });
         fs.writeFileSync(p.html, toHtml(chrome, { title: `aam trace: ${argv0}` }));
@@ -188,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
-      const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s));
+      const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 3);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
       return 0;
     }

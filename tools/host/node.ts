@@ -38,7 +38,7 @@ export interface ImageManifest {
   format: string;
   memory: { initialPages: number; maximumPages: number; coreBase: number; coreRecSize: number; maxCores: number };
   fns?: Record<number, string>;                                         // function-table names
-  trace?: { ringWord: number; headerSize: number; eventSize: number };  // built with --trace
+  trace?: { ringWord: number; headerSize: number; slotSize: number };  // built with --trace
   [k: string]: unknown;
 }
 

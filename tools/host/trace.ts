@@ -3,14 +3,14 @@
 // on a trap.
 //
 // Owns: the consumer half of the ring protocol in shared memory (runtime/trace.ts steps 1 and 3),
-// the decoding of the 32-byte record and the spreading of inexact timestamps for both hosts
+// the decoding of the records (full and compact) and the spreading of inexact timestamps for both hosts
 // (TraceEvents: the QEMU host, tools/boot/boot.ts, feeds it what the kernel streamed over COM3),
 // the names of machines (read from the machine records) and of task functions (the manifest), and
 // the flight-recorder text. Not: the output formats (tools/trace), when to drain (node.ts calls
 // drain() on a timer and once at the end; on QEMU boot/trace.c decides).
 //
-// Timestamps: hot events carry the last clock reading and the INEXACT bit (runtime/trace.ts).
-// Each run of inexact events is spread evenly between the exact readings before and after it;
+// Timestamps: compact records (hot events) have no time of their own (runtime/trace.ts). Each
+// run of them is spread evenly between the exact readings before and after it;
 // a run with no reading after it yet waits for the next drain (finish() spreads the last run up to
 // the time of the final drain).
 
@@ -20,10 +20,10 @@ import type { ImageManifest } from "./node";
 import { machineNames, type SystemStats } from "./stats";
 import { shortName } from "./symbols";
 
-const INEXACT = 0x80000000;
+const COMPACT = 0x80, FULL = 32;             // runtime/trace.ts: a compact record's tag bit, a full record's bytes
 const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
 
-export type TracedManifest = ImageManifest & { trace?: { ringWord: number; eventSize: number; headerSize: number }; fns?: Record<number, string> };
+export type TracedManifest = ImageManifest & { trace?: { ringWord: number; slotSize: number; headerSize: number }; fns?: Record<number, string> };
 
 // ── decoding (both hosts) ────────────────────────────────────────────────────────────────────
 interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number }
@@ -37,21 +37,31 @@ export class TraceEvents {
     this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0 }));
   }
 
-  /** One 32-byte record (runtime/trace-events.json "record") at `off` in `v`, of core `core`. */
-  add(core: number, v: DataView, off: number): void {
+  /** A run of whole records (runtime/trace.ts draws both kinds) at `off`, `len` bytes, of core
+   *  `core`, in ring order. Returns the bytes consumed (a cut record at the end is left). */
+  addSlots(core: number, v: DataView, off: number, len: number): number {
     const c = this.cores[core];
-    if (!c) return;
-    const e: RawEvent = {
-      ts: v.getFloat64(off, true), type: v.getUint32(off + 8, true),
-      a: v.getUint32(off + 12, true), b: v.getUint32(off + 16, true), c: v.getUint32(off + 20, true),
-      d: v.getFloat64(off + 24, true),
-    };
-    // An inexact event's ts and d were not written (runtime/trace.ts): d is 0, the time comes from
-    // the exact events around it. An exact event closes the run of inexact ones before it.
-    if (e.type & INEXACT) { e.type = (e.type & ~INEXACT) >>> 0; e.ts = c.lastExact; e.d = 0; c.pending.push(e); return; }
-    spread(c, e.ts);
-    c.done.push(e);
-    c.lastExact = e.ts;
+    let at = off;
+    const end = off + len;
+    while (at + 8 <= end) {
+      const lo = v.getUint32(at, true), hi = v.getUint32(at + 4, true);
+      if (lo & COMPACT) {
+        // A compact hot record: no time of its own; it takes its place in the run of inexact
+        // events that the next exact one closes.
+        if (c) c.pending.push({ ts: c.lastExact, type: lo & 0x7f, a: (lo >>> 8) & 0xfff, b: (lo >>> 20) | ((hi & 0xf) << 12), c: (hi & ~0xf) >>> 0, d: 0 });
+        at += 8;
+        continue;
+      }
+      if (at + FULL > end) break;
+      if (c) {
+        const e: RawEvent = { type: lo, a: hi, b: v.getUint32(at + 8, true), c: v.getUint32(at + 12, true), ts: v.getFloat64(at + 16, true), d: v.getFloat64(at + 24, true) };
+        spread(c, e.ts);                                       // an exact event closes the run before it
+        c.done.push(e);
+        c.lastExact = e.ts;
+      }
+      at += FULL;
+    }
+    return at - off;
   }
 
   /** The core's count of events dropped on a full ring (a running total). */
@@ -142,21 +152,21 @@ export class TraceCollector {
       const n = (head - tail) >>> 0;
       if (n) {
         const base = ring + t.headerSize, from = tail & (cap - 1), first = Math.min(n, cap - from);
-        this.chunks[core].push(new Uint8Array(buf, base + from * t.eventSize, first * t.eventSize).slice());
-        if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * t.eventSize).slice());
+        this.chunks[core].push(new Uint8Array(buf, base + from * t.slotSize, first * t.slotSize).slice());
+        if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * t.slotSize).slice());
         Atomics.store(i32, (ring + R_TAIL) >> 2, head | 0);
       }
       this.events.setLost(core, Atomics.load(i32, (ring + R_LOST) >> 2) >>> 0);
     });
   }
 
+  // Every drain ends on a record boundary (HEAD is published after whole records), but a record may
+  // straddle the ring's end, i.e. two chunks: the chunks since the last decode are joined first.
   private decode(): void {
-    const size = this.manifest.trace!.eventSize;
     this.chunks.forEach((list, core) => {
-      for (const ch of list) {
-        const v = new DataView(ch.buffer, ch.byteOffset, ch.byteLength);
-        for (let e = 0; e + size <= ch.byteLength; e += size) this.events.add(core, v, e);
-      }
+      if (!list.length) return;
+      const all = list.length === 1 ? list[0] : Buffer.concat(list);
+      this.events.addSlots(core, new DataView(all.buffer, all.byteOffset, all.byteLength), 0, all.byteLength);
       list.length = 0;
     });
   }

@@ -191,6 +191,8 @@ async function main(): Promise<void> {
     } catch (e) {
       flushConsole();
       if (e instanceof Unwind) return;
+      // --trace: the events this core wrote since its last published one, before the host reads
+      try { (instance.exports.aam_trace_flush as (() => void) | undefined)?.(); } catch { /* the report matters more */ }
       const err = e as Error;
       const frames = framesOf(err);
       // Name the innermost frame of the program itself: the runtime's and the standard library's
