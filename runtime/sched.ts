@@ -62,7 +62,7 @@ import { hostPoll, hostRang } from "./host";
 import { M_TASKS_RUN, M_CORES, M_ARENA, M_ID } from "../kernel/machine";
 import { FC_MACH_PENDING } from "~lib/rt/layout";
 import { add64 } from "~lib/rt/atomic";
-import { TRACE, trace, traceHot, traceSync } from "./trace";
+import { TRACE, trace, traceOpen, traceClose, traceSync } from "./trace";
 import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP, EV_CORE_PARK, EV_CORE_UNPARK } from "./trace_events";
 
 // @ts-ignore: decorator
@@ -242,18 +242,18 @@ function dispatch(s: usize, t: usize): void {
   ownerAdd64(rec + FC_TASKS_RUN, 1);
   ownerAdd64(rec + FC_MACH_PENDING, 1);
   let ctx = <usize>load<u32>(t + T_CTX);
-  if (TRACE) traceHot(ctx ? EV_TASK_RESUME : EV_TASK_BEGIN, curMachineId, load<u32>(t + T_FN), <u32>t);
+  if (TRACE) traceOpen(ctx ? EV_TASK_RESUME : EV_TASK_BEGIN, curMachineId, load<u32>(t + T_FN), <u32>t);
   if (ctx) asyncify.start_rewind(ctx);
   let result = call_indirect<u64>(load<u32>(t + T_FN), t);
   curTask = 0;
   store<u32>(rec + FC_CURRENT, 0);
   if (asyncify.state() == UNWINDING) {
     asyncify.stop_unwind();
-    if (TRACE) traceHot(EV_TASK_BLOCK, curMachineId, load<u32>(t + T_FN), <u32>t);
+    if (TRACE) traceClose(EV_TASK_BLOCK);
     enqueueHandler(t);                    // step 3
     return;
   }
-  if (TRACE) traceHot(EV_TASK_END, curMachineId, load<u32>(t + T_FN), <u32>t);
+  if (TRACE) traceClose(EV_TASK_END);
   if (load<u32>(t + T_KIND) & FLAG_CALL) { callComplete(t, result); return; }   // back to the client
   futureComplete(t, result);              // step 4
   taskRelease(t);

@@ -53,7 +53,7 @@ import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW } from "~lib/rt/layout";
 import { load32, store32, add32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
-import { EV_CLOCK } from "./trace_events";
+import { EV_CLOCK, EV_TASK_END, EV_TASK_BLOCK } from "./trace_events";
 
 /** Tracing compiled in: `aam build --trace` (--define AAM_TRACE=1). */
 // @ts-ignore: decorator
@@ -109,9 +109,31 @@ function room(n: u32): bool {
 // @ts-ignore: decorator
 @inline function slot(i: u32): usize { return ring + R_EVENTS + (<usize>((head + i) & MASK) << 3); }
 
+// A slice's close (task_end, task_block) is not written when it happens: the core's next record
+// carries it. A compact task_begin/resume folds it into its tag; anything else writes it first as
+// a compact record of its own (flushClose). A close has no fields: the host takes them from the
+// slice it closes, the last one this core opened (a core runs one task at a time). So a
+// spawn+wait, four task events, is two records.
+// @ts-ignore: decorator
+@inline const CLOSE_END: u32 = 1 << 5;      // compact tag bits 5–6: the close folded in
+// @ts-ignore: decorator
+@inline const CLOSE_BLOCK: u32 = 2 << 5;
+let pendingClose: u32 = 0;                  // 0, CLOSE_END or CLOSE_BLOCK
+
+// Write the pending close as a compact record of its own (type, no fields).
+function flushClose(): void {
+  if (!pendingClose) return;
+  let type: u32 = pendingClose == CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK;
+  pendingClose = 0;
+  if (limit == head && !room(1)) return;
+  store<u64>(slot(0), COMPACT | <u64>type);
+  head++;
+}
+
 // A full record (4 slots), always exact; publishes HEAD (atomic store: orders every slot before it,
 // the compact ones since the last full record included, for the host's atomic load).
 function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
+  flushClose();
   if (limit - head < 4 && !room(4)) { traceFlush(); return; }
   let ts = platform.now_ns();
   store<u64>(slot(0), <u64>type | (<u64>a << 32));
@@ -125,29 +147,38 @@ function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
 
 // @ts-ignore: decorator
 @inline function compact(type: u32, machine: u32, fn: u32, task: u32): u64 {
-  return COMPACT | <u64>type | (<u64>machine << 8) | (<u64>fn << 20) | ((<u64>task >> 4) << 36);
-}
-
-/** A hot event (task begin/end/block/resume): one compact slot, no time, no atomic store. One
- *  branch tells it from the rest: a slot at a multiple of CLOCK_EVERY (then a full record: the
- *  clock is read and HEAD published), the cached end of room reached, a field that does not fit. */
-// @ts-ignore: decorator
-@inline export function traceHot(type: u32, machine: u32, fn: u32, task: u32): void {
-  let h = head;
-  if ((((h & (CLOCK_EVERY - 1)) == 0) | (h == limit) | (wide(machine, fn, task) != 0)) != 0) { hotSlow(type, machine, fn, task); return; }
-  store<u64>(ring + R_EVENTS + (<usize>(h & MASK) << 3), compact(type, machine, fn, task));
-  head = h + 1;
+  return COMPACT | <u64>(type | pendingClose) | (<u64>machine << 8) | (<u64>fn << 20) | ((<u64>task >> 4) << 36);
 }
 
 // Non-zero if a field does not fit a compact record.
 // @ts-ignore: decorator
 @inline function wide(machine: u32, fn: u32, task: u32): u32 { return (machine >> 12) | (fn >> 16) | (task & 15); }
 
-function hotSlow(type: u32, machine: u32, fn: u32, task: u32): void {
+/** A slice opens (task_begin, task_resume): one compact slot, no time, no atomic store, carrying
+ *  the close before it. One branch tells it from the rest: a slot at a multiple of CLOCK_EVERY
+ *  (then a full record: the clock is read and HEAD published), the cached end of room reached, a
+ *  field that does not fit. */
+// @ts-ignore: decorator
+@inline export function traceOpen(type: u32, machine: u32, fn: u32, task: u32): void {
+  let h = head;
+  if ((((h & (CLOCK_EVERY - 1)) == 0) | (h == limit) | (wide(machine, fn, task) != 0)) != 0) { openSlow(type, machine, fn, task); return; }
+  store<u64>(ring + R_EVENTS + (<usize>(h & MASK) << 3), compact(type, machine, fn, task));
+  head = h + 1;
+  pendingClose = 0;
+}
+
+function openSlow(type: u32, machine: u32, fn: u32, task: u32): void {
   if ((head & (CLOCK_EVERY - 1)) == 0 || wide(machine, fn, task) != 0) { putFull(type, machine, fn, task, 0); return; }
-  if (!room(1)) return;
+  if (!room(1)) return;                       // dropped; a pending close stays for the next record
   store<u64>(slot(0), compact(type, machine, fn, task));
   head++;
+  pendingClose = 0;
+}
+
+/** The running slice closes (task_end, task_block): written with the core's next record. */
+// @ts-ignore: decorator
+@inline export function traceClose(type: u32): void {
+  pendingClose = type == EV_TASK_END ? CLOSE_END : CLOSE_BLOCK;
 }
 
 /** A rare event: always timestamped by a clock read. */
@@ -155,11 +186,15 @@ export function trace(type: u32, a: u32, b: u32, c: u32, d: f64 = 0): void { put
 
 /** The core runs out of work: bound the timestamps of the hot events since the last reading. */
 export function traceSync(): void {
+  flushClose();
   if (head != exactAt) trace(EV_CLOCK, 0, 0, 0);
 }
 
 /** Publish the compact records not yet published (the core stops, or a host is about to read). */
-export function traceFlush(): void { if (ring) store32(ring + R_HEAD, head); }
+export function traceFlush(): void {
+  flushClose();
+  if (ring) store32(ring + R_HEAD, head);
+}
 
 /** A new flow id (pairs an ims_send with its ims_recv). */
 export function traceFlow(): u32 { return add32(FW_TRACE_FLOW, 1) + 1; }

@@ -146,29 +146,30 @@ function full(ts, type, c) {
   v.setUint32(0, type, true); v.setUint32(12, c, true); v.setFloat64(16, ts, true);
   return b;
 }
-function compact(type, machine, fn, task) {
+// close: the close of the open slice folded into the tag (1 task_end, 2 task_block)
+function compact(type, machine = 0, fn = 0, task = 0, close = 0) {
   const b = new Uint8Array(8), v = new DataView(b.buffer);
-  v.setBigUint64(0, 0x80n | BigInt(type) | (BigInt(machine) << 8n) | (BigInt(fn) << 20n) | ((BigInt(task) >> 4n) << 36n), true);
+  v.setBigUint64(0, 0x80n | BigInt(close << 5) | BigInt(type) | (BigInt(machine) << 8n) | (BigInt(fn) << 20n) | ((BigInt(task) >> 4n) << 36n), true);
   return b;
 }
 const cat = (...parts) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
 const manifest = { memory: { coreBase: 16384, coreRecSize: 2048 }, trace: { ringWord: 1296, headerSize: 64, slotSize: 8 } };
 
-test('decoder: LOST counts are reported, compact records decode and are spread between exact ones, a cut stream keeps what came whole', () => {
+test('decoder: LOST counts are reported, compact records decode (closes take the open slice\'s fields) and are spread between exact ones, a cut stream keeps what came whole', () => {
   const end = new Uint8Array(8); new DataView(end.buffer).setFloat64(0, 5000, true);
-  const evs = cat(full(1000, ID.task_begin, 0x70), compact(ID.task_end, 4095, 65535, 0xfffffff0), compact(ID.task_begin, 3, 9, 0x80), full(4000, ID.core_park, 0));
+  const evs = cat(full(1000, ID.task_begin, 0x70), compact(ID.task_begin, 4095, 65535, 0xfffffff0, 1), compact(ID.task_block), full(4000, ID.core_park, 0));
   const stream = cat(frame(1, 0, 0, evs), frame(1, 1, 3), frame(4, 0, 0, end));
   const { raw, frames, ended } = decodeTraceStream(stream, manifest, 2);
   assert.is(frames, 3);
   assert.ok(ended);
   assert.equal(raw.perCore.map((c) => c.lost), [0, 3]);
-  assert.equal(raw.perCore[0].events.map((e) => e.ts), [1000, 2000, 3000, 4000]);
-  assert.equal(raw.perCore[0].events.map((e) => [e.type, e.a, e.b, e.c]),
-    [[ID.task_begin, 0, 0, 0x70], [ID.task_end, 4095, 65535, 0xfffffff0], [ID.task_begin, 3, 9, 0x80], [ID.core_park, 0, 0, 0]]);
+  assert.equal(raw.perCore[0].events.map((e) => e.ts), [1000, 1750, 2500, 3250, 4000]);
+  assert.equal(raw.perCore[0].events.map((e) => [e.type, e.a, e.b, e.c]), [[ID.task_begin, 0, 0, 0x70], [ID.task_end, 0, 0, 0x70],
+    [ID.task_begin, 4095, 65535, 0xfffffff0], [ID.task_block, 4095, 65535, 0xfffffff0], [ID.core_park, 0, 0, 0]]);
   const cut = decodeTraceStream(stream.subarray(0, stream.length - 10), manifest, 2);
   assert.is(cut.frames, 2);
   assert.not.ok(cut.ended);
-  assert.is(cut.raw.perCore[0].events.length, 4);
+  assert.is(cut.raw.perCore[0].events.length, 5);
 });
 
 test.run();

@@ -84,7 +84,7 @@ test("an image built without --trace contains no trace code: no trace function, 
   assert.is(mp.trace, undefined);
   assert.ok(mt.trace && mt.trace.slotSize === 8, JSON.stringify(mt.trace));
   // runtime/trace.ts is ~lib/aam/trace; kernel helpers are named trace…
-  const tracing = (names) => names.filter((n) => /^~lib\/aam\/trace\/|\/trace(Hot|Flow|CoreInit|Sync|Monitor)?$/.test(n));
+  const tracing = (names) => names.filter((n) => /^~lib\/aam\/trace\/|\/trace(Open|Close|Flow|Flush|CoreInit|Sync|Monitor)?$/.test(n));
   assert.equal(tracing(functionNames(plain)), []);
   assert.ok(tracing(functionNames(traced)).length > 0, functionNames(traced).join(" "));
   assert.ok(fs.statSync(traced).size > fs.statSync(plain).size);

@@ -26,7 +26,17 @@ const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
 export type TracedManifest = ImageManifest & { trace?: { ringWord: number; slotSize: number; headerSize: number }; fns?: Record<number, string> };
 
 // ── decoding (both hosts) ────────────────────────────────────────────────────────────────────
-interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number }
+interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number; open: RawEvent | null }
+const EV = Object.fromEntries(EVENTS.events.map((e) => [e.name, e.id])) as Record<string, number>;
+
+// A compact close: the slice this core opened last, closed by `type` (a slice whose opening was
+// lost on a full ring has nothing to close: the loss is counted already).
+function closeSlice(c: CoreEvents, type: number): void {
+  const o = c.open;
+  if (!o) return;
+  c.pending.push({ ts: c.lastExact, type, a: o.a, b: o.b, c: o.c, d: 0 });
+  c.open = null;
+}
 
 /** The decoded events of every core: add() them in ring order, finish(), then raw(). */
 export class TraceEvents {
@@ -34,7 +44,7 @@ export class TraceEvents {
   private readonly byId = new Map(EVENTS.events.map((e) => [e.id, e]));
 
   constructor(ncores: number) {
-    this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0 }));
+    this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0, open: null }));
   }
 
   /** A run of whole records (runtime/trace.ts draws both kinds) at `off`, `len` bytes, of core
@@ -46,9 +56,19 @@ export class TraceEvents {
     while (at + 8 <= end) {
       const lo = v.getUint32(at, true), hi = v.getUint32(at + 4, true);
       if (lo & COMPACT) {
-        // A compact hot record: no time of its own; it takes its place in the run of inexact
-        // events that the next exact one closes.
-        if (c) c.pending.push({ ts: c.lastExact, type: lo & 0x7f, a: (lo >>> 8) & 0xfff, b: (lo >>> 20) | ((hi & 0xf) << 12), c: (hi & ~0xf) >>> 0, d: 0 });
+        // A compact record: no time of its own; it takes its place in the run of inexact events
+        // that the next exact one closes. Tag bits 5–6: the close of the open slice folded in;
+        // a task_end/block of its own has no fields either: both take the open slice's.
+        if (c) {
+          const close = (lo >>> 5) & 3, type = lo & 0x1f;
+          if (close) closeSlice(c, close === 1 ? EV.task_end : EV.task_block);
+          if (type === EV.task_end || type === EV.task_block) closeSlice(c, type);
+          else {
+            const e: RawEvent = { ts: c.lastExact, type, a: (lo >>> 8) & 0xfff, b: (lo >>> 20) | ((hi & 0xf) << 12), c: (hi & ~0xf) >>> 0, d: 0 };
+            c.pending.push(e);
+            c.open = e;
+          }
+        }
         at += 8;
         continue;
       }
@@ -58,6 +78,8 @@ export class TraceEvents {
         spread(c, e.ts);                                       // an exact event closes the run before it
         c.done.push(e);
         c.lastExact = e.ts;
+        if (e.type === EV.task_begin || e.type === EV.task_resume) c.open = e;
+        else if (e.type === EV.task_end || e.type === EV.task_block) c.open = null;
       }
       at += FULL;
     }
