@@ -22,14 +22,15 @@
 //     are the producer's again. HEAD only ever ends a whole record. The producer reloads TAIL
 //     only when its cached limit is reached.
 //
-// Cost. The local task benchmark has 4 hot events per spawn+wait of ~180 ns, and the goal is
-// ≤ 10 % for all of them: a few ns each. A hot event is therefore one 8-byte store, one branch,
-// no clock read and no atomic (i32.atomic.store is an xchg on x86: a full barrier). Measured
-// (docs/BENCHMARKS.md): 32-byte events with an atomic HEAD store each cost +45…60 % on the
-// batched spawn+wait, these +10 %; 2.9 ns an event in isolation, was 8–10 ns.
+// Cost. The local task benchmark has 4 task events per spawn+wait of ~180 ns, and the goal is
+// ≤ 10 % for all of them: a few ns each. An opening is therefore one 8-byte store, one branch,
+// no clock read and no atomic (i32.atomic.store is an xchg on x86: a full barrier), and a close
+// is one store to a global (it rides in the next record). Measured (docs/BENCHMARKS.md), on the
+// batched spawn+wait: 32-byte events with an atomic HEAD store each +45…60 %; compact records
+// +10 %; closes folded in +0…8 %.
 //
 // Clock. A wasm→host clock read costs ~60 ns on the Node host, more than a task switch's
-// budget. So hot events have no time of their own: every slot at a multiple of CLOCK_EVERY is a
+// budget. So task events have no time of their own: every slot at a multiple of CLOCK_EVERY is a
 // full record with a clock reading instead, and the host spreads the compact records evenly
 // between the exact readings around them (monotonic per core by construction). Rare events
 // (grants, IMS, park, manager decisions) are full records, always exact, and a core that runs
@@ -44,8 +45,10 @@
 //  +8   CAP    slots in the ring (power of two); written once before publishing
 //  +16  TAIL   slots consumed      host: atomic store; core: atomic load when it looks full
 //  +64  SLOTS[CAP], records back to back (a record may wrap past the end):
-//   compact, 1 slot, a hot event (task_begin/end/block/resume; fields that fit, task 16-aligned):
-//        bits 0–6 type   7: 1 (compact)   8–19 a (machine)   20–35 b (fn)   36–63 c (task >> 4)
+//   compact, 1 slot, a task event (fields that fit, task 16-aligned):
+//        bits 0–4 type   5–6 close folded in (0 none, 1 task_end, 2 task_block)   7: 1 (compact)
+//        8–19 a (machine)   20–35 b (fn)   36–63 c (task >> 4); a task_end/block: no fields
+//        (those of the slice it closes, the last this core opened)
 //   full, 4 slots, any event, exact time (trace-events.json "record"):
 //        +0 type u32 (bit 7: 0)   +4 a u32   +8 b u32   +12 c u32   +16 ts f64 (ns)   +24 d f64
 

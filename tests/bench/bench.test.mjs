@@ -68,4 +68,20 @@ test("throughput rows and the footprint are numbers", () => {
   assert.ok(Number.isFinite(j.footprint.bytes_per_queued_task) && j.footprint.bytes_per_queued_task > 0);
 });
 
+test("aam bench sched runs plain and --trace alternately: both variants' rows, the overhead per round, every task event recorded and none lost", async () => {
+  const file = path.join(ROOT, "build/test-images/bench-sched.json");
+  fs.rmSync(file, { force: true });
+  const b = await aam(["bench", "sched", "--iterations", "200", "--rounds", "2", "--json", file], { timeoutMs: 180000 });
+  assert.is(b.code, 0, b.stderr);
+  assert.match(b.stdout, "| traced (--trace): spawn + wait, batched ×100 |");
+  assert.match(b.stdout, /per round \(traced\/plain\): spawn\+wait batched [\d.]+, [\d.]+ \(median [\d.]+\)/);
+  const s = JSON.parse(fs.readFileSync(file, "utf8")).sched;
+  isStats(s.local_latency, "local_latency");
+  isStats(s.traced.local_latency_batched, "traced.local_latency_batched");
+  // 800 spawn+waits (200 warm-up, 3 loops of 200) of 4 task events each, plus 2 batches of 100
+  // spawns then 100 joins (the first join blocks and resumes: 2 + 200 events each): 3604 task events
+  assert.ok(s.traced.events >= 3604, `${s.traced.events} events`);
+  assert.is(s.traced.lost, 0);
+});
+
 test.run();

@@ -44,7 +44,7 @@ async function runSchedProgram(b: Program, iterations: number): Promise<{ w: any
   return { w: JSON.parse(text.trim().split("\n").pop()!), events, lost };
 }
 
-export async function benchSched(root: string, iterations: number, out: (s: string) => void, withTrace = true, nRounds = 3): Promise<SchedBench> {
+export async function benchSched(root: string, iterations: number, out: (s: string) => void, withTrace = true, nRounds = 5): Promise<SchedBench> {
   // With the traced variant: nRounds rounds of (plain, traced), alternating so that a change of
   // load on this shared VM hits both; each variant reports its round with the median latency, and
   // the overhead is also given as the median of the per-round ratios.
