@@ -14,6 +14,7 @@ import { aam, image, ROOT } from '../lib/aam.mjs';
 const require = createRequire(import.meta.url);
 require('esbuild-register/dist/node').register({ target: 'node20' });
 const { bootTraced, decodeTraceStream } = require('../../tools/boot/boot.ts');
+const { validateChrome } = require('../../tools/trace/index.ts');
 const EVENTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'runtime/trace-events.json'), 'utf8')).events;
 const ID = Object.fromEntries(EVENTS.map((e) => [e.name, e.id]));
 const ARGS = ['200', '100'];
@@ -93,15 +94,24 @@ test('task_begin + task_resume = the dispatches the cores counted (tasks run), a
   checkSlices(r.raw);                          // a core runs one task at a time
 });
 
-test('COM3 alone (no RAM log, every frame streamed): the same checks hold', async () => {
+test('COM3 alone (aam trace --host qemu --com3: no RAM log, every frame streamed): a valid Chrome trace, nothing lost, every call\'s slices, stdout unchanged; --com3 on the Node host is refused', async () => {
   await tracedRun();
+  const out = path.join(ROOT, 'build/test-images/pipeline-com3.json');
+  fs.rmSync(out, { force: true });
   const t0 = Date.now();
-  const r = await bootTraced(fs.readFileSync(tracedImage), { root: ROOT, cores: 2, stats: false, args: ARGS, capture: true, log: false });
-  console.log(`  streamed over COM3 only: ${r.bytes} bytes, QEMU ${r.ms.toFixed(0)} ms (${Date.now() - t0} ms in all)`);
+  const r = await aam(['trace', tracedImage, '--host', 'qemu', '--com3', '--cores', '2', '-o', out, '--', ...ARGS]);
+  console.log(`  streamed over COM3 only: ${Date.now() - t0} ms in all`);
   assert.is(r.code, 0, r.stderr);
-  for (const c of r.raw.perCore) assert.ok(c.events.length > 0 && c.lost === 0, `core ${c.core}: ${c.events.length} events, ${c.lost} lost`);
-  assert.is(checkSlices(r.raw), r.raw.stats.tasksRun);
+  assert.match(r.stderr, /events from 2 cores, none lost/);
+  const chrome = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const problems = validateChrome(chrome);
+  assert.equal(problems, [], problems.slice(0, 5).join('\n'));
+  const slices = chrome.traceEvents.filter((e) => e.cat === 'task');
+  assert.ok(slices.filter((e) => e.name === 'transform').length >= 200 && slices.filter((e) => e.name === 'sink').length >= 200, 'every call runs a slice');
   assert.is(steady(r.stdout), steady(traced.stdout));
+  const bad = await aam(['trace', tracedImage, '--com3', '-o', out]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, '--com3 is for --host qemu');
 });
 
 test('machines are named from the records copied out at exit; task functions from the manifest', async () => {

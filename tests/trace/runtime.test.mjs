@@ -60,6 +60,15 @@ test("a trapping task in a --trace build prints the flight recorder after the tr
   for (const l of lines.slice(begin + 1)) assert.ok(!/task_begin/.test(l), section);
 });
 
+test("five task traps: the flight recorder follows the first three, then one line says the rest are not shown; each trap is still reported", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/crash.ts", { trace: true }), "--cores", "2", "--", "5"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "sum 380 failed 5");
+  assert.is(r.stderr.match(/^aam: task trapped/gm)?.length, 5, r.stderr);
+  assert.is(r.stderr.match(/^aam: flight recorder: the last/gm)?.length, 3, r.stderr);
+  assert.is(r.stderr.match(/^aam: flight recorder: shown for the first 3 task traps only$/gm)?.length, 1, r.stderr);
+});
+
 test("without --trace the flight recorder is not printed (no rings to read), and the trap report is unchanged", async () => {
   const r = await aam(["run", await image("tests/trace/programs/crash.ts"), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);

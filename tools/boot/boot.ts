@@ -18,6 +18,8 @@ import { TraceEvents, rawStats } from "../host/trace";   // small: no host code,
 import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
 import { symbolize } from "../host/symbols";
+import { FLIGHT_TASK_TRAPS } from "../host/trace";
+import type { TraceLayout } from "../build/link";
 
 export const QEMU = "qemu-system-x86_64";
 const HOST_ERROR_STATUS = 71;              // = tools/host/node.ts; not imported: keeps this module light
@@ -43,7 +45,7 @@ export function requireTool(tool: string): void {
 
 export interface BootManifest {
   memory: { coreBase: number; coreRecSize: number };
-  trace?: { ringWord: number; headerSize: number; slotSize: number };   // built with --trace
+  trace?: TraceLayout;                                                   // built with --trace
   fns?: Record<number, string>;
 }
 
@@ -313,12 +315,15 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   let names: Record<number, string> = { 0: "idle" };
   try { if (memory) names = machineNames(memory); } catch { /* records cut off: ids only */ }
   const events = new TraceEvents(cores);
-  let endNs = Infinity, ended = false;
+  let endNs = Infinity, ended = false, taskTraps = 0;
   for (const f of frames) {
     if (f.kind === T_EVENTS && f.core < cores) {
       events.addSlots(f.core, view, f.at, f.len);         // whole records: boot/trace.c drains up to HEAD
       events.setLost(f.core, f.arg);
-    } else if (f.kind === T_TRAP) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
+    } else if (f.kind === T_TRAP) {                      // as the Node host: every fatal trap, the first task traps
+      if (f.arg === 1 || ++taskTraps <= FLIGHT_TASK_TRAPS) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
+      else if (taskTraps === FLIGHT_TASK_TRAPS + 1) process.stderr.write(`aam: flight recorder: shown for the first ${FLIGHT_TASK_TRAPS} task traps only\n`);
+    }
     else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }
   }
   events.finish(endNs);

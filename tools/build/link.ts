@@ -51,6 +51,11 @@ export interface LinkResult {
   manifest: Manifest;
 }
 
+/** Where a --trace image's rings are (runtime/trace.ts draws them): each core record's word
+ *  `ringWord` holds the ring's address; a ring is a `headerSize`-byte header, then slots of
+ *  `slotSize` bytes. The one declaration of it: the hosts import this type. */
+export interface TraceLayout { ringWord: number; headerSize: number; slotSize: number }
+
 export interface Manifest {
   format: "aam-image/1";
   entry: string;
@@ -65,7 +70,7 @@ export interface Manifest {
    *  that say fn#N (the image has no symbol table of its own) */
   fns: Record<number, string>;
   /** set when built with --trace: where each core's ring is (runtime/trace.ts) */
-  trace?: { ringWord: number; headerSize: number; slotSize: number };
+  trace?: TraceLayout;
 }
 
 export class LinkError extends Error { name = "LinkError"; }

@@ -15,9 +15,10 @@ const USAGE = `usage:
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
   aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
-  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu] [--stats] -o trace.json [--html view.html] [-- args...]
+  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu [--com3]] [--stats] -o trace.json [--html view.html] [-- args...]
       run (or boot) a --trace build and write the Chrome trace-event JSON (Perfetto, chrome://tracing)
-      and optionally the self-contained timeline viewer (docs/TRACING.md)
+      and optionally the self-contained timeline viewer (docs/TRACING.md); on QEMU the events come
+      through a RAM log, or with --com3 all of them over the serial port COM3 (~5 us a byte under TCG)
   aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
       boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
   aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
@@ -38,7 +39,7 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean }
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
@@ -69,6 +70,7 @@ function parse(argv: string[]): Parsed {
     if (a === "--quick") { p.quick = true; continue; }
     if (a === "--trace") { p.trace = true; continue; }
     if (a === "--html") { p.html = need(argv, ++i, a); continue; }
+    if (a === "--com3") { p.com3 = true; continue; }
     if (a === "--host") {
       const v = need(argv, ++i, a);
       if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
@@ -147,9 +149,10 @@ async function main(argv: string[]): Promise<number> {
       p.trace = true;
       const argv0 = path.basename(p.file ?? "").replace(/\.(ts|wasm)$/, "");
       let raw, code;
+      if (p.com3 && p.host !== "qemu") throw new UsageError("--com3 is for --host qemu (the serial port the guest streams its trace over)");
       if ((p.host ?? "node") === "qemu") {
         const { bootTraced } = await import("../boot/boot");
-        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest }));
+        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3 }));
       } else {
         const img = await imageFor(p);
         if (!img.manifest.trace) throw new HostError(`${p.file}: the image was built without --trace (rebuild it with aam build --trace)`);

@@ -23,9 +23,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
 import { readStats, formatStats, type SystemStats } from "./stats";
-import { TraceCollector, rawStats } from "./trace";
+import { TraceCollector, rawStats, FLIGHT_TASK_TRAPS } from "./trace";
 import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
+import type { TraceLayout } from "../build/link";
 
 export type { HostCall, HostCallResult };
 
@@ -38,7 +39,7 @@ export interface ImageManifest {
   format: string;
   memory: { initialPages: number; maximumPages: number; coreBase: number; coreRecSize: number; maxCores: number };
   fns?: Record<number, string>;                                         // function-table names
-  trace?: { ringWord: number; headerSize: number; slotSize: number };  // built with --trace
+  trace?: TraceLayout;                                                  // built with --trace
   [k: string]: unknown;
 }
 
@@ -115,8 +116,15 @@ export function startImage(o: RunOptions): AamSystem {
   const tracer = o.manifest.trace ? new TraceCollector(memory, o.manifest, cores) : null;
   const drainTimer = tracer ? setInterval(() => tracer.drain(), o.traceDrainMs ?? 2) : null;
   drainTimer?.unref();                     // the workers keep the process alive, not the timer
-  const flight = (): string => {
+  // The flight recorder follows every fatal report, and the first FLIGHT_TASK_TRAPS task traps
+  // (a machine failing request after request would bury its output under copies of the rings).
+  let taskTraps = 0;
+  const flight = (taskTrap = false): string => {
     if (!tracer) return "";
+    if (taskTrap && ++taskTraps > FLIGHT_TASK_TRAPS) {
+      if (taskTraps === FLIGHT_TASK_TRAPS + 1) fs.writeSync(o.fds?.[1] ?? 2, `aam: flight recorder: shown for the first ${FLIGHT_TASK_TRAPS} task traps only\n`);
+      return "";
+    }
     const text = tracer.flightRecorder();
     fs.writeSync(o.fds?.[1] ?? 2, text);
     return text;
@@ -155,7 +163,7 @@ export function startImage(o: RunOptions): AamSystem {
           break;
         // worker.ts wrote the report itself; the flight recorder follows it (the trap event itself
         // is recorded as the core resumes, after this)
-        case "tasktrap": flight(); break;
+        case "tasktrap": flight(true); break;
         case "trap": {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");

@@ -20,10 +20,11 @@ import type { ImageManifest } from "./node";
 import { machineNames, type SystemStats } from "./stats";
 import { shortName } from "./symbols";
 
+/** Task traps followed by the flight recorder, on either host (fatal traps: every one). */
+export const FLIGHT_TASK_TRAPS = 3;
 const COMPACT = 0x80, FULL = 32;             // runtime/trace.ts: a compact record's tag bit, a full record's bytes
 const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
 
-export type TracedManifest = ImageManifest & { trace?: { ringWord: number; slotSize: number; headerSize: number }; fns?: Record<number, string> };
 
 // ── decoding (both hosts) ────────────────────────────────────────────────────────────────────
 interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number; open: RawEvent | null }
@@ -151,7 +152,7 @@ export class TraceCollector {
   private chunks: Uint8Array[][];
   private readonly events: TraceEvents;
 
-  constructor(private memory: WebAssembly.Memory, private manifest: TracedManifest, ncores: number) {
+  constructor(private memory: WebAssembly.Memory, private manifest: ImageManifest, ncores: number) {
     if (!manifest.trace) throw new Error("trace: the image was built without --trace");
     this.rings = new Array(ncores).fill(0);
     this.chunks = Array.from({ length: ncores }, () => []);
