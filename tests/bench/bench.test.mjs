@@ -82,6 +82,8 @@ test("aam bench sched runs plain and --trace alternately: both variants' rows, t
   // spawns then 100 joins (the first join blocks and resumes: 2 + 200 events each): 3604 task events
   assert.ok(s.traced.events >= 3604, `${s.traced.events} events`);
   assert.is(s.traced.lost, 0);
+  assert.is(s.traced.ratios.batched.length, 2);
+  for (const k of ["median_batched", "median_per_iteration", "best_batched", "best_per_iteration"]) assert.ok(s.traced.ratios[k] > 0, `${k} ${s.traced.ratios[k]}`);
 });
 
 test.run();

@@ -18,7 +18,9 @@ export interface SchedBench {
   microtask_rt: Stats; wasm_clock: Stats; js_clock: Stats;
   local_latency_batched?: Stats;
   /** the same program built with --trace (issue 8: at most 10% slower) */
-  traced?: { local_latency: Stats; local_direct_batched: Stats; local_latency_batched: Stats; events: number; lost: number };
+  traced?: { local_latency: Stats; local_direct_batched: Stats; local_latency_batched: Stats; events: number; lost: number;
+    /** traced/plain ratios: each round's, their median, and each variant's best round's */
+    ratios: { batched: number[]; per_iteration: number[]; median_batched: number; median_per_iteration: number; best_batched: number; best_per_iteration: number } };
 }
 
 // Build and run the benchmark program on one core; its last stdout line is the JSON of figures.
@@ -72,7 +74,9 @@ export async function benchSched(root: string, iterations: number, out: (s: stri
     local_direct_batched: w.direct_batched, call_indirect: w.call_indirect, local_latency_batched: w.latency_batched,
     microtask_rt: micro, wasm_clock: w.clock, js_clock: jsClock,
     traced: t ? { local_latency: minus(t.w.latency, t.w.clock.median), local_direct_batched: t.w.direct_batched,
-      local_latency_batched: t.w.latency_batched, events: t.events, lost: t.lost } : undefined,
+      local_latency_batched: t.w.latency_batched, events: t.events, lost: Math.max(...traced.map((r) => r.lost)),
+      ratios: { batched: rounds, per_iteration: roundsIter, median_batched: median(rounds), median_per_iteration: median(roundsIter),
+        best_batched: best(traced, latB) / best(plain, latB), best_per_iteration: best(traced, lat) / best(plain, lat) } } : undefined,
   };
   out(`local tasks on the Node host, 1 core, ${iterations} iterations (${new Date().toISOString().slice(0, 10)})\n\n${HEADER}\n`);
   out(row("local task: direct cost (spawn)", res.local_direct) + "\n");
@@ -96,7 +100,7 @@ export async function benchSched(root: string, iterations: number, out: (s: stri
       `per round (traced/plain): spawn+wait batched ${rounds.map((r) => r.toFixed(2)).join(", ")} (median ${median(rounds).toFixed(3)}), ` +
       `per iteration ${roundsIter.map((r) => r.toFixed(2)).join(", ")} (median ${median(roundsIter).toFixed(3)}); ` +
       `best round of each: spawn+wait batched ${pctOf(best(traced, latB), best(plain, latB))}, per iteration ${pctOf(best(traced, lat), best(plain, lat))}; ` +
-      `${res.traced.events} events recorded, ${res.traced.lost} lost\n`);
+      `${res.traced.events} events recorded, ${res.traced.lost} lost (the worst round)\n`);
   }
   out(`ratios (medians): spawn+wait / queueMicrotask = ${(res.local_latency.median / res.microtask_rt.median).toFixed(2)}; ` +
     `spawn (batched) / call_indirect = ${(res.local_direct_batched.median / res.call_indirect.median).toFixed(1)}; ` +
