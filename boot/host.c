@@ -38,6 +38,7 @@ static uint64_t first_task_tsc;      // first platform call made from inside a t
 u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
 // Only in an image built with --trace: publishes this core's trace ring (its last events).
 void w2c_image_aam_trace_flush(w2c_image *) __attribute__((weak));
+static uint8_t flushing[MAX_CORES];  // 1 while core i runs aam_trace_flush (a trap in it is not retried)
 
 wasm_rt_shared_memory_t *w2c_env_memory(struct w2c_env *e) { return e->memory; }
 
@@ -129,7 +130,11 @@ void core_main(struct cpu *c) {
   u32 (*volatile enter)(w2c_image *) = w2c_image_aam_entry;  // volatile: changed between setjmp returns
   int trap = k_setjmp(c->trap_jmp);
   if (trap) {
-    if (w2c_image_aam_trace_flush) w2c_image_aam_trace_flush(inst[c->id]);   // before trace_trap drains
+    if (w2c_image_aam_trace_flush && !flushing[c->id]) {   // before trace_trap drains; once: it might trap
+      flushing[c->id] = 1;
+      w2c_image_aam_trace_flush(inst[c->id]);
+    }
+    flushing[c->id] = 0;
     if (!w2c_image_aam_resume || !current_task(c)) report_trap(c, trap);
     trace_trap(c->id, 0);
     const char *msg = c->fatal_msg;

@@ -12,11 +12,12 @@
 //
 // When the rings are drained (any core may drain every ring; trace_lock makes it one consumer):
 //  1. a core about to halt in park (platform.c), before its hlt: an idle core does the copying;
-//  2. a core whose own ring is half full, at its next clock read (now_ns; hot events read the clock
-//     every 64 events), so a core that never parks does not lose events;
+//  2. a core whose own ring is half full, at its next clock read (now_ns; a core recording task
+//     events reads the clock at least every 64 ring slots), so a core that never parks does not
+//     lose events;
 //  3. before a trap report (host.c), followed by a TRAP frame: the host prints its flight recorder;
-//  4. at machine_exit: everything, then the MEM frames (the records the host's names and --stats
-//     come from) and the END frame. The lock is tried for 30 s, then taken anyway, as the console
+//  4. at machine_exit: everything, up to what each core wrote (runtime/trace.ts step 4), then the
+//     MEM frames (the records the host's names and --stats come from) and the END frame. The lock is tried for 30 s, then taken anyway, as the console
 //     does: a core that stopped while draining must not stop the exit.
 // A full ring drops events and counts them in its LOST word (runtime/trace.ts step 2): every EVENTS
 // frame carries that count, so a loss reaches the host even when no event does.
@@ -65,7 +66,12 @@ enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
 #define R_LOST 4
 #define R_CAP 8
 #define R_TAIL 16
-#define R_EVENTS 64
+#define R_SHADOW 64                    // u64: slots written, pending close (read in the last drain)
+#define R_EVENTS 128
+#define CLOSE_END (1u << 5)            // SHADOW's pending close, as in a compact record's tag
+#define CLOSE_BLOCK (2u << 5)
+#define EV_TASK_END 2                  // runtime/trace-events.json
+#define EV_TASK_BLOCK 3
 #define SLOT 8                         // HEAD, TAIL and CAP count 8-byte slots
 // What the host reads for machine names and --stats (tools/host/trace.ts machines(), stats.ts):
 // keep in step with runtime/rt/layout.ts, kernel/manager.ts, kernel/machine.ts.
@@ -132,8 +138,11 @@ static void frame(uint16_t kind, uint16_t core, uint32_t len, uint32_t arg) {
   out(h, sizeof h);
 }
 
-// Step 3 of the ring protocol for core k (trace_lock held).
-static void drain_core(uint32_t k) {
+// Step 3 of the ring protocol for core k (trace_lock held); `last`: step 4, at exit: up to what
+// the core wrote (SHADOW), published or not, and its pending close as a record of its own. The
+// other cores may still run: wasm2c's stores to shared memory are volatile (kept in program
+// order) and x86 keeps stores in order, so the slots before SHADOW's count are there.
+static void drain_core(uint32_t k, int last) {
   if (!ring[k]) {
     uint32_t *w = word(AAM_CORE_BASE + (uint64_t)k * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
     uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
@@ -145,24 +154,36 @@ static void drain_core(uint32_t k) {
   uint32_t head = __atomic_load_n((uint32_t *)(r + R_HEAD), __ATOMIC_ACQUIRE);
   uint32_t tail = *(uint32_t *)(r + R_TAIL), cap = *(uint32_t *)(r + R_CAP);
   uint32_t lost = __atomic_load_n((uint32_t *)(r + R_LOST), __ATOMIC_RELAXED);
+  uint32_t pending = 0;
+  if (last) {
+    uint64_t sh = __atomic_load_n((uint64_t *)(r + R_SHADOW), __ATOMIC_ACQUIRE);
+    uint32_t written = (uint32_t)sh;
+    if (written - tail <= cap && written - head <= cap) head = written;
+    pending = (uint32_t)(sh >> 32);
+    if (pending != CLOSE_END && pending != CLOSE_BLOCK) pending = 0;
+  }
   uint32_t n = head - tail;
-  if (!n && lost == sent_lost[k]) return;
+  if (!n && !pending && lost == sent_lost[k]) return;
   if (n > cap) n = cap, tail = head - cap;        // cannot happen with a well-behaved producer
-  frame(F_EVENTS, (uint16_t)k, n * SLOT, lost);
+  frame(F_EVENTS, (uint16_t)k, n * SLOT + (pending ? SLOT : 0), lost);
   uint32_t at = tail & (cap - 1), first = n < cap - at ? n : cap - at;
   out(r + R_EVENTS + (uint64_t)at * SLOT, (uint64_t)first * SLOT);
   out(r + R_EVENTS, (uint64_t)(n - first) * SLOT);
+  if (pending) {
+    uint64_t close = 0x80u | (pending == CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK);
+    out(&close, SLOT);
+  }
   __atomic_store_n((uint32_t *)(r + R_TAIL), head, __ATOMIC_RELEASE);
   sent_lost[k] = lost;
 }
 
-static void drain_all(void) {
-  for (uint32_t k = 0; k < ncpus; k++) drain_core(k);
+static void drain_all(int last) {
+  for (uint32_t k = 0; k < ncpus; k++) drain_core(k, last);
 }
 
 void trace_drain(void) {
   if (!trace_on || !spin_trylock(&trace_lock)) return;   // busy: the holder drains every ring
-  drain_all();
+  drain_all(0);
   spin_unlock(&trace_lock);
 }
 
@@ -188,7 +209,7 @@ static int lock_bounded(void) {
 void trace_trap(uint32_t core, int fatal) {
   if (!trace_on) return;
   int locked = lock_bounded();
-  drain_all();
+  drain_all(0);
   frame(F_TRAP, (uint16_t)core, 0, (uint32_t)fatal);
   if (locked) spin_unlock(&trace_lock);
 }
@@ -231,7 +252,7 @@ void trace_exit(uint32_t code) {
     return;
   }
   int locked = lock_bounded();
-  drain_all();
+  drain_all(1);
   dump_records();
   double now = (double)clock_ns();
   frame(F_END, 0, 8, code);

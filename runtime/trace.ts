@@ -21,13 +21,17 @@
 //  3. Consumer: load HEAD (atomic), copy slots TAIL..HEAD, then store TAIL (atomic): the slots
 //     are the producer's again. HEAD only ever ends a whole record. The producer reloads TAIL
 //     only when its cached limit is reached.
+//  4. Last drain: once the producer has stopped (Node: its worker terminated; QEMU: at exit, the
+//     other cores' stores ordered by wasm2c's volatile accesses and x86), the consumer copies up
+//     to SHADOW's count instead of HEAD and appends SHADOW's pending close as a compact record:
+//     a core busy when the system stopped loses none of its last records.
 //
 // Cost. The local task benchmark has 4 task events per spawn+wait of ~180 ns, and the goal is
 // ≤ 10 % for all of them: a few ns each. An opening is therefore one 8-byte store, one branch,
 // no clock read and no atomic (i32.atomic.store is an xchg on x86: a full barrier), and a close
 // is one store to a global (it rides in the next record). Measured (docs/BENCHMARKS.md), on the
 // batched spawn+wait: 32-byte events with an atomic HEAD store each +45…60 %; compact records
-// +10 %; closes folded in +0…8 %.
+// +10 %; closes folded in, and the SHADOW store, +6.5…7.3 %.
 //
 // Clock. A wasm→host clock read costs ~60 ns on the Node host, more than a task switch's
 // budget. So task events have no time of their own: every slot at a multiple of CLOCK_EVERY is a
@@ -39,12 +43,16 @@
 // memory (it would spin a core of a 2-core machine, or be as coarse as its sleep), per-event
 // clock reads (+240 ns per spawn+wait), and one 32-byte record for every event (above).
 //
-// ╒════════ trace ring (per core; 64-byte header, then CAP 8-byte slots) ════════╕
-//  +0   HEAD   slots written       core: atomic store after a full record; host: atomic load
+// ╒════════ trace ring (per core; 128-byte header, then CAP 8-byte slots) ════════╕
+//  +0   HEAD   slots published     core: atomic store after a full record and on a full ring;
+//                                  host: atomic load
 //  +4   LOST   records dropped     core: atomic store; host: atomic load
 //  +8   CAP    slots in the ring (power of two); written once before publishing
 //  +16  TAIL   slots consumed      host: atomic store; core: atomic load when it looks full
-//  +64  SLOTS[CAP], records back to back (a record may wrap past the end):
+//  +64  SHADOW u64: slots written (low), pending close (high: 0, 1 << 5 end, 2 << 5 block)
+//              core: plain 8-byte store after every record and close (its own cache line);
+//              host: read once, in the last drain (step 4)
+//  +128 SLOTS[CAP], records back to back (a record may wrap past the end):
 //   compact, 1 slot, a task event (fields that fit, task 16-aligned):
 //        bits 0–4 type   5–6 close folded in (0 none, 1 task_end, 2 task_block)   7: 1 (compact)
 //        8–19 a (machine)   20–35 b (fn)   36–63 c (task >> 4); a task_end/block: no fields
@@ -80,7 +88,9 @@ import { EV_CLOCK, EV_TASK_END, EV_TASK_BLOCK } from "./trace_events";
 // @ts-ignore: decorator
 @inline const R_TAIL: usize = 16;
 // @ts-ignore: decorator
-@inline const R_EVENTS: usize = 64;
+@inline const R_SHADOW: usize = 64;
+// @ts-ignore: decorator
+@inline const R_EVENTS: usize = 128;
 
 // Per-core state (wasm globals: private to this core's instance).
 let ring: usize = 0;       // this core's ring
@@ -101,13 +111,22 @@ export function traceCoreInit(): void {
 }
 
 // Room for n more slots? The cached limit first; TAIL only when it is reached (runtime-cold path).
+// A full ring also publishes HEAD: the compact records in it must reach the host for it to drain
+// (a ring smaller than CLOCK_EVERY slots would otherwise stay full until the core idles).
 function room(n: u32): bool {
   if (!ring) return false;                                   // before traceCoreInit: limit is 0
   limit = load32(ring + R_TAIL) + CAP;
   if (limit - head >= n) return true;                        // u32 counters: wrap-safe
   store32(ring + R_LOST, ++lost);
+  store32(ring + R_HEAD, head);
   return false;
 }
+
+// SHADOW: slots written so far and the pending close, one plain 8-byte store after every change.
+// The host reads it only once the core has stopped (or, on QEMU, at exit), to recover what HEAD
+// has not published yet. Tasks run only after traceCoreInit, so `ring` is set for every caller.
+// @ts-ignore: decorator
+@inline function shadow(): void { store<u64>(ring + R_SHADOW, <u64>head | (<u64>pendingClose << 32)); }
 
 // @ts-ignore: decorator
 @inline function slot(i: u32): usize { return ring + R_EVENTS + (<usize>((head + i) & MASK) << 3); }
@@ -131,6 +150,7 @@ function flushClose(): void {
   if (limit == head && !room(1)) return;
   store<u64>(slot(0), COMPACT | <u64>type);
   head++;
+  shadow();
 }
 
 // A full record (4 slots), always exact; publishes HEAD (atomic store: orders every slot before it,
@@ -145,6 +165,7 @@ function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
   store<f64>(slot(3), d);
   head += 4;
   exactAt = head;
+  shadow();
   store32(ring + R_HEAD, head);
 }
 
@@ -168,20 +189,25 @@ function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
   store<u64>(ring + R_EVENTS + (<usize>(h & MASK) << 3), compact(type, machine, fn, task));
   head = h + 1;
   pendingClose = 0;
+  store<u64>(ring + R_SHADOW, <u64>(h + 1));
 }
 
 function openSlow(type: u32, machine: u32, fn: u32, task: u32): void {
   if ((head & (CLOCK_EVERY - 1)) == 0 || wide(machine, fn, task) != 0) { putFull(type, machine, fn, task, 0); return; }
-  if (!room(1)) return;                       // dropped; a pending close stays for the next record
+  if (!room(1)) return;                       // dropped: a pending close stays (see traceClose)
   store<u64>(slot(0), compact(type, machine, fn, task));
   head++;
   pendingClose = 0;
+  shadow();
 }
 
-/** The running slice closes (task_end, task_block): written with the core's next record. */
+/** The running slice closes (task_end, task_block): written with the core's next record. A close
+ *  still pending means the open in between was dropped on a full ring: the older close stays,
+ *  so that it ends the slice it belongs to (the dropped one never appears). */
 // @ts-ignore: decorator
 @inline export function traceClose(type: u32): void {
-  pendingClose = type == EV_TASK_END ? CLOSE_END : CLOSE_BLOCK;
+  if (!pendingClose) pendingClose = type == EV_TASK_END ? CLOSE_END : CLOSE_BLOCK;
+  shadow();
 }
 
 /** A rare event: always timestamped by a clock read. */

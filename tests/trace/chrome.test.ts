@@ -113,6 +113,25 @@ test("a damaged ring (start lost, end lost, unknown type) still converts to vali
   assert.is(j.traceEvents.filter((e) => e.cat === "core").length, 1, "core 0 served app until the switch");
 });
 
+test("an IMS whose other end was lost on a full ring keeps its marker but draws no arrow; the paired one keeps its arrow", () => {
+  const raw: RawTrace = {
+    format: "aam-raw-trace/1", host: "node", cores: 2, machines: { 0: "idle", 1: "a", 2: "b" }, fns: {},
+    perCore: [
+      { core: 0, lost: 0, events: [
+        { ts: 1000, type: ID.ims_send, a: 1, b: 2, c: 5, d: 7 },       // its recv was lost
+        { ts: 2000, type: ID.ims_send, a: 1, b: 2, c: 5, d: 8 } ] },
+      { core: 1, lost: 3, events: [
+        { ts: 2500, type: ID.ims_recv, a: 2, b: 1, c: 5, d: 8 },
+        { ts: 3000, type: ID.ims_recv, a: 2, b: 1, c: 5, d: 9 } ] },   // its send was lost
+    ],
+  };
+  const j = toChrome(raw);
+  ok(j);
+  assert.equal(j.traceEvents.filter((e) => e.ph === "s" || e.ph === "f").map((e) => `${e.ph}${e.id}`), ["s8", "f8"]);
+  assert.is(j.traceEvents.filter((e) => e.cat === "ims" && e.ph === "X").length, 4);
+  assert.is(j.otherData.unpaired_flows, 2);
+});
+
 test("usOf: every ns value reads back exactly as trunc(v * 1000)", () => {
   for (let n = 0; n < 200000; n += 7) assert.is(Math.trunc(usOf(n) * 1000), n);
   for (const n of [110573, 225783, 2 ** 40 + 3]) { assert.is(Math.trunc(usOf(n) * 1000), n); assert.ok(usOf(n) - n / 1000 < 1e-9 * Math.max(1, n / 1e6)); }

@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 require('esbuild-register/dist/node').register({ target: 'node20' });
 const { bootTraced, decodeTraceStream } = require('../../tools/boot/boot.ts');
 const { validateChrome } = require('../../tools/trace/index.ts');
+const { layoutProblem } = require('../../tools/host/trace.ts');
 const EVENTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'runtime/trace-events.json'), 'utf8')).events;
 const ID = Object.fromEntries(EVENTS.map((e) => [e.name, e.id]));
 const ARGS = ['200', '100'];
@@ -180,6 +181,12 @@ test('decoder: LOST counts are reported, compact records decode (closes take the
   assert.is(cut.frames, 2);
   assert.not.ok(cut.ended);
   assert.is(cut.raw.perCore[0].events.length, 5);
+});
+
+test('an image with the trace rings of an older aam (32-byte events) is refused with a rebuild hint, on both hosts\' decoders', async () => {
+  await tracedRun();
+  assert.match(layoutProblem({ ringWord: 1296, headerSize: 64, eventSize: 32 }), /another format .* rebuild it with aam build --trace/);
+  assert.is(layoutProblem(JSON.parse(fs.readFileSync(await tinyImage + '.json', 'utf8')).trace), null);
 });
 
 test.run();

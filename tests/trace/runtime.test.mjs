@@ -4,9 +4,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import binaryen from "binaryen";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { createRequire } from "node:module";
+import { aam, image, prebuild, statsTable } from "../lib/aam.mjs";
 
-test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }]]));
+const require = createRequire(import.meta.url);
+require("esbuild-register/dist/node").register({ target: "node20" });
+const { validateChrome } = require("../../tools/trace/index.ts");
+
+test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }],
+  ["tests/trace/programs/exitbusy.ts", { trace: true }], ["examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }]]));
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
 
@@ -84,6 +90,40 @@ function functionNames(file) {
     return names;
   } finally { mod.dispose(); }
 }
+
+test("the system exits while another core runs a task: the trace still has every task run (--stats), the running one included, nothing lost", async () => {
+  const out = "build/test-images/exitbusy.trace.json";
+  const r = await aam(["trace", await image("tests/trace/programs/exitbusy.ts", { trace: true }), "--cores", "2", "--stats", "-o", out]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "sum 45150 spinning");
+  assert.match(r.stderr, /events from 2 cores, none lost/);
+  const slices = JSON.parse(fs.readFileSync(out, "utf8")).traceEvents.filter((e) => e.cat === "task");
+  const run = statsTable(r.stderr).rows.reduce((n, row) => n + row["tasks run"], 0);
+  assert.is(slices.length, run);
+  assert.ok(slices.some((e) => e.name === "spin"), "the task running at exit has its slice");
+  assert.is(slices.filter((e) => e.name === "quick").length, 300);
+});
+
+test("128-slot rings on the Node host wrap again and again, full records across the end included: the trace decodes and validates, every slice is a real task, each loss is counted", async () => {
+  const out = "build/test-images/pipeline-128.trace.json";
+  const r = await aam(["trace", await image("examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }), "--cores", "2", "--stats", "-o", out, "--", "2000", "50"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "items 2000 sum ok");
+  const chrome = JSON.parse(fs.readFileSync(out, "utf8"));
+  const problems = validateChrome(chrome);
+  assert.equal(problems, [], problems.slice(0, 5).join("\n"));
+  const slices = chrome.traceEvents.filter((e) => e.cat === "task");
+  const names = new Set(slices.map((e) => e.name));
+  const fns = new Set(Object.values(chrome.otherData.fns));       // the image's task functions
+  for (const n of names) assert.ok(fns.has(n), `slice named ${n}: a record decoded wrong`);
+  for (const n of ["produce", "transform", "sink"]) assert.ok(names.has(n), n);
+  const lost = Object.values(chrome.otherData.aam_lost).reduce((a, b) => a + b, 0);
+  const run = statsTable(r.stderr).rows.reduce((n, row) => n + row["tasks run"], 0);
+  console.log(`  128-slot rings: ${slices.length} of ${run} slices, ${lost} records lost`);
+  assert.ok(slices.length <= run && slices.length + lost >= run, `slices ${slices.length} + lost ${lost} account for ${run}`);
+  assert.ok(lost > 0, "a 128-slot ring overflows between two 2 ms drains");
+  assert.equal(new Set(slices.map((e) => e.tid)).size, 2, "both cores' rings came through");
+});
 
 test("an image built without --trace contains no trace code: no trace function, no trace ring in the manifest; the --trace build of the same program has both", async () => {
   const plain = await image("tests/trace/programs/crash.ts");

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RawTrace } from "../trace/raw";
-import { TraceEvents, rawStats } from "../host/trace";   // small: no host code, one JSON
+import { TraceEvents, rawStats, layoutProblem } from "../host/trace";   // small: no host code, one JSON
 import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
 import { symbolize } from "../host/symbols";
@@ -253,6 +253,8 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) throw new BootError(`--cores must be 1..64, got ${o.cores}`);
   const m = manifestOf(wasm);
   if (!m?.trace) throw new BootError("the image was built without --trace (rebuild it with aam build --trace)");
+  const bad = layoutProblem(m.trace);
+  if (bad) throw new BootError(bad);
   requireTool(QEMU);
   const elf = kernelFor(o.root, wasm);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-trace-"));
@@ -318,7 +320,7 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   let endNs = Infinity, ended = false, taskTraps = 0;
   for (const f of frames) {
     if (f.kind === T_EVENTS && f.core < cores) {
-      events.addSlots(f.core, view, f.at, f.len);         // whole records: boot/trace.c drains up to HEAD
+      if (events.addSlots(f.core, view, f.at, f.len) < f.len) events.addCut(f.core);   // whole records but for a clamped drain
       events.setLost(f.core, f.arg);
     } else if (f.kind === T_TRAP) {                      // as the Node host: every fatal trap, the first task traps
       if (f.arg === 1 || ++taskTraps <= FLIGHT_TASK_TRAPS) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));

@@ -133,7 +133,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
       dataBytes: bytes,
       build: { debug: opts.debug, binaryen: "132", asyncify: asy, ...(opts.manifestExtra ?? {}) },
       fns: tableNames(mod),
-      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 64, slotSize: 8 } } : {}),   // layout.ts FC_TRACE_RING
+      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 128, slotSize: 8 } } : {}),   // layout.ts FC_TRACE_RING
     };
     mod.addCustomSection("aam.manifest", new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm: mod.emitBinary(), manifest };

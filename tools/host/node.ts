@@ -10,7 +10,8 @@
 //  1. The first end message wins: exit(code) → code; a trap → TRAP_STATUS with the report on
 //     stderr; a host error → HOST_ERROR_STATUS; all cores returned → core 0's status.
 //  2. STOP is set and every core's park word notified, so parked cores unwind at once.
-//  3. Every worker is terminated (a core spinning in wasm is interrupted by V8).
+//  3. Every worker is terminated (a core spinning in wasm is interrupted by V8); then, with every
+//     core stopped, the counters (--stats) and the last of the trace rings are read.
 //  4. runImage resolves with the status; the CLI exits the process with it.
 //
 // startImage is the long-running variant: the same system, plus `call` (host → machine calls,
@@ -23,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
 import { readStats, formatStats, type SystemStats } from "./stats";
-import { TraceCollector, rawStats, FLIGHT_TASK_TRAPS } from "./trace";
+import { TraceCollector, rawStats, layoutProblem, FLIGHT_TASK_TRAPS } from "./trace";
 import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
 import type { TraceLayout } from "../build/link";
@@ -104,6 +105,11 @@ export function startImage(o: RunOptions): AamSystem {
     const err = new HostError(`--cores must be 1..${m.maxCores}, got ${o.cores}`);
     return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
   }
+  const badTrace = o.manifest.trace ? layoutProblem(o.manifest.trace) : null;
+  if (badTrace) {
+    const err = new HostError(badTrace);
+    return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
+  }
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
   const ctl = new SharedArrayBuffer(4 * (cores + 2));    // park words, STOP, HOST (worker.ts)
   const ctlWords = new Int32Array(ctl);
@@ -137,14 +143,16 @@ export function startImage(o: RunOptions): AamSystem {
       port.end(code);
       Atomics.store(ctlWords, cores, 1);                                   // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
-      const stats = o.stats || tracer ? readStats(memory, o.manifest, cores) : undefined;
-      let trace: RawTrace | undefined;
-      if (tracer && drainTimer) {
-        clearInterval(drainTimer);
-        tracer.finish((performance.now()) * 1e6);
-        trace = tracer.raw(stats && rawStats(stats));
-      }
+      if (drainTimer) clearInterval(drainTimer);
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
+        // The cores have stopped: the counters are final, and the trace rings give up what their
+        // cores wrote but had not published yet (runtime/trace.ts step 4).
+        const stats = o.stats || tracer ? readStats(memory, o.manifest, cores) : undefined;
+        let trace: RawTrace | undefined;
+        if (tracer) {
+          tracer.finish((performance.now()) * 1e6);
+          trace = tracer.raw(stats && rawStats(stats));
+        }
         process.removeListener("SIGINT", onInt);
         resolve({ code, end, stats: o.stats ? stats : undefined, report, trace });   // step 4
       });

@@ -23,11 +23,25 @@ import { shortName } from "./symbols";
 /** Task traps followed by the flight recorder, on either host (fatal traps: every one). */
 export const FLIGHT_TASK_TRAPS = 3;
 const COMPACT = 0x80, FULL = 32;             // runtime/trace.ts: a compact record's tag bit, a full record's bytes
-const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16;
+const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16, R_SHADOW = 64;
+const CLOSE_END = 1 << 5, CLOSE_BLOCK = 2 << 5;           // SHADOW's pending close, as in a compact tag
+
+/** A compact close record of its own (runtime/trace.ts), for a close the core had not written. */
+function closeRecord(pending: number): Uint8Array {
+  const b = new Uint8Array(8);
+  b[0] = COMPACT | (pending === CLOSE_END ? EV.task_end : EV.task_block);
+  return b;
+}
+
+/** Why this decoder cannot read the image's rings (an image built by an older aam), or null. */
+export function layoutProblem(t: { slotSize?: number; headerSize?: number }): string | null {
+  return t.slotSize === 8 && t.headerSize === 128 ? null
+    : `the image's trace rings have another format (${JSON.stringify(t)}; this aam reads 8-byte slots after a 128-byte header): rebuild it with aam build --trace`;
+}
 
 
 // ── decoding (both hosts) ────────────────────────────────────────────────────────────────────
-interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number; open: RawEvent | null }
+interface CoreEvents { done: RawEvent[]; pending: RawEvent[]; lastExact: number; lost: number; cut: number; open: RawEvent | null }
 const EV = Object.fromEntries(EVENTS.events.map((e) => [e.name, e.id])) as Record<string, number>;
 
 // A compact close: the slice this core opened last, closed by `type` (a slice whose opening was
@@ -45,7 +59,7 @@ export class TraceEvents {
   private readonly byId = new Map(EVENTS.events.map((e) => [e.id, e]));
 
   constructor(ncores: number) {
-    this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0, open: null }));
+    this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0, cut: 0, open: null }));
   }
 
   /** A run of whole records (runtime/trace.ts draws both kinds) at `off`, `len` bytes, of core
@@ -90,6 +104,9 @@ export class TraceEvents {
   /** The core's count of events dropped on a full ring (a running total). */
   setLost(core: number, n: number): void { if (this.cores[core]) this.cores[core].lost = n; }
 
+  /** A record that came cut (the stream ended inside it): counted as lost too. */
+  addCut(core: number): void { if (this.cores[core]) this.cores[core].cut++; }
+
   /** No more events: the last inexact ones are spread up to `nowNs` at the latest. */
   finish(nowNs: number): void {
     for (const c of this.cores) {
@@ -104,7 +121,7 @@ export class TraceEvents {
     for (const [k, v] of Object.entries(fnsFull ?? {})) fns[Number(k)] = shortName(v);
     return {
       format: "aam-raw-trace/1", host, cores: this.cores.length, machines, fns,
-      perCore: this.cores.map((c, core) => ({ core, lost: c.lost, events: c.done.concat(c.pending) })),
+      perCore: this.cores.map((c, core) => ({ core, lost: c.lost + c.cut, events: c.done.concat(c.pending) })),
       stats,
     };
   }
@@ -154,13 +171,16 @@ export class TraceCollector {
 
   constructor(private memory: WebAssembly.Memory, private manifest: ImageManifest, ncores: number) {
     if (!manifest.trace) throw new Error("trace: the image was built without --trace");
+    const bad = layoutProblem(manifest.trace);
+    if (bad) throw new Error(`trace: ${bad}`);
     this.rings = new Array(ncores).fill(0);
     this.chunks = Array.from({ length: ncores }, () => []);
     this.events = new TraceEvents(ncores);
   }
 
-  /** Step 3 for every core: copy what the cores wrote since the last drain. */
-  drain(): void {
+  /** Step 3 for every core: copy what the cores published since the last drain. `stopped`: the
+   *  cores have stopped, copy what they wrote (step 4: SHADOW, and its pending close). */
+  drain(stopped = false): void {
     const buf = this.memory.buffer as SharedArrayBuffer;
     const i32 = new Int32Array(buf);
     const t = this.manifest.trace!;
@@ -169,9 +189,15 @@ export class TraceCollector {
         ring = this.rings[core] = Atomics.load(i32, (this.manifest.memory.coreBase + core * this.manifest.memory.coreRecSize + t.ringWord) >> 2);
         if (!ring) return;                                     // not booted yet
       }
-      const head = Atomics.load(i32, (ring + R_HEAD) >> 2) >>> 0;
+      let head = Atomics.load(i32, (ring + R_HEAD) >> 2) >>> 0;
       const tail = Atomics.load(i32, (ring + R_TAIL) >> 2) >>> 0;
       const cap = new DataView(buf).getUint32(ring + R_CAP, true);
+      let pending = 0;
+      if (stopped) {
+        const written = Atomics.load(i32, (ring + R_SHADOW) >> 2) >>> 0;
+        if (((written - tail) >>> 0) <= cap && ((written - head) >>> 0) <= cap) head = written;   // else: torn, keep HEAD
+        pending = Atomics.load(i32, (ring + R_SHADOW + 4) >> 2) >>> 0;
+      }
       const n = (head - tail) >>> 0;
       if (n) {
         const base = ring + t.headerSize, from = tail & (cap - 1), first = Math.min(n, cap - from);
@@ -179,6 +205,7 @@ export class TraceCollector {
         if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * t.slotSize).slice());
         Atomics.store(i32, (ring + R_TAIL) >> 2, head | 0);
       }
+      if (pending === CLOSE_END || pending === CLOSE_BLOCK) this.chunks[core].push(closeRecord(pending));
       this.events.setLost(core, Atomics.load(i32, (ring + R_LOST) >> 2) >>> 0);
     });
   }
@@ -189,15 +216,17 @@ export class TraceCollector {
     this.chunks.forEach((list, core) => {
       if (!list.length) return;
       const all = list.length === 1 ? list[0] : Buffer.concat(list);
-      this.events.addSlots(core, new DataView(all.buffer, all.byteOffset, all.byteLength), 0, all.byteLength);
+      const used = this.events.addSlots(core, new DataView(all.buffer, all.byteOffset, all.byteLength), 0, all.byteLength);
       list.length = 0;
+      if (used < all.byteLength) list.push(all.slice(used));     // a cut record: its rest comes with the next drain
     });
   }
 
-  /** Final drain. */
+  /** Final drain, once every core has stopped. */
   finish(nowNs: number): void {
-    this.drain();
+    this.drain(true);
     this.decode();
+    this.chunks.forEach((list, core) => { if (list.length) this.events.addCut(core); list.length = 0; });
     this.events.finish(nowNs);
   }
 

@@ -11,7 +11,8 @@
 //   everything else    → "i" instants on (machine, core), args named from runtime/trace-events.json
 // Timestamps are µs (float) since the earliest event of the trace, each one reading back as whole
 // ns (usOf); otherData.origin_ns keeps the origin.
-// Lost events are never silent: otherData.aam_lost per core and an "events lost" instant on the core.
+// Lost events are never silent: otherData.aam_lost per core and an "events lost" instant on the core;
+// an IMS whose other end was lost keeps its marker but draws no arrow (otherData.unpaired_flows).
 // Not: decoding rings (the collectors), checking the output (validate.ts), drawing (html.ts).
 
 import { EVENTS, RawEvent, RawTrace } from "./raw";
@@ -37,6 +38,8 @@ export interface ChromeTrace {
     format: "aam-chrome/1"; host: string; cores: number; origin_ns: number; end_us: number;
     machines: Record<number, string>; fns: Record<number, string>;
     aam_lost: Record<number, number>; unknown_events: number;
+    /** IMS sends or receives whose other end was lost on a full ring: marker, no arrow */
+    unpaired_flows: number;
     summary: { machines: MachineSummary[]; cores: CoreSummary[] };
     stats?: RawTrace["stats"];
   };
@@ -85,7 +88,10 @@ export function toChrome(raw: RawTrace): ChromeTrace {
   for (const k of Object.keys(raw.machines)) if (Number(k) !== 0) ms(Number(k));
   const lost: Record<number, number> = {};
   const coreSumm: CoreSummary[] = [];
-  let unknown = 0;
+  let unknown = 0, unpaired = 0;
+  // An arrow needs both ends: with events lost on a full ring, one may be missing.
+  const flowEnds = (type: number): Set<number> => new Set(raw.perCore.flatMap((pc) => pc.events.filter((e) => e.type === type).map((e) => e.d)));
+  const sent = flowEnds(ID.ims_send), received = flowEnds(ID.ims_recv);
 
   for (const pc of raw.perCore) {
     const core = pc.core;
@@ -149,6 +155,7 @@ export function toChrome(raw: RawTrace): ChromeTrace {
           // The flow binds to a slice that encloses it; the 0-length marker is that slice even
           // when the signal is sent or handled outside a task.
           out.push({ name: send ? "ims send" : "ims recv", cat: "ims", ph: "X", ts, dur: 0, pid: m, tid: core, args });
+          if (!(send ? received : sent).has(e.d)) { unpaired++; break; }
           out.push(send ? { name: "ims", cat: "ims", ph: "s", id: e.d, ts, pid: m, tid: core }
                         : { name: "ims", cat: "ims", ph: "f", bp: "e", id: e.d, ts, pid: m, tid: core });
           break;
@@ -202,7 +209,7 @@ export function toChrome(raw: RawTrace): ChromeTrace {
     displayTimeUnit: "ms",
     otherData: {
       format: "aam-chrome/1", host: raw.host, cores: raw.cores, origin_ns: origin, end_us: endUs,
-      machines: raw.machines, fns: raw.fns, aam_lost: lost, unknown_events: unknown,
+      machines: raw.machines, fns: raw.fns, aam_lost: lost, unknown_events: unknown, unpaired_flows: unpaired,
       summary: { machines: [...summ.values()].sort((x, y) => x.id - y.id), cores: coreSumm.sort((x, y) => x.core - y.core) },
       ...(raw.stats ? { stats: raw.stats } : {}),
     },

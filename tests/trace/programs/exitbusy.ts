@@ -1,0 +1,26 @@
+// exitbusy.ts: the system exits while another core is busy. 300 short tasks (compact trace records,
+// most not yet published when the run ends), then a detached task that spins until the system
+// stops; main waits until it runs, then exits. A traced run must still show every task, the
+// spinning one included (runtime/trace.ts step 4: the last drain reads what the cores wrote).
+import { Task, spawn, spawnDetached, now, println, load32, store32 } from "aam";
+
+const started = memory.data(4);        // shared by every core (a module-level `let` is per core)
+
+function quick(t: Task): u64 { return t.arg0 + 1; }
+
+function spin(t: Task): u64 {
+  store32(started, 1);
+  let x: u64 = 0;
+  while (true) x += <u64>now();       // until the host stops this core
+  return x;
+}
+
+export function main(): i32 {
+  let s: u64 = 0;
+  for (let i = 0; i < 300; i++) s += spawn(quick, <u64>i).join();
+  spawnDetached(spin);
+  let t0 = now();
+  while (!load32(started) && now() - t0 < 5e9) {}
+  println("sum " + s.toString() + (load32(started) ? " spinning" : " spin never started"));
+  return 0;
+}
