@@ -104,6 +104,19 @@ test("the system exits while another core runs a task: the trace still has every
   assert.is(slices.filter((e) => e.name === "quick").length, 300);
 });
 
+test("a fatal trap while another core runs a task: the flight recorder, printed once every core has stopped, ends that core with the running task's begin", async () => {
+  const r = await aam(["run", await image("tests/trace/programs/exitbusy.ts", { trace: true }), "--cores", "2", "--", "trap"]);
+  assert.is(r.code, 70, r.stdout + r.stderr);
+  assert.match(r.stdout, "sum 45150 spinning");
+  const m = /aam: trap on core (\d) in .*heap: free of a pointer outside the heap/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const fr = r.stderr.indexOf("aam: flight recorder");
+  assert.ok(fr > m.index, r.stderr);
+  const other = 1 - Number(m[1]);
+  const section = r.stderr.slice(fr).split(/^  core \d+:/m)[other + 1].trim().split("\n");
+  assert.match(section[section.length - 1], /task_begin\s+machine=main fn=spin task=0x[0-9a-f]+$/, section.join("\n"));
+});
+
 test("128-slot rings on the Node host wrap again and again, full records across the end included: the trace decodes and validates, every slice is a real task, each loss is counted", async () => {
   const out = "build/test-images/pipeline-128.trace.json";
   const r = await aam(["trace", await image("examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }), "--cores", "2", "--stats", "-o", out, "--", "2000", "50"]);

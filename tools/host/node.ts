@@ -125,19 +125,21 @@ export function startImage(o: RunOptions): AamSystem {
   // The flight recorder follows every fatal report, and the first FLIGHT_TASK_TRAPS task traps
   // (a machine failing request after request would bury its output under copies of the rings).
   let taskTraps = 0;
-  const flight = (taskTrap = false): string => {
+  const flight = (taskTrap = false, drain = true): string => {
     if (!tracer) return "";
     if (taskTrap && ++taskTraps > FLIGHT_TASK_TRAPS) {
       if (taskTraps === FLIGHT_TASK_TRAPS + 1) fs.writeSync(o.fds?.[1] ?? 2, `aam: flight recorder: shown for the first ${FLIGHT_TASK_TRAPS} task traps only\n`);
       return "";
     }
-    const text = tracer.flightRecorder();
+    const text = tracer.flightRecorder(12, drain);
     fs.writeSync(o.fds?.[1] ?? 2, text);
     return text;
   };
 
   const done = new Promise<RunResult>((resolve) => {
-    const finish = (code: number, end: CoreEnd, report?: string): void => {
+    // withFlight: a fatal end; its flight recorder is printed once every core has stopped, so that
+    // it has what each core wrote (runtime/trace.ts step 4), not only what they had published.
+    const finish = (code: number, end: CoreEnd, report?: string, withFlight = false): void => {
       if (finished) return;
       finished = true;
       port.end(code);
@@ -151,6 +153,7 @@ export function startImage(o: RunOptions): AamSystem {
         let trace: RawTrace | undefined;
         if (tracer) {
           tracer.finish((performance.now()) * 1e6);
+          if (withFlight) report = (report ?? "") + flight(false, false);
           trace = tracer.raw(stats && rawStats(stats));
         }
         process.removeListener("SIGINT", onInt);
@@ -176,13 +179,13 @@ export function startImage(o: RunOptions): AamSystem {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(TRAP_STATUS, e, report + flight());
+          finish(TRAP_STATUS, e, report, true);
           break;
         }
         case "error": {
           const report = `aam: core ${e.core}: ${e.message}\n`;
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(HOST_ERROR_STATUS, e, report + flight());
+          finish(HOST_ERROR_STATUS, e, report, true);
           break;
         }
       }

@@ -239,9 +239,10 @@ export class TraceCollector {
     return this.events.raw("node", names, this.manifest.fns, stats);
   }
 
-  /** The flight recorder: the last `n` events of every core, oldest first, as text. */
-  flightRecorder(n = 12): string {
-    this.drain();
+  /** The flight recorder: the last `n` events of every core, oldest first, as text. `drain`:
+   *  first copy what the cores published (false: after finish(), which took everything). */
+  flightRecorder(n = 12, drain = true): string {
+    if (drain) this.drain();                                      // else: after finish()
     this.decode();
     return this.events.flightRecorder(n, this.machines(), this.manifest.fns ?? {}, performance.now() * 1e6);
   }

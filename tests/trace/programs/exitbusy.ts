@@ -1,8 +1,9 @@
-// exitbusy.ts: the system exits while another core is busy. 300 short tasks (compact trace records,
+// exitbusy.ts: the system ends while another core is busy. 300 short tasks (compact trace records,
 // most not yet published when the run ends), then a detached task that spins until the system
-// stops; main waits until it runs, then exits. A traced run must still show every task, the
+// stops; main waits until it runs, then exits (`exitbusy`) or traps fatally (`exitbusy trap`: a
+// bad free, which the heap's own code traps on). A traced run must still show every task, the
 // spinning one included (runtime/trace.ts step 4: the last drain reads what the cores wrote).
-import { Task, spawn, spawnDetached, now, println, load32, store32 } from "aam";
+import { Task, spawn, spawnDetached, now, println, load32, store32, args, heapFree } from "aam";
 
 const started = memory.data(4);        // shared by every core (a module-level `let` is per core)
 
@@ -22,5 +23,7 @@ export function main(): i32 {
   let t0 = now();
   while (!load32(started) && now() - t0 < 5e9) {}
   println("sum " + s.toString() + (load32(started) ? " spinning" : " spin never started"));
+  let a = args();
+  if (a.length > 1 && a[1] == "trap") heapFree(0x40000 + 4);   // outside the heap: fatal
   return 0;
 }
