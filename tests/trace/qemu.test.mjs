@@ -183,6 +183,23 @@ test('decoder: LOST counts are reported, compact records decode (closes take the
   assert.is(cut.raw.perCore[0].events.length, 5);
 });
 
+test('decoder: a fatal TRAP frame\'s flight recorder comes after the exit\'s last drain (the other core\'s latest events in it); a task trap\'s at once', () => {
+  const end = new Uint8Array(8); new DataView(end.buffer).setFloat64(0, 9000, true);
+  const stream = (fatal) => cat(frame(1, 0, 0, full(1000, ID.task_begin, 0x70)), frame(3, 0, fatal ? 1 : 0),
+    frame(1, 1, 0, cat(full(2000, ID.task_begin, 0x80), compact(ID.task_begin, 3, 9, 0x90, 1))), frame(4, 0, 0, end));
+  const write = process.stderr.write;
+  let err = '';
+  process.stderr.write = (s) => { err += s; return true; };
+  try {
+    decodeTraceStream(stream(true), manifest, 2);
+    const fatal = err; err = '';
+    decodeTraceStream(stream(false), manifest, 2);
+    const task = err;
+    assert.match(fatal, /core 1:\n.*task_begin.*task=0x80\n.*task_end.*task=0x80 failed=0\n.*task_begin.*task=0x90\n/);
+    assert.match(task, /core 1: no events/);
+  } finally { process.stderr.write = write; }
+});
+
 test('an image with the trace rings of an older aam (32-byte events) is refused with a rebuild hint, on both hosts\' decoders', async () => {
   await tracedRun();
   assert.match(layoutProblem({ ringWord: 1296, headerSize: 64, eventSize: 32 }), /another format .* rebuild it with aam build --trace/);

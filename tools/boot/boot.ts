@@ -317,17 +317,19 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   let names: Record<number, string> = { 0: "idle" };
   try { if (memory) names = machineNames(memory); } catch { /* records cut off: ids only */ }
   const events = new TraceEvents(cores);
-  let endNs = Infinity, ended = false, taskTraps = 0;
+  let endNs = Infinity, ended = false, taskTraps = 0, fatal = false;
   for (const f of frames) {
     if (f.kind === T_EVENTS && f.core < cores) {
       if (events.addSlots(f.core, view, f.at, f.len) < f.len) events.addCut(f.core);   // whole records but for a clamped drain
       events.setLost(f.core, f.arg);
     } else if (f.kind === T_TRAP) {                      // as the Node host: every fatal trap, the first task traps
-      if (f.arg === 1 || ++taskTraps <= FLIGHT_TASK_TRAPS) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
+      if (f.arg === 1) fatal = true;                      // printed after the exit's last drain (below)
+      else if (++taskTraps <= FLIGHT_TASK_TRAPS) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
       else if (taskTraps === FLIGHT_TASK_TRAPS + 1) process.stderr.write(`aam: flight recorder: shown for the first ${FLIGHT_TASK_TRAPS} task traps only\n`);
     }
     else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }
   }
+  if (fatal) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, endNs));
   events.finish(endNs);
   let stats: RawTrace["stats"];
   try { if (memory) stats = rawStats(readStats({ buffer: memory } as unknown as WebAssembly.Memory, m as never, cores)); } catch { /* cut off */ }
