@@ -213,7 +213,8 @@ function openSlow(type: u32, machine: u32, fn: u32, task: u32): void {
 /** A rare event: always timestamped by a clock read. */
 export function trace(type: u32, a: u32, b: u32, c: u32, d: f64 = 0): void { putFull(type, a, b, c, d); }
 
-/** The core runs out of work: bound the timestamps of the hot events since the last reading. */
+/** The core runs out of work: write the pending close and bound the times of the compact records
+ *  since the last reading with a `clock` record (which also publishes them). */
 export function traceSync(): void {
   flushClose();
   if (head != exactAt) trace(EV_CLOCK, 0, 0, 0);
