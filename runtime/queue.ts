@@ -29,6 +29,7 @@
 import { heapAlloc } from "~lib/rt/heap";
 import { load32, store32, cas32, add32, sub32, lock, unlock } from "~lib/rt/atomic";
 import { T_NEXT } from "./task";
+import { DEBUG } from "~lib/rt/layout";
 
 /** Ring capacity: `--define AAM_RING_SLOTS=N` (power of two ≥ 2); tests shrink it to 4. */
 // @ts-ignore: decorator
@@ -52,6 +53,7 @@ export function ringNew(): usize {
 /** Step 1. Owner only. False when full. */
 // @ts-ignore: decorator
 @inline export function ringPush(r: usize, t: usize): bool {
+  if (DEBUG) assert(t != 0 && (t & 15) == 0, "queue: pushing what is not a task record");   // 0 is pop's "empty"
   let tail = load<u32>(r + R_TAIL);              // only the owner writes TAIL
   if (tail - load32(r + R_HEAD) >= RING_SLOTS) return false;
   store<u32>(r + R_SLOTS + (<usize>(tail & MASK) << 2), <u32>t);
@@ -114,6 +116,7 @@ export function ringSteal(victim: usize, mine: usize): usize {
 @inline const I_LEN: usize = 12;
 
 export function injectPush(q: usize, t: usize): void {
+  if (DEBUG) assert(t != 0 && (t & 15) == 0, "queue: injecting what is not a task record");
   store<u32>(t + T_NEXT, 0);
   lock(q + I_LOCK);
   let tail = <usize>load<u32>(q + I_TAIL);

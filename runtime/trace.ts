@@ -61,7 +61,7 @@
 //        +0 type u32 (bit 7: 0)   +4 a u32   +8 b u32   +12 c u32   +16 ts f64 (ns)   +24 d f64
 
 import { CORE_ID, platform } from "~lib/rt/platform";
-import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW } from "~lib/rt/layout";
+import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW, DEBUG } from "~lib/rt/layout";
 import { load32, store32, add32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { EV_CLOCK, EV_TASK_END, EV_TASK_BLOCK } from "./trace_events";
@@ -126,7 +126,10 @@ function room(n: u32): bool {
 // The host reads it only once the core has stopped (or, on QEMU, at exit), to recover what HEAD
 // has not published yet. Tasks run only after traceCoreInit, so `ring` is set for every caller.
 // @ts-ignore: decorator
-@inline function shadow(): void { store<u64>(ring + R_SHADOW, <u64>head | (<u64>pendingClose << 32)); }
+@inline function shadow(): void {
+  if (DEBUG) assert(ring != 0 && limit - head <= CAP, "trace: ring missing or overfull");
+  store<u64>(ring + R_SHADOW, <u64>head | (<u64>pendingClose << 32));
+}
 
 // @ts-ignore: decorator
 @inline function slot(i: u32): usize { return ring + R_EVENTS + (<usize>((head + i) & MASK) << 3); }

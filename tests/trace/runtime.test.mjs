@@ -12,7 +12,8 @@ require("esbuild-register/dist/node").register({ target: "node20" });
 const { validateChrome } = require("../../tools/trace/index.ts");
 
 test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }],
-  ["tests/trace/programs/exitbusy.ts", { trace: true }], ["examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }]]));
+  ["tests/trace/programs/exitbusy.ts", { trace: true }], ["examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }],
+  ["examples/pipeline.ts", { trace: true, debug: true }]]));
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
 
@@ -136,6 +137,16 @@ test("128-slot rings on the Node host wrap again and again, full records across 
   assert.ok(slices.length <= run && slices.length + lost >= run, `slices ${slices.length} + lost ${lost} account for ${run}`);
   assert.ok(lost > 0, "a 128-slot ring overflows between two 2 ms drains");
   assert.equal(new Set(slices.map((e) => e.tid)).size, 2, "both cores' rings came through");
+});
+
+test("a --debug --trace pipeline (the runtime's invariant checks compiled in) runs clean: its trace validates and nothing is lost", async () => {
+  const out = "build/test-images/pipeline-debug.trace.json";
+  const r = await aam(["trace", await image("examples/pipeline.ts", { trace: true, debug: true }), "--cores", "2", "-o", out, "--", "500", "20"]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, "items 500 sum ok");
+  assert.match(r.stderr, /none lost/);
+  const problems = validateChrome(JSON.parse(fs.readFileSync(out, "utf8")));
+  assert.equal(problems, [], problems.slice(0, 5).join("\n"));
 });
 
 test("an image built without --trace contains no trace code: no trace function, no trace ring in the manifest; the --trace build of the same program has both", async () => {
