@@ -167,7 +167,9 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(p.out, JSON.stringify(chrome));
       const events = raw.perCore.reduce((n: number, c: { events: unknown[] }) => n + c.events.length, 0);
       const lost = raw.perCore.reduce((n: number, c: { lost: number }) => n + c.lost, 0);
-      process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_SLOTS` : ", none lost"})\n`);
+      const unpaired = chrome.otherData.unpaired_flows;
+      process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_SLOTS` : ", none lost"}` +
+        `${unpaired ? `; ${unpaired} IMS without its other end: no arrow` : ""})\n`);
       if (p.html) {
         fs.mkdirSync(path.dirname(path.resolve(p.html)), { recursive: true });
         fs.writeFileSync(p.html, toHtml(chrome, { title: `aam trace: ${argv0}` }));
