@@ -27,9 +27,9 @@
 //     a core busy when the system stopped loses none of its last records.
 //
 // Cost. The local task benchmark has 4 task events per spawn+wait of ~180 ns, and the goal is
-// ≤ 10 % for all of them: a few ns each. An opening is therefore one 8-byte store, one branch,
-// no clock read and no atomic (i32.atomic.store is an xchg on x86: a full barrier), and a close
-// is one store to a global (it rides in the next record). Measured (docs/BENCHMARKS.md), on the
+// ≤ 10 % for all of them: a few ns each. An opening is therefore two plain 8-byte stores (its
+// slot, SHADOW) and one branch, no clock read and no atomic (i32.atomic.store is an xchg on x86:
+// a full barrier); a close is a global and SHADOW (it rides in the next record). Measured (docs/BENCHMARKS.md), on the
 // batched spawn+wait: 32-byte events with an atomic HEAD store each +45…60 %; compact records
 // +10 %; closes folded in, and the SHADOW store, +6.5…7.3 %.
 //
