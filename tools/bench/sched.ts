@@ -102,6 +102,8 @@ export async function benchSched(root: string, iterations: number, out: (s: stri
       `best round of each: spawn+wait batched ${pctOf(best(traced, latB), best(plain, latB))}, per iteration ${pctOf(best(traced, lat), best(plain, lat))}; ` +
       `${res.traced.events} events recorded, ${res.traced.lost} lost (the worst round)\n`);
   }
+  if (iterations < 2000) out(`note: ${iterations} iterations: the batched rows have ${Math.floor(iterations / 100)} sample(s) and the engine may not have ` +
+    `optimised the loop yet (warm-up ${Math.min(1000, iterations)}); use the default 10000 for figures\n`);
   out(`ratios (medians): spawn+wait / queueMicrotask = ${(res.local_latency.median / res.microtask_rt.median).toFixed(2)}; ` +
     `spawn (batched) / call_indirect = ${(res.local_direct_batched.median / res.call_indirect.median).toFixed(1)}; ` +
     `latency ${ns(res.local_latency.median)} vs paper 277 ns, direct ${ns(res.local_direct_batched.median)} vs paper 56 ns\n`);
