@@ -58,6 +58,20 @@ export function igenIssue(iface: Interface, slot: u32, r: usize, size: usize, or
 /** The future of call `r`. */
 export function igenFuture(r: usize): Future { return changetype<Future>(load<u32>(r - H_FUTURE)); }
 
+/** What every generated call handle shares (X.igen.client.ts: `class XCall extends IgenCall`,
+ *  which adds wait() and the typed result). The handle is the call record's address. */
+// @ts-ignore: decorator
+@unmanaged
+export class IgenCall {
+  /** True once the call ended (completed or failed). */
+  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
+  /** True if the call was refused or its handler trapped; error says why (when known). */
+  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
+  get error(): string { return igenFuture(changetype<usize>(this)).error; }
+  /** Frees the record and the future (once, after the call ended). */
+  release(): void { igenRelease(changetype<usize>(this)); }
+}
+
 /** Blocks the running task until call `r` ended (completed or failed). */
 export function igenWait(r: usize): void { igenFuture(r).wait(); }
 

@@ -11,6 +11,6 @@ export { Signal, Mutex, WaitGroup } from "./signal";
 export { Machine, defineMachine, findMachine, machineById, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES } from "../kernel/machine";
 export { Interface, connect, interfaceError } from "../kernel/imc";
 export { IN, OUT, INOUT, E_NO_METHOD, E_BAD_POINTER, E_BAD_LENGTH, E_BAD_RECORD } from "../kernel/validate";
-export { igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServe, igenServer, igenSetHandler } from "../kernel/igen";
+export { IgenCall, igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServe, igenServer, igenSetHandler } from "../kernel/igen";
 export { managerTicks, managerIdleCores } from "../kernel/manager";
 export { hostServe } from "./host";

@@ -43,7 +43,7 @@ export const client = {
       `// Records and their layouts are drawn in ${base}.igen.h; the call protocol is in docs/igen.md.`,
       '',
       'import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,',
-      '  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";',
+      '  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";',
     );
     out.push(...types(model, nm));
     for (const m of model.machines) out.push(...clientMachine(m, nm));
@@ -192,7 +192,8 @@ function callClass(m: Machine, t: Task, nm: Names): string[] {
   const cls = nm.call.get(t)!;
   const g = geometry(t);
   const r = 'changetype<usize>(this)';
-  const out = ['', `/** A call of ${m.name}.${t.name}${sig(t)} in flight: its record's address. */`, '@unmanaged', `export class ${cls} {`];
+  const out = ['', `/** A call of ${m.name}.${t.name}${sig(t)} in flight: its record's address (done, failed, error, release: IgenCall). */`,
+    '@unmanaged', `export class ${cls} extends IgenCall {`];
   if (t.result) {
     const ty = asType(t.result, nm);
     const note = isStruct(t.result) ? ' (a view into the record: copy it before release())' : '';
@@ -204,12 +205,6 @@ function callClass(m: Machine, t: Task, nm: Names): string[] {
     out.push(`  /** Blocks the calling task until the call ended. */`);
     out.push(`  wait(): void { igenWait(${r}); }`);
   }
-  out.push(`  get done(): bool { return igenFuture(${r}).done; }`);
-  out.push(`  /** True if the call was refused or its handler trapped; error says why (when known). */`);
-  out.push(`  get failed(): bool { return igenFuture(${r}).failed; }`);
-  out.push(`  get error(): string { return igenFuture(${r}).error; }`);
-  out.push(`  /** Frees the record and the future (once, after the call ended). */`);
-  out.push(`  release(): void { igenRelease(${r}); }`);
   out.push('}');
   return out;
 }

@@ -159,7 +159,7 @@ export interface Names {
 }
 
 export function names(model: Model): Names {
-  const n = new Namer(['Machine', 'Task', 'Interface', 'Future', 'Uint8Array', 'DataView', 'Promise', 'Error']);
+  const n = new Namer(['Machine', 'Task', 'Interface', 'Future', 'IgenCall', 'Uint8Array', 'DataView', 'Promise', 'Error']);
   const res: Names = { struct: new Map(), enum: new Map(), machine: new Map(), call: new Map(), handler: new Map(), method: new Map() };
   for (const m of model.machines) {
     const base = pascal(m.name);

@@ -9,7 +9,7 @@
 // Records and their layouts are drawn in rt.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 /** enum rt_mode */
 export enum RtMode {
@@ -85,92 +85,56 @@ export class RtSummary {
 /** Interface hash of krt: a server offering another one refuses the connect. */
 export const KRT_INTERFACE_HASH: u64 = 0x412a5fe3ac835feb;
 
-/** A call of krt.sum(in data, n) -> uint64_t in flight: its record's address. */
+/** A call of krt.sum(in data, n) -> uint64_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtSumCall {
+export class KrtSumCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u64 { return load<u64>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of krt.fill(out buf, cap, seed, mode) -> uint32_t in flight: its record's address. */
+/** A call of krt.fill(out buf, cap, seed, mode) -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtFillCall {
+export class KrtFillCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u32 { return load<u32>(changetype<usize>(this), 12); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of krt.bump(inout vals, count, by) in flight: its record's address. */
+/** A call of krt.bump(inout vals, count, by) in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtBumpCall {
+export class KrtBumpCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of krt.move(p, params) -> struct point in flight: its record's address. */
+/** A call of krt.move(p, params) -> struct point in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtMoveCall {
+export class KrtMoveCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): Point { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): Point { return changetype<Point>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of krt.summary(in vals, n, out s) -> bool in flight: its record's address. */
+/** A call of krt.summary(in vals, n, out s) -> bool in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtSummaryCall {
+export class KrtSummaryCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): bool { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): bool { return load<u8>(changetype<usize>(this), 12) != 0; }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of krt.describe(params, f) -> struct rt_summary in flight: its record's address. */
+/** A call of krt.describe(params, f) -> struct rt_summary in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class KrtDescribeCall {
+export class KrtDescribeCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): RtSummary { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): RtSummary { return changetype<RtSummary>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine krt (kernel-level: the kernel checks and copies every pointer parameter). */
@@ -326,92 +290,56 @@ export function krtInterfaceError(server: Machine | null = null): string {
 /** Interface hash of urt: a server offering another one refuses the connect. */
 export const URT_INTERFACE_HASH: u64 = 0xe31dde80871591bf;
 
-/** A call of urt.sum(in data, n) -> uint64_t in flight: its record's address. */
+/** A call of urt.sum(in data, n) -> uint64_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtSumCall {
+export class UrtSumCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u64 { return load<u64>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of urt.fill(out buf, cap, seed, mode) -> uint32_t in flight: its record's address. */
+/** A call of urt.fill(out buf, cap, seed, mode) -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtFillCall {
+export class UrtFillCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u32 { return load<u32>(changetype<usize>(this), 12); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of urt.bump(inout vals, count, by) in flight: its record's address. */
+/** A call of urt.bump(inout vals, count, by) in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtBumpCall {
+export class UrtBumpCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of urt.move(p, params) -> struct point in flight: its record's address. */
+/** A call of urt.move(p, params) -> struct point in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtMoveCall {
+export class UrtMoveCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): Point { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): Point { return changetype<Point>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of urt.summary(in vals, n, out s) -> bool in flight: its record's address. */
+/** A call of urt.summary(in vals, n, out s) -> bool in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtSummaryCall {
+export class UrtSummaryCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): bool { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): bool { return load<u8>(changetype<usize>(this), 12) != 0; }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of urt.describe(params, f) -> struct rt_summary in flight: its record's address. */
+/** A call of urt.describe(params, f) -> struct rt_summary in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class UrtDescribeCall {
+export class UrtDescribeCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): RtSummary { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): RtSummary { return changetype<RtSummary>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine urt. */

@@ -9,26 +9,20 @@
 // Records and their layouts are drawn in ver_v2.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 // ──── machine ver (user-level) ────
 
 /** Interface hash of ver: a server offering another one refuses the connect. */
 export const VER_INTERFACE_HASH: u64 = 0x915a0a2a7ea571f3;
 
-/** A call of ver.get(key) -> uint32_t in flight: its record's address. */
+/** A call of ver.get(key) -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class VerGetCall {
+export class VerGetCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u32 { return load<u32>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine ver. */

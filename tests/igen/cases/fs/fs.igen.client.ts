@@ -9,7 +9,7 @@
 // Records and their layouts are drawn in fs.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 /** enum fs_kind */
 export enum FsKind {
@@ -71,92 +71,56 @@ export class FsStat {
 /** Interface hash of fs: a server offering another one refuses the connect. */
 export const FS_INTERFACE_HASH: u64 = 0x5c7e5c790e826ad9;
 
-/** A call of fs.open(in path, path_len, how) -> fs_fd_t in flight: its record's address. */
+/** A call of fs.open(in path, path_len, how) -> fs_fd_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsOpenCall {
+export class FsOpenCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 16); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs.read(fd, out buf, cap, offset) -> int32_t in flight: its record's address. */
+/** A call of fs.read(fd, out buf, cap, offset) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsReadCall {
+export class FsReadCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 24); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs.write(fd, in buf, n, offset) -> int32_t in flight: its record's address. */
+/** A call of fs.write(fd, in buf, n, offset) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsWriteCall {
+export class FsWriteCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 24); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs.stat(in path, out st) -> int32_t in flight: its record's address. */
+/** A call of fs.stat(in path, out st) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsStatCall {
+export class FsStatCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs.close(fd) in flight: its record's address. */
+/** A call of fs.close(fd) in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsCloseCall {
+export class FsCloseCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs.close_all() -> uint32_t in flight: its record's address. */
+/** A call of fs.close_all() -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsCloseAllCall {
+export class FsCloseAllCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u32 { return load<u32>(changetype<usize>(this), 0); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine fs (kernel-level: the kernel checks and copies every pointer parameter). */
@@ -308,32 +272,20 @@ export function fsInterfaceError(server: Machine | null = null): string {
 /** Interface hash of fs_cache: a server offering another one refuses the connect. */
 export const FS_CACHE_INTERFACE_HASH: u64 = 0xf40a330c806c3cba;
 
-/** A call of fs_cache.lookup(in path, n, out st) -> bool in flight: its record's address. */
+/** A call of fs_cache.lookup(in path, n, out st) -> bool in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsCacheLookupCall {
+export class FsCacheLookupCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): bool { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): bool { return load<u8>(changetype<usize>(this), 12) != 0; }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of fs_cache.invalidate(in fds, count) in flight: its record's address. */
+/** A call of fs_cache.invalidate(in fds, count) in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class FsCacheInvalidateCall {
+export class FsCacheInvalidateCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine fs_cache. */

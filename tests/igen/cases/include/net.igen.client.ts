@@ -9,7 +9,7 @@
 // Records and their layouts are drawn in net.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 /** struct abi_addr: 6 bytes, aligned to 2, a view over memory (no copy).
  *   offset  size  field
@@ -32,49 +32,31 @@ export class AbiAddr {
 /** Interface hash of net: a server offering another one refuses the connect. */
 export const NET_INTERFACE_HASH: u64 = 0xb5b12311503d7409;
 
-/** A call of net.send(to, in data, len) -> int32_t in flight: its record's address. */
+/** A call of net.send(to, in data, len) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class NetSendCall {
+export class NetSendCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 16); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of net.recv(out from, out data) -> int32_t in flight: its record's address. */
+/** A call of net.recv(out from, out data) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class NetRecvCall {
+export class NetRecvCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of net.mtu() -> uint16_t in flight: its record's address. */
+/** A call of net.mtu() -> uint16_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class NetMtuCall {
+export class NetMtuCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u16 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u16 { return load<u16>(changetype<usize>(this), 0); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine net (kernel-level: the kernel checks and copies every pointer parameter). */

@@ -9,7 +9,7 @@
 // Records and their layouts are drawn in layout.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 /** enum big (unsigned int in C: values above 0x7fffffff are shown as i32) */
 export enum Big {
@@ -157,94 +157,58 @@ export class Tail {
 /** Interface hash of layout: a server offering another one refuses the connect. */
 export const LAYOUT_INTERFACE_HASH: u64 = 0x6eba77e2db06c56d;
 
-/** A call of layout.pad(a, c, b) -> struct pad_i64 in flight: its record's address. */
+/** A call of layout.pad(a, c, b) -> struct pad_i64 in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutPadCall {
+export class LayoutPadCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): PadI64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): PadI64 { return changetype<PadI64>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of layout.nest(c, n, after) -> struct tail in flight: its record's address. */
+/** A call of layout.nest(c, n, after) -> struct tail in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutNestCall {
+export class LayoutNestCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result (a view into the record: copy it before release()). 0 if it failed (see failed). */
   wait(): Tail { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): Tail { return changetype<Tail>(changetype<usize>(this) + 48); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of layout.mixed(in m, count, inout oc) -> double in flight: its record's address. */
+/** A call of layout.mixed(in m, count, inout oc) -> double in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutMixedCall {
+export class LayoutMixedCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): f64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): f64 { return load<f64>(changetype<usize>(this), 16); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of layout.scalars(b, i8, u64, i16, f, d, c, up, im) -> bool in flight: its record's address. */
+/** A call of layout.scalars(b, i8, u64, i16, f, d, c, up, im) -> bool in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutScalarsCall {
+export class LayoutScalarsCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): bool { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): bool { return load<u8>(changetype<usize>(this), 48) != 0; }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of layout.rows(in rows, n) -> uint64_t in flight: its record's address. */
+/** A call of layout.rows(in rows, n) -> uint64_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutRowsCall {
+export class LayoutRowsCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u64 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): u64 { return load<u64>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of layout.fail(sys, inout d) -> int32_t in flight: its record's address. */
+/** A call of layout.fail(sys, inout d) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class LayoutFailCall {
+export class LayoutFailCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 8); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine layout. */

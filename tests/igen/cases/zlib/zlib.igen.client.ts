@@ -9,7 +9,7 @@
 // Records and their layouts are drawn in zlib.igen.h; the call protocol is in docs/igen.md.
 
 import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServer } from "aam";
+  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
 
 /** enum zlib_level */
 export enum ZlibLevel {
@@ -64,60 +64,36 @@ export class ZlibOptions {
 /** Interface hash of zlib: a server offering another one refuses the connect. */
 export const ZLIB_INTERFACE_HASH: u64 = 0xa243cb3498e0f2bb;
 
-/** A call of zlib.compress(in src, n, out dst, cap, opts) -> zlib_status_t in flight: its record's address. */
+/** A call of zlib.compress(in src, n, out dst, cap, opts) -> zlib_status_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class ZlibCompressCall {
+export class ZlibCompressCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 24); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of zlib.decompress(in src, n, out dst, cap) -> zlib_status_t in flight: its record's address. */
+/** A call of zlib.decompress(in src, n, out dst, cap) -> zlib_status_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class ZlibDecompressCall {
+export class ZlibDecompressCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 16); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of zlib.stats(out st) in flight: its record's address. */
+/** A call of zlib.stats(out st) in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class ZlibStatsCall {
+export class ZlibStatsCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
-/** A call of zlib.reset() in flight: its record's address. */
+/** A call of zlib.reset() in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
-export class ZlibResetCall {
+export class ZlibResetCall extends IgenCall {
   /** Blocks the calling task until the call ended. */
   wait(): void { igenWait(changetype<usize>(this)); }
-  get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
-  get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
-  get error(): string { return igenFuture(changetype<usize>(this)).error; }
-  /** Frees the record and the future (once, after the call ended). */
-  release(): void { igenRelease(changetype<usize>(this)); }
 }
 
 /** The client's end of an interface to machine zlib (kernel-level: the kernel checks and copies every pointer parameter). */
