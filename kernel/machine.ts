@@ -167,9 +167,7 @@ export class Machine {
 
 /** Declare a machine (from the program's machines() export). */
 export function defineMachine(name: string, minCores: u32 = 0, maxCores: u32 = 0, kernel: bool = false, steal: bool = true): Machine {
-  for (let i: u32 = 1; i <= managerMachineCount(); i++) {
-    if (changetype<Machine>(managerMachine(i)).name == name) fail("machine " + name + " declared twice");
-  }
+  if (findMachine(name)) fail("machine " + name + " declared twice");
   let max = maxCores ? min<u32>(maxCores, <u32>CORE_COUNT) : <u32>CORE_COUNT;
   if (minCores > max) fail("machine " + name + ": min cores " + minCores.toString() + " > max " + max.toString());
   let m = heapAlloc(MACHINE_SIZE);
@@ -191,9 +189,16 @@ export function defineMachine(name: string, minCores: u32 = 0, maxCores: u32 = 0
 
 /** The machine called `name`, or null. */
 export function findMachine(name: string): Machine | null {
+  return findMachineUtf16(changetype<usize>(name), <u32>name.length << 1);
+}
+
+/** The machine whose name is the `bytes` bytes of UTF-16 at `name` (no string allocated: the
+ *  host-call server reads names out of its mailbox), or null. */
+export function findMachineUtf16(name: usize, bytes: u32): Machine | null {
   for (let i: u32 = 1; i <= managerMachineCount(); i++) {
     let m = changetype<Machine>(managerMachine(i));
-    if (m.name == name) return m;
+    let have = m.name;
+    if (<u32>have.length << 1 == bytes && memory.compare(changetype<usize>(have), name, <usize>bytes) == 0) return m;
   }
   return null;
 }

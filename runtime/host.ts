@@ -81,8 +81,7 @@ import { fail } from "~lib/rt/trap";
 import { Signal } from "./signal";
 import { Future } from "./future";
 import { Task } from "./task";
-import { Machine, machineById } from "../kernel/machine";
-import { managerMachineCount } from "../kernel/manager";
+import { Machine, findMachineUtf16 } from "../kernel/machine";
 import { Interface, connect, interfaceError } from "../kernel/imc";
 
 // @ts-ignore: decorator
@@ -194,7 +193,7 @@ export function hostPoll(): u32 {
 
 // Step 5 for one slot.
 function start(mb: usize, s: usize): void {
-  let m = machineNamed(s + S_NAME, load<u32>(s + S_NAME_LEN));
+  let m = findMachineUtf16(s + S_NAME, load<u32>(s + S_NAME_LEN));
   if (!m) { finish(s, NO_MACHINE); return; }
   let hash = load<u64>(s + S_HASH);
   let refused = interfaceError(m, hash);
@@ -247,17 +246,6 @@ function writeMessage(s: usize, msg: string): void {
   let n = min<u32>(<u32>msg.length << 1, cap);
   memory.copy(s + SLOT_HEADER, changetype<usize>(msg), <usize>n);
   store<u32>(s + S_ERR_LEN, n);
-}
-
-// The machine whose name has these UTF-16 bytes (no string is made).
-function machineNamed(name: usize, bytes: u32): Machine | null {
-  let n = managerMachineCount();
-  for (let id: u32 = 1; id <= n; id++) {
-    let m = machineById(id);
-    let have = m.name;
-    if (<u32>have.length << 1 == bytes && memory.compare(changetype<usize>(have), name, <usize>bytes) == 0) return m;
-  }
-  return null;
 }
 
 // One interface per machine, connected on first use with room for every slot's call.
