@@ -276,36 +276,37 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
 
 const T_MAGIC = 0x544d4141, T_EVENTS = 1, T_MEM = 2, T_TRAP = 3, T_END = 4, T_LOG = 5;
 
-// The RAM log that a LOG frame on COM3 points to, read from the guest RAM file (empty: none).
-function ramLog(com3: Buffer, ramFile: string): Buffer {
-  for (let off = 0; off + 16 <= com3.length;) {
-    const len = com3.readUInt32LE(off + 8);
-    if (com3.readUInt32LE(off) !== T_MAGIC || off + 16 + len > com3.length) break;
-    if (com3.readUInt16LE(off + 4) === T_LOG && len >= 16) {
-      const addr = Number(com3.readBigUInt64LE(off + 16)), bytes = Number(com3.readBigUInt64LE(off + 24));
-      const out = Buffer.alloc(bytes), fd = fs.openSync(ramFile, "r");
-      try { fs.readSync(fd, out, 0, bytes, addr); } finally { fs.closeSync(fd); }
-      return out;
-    }
+interface Frame { kind: number; core: number; arg: number; at: number; len: number }
+
+// boot/trace.c's frames, whole ones only; `cut` is where a bad or cut frame starts (-1: none).
+function framesOf(buf: Uint8Array): { frames: Frame[]; cut: number } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const frames: Frame[] = [];
+  for (let off = 0; off + 16 <= buf.length;) {
+    const len = view.getUint32(off + 8, true);
+    if (view.getUint32(off, true) !== T_MAGIC || off + 16 + len > buf.length) return { frames, cut: off };
+    frames.push({ kind: view.getUint16(off + 4, true), core: view.getUint16(off + 6, true), arg: view.getUint32(off + 12, true), at: off + 16, len });
     off += 16 + len;
   }
-  return Buffer.alloc(0);
+  return { frames, cut: -1 };
+}
+
+// The RAM log that a LOG frame on COM3 points to, read from the guest RAM file (empty: none).
+function ramLog(com3: Buffer, ramFile: string): Buffer {
+  const f = framesOf(com3).frames.find((x) => x.kind === T_LOG && x.len >= 16);
+  if (!f) return Buffer.alloc(0);
+  const addr = Number(com3.readBigUInt64LE(f.at)), bytes = Number(com3.readBigUInt64LE(f.at + 8));
+  const out = Buffer.alloc(bytes), fd = fs.openSync(ramFile, "r");
+  try { fs.readSync(fd, out, 0, bytes, addr); } finally { fs.closeSync(fd); }
+  return out;
 }
 
 /** Decode boot/trace.c's COM3 stream. The MEM frames come last (at exit) but name the machines
  *  in a TRAP frame's flight recorder too: they are gathered first. */
 export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const frames: { kind: number; core: number; arg: number; at: number; len: number }[] = [];
-  for (let off = 0; off + 16 <= buf.length;) {
-    const len = view.getUint32(off + 8, true);
-    if (view.getUint32(off, true) !== T_MAGIC || off + 16 + len > buf.length) {
-      process.stderr.write(`aam: trace stream: bad or cut frame at byte ${off} of ${buf.length}; the rest is ignored\n`);
-      break;
-    }
-    frames.push({ kind: view.getUint16(off + 4, true), core: view.getUint16(off + 6, true), arg: view.getUint32(off + 12, true), at: off + 16, len });
-    off += 16 + len;
-  }
+  const { frames, cut } = framesOf(buf);
+  if (cut >= 0) process.stderr.write(`aam: trace stream: bad or cut frame at byte ${cut} of ${buf.length}; the rest is ignored\n`);
   // The records the kernel copied out, laid back at their wasm addresses.
   const mems = frames.filter((f) => f.kind === T_MEM);
   let memory: ArrayBuffer | null = null;
