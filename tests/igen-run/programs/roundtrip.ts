@@ -71,29 +71,20 @@ function line(who: string, total: u64, filled: u32, x: Inputs, mp: Point, ok: bo
 }
 
 // ── async: every call in flight at once, then waited for ─────────────────────────────────────
-function asyncKrt(c: KrtClient): void {
+// C is KrtClient (kernel-level server) or UrtClient (user-level): the same generated methods.
+function asyncVia<C>(c: C, label: string): void {   // label: a literal (a concatenation would allocate)
   let x = inputs();
   let a = c.sum(x.data, 100), b = c.fill(x.buf, 16, 7, RtMode.RT_ADD), d = c.bump(x.vals, 4, 10);
   let e = c.move(x.p, x.params), f = c.summary(x.shorts, 3, x.s), g = c.describe(x.params, 4.0);
   let total = a.wait(), filled = b.wait(); d.wait();
   let mp = e.wait(), ok = f.wait(), ds = g.wait();
-  line("krt async", total, filled, x, mp, ok, ds);
-  a.release(); b.release(); d.release(); e.release(); f.release(); g.release();
-  freeInputs(x);
-}
-function asyncUrt(c: UrtClient): void {
-  let x = inputs();
-  let a = c.sum(x.data, 100), b = c.fill(x.buf, 16, 7, RtMode.RT_ADD), d = c.bump(x.vals, 4, 10);
-  let e = c.move(x.p, x.params), f = c.summary(x.shorts, 3, x.s), g = c.describe(x.params, 4.0);
-  let total = a.wait(), filled = b.wait(); d.wait();
-  let mp = e.wait(), ok = f.wait(), ds = g.wait();
-  line("urt async", total, filled, x, mp, ok, ds);
+  line(label, total, filled, x, mp, ok, ds);
   a.release(); b.release(); d.release(); e.release(); f.release(); g.release();
   freeInputs(x);
 }
 
 // ── sync: reads like calling functions ─────────────────────────────────────────────────────
-function syncKrt(c: KrtClient): void {
+function syncVia<C>(c: C, label: string): void {
   let x = inputs();
   let total = c.sumSync(x.data, 100);
   let filled = c.fillSync(x.buf, 16, 7, RtMode.RT_ADD);
@@ -101,19 +92,7 @@ function syncKrt(c: KrtClient): void {
   let mp = c.moveSync(x.p, x.params);
   let ok = c.summarySync(x.shorts, 3, x.s);
   let ds = c.describeSync(x.params, 4.0);
-  line("krt sync", total, filled, x, mp, ok, ds);
-  mp.free(); ds.free();
-  freeInputs(x);
-}
-function syncUrt(c: UrtClient): void {
-  let x = inputs();
-  let total = c.sumSync(x.data, 100);
-  let filled = c.fillSync(x.buf, 16, 7, RtMode.RT_ADD);
-  c.bumpSync(x.vals, 4, 10);
-  let mp = c.moveSync(x.p, x.params);
-  let ok = c.summarySync(x.shorts, 3, x.s);
-  let ds = c.describeSync(x.params, 4.0);
-  line("urt sync", total, filled, x, mp, ok, ds);
+  line(label, total, filled, x, mp, ok, ds);
   mp.free(); ds.free();
   freeInputs(x);
 }
@@ -223,12 +202,12 @@ function settledHeap(): i64 {
 
 export function main(): i32 {
   let k = connectKrt(16), u = connectUrt(16);
-  asyncKrt(k); asyncUrt(u);                    // warm-up of every size class used below
-  syncKrt(k); syncUrt(u);
+  asyncVia(k, "krt async"); asyncVia(u, "urt async");      // warm-up of every size class used below
+  syncVia(k, "krt sync"); syncVia(u, "urt sync");
   eventKrt(k); eventUrt(u);
   atomic.store<u32>(QUIET, 1);
   let before = settledHeap();
-  for (let i = 0; i < 50; i++) { asyncKrt(k); asyncUrt(u); syncKrt(k); syncUrt(u); eventKrt(k); eventUrt(u); }
+  for (let i = 0; i < 50; i++) { asyncVia(k, "krt async"); asyncVia(u, "urt async"); syncVia(k, "krt sync"); syncVia(u, "urt sync"); eventKrt(k); eventUrt(u); }
   let leaked = settledHeap() - before;
   atomic.store<u32>(QUIET, 0);
   println("rounds 300 wrong " + atomic.load<u32>(WRONG).toString());
