@@ -4,7 +4,7 @@
 NODE ?= node
 CORES ?=
 
-.PHONY: all deps system-deps build run test bench clean
+.PHONY: all deps system-deps build gen run test bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ system-deps:
 
 build: deps
 	$(NODE) tools/bundle.mjs
+
+# Rewrite the sources generated from data files (runtime/trace-events.json …); commit the result.
+gen: build
+	$(NODE) tools/bin/aam.js gen
 
 run: build
 	$(NODE) tools/bin/aam.js run examples/hello.ts $(if $(CORES),--cores $(CORES)) --stats

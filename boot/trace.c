@@ -74,7 +74,7 @@ enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
 #define EV_TASK_BLOCK 3
 #define SLOT 8                         // HEAD, TAIL and CAP count 8-byte slots
 // What the host reads for machine names and --stats (tools/host/trace.ts machines(), stats.ts):
-// keep in step with runtime/rt/layout.ts, kernel/manager.ts, kernel/machine.ts.
+// keep in step with runtime/rt/layout.ts, runtime/machine/record.ts.
 #define FW_LOW 0x1000                  // dumped from here to the end of the core records
 #define FW_MANAGER (0x1100 + 28)
 #define FW_NARENAS (0x1100 + 32)

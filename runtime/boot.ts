@@ -3,8 +3,8 @@
 // Owns: the boot order (heap set-up once, per-core init, the two boot barriers) and the hand-off
 // to the program: `percore()` on every core, then `main()` on core 0, whose result is the exit
 // status. Not: static data (copied before this runs, by the generated __aam_init_data), the
-// host side of start-up (tools/host/, boot/), scheduling (the framework's loop replaces the idle
-// park below for cores other than 0).
+// host side of start-up (tools/host/, boot/), scheduling (machine/core.ts: every core's loop
+// after boot).
 //
 // Boot protocol, per core:
 //  1. The first core to cmpxchg SCB SCHED_STATE 0→1 creates the default scheduler and stores 2;
@@ -23,13 +23,17 @@ import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, coreRec, CORE_STATE, MAX_CORES } from "~lib/rt/layout";
 import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
-import { flushConsole } from "./console";
-import { spawnTask, failCurrent, schedDetach } from "./sched";
-import { managerNew, managerAttach, managerStart, coreLoop } from "../kernel/manager";
-import { defineMachine } from "../kernel/machine";
-import { Task, T_KIND, FLAG_ROOT } from "./task";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
-import { TRACE, traceCoreInit, traceFlush } from "./trace";
+import { flushConsole } from "./sys/console";
+import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
+import { Task, FLAG_ROOT } from "./task/task";
+import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
+import { failCurrent } from "./sched/dispatch";
+import { M_SCHED } from "./machine/record";
+import { defineMachine } from "./machine/machine";
+import { callComplete } from "./machine/imc";
+import { managerNew, managerStart, managerActivate } from "./machine/manager";
+import { coreLoop } from "./machine/core";
 export { traceFlush };
 
 /** Work stealing in the default scheduler: on unless built with `--define AAM_STEAL=0`. */
@@ -77,15 +81,15 @@ function mainTask(t: Task): u64 {
 function setUpOnce(machines: () => void): void {
   if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
     store32(FW_MANAGER, <u32>managerNew());
+    schedHooks(managerActivate, callComplete);          // what the scheduler needs from machines
     let main = defineMachine("main", 1, 0, false, DEFAULT_STEAL);
-    store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + 8));   // machine.ts M_SCHED
+    store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + M_SCHED));
     machines();
     managerStart();
     store32(SCB_SCHED_STATE, 2);
     return;
   }
   waitFor(SCB_SCHED_STATE, 2);
-  managerAttach(<usize>load32(FW_MANAGER));
 }
 
 // Count this core at a barrier word and wait for all; the last one in wakes the others.

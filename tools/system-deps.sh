@@ -2,7 +2,7 @@
 # system-deps.sh: install every system package `make test` needs; the Makefile's `system-deps`.
 #
 # Owns: the one list of Debian packages the project uses outside npm: QEMU, gcc and binutils for
-# the bare-metal host (boot/), spin for the protocol model (kernel/model/),
+# the bare-metal host (boot/), spin for the protocol model (runtime/machine/model/),
 # chromium for the trace viewer's tests (tests/trace). Idempotent and silent
 # when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
 # install fails). boot/deps.sh calls this.

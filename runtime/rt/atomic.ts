@@ -7,6 +7,23 @@
 // cannot translate them, see docs/ARCHITECTURE.md), nor policy about when to spin or park.
 //
 // Compiled as a library file (~lib/rt/atomic): see rt/index.ts.
+//
+// System spinlocks are counted per core (core record FC_LOCKS, with the name of the last one
+// taken in FC_LOCK_NAME): a trap while a core holds one ends the system, because the data the
+// lock guards may be half-updated (docs/ARCHITECTURE.md "Traps"). The hosts read both words.
+//
+// Lock order (a core holding a lock may take only locks further down this list):
+//  1. manager        (machine/manager.ts; decisions, assignments)
+//  2. machine        (machine/imc.ts connect: a machine's interface lists)
+//  3. ordered calls  (machine/imc.ts: an interface's ordered-call list)
+//  4. signal         (sched/signal.ts: a signal's waiter FIFO)
+//  5. inject list    (task/queue.ts: a scheduler's overflow list)
+//  6. pages          (rt/pages.ts: the page allocator; any allocation may take it)
+// No path nests two of them today except through an allocation (6); the order is what a new path
+// must keep.
+
+import { CORE_ID } from "./platform";
+import { coreRec, FC_LOCKS, FC_LOCK_NAME, DEBUG } from "./layout";
 
 // @ts-ignore: decorator
 @inline export function load32(addr: usize): u32 { return atomic.load<u32>(addr); }
@@ -36,14 +53,34 @@
 // @ts-ignore: decorator
 @inline export function fence(): void { atomic.fence(); }
 
-/** Spinlock acquire: cmpxchg 0→1, spinning on plain loads between tries (test-and-test-and-set). */
-export function lock(addr: usize): void {
+/** Spinlock acquire: cmpxchg 0→1, spinning on plain loads between tries (test-and-test-and-set).
+ *  `name` (a string literal: static data) names the lock in a trap report. */
+export function lock(addr: usize, name: string): void {
   while (atomic.cmpxchg<u32>(addr, 0, 1) != 0) {
     while (atomic.load<u32>(addr) != 0) {}
   }
+  held(name);
 }
+/** One try at the lock; true if taken. */
+export function tryLock(addr: usize, name: string): bool {
+  if (atomic.cmpxchg<u32>(addr, 0, 1) != 0) return false;
+  held(name);
+  return true;
+}
+/** Release a lock taken with lock/tryLock. */
+export function unlock(addr: usize): void {
+  let rec = coreRec(CORE_ID);
+  if (DEBUG) assert(load<u32>(rec + FC_LOCKS) > 0, "atomic: unlock with no lock held");
+  store<u32>(rec + FC_LOCKS, load<u32>(rec + FC_LOCKS) - 1);
+  atomic.store<u32>(addr, 0);
+}
+// Owner-only words: this core is the only writer; the host reads them after a trap.
 // @ts-ignore: decorator
-@inline export function unlock(addr: usize): void { atomic.store<u32>(addr, 0); }
+@inline function held(name: string): void {
+  let rec = coreRec(CORE_ID);
+  store<u32>(rec + FC_LOCKS, load<u32>(rec + FC_LOCKS) + 1);
+  store<u32>(rec + FC_LOCK_NAME, changetype<u32>(name));
+}
 
 /** Owner-only counter bump: plain read, plain write of a word only its owner writes. */
 // @ts-ignore: decorator

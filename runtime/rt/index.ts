@@ -25,7 +25,7 @@
 //  b+16 payload  ← the object pointer
 // where b is the block from heap.ts.
 
-import { OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE, BLOCK_OVERHEAD } from "./common";
+import { OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE, BLOCK_OVERHEAD } from "~lib/rt/common";   // assemblyscript's own (std/assembly/rt/common.ts)
 import { heapAlloc, heapFree, heapSize } from "./heap";
 import { coreRec, CORE_SCRATCH, SCB_HEAP_STATE, PAGE_SIZE } from "./layout";
 import { cas32, store32, load32 } from "./atomic";

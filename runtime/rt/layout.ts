@@ -203,6 +203,9 @@
 //  +72 MACH_PENDING (u64 tasks run for the current machine, not yet added to its counter)
 //  +80 TRACE_RING (u32: this core's trace ring, runtime/trace.ts; owner stores once with an
 //  atomic store, the host polls it; 0 in builds without --trace)
+//  +84 LOCKS (u32: system spinlocks this core holds; owner writes, rt/atomic.ts lock/unlock; the
+//  host reads it after a trap: non-zero makes the trap fatal)  +88 LOCK_NAME (u32: AS string
+//  naming the lock taken last; same writer and reader)
 // @ts-ignore: decorator
 @inline export const FC_TASKS_RUN: usize = CORE_FRAMEWORK + 0;
 // @ts-ignore: decorator
@@ -227,6 +230,10 @@
 @inline export const FC_MACH_PENDING: usize = CORE_FRAMEWORK + 72;
 // @ts-ignore: decorator
 @inline export const FC_TRACE_RING: usize = CORE_FRAMEWORK + 80;
+// @ts-ignore: decorator
+@inline export const FC_LOCKS: usize = CORE_FRAMEWORK + 84;
+// @ts-ignore: decorator
+@inline export const FC_LOCK_NAME: usize = CORE_FRAMEWORK + 88;
 
 /** Address of core `core`'s record. */
 // @ts-ignore: decorator

@@ -41,7 +41,7 @@ export function pagesInUse(): u32 { return load32(SCB_PAGES_INUSE); }
 
 /** Take a run of `n` pages; returns its address, or 0 when memory cannot grow that far. */
 export function pagesAlloc(n: u32): usize {
-  lock(SCB_PAGES_LOCK);
+  lock(SCB_PAGES_LOCK, "pages");
   let run = takeFree(n);
   if (!run) run = takeBrk(n);
   if (run) store<u32>(SCB_PAGES_INUSE, load<u32>(SCB_PAGES_INUSE) + n);
@@ -51,7 +51,7 @@ export function pagesAlloc(n: u32): usize {
 
 /** Give back a run of `n` pages taken by pagesAlloc. */
 export function pagesFree(run: usize, n: u32): void {
-  lock(SCB_PAGES_LOCK);
+  lock(SCB_PAGES_LOCK, "pages");
   insertFree(run, n);
   store<u32>(SCB_PAGES_INUSE, load<u32>(SCB_PAGES_INUSE) - n);
   unlock(SCB_PAGES_LOCK);

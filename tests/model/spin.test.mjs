@@ -1,4 +1,4 @@
-// spin.test.mjs: the Promela model of the monitored-flag / IMS hand-off (kernel/model/imc.pml),
+// spin.test.mjs: the Promela model of the monitored-flag / IMS hand-off (runtime/machine/model/imc.pml),
 // verified with spin: the protocol holds (no lost wake-up, exactly-once, no deadlock) at several
 // sizes, and the variant without the server's re-check (-DNO_RECHECK) is rejected with a trail that
 // shows the lost wake-up. Not: a test of runtime/ itself (the model mirrors it by hand).
@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT } from "../lib/aam.mjs";
 
-const MODEL = path.join(ROOT, "kernel/model/imc.pml");
+const MODEL = path.join(ROOT, "runtime/machine/model/imc.pml");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aam-spin-"));
 
 function run(cmd, args, cwd) {

@@ -29,7 +29,7 @@ test("a task running 1.2 s past a 300 ms stall threshold is reported once, with 
   assert.ok(Number(ms) >= 300 && Number(ms) < 1200, ms);
 });
 
-// Three cores: the detector runs at a tick, which only a core between tasks takes (kernel/stall.ts).
+// Three cores: the detector runs at a tick, which only a core between tasks takes (runtime/machine/stall.ts).
 test("two tasks stalling at once on 2 of 3 cores: each is reported, one second apart at least (the system-wide rate limit delays, never drops)", async () => {
   const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "3", "--", "1800", "2"], { env: { AAM_STALL_MS: "200" } });
   assert.is(r.code, 0, r.stdout + r.stderr);

@@ -7,7 +7,7 @@
 //
 // The onlylist: every function that can reach the blocking point `aam_link.suspend`, walking the
 // call graph backwards from it, where a call_indirect may call any function in the table, and
-// where the dispatch of the scheduler (runtime/sched.ts `dispatch`) is a wall: it is the bottom
+// where the dispatch of the scheduler (runtime/sched/dispatch.ts `dispatch`) is a wall: it is the bottom
 // of every task's stack, so it and its callers are never instrumented. Computed, not hand-kept:
 // a new blocking API is picked up by the next build. Rejected: instrumenting everything (+85%
 // code, and the scheduler loop itself would be unwound) and a hand-kept list (goes stale
@@ -29,7 +29,7 @@ export interface AsyncifyReport {
 }
 
 const LINK_MODULE = "aam_link";
-const DISPATCH = /^~lib\/aam\/sched\/dispatch$/;   // runtime/sched.ts, compiled as package "aam"
+const DISPATCH = /^~lib\/aam\/sched\/dispatch\/dispatch$/;   // runtime/sched/dispatch.ts, compiled as package "aam"
 
 interface Graph { funcs: Set<string>; calls: Map<string, Set<string>>; indirect: Set<string>; table: Set<string> }
 

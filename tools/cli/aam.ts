@@ -1,8 +1,7 @@
 // aam.ts: the `aam` command line: build an image, run it on the Node host or boot it under QEMU.
 //
 // Owns: argument parsing, usage text, turning errors into one-line messages and exit statuses.
-// Not: the work itself (tools/build/, tools/host/, tools/boot/). Later subcommands (igen, trace)
-// plug in here the same way.
+// Not: the work itself (tools/build/, tools/host/, tools/boot/, tools/trace/, igen/).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -26,6 +25,9 @@ const USAGE = `usage:
   aam igen <file.idl>... [-o dir] [-I dir]...
       generate a machine interface's C header, JSON, AssemblyScript client and server and the
       host's TypeScript client (docs/igen.md); \`aam build\` runs it for the program's IDL files
+  aam gen
+      rewrite the source files generated from data files (runtime/trace-events.json …); the
+      build refuses to run while one is out of date
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
@@ -202,6 +204,12 @@ async function main(argv: string[]): Promise<number> {
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
+      return 0;
+    }
+    case "gen": {
+      const { writeGenerated } = await import("../build/generated");
+      const changed = writeGenerated(ROOT);
+      process.stderr.write(changed.length ? `aam: wrote ${changed.join(", ")}\n` : "aam: generated files up to date\n");
       return 0;
     }
     case "help": case "--help": case "-h":

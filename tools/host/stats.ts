@@ -82,7 +82,7 @@ export function formatStats(s: SystemStats): string {
     formatMachines({ ticks: s.ticks, machines: s.machines });
 }
 
-// ── machines (kernel/machine.ts, kernel/manager.ts layouts) ──
+// ── machines (runtime/machine/record.ts layouts) ──
 const FW_MANAGER = FW + 28;
 const G_NMACH = 4, G_MACH = 32, G_TICKS = 8;
 const M_NAME = 36, M_CORES = 20, M_TASKS_RUN = 64, M_CALLS_IN = 72, M_CALLS_OUT = 80, M_IMS_SENT = 88, M_IMS_RECV = 96,

@@ -5,7 +5,7 @@
 //   aam run tools/bench/programs/trace_bench.ts --trace --cores 1
 // Without --trace the trace points compile to nothing and the loop measures an empty loop.
 import { now, println } from "aam";
-import { TRACE, traceOpen, traceClose } from "aam/trace";
+import { TRACE, traceOpen, traceClose } from "aam/sys/trace";
 import { EV_TASK_BEGIN, EV_TASK_END } from "aam/trace_events";
 
 export function main(): i32 {

@@ -2,11 +2,11 @@
 //
 // Owns: the client's call record (allocation, the header in front of it, issuing, waiting,
 // failing, releasing, the event-style continuation) and the server's first look at a record.
-// Not: what is in a record (the generated code packs and unpacks it), transport (kernel/imc.ts),
-// the kernel's checks of a record (kernel/validate.ts).
+// Not: what is in a record (the generated code packs and unpacks it), transport (machine/imc.ts),
+// the kernel's checks of a record (machine/validate.ts).
 //
-// It lives in kernel/ rather than runtime/ because a call that fails here (igenSync, igenServe)
-// traps the calling task only: the host survives traps outside runtime code (tools/host/worker.ts).
+// A call that fails here (igenSync, igenServe) traps the calling task only: it holds no system
+// lock (docs/ARCHITECTURE.md "Traps").
 //
 // A generated call allocates one block from the running machine's arena: a 16-byte header the
 // server never sees, then the record the task carries (arg0 = its address, arg1 = its size,
@@ -20,10 +20,10 @@
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { Task } from "../aam/task";
-import { Future } from "../aam/future";
-import { Interface } from "./imc";
-import { Machine, findMachine } from "./machine";
+import { Task } from "../task/task";
+import { Future } from "../sched/future";
+import { Interface } from "../machine/imc";
+import { Machine, findMachine } from "../machine/machine";
 
 // @ts-ignore: decorator
 @inline const H_FUTURE: usize = 16;

@@ -4,24 +4,25 @@
 //
 // Owns: the interface record, machine calls (one mechanism; async / sync / event are the same
 // call with wait() or then() on its future), the monitored-flag protocol, ordering and the
-// per-client concurrency limit. Not: signals (ims.ts), scheduling (runtime/sched.ts).
+// per-client concurrency limit. Not: signals (ims.ts), scheduling (sched/), the rings
+// themselves (task/mpmc.ts).
 //
-// A call is a task record (runtime/task.ts) flagged CALL: FN holds the method number until the
+// A call is a task record (task/task.ts) flagged CALL: FN holds the method number until the
 // server picks it up, RESULT holds the interface until the call completes, SCHED is the server's.
 //
-// Protocol of a call (client task K, server machine S), numbered as in kernel/model/imc.pml:
+// Protocol of a call (client task K, server machine S), numbered as in machine/model/imc.pml:
 //  c1. K takes a credit from the interface (a counting signal of CAP units): K blocks while CAP
 //      calls are outstanding, so neither queue can overflow and nothing is dropped.
 //  c2. K pushes the call on TQ (lock-free bounded MPMC ring) and reads TQ_MON.
 //  c3. TQ_MON = 0: K sets TQ_SIG (xchg) and, if it was 0, sends IMS NEW_MESSAGES to S: at most
 //      one signal per batch of calls. TQ_MON = 1: K only notifies S's scheduler (a core of S
-//      that went to sleep after seeing TQ empty is woken; sched.ts sleep protocol).
+//      that went to sleep after seeing TQ empty is woken; sched/sched.ts sleep protocol).
 //  s1. S handles NEW_MESSAGES: TQ_SIG = 0, TQ_MON = 1.
 //  s2. A core of S with no local task drains TQ: per call, method → handler from S's task table,
 //      respecting LIMIT and ORDERED; the call becomes a task of S.
 //  s3. TQ empty for longer than the grace period: TQ_MON = 0, then
 //  s4. re-check TQ: non-empty → TQ_MON = 1 and drain again (the re-check closes the race with a
-//      client that read TQ_MON = 1 just before it was cleared; kernel/model checks this).
+//      client that read TQ_MON = 1 just before it was cleared; model/imc.pml checks this).
 //  r.  The call's handler returns on a core of S: RESULT = value, the call goes on RQ and the
 //      same c2–s4 steps run in the other direction (RQ_MON, RQ_SIG, IMS to the client).
 //  d.  A core of the client drains RQ: completes the call's future (waking K or running the
@@ -33,11 +34,11 @@
 //  +16 LIMIT   server tasks of this interface allowed at once (0: no limit)     read-only
 //  +20 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
 //  +24 HIGH    high-water mark of RUNNING                        atomic max
-//  +28 TQ      +32 RQ   MPMC rings (below)                       read-only pointers
+//  +28 TQ      +32 RQ   MPMC rings (task/mpmc.ts)                       read-only pointers
 //  +36 TQ_MON  +40 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
 //  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
 //  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one (receiver cores; racy is fine)
-//  +72 CREDITS counting signal, 16 bytes (runtime/signal.ts layout)
+//  +72 CREDITS counting signal, 16 bytes (sched/signal.ts layout)
 //  +88 ORD_LOCK +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
 //      sequence number (under ORD_LOCK)
 //  +104 CAP    ring capacity                                      read-only
@@ -45,30 +46,22 @@
 //  +112 ORD_NEXT  sequence number of the ordered call to run next (server, under ORD_LOCK)
 // Ordered calls carry their sequence number in T_ENQ until they start: several server cores
 // pop the task queue at once, so pop order is not issue order; the sequence number is.
-//
-// ╒════════ MPMC ring (Vyukov): +0 HEAD, +64 TAIL, +128 cells {seq u32, value u32} × CAP ════════╕
-//  push: pos = TAIL; cell.seq == pos → cmpxchg TAIL pos→pos+1, write value, seq = pos+1.
-//  pop:  pos = HEAD; cell.seq == pos+1 → cmpxchg HEAD pos→pos+1, read value, seq = pos+CAP.
 
 import { platform } from "~lib/rt/platform";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_MESSAGE, KIND_METHOD_SHIFT, TaskFn } from "../aam/task";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_MESSAGE, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
+import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
+import { Future, futureComplete } from "../sched/future";
+import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
+import { Signal } from "../sched/signal";
+import { TRACE, trace } from "../sys/trace";
+import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../sys/trace_events";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID, KERNEL } from "./record";
 import { checkIn, copyOut } from "./validate";
-import { Future, futureComplete } from "../aam/future";
-import { makeReady, schedNotify, currentSched, schedMachine } from "../aam/sched";
-import { Signal } from "../aam/signal";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID, KERNEL, Machine } from "./machine";
+import { Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
-import { managerActivate } from "./manager";
-import { TRACE, trace } from "../aam/trace";
-import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../aam/trace_events";
-
-// @ts-ignore: decorator
-@inline export const FLAG_CALL: u32 = 0x800;
-// @ts-ignore: decorator
-@inline export const FLAG_ORDERED: u32 = 0x1000;
 /** Grace period before a receiver stops monitoring an idle queue: `--define AAM_GRACE_US=N`. */
 // @ts-ignore: decorator
 @inline const GRACE_NS: f64 = (isDefined(AAM_GRACE_US) ? <f64>AAM_GRACE_US : 200.0) * 1000.0;
@@ -121,52 +114,6 @@ import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../aam/trace_events";
 @inline const I_ORD_NEXT: usize = 112;
 // @ts-ignore: decorator
 @inline const IFACE_SIZE: usize = 128;
-
-// ── MPMC ring ───────────────────────────────────────────────────────────────────────────────
-function mpmcNew(cap: u32): usize {
-  let q = heapAlloc(128 + (<usize>cap << 3));
-  store32(q, 0);
-  store32(q + 64, 0);
-  for (let i: u32 = 0; i < cap; i++) store32(q + 128 + (<usize>i << 3), i);
-  return q;
-}
-
-// Credits guarantee a free slot, but a pop that claimed HEAD and has not yet released its cell
-// looks like a full ring for a moment: wait for it rather than fail. Only a ring that stays
-// full (a bug) ends in false.
-function mpmcPush(q: usize, cap: u32, v: usize): bool {
-  let pos = load32(q + 64);
-  let spins = 0;
-  while (true) {
-    let cell = q + 128 + (<usize>(pos & (cap - 1)) << 3);
-    let dif = <i32>(load32(cell) - pos);
-    if (dif == 0) {
-      let seen = cas32(q + 64, pos, pos + 1);
-      if (seen == pos) { store<u32>(cell + 4, <u32>v); store32(cell, pos + 1); return true; }
-      pos = seen;
-    } else if (dif < 0) {
-      if (++spins > 100000000) return false;
-      pos = load32(q + 64);
-    } else pos = load32(q + 64);
-  }
-}
-
-function mpmcPop(q: usize, cap: u32): usize {
-  let pos = load32(q);
-  while (true) {
-    let cell = q + 128 + (<usize>(pos & (cap - 1)) << 3);
-    let dif = <i32>(load32(cell) - (pos + 1));
-    if (dif == 0) {
-      let seen = cas32(q, pos, pos + 1);
-      if (seen == pos) { let v = <usize>load<u32>(cell + 4); store32(cell, pos + cap); return v; }
-      pos = seen;
-    } else if (dif < 0) return 0;
-    else pos = load32(q);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function mpmcLen(q: usize): u32 { return load32(q + 64) - load32(q); }
 
 // ── interfaces ──────────────────────────────────────────────────────────────────────────────
 
@@ -225,11 +172,11 @@ export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0, hash: u6
   store<u32>(i + I_TQ, <u32>mpmcNew(cap));
   store<u32>(i + I_RQ, <u32>mpmcNew(cap));
   store<i32>(i + I_CREDITS + 4, <i32>cap);                 // Signal layout: +4 COUNT
-  lock(s + M_LOCK);
+  lock(s + M_LOCK, "machine");
   store<u32>(i + I_NEXT_S, load<u32>(s + M_IFACES));
   store32(s + M_IFACES, <u32>i);
   unlock(s + M_LOCK);
-  lock(client + M_LOCK);
+  lock(client + M_LOCK, "machine");
   store<u32>(i + I_NEXT_C, load<u32>(client + M_CIFACES));
   store32(client + M_CIFACES, <u32>i);
   unlock(client + M_LOCK);
@@ -257,7 +204,7 @@ function send(i: usize, from: usize, to: usize, mon: usize, sig: usize, rq: u32)
   if (load32(i + mon)) {
     // Monitored: a core of `to` will see it, unless `to` has no core left (the manager took
     // it while the flag was still set): then get it one.
-    if (load32(to + M_CORES) == 0) managerActivate(to);
+    if (load32(to + M_CORES) == 0) schedActivate(to);
     else schedNotify(<usize>load<u32>(to + M_SCHED));
     return;
   }
@@ -365,7 +312,7 @@ function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
 // Ordered calls of one interface run one at a time, in sequence-number (= issue) order: a call
 // waits in a list sorted by sequence number until it is the next one and none is running.
 function startOrdered(i: usize, t: usize): void {
-  lock(i + I_ORD_LOCK);
+  lock(i + I_ORD_LOCK, "ordered calls");
   let seq = load<u32>(t + T_ENQ);
   let prev: usize = 0, it = <usize>load<u32>(i + I_ORD_HEAD);
   while (it && <i32>(load<u32>(it + T_ENQ) - seq) < 0) { prev = it; it = <usize>load<u32>(it + T_NEXT); }
@@ -387,7 +334,7 @@ function takeNextOrdered(i: usize): usize {
 }
 
 function nextOrdered(i: usize): void {
-  lock(i + I_ORD_LOCK);
+  lock(i + I_ORD_LOCK, "ordered calls");
   store<u32>(i + I_ORD_BUSY, 0);
   store<u32>(i + I_ORD_NEXT, load<u32>(i + I_ORD_NEXT) + 1);
   let run = takeNextOrdered(i);
@@ -395,8 +342,8 @@ function nextOrdered(i: usize): void {
   if (run) makeReady(run);
 }
 
-/** Step r: a call's handler returned `result` on a core of the server (sched.ts dispatch, or
- *  failCurrent after a trap). The call goes back to the client through the result queue. */
+/** Step r: a call's handler returned `result` on a core of the server (sched/dispatch.ts, or
+ *  failCurrent after a trap; the scheduler's CALL_DONE hook). The call goes back to the client through the result queue. */
 export function callComplete(t: usize, result: u64): void {
   let i = <usize>load<u64>(t + T_RESULT);
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);

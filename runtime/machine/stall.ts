@@ -30,13 +30,12 @@ import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES } from "~lib/rt/layout";
 import { load32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
-import { envInt } from "../aam/sys";
-import { eprintln } from "../aam/console";
-import { T_FN } from "../aam/task";
-import { managerMachine } from "./manager";
-import { M_NAME } from "./machine";
-import { TRACE, trace } from "../aam/trace";
-import { EV_STALL } from "../aam/trace_events";
+import { envInt } from "../sys/sys";
+import { eprintln } from "../sys/console";
+import { T_FN } from "../task/task";
+import { M_NAME, machineAt } from "./record";
+import { TRACE, trace } from "../sys/trace";
+import { EV_STALL } from "../sys/trace_events";
 
 /** Default threshold: `--define AAM_STALL_MS=N` (0: off). */
 // @ts-ignore: decorator
@@ -105,7 +104,7 @@ export function stallReport(st: usize, core: i32, now: f64): void {
   let w = st + S_WATCH + <usize>core * W_SIZE;
   let task = load<u32>(w + W_TASK), fn = load<u32>(w + W_FN);
   let id = load32(coreRec(core) + FC_MACHINE);
-  let name = id ? changetype<string>(load<u32>(managerMachine(id) + M_NAME)) : "?";
+  let name = id ? changetype<string>(load<u32>(machineAt(id) + M_NAME)) : "?";
   let ms = <u32>((now - load<f64>(w + W_SINCE)) / 1e6);
   if (TRACE) trace(EV_STALL, id, fn, task, <f64>ms);
   eprintln("aam: stall: task 0x" + task.toString(16) + " (fn#" + fn.toString() + ") of machine " + name +

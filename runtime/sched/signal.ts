@@ -1,7 +1,7 @@
 // signal.ts: counting signals (semaphores) and what is built on them: Mutex and WaitGroup.
 //
 // Owns: the signal record and its waiter queue, the wait-group record. Not: blocking itself
-// (context.ts) or the done-word protocol a wait group reuses (future.ts).
+// (task/context.ts) or the done-word protocol a wait group reuses (future.ts).
 //
 // ╒════════ signal (16 bytes) ════════╕
 //  +0  LOCK   spinlock over HEAD/TAIL and over COUNT increments by signal()
@@ -23,8 +23,8 @@
 import { load32, cas32, add32, sub32, lock, unlock } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, DONE } from "./task";
-import { suspend } from "./context";
+import { T_NEXT, DONE } from "../task/task";
+import { suspend } from "../task/context";
 import { makeReady, ENQ_WAIT_SIGNAL } from "./sched";
 import { completeWord, waitWord } from "./future";
 
@@ -39,7 +39,7 @@ import { completeWord, waitWord } from "./future";
 
 /** Step 2's second half, run by the scheduler after the waiting task left its stack. */
 export function signalRegister(g: usize, t: usize): void {
-  lock(g + G_LOCK);
+  lock(g + G_LOCK, "signal");
   while (true) {
     let c = <i32>load32(g + G_COUNT);
     if (c <= 0) break;
@@ -80,7 +80,7 @@ export class Signal {
   signal(n: i32 = 1): void {
     let g = changetype<usize>(this);
     for (let i = 0; i < n; i++) {
-      lock(g + G_LOCK);
+      lock(g + G_LOCK, "signal");
       let t = <usize>load<u32>(g + G_HEAD);
       if (t) {
         let next = load<u32>(t + T_NEXT);

@@ -5,8 +5,9 @@
 // Owns: the mailbox (allocated by hostServe, published in FW HOST_MAILBOX), the doorbell
 // protocol (FW HOST_BELL / HOST_SEEN), the serving task, the copy of each call's data into one
 // heap block of the serving (= calling) machine's arena, the continuation that copies results
-// back, and the status of a finished slot. Not: transport (kernel/imc.ts), validation of a
-// record (a kernel-level server does it, kernel/validate.ts or igen's stubs), the host side
+// back, and the status of a finished slot. Not: transport (machine/imc.ts), validation of a
+// record (a kernel-level server does it, machine/validate.ts or igen's stubs), how a core
+// notices the doorbell (machine/doorbell.ts), the host side
 // (tools/host/node.ts startImage: queueing, slot filling, waking, decoding results).
 //
 // Protocol of one host call (H = the host's main thread, C = any core, S = the serving task):
@@ -17,8 +18,8 @@
 //     refused by H; with no FREE slot H queues the call in JS (nothing is dropped).
 //  3. H rings: old = Atomics.add(HOST_BELL, 1); if old == Atomics.load(HOST_SEEN) no ring is
 //     outstanding, so H wakes every core (their park tokens in the host's control words).
-//  4. C, between tasks (every 64th) and when idle (runtime/sched.ts outsideWork/hasWork), and a
-//     core with no machine around its park (kernel/manager.ts coreLoop), reads HOST_BELL ≠
+//  4. C, between tasks (every 64th) and when idle (machine/core.ts outsideWork/hasWork), and a
+//     core with no machine around its park (machine/core.ts coreLoop), reads HOST_BELL ≠
 //     HOST_SEEN → cmpxchg HOST_SEEN to the bell it read; the winner signals S's Signal (MB
 //     SIGNAL), whose makeReady gets S's machine a core if it has none. A ring is never lost: no
 //     core parks while HOST_BELL ≠ HOST_SEEN (it checks after marking itself SLEEPING), every
@@ -52,7 +53,7 @@
 //
 // ╒════════ mailbox (MB, a heap block of MB_HEADER + NSLOTS × (SLOT_HEADER + DATA) bytes) ════════╕
 //  +0   NSLOTS     slots. +4 DATA  data bytes per slot. Written before publishing; read-only.
-//  +8   SIGNAL     the Signal S waits on (step 4). Read-only.
+//  +8   SIGNAL     the Signal S waits on (step 4; machine/doorbell.ts rings it). Read-only.
 //  +12  STOP       0, or 1 once the host asked to stop (H: Atomics.store; S: atomic load)
 //  +16  STOP_CODE  what hostServe returns (H writes before STOP)
 //  +64  IFACES[33] interface to machine id 1..32 (S only: plain)
@@ -78,18 +79,17 @@ import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN } from "~lib/rt/layout";
 import { load32, store32, cas32 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { Signal } from "./signal";
-import { Future } from "./future";
-import { Task } from "./task";
-import { Machine, findMachineUtf16 } from "../kernel/machine";
-import { Interface, connect, interfaceError } from "../kernel/imc";
+import { Signal } from "../sched/signal";
+import { Future } from "../sched/future";
+import { Task } from "../task/task";
+import { Machine, findMachineUtf16 } from "../machine/machine";
+import { Interface, connect, interfaceError } from "../machine/imc";
+import { MB_SIGNAL } from "../machine/doorbell";
 
 // @ts-ignore: decorator
 @inline const MB_NSLOTS: usize = 0;
 // @ts-ignore: decorator
 @inline const MB_DATA: usize = 4;
-// @ts-ignore: decorator
-@inline const MB_SIGNAL: usize = 8;
 // @ts-ignore: decorator
 @inline const MB_STOP: usize = 12;
 // @ts-ignore: decorator
@@ -175,21 +175,6 @@ export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
   }
   return load<i32>(mb + MB_STOP_CODE);
 }
-
-/** Step 4, the scheduler's hook (runtime/sched.ts): if the host rang since the last look, move
- *  HOST_SEEN and signal the serving task. Returns 1 if this core did. */
-export function hostPoll(): u32 {
-  let seen = load32(FW_HOST_SEEN);
-  let bell = load32(FW_HOST_BELL);
-  if (bell == seen || cas32(FW_HOST_SEEN, seen, bell) != seen) return 0;
-  let mb = <usize>load32(FW_HOST_MAILBOX);
-  if (mb) changetype<Signal>(load<u32>(mb + MB_SIGNAL)).signal();
-  return 1;
-}
-
-/** Has the host rung without a core noticing yet? (the idle check; two loads) */
-// @ts-ignore: decorator
-@inline export function hostRang(): bool { return load32(FW_HOST_BELL) != load32(FW_HOST_SEEN); }
 
 // Step 5 for one slot.
 function start(mb: usize, s: usize): void {

@@ -1,8 +1,8 @@
 // future.ts: futures (a task's result, complete once) and the wait-word protocol they share
 // with wait groups.
 //
-// Owns: the future word of a task record (task.ts FUTURE) and any other "done word": waiting,
-// completing, continuations. Not: the task record's lifetime (task.ts refcount), scheduling.
+// Owns: the future word of a task record (task/task.ts FUTURE) and any other "done word": waiting,
+// completing, continuations. Not: the task record's lifetime (task/task.ts refcount), scheduling.
 //
 // A done word is 0 (pending, no waiter), DONE, or the head of a list of waiting tasks linked
 // through T_NEXT. Protocol:
@@ -18,11 +18,9 @@
 
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, taskRelease, TaskFn } from "./task";
-import { suspend } from "./context";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, taskRelease, taskNew, TaskFn } from "../task/task";
+import { suspend } from "../task/context";
 import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched } from "./sched";
-import { taskNew } from "./task";
-import { injectPush } from "./queue";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {

@@ -3,17 +3,19 @@
 //
 // Owns: the 64-byte record layout, allocation (the heap's per-core 64-byte size class, i.e. a
 // per-core free list), and the reference count that frees a record.
-// Not: queues (queue.ts), running (sched.ts), the future protocol (future.ts).
+// Also the word naming the task this core runs (currentTask), which contexts, the scheduler and
+// trap recovery all read.
+// Not: queues (queue.ts), running (sched/dispatch.ts), the future protocol (sched/future.ts).
 //
 // ╒═══════════════════ task record (64 bytes, 16-aligned) ═══════════════════╕
 //  +0   NEXT    link on the one list holding the task: an inject list or a waiter list.
 //               Written by whoever holds the task (plain); lists publish it with their own
-//               atomic (see future.ts, sched.ts).
+//               atomic (see sched/future.ts, sched/sched.ts).
 //  +4   FN      handler's function-table index, (t: Task) => u64. Written at spawn.
 //  +8   CTX     saved context while blocked, else 0. Written by the core running the task.
-//  +12  KIND    pending enqueue handler (sched.ts ENQ_*), with FLAG_* bits above bit 8.
+//  +12  KIND    pending enqueue handler (sched/sched.ts ENQ_*), with FLAG_* bits above bit 8.
 //  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address).
-//               xchg by the completer, cmpxchg by waiters (future.ts).
+//               xchg by the completer, cmpxchg by waiters (sched/future.ts).
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
 //  +28  ENQ     object of the pending enqueue handler (the word or signal waited on).
@@ -57,22 +59,29 @@ import { fail } from "~lib/rt/trap";
 /** Future word value of a completed future (task addresses are 16-aligned, never 1). */
 // @ts-ignore: decorator
 @inline export const DONE: u32 = 1;
-/** KIND flag: a continuation, given the completed future's value in ARG0 (future.ts then()). */
+/** KIND flag: a continuation, given the completed future's value in ARG0 (sched/future.ts then()). */
 // @ts-ignore: decorator
 @inline export const FLAG_WANTS_VALUE: u32 = 0x100;
-/** KIND flag: the task trapped; its future completed with 0 (sched.ts failCurrent). */
+/** KIND flag: the task trapped; its future completed with 0 (sched/dispatch.ts failCurrent). */
 // @ts-ignore: decorator
 @inline export const FLAG_FAILED: u32 = 0x200;
-/** KIND flag: a failed call whose ARG0 holds its error message (kernel/validate.ts); the
+/** KIND flag: a failed call whose ARG0 holds its error message (machine/validate.ts); the
  *  message is freed with the record. */
 // @ts-ignore: decorator
 @inline export const FLAG_MESSAGE: u32 = 0x2000;
-/** KIND bits 16–21: the method number of a machine call, once a server took it (imc.ts). */
+/** KIND bits 16–21: the method number of a machine call, once a server took it (machine/imc.ts). */
 // @ts-ignore: decorator
 @inline export const KIND_METHOD_SHIFT: u32 = 16;
 /** KIND flag: the root task (main); if it fails the system ends. */
 // @ts-ignore: decorator
 @inline export const FLAG_ROOT: u32 = 0x400;
+
+/** KIND flag: a machine call (machine/imc.ts); its completion goes back to the client. */
+// @ts-ignore: decorator
+@inline export const FLAG_CALL: u32 = 0x800;
+/** KIND flag: an ordered machine call (machine/imc.ts). */
+// @ts-ignore: decorator
+@inline export const FLAG_ORDERED: u32 = 0x1000;
 
 /** A task as its handler sees it: its arguments. */
 @unmanaged
@@ -116,3 +125,14 @@ export function taskRelease(t: usize): void {
     fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
   }
 }
+
+// The task this core runs (0 between tasks): a wasm global, i.e. per core. The core record's
+// FC_CURRENT mirrors it for the host and the stall detector (sched/dispatch.ts writes both).
+let current: usize = 0;
+
+/** The task running on this core, or 0. */
+// @ts-ignore: decorator
+@inline export function currentTask(): usize { return current; }
+/** Set by the dispatch only (sched/dispatch.ts). */
+// @ts-ignore: decorator
+@inline export function setCurrentTask(t: usize): void { current = t; }

@@ -3,7 +3,7 @@
 // Owns: the ring (one per core per scheduler: FIFO, pushed only by its owner, popped by the
 // owner and stolen from by other cores) and the inject list (FIFO, any core pushes and pops,
 // under a spinlock; used for overflow and for tasks arriving from outside the scheduler).
-// Not: the choice of queue (sched.ts).
+// Not: the choice of queue (sched/sched.ts), the machine-call rings (mpmc.ts).
 //
 // Ring protocol (head: cmpxchg by owner and thieves; tail: plain store by the owner, seq-cst):
 //  1. push (owner): if tail − head == cap the ring is full (the caller overflows to the inject
@@ -22,7 +22,7 @@
 //  +128  SLOTS  u32 × cap task addresses                     owner writes, all read
 // HEAD and TAIL sit on separate cache lines so thieves polling HEAD do not slow the owner.
 //
-// ╒════════ inject list (inside the scheduler record, sched.ts) ════════╕
+// ╒════════ inject list (inside the scheduler record, sched/sched.ts) ════════╕
 //  LOCK u32 spinlock; HEAD, TAIL u32 task addresses linked through T_NEXT; LEN u32 (atomic, so
 //  an empty list costs one load and no lock).
 
@@ -118,7 +118,7 @@ export function ringSteal(victim: usize, mine: usize): usize {
 export function injectPush(q: usize, t: usize): void {
   if (DEBUG) assert(t != 0 && (t & 15) == 0, "queue: injecting what is not a task record");
   store<u32>(t + T_NEXT, 0);
-  lock(q + I_LOCK);
+  lock(q + I_LOCK, "inject list");
   let tail = <usize>load<u32>(q + I_TAIL);
   if (tail) store<u32>(tail + T_NEXT, <u32>t);
   else store<u32>(q + I_HEAD, <u32>t);
@@ -130,7 +130,7 @@ export function injectPush(q: usize, t: usize): void {
 /** Oldest task, or 0. One atomic load when empty. */
 export function injectPop(q: usize): usize {
   if (load32(q + I_LEN) == 0) return 0;
-  lock(q + I_LOCK);
+  lock(q + I_LOCK, "inject list");
   let t = <usize>load<u32>(q + I_HEAD);
   if (t) {
     let next = load<u32>(t + T_NEXT);

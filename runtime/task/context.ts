@@ -3,9 +3,10 @@
 //
 // Owns: the link-time imports that Asyncify resolves (tools/build/asyncify.ts), the context
 // buffers and their counters, and `suspend()`, the one point where a task leaves its stack.
-// Not: what a blocked task waits for (future.ts, signal.ts) nor who runs it next (sched.ts).
+// Not: what a blocked task waits for (sched/future.ts, sched/signal.ts) nor who runs it next
+// (sched/).
 //
-// Protocol of a suspend (task T on core A; the dispatch in sched.ts is the bottom of the stack):
+// Protocol of a suspend (task T on core A; the dispatch, sched/dispatch.ts, is the stack bottom):
 //  1. T calls suspend(kind, obj): a context is taken from A's heap cache (size class of
 //     CTX_SIZE), T.CTX = ctx, and the link-time import `aam_link.suspend(ctx)` starts an unwind.
 //  2. Every function between suspend and the dispatch saves its locals into ctx and returns
@@ -28,8 +29,7 @@ import { coreRec, FC_CTX_ALLOCS, FC_CTX_FREES, FC_SUSPENDS, FW_CTX_LIVE, FW_CTX_
 import { add32, sub32, atomicMax32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_CTX, T_ENQ, T_KIND } from "./task";
-import { currentTask } from "./sched";
+import { T_CTX, T_ENQ, T_KIND, currentTask } from "./task";
 
 /** Bytes per context: set at build time with `--define AAM_CTX_SIZE=N` (≥ 256). */
 // @ts-ignore: decorator
@@ -54,7 +54,7 @@ export declare namespace asyncify {
 @inline export const REWINDING: i32 = 2;
 
 /** Block the running task: save its stack and let the scheduler run `kind`'s enqueue handler on
- *  `obj` (sched.ts). Returns when the task has been made ready and run again, on any core. */
+ *  `obj` (sched/dispatch.ts). Returns when the task has been made ready and run again, on any core. */
 export function suspend(kind: u32, obj: usize): void {
   let t = currentTask();
   if (!t) fail("suspend: not inside a task (blocking calls are for tasks, not percore/boot code)");

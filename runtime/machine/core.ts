@@ -1,0 +1,138 @@
+// core.ts: a core's life after boot: serve the machine the manager assigned, between tasks
+// handle the machine's signals, interface queues and the host's doorbell, and sleep when there
+// is nothing to do.
+//
+// Owns: the outer loop (coreLoop: follow reassignments), the inner loop (serve: one machine's
+// scheduler until the assignment changes), the idle path with the sleep protocol's check in the
+// middle, and the per-core count of tasks run for the current machine. Not: finding or running
+// a task (sched/sched.ts, sched/dispatch.ts), decisions (manager.ts), signals and calls
+// themselves (ims.ts, imc.ts).
+//
+// Inner loop, per iteration (serve):
+//  0. is this core still the machine's? (one load of its ASSIGN word; cores.ts step 2)
+//  1. find a task (sched.ts schedFind); run it (dispatch.ts) — steps 2–4 there;
+//     every 64th task also look outside (step 3 below), so signals and calls are not starved by
+//     a busy ring, and every 1024th flush the machine's task count and try the tick;
+//  2. no task: outside work — the host's doorbell, the machine's signals (ims.ts), its
+//     interface queues (imc.ts);
+//  3. nothing at all: idle (below).
+//
+// Idle, with the sleep protocol of sched.ts (a, b, c):
+//  1. publish BUSY = 0 (the tick's utilisation), flush the task count;
+//  2. spin SPINS rounds checking for work (hasWork: tasks, a reassignment, the doorbell,
+//     signals, interface queues);
+//  3. offer the core to the manager (a machine with work and no core may take it);
+//  4. a: SLEEPING + SLEEPERS; re-check hasWork; none → park (manager.ts parkTimeout); c: awake.
+//  5. try the tick.
+
+import { CORE_ID, platform } from "~lib/rt/platform";
+import { coreRec, FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/layout";
+import { load32, add64, ownerAdd64 } from "~lib/rt/atomic";
+import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
+import { dispatch } from "../sched/dispatch";
+import { TRACE, trace, traceSync } from "../sys/trace";
+import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
+import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, machineAt } from "./record";
+import { imsHandle, imsPending } from "./ims";
+import { imcPoll, imcPending, imcOnSignal } from "./imc";
+import { assignedTo, assignWord, setBusy } from "./cores";
+import { managerIdle, managerMaybeTick, parkTimeout } from "./manager";
+import { hostPoll, hostRang } from "./doorbell";
+
+/** Spin rounds of an idle core before it sleeps: `--define AAM_SPINS=N` (the benchmark's "spin"
+ *  mode makes it unbounded, so both sides of a machine call poll like the paper's active mode). */
+// @ts-ignore: decorator
+@inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 200;
+
+// Per-core state (wasm globals).
+let busy = false;          // this core's BUSY word as last published (cores.ts)
+
+/** Each core's outer loop, after boot: serve the assigned machine, follow reassignments. */
+export function coreLoop(): void {
+  let rec = coreRec(CORE_ID);
+  let last: u32 = 0;
+  let shown: u32 = 0;        // machine the trace last showed this core serving (0: none)
+  while (true) {
+    let id = assignedTo(CORE_ID);
+    store<u32>(rec + FC_MACHINE, id);
+    if (!id) {                                              // cores.ts step 3
+      if (TRACE && shown) { trace(EV_MACHINE_SWITCH, shown, 0, 0); shown = 0; }
+      if (busy) { busy = false; setBusy(false); }
+      if (TRACE) trace(EV_CORE_PARK, 0, 0, 0);
+      if (!hostRang()) platform.park(parkTimeout());    // service/host.ts step 4: no core parks
+      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // while a ring is outstanding
+      hostPoll();
+      managerMaybeTick();
+      continue;
+    }
+    let m = machineAt(id);
+    if (TRACE && id != shown) { trace(EV_MACHINE_SWITCH, shown, id, 0); shown = id; }
+    if (id != last) {
+      if (last) ownerAdd64(rec + FC_SWITCHES, 1);
+      add64(m + M_SWITCHES_IN, 1);
+      last = id;
+    }
+    serve(m, assignWord(CORE_ID), id);                     // cores.ts step 2
+  }
+}
+
+// Serve machine m on this core until the word at `stop` no longer holds `expect`.
+function serve(m: usize, stop: usize, expect: u32): void {
+  let s = <usize>load<u32>(m + M_SCHED);
+  schedEnter(s);
+  let n: u32 = 0;
+  while (load32(stop) == expect) {        // step 0
+    let t = schedFind(s);                 // step 1
+    if (t) {
+      if (!busy) { busy = true; setBusy(true); }
+      dispatch(s, t);
+      if ((++n & 63) == 0) outsideWork(m);
+      if ((n & 1023) == 0) { flushMachineCount(m); managerMaybeTick(); }
+      continue;
+    }
+    if (outsideWork(m)) continue;         // step 2
+    idle(m, s, stop, expect);             // step 3
+  }
+  flushMachineCount(m);
+  schedLeave(s);
+}
+
+// Tasks counted on this core for its machine since the last flush (a per-core word, so that a
+// dispatch costs no shared-line write; the host adds it in for --stats).
+function flushMachineCount(m: usize): void {
+  let pend = coreRec(CORE_ID) + FC_MACH_PENDING;
+  let k = load<u64>(pend);
+  if (k) { add64(m + M_TASKS_RUN, k); store<u64>(pend, 0); }
+}
+
+// Between tasks: the host's doorbell, the machine's signals, then its interface queues.
+function outsideWork(m: usize): bool {
+  let h = hostPoll();                     // service/host.ts step 4
+  let k = imsHandle(m, imcOnSignal);
+  return imcPoll(m) + k + h > 0;
+}
+
+function hasWork(m: usize, s: usize, stop: usize, expect: u32): bool {
+  if (schedHasTask(s)) return true;
+  if (load32(stop) != expect) return true;                         // reassigned: go and look
+  if (hostRang()) return true;                                     // service/host.ts step 4
+  return imsPending(m) || imcPending(m) != 0;
+}
+
+function idle(m: usize, s: usize, stop: usize, expect: u32): void {
+  if (busy) {                                                      // step 1
+    busy = false; setBusy(false); flushMachineCount(m);
+    if (TRACE) traceSync();               // bound the inexact timestamps of what just ran
+  }
+  for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
+  if (managerIdle(m)) return;                                      // step 3
+  schedSleep(s);                                                   // step 4 (a)
+  if (!hasWork(m, s, stop, expect)) {
+    ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
+    if (TRACE) trace(EV_CORE_PARK, load<u32>(m + M_ID), 0, 0);
+    platform.park(parkTimeout());
+    if (TRACE) trace(EV_CORE_UNPARK, load<u32>(m + M_ID), 0, 0);
+  }
+  schedAwake(s);                                                   // (c)
+  managerMaybeTick();                                              // step 5
+}

@@ -1,0 +1,320 @@
+// sched.ts: the task scheduler of a machine, one instance per machine, run by every core the
+// machine holds.
+//
+// Owns: the scheduler record (per-core rings, the inject list, sleep states), finding the next
+// task, making tasks ready, the sleep protocol's two halves, spawn/yield, and the hook record
+// through which the scheduler reaches the layer above it (machines) without importing it.
+// Not: the queues' insides (task/queue.ts), contexts (task/context.ts), running a task
+// (dispatch.ts), futures and signals (future.ts, signal.ts), the core's loop and which machine
+// a core serves (machine/core.ts, machine/manager.ts).
+//
+// Finding a task (schedFind): every 61st time the inject list first (so outside work is not
+// starved by a busy ring), else own ring → inject list → steal half of another core's ring (if
+// the instance allows stealing).
+//
+// Sleep protocol (no lost wake-up), run by machine/core.ts with the halves below:
+//  a. sleeper (schedSleep): STATE = SLEEPING; SLEEPERS += 1; then the caller looks for work
+//     again; none → park.
+//  b. producer (makeReady, schedNotify): publish work (ring push or inject push, seq-cst); if
+//     SLEEPERS > 0, cmpxchg one core's STATE SLEEPING → WOKEN, SLEEPERS −= 1, platform.wake(core).
+//  c. sleeper after park or on finding work (schedAwake): cmpxchg STATE SLEEPING → RUNNING; if
+//     that fails a producer woke it (and already took it off SLEEPERS); else it takes itself off.
+//  (a) writes SLEEPERS then reads the queues; (b) writes the queues then reads SLEEPERS; both
+//  seq-cst, so at least one sees the other. A wake token posted before the park is not lost
+//  (platform.park consumes it).
+// Rejected: a global run queue (every spawn would contend on one line), and waking on every
+// spawn (a platform wake costs microseconds; b wakes only when someone sleeps).
+//
+// ╒════════ scheduler record ════════╕
+//  +0   STEAL     1: other cores may steal from the rings. Set at creation, read-only.
+//  +4   CORES     number of core slots. Read-only.
+//  +8   SLEEPERS  cores of this scheduler asleep or going to sleep (atomic add/sub, load).
+//  +12  ID        small number for reports. Read-only.
+//  +16  INJECT    inject list, 16 bytes (task/queue.ts): LOCK HEAD TAIL LEN.
+//  +32  MACHINE   the machine this scheduler belongs to (machine/machine.ts), +36 MID its id,
+//                 +40 ARENA its allocator arena. Set once at creation, before any core serves.
+//  +64  SLOT[c]   64 bytes per core c (one cache line each):
+//       +0 RING   c's ring (task/queue.ts). Set at creation.
+//       +4 STATE  RUNNING 0 | SLEEPING 1 | WOKEN 2. c stores; producers cmpxchg SLEEPING→WOKEN.
+//
+// ╒════════ hook record (static data, 8 bytes) ════════╕
+//  +0 ACTIVATE   table index of (m: usize) => void: a machine that may hold no core got work
+//                (machine/manager.ts managerActivate: it checks, and grants a core).
+//  +4 CALL_DONE  table index of (t: usize, result: u64) => void: a machine call's handler
+//                finished on the server (machine/imc.ts callComplete).
+// Written once by the core that boots the system (schedHooks), before any core serves a
+// machine; read with plain loads by every core after the boot barrier. Only cold paths call
+// through it (an inject push to another machine, a call's completion).
+
+import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
+import { coreRec, FC_TASKS_STOLEN, FC_SPAWNS, FW_DEFAULT_SCHED, DEBUG } from "~lib/rt/layout";
+import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic";
+import { heapAlloc, heapSetArena } from "~lib/rt/heap";
+import { fail } from "~lib/rt/trap";
+import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "../task/queue";
+import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED } from "../task/task";
+import { suspend } from "../task/context";
+import { Future } from "./future";
+
+// @ts-ignore: decorator
+@inline const S_STEAL: usize = 0;
+// @ts-ignore: decorator
+@inline const S_CORES: usize = 4;
+// @ts-ignore: decorator
+@inline const S_SLEEPERS: usize = 8;
+// @ts-ignore: decorator
+@inline const S_ID: usize = 12;
+// @ts-ignore: decorator
+@inline const S_INJECT: usize = 16;
+// @ts-ignore: decorator
+@inline const S_MACHINE: usize = 32;
+// @ts-ignore: decorator
+@inline const S_MID: usize = 36;
+// @ts-ignore: decorator
+@inline const S_ARENA: usize = 40;
+// @ts-ignore: decorator
+@inline const S_SLOTS: usize = 64;
+// @ts-ignore: decorator
+@inline const SLOT_SIZE: usize = 64;
+// @ts-ignore: decorator
+@inline const SL_RING: usize = 0;
+// @ts-ignore: decorator
+@inline const SL_STATE: usize = 4;
+// @ts-ignore: decorator
+@inline const RUNNING: u32 = 0;
+// @ts-ignore: decorator
+@inline const SLEEPING: u32 = 1;
+// @ts-ignore: decorator
+@inline const WOKEN: u32 = 2;
+// @ts-ignore: decorator
+@inline const FAIRNESS_TICK: u32 = 61;
+
+// Enqueue handler kinds (task KIND, low byte; run by dispatch.ts once a task left its stack).
+// @ts-ignore: decorator
+@inline export const ENQ_YIELD: u32 = 1;
+// @ts-ignore: decorator
+@inline export const ENQ_WAIT_WORD: u32 = 2;
+// @ts-ignore: decorator
+@inline export const ENQ_WAIT_SIGNAL: u32 = 3;
+
+const HOOKS = memory.data(8);
+// @ts-ignore: decorator
+@inline const H_ACTIVATE: usize = 0;
+// @ts-ignore: decorator
+@inline const H_CALL_DONE: usize = 4;
+
+// Per-core state: module-level lets are wasm globals, i.e. private to this core.
+let curSched: usize = 0;   // scheduler this core serves
+let ring: usize = 0;       // this core's ring in curSched
+let curMid: u32 = 0;       // id of curSched's machine (trace events)
+let tick: u32 = 0;
+let rng: u32 = 0;
+let nextId: u32 = 1;
+
+/** Install the hooks (boot, once, before any core serves a machine). */
+export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void): void {
+  store<u32>(HOOKS + H_ACTIVATE, activate.index);
+  store<u32>(HOOKS + H_CALL_DONE, callDone.index);
+}
+
+/** A machine call finished with `result` on this core: back to its client (hook CALL_DONE). */
+export function schedCallDone(t: usize, result: u64): void {
+  call_indirect<void>(load<u32>(HOOKS + H_CALL_DONE), t, result);
+}
+
+/** Create a scheduler instance with a ring per core. */
+export function schedNew(steal: bool): usize {
+  let n = <usize>CORE_COUNT;
+  let s = heapAlloc(S_SLOTS + n * SLOT_SIZE);
+  memory.fill(s, 0, S_SLOTS + n * SLOT_SIZE);
+  store<u32>(s + S_STEAL, steal ? 1 : 0);
+  store<u32>(s + S_CORES, <u32>n);
+  store<u32>(s + S_ID, nextId++);
+  for (let c: usize = 0; c < n; c++) store<u32>(s + S_SLOTS + c * SLOT_SIZE + SL_RING, <u32>ringNew());
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function slot(s: usize, core: i32): usize { return s + S_SLOTS + <usize>core * SLOT_SIZE; }
+
+/** The scheduler this core serves (the default one until a machine takes the core). */
+export function currentSched(): usize {
+  return curSched ? curSched : <usize>load32(FW_DEFAULT_SCHED);
+}
+/** Id of the machine whose scheduler this core serves (0 outside any). */
+// @ts-ignore: decorator
+@inline export function currentMachineId(): u32 { return curMid; }
+
+/** Tie scheduler `s` to its machine (creation, before any core serves it). */
+export function schedSetMachine(s: usize, m: usize, id: u32, arena: u32): void {
+  store<u32>(s + S_MACHINE, <u32>m);
+  store<u32>(s + S_MID, id);
+  store<u32>(s + S_ARENA, arena);
+}
+/** The machine scheduler `s` belongs to (0 before machines exist). */
+export function schedMachine(s: usize): usize { return s ? <usize>load<u32>(s + S_MACHINE) : 0; }
+/** Its machine's id (0 before machines exist). */
+export function schedMachineId(s: usize): u32 { return s ? load<u32>(s + S_MID) : 0; }
+
+/** This core starts serving `s`: its ring, and allocation from the machine's arena. */
+export function schedEnter(s: usize): void {
+  curSched = s;
+  curMid = load<u32>(s + S_MID);
+  ring = <usize>load<u32>(slot(s, CORE_ID) + SL_RING);
+  if (!rng) rng = 0x2545f491 ^ (<u32>CORE_ID * 0x9e3779b9) | 1;
+  heapSetArena(load<u32>(s + S_ARENA));
+}
+
+/** This core leaves `s`: what it queued locally goes to s's inject list, where the cores that
+ *  stay (or the next one granted) find it. */
+export function schedLeave(s: usize): void {
+  let moved = false;
+  while (true) {
+    let t = ringPop(ring);
+    if (!t) break;
+    injectPush(s + S_INJECT, t);
+    moved = true;
+  }
+  if (moved) notify(s);
+  curSched = 0;
+  curMid = 0;
+  ring = 0;
+  heapSetArena(0);
+}
+
+/** Leave whatever scheduler this core entered outside the loop (spawns from percore()). */
+export function schedDetach(): void { if (curSched) schedLeave(curSched); }
+
+/** The next task for this core, or 0. */
+export function schedFind(s: usize): usize {
+  let t: usize = 0;
+  if (++tick % FAIRNESS_TICK == 0) { t = injectPop(s + S_INJECT); if (t) return t; }
+  t = ringPop(ring);
+  if (t) return t;
+  t = injectPop(s + S_INJECT);
+  if (t) return t;
+  if (load<u32>(s + S_STEAL)) return steal(s);
+  return 0;
+}
+
+function steal(s: usize): usize {
+  let n = <i32>load<u32>(s + S_CORES);
+  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
+  let start = <i32>(rng % <u32>n);
+  for (let i = 0; i < n; i++) {
+    let c = (start + i) % n;
+    if (c == CORE_ID) continue;
+    let t = ringSteal(<usize>load<u32>(slot(s, c) + SL_RING), ring);
+    if (t) { ownerAdd64(coreRec(CORE_ID) + FC_TASKS_STOLEN, 1); return t; }
+  }
+  return 0;
+}
+
+/** True if `s` has a task this core could take now (own ring, inject list, another ring). */
+export function schedHasTask(s: usize): bool {
+  if (ringLen(ring) || injectLen(s + S_INJECT)) return true;
+  if (!load<u32>(s + S_STEAL)) return false;
+  let n = <i32>load<u32>(s + S_CORES);
+  for (let c = 0; c < n; c++) if (c != CORE_ID && ringLen(<usize>load<u32>(slot(s, c) + SL_RING))) return true;
+  return false;
+}
+
+/** Make task `t` runnable: this core's ring if it serves t's scheduler, else t's inject list. */
+export function makeReady(t: usize): void {
+  let s = <usize>load<u32>(t + T_SCHED);
+  if (s == curSched && ring) {
+    if (ringPush(ring, t)) {
+      if (load<u32>(s + S_STEAL)) notify(s);   // an idle core may come and steal it
+      return;
+    }
+  }
+  injectPush(s + S_INJECT, t);
+  notify(s);
+  let m = <usize>load<u32>(s + S_MACHINE);
+  if (m) schedActivate(m);                     // its machine may hold no core: get one
+}
+
+/** Machine `m` got work and may hold no core (hook ACTIVATE). */
+export function schedActivate(m: usize): void {
+  let f = load<u32>(HOOKS + H_ACTIVATE);
+  if (DEBUG) assert(f != 0, "sched: work for a machine before the hooks were installed");
+  if (f) call_indirect<void>(f, m);
+}
+
+// Protocol step b.
+// @ts-ignore: decorator
+@inline function notify(s: usize): void {
+  if (load32(s + S_SLEEPERS) != 0) wakeOne(s);
+}
+
+/** Step b for work published from outside the scheduler (signals, interface queues). */
+export function schedNotify(s: usize): void { notify(s); }
+
+function wakeOne(s: usize): void {
+  let n = <i32>load<u32>(s + S_CORES);
+  for (let i = 1; i <= n; i++) {
+    let c = (CORE_ID + i) % n;
+    if (cas32(slot(s, c) + SL_STATE, SLEEPING, WOKEN) == SLEEPING) {
+      sub32(s + S_SLEEPERS, 1);
+      platform.wake(c);
+      return;
+    }
+  }
+}
+
+/** Step a: this core is about to sleep in `s` (the caller then re-checks for work). */
+export function schedSleep(s: usize): void {
+  store32(slot(s, CORE_ID) + SL_STATE, SLEEPING);
+  add32(s + S_SLEEPERS, 1);
+}
+
+/** Step c: this core is awake again. */
+export function schedAwake(s: usize): void {
+  let st = slot(s, CORE_ID) + SL_STATE;
+  if (cas32(st, SLEEPING, RUNNING) == SLEEPING) sub32(s + S_SLEEPERS, 1);
+  else store32(st, RUNNING);
+}
+
+/** Tasks queued in scheduler `s` (its rings and inject list), a snapshot for the policy. */
+export function schedReady(s: usize): u32 {
+  let n = <i32>load<u32>(s + S_CORES);
+  let k = injectLen(s + S_INJECT);
+  for (let c = 0; c < n; c++) k += ringLen(<usize>load<u32>(slot(s, c) + SL_RING));
+  return k;
+}
+
+// ── the program's API ──────────────────────────────────────────────────────────────────────
+
+/** Start `fn` as a task with up to three arguments; returns its future (release or join it). */
+export function spawn(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
+  return changetype<Future>(spawnTask(fn.index, a0, a1, a2, false));
+}
+
+/** Start `fn` as a task nobody waits for; its record is freed when it finishes. */
+export function spawnDetached(fn: TaskFn, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): void {
+  spawnTask(fn.index, a0, a1, a2, true);
+}
+
+/** Spawn with KIND flags set before the task is published (a thief may run it at once). */
+export function spawnTask(fn: u32, a0: u64, a1: u64, a2: u64, detached: bool, flags: u32 = 0): usize {
+  let s = currentSched();
+  if (!s) fail("spawn: no scheduler yet (spawn from percore() or later)");
+  if (!curSched) schedEnter(s);      // percore(): the core's ring is there before its loop runs
+  let t = taskNew(fn, s, a0, a1, a2, detached);
+  store<u32>(t + T_KIND, flags);
+  ownerAdd64(coreRec(CORE_ID) + FC_SPAWNS, 1);
+  makeReady(t);
+  return t;
+}
+
+/** Let other ready tasks run; this task continues later, on this or another core. */
+export function yieldNow(): void {
+  suspend(ENQ_YIELD, 0);
+}
+
+/** The `Task` view of the running task (its arguments), for code called from a handler. */
+export function self(): Task {
+  let t = currentTask();
+  if (!t) fail("self: not inside a task");
+  return changetype<Task>(t);
+}
