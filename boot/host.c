@@ -8,12 +8,12 @@
 // after a report naming the core, the trap and the message of aam.fatal if any), or when every core
 // has returned (status = what core 0 returned).
 //
-// Task traps, as tools/host/worker.ts does them: when a core traps while its FC_CURRENT word
-// (runtime/rt/layout.ts: core record + CORE_FRAMEWORK + 56) is non-zero and the image exports
-// aam_resume, the trap is reported and the core re-enters the image through aam_resume(), which
-// fails the task and goes back to the scheduler. The Node host also refuses recovery when the
-// innermost frame is runtime code (~lib/rt, ~lib/aam); here there are no frame names, so a trap
-// inside the runtime while a task runs is treated as a task trap.
+// Task traps, the rule of tools/host/worker.ts (docs/ARCHITECTURE.md "Traps"): when a core traps
+// while its FC_CURRENT word (runtime/rt/layout.ts: core record + CORE_FRAMEWORK + 56) is non-zero,
+// its FC_LOCKS word (+84) is zero and the image exports aam_resume, the trap is reported and the
+// core re-enters the image through aam_resume(), which fails the task and goes back to the
+// scheduler. A trap while the core holds a system lock stops the machine, naming the lock (an
+// AssemblyScript string whose address is in FC_LOCK_NAME, +88).
 //
 // Instances are made by the boot core, all before any core runs: wasm2c's instantiate copies the
 // active data segments, and a late instantiation would overwrite data that running cores changed.
@@ -33,6 +33,7 @@ static uint64_t entry_tsc[MAX_CORES];  // when each core first entered the image
 static uint64_t first_task_tsc;      // first platform call made from inside a task (stats; cmpxchg 0→t)
 
 #define FC_CURRENT (1216 + 56)         // layout.ts CORE_FRAMEWORK + 56: the task running on the core
+#define FC_LOCKS (1216 + 84)           // CORE_FRAMEWORK + 84: system locks held; +88 the last one's name
 
 // An image without the framework (tests/boot/count.wat) has no aam_resume: every trap is fatal.
 u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
@@ -43,10 +44,30 @@ static uint8_t flushing[MAX_CORES];  // 1 while core i runs aam_trace_flush (a t
 wasm_rt_shared_memory_t *w2c_env_memory(struct w2c_env *e) { return e->memory; }
 
 // Non-zero when a task is running on core c (its FC_CURRENT word), read as the Node host reads it.
-static uint32_t current_task(struct cpu *c) {
-  uint64_t addr = AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + FC_CURRENT;
+static uint32_t core_word(struct cpu *c, uint64_t off);
+static uint32_t current_task(struct cpu *c) { return core_word(c, FC_CURRENT); }
+
+// A word of core c's record, 0 if the memory is not there yet.
+static uint32_t core_word(struct cpu *c, uint64_t off) {
+  uint64_t addr = AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + off;
   if (!host_memory || addr + 4 > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return 0;
   return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
+}
+
+// The name of the system lock core c holds, into buf (ASCII; "" when it holds none).
+static const char *lock_held(struct cpu *c, char *buf, uint32_t size) {
+  buf[0] = 0;
+  if (!core_word(c, FC_LOCKS)) return buf;
+  uint64_t p = core_word(c, FC_LOCKS + 4);
+  if (p < 4 || p + 4 > host_memory->size) return buf;
+  uint32_t bytes = *(uint32_t *)(host_memory->data + p - 4);     // asc object header: byte length
+  uint32_t n = 0;
+  for (uint32_t i = 0; i + 1 < bytes && n + 1 < size && p + i + 2 <= host_memory->size; i += 2) {
+    uint16_t ch = *(uint16_t *)(host_memory->data + p + i);
+    buf[n++] = ch < 128 ? (char)ch : '?';
+  }
+  buf[n] = 0;
+  return buf;
 }
 
 // platform.c calls this on every import while `stats` is on: the first call from inside a task
@@ -59,8 +80,11 @@ void host_note_task(struct cpu *c) {
 
 static void __attribute__((noreturn)) report_trap(struct cpu *c, int trap) {
   const char *msg = c->fatal_msg;
+  char lock[64];
+  lock_held(c, lock, sizeof lock);
   trace_trap(c->id, 1);              // --trace: the rings so far, then the host's flight recorder
-  kprintf("aam: trap on core %u: %s%s%s\n", c->id, wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
+  kprintf("aam: trap on core %u: %s%s%s%s%s%s\n", c->id, wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "",
+          lock[0] ? " (while holding the " : "", lock, lock[0] ? " lock: the system stops)" : "");
   machine_exit(EXIT_TRAP);
 }
 
@@ -135,7 +159,7 @@ void core_main(struct cpu *c) {
       w2c_image_aam_trace_flush(inst[c->id]);
     }
     flushing[c->id] = 0;
-    if (!w2c_image_aam_resume || !current_task(c)) report_trap(c, trap);
+    if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS)) report_trap(c, trap);
     trace_trap(c->id, 0);
     const char *msg = c->fatal_msg;
     kprintf("aam: task trapped on core %u: %s%s%s (the task fails; its waiters see future.failed)\n", c->id,

@@ -62,4 +62,26 @@ test("a wasm file that is not a system image gets a one-line error", async () =>
   assert.match(r.stderr, "not an AAM system image");
 });
 
+// The trap rule (docs/ARCHITECTURE.md "Traps"), tried on both hosts with the same image.
+const LOCKED = "tests/runtime/programs/traplock.ts";
+for (const host of ["run", "boot"]) {
+  test(`${host}: a trap in runtime code that holds no lock fails only its task; without the hook the program ends 0`, async () => {
+    const img = await image(LOCKED);
+    const r = await aam([host, img, "--cores", "2"], { timeoutMs: 120000 });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, "bad capacity: failed=yes");
+    assert.match(r.stderr, /aam: task trapped on core \d.*connect: capacity 3 is not a power of two/);
+    assert.match(r.stdout, "connected: failed=no");
+  });
+  test(`${host}: a trap while the manager lock is held stops the system with 70 and names the lock`, async () => {
+    const img = await image(LOCKED, { defines: { AAM_TEST_TRAP_LOCKED: "1" } });
+    const r = await aam([host, img, "--cores", "2"], { timeoutMs: 120000 });
+    assert.is(r.code, 70, r.stdout + r.stderr);
+    assert.match(r.stdout, "bad capacity: failed=yes");          // the unlocked trap before it was survived
+    assert.not.match(r.stdout, "connected:");
+    assert.match(r.stderr, /aam: trap on core \d.*unreachable.*\(while holding the manager lock: the system stops\)/);
+    assert.not.match(r.stderr, "task trapped on core 0 in tests/runtime/programs/traplock/connectTask: unreachable");
+  });
+}
+
 test.run();

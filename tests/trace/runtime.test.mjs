@@ -150,8 +150,8 @@ test("an image built without --trace contains no trace code: no trace function, 
   const mt = JSON.parse(fs.readFileSync(traced + ".json", "utf8"));
   assert.is(mp.trace, undefined);
   assert.ok(mt.trace && mt.trace.slotSize === 8, JSON.stringify(mt.trace));
-  // runtime/trace.ts is ~lib/aam/trace; kernel helpers are named trace…
-  const tracing = (names) => names.filter((n) => /^~lib\/aam\/trace\/|\/trace(Open|Close|Flow|Flush|CoreInit|Sync|Monitor)?$/.test(n));
+  // runtime/sys/trace.ts is ~lib/aam/sys/trace; machine-layer helpers are named trace…
+  const tracing = (names) => names.filter((n) => /^~lib\/aam\/sys\/trace\/|\/trace(Open|Close|Flow|Flush|CoreInit|Sync|Monitor)?$/.test(n));
   assert.equal(tracing(functionNames(plain)), []);
   assert.ok(tracing(functionNames(traced)).length > 0, functionNames(traced).join(" "));
   assert.ok(fs.statSync(traced).size > fs.statSync(plain).size);

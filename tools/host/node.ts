@@ -33,6 +33,7 @@ export type { HostCall, HostCallResult };
 
 export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
 const FC_CURRENT = 1216 + 56;           // runtime/rt/layout.ts: CORE_FRAMEWORK + 56
+const FC_LOCKS = 1216 + 84;             // CORE_FRAMEWORK + 84 (LOCKS, then LOCK_NAME at +88)
 export const HOST_ERROR_STATUS = 71;
 export const INTERRUPT_STATUS = 130;
 
@@ -200,6 +201,7 @@ export function startImage(o: RunOptions): AamSystem {
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns,
           currentTaskAddr: m.coreBase + core * m.coreRecSize + FC_CURRENT,
+          locksAddr: m.coreBase + core * m.coreRecSize + FC_LOCKS,
         },
         stdout: false, stderr: false,
       });

@@ -90,7 +90,8 @@ const M_NAME = 36, M_CORES = 20, M_TASKS_RUN = 64, M_CALLS_IN = 72, M_CALLS_OUT 
 const FC_MACHINE = FC + 60, FC_MACH_PENDING = FC + 72;
 
 // An AssemblyScript string at p: UTF-16, its byte length in the object header's rtSize (p − 4).
-function asString(buffer: ArrayBufferLike, p: number): string {
+/** The AssemblyScript string at `p` (its byte length is in the object header, 4 bytes before). */
+export function asString(buffer: ArrayBufferLike, p: number): string {
   return p ? Buffer.from(new Uint8Array(buffer, p, new DataView(buffer).getUint32(p - 4, true))).toString("utf16le") : "?";
 }
 

@@ -17,6 +17,7 @@ import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize } from "./symbols";
+import { asString } from "./stats";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -29,6 +30,7 @@ interface WorkerData {
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
   currentTaskAddr: number;  // this core's FC_CURRENT word (runtime/rt/layout.ts)
+  locksAddr: number;        // its FC_LOCKS word, FC_LOCK_NAME 4 bytes after it
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
 }
 
@@ -202,9 +204,10 @@ async function main(): Promise<void> {
         post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
         return;
       }
-      const message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
+      let message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
       fatal = null;
-      if (recoverable(frames)) {
+      const held = lockHeld();
+      if (!held && taskRunning()) {
         // A task trapped: report it, then re-enter; the runtime fails the task (its future
         // completes, flagged failed) and this core goes back to its scheduler. The report is
         // written here, synchronously: a message to node.ts could arrive after another core's
@@ -214,20 +217,31 @@ async function main(): Promise<void> {
         enter = instance.exports.aam_resume as () => number;
         continue;
       }
-      post({ t: "trap", core: d.core, func, message, frames });
+      if (held) message += ` (while holding the ${held} lock: the system stops)`;
+      post({ t: "trap", core: d.core, func: held ? innermost(frames) : func, message, frames });
       return;
     }
   }
 }
 
-// A trap can be survived when a task was running and the trap did not come from inside the
-// runtime itself (whose locks or lists could be half-updated): the innermost frame, past the
-// error path of ~lib/rt/trap, belongs to the program or the standard library.
-function recoverable(frames: string[]): boolean {
-  const view = new DataView(d.memory.buffer);
-  if (view.getUint32(d.currentTaskAddr, true) === 0) return false;
-  const inner = frames.find((f) => !f.startsWith("~lib/rt/trap/"));
-  return !!inner && !/^~lib\/(rt|aam)\//.test(inner);
+// The trap rule (docs/ARCHITECTURE.md "Traps"), the same on both hosts: a trap while a task runs
+// (FC_CURRENT ≠ 0) fails only that task, unless the core holds a system lock (FC_LOCKS ≠ 0): the
+// data it guards may be half-updated, so the system stops, naming the lock. A trap with no task
+// running (the scheduler's and the manager's loops, boot) always stops the system.
+function taskRunning(): boolean {
+  return new DataView(d.memory.buffer).getUint32(d.currentTaskAddr, true) !== 0;
+}
+
+/** The name of the lock this core holds, or "" when it holds none. */
+function lockHeld(): string {
+  const v = new DataView(d.memory.buffer);
+  if (v.getUint32(d.locksAddr, true) === 0) return "";
+  return asString(d.memory.buffer, v.getUint32(d.locksAddr + 4, true));
+}
+
+// The innermost frame past the runtime's own error path (~lib/rt/trap): where it went wrong.
+function innermost(frames: string[]): string {
+  return frames.find((f) => !f.startsWith("~lib/rt/trap/")) ?? frames[0] ?? "(host)";
 }
 
 main().catch((e) => post({ t: "error", core: d.core, message: String(e?.stack ?? e) }));

@@ -1,0 +1,31 @@
+// traplock.ts: the trap rule (docs/ARCHITECTURE.md "Traps"). A task connects to a machine that
+// holds no core, which makes the manager activate it under its lock. Built with
+// --define AAM_TEST_TRAP_LOCKED=1 the activation traps while holding the lock: the system must
+// stop (status 70, the lock named) rather than fail only the task. Built without it, the same
+// program shows the other half: a trap in runtime code that holds no lock (connect's check of
+// its capacity) fails only its task.
+import { defineMachine, spawn, connect, println, Task, Machine } from "aam";
+
+let worker: Machine | null = null;
+
+export function machines(): void {
+  worker = defineMachine("worker", 0, 1);        // minimum 0: it starts with no core
+}
+
+function connectTask(t: Task): u64 {
+  connect(changetype<Machine>(<usize>t.arg0), <u32>t.arg1);   // activation of "worker"
+  return 1;
+}
+
+export function main(): i32 {
+  let w = changetype<usize>(worker);
+  let bad = spawn(connectTask, w, 3);               // capacity 3: refused, no lock held
+  bad.wait();
+  println("bad capacity: failed=" + (bad.failed ? "yes" : "no"));
+  bad.release();
+  let ok = spawn(connectTask, w, 4);                // activates "worker"
+  ok.wait();
+  println("connected: failed=" + (ok.failed ? "yes" : "no"));
+  ok.release();
+  return 0;
+}
