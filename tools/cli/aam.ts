@@ -25,8 +25,8 @@ const USAGE = `usage:
   aam igen <file.idl>... [-o dir] [-I dir]...
       generate a machine interface's C header, JSON, AssemblyScript client and server and the
       host's TypeScript client (docs/igen.md); \`aam build\` runs it for the program's IDL files
-  aam gen
-      rewrite the source files generated from data files (runtime/trace-events.json …); the
+  aam gen [--check]
+      rewrite (--check: only compare, status 1 if one differs) the source files generated from data files (runtime/trace-events.json …); the
       build refuses to run while one is out of date
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
@@ -129,6 +129,19 @@ async function main(argv: string[]): Promise<number> {
     const { igenCli } = await import("../../igen/main");
     return igenCli(argv.slice(1));
   }
+  if (argv[0] === "gen") {                             // aam gen [--check]
+    const check = argv[1] === "--check";
+    if (argv.length > (check ? 2 : 1)) throw new UsageError(`aam gen takes only --check, got '${argv.slice(1).join(" ")}'`);
+    const { writeGenerated, staleGenerated } = await import("../build/generated");
+    if (check) {
+      const stale = staleGenerated(ROOT);
+      for (const f of stale) process.stderr.write(`aam: ${f} is out of date with its data file: run \`make gen\`\n`);
+      return stale.length ? 1 : 0;
+    }
+    const changed = writeGenerated(ROOT);
+    process.stderr.write(changed.length ? `aam: wrote ${changed.join(", ")}\n` : "aam: generated files up to date\n");
+    return 0;
+  }
   const p = parse(argv);
   switch (p.cmd) {
     case "build": {
@@ -204,12 +217,6 @@ async function main(argv: string[]): Promise<number> {
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
-      return 0;
-    }
-    case "gen": {
-      const { writeGenerated } = await import("../build/generated");
-      const changed = writeGenerated(ROOT);
-      process.stderr.write(changed.length ? `aam: wrote ${changed.join(", ")}\n` : "aam: generated files up to date\n");
       return 0;
     }
     case "help": case "--help": case "-h":
