@@ -39,7 +39,7 @@
 //  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
 //  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one (receiver cores; racy is fine)
 //  +72 CREDITS counting signal, 16 bytes (sched/signal.ts layout)
-//  +88 ORD_LOCK +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
+//  +88 ORD_LOCK (lock order: 3) +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
 //      sequence number (under ORD_LOCK)
 //  +104 CAP    ring capacity                                      read-only
 //  +108 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
@@ -48,6 +48,7 @@
 // pop the task queue at once, so pop order is not issue order; the sequence number is.
 
 import { platform } from "~lib/rt/platform";
+import { DEBUG } from "~lib/rt/layout";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
@@ -318,9 +319,23 @@ function startOrdered(i: usize, t: usize): void {
   while (it && <i32>(load<u32>(it + T_ENQ) - seq) < 0) { prev = it; it = <usize>load<u32>(it + T_NEXT); }
   store<u32>(t + T_NEXT, <u32>it);
   if (prev) store<u32>(prev + T_NEXT, <u32>t); else store<u32>(i + I_ORD_HEAD, <u32>t);
+  if (DEBUG) checkOrdered(i);
   let run = takeNextOrdered(i);
   unlock(i + I_ORD_LOCK);
   if (run) makeReady(run);
+}
+
+// Debug builds, under ORD_LOCK: the waiting calls are sorted by sequence number, none repeated,
+// and none older than the next one to run.
+function checkOrdered(i: usize): void {
+  let next = load<u32>(i + I_ORD_NEXT);
+  let prev: usize = 0;
+  for (let it = <usize>load<u32>(i + I_ORD_HEAD); it; it = <usize>load<u32>(it + T_NEXT)) {
+    let seq = load<u32>(it + T_ENQ);
+    assert(<i32>(seq - next) >= 0, "imc: an ordered call older than the next one to run is waiting");
+    if (prev) assert(<i32>(seq - load<u32>(prev + T_ENQ)) > 0, "imc: ordered list not sorted by sequence number");
+    prev = it;
+  }
 }
 
 // The call to start now, if the list's head is the next sequence number and nothing runs.

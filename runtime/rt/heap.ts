@@ -96,7 +96,6 @@ export function heapArenaNew(): u32 {
 
 /** Allocate from arena `a` on this core until the next call (the scheduler sets its machine's). */
 export function heapSetArena(a: u32): void { arena = a; }
-export function heapArena(): u32 { return arena; }
 
 /** Does [p, p+len) lie inside one live-looking block of arena `a`? (kernel argument checks) */
 export function heapInArena(a: u32, p: usize, len: usize): bool {
@@ -282,12 +281,6 @@ export function heapBlocksInUse(core: i32): u64 {
 export function heapBytesInUse(core: i32): u64 {
   let k: u64 = 0;
   for (let a: u32 = 0; a <= load<u32>(FW_NARENAS); a++) k += arenaBytes(a, core);
-  return k;
-}
-/** Small-block bytes in use in arena `a`, over every core. */
-export function heapArenaBytesInUse(a: u32): u64 {
-  let k: u64 = 0;
-  for (let c = 0; c < CORE_COUNT; c++) k += arenaBytes(a, c);
   return k;
 }
 function arenaBytes(a: u32, core: i32): u64 {

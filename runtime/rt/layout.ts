@@ -51,7 +51,7 @@
 //                     rt/index.ts __aam_heap_setup (called by aam_entry before module code).
 //  +8   BOOT_UP       cores that finished per-core init (atomic add by each core; all read).
 //  +12  BOOT_PERCORE  cores that finished the user's percore() (atomic add; all read).
-//  +16  PAGES_LOCK    spinlock of the page allocator (cmpxchg 0→1 / store 0).
+//  +16  PAGES_LOCK    spinlock of the page allocator (rt/atomic.ts lock; lock order: 6).
 //  +20  PAGES_BRK     first never-allocated heap byte. Under PAGES_LOCK; read by heap checks
 //                     with an atomic load.
 //  +24  PAGES_FREE    head of the free-run list (address order). Under PAGES_LOCK.

@@ -36,8 +36,6 @@ export function pagesInit(start: usize): void {
 export function heapStart(): usize { return <usize>load32(SCB_HEAP_START); }
 /** First byte never handed out (everything at and above it is untouched). */
 export function heapBrk(): usize { return <usize>load32(SCB_PAGES_BRK); }
-/** Pages handed out and not yet returned. */
-export function pagesInUse(): u32 { return load32(SCB_PAGES_INUSE); }
 
 /** Take a run of `n` pages; returns its address, or 0 when memory cannot grow that far. */
 export function pagesAlloc(n: u32): usize {

@@ -4,7 +4,7 @@
 // (task/context.ts) or the done-word protocol a wait group reuses (future.ts).
 //
 // ╒════════ signal (16 bytes) ════════╕
-//  +0  LOCK   spinlock over HEAD/TAIL and over COUNT increments by signal()
+//  +0  LOCK   spinlock over HEAD/TAIL and over COUNT increments by signal() (lock order: 4)
 //  +4  COUNT  i32 available units. wait's fast path: cmpxchg c → c−1 without the lock.
 //  +8  HEAD   +12 TAIL  FIFO of waiting tasks linked through T_NEXT (under LOCK)
 // Protocol:

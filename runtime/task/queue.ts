@@ -23,7 +23,7 @@
 // HEAD and TAIL sit on separate cache lines so thieves polling HEAD do not slow the owner.
 //
 // ╒════════ inject list (inside the scheduler record, sched/sched.ts) ════════╕
-//  LOCK u32 spinlock; HEAD, TAIL u32 task addresses linked through T_NEXT; LEN u32 (atomic, so
+//  LOCK u32 spinlock (lock order: 5); HEAD, TAIL u32 task addresses linked through T_NEXT; LEN u32 (atomic, so
 //  an empty list costs one load and no lock).
 
 import { heapAlloc } from "~lib/rt/heap";
@@ -124,6 +124,7 @@ export function injectPush(q: usize, t: usize): void {
   else store<u32>(q + I_HEAD, <u32>t);
   store<u32>(q + I_TAIL, <u32>t);
   add32(q + I_LEN, 1);
+  if (DEBUG) checkInject(q);
   unlock(q + I_LOCK);
 }
 
@@ -138,8 +139,17 @@ export function injectPop(q: usize): usize {
     if (!next) store<u32>(q + I_TAIL, 0);
     sub32(q + I_LEN, 1);
   }
+  if (DEBUG) checkInject(q);
   unlock(q + I_LOCK);
   return t;
+}
+
+// Debug builds, under the list's lock: LEN counts the list, TAIL is its last element.
+function checkInject(q: usize): void {
+  let n: u32 = 0, last: usize = 0;
+  for (let t = <usize>load<u32>(q + I_HEAD); t; t = <usize>load<u32>(t + T_NEXT)) { last = t; n++; }
+  assert(n == load32(q + I_LEN), "queue: inject LEN differs from the list");
+  assert(last == <usize>load<u32>(q + I_TAIL), "queue: inject TAIL is not the last task");
 }
 
 // @ts-ignore: decorator
