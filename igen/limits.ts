@@ -16,4 +16,4 @@ export const MAX_NESTING = 128; // parser recursion: declarators, parentheses, n
 export const MAX_TYPE_DEPTH = 256; // pointers, arrays, typedefs and by-value structs in one type
 export const MAX_ERRORS = 50; // errors reported for one IDL file; the rest are dropped
 export const MAX_TYPE_BYTES = 0x7fffffff; // sizeof of any type must fit in an i32
-export const MAX_TASKS = 64; // tasks of one machine: its task table has 64 method slots (kernel/machine.ts)
+export const MAX_TASKS = 64; // tasks of one machine: its task table has 64 method slots (runtime/machine/record.ts MAX_METHODS)

@@ -135,7 +135,7 @@ export function buildModel(program: Program, files: SourceFile[], mainDirectives
       byOrdinal.set(task.ordinal, task);
       tasks.push(task);
     }
-    // A task's slot in the machine's task table is its index: the runtime has 64 (kernel/machine.ts).
+    // A task's slot in the machine's task table is its index: the runtime has 64 (runtime/machine/record.ts MAX_METHODS).
     if (tasks.length > MAX_TASKS) err(m.tasks[MAX_TASKS].loc, `machine '${m.name}' has ${m.tasks.length} tasks; a machine serves at most ${MAX_TASKS} (one per method slot)`);
     return tasks;
   }
