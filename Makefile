@@ -1,10 +1,11 @@
 # Makefile: the two commands of the README, and the steps under them.
 #   make run    install what is missing, build, run examples/hello.ts on every core (Node host)
 #   make test   the whole test suite; ends with "N passed, N failed"
+#   make abi    rewrite the files generated from runtime/abi.json (the image↔host contract)
 NODE ?= node
 CORES ?=
 
-.PHONY: all deps system-deps build run test bench clean
+.PHONY: all deps system-deps build run test bench clean abi
 
 all: build
 
@@ -20,6 +21,10 @@ system-deps:
 
 build: deps
 	$(NODE) tools/bundle.mjs
+
+# runtime/rt/abi.ts, tools/host/abi.ts, boot/abi.h from runtime/abi.json; the build only checks them.
+abi:
+	$(NODE) tools/build/abi.mjs
 
 run: build
 	$(NODE) tools/bin/aam.js run examples/hello.ts $(if $(CORES),--cores $(CORES)) --stats
