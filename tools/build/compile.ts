@@ -9,8 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import asc from "assemblyscript/dist/asc.js";
-
-export const MEMORY_BASE = 0x40000; // runtime/rt/layout.ts MEMORY_BASE
+import { MEMORY_BASE } from "../host/abi";
+import { OUTPUTS, staleMessage } from "./abi.mjs";
 export const GLUE_NAME = "__aam_entry__.ts";
 
 export interface CompileOptions {
@@ -60,6 +60,10 @@ function patchNumber(src: string): string {
 let libraryReady = false;
 function registerLibrary(root: string): void {
   if (libraryReady) return;
+  // runtime/rt/abi.ts is generated from runtime/abi.json: an image built from a stale copy would
+  // disagree with the hosts about where things are.
+  const stale = staleMessage(root, [OUTPUTS.as]);
+  if (stale) throw new BuildError(`build: ${stale}`);
   const lib = asc.libraryFiles as Record<string, string>;
   const rtDir = path.join(root, "runtime", "rt");
   for (const f of fs.readdirSync(rtDir)) {
