@@ -9,7 +9,7 @@
 // has returned (status = what core 0 returned).
 //
 // Task traps, as tools/host/worker.ts does them: when a core traps while its FC_CURRENT word
-// (runtime/rt/layout.ts: core record + CORE_FRAMEWORK + 56) is non-zero and the image exports
+// (abi.h, from runtime/abi.json: in the core's record) is non-zero and the image exports
 // aam_resume, the trap is reported and the core re-enters the image through aam_resume(), which
 // fails the task and goes back to the scheduler. The Node host also refuses recovery when the
 // innermost frame is runtime code (~lib/rt, ~lib/aam); here there are no frame names, so a trap
@@ -32,8 +32,6 @@ static uint32_t status0;             // what core 0 returned; published before i
 static uint64_t entry_tsc[MAX_CORES];  // when each core first entered the image (stats)
 static uint64_t first_task_tsc;      // first platform call made from inside a task (stats; cmpxchg 0→t)
 
-#define FC_CURRENT (1216 + 56)         // layout.ts CORE_FRAMEWORK + 56: the task running on the core
-
 // An image without the framework (tests/boot/count.wat) has no aam_resume: every trap is fatal.
 u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
 // Only in an image built with --trace: publishes this core's trace ring (its last events).
@@ -44,7 +42,7 @@ wasm_rt_shared_memory_t *w2c_env_memory(struct w2c_env *e) { return e->memory; }
 
 // Non-zero when a task is running on core c (its FC_CURRENT word), read as the Node host reads it.
 static uint32_t current_task(struct cpu *c) {
-  uint64_t addr = AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + FC_CURRENT;
+  uint64_t addr = CORE_BASE + (uint64_t)c->id * CORE_REC_SIZE + FC_CURRENT;
   if (!host_memory || addr + 4 > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return 0;
   return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
 }

@@ -6,7 +6,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_STATUS } from "../host/node";
+import { loadImage, runImage, defaultCores, formatStats, HostError } from "../host/node";
+import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR } from "../host/abi";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
@@ -215,12 +216,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(2); }
+    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(EXIT_USAGE); }
     if (e?.name === "BuildError" || e?.name === "LinkError" || e?.name === "BootError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
-      process.exit(e instanceof HostError || e?.name === "BootError" ? HOST_ERROR_STATUS : 1);
+      process.exit(e instanceof HostError || e?.name === "BootError" ? EXIT_HOST_ERROR : EXIT_BUILD_ERROR);
     }
     process.stderr.write(`aam: internal error: ${e?.stack ?? e}\n`);
-    process.exit(HOST_ERROR_STATUS);
+    process.exit(EXIT_HOST_ERROR);
   },
 );

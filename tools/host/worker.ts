@@ -6,17 +6,16 @@
 // args/environ/clock/random through @wasmer/wasi. Reports how the core ended to node.ts.
 // Not: the system's lifetime (node.ts decides when everything stops).
 //
-// ╒════ control words (Int32Array over workerData.ctl, host-only, not in wasm memory) ════╕
-//  [c]        park token of core c: wake stores 1 + notify; park exchanges it to 0
-//  [cores]    STOP: node.ts stores 1 when the system ends; a parked core wakes and unwinds
-//  [cores+1]  HOST: wake(cores), a core number past the last, adds 1 and notifies: the image
-//             finished a host call or published its mailbox (runtime/host.ts steps 7, 9);
-//             node.ts waits on it with Atomics.waitAsync
+// Control words (Int32Array over workerData.ctl, host-only, not in wasm memory): core c's park
+// token at [c], then STOP and HOST at [cores + CTL_*]; runtime/abi.json draws them (enum ctl).
+// wake(cores), a core number past the last, is the image waking the host (runtime/host.ts steps
+// 7, 9).
 
 import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize } from "./symbols";
+import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, CTL_STOP, CTL_HOST } from "./abi";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -28,7 +27,6 @@ interface WorkerData {
   env: Record<string, string>;
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
-  currentTaskAddr: number;  // this core's FC_CURRENT word (runtime/rt/layout.ts)
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
 }
 
@@ -45,8 +43,9 @@ class Unwind extends Error {}      // thrown through wasm frames to stop this co
 
 const d = workerData as WorkerData;
 const ctl = new Int32Array(d.ctl);
-const STOP = d.cores;
-const HOST = d.cores + 1;
+const STOP = d.cores + CTL_STOP;
+const HOST = d.cores + CTL_HOST;
+const currentTaskAddr = CORE_BASE + d.core * CORE_REC_SIZE + FC_CURRENT;   // set while a task runs
 const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
 const lines: Uint8Array[][] = [[], [], []];
 let fatal: { message: string; where: string } | null = null;
@@ -225,7 +224,7 @@ async function main(): Promise<void> {
 // error path of ~lib/rt/trap, belongs to the program or the standard library.
 function recoverable(frames: string[]): boolean {
   const view = new DataView(d.memory.buffer);
-  if (view.getUint32(d.currentTaskAddr, true) === 0) return false;
+  if (view.getUint32(currentTaskAddr, true) === 0) return false;
   const inner = frames.find((f) => !f.startsWith("~lib/rt/trap/"));
   return !!inner && !/^~lib\/(rt|aam)\//.test(inner);
 }
