@@ -63,8 +63,9 @@ function evaluate(expr, lookup) {
 const isHex = (v) => typeof v === "string" && /^0x[0-9a-fA-F]+$/.test(v);
 
 // ── the model: every constant with its value and how each language spells it ───────────────────
-/** Read runtime/abi.json into { spec, consts: [{name, value, text, type, doc}], sections, problems }.
- *  `text` is the value as source (a literal, or BASE + offset), valid in all three languages. */
+/** runtime/abi.json (parsed) as { spec, consts: [{name, value, text, type, doc}], byName, problems }.
+ *  `text` is the value as source (a literal, or BASE + offset), valid in all three languages;
+ *  `problems` is empty for a well-formed contract. */
 export function model(spec) {
   const raw = new Map();                   // name → { expr, type, doc, text? } before evaluation
   const problems = [];
@@ -229,8 +230,8 @@ function title(t) {
   return `// ╒${"═".repeat(side)}${mid}${"═".repeat(side)}╕`;
 }
 
-function typeText(f, m) {
-  const count = f.count === undefined ? "" : `[${typeof f.count === "number" ? f.count : f.count}]`;
+function typeText(f) {
+  const count = f.count === undefined ? "" : `[${f.count}]`;
   if (f.bytes !== undefined) {
     const b = typeof f.bytes === "number" ? `${f.bytes} B` : f.bytes;
     return count ? `${b}${count}` : b;
@@ -245,9 +246,9 @@ function recordDiagram(c, m) {
   const lines = [title(`${c.title}: ${c.prefix}*, ${where}, ${size}`)];
   lines.push(...para(c.doc));
   const nameW = Math.max(...c.fields.map((f) => f.name.length)) + 2;
-  const typeW = Math.max(...c.fields.map((f) => typeText(f, m).length)) + 2;
+  const typeW = Math.max(...c.fields.map((f) => typeText(f).length)) + 2;
   for (const f of c.fields) {
-    const head = `//  ${("+" + f.at).padEnd(6)}${f.name.padEnd(nameW)}${typeText(f, m).padEnd(typeW)}`;
+    const head = `//  ${("+" + f.at).padEnd(6)}${f.name.padEnd(nameW)}${typeText(f).padEnd(typeW)}`;
     const pad = "//" + " ".repeat(head.length - 2);
     lines.push(...wrap(f.doc, WIDTH, head, pad));
     if (f.write) lines.push(...wrap(`w: ${f.write}`, WIDTH, pad, pad + "   "));
