@@ -1,6 +1,7 @@
 # Makefile: the two commands of the README, and the steps under them.
 #   make run    install what is missing, build, run examples/hello.ts on every core (Node host)
 #   make test   the whole test suite; ends with "N passed, N failed"
+#   make gen    rewrite the files generated from runtime/abi.json and runtime/trace-events.json
 NODE ?= node
 CORES ?=
 
@@ -21,9 +22,11 @@ system-deps:
 build: deps
 	$(NODE) tools/bundle.mjs
 
-# Rewrite the sources generated from data files (runtime/trace-events.json …); commit the result.
-gen: build
-	$(NODE) tools/bin/aam.js gen
+# Rewrite the sources generated from data files: runtime/rt/abi.ts, tools/host/abi.ts, boot/abi.h
+# (from runtime/abi.json) and runtime/sys/trace_events.ts (from runtime/trace-events.json). The
+# build and the tests only check them; commit what this writes.
+gen:
+	$(NODE) tools/build/abi.mjs
 
 run: build
 	$(NODE) tools/bin/aam.js run examples/hello.ts $(if $(CORES),--cores $(CORES)) --stats

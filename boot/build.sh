@@ -4,7 +4,7 @@
 #   boot/build.sh IMAGE.wasm|IMAGE.wat -o OUT.elf    the image runs on every core (host.c, platform.c)
 #   boot/build.sh --bare -o OUT.elf                   boot, bring up every core, print timing, exit 0
 #   -D NAME=VALUE                                     passed to the kernel's C files (tools/boot/ gives
-#                                                     the manifest's AAM_CORE_BASE, AAM_CORE_REC_SIZE)
+#                                                     AAM_TRACE=1 for a --trace image; the layout is abi.h's)
 #
 # Owns: the compiler and linker flags, the wasm2c invocation. Intermediate files go to OUT.elf.d/.
 # Needs gcc and binutils (boot/deps.sh) and wabt from npm (node_modules/.bin/wasm2c, `npm ci`).

@@ -8,12 +8,12 @@
 // after a report naming the core, the trap and the message of aam.fatal if any), or when every core
 // has returned (status = what core 0 returned).
 //
-// Task traps, the rule of tools/host/worker.ts (docs/ARCHITECTURE.md "Traps"): when a core traps
-// while its FC_CURRENT word (runtime/rt/layout.ts: core record + CORE_FRAMEWORK + 56) is non-zero,
-// its FC_LOCKS word (+84) is zero and the image exports aam_resume, the trap is reported and the
-// core re-enters the image through aam_resume(), which fails the task and goes back to the
-// scheduler. A trap while the core holds a system lock stops the machine, naming the lock (an
-// AssemblyScript string whose address is in FC_LOCK_NAME, +88).
+// Task traps, the rule of tools/host/worker.ts (docs/ARCHITECTURE.md §10): when a core traps
+// while its FC_CURRENT word (abi.h, from runtime/abi.json: in the core's record) is non-zero, its
+// FC_LOCKS word is zero and the image exports aam_resume, the trap is reported and the core
+// re-enters the image through aam_resume(), which fails the task and goes back to the scheduler.
+// A trap while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
+// string whose address is in FC_LOCK_NAME).
 //
 // Instances are made by the boot core, all before any core runs: wasm2c's instantiate copies the
 // active data segments, and a late instantiation would overwrite data that running cores changed.
@@ -32,9 +32,6 @@ static uint32_t status0;             // what core 0 returned; published before i
 static uint64_t entry_tsc[MAX_CORES];  // when each core first entered the image (stats)
 static uint64_t first_task_tsc;      // first platform call made from inside a task (stats; cmpxchg 0→t)
 
-#define FC_CURRENT (1216 + 56)         // layout.ts CORE_FRAMEWORK + 56: the task running on the core
-#define FC_LOCKS (1216 + 84)           // CORE_FRAMEWORK + 84: system locks held; +88 the last one's name
-
 // An image without the framework (tests/boot/count.wat) has no aam_resume: every trap is fatal.
 u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
 // Only in an image built with --trace: publishes this core's trace ring (its last events).
@@ -49,7 +46,7 @@ static uint32_t current_task(struct cpu *c) { return core_word(c, FC_CURRENT); }
 
 // A word of core c's record, 0 if the memory is not there yet.
 static uint32_t core_word(struct cpu *c, uint64_t off) {
-  uint64_t addr = AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + off;
+  uint64_t addr = CORE_BASE + (uint64_t)c->id * CORE_REC_SIZE + off;
   if (!host_memory || addr + 4 > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return 0;
   return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
 }
@@ -58,9 +55,9 @@ static uint32_t core_word(struct cpu *c, uint64_t off) {
 static const char *lock_held(struct cpu *c, char *buf, uint32_t size) {
   buf[0] = 0;
   if (!core_word(c, FC_LOCKS)) return buf;
-  uint64_t p = core_word(c, FC_LOCKS + 4);
+  uint64_t p = core_word(c, FC_LOCK_NAME);
   if (p < 4 || p + 4 > host_memory->size) return buf;
-  uint32_t bytes = *(uint32_t *)(host_memory->data + p - 4);     // asc object header: byte length
+  uint32_t bytes = *(uint32_t *)(host_memory->data + p - OBJ_HEADER + OBJ_RT_SIZE);   // byte length
   uint32_t n = 0;
   for (uint32_t i = 0; i + 1 < bytes && n + 1 < size && p + i + 2 <= host_memory->size; i += 2) {
     uint16_t ch = *(uint16_t *)(host_memory->data + p + i);

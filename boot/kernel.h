@@ -1,15 +1,17 @@
 // kernel.h: what every kernel file shares: the per-core record, limits, and each subsystem's entry points.
 //
-// Owns: struct cpu (one per core, found through the GS base), the exit codes, the interrupt vectors.
-// Not: the wasm runtime (wasm-rt.h) or the platform imports (platform.c).
+// Owns: struct cpu (one per core, found through the GS base), the interrupt vectors.
+// Not: the wasm runtime (wasm-rt.h) or the platform imports (platform.c); MAX_CORES and the exit
+// codes (EXIT_TRAP, EXIT_FAULT, EXIT_BOOT), which are the image↔host contract's (abi.h, generated
+// from runtime/abi.json).
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
 #include "jmp.h"
 
-#define MAX_CORES 64                 // = runtime/rt/layout.ts MAX_CORES
 #define STACK_SIZE (256 * 1024)      // per core; wasm2c's depth limit (wasm-rt.h) is sized from it
 #define PAGE_2M (2ull << 20)
 
@@ -18,11 +20,6 @@
 #define VEC_WAKE 0xf0                // IPI sent by aam.wake: wakes a parked core, does nothing else
 #define VEC_TIMER 0xf1               // LAPIC one-shot timer: ends a park with a timeout
 #define VEC_SPURIOUS 0xff
-
-// Exit codes of the machine, for the cases the image does not choose (QEMU exits with code<<1|1).
-#define EXIT_TRAP 70                 // a core trapped in wasm code (sysexits EX_SOFTWARE)
-#define EXIT_FAULT 71                // a CPU exception in the kernel (EX_OSERR)
-#define EXIT_BOOT 72                 // boot could not go on: no memory, no ACPI, an AP did not start
 
 // ┌──────────────────────────── struct cpu (one per core, 64-byte aligned) ───────────────────────────┐
 //  +0   self         pointer to this record: %gs:0 (this_cpu)

@@ -8,15 +8,6 @@
 #include "kernel.h"
 #include "wasm-rt.h"
 
-// Where the per-core records are: the manifest's memory.coreBase and coreRecSize, passed by the
-// builder (tools/boot/) as -D flags; the defaults are runtime/rt/layout.ts's.
-#ifndef AAM_CORE_BASE
-#define AAM_CORE_BASE 0x4000
-#endif
-#ifndef AAM_CORE_REC_SIZE
-#define AAM_CORE_REC_SIZE 0x800
-#endif
-
 struct w2c_aam {
   uint32_t core_id, core_count;      // the immutable globals aam.core_id, aam.core_count
   struct cpu *cpu;

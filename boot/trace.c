@@ -6,8 +6,8 @@
 // trace port and the RAM log, the frame format below, trace_lock. Not: decoding, spreading inexact
 // timestamps or names (tools/host/trace.ts does that for both hosts, after QEMU exits).
 //
-// Active only for an image built with --trace (the builder passes the manifest's trace.ringWord as
-// AAM_TRACE_RING) and only when COM3 exists (probed like COM2); otherwise every entry point returns
+// Active only for an image built with --trace (the builder passes AAM_TRACE=1; the ring's word in
+// the core record, FC_TRACE_RING, and every layout below are abi.h's) and only when COM3 exists (probed like COM2); otherwise every entry point returns
 // at once and the rings fill up, counting their losses.
 //
 // When the rings are drained (any core may drain every ring; trace_lock makes it one consumer):
@@ -35,18 +35,8 @@
 // uart_put on COM3 (one LSR read per byte doubles the port I/O): the 16-byte FIFO is filled with
 // `rep outsb` after one LSR read; isa-debugcon (no LSR) measured only 1.4x faster than that.
 //
-// ╒═════ frames, little-endian, back to back (RAM log, then COM3) ═════╕
-//  +0   magic u32   0x544d4141 ("AAMT")
-//  +4   kind  u16   1 EVENTS  2 MEM  3 TRAP  4 END  5 LOG
-//  +6   core  u16   EVENTS, TRAP: the core; others: 0
-//  +8   len   u32   payload bytes after this 16-byte header
-//  +12  arg   u32   EVENTS: the ring's LOST count (total so far)   MEM: wasm address of the bytes
-//                   TRAP: 0 task trap (the core goes on), 1 fatal  END: the exit code
-//  +16  payload     EVENTS: len/8 slots as in the ring, whole records (runtime/trace.ts)
-//                   MEM: len bytes of wasm memory   TRAP: none   END: f64 now_ns at exit
-//                   LOG (on COM3 only, last): u64 guest-physical address, u64 bytes of the RAM log,
-//                   whose frames come before every other frame of COM3
-// ╘═══════════════════════════════════════════════════════════════════════╛
+// The frames (header TF_*, kinds TF_KIND_*, payloads) are drawn in abi.h, from runtime/abi.json:
+// tools/boot/boot.ts decodes them with the same numbers.
 #include <string.h>
 
 #include "platform.h"
@@ -54,36 +44,12 @@
 #include "x86.h"
 
 #define COM3 0x3e8
-#define MAGIC 0x544d4141u
-enum { F_EVENTS = 1, F_MEM = 2, F_TRAP = 3, F_END = 4, F_LOG = 5 };
 #define LOG_MAX (256ull << 20)         // the RAM log: at most this, and at most 1/4 of free RAM
 
-#ifndef AAM_TRACE_RING
-#define AAM_TRACE_RING 0               // the image was built without --trace
+#ifndef AAM_TRACE
+#define AAM_TRACE 0                    // the image was built without --trace
 #endif
-// Ring header (runtime/trace.ts).
-#define R_HEAD 0
-#define R_LOST 4
-#define R_CAP 8
-#define R_TAIL 16
-#define R_SHADOW 64                    // u64: slots written, pending close (read in the last drain)
-#define R_EVENTS 128
-#define CLOSE_END (1u << 5)            // SHADOW's pending close, as in a compact record's tag
-#define CLOSE_BLOCK (2u << 5)
-#define EV_TASK_END 2                  // runtime/trace-events.json
-#define EV_TASK_BLOCK 3
-#define SLOT 8                         // HEAD, TAIL and CAP count 8-byte slots
-// What the host reads for machine names and --stats (tools/host/trace.ts machines(), stats.ts):
-// keep in step with runtime/rt/layout.ts, runtime/machine/record.ts.
-#define FW_LOW 0x1000                  // dumped from here to the end of the core records
-#define FW_MANAGER (0x1100 + 28)
-#define FW_NARENAS (0x1100 + 32)
-#define FW_ARENAS (0x1100 + 64)
-#define ARENA_STRIDE 1024
-#define G_NMACH 4
-#define G_MACH 32
-#define M_NAME 36
-#define M_REC_DUMP 256                 // bytes of a machine record: every counter stats.ts reads
+#define SLOT TRACE_SLOT                // HEAD, TAIL and CAP count slots (abi.h: ring header R_*)
 
 extern wasm_rt_shared_memory_t *host_memory;
 
@@ -102,7 +68,7 @@ static uint8_t *mem_at(uint64_t addr, uint64_t len) {
 static uint32_t *word(uint64_t addr) { return (uint32_t *)mem_at(addr, 4); }
 
 void trace_init(void) {
-  if (!AAM_TRACE_RING || !uart_present(COM3)) return;
+  if (!AAM_TRACE || !uart_present(COM3)) return;
   uart_init(COM3);
   trace_on = 1;
   if (!opt_tracelog) return;
@@ -133,8 +99,15 @@ static void out(const void *p, size_t n) {
   port_write(p, n);
 }
 
+static void header(uint8_t h[TF_HEADER], uint16_t kind, uint16_t core, uint32_t len, uint32_t arg) {
+  uint32_t magic = TF_MAGIC_VALUE;
+  memcpy(h + TF_MAGIC, &magic, 4), memcpy(h + TF_KIND, &kind, 2), memcpy(h + TF_CORE, &core, 2);
+  memcpy(h + TF_LEN, &len, 4), memcpy(h + TF_ARG, &arg, 4);
+}
+
 static void frame(uint16_t kind, uint16_t core, uint32_t len, uint32_t arg) {
-  uint32_t h[4] = {MAGIC, kind | (uint32_t)core << 16, len, arg};
+  uint8_t h[TF_HEADER];
+  header(h, kind, core, len, arg);
   out(h, sizeof h);
 }
 
@@ -144,36 +117,36 @@ static void frame(uint16_t kind, uint16_t core, uint32_t len, uint32_t arg) {
 // order) and x86 keeps stores in order, so the slots before SHADOW's count are there.
 static void drain_core(uint32_t k, int last) {
   if (!ring[k]) {
-    uint32_t *w = word(AAM_CORE_BASE + (uint64_t)k * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
+    uint32_t *w = word(CORE_BASE + (uint64_t)k * CORE_REC_SIZE + FC_TRACE_RING);
     uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
-    uint32_t *cap = r ? word(r + R_CAP) : NULL;
-    if (!cap || !*cap || (*cap & (*cap - 1)) || !mem_at(r, R_EVENTS + (uint64_t)*cap * SLOT)) return;
+    uint32_t *cap = r ? word(r + RING_CAP) : NULL;
+    if (!cap || !*cap || (*cap & (*cap - 1)) || !mem_at(r, RING_HEADER + (uint64_t)*cap * SLOT)) return;
     ring[k] = r;
   }
   uint8_t *r = host_memory->data + ring[k];
-  uint32_t head = __atomic_load_n((uint32_t *)(r + R_HEAD), __ATOMIC_ACQUIRE);
-  uint32_t tail = *(uint32_t *)(r + R_TAIL), cap = *(uint32_t *)(r + R_CAP);
-  uint32_t lost = __atomic_load_n((uint32_t *)(r + R_LOST), __ATOMIC_RELAXED);
+  uint32_t head = __atomic_load_n((uint32_t *)(r + RING_HEAD), __ATOMIC_ACQUIRE);
+  uint32_t tail = *(uint32_t *)(r + RING_TAIL), cap = *(uint32_t *)(r + RING_CAP);
+  uint32_t lost = __atomic_load_n((uint32_t *)(r + RING_LOST), __ATOMIC_RELAXED);
   uint32_t pending = 0;
   if (last) {
-    uint64_t sh = __atomic_load_n((uint64_t *)(r + R_SHADOW), __ATOMIC_ACQUIRE);
+    uint64_t sh = __atomic_load_n((uint64_t *)(r + RING_SHADOW), __ATOMIC_ACQUIRE);
     uint32_t written = (uint32_t)sh;
     if (written - tail <= cap && written - head <= cap) head = written;
     pending = (uint32_t)(sh >> 32);
-    if (pending != CLOSE_END && pending != CLOSE_BLOCK) pending = 0;
+    if (pending != TC_CLOSE_END && pending != TC_CLOSE_BLOCK) pending = 0;
   }
   uint32_t n = head - tail;
   if (!n && !pending && lost == sent_lost[k]) return;
   if (n > cap) n = cap, tail = head - cap;        // cannot happen with a well-behaved producer
-  frame(F_EVENTS, (uint16_t)k, n * SLOT + (pending ? SLOT : 0), lost);
+  frame(TF_KIND_EVENTS, (uint16_t)k, n * SLOT + (pending ? SLOT : 0), lost);
   uint32_t at = tail & (cap - 1), first = n < cap - at ? n : cap - at;
-  out(r + R_EVENTS + (uint64_t)at * SLOT, (uint64_t)first * SLOT);
-  out(r + R_EVENTS, (uint64_t)(n - first) * SLOT);
+  out(r + RING_HEADER + (uint64_t)at * SLOT, (uint64_t)first * SLOT);
+  out(r + RING_HEADER, (uint64_t)(n - first) * SLOT);
   if (pending) {
-    uint64_t close = 0x80u | (pending == CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK);
+    uint64_t close = TC_COMPACT | (uint64_t)(pending == TC_CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK) << TC_TYPE_SHIFT;
     out(&close, SLOT);
   }
-  __atomic_store_n((uint32_t *)(r + R_TAIL), head, __ATOMIC_RELEASE);
+  __atomic_store_n((uint32_t *)(r + RING_TAIL), head, __ATOMIC_RELEASE);
   sent_lost[k] = lost;
 }
 
@@ -190,10 +163,11 @@ void trace_drain(void) {
 // Step 2 of the drain list: this core's own ring, read without the lock (it is the producer).
 void trace_poll(struct cpu *c) {
   if (!trace_on) return;
-  uint32_t *w = word(AAM_CORE_BASE + (uint64_t)c->id * AAM_CORE_REC_SIZE + AAM_TRACE_RING);
+  uint32_t *w = word(CORE_BASE + (uint64_t)c->id * CORE_REC_SIZE + FC_TRACE_RING);
   uint32_t r = w ? __atomic_load_n(w, __ATOMIC_ACQUIRE) : 0;
-  uint32_t *h = r ? (uint32_t *)mem_at(r, R_EVENTS) : NULL;
-  if (h && h[R_HEAD / 4] - __atomic_load_n(&h[R_TAIL / 4], __ATOMIC_RELAXED) >= h[R_CAP / 4] / 2) trace_drain();
+  uint8_t *h = r ? mem_at(r, RING_HEADER) : NULL;
+  if (h && *(uint32_t *)(h + RING_HEAD) - __atomic_load_n((uint32_t *)(h + RING_TAIL), __ATOMIC_RELAXED) >= *(uint32_t *)(h + RING_CAP) / 2)
+    trace_drain();
 }
 
 // Take the lock, or after 30 s go on without it (its holder stopped). Not shorter: a drain over COM3
@@ -210,30 +184,31 @@ void trace_trap(uint32_t core, int fatal) {
   if (!trace_on) return;
   int locked = lock_bounded();
   drain_all(0);
-  frame(F_TRAP, (uint16_t)core, 0, (uint32_t)fatal);
+  frame(TF_KIND_TRAP, (uint16_t)core, 0, (uint32_t)fatal);
   if (locked) spin_unlock(&trace_lock);
 }
 
 static void dump(uint64_t addr, uint64_t len) {
   if (!mem_at(addr, len)) return;
-  frame(F_MEM, 0, (uint32_t)len, (uint32_t)addr);
+  frame(TF_KIND_MEM, 0, (uint32_t)len, (uint32_t)addr);
   out(host_memory->data + addr, len);
 }
 
-// The records the host reads after the run: framework words and core records, the Machine
-// Manager's machine table, each machine record and its name (an AssemblyScript string: rtSize at
-// -4), every heap arena's per-core blocks.
+// The records the host reads after the run (tools/host/stats.ts, from the same abi.h numbers): the
+// SCB, framework words and core records, the Machine Manager's machine table, each machine record
+// and its name (an AssemblyScript string: object header, then OBJ_RT_SIZE bytes), every heap
+// arena's per-core blocks.
 static void dump_records(void) {
-  dump(FW_LOW, AAM_CORE_BASE + (uint64_t)ncpus * AAM_CORE_REC_SIZE - FW_LOW);
-  uint32_t *g = word(FW_MANAGER), *nm = g && *g ? word(*g + G_NMACH) : NULL;
+  dump(SCB, CORE_BASE + (uint64_t)ncpus * CORE_REC_SIZE - SCB);
+  uint32_t *g = word(FW_MANAGER), *nm = g && *g ? word(*g + MGR_NMACH) : NULL;
   if (nm && *nm <= 4096) {
-    dump(*g, G_MACH + 4ull * *nm);
+    dump(*g, MGR_MACH + 4ull * *nm);
     for (uint32_t i = 0; i < *nm; i++) {
-      uint32_t *m = word(*g + G_MACH + 4ull * i), *s = m ? word(*m + M_NAME) : NULL;
+      uint32_t *m = word(*g + MGR_MACH + 4ull * i), *s = m ? word(*m + M_NAME) : NULL;
       if (!s) continue;
-      dump(*m, M_REC_DUMP);
-      uint32_t *len = *s >= 16 ? word(*s - 4) : NULL;
-      if (len && *len <= 4096) dump(*s - 16, 16ull + *len);
+      dump(*m, MACHINE_SIZE);
+      uint32_t *len = *s >= OBJ_HEADER ? word(*s - OBJ_HEADER + OBJ_RT_SIZE) : NULL;
+      if (len && *len <= 4096) dump(*s - OBJ_HEADER, (uint64_t)OBJ_HEADER + *len);
     }
   }
   uint32_t *na = word(FW_NARENAS);
@@ -255,11 +230,12 @@ void trace_exit(uint32_t code) {
   drain_all(1);
   dump_records();
   double now = (double)clock_ns();
-  frame(F_END, 0, 8, code);
+  frame(TF_KIND_END, 0, 8, code);
   out(&now, 8);
   if (log_buf) {                       // where the log is, on COM3 itself (the identity map: virtual = physical)
-    uint32_t h[4] = {MAGIC, F_LOG, 16, 0};
+    uint8_t h[TF_HEADER];
     uint64_t where[2] = {(uint64_t)(uintptr_t)log_buf, log_len};
+    header(h, TF_KIND_LOG, 0, sizeof where, 0);
     port_write(h, sizeof h);
     port_write(where, sizeof where);
   }

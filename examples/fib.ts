@@ -4,7 +4,8 @@
 // the future: a task blocks only itself, its core runs other tasks meanwhile, and it may resume on
 // another core. Prints fib(N) and how many tasks each core ran.
 import { Task, spawn, coreCount, println, args } from "aam";
-import { coreRec, FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/abi";
 
 function fib(t: Task): u64 {
   let n = t.arg0;

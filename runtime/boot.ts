@@ -20,16 +20,17 @@
 // barrier wakes everyone, so nothing depends on the timeout except a lost wake-up's latency.
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
-import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, coreRec, CORE_STATE, MAX_CORES } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP } from "~lib/rt/abi";
 import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
-import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
+import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/abi";
 import { flushConsole } from "./sys/console";
 import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
 import { Task, FLAG_ROOT } from "./task/task";
 import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
 import { failCurrent } from "./sched/dispatch";
-import { M_SCHED } from "./machine/record";
+import { M_SCHED } from "~lib/rt/abi";
 import { defineMachine } from "./machine/machine";
 import { callComplete } from "./machine/imc";
 import { managerNew, managerStart, managerActivate } from "./machine/manager";
@@ -59,9 +60,10 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
 
 /** Re-entry after a trap in a task (the generated export `aam_resume`; hosts call it once they
  *  reported the trap): the task fails, its waiters go on, the core serves its scheduler again.
- *  A trap in the root task ends the system with status 70, as any trap outside a task does. */
+ *  A trap in the root task ends the system with status EXIT_TRAP (70), as any trap outside a task
+ *  does. */
 export function recover(): i32 {
-  if (failCurrent() & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(70); }
+  if (failCurrent() & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(EXIT_TRAP); }
   coreLoop();
   return 0;
 }

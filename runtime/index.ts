@@ -9,7 +9,7 @@ export { spawn, spawnDetached, yieldNow, self } from "./sched/sched";
 export { Future } from "./sched/future";
 export { Signal, Mutex, WaitGroup } from "./sched/signal";
 export { Machine, defineMachine, findMachine, machineById } from "./machine/machine";
-export { M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES } from "./machine/record";
+export { M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES } from "~lib/rt/abi";
 export { Interface, connect, interfaceError } from "./machine/imc";
 export { IN, OUT, INOUT, E_NO_METHOD, E_BAD_POINTER, E_BAD_LENGTH, E_BAD_RECORD } from "./machine/validate";
 export { IgenCall, igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServe, igenServer, igenSetHandler } from "./service/igen";

@@ -26,13 +26,15 @@
 //  5. try the tick.
 
 import { CORE_ID, platform } from "~lib/rt/platform";
-import { coreRec, FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi";
 import { load32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
-import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, machineAt } from "./record";
+import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN } from "~lib/rt/abi";
+import { machineAt } from "./record";
 import { imsHandle, imsPending } from "./ims";
 import { imcPoll, imcPending, imcOnSignal } from "./imc";
 import { assignedTo, assignWord, setBusy } from "./cores";

@@ -21,18 +21,18 @@ import { DEBUG } from "~lib/rt/layout";
 import { schedReady } from "../sched/sched";
 import { TRACE, trace } from "../sys/trace";
 import { EV_CORE_GRANT, EV_CORE_REVOKE } from "../sys/trace_events";
-import { M_SCHED, M_CORES, M_MIN, M_MAX, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID,
-  G_ASSIGN, G_BUSY, G_LOCK, managerRecord, machineAt } from "./record";
+import { M_SCHED, M_CORES, M_MIN, M_MAX, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID, MGR_ASSIGN, MGR_BUSY, MGR_LOCK } from "~lib/rt/abi";
+import { managerRecord, machineAt } from "./record";
 import { imcPending } from "./imc";
 
 /** Machine id core `core` serves, 0 = none. */
-export function assignedTo(core: i32): u32 { return load32(managerRecord() + G_ASSIGN + (<usize>core << 2)); }
+export function assignedTo(core: i32): u32 { return load32(managerRecord() + MGR_ASSIGN + (<usize>core << 2)); }
 /** Address of core `core`'s assignment word (the core's loop watches it). */
-export function assignWord(core: i32): usize { return managerRecord() + G_ASSIGN + (<usize>core << 2); }
+export function assignWord(core: i32): usize { return managerRecord() + MGR_ASSIGN + (<usize>core << 2); }
 /** Whether core `core` is running tasks (its own BUSY word). */
-export function coreBusy(core: i32): bool { return load32(managerRecord() + G_BUSY + (<usize>core << 2)) != 0; }
+export function coreBusy(core: i32): bool { return load32(managerRecord() + MGR_BUSY + (<usize>core << 2)) != 0; }
 /** This core publishes whether it runs tasks (read by the tick). */
-export function setBusy(busy: bool): void { store32(managerRecord() + G_BUSY + (<usize>CORE_ID << 2), busy ? 1 : 0); }
+export function setBusy(busy: bool): void { store32(managerRecord() + MGR_BUSY + (<usize>CORE_ID << 2), busy ? 1 : 0); }
 
 /** Tasks queued for machine `m`: its scheduler's rings and inject list, and the calls and
  *  results waiting in its interfaces' queues (a snapshot). */
@@ -44,8 +44,8 @@ export function machineReady(m: usize): u32 {
  *  cores have not started yet (initial assignment). */
 export function assign(core: i32, m: usize): void {
   let g = managerRecord();
-  if (DEBUG) assert(load32(g + G_LOCK) != 0 || load32(g + G_ASSIGN + (<usize>core << 2)) == 0, "manager: assignment change without the lock");
-  let slot = g + G_ASSIGN + (<usize>core << 2);
+  if (DEBUG) assert(load32(g + MGR_LOCK) != 0 || load32(g + MGR_ASSIGN + (<usize>core << 2)) == 0, "manager: assignment change without the lock");
+  let slot = g + MGR_ASSIGN + (<usize>core << 2);
   let old = load32(slot);
   let now = platform.now_ns();
   if (old) {

@@ -1,17 +1,13 @@
 // doorbell.ts: how a core notices that the host rang the host-call mailbox.
 //
 // Owns: the two doorbell words' reader side (FW HOST_BELL, HOST_SEEN; service/host.ts step 4)
-// and the mailbox word it rings (MB SIGNAL). Not: the mailbox, the serving task, the host side
+// and the mailbox's Signal it rings (MB_SIGNAL, runtime/abi.json). Not: the mailbox, the serving task, the host side
 // (service/host.ts, tools/host/calls.ts). Lives below the core's loop (core.ts), which polls it
 // between tasks, when idle, and around a park with no machine.
 
-import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN } from "~lib/rt/layout";
+import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN, MB_SIGNAL } from "~lib/rt/abi";
 import { load32, cas32 } from "~lib/rt/atomic";
 import { Signal } from "../sched/signal";
-
-/** Mailbox word +8: the Signal the serving task waits on (service/host.ts mailbox layout). */
-// @ts-ignore: decorator
-@inline export const MB_SIGNAL: usize = 8;
 
 /** Step 4: if the host rang since a core last looked, the core that moves HOST_SEEN signals the
  *  serving task. Returns 1 if this core did. */

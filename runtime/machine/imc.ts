@@ -59,7 +59,8 @@ import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } fro
 import { Signal } from "../sched/signal";
 import { TRACE, trace } from "../sys/trace";
 import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../sys/trace_events";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID, KERNEL } from "./record";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID } from "~lib/rt/abi";
+import { KERNEL } from "./record";
 import { checkIn, copyOut } from "./validate";
 import { Machine } from "./machine";
 import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";

@@ -18,9 +18,9 @@
 //  +0 next  +4 num  +8 param  +12 trace flow id (0 without --trace)
 
 import { cas32, xchg32, load32, add64, add32, sub32 } from "~lib/rt/atomic";
-import { FW_SIGNALS_LIVE } from "~lib/rt/layout";
+import { FW_SIGNALS_LIVE } from "~lib/rt/abi";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
-import { M_SIGNALS, M_SCHED, M_IMS_SENT, M_IMS_RECV, M_CORES, M_ID } from "./record";
+import { M_SIGNALS, M_SCHED, M_IMS_SENT, M_IMS_RECV, M_CORES, M_ID } from "~lib/rt/abi";
 import { TRACE, trace, traceFlow } from "../sys/trace";
 import { EV_IMS_SEND, EV_IMS_RECV } from "../sys/trace_events";
 import { schedNotify, schedActivate } from "../sched/sched";

@@ -16,8 +16,8 @@ import { fail } from "~lib/rt/trap";
 import { CORE_COUNT } from "~lib/rt/platform";
 import { schedNew, schedSetMachine } from "../sched/sched";
 import { TaskFn } from "../task/task";
-import { M_ID, M_FLAGS, M_SCHED, M_MIN, M_MAX, M_CORES, M_TABLE, M_TABLE_LEN, M_NAME, M_ARENA, M_IFACE_HASH, MACHINE_SIZE, KERNEL, MAX_METHODS,
-  machineTableAdd, machineTableCount, machineAt } from "./record";
+import { M_ID, M_FLAGS, M_SCHED, M_MIN, M_MAX, M_CORES, M_TABLE, M_TABLE_LEN, M_NAME, M_ARENA, M_IFACE_HASH, MACHINE_SIZE } from "~lib/rt/abi";
+import { KERNEL, MAX_METHODS, machineTableAdd, machineTableCount, machineAt } from "./record";
 import { bufferSpec, setSpec, recordSpec } from "./validate";
 
 /** A machine as the program sees it. */

@@ -16,9 +16,8 @@ import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { load32, store32, lock, tryLock, unlock } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { DEBUG } from "~lib/rt/layout";
-import { M_CORES, M_MIN, M_MAX, M_WAITING, M_NOCORE_SINCE, M_ID,
-  G_LOCK, G_NMACH, G_TICKS, G_IDLE, G_LAST_TICK, G_TICK_NS, G_STATIC, G_STALL, MANAGER_SIZE,
-  managerRecord, machineAt } from "./record";
+import { M_CORES, M_MIN, M_MAX, M_WAITING, M_NOCORE_SINCE, M_ID, MGR_LOCK, MGR_NMACH, MGR_TICKS, MGR_IDLE, MGR_LAST_TICK, MGR_TICK_NS, MGR_STATIC, MGR_STALL, MANAGER_SIZE } from "~lib/rt/abi";
+import { managerRecord, machineAt } from "./record";
 import { assign, assignedTo, coreBusy, donorCore, machineReady } from "./cores";
 import { policyTick } from "./policy";
 import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
@@ -35,26 +34,26 @@ import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
 export function managerNew(): usize {
   let g = heapAlloc(MANAGER_SIZE);
   memory.fill(g, 0, MANAGER_SIZE);
-  store<f64>(g + G_TICK_NS, TICK_US * 1000.0);
-  store<f64>(g + G_LAST_TICK, platform.now_ns());
-  store<u32>(g + G_STALL, <u32>stallNew());
+  store<f64>(g + MGR_TICK_NS, TICK_US * 1000.0);
+  store<f64>(g + MGR_LAST_TICK, platform.now_ns());
+  store<u32>(g + MGR_STALL, <u32>stallNew());
   return g;
 }
 
 /** Ticks run so far (a program's view of the manager). */
-export function managerTicks(): u32 { return load32(managerRecord() + G_TICKS); }
+export function managerTicks(): u32 { return load32(managerRecord() + MGR_TICKS); }
 /** Idle cores at the last tick. */
-export function managerIdleCores(): u32 { return load32(managerRecord() + G_IDLE); }
+export function managerIdleCores(): u32 { return load32(managerRecord() + MGR_IDLE); }
 
 /** Boot, core 0, after the program declared its machines: the initial assignment. Machine 1
  *  ("main") gets every core unless other machines were declared: then each declared machine
  *  gets its minimum, and main the rest (at least its own minimum). */
 export function managerStart(): void {
   let g = managerRecord();
-  let n = load<u32>(g + G_NMACH);
+  let n = load<u32>(g + MGR_NMACH);
   let main = machineAt(1);
   if (n == 1) {
-    store<u32>(g + G_STATIC, 1);
+    store<u32>(g + MGR_STATIC, 1);
     store<u32>(main + M_MIN, <u32>CORE_COUNT);
   }
   let next = CORE_COUNT - 1;                 // hand minimums out from the top core down
@@ -77,7 +76,7 @@ export function parkTimeout(): f64 {
   let g = managerRecord();
   if (!g) return -1;
   let t = policyTimeout(g);
-  let stall = stallThreshold(<usize>load<u32>(g + G_STALL));
+  let stall = stallThreshold(<usize>load<u32>(g + MGR_STALL));
   if (stall > 0 && (t < 0 || t > stall / 4)) {               // someone must tick while a task runs
     for (let c = 0; c < CORE_COUNT; c++) if (c != CORE_ID && coreBusy(c)) return stall / 4;
   }
@@ -85,13 +84,13 @@ export function parkTimeout(): f64 {
 }
 
 function policyTimeout(g: usize): f64 {
-  if (load<u32>(g + G_STATIC)) return -1;
-  let n = load<u32>(g + G_NMACH);
+  if (load<u32>(g + MGR_STATIC)) return -1;
+  let n = load<u32>(g + MGR_NMACH);
   for (let id: u32 = 1; id <= n; id++) {
     let m = machineAt(id);
-    if (load32(m + M_WAITING) || load32(m + M_CORES) > load<u32>(m + M_MIN)) return load<f64>(g + G_TICK_NS);
+    if (load32(m + M_WAITING) || load32(m + M_CORES) > load<u32>(m + M_MIN)) return load<f64>(g + MGR_TICK_NS);
     // work that reached a coreless machine without an activation (a race with a revocation)
-    if (load32(m + M_CORES) == 0 && machineReady(m) > 0) return load<f64>(g + G_TICK_NS);
+    if (load32(m + M_CORES) == 0 && machineReady(m) > 0) return load<f64>(g + MGR_TICK_NS);
   }
   return -1;
 }
@@ -100,20 +99,20 @@ function policyTimeout(g: usize): f64 {
 export function managerMaybeTick(): void {
   let g = managerRecord();
   if (!g) return;
-  let policy = load<u32>(g + G_STATIC) == 0;
-  let stall = <usize>load<u32>(g + G_STALL);
+  let policy = load<u32>(g + MGR_STATIC) == 0;
+  let stall = <usize>load<u32>(g + MGR_STALL);
   if (!policy && stallThreshold(stall) <= 0) return;
   let now = platform.now_ns();
-  if (now - load<f64>(g + G_LAST_TICK) < load<f64>(g + G_TICK_NS)) return;
-  if (!tryLock(g + G_LOCK, "manager")) return;                 // someone else ticks
-  store<f64>(g + G_LAST_TICK, now);
+  if (now - load<f64>(g + MGR_LAST_TICK) < load<f64>(g + MGR_TICK_NS)) return;
+  if (!tryLock(g + MGR_LOCK, "manager")) return;                 // someone else ticks
+  store<f64>(g + MGR_LAST_TICK, now);
   if (policy) {
-    store32(g + G_TICKS, load32(g + G_TICKS) + 1);
-    store32(g + G_IDLE, policyTick());
+    store32(g + MGR_TICKS, load32(g + MGR_TICKS) + 1);
+    store32(g + MGR_IDLE, policyTick());
     if (DEBUG) checkCores(g);
   }
   let stalled = stallCheck(stall, now);
-  unlock(g + G_LOCK);
+  unlock(g + MGR_LOCK);
   if (stalled >= 0) stallReport(stall, stalled, now);      // console I/O outside the lock
 }
 
@@ -124,23 +123,23 @@ export function managerMaybeTick(): void {
 export function managerActivate(m: usize): void {
   let g = managerRecord();
   if (!g || load32(m + M_CORES) != 0) return;
-  lock(g + G_LOCK, "manager");
+  lock(g + MGR_LOCK, "manager");
   if (TEST_TRAP_LOCKED) unreachable();                  // test hook: a trap under a system lock
   if (load32(m + M_CORES) == 0) {
     let c = donorCore(m);
     if (c >= 0) assign(c, m);
     else store32(m + M_WAITING, 1);
   }
-  unlock(g + G_LOCK);
+  unlock(g + MGR_LOCK);
 }
 
 /** A core whose machine ran out of work asks whether another machine needs it. Returns true
  *  if the core was reassigned. */
 export function managerIdle(m: usize): bool {
   let g = managerRecord();
-  if (!g || load<u32>(g + G_STATIC)) return false;
+  if (!g || load<u32>(g + MGR_STATIC)) return false;
   managerMaybeTick();
-  let n = load<u32>(g + G_NMACH);
+  let n = load<u32>(g + MGR_NMACH);
   let want: usize = 0;
   for (let id: u32 = 1; id <= n && !want; id++) {
     let o = machineAt(id);
@@ -148,19 +147,19 @@ export function managerIdle(m: usize): bool {
         (load32(o + M_WAITING) || load32(o + M_CORES) == 0)) want = o;
   }
   if (!want || load32(m + M_CORES) <= load<u32>(m + M_MIN)) return false;
-  if (!tryLock(g + G_LOCK, "manager")) return false;
+  if (!tryLock(g + MGR_LOCK, "manager")) return false;
   let moved = false;
   if (assignedTo(CORE_ID) == load<u32>(m + M_ID) && load32(m + M_CORES) > load<u32>(m + M_MIN) && load32(want + M_CORES) < load<u32>(want + M_MAX)) {
     assign(CORE_ID, want);
     moved = true;
   }
-  unlock(g + G_LOCK);
+  unlock(g + MGR_LOCK);
   return moved;
 }
 
 // Debug builds, at a tick under the lock: every machine's CORES equals the cores assigned to it.
 function checkCores(g: usize): void {
-  let n = load<u32>(g + G_NMACH);
+  let n = load<u32>(g + MGR_NMACH);
   for (let id: u32 = 1; id <= n; id++) {
     let k: u32 = 0;
     for (let c = 0; c < CORE_COUNT; c++) if (assignedTo(c) == id) k++;

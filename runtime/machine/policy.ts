@@ -28,7 +28,8 @@ import { CORE_COUNT } from "~lib/rt/platform";
 import { load32, store32 } from "~lib/rt/atomic";
 import { TRACE, trace } from "../sys/trace";
 import { EV_LOAD_SAMPLE, EV_MANAGER_DECISION } from "../sys/trace_events";
-import { M_ID, M_CORES, M_MIN, M_MAX, M_READY, M_AGE, M_UTIL, M_LOW, M_WAITING, machineAt, machineTableCount } from "./record";
+import { M_ID, M_CORES, M_MIN, M_MAX, M_READY, M_AGE, M_UTIL, M_LOW, M_WAITING } from "~lib/rt/abi";
+import { machineAt, machineTableCount } from "./record";
 import { imsPending } from "./ims";
 import { assignedTo, coreBusy, donorCore, busyDonorCore, assign, machineReady } from "./cores";
 

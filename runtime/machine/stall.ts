@@ -27,13 +27,15 @@
 // number would be wrong, never an address. It is printed after the manager lock is released.
 
 import { CORE_COUNT, platform } from "~lib/rt/platform";
-import { coreRec, FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES } from "~lib/rt/abi";
 import { load32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { envInt } from "../sys/sys";
 import { eprintln } from "../sys/console";
 import { T_FN } from "../task/task";
-import { M_NAME, machineAt } from "./record";
+import { M_NAME } from "~lib/rt/abi";
+import { machineAt } from "./record";
 import { TRACE, trace } from "../sys/trace";
 import { EV_STALL } from "../sys/trace_events";
 

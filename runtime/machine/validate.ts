@@ -59,7 +59,8 @@
 import { heapAlloc, heapFree, heapInArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { T_ARG0, T_KIND, FLAG_MESSAGE } from "../task/task";
-import { M_NAME, M_ARENA, M_TABLE_LEN, MAX_METHODS } from "./record";
+import { M_NAME, M_ARENA, M_TABLE_LEN } from "~lib/rt/abi";
+import { MAX_METHODS } from "./record";
 
 // @ts-ignore: decorator
 @inline export const IN: u32 = 1;

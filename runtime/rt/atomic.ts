@@ -23,7 +23,8 @@
 // must keep.
 
 import { CORE_ID } from "./platform";
-import { coreRec, FC_LOCKS, FC_LOCK_NAME, DEBUG } from "./layout";
+import { coreRec, DEBUG } from "./layout";
+import { FC_LOCKS, FC_LOCK_NAME } from "./abi";
 
 // @ts-ignore: decorator
 @inline export function load32(addr: usize): u32 { return atomic.load<u32>(addr); }

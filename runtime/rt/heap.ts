@@ -4,14 +4,14 @@
 // one core of one arena each, the per-core caches of those blocks, remote frees, large blocks
 // (whole page runs), arenas, and the per-core counters of blocks and bytes in use.
 //
-// Arenas: arena 0 is the per-core records' heap part (layout.ts); each machine gets its own
+// Arenas: arena 0 is the per-core records' heap part (abi.ts); each machine gets its own
 // arena (machine.ts), a block of ARENA_STRIDE bytes per core with the same layout (counters,
 // REMOTE, CACHE). A core allocates from the arena of the machine it serves (heapSetArena); a span
 // remembers its arena, so a free finds its owner, and a kernel machine can check that a pointer
 // lies in its caller's arena (heapInArena).
 // Not: the pages themselves (pages.ts), object headers and the AS runtime interface (index.ts).
 //
-// Protocol, per size class c of core k (state in k's record, layout.ts):
+// Protocol, per size class c of core k (state in k's record, abi.ts):
 //  1. alloc on k: pop k's local free list; else bump inside k's current span for c; else take
 //     k's remote-free stack for c whole (xchg 0) and make it the free list; else get a new span.
 //     No atomic instruction on steps 1–2.
@@ -37,10 +37,11 @@
 // Blocks are 16-byte aligned; the word at b+4 holds FREED_MAGIC while a block is free (checked on
 // free, to report double frees).
 
+import { PAGE_SIZE, coreRec } from "./layout";
 import {
-  PAGE_SIZE, coreRec, FW_NARENAS, FW_ARENAS, MAX_ARENAS, ARENA_STRIDE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES,
+  FW_NARENAS, FW_ARENAS, MAX_ARENAS, ARENA_STRIDE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES,
   CORE_RFREE_COUNT, CORE_RFREE_BYTES, CORE_REMOTE, CORE_CACHE, SCB_LARGE_BYTES, SCB_LARGE_COUNT,
-} from "./layout";
+} from "./abi";
 import { cas32, xchg32, load32, add32, sub32, add64, load64, ownerAdd64 } from "./atomic";
 import { pagesAlloc, pagesFree, heapStart, heapBrk } from "./pages";
 import { CORE_ID, CORE_COUNT } from "./platform";
@@ -70,6 +71,12 @@ import { fail } from "./trap";
 @inline const H_SIZE: usize = 16;
 // @ts-ignore: decorator
 @inline const H_ARENA: usize = 20;
+
+// Every size class has its REMOTE head and CACHE entry in a per-core record, and an arena block
+// (ARENA_STRIDE bytes) holds the same words: checked at compile time against runtime/abi.json.
+if (CORE_REMOTE + (<usize>NUM_CLASSES << 2) > CORE_CACHE || CORE_CACHE + (<usize>NUM_CLASSES << 4) > ARENA_STRIDE) {
+  ERROR("rt/heap.ts: NUM_CLASSES size classes do not fit the per-core record or ARENA_STRIDE (runtime/abi.json)");
+}
 
 let arena: u32 = 0;        // per core: the arena this core allocates from now
 

@@ -27,11 +27,17 @@
 
 import { OBJECT, OBJECT_OVERHEAD, OBJECT_MAXSIZE, BLOCK_OVERHEAD } from "~lib/rt/common";   // assemblyscript's own (std/assembly/rt/common.ts)
 import { heapAlloc, heapFree, heapSize } from "./heap";
-import { coreRec, CORE_SCRATCH, SCB_HEAP_STATE, PAGE_SIZE } from "./layout";
+import { coreRec, PAGE_SIZE } from "./layout";
+import { CORE_SCRATCH, SCB_HEAP_STATE, OBJ_HEADER, OBJ_RT_ID, OBJ_RT_SIZE } from "./abi";
 import { cas32, store32, load32 } from "./atomic";
 import { pagesInit } from "./pages";
 import { CORE_ID, wasi } from "./platform";
 import { fail } from "./trap";
+
+// asc's object header must be the one the hosts read (runtime/abi.json, record object): checked at
+// compile time, so an assemblyscript upgrade that moves it stops the build instead of the hosts.
+if (offsetof<OBJECT>("rtId") - BLOCK_OVERHEAD != OBJ_RT_ID || offsetof<OBJECT>("rtSize") - BLOCK_OVERHEAD != OBJ_RT_SIZE ||
+    OBJECT_OVERHEAD != OBJ_HEADER) ERROR("rt/index.ts: asc's object header is not runtime/abi.json's record object");
 
 // @ts-ignore: decorator
 @unsafe @global

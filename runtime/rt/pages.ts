@@ -16,7 +16,8 @@
 //  +4  pages  length of this run in pages
 // Free runs are owned by the lock holder; their contents are garbage beyond these two words.
 
-import { PAGE_SIZE, SCB_PAGES_LOCK, SCB_PAGES_BRK, SCB_PAGES_FREE, SCB_HEAP_START, SCB_PAGES_INUSE } from "./layout";
+import { PAGE_SIZE } from "./layout";
+import { SCB_PAGES_LOCK, SCB_PAGES_BRK, SCB_PAGES_FREE, SCB_HEAP_START, SCB_PAGES_INUSE } from "./abi";
 import { lock, unlock, load32, store32 } from "./atomic";
 
 // @ts-ignore: decorator

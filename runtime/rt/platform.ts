@@ -38,7 +38,7 @@
 // call the export `aam_entry()` exactly once. It returns the core's status when the core stops
 // without aam.exit; a host ends the system when every core has returned (status of core 0) or when
 // any core calls exit or traps outside a task. A trap inside a task (the core's FC_CURRENT word,
-// layout.ts, is non-zero and the trap did not come from runtime code) is reported and the host
+// abi.ts, is non-zero and the trap did not come from runtime code) is reported and the host
 // calls the export `aam_resume()` on that core: the task fails and the core goes on.
 
 // @ts-ignore: decorator

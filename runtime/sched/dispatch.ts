@@ -17,7 +17,8 @@
 // blocked task's unwind ends.
 
 import { CORE_ID } from "~lib/rt/platform";
-import { coreRec, FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FW_TRAPPED } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FW_TRAPPED } from "~lib/rt/abi";
 import { add32, ownerAdd64 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, FLAG_FAILED, FLAG_CALL, taskRelease, currentTask, setCurrentTask } from "../task/task";

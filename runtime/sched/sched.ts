@@ -47,7 +47,8 @@
 // through it (an inject push to another machine, a call's completion).
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
-import { coreRec, FC_TASKS_STOLEN, FC_SPAWNS, FW_DEFAULT_SCHED, DEBUG } from "~lib/rt/layout";
+import { coreRec, DEBUG } from "~lib/rt/layout";
+import { FC_TASKS_STOLEN, FC_SPAWNS, FW_DEFAULT_SCHED } from "~lib/rt/abi";
 import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";

@@ -51,31 +51,15 @@
 // Atomics.notify in the image (wasm2c cannot translate it: FACTS); waking one chosen core (a busy
 // core would delay the call while another sleeps; a ring wakes all only when none is outstanding).
 //
-// ╒════════ mailbox (MB, a heap block of MB_HEADER + NSLOTS × (SLOT_HEADER + DATA) bytes) ════════╕
-//  +0   NSLOTS     slots. +4 DATA  data bytes per slot. Written before publishing; read-only.
-//  +8   SIGNAL     the Signal S waits on (step 4; machine/doorbell.ts rings it). Read-only.
-//  +12  STOP       0, or 1 once the host asked to stop (H: Atomics.store; S: atomic load)
-//  +16  STOP_CODE  what hostServe returns (H writes before STOP)
-//  +64  IFACES[33] interface to machine id 1..32 (S only: plain)
-//  +256 slot i at MB + MB_HEADER + i × (SLOT_HEADER + DATA)
-// ╒════════ slot header (256 bytes), then DATA bytes ════════╕
-//  +0   STATE      FREE 0 → FILLED 1 (H) → TAKEN 2 (S, cmpxchg) → DONE 3 (image) → FREE (H).
-//                  Whoever holds a state owns the rest of the slot; every change is atomic.
-//  +4   SEQ        H's call number (diagnostics)
-//  +8   HASH       u64 igen interface hash (0: unchecked)
-//  +16  METHOD     the task slot (HostCall.slot)   +20 ORDINAL   +24 RECORD_SIZE
-//  +28  NBUF       buffers (≤ 16)                   +32 NAME_LEN  bytes of NAME (UTF-16, ≤ 64)
-//  +36  STATUS     OK 0 / REFUSED 1 / TRAPPED 2 / NO_MACHINE 3 (image writes before DONE)
-//  +40  ERR_LEN    bytes of the UTF-16 message at DATA (REFUSED)
-//  +44  DATA_LEN   bytes of DATA in use (record and buffers, each padded to 8)
-//  +48  VALUE      u64 the call's future value       +56 BLOCK  the call's heap block (image)
-//  +64  NAME       machine name, UTF-16
-//  +128 BUFS[16]   per buffer: +0 FIELD (byte offset of its pointer in the record), +4 OFFSET
-//                  (where its bytes start in DATA)
-//  +256 DATA       record at 0, then the buffers
+// The mailbox (MB_*: a heap block of MB_HEADER + NSLOTS × (SLOT_HEADER + DATA) bytes) and its
+// slots (SLOT_*, states SLOT_FREE → FILLED → TAKEN → DONE, statuses CALL_*) are part of the
+// image↔host contract: drawn, with who writes and reads each word, in runtime/abi.json.
 
 import { CORE_COUNT, platform } from "~lib/rt/platform";
-import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN } from "~lib/rt/layout";
+import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN, MB_NSLOTS, MB_DATA, MB_SIGNAL, MB_STOP, MB_STOP_CODE, MB_IFACES, MB_HEADER, SLOT_HEADER,
+  SLOT_STATE, SLOT_HASH, SLOT_METHOD, SLOT_ORDINAL, SLOT_RECORD_SIZE, SLOT_NBUF, SLOT_NAME_LEN, SLOT_STATUS, SLOT_ERR_LEN, SLOT_DATA_LEN,
+  SLOT_VALUE, SLOT_BLOCK, SLOT_NAME, SLOT_BUFS, SLOT_BUF_ENTRY, SLOT_BUF_FIELD, SLOT_BUF_OFFSET, SLOT_FREE, SLOT_FILLED, SLOT_TAKEN, SLOT_DONE,
+  CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, OBJ_HEADER } from "~lib/rt/abi";
 import { load32, store32, cas32 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
@@ -84,68 +68,7 @@ import { Future } from "../sched/future";
 import { Task } from "../task/task";
 import { Machine, findMachineUtf16 } from "../machine/machine";
 import { Interface, connect, interfaceError } from "../machine/imc";
-import { MB_SIGNAL } from "../machine/doorbell";
 
-// @ts-ignore: decorator
-@inline const MB_NSLOTS: usize = 0;
-// @ts-ignore: decorator
-@inline const MB_DATA: usize = 4;
-// @ts-ignore: decorator
-@inline const MB_STOP: usize = 12;
-// @ts-ignore: decorator
-@inline const MB_STOP_CODE: usize = 16;
-// @ts-ignore: decorator
-@inline const MB_IFACES: usize = 64;
-// @ts-ignore: decorator
-@inline const MB_HEADER: usize = 256;
-
-// @ts-ignore: decorator
-@inline const S_STATE: usize = 0;
-// @ts-ignore: decorator
-@inline const S_HASH: usize = 8;
-// @ts-ignore: decorator
-@inline const S_METHOD: usize = 16;
-// @ts-ignore: decorator
-@inline const S_ORDINAL: usize = 20;
-// @ts-ignore: decorator
-@inline const S_RECORD_SIZE: usize = 24;
-// @ts-ignore: decorator
-@inline const S_NBUF: usize = 28;
-// @ts-ignore: decorator
-@inline const S_NAME_LEN: usize = 32;
-// @ts-ignore: decorator
-@inline const S_STATUS: usize = 36;
-// @ts-ignore: decorator
-@inline const S_ERR_LEN: usize = 40;
-// @ts-ignore: decorator
-@inline const S_DATA_LEN: usize = 44;
-// @ts-ignore: decorator
-@inline const S_VALUE: usize = 48;
-// @ts-ignore: decorator
-@inline const S_BLOCK: usize = 56;
-// @ts-ignore: decorator
-@inline const S_NAME: usize = 64;
-// @ts-ignore: decorator
-@inline const S_BUFS: usize = 128;
-// @ts-ignore: decorator
-@inline const SLOT_HEADER: usize = 256;
-
-// @ts-ignore: decorator
-@inline const FREE: u32 = 0;
-// @ts-ignore: decorator
-@inline const FILLED: u32 = 1;
-// @ts-ignore: decorator
-@inline const TAKEN: u32 = 2;
-// @ts-ignore: decorator
-@inline const DONE: u32 = 3;
-// @ts-ignore: decorator
-@inline const OK: u32 = 0;
-// @ts-ignore: decorator
-@inline const REFUSED: u32 = 1;
-// @ts-ignore: decorator
-@inline const TRAPPED: u32 = 2;
-// @ts-ignore: decorator
-@inline const NO_MACHINE: u32 = 3;
 
 /** Serve host calls (tools/host/node.ts startImage's `call`) from the running task's machine
  *  until the host calls stop(code); returns that code. `slots` calls can be in flight at once,
@@ -169,7 +92,7 @@ export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
     sig.wait();                                                       // step 5
     for (let i: usize = 0; i < <usize>slots; i++) {
       let s = mb + MB_HEADER + i * stride;
-      if (cas32(s + S_STATE, FILLED, TAKEN) == FILLED) start(mb, s);
+      if (cas32(s + SLOT_STATE, SLOT_FILLED, SLOT_TAKEN) == SLOT_FILLED) start(mb, s);
     }
     if (load32(mb + MB_STOP)) break;                                  // step 8
   }
@@ -178,26 +101,26 @@ export function hostServe(slots: i32 = 16, slotBytes: i32 = 65536): i32 {
 
 // Step 5 for one slot.
 function start(mb: usize, s: usize): void {
-  let m = findMachineUtf16(s + S_NAME, load<u32>(s + S_NAME_LEN));
-  if (!m) { finish(s, NO_MACHINE); return; }
-  let hash = load<u64>(s + S_HASH);
+  let m = findMachineUtf16(s + SLOT_NAME, load<u32>(s + SLOT_NAME_LEN));
+  if (!m) { finish(s, CALL_NO_MACHINE); return; }
+  let hash = load<u64>(s + SLOT_HASH);
   let refused = interfaceError(m, hash);
   if (refused.length) {
     writeMessage(s, refused);
-    heapFree(changetype<usize>(refused) - 16);                        // asc's object header
-    finish(s, REFUSED);
+    heapFree(changetype<usize>(refused) - OBJ_HEADER);
+    finish(s, CALL_REFUSED);
     return;
   }
-  let len = <usize>load<u32>(s + S_DATA_LEN);
+  let len = <usize>load<u32>(s + SLOT_DATA_LEN);
   let b = heapAlloc(max<usize>(len, 8));
   memory.copy(b, s + SLOT_HEADER, len);
-  let nbuf = load<u32>(s + S_NBUF);
+  let nbuf = load<u32>(s + SLOT_NBUF);
   for (let k: u32 = 0; k < nbuf; k++) {
-    let e = s + S_BUFS + (<usize>k << 3);
-    store<u32>(b + <usize>load<u32>(e), <u32>(b + <usize>load<u32>(e + 4)));
+    let e = s + SLOT_BUFS + <usize>k * SLOT_BUF_ENTRY;
+    store<u32>(b + <usize>load<u32>(e + SLOT_BUF_FIELD), <u32>(b + <usize>load<u32>(e + SLOT_BUF_OFFSET)));
   }
-  store<u32>(s + S_BLOCK, <u32>b);
-  let f = iface(mb, m).call(load<u32>(s + S_METHOD), <u64>b, <u64>load<u32>(s + S_RECORD_SIZE), <u64>load<u32>(s + S_ORDINAL));
+  store<u32>(s + SLOT_BLOCK, <u32>b);
+  let f = iface(mb, m).call(load<u32>(s + SLOT_METHOD), <u64>b, <u64>load<u32>(s + SLOT_RECORD_SIZE), <u64>load<u32>(s + SLOT_ORDINAL));
   f.then(hostDone, <u64>s, <u64>changetype<usize>(f)).release();
 }
 
@@ -205,23 +128,23 @@ function start(mb: usize, s: usize): void {
 function hostDone(t: Task): u64 {
   let s = <usize>t.arg1;
   let f = changetype<Future>(<usize>t.arg2);
-  let b = <usize>load<u32>(s + S_BLOCK);
-  store<u64>(s + S_VALUE, t.arg0);
-  let status = OK;
+  let b = <usize>load<u32>(s + SLOT_BLOCK);
+  store<u64>(s + SLOT_VALUE, t.arg0);
+  let status = CALL_OK;
   if (f.failed) {
     let e = f.error;
-    if (e.length) { writeMessage(s, e); status = REFUSED; } else status = TRAPPED;
-  } else memory.copy(s + SLOT_HEADER, b, <usize>load<u32>(s + S_DATA_LEN));
+    if (e.length) { writeMessage(s, e); status = CALL_REFUSED; } else status = CALL_TRAPPED;
+  } else memory.copy(s + SLOT_HEADER, b, <usize>load<u32>(s + SLOT_DATA_LEN));
   f.release();
   heapFree(b);
-  store<u32>(s + S_BLOCK, 0);
+  store<u32>(s + SLOT_BLOCK, 0);
   finish(s, status);
   return 0;
 }
 
 function finish(s: usize, status: u32): void {
-  store<u32>(s + S_STATUS, status);
-  store32(s + S_STATE, DONE);
+  store<u32>(s + SLOT_STATUS, status);
+  store32(s + SLOT_STATE, SLOT_DONE);
   platform.wake(CORE_COUNT);
 }
 
@@ -230,7 +153,7 @@ function writeMessage(s: usize, msg: string): void {
   let cap = load<u32>(<usize>load32(FW_HOST_MAILBOX) + MB_DATA);
   let n = min<u32>(<u32>msg.length << 1, cap);
   memory.copy(s + SLOT_HEADER, changetype<usize>(msg), <usize>n);
-  store<u32>(s + S_ERR_LEN, n);
+  store<u32>(s + SLOT_ERR_LEN, n);
 }
 
 // One interface per machine, connected on first use with room for every slot's call.

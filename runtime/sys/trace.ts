@@ -57,11 +57,13 @@
 //        bits 0–4 type   5–6 close folded in (0 none, 1 task_end, 2 task_block)   7: 1 (compact)
 //        8–19 a (machine)   20–35 b (fn)   36–63 c (task >> 4); a task_end/block: no fields
 //        (those of the slice it closes, the last this core opened)
-//   full, 4 slots, any event, exact time (trace-events.json "record"):
+//   full, 4 slots, any event, exact time (runtime/abi.json records "trec" and "tc"):
 //        +0 type u32 (bit 7: 0)   +4 a u32   +8 b u32   +12 c u32   +16 ts f64 (ns)   +24 d f64
 
 import { CORE_ID, platform } from "~lib/rt/platform";
-import { coreRec, FC_TRACE_RING, FW_TRACE_FLOW, DEBUG } from "~lib/rt/layout";
+import { coreRec, DEBUG } from "~lib/rt/layout";
+import { FC_TRACE_RING, FW_TRACE_FLOW, RING_HEAD, RING_LOST, RING_CAP, RING_TAIL, RING_SHADOW, RING_HEADER, TRACE_SLOT, TREC_SIZE,
+  TC_COMPACT, TC_CLOSE_END, TC_CLOSE_BLOCK, TC_A_SHIFT, TC_A_BITS, TC_B_SHIFT, TC_B_BITS, TC_C_SHIFT, TC_C_DROP } from "~lib/rt/abi";
 import { load32, store32, add32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { EV_CLOCK, EV_TASK_END, EV_TASK_BLOCK } from "./trace_events";
@@ -76,21 +78,9 @@ import { EV_CLOCK, EV_TASK_END, EV_TASK_BLOCK } from "./trace_events";
 @inline const MASK: u32 = CAP - 1;
 // @ts-ignore: decorator
 @inline const CLOCK_EVERY: u32 = 64;
+// Slots of a full record.
 // @ts-ignore: decorator
-@inline const COMPACT: u64 = 0x80;
-
-// @ts-ignore: decorator
-@inline const R_HEAD: usize = 0;
-// @ts-ignore: decorator
-@inline const R_LOST: usize = 4;
-// @ts-ignore: decorator
-@inline const R_CAP: usize = 8;
-// @ts-ignore: decorator
-@inline const R_TAIL: usize = 16;
-// @ts-ignore: decorator
-@inline const R_SHADOW: usize = 64;
-// @ts-ignore: decorator
-@inline const R_EVENTS: usize = 128;
+@inline const FULL: u32 = <u32>(TREC_SIZE / TRACE_SLOT);
 
 // Per-core state (wasm globals: private to this core's instance).
 let ring: usize = 0;       // this core's ring
@@ -102,9 +92,9 @@ let exactAt: u32 = 0;      // head just after the last full (exact) record
 /** Step 1, once per core at boot. */
 export function traceCoreInit(): void {
   if (CAP < 8 || (CAP & (CAP - 1)) != 0) unreachable();      // AAM_TRACE_SLOTS: a power of two
-  let r = heapAlloc(R_EVENTS + (<usize>CAP << 3));
-  memory.fill(r, 0, R_EVENTS + (<usize>CAP << 3));          // touch every page now, not on the hot path
-  store<u32>(r + R_CAP, CAP);
+  let r = heapAlloc(RING_HEADER + <usize>CAP * TRACE_SLOT);
+  memory.fill(r, 0, RING_HEADER + <usize>CAP * TRACE_SLOT);          // touch every page now, not on the hot path
+  store<u32>(r + RING_CAP, CAP);
   ring = r;
   limit = CAP;
   store32(coreRec(CORE_ID) + FC_TRACE_RING, <u32>r);
@@ -115,10 +105,10 @@ export function traceCoreInit(): void {
 // (a ring smaller than CLOCK_EVERY slots would otherwise stay full until the core idles).
 function room(n: u32): bool {
   if (!ring) return false;                                   // before traceCoreInit: limit is 0
-  limit = load32(ring + R_TAIL) + CAP;
+  limit = load32(ring + RING_TAIL) + CAP;
   if (limit - head >= n) return true;                        // u32 counters: wrap-safe
-  store32(ring + R_LOST, ++lost);
-  store32(ring + R_HEAD, head);
+  store32(ring + RING_LOST, ++lost);
+  store32(ring + RING_HEAD, head);
   return false;
 }
 
@@ -128,58 +118,54 @@ function room(n: u32): bool {
 // @ts-ignore: decorator
 @inline function shadow(): void {
   if (DEBUG) assert(ring != 0 && limit - head <= CAP, "trace: ring missing or overfull");
-  store<u64>(ring + R_SHADOW, <u64>head | (<u64>pendingClose << 32));
+  store<u64>(ring + RING_SHADOW, <u64>head | (<u64>pendingClose << 32));
 }
 
 // @ts-ignore: decorator
-@inline function slot(i: u32): usize { return ring + R_EVENTS + (<usize>((head + i) & MASK) << 3); }
+@inline function slot(i: u32): usize { return ring + RING_HEADER + <usize>((head + i) & MASK) * TRACE_SLOT; }
 
 // A slice's close (task_end, task_block) is not written when it happens: the core's next record
 // carries it. A compact task_begin/resume folds it into its tag; anything else writes it first as
 // a compact record of its own (flushClose). A close has no fields: the host takes them from the
 // slice it closes, the last one this core opened (a core runs one task at a time). So a
 // spawn+wait, four task events, is two records.
-// @ts-ignore: decorator
-@inline const CLOSE_END: u32 = 1 << 5;      // compact tag bits 5–6: the close folded in
-// @ts-ignore: decorator
-@inline const CLOSE_BLOCK: u32 = 2 << 5;
-let pendingClose: u32 = 0;                  // 0, CLOSE_END or CLOSE_BLOCK
+let pendingClose: u32 = 0;                  // 0, TC_CLOSE_END or TC_CLOSE_BLOCK
 
 // Write the pending close as a compact record of its own (type, no fields).
 function flushClose(): void {
   if (!pendingClose) return;
-  let type: u32 = pendingClose == CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK;
+  let type: u32 = pendingClose == TC_CLOSE_END ? EV_TASK_END : EV_TASK_BLOCK;
   pendingClose = 0;
   if (limit == head && !room(1)) return;
-  store<u64>(slot(0), COMPACT | <u64>type);
+  store<u64>(slot(0), TC_COMPACT | <u64>type);
   head++;
   shadow();
 }
 
-// A full record (4 slots), always exact; publishes HEAD (atomic store: orders every slot before it,
+// A full record (FULL slots), always exact; publishes HEAD (atomic store: orders every slot before it,
 // the compact ones since the last full record included, for the host's atomic load).
 function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
   flushClose();
-  if (limit - head < 4 && !room(4)) { traceFlush(); return; }
+  if (limit - head < FULL && !room(FULL)) { traceFlush(); return; }
   let ts = platform.now_ns();
-  store<u64>(slot(0), <u64>type | (<u64>a << 32));
+  store<u64>(slot(0), <u64>type | (<u64>a << 32));       // TREC_TYPE, TREC_A (one u64 store each pair)
   store<u64>(slot(1), <u64>b | (<u64>c << 32));
   store<f64>(slot(2), ts);
   store<f64>(slot(3), d);
-  head += 4;
+  head += FULL;
   exactAt = head;
   shadow();
-  store32(ring + R_HEAD, head);
+  store32(ring + RING_HEAD, head);
 }
 
 // @ts-ignore: decorator
 @inline function compact(type: u32, machine: u32, fn: u32, task: u32): u64 {
-  return COMPACT | <u64>(type | pendingClose) | (<u64>machine << 8) | (<u64>fn << 20) | ((<u64>task >> 4) << 36);
+  return TC_COMPACT | <u64>(type | pendingClose) | (<u64>machine << TC_A_SHIFT) | (<u64>fn << TC_B_SHIFT) | ((<u64>task >> TC_C_DROP) << TC_C_SHIFT);
 }
 
 // Non-zero if a field does not fit a compact record.
 // @ts-ignore: decorator
-@inline function wide(machine: u32, fn: u32, task: u32): u32 { return (machine >> 12) | (fn >> 16) | (task & 15); }
+@inline function wide(machine: u32, fn: u32, task: u32): u32 { return (machine >> TC_A_BITS) | (fn >> TC_B_BITS) | (task & ((1 << TC_C_DROP) - 1)); }
 
 /** A slice opens (task_begin, task_resume): one compact slot, no time, no atomic store, carrying
  *  the close before it. One branch tells it from the rest: a slot at a multiple of CLOCK_EVERY
@@ -189,10 +175,10 @@ function putFull(type: u32, a: u32, b: u32, c: u32, d: f64): void {
 @inline export function traceOpen(type: u32, machine: u32, fn: u32, task: u32): void {
   let h = head;
   if ((((h & (CLOCK_EVERY - 1)) == 0) | (h == limit) | (wide(machine, fn, task) != 0)) != 0) { openSlow(type, machine, fn, task); return; }
-  store<u64>(ring + R_EVENTS + (<usize>(h & MASK) << 3), compact(type, machine, fn, task));
+  store<u64>(ring + RING_HEADER + <usize>(h & MASK) * TRACE_SLOT, compact(type, machine, fn, task));
   head = h + 1;
   pendingClose = 0;
-  store<u64>(ring + R_SHADOW, <u64>(h + 1));
+  store<u64>(ring + RING_SHADOW, <u64>(h + 1));
 }
 
 function openSlow(type: u32, machine: u32, fn: u32, task: u32): void {
@@ -209,7 +195,7 @@ function openSlow(type: u32, machine: u32, fn: u32, task: u32): void {
  *  so that it ends the slice it belongs to (the dropped one never appears). */
 // @ts-ignore: decorator
 @inline export function traceClose(type: u32): void {
-  if (!pendingClose) pendingClose = type == EV_TASK_END ? CLOSE_END : CLOSE_BLOCK;
+  if (!pendingClose) pendingClose = type == EV_TASK_END ? TC_CLOSE_END : TC_CLOSE_BLOCK;
   shadow();
 }
 
@@ -226,7 +212,7 @@ export function traceSync(): void {
 /** Publish the compact records not yet published (the core stops, or a host is about to read). */
 export function traceFlush(): void {
   flushClose();
-  if (ring) store32(ring + R_HEAD, head);
+  if (ring) store32(ring + RING_HEAD, head);
 }
 
 /** A new flow id (pairs an ims_send with its ims_recv). */

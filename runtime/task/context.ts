@@ -25,7 +25,8 @@
 // Owned by the task that holds it in T.CTX: by the core running it, or by nobody while T waits.
 
 import { CORE_ID } from "~lib/rt/platform";
-import { coreRec, FC_CTX_ALLOCS, FC_CTX_FREES, FC_SUSPENDS, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_LIVE, FW_BLOCKED_PEAK } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FC_CTX_ALLOCS, FC_CTX_FREES, FC_SUSPENDS, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_LIVE, FW_BLOCKED_PEAK } from "~lib/rt/abi";
 import { add32, sub32, atomicMax32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";

@@ -26,7 +26,7 @@
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { add32, sub32 } from "~lib/rt/atomic";
-import { FW_TASKS_LIVE } from "~lib/rt/layout";
+import { FW_TASKS_LIVE } from "~lib/rt/abi";
 import { fail } from "~lib/rt/trap";
 
 // @ts-ignore: decorator

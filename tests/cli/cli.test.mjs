@@ -3,6 +3,9 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { aam, ROOT } from "../lib/aam.mjs";
+import { model } from "../../tools/build/abi.mjs";
+
+const ABI = model(JSON.parse(fs.readFileSync(path.join(ROOT, "runtime/abi.json"), "utf8"))).byName;
 
 const OUT = path.join(ROOT, "build/test-images/cli-hello.wasm");
 
@@ -27,8 +30,8 @@ test("the manifest beside the image and inside it agree and describe the memory 
   assert.equal(inner, side);
   assert.is(side.format, "aam-image/1");
   assert.is(side.entry, "aam_entry");
-  assert.is(side.memory.memoryBase, 0x40000);
-  assert.is(side.memory.scb, 0x1000);
+  assert.is(side.memory.memoryBase, ABI.get("MEMORY_BASE").value);
+  assert.is(side.memory.scb, ABI.get("SCB").value);
   assert.ok(side.memory.heapBase > side.memory.memoryBase);
   assert.ok(side.dataSegments > 0);
   assert.ok(side.build.ascFlags.includes("--sharedMemory"));

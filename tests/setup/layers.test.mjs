@@ -99,10 +99,10 @@ test("aam gen --check names a stale generated file and fails; aam gen rewrites i
     fs.writeFileSync(file, good.replace("= 1;", "= 99;"));
     const r = await aam(["gen", "--check"]);
     assert.is(r.code, 1, r.stderr);
-    assert.match(r.stderr, "runtime/sys/trace_events.ts is out of date");
+    assert.match(r.stderr, "runtime/sys/trace_events.ts is out of date with runtime/trace-events.json: run `make gen`");
     const b = await aam(["build", "examples/hello.ts", "-o", "build/test-images/stale-gen.wasm"]);
     assert.is(b.code, 1, b.stderr);
-    assert.match(b.stderr, "runtime/sys/trace_events.ts out of date");
+    assert.match(b.stderr, "runtime/sys/trace_events.ts is out of date with runtime/trace-events.json");
     const w = await aam(["gen"]);
     assert.is(w.code, 0, w.stderr);
     assert.is(fs.readFileSync(file, "utf8"), good);

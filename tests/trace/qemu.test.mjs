@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 require('esbuild-register/dist/node').register({ target: 'node20' });
 const { bootTraced, decodeTraceStream } = require('../../tools/boot/boot.ts');
 const { validateChrome } = require('../../tools/trace/index.ts');
-const { layoutProblem } = require('../../tools/host/trace.ts');
+const { abiProblem } = require('../../tools/host/manifest.ts');
 const EVENTS = JSON.parse(fs.readFileSync(path.join(ROOT, 'runtime/trace-events.json'), 'utf8')).events;
 const ID = Object.fromEntries(EVENTS.map((e) => [e.name, e.id]));
 const ARGS = ['200', '100'];
@@ -164,7 +164,7 @@ function compact(type, machine = 0, fn = 0, task = 0, close = 0) {
   return b;
 }
 const cat = (...parts) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
-const manifest = { memory: { coreBase: 16384, coreRecSize: 2048 }, trace: { ringWord: 1296, headerSize: 64, slotSize: 8 } };
+const manifest = { fns: {} };
 
 test('decoder: LOST counts are reported, compact records decode (closes take the open slice\'s fields) and are spread between exact ones, a cut stream keeps what came whole', () => {
   const end = new Uint8Array(8); new DataView(end.buffer).setFloat64(0, 5000, true);
@@ -200,10 +200,10 @@ test('decoder: a fatal TRAP frame\'s flight recorder comes after the exit\'s las
   } finally { process.stderr.write = write; }
 });
 
-test('an image with the trace rings of an older aam (32-byte events) is refused with a rebuild hint, on both hosts\' decoders', async () => {
+test('an image built for another image↔host contract (an older aam\'s rings, say) is refused with a rebuild hint, by both hosts', async () => {
   await tracedRun();
-  assert.match(layoutProblem({ ringWord: 1296, headerSize: 64, eventSize: 32 }), /another format .* rebuild it with aam build --trace/);
-  assert.is(layoutProblem(JSON.parse(fs.readFileSync(await tinyImage + '.json', 'utf8')).trace), null);
+  assert.match(abiProblem({ trace: { ringWord: 1296, headerSize: 64, eventSize: 32 } }), /another image↔host contract \(no contract hash in its manifest.* rebuild it with this aam/);
+  assert.is(abiProblem(JSON.parse(fs.readFileSync(await tinyImage + '.json', 'utf8'))), null);
 });
 
 test.run();

@@ -1,12 +1,12 @@
 // boot.ts: `aam boot` and `aam image`, the system image on bare-metal x86-64 under QEMU.
 //
-// Owns: image → kernel ELF (wasm2c + gcc through boot/build.sh, with the manifest's layout as -D
-// flags), the kernel cache (build/boot-cache/, keyed on the image and the kernel's sources), the
+// Owns: image → kernel ELF (wasm2c + gcc through boot/build.sh; the layout comes from boot/abi.h,
+// AAM_TRACE=1 for a --trace image), the kernel cache (build/boot-cache/, keyed on the image and the kernel's sources), the
 // QEMU command line of a run (the same as boot/qemu.mjs), and turning QEMU's status into the
 // guest's exit code. Not: the kernel (boot/), building images (tools/build/), the Node host.
 //
 // Exit status: the guest writes `code` to isa-debug-exit and QEMU exits with code << 1 | 1. An even
-// status (reset, triple fault) is no exit code: reported, HOST_ERROR_STATUS.
+// status (reset, triple fault) is no exit code: reported, EXIT_HOST_ERROR.
 
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,15 +14,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RawTrace } from "../trace/raw";
-import { TraceEvents, rawStats, layoutProblem } from "../host/trace";   // small: no host code, one JSON
+import { TraceEvents, rawStats } from "../host/trace";   // small: no host code, one JSON
 import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
 import { symbolize } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
-import type { TraceLayout } from "../build/link";
+import { abiProblem, type ImageManifest } from "../host/manifest";
+import { MAX_CORES, EXIT_HOST_ERROR, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
+  TF_KIND_EVENTS, TF_KIND_MEM, TF_KIND_TRAP, TF_KIND_END, TF_KIND_LOG } from "../host/abi";
 
 export const QEMU = "qemu-system-x86_64";
-const HOST_ERROR_STATUS = 71;              // = tools/host/node.ts; not imported: keeps this module light
 const FORMAT = "aam-image/1";
 
 export class BootError extends Error { name = "BootError"; }
@@ -43,14 +44,9 @@ export function requireTool(tool: string): void {
   }
 }
 
-export interface BootManifest {
-  memory: { coreBase: number; coreRecSize: number };
-  trace?: TraceLayout;                                                   // built with --trace
-  fns?: Record<number, string>;
-}
-
-/** The image's manifest (custom section "aam.manifest"); null for a wasm that is not an AAM image. */
-export function manifestOf(wasm: Uint8Array): BootManifest | null {
+/** The image's manifest (custom section "aam.manifest"); null for a wasm that is not an AAM image.
+ *  An image built for another image↔host contract is refused (tools/host/manifest.ts). */
+export function manifestOf(wasm: Uint8Array): ImageManifest | null {
   let mod: WebAssembly.Module;
   try { mod = new WebAssembly.Module(wasm); } catch (e) {
     throw new BootError(`not a WebAssembly module (${(e as Error).message})`);
@@ -59,6 +55,8 @@ export function manifestOf(wasm: Uint8Array): BootManifest | null {
   if (!sec.length) return null;
   const m = JSON.parse(Buffer.from(sec[0]).toString("utf8"));
   if (m.format !== FORMAT) throw new BootError(`unsupported image format ${m.format}`);
+  const bad = abiProblem(m);
+  if (bad) throw new BootError(bad);
   return m;
 }
 
@@ -106,8 +104,8 @@ function buildCached(root: string, key: string, buildArgs: (work: string) => str
 export function kernelFor(root: string, wasm: Uint8Array): string {
   const m = manifestOf(wasm);
   if (!m) throw new BootError("not an AAM system image (no aam.manifest section; build it with `aam build`)");
-  const defines: Record<string, number> = { AAM_CORE_BASE: m.memory.coreBase, AAM_CORE_REC_SIZE: m.memory.coreRecSize };
-  if (m.trace) defines.AAM_TRACE_RING = m.trace.ringWord;   // boot/trace.c streams the rings to COM3
+  const defines: Record<string, number> = {};
+  if (m.trace) defines.AAM_TRACE = 1;                       // boot/trace.c streams the rings to COM3
   const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(wasm).digest("hex").slice(0, 24);
   const img = path.join(root, "build/boot-cache", `${key}.${process.pid}.wasm`);
   try {
@@ -202,7 +200,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
       if (status !== null && status % 2 === 1) resolve({ code: (status - 1) / 2, status, ms, stderr, stdout });
       else {
         process.stderr.write(`aam: the machine stopped without an exit code (QEMU status ${status}: reset or triple fault)\n`);
-        resolve({ code: HOST_ERROR_STATUS, status, ms, stderr, stdout });
+        resolve({ code: EXIT_HOST_ERROR, status, ms, stderr, stdout });
       }
     });
   });
@@ -217,7 +215,7 @@ function cmdline(args: string[], stats: boolean, options: string[] = []): string
 
 /** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */
 export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<number> {
-  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) throw new BootError(`--cores must be 1..64, got ${o.cores}`);
+  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > MAX_CORES) throw new BootError(`--cores must be 1..${MAX_CORES}, got ${o.cores}`);
   requireTool(QEMU);
   const t0 = performance.now();
   const elf = kernelFor(o.root, wasm);
@@ -250,11 +248,9 @@ export function writeKernel(root: string, wasm: Uint8Array, out: string): number
  *  `log: false` streams every frame over COM3 instead (~5 us a byte under TCG). */
 export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean }):
     Promise<{ raw: RawTrace; code: number; bytes: number; frames: number; ms: number; stdout: string; stderr: string }> {
-  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > 64) throw new BootError(`--cores must be 1..64, got ${o.cores}`);
+  if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > MAX_CORES) throw new BootError(`--cores must be 1..${MAX_CORES}, got ${o.cores}`);
   const m = manifestOf(wasm);
   if (!m?.trace) throw new BootError("the image was built without --trace (rebuild it with aam build --trace)");
-  const bad = layoutProblem(m.trace);
-  if (bad) throw new BootError(bad);
   requireTool(QEMU);
   const elf = kernelFor(o.root, wasm);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-trace-"));
@@ -274,26 +270,24 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
   }
 }
 
-const T_MAGIC = 0x544d4141, T_EVENTS = 1, T_MEM = 2, T_TRAP = 3, T_END = 4, T_LOG = 5;
-
 interface Frame { kind: number; core: number; arg: number; at: number; len: number }
 
 // boot/trace.c's frames, whole ones only; `cut` is where a bad or cut frame starts (-1: none).
 function framesOf(buf: Uint8Array): { frames: Frame[]; cut: number } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const frames: Frame[] = [];
-  for (let off = 0; off + 16 <= buf.length;) {
-    const len = view.getUint32(off + 8, true);
-    if (view.getUint32(off, true) !== T_MAGIC || off + 16 + len > buf.length) return { frames, cut: off };
-    frames.push({ kind: view.getUint16(off + 4, true), core: view.getUint16(off + 6, true), arg: view.getUint32(off + 12, true), at: off + 16, len });
-    off += 16 + len;
+  for (let off = 0; off + TF_HEADER <= buf.length;) {
+    const len = view.getUint32(off + TF_LEN, true);
+    if (view.getUint32(off + TF_MAGIC, true) !== TF_MAGIC_VALUE || off + TF_HEADER + len > buf.length) return { frames, cut: off };
+    frames.push({ kind: view.getUint16(off + TF_KIND, true), core: view.getUint16(off + TF_CORE, true), arg: view.getUint32(off + TF_ARG, true), at: off + TF_HEADER, len });
+    off += TF_HEADER + len;
   }
   return { frames, cut: -1 };
 }
 
 // The RAM log that a LOG frame on COM3 points to, read from the guest RAM file (empty: none).
 function ramLog(com3: Buffer, ramFile: string): Buffer {
-  const f = framesOf(com3).frames.find((x) => x.kind === T_LOG && x.len >= 16);
+  const f = framesOf(com3).frames.find((x) => x.kind === TF_KIND_LOG && x.len >= 16);
   if (!f) return Buffer.alloc(0);
   const addr = Number(com3.readBigUInt64LE(f.at)), bytes = Number(com3.readBigUInt64LE(f.at + 8));
   const out = Buffer.alloc(bytes), fd = fs.openSync(ramFile, "r");
@@ -303,12 +297,12 @@ function ramLog(com3: Buffer, ramFile: string): Buffer {
 
 /** Decode boot/trace.c's COM3 stream. The MEM frames come last (at exit) but name the machines
  *  in a TRAP frame's flight recorder too: they are gathered first. */
-export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
+export function decodeTraceStream(buf: Uint8Array, m: Pick<ImageManifest, "fns">, cores: number): { raw: RawTrace; frames: number; ended: boolean } {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const { frames, cut } = framesOf(buf);
   if (cut >= 0) process.stderr.write(`aam: trace stream: bad or cut frame at byte ${cut} of ${buf.length}; the rest is ignored\n`);
   // The records the kernel copied out, laid back at their wasm addresses.
-  const mems = frames.filter((f) => f.kind === T_MEM);
+  const mems = frames.filter((f) => f.kind === TF_KIND_MEM);
   let memory: ArrayBuffer | null = null;
   if (mems.length) {
     const out = new Uint8Array(Math.max(...mems.map((f) => f.arg + f.len)));
@@ -320,19 +314,19 @@ export function decodeTraceStream(buf: Uint8Array, m: BootManifest, cores: numbe
   const events = new TraceEvents(cores);
   let endNs = Infinity, ended = false, taskTraps = 0, fatal = false;
   for (const f of frames) {
-    if (f.kind === T_EVENTS && f.core < cores) {
+    if (f.kind === TF_KIND_EVENTS && f.core < cores) {
       if (events.addSlots(f.core, view, f.at, f.len) < f.len) events.addCut(f.core);   // whole records but for a clamped drain
       events.setLost(f.core, f.arg);
-    } else if (f.kind === T_TRAP) {                      // as the Node host: every fatal trap, the first task traps
+    } else if (f.kind === TF_KIND_TRAP) {                      // as the Node host: every fatal trap, the first task traps
       if (f.arg === 1) fatal = true;                      // printed after the exit's last drain (below)
       else if (++taskTraps <= FLIGHT_TASK_TRAPS) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, Infinity));
       else if (taskTraps === FLIGHT_TASK_TRAPS + 1) process.stderr.write(`aam: flight recorder: shown for the first ${FLIGHT_TASK_TRAPS} task traps only\n`);
     }
-    else if (f.kind === T_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }
+    else if (f.kind === TF_KIND_END) { endNs = f.len >= 8 ? view.getFloat64(f.at, true) : Infinity; ended = true; }
   }
   if (fatal) process.stderr.write(events.flightRecorder(12, names, m.fns ?? {}, endNs));
   events.finish(endNs);
   let stats: RawTrace["stats"];
-  try { if (memory) stats = rawStats(readStats({ buffer: memory } as unknown as WebAssembly.Memory, m as never, cores)); } catch { /* cut off */ }
+  try { if (memory) stats = rawStats(readStats({ buffer: memory }, cores)); } catch { /* cut off */ }
   return { raw: events.raw("qemu", names, m.fns, stats), frames: frames.length, ended };
 }

@@ -9,9 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import asc from "assemblyscript/dist/asc.js";
-import { staleGenerated } from "./generated";
-
-export const MEMORY_BASE = 0x40000; // runtime/rt/layout.ts MEMORY_BASE
+import { MEMORY_BASE } from "../host/abi";
+import { OUTPUTS, staleMessage } from "./abi.mjs";
 export const GLUE_NAME = "__aam_entry__.ts";
 
 export interface CompileOptions {
@@ -89,8 +88,8 @@ function importPath(fromDir: string, file: string): string {
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const entry = path.resolve(opts.entry);
   if (!fs.existsSync(entry)) throw new BuildError(`build: ${opts.entry}: no such file`);
-  const stale = staleGenerated(opts.root);
-  if (stale.length) throw new BuildError(`build: ${stale.join(", ")} out of date with ${stale.length > 1 ? "their sources" : "its source"}: run \`make gen\``);
+  const stale = staleMessage(opts.root, [OUTPUTS.as, OUTPUTS.events]);   // what the image compiles
+  if (stale) throw new BuildError(`build: ${stale}`);
   registerLibrary(opts.root);
   const runtimeDir = path.join(opts.root, "runtime");
   const base = commonDir(path.dirname(entry), opts.root);

@@ -23,9 +23,8 @@
 import binaryen from "binaryen";
 import { writeFileSync } from "node:fs";
 import { asyncify, type AsyncifyReport } from "./asyncify";
+import { SCB_DATA_STATE, ABI_HASH, MANIFEST_MEMORY, MANIFEST_TRACE } from "../host/abi";
 
-export const SCB = 0x1000;
-export const SCB_DATA_STATE = SCB + 0;
 export const PLATFORM_IMPORTS = new Set([
   "env.memory",
   "aam.core_id", "aam.core_count", "aam.now_ns", "aam.park", "aam.wake", "aam.exit", "aam.fatal",
@@ -51,18 +50,21 @@ export interface LinkResult {
   manifest: Manifest;
 }
 
-/** Where a --trace image's rings are (runtime/trace.ts draws them): each core record's word
+/** Where a --trace image's rings are (runtime/abi.json draws them): each core record's word
  *  `ringWord` holds the ring's address; a ring is a `headerSize`-byte header, then slots of
- *  `slotSize` bytes. The one declaration of it: the hosts import this type. */
-export interface TraceLayout { ringWord: number; headerSize: number; slotSize: number }
+ *  `slotSize` bytes. Written from runtime/abi.json (MANIFEST_TRACE); the hosts read the same
+ *  numbers from tools/host/abi.ts once the image's `abi` matches theirs. */
+export type TraceLayout = typeof MANIFEST_TRACE;
 
 export interface Manifest {
   format: "aam-image/1";
+  /** hash of the image↔host contract the image was built with (runtime/abi.json): a host runs
+   *  only an image whose hash is its own (tools/host/manifest.ts) */
+  abi: string;
   entry: string;
   imports: string[];
   exports: string[];
-  memory: { initialPages: number; maximumPages: number; shared: true; memoryBase: number;
-            heapBase: number; scb: number; coreBase: number; coreRecSize: number; maxCores: number };
+  memory: { initialPages: number; maximumPages: number; shared: true; heapBase: number } & typeof MANIFEST_MEMORY;
   dataSegments: number;
   dataBytes: number;
   build: Record<string, unknown>;
@@ -122,18 +124,16 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     const mem = mod.getMemoryInfo();
     const manifest: Manifest = {
       format: "aam-image/1",
+      abi: ABI_HASH,
       entry: "aam_entry",
       imports,
       exports: listExports(mod),
-      memory: {
-        initialPages: mem.initial, maximumPages: mem.max ?? mem.initial, shared: true,
-        memoryBase: 0x40000, heapBase, scb: SCB, coreBase: 0x4000, coreRecSize: 0x800, maxCores: 64,
-      },
+      memory: { initialPages: mem.initial, maximumPages: mem.max ?? mem.initial, shared: true, heapBase, ...MANIFEST_MEMORY },
       dataSegments: count,
       dataBytes: bytes,
       build: { debug: opts.debug, binaryen: "132", asyncify: asy, ...(opts.manifestExtra ?? {}) },
       fns: tableNames(mod),
-      ...(opts.trace ? { trace: { ringWord: 1216 + 80, headerSize: 128, slotSize: 8 } } : {}),   // layout.ts FC_TRACE_RING
+      ...(opts.trace ? { trace: MANIFEST_TRACE } : {}),
     };
     mod.addCustomSection("aam.manifest", new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm: mod.emitBinary(), manifest };

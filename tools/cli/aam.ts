@@ -5,7 +5,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadImage, runImage, defaultCores, formatStats, HostError, HOST_ERROR_STATUS } from "../host/node";
+import { loadImage, runImage, defaultCores, formatStats, HostError } from "../host/node";
+import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR } from "../host/abi";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
@@ -26,8 +27,8 @@ const USAGE = `usage:
       generate a machine interface's C header, JSON, AssemblyScript client and server and the
       host's TypeScript client (docs/igen.md); \`aam build\` runs it for the program's IDL files
   aam gen [--check]
-      rewrite (--check: only compare, status 1 if one differs) the source files generated from data files (runtime/trace-events.json …); the
-      build refuses to run while one is out of date
+      rewrite (--check: only compare, status 1 if one differs) the source files generated from
+      runtime/abi.json and runtime/trace-events.json; the build refuses to run while one is stale
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
@@ -132,13 +133,13 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "gen") {                             // aam gen [--check]
     const check = argv[1] === "--check";
     if (argv.length > (check ? 2 : 1)) throw new UsageError(`aam gen takes only --check, got '${argv.slice(1).join(" ")}'`);
-    const { writeGenerated, staleGenerated } = await import("../build/generated");
+    const { write, staleMessage } = await import("../build/abi.mjs");
     if (check) {
-      const stale = staleGenerated(ROOT);
-      for (const f of stale) process.stderr.write(`aam: ${f} is out of date with its data file: run \`make gen\`\n`);
-      return stale.length ? 1 : 0;
+      const stale = staleMessage(ROOT);
+      if (stale) process.stderr.write(`aam: ${stale}\n`);
+      return stale ? 1 : 0;
     }
-    const changed = writeGenerated(ROOT);
+    const changed = write(ROOT);
     process.stderr.write(changed.length ? `aam: wrote ${changed.join(", ")}\n` : "aam: generated files up to date\n");
     return 0;
   }
@@ -230,12 +231,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(2); }
+    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(EXIT_USAGE); }
     if (e?.name === "BuildError" || e?.name === "LinkError" || e?.name === "BootError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
-      process.exit(e instanceof HostError || e?.name === "BootError" ? HOST_ERROR_STATUS : 1);
+      process.exit(e instanceof HostError || e?.name === "BootError" ? EXIT_HOST_ERROR : EXIT_BUILD_ERROR);
     }
     process.stderr.write(`aam: internal error: ${e?.stack ?? e}\n`);
-    process.exit(HOST_ERROR_STATUS);
+    process.exit(EXIT_HOST_ERROR);
   },
 );

@@ -1,5 +1,5 @@
-// calls.ts: the Node host's side of host → machine calls (the protocol, steps 1–9, and the
-// mailbox layout are in runtime/host.ts; the offsets below must match it).
+// calls.ts: the Node host's side of host → machine calls (the protocol, steps 1–9, is in
+// runtime/host.ts; the mailbox and slot layouts in runtime/abi.json).
 //
 // Owns: the JS queue of calls waiting for a mailbox slot, filling slots, ringing the doorbell and
 // waking cores, waiting for finished slots (Atomics.waitAsync on the HOST control word, so the
@@ -17,15 +17,12 @@ export interface HostCallResult {
   value: bigint;               // the call's future value (0 for an igen call that succeeded)
 }
 
-const FW = 0x1100;                                   // runtime/rt/layout.ts FRAMEWORK_BASE
-const FW_HOST_MAILBOX = FW + 40, FW_HOST_BELL = FW + 44, FW_HOST_SEEN = FW + 48;
-const MB_NSLOTS = 0, MB_DATA = 4, MB_STOP = 12, MB_STOP_CODE = 16, MB_HEADER = 256;
-const S_STATE = 0, S_SEQ = 4, S_HASH = 8, S_METHOD = 16, S_ORDINAL = 20, S_RECORD_SIZE = 24, S_NBUF = 28,
-  S_NAME_LEN = 32, S_STATUS = 36, S_ERR_LEN = 40, S_DATA_LEN = 44, S_VALUE = 48, S_NAME = 64, S_BUFS = 128,
-  SLOT_HEADER = 256;
-const MAX_NAME = 32, MAX_BUFS = 16;                  // UTF-16 units of a name; buffers per call
-const FREE = 0, FILLED = 1, DONE = 3;
-const OK = 0, REFUSED = 1, TRAPPED = 2, NO_MACHINE = 3;
+import {
+  FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN, MB_NSLOTS, MB_DATA, MB_STOP, MB_STOP_CODE, MB_HEADER,
+  SLOT_STATE, SLOT_SEQ, SLOT_HASH, SLOT_METHOD, SLOT_ORDINAL, SLOT_RECORD_SIZE, SLOT_NBUF, SLOT_NAME_LEN, SLOT_STATUS, SLOT_ERR_LEN, SLOT_DATA_LEN,
+  SLOT_VALUE, SLOT_NAME, SLOT_BUFS, SLOT_HEADER, SLOT_MAX_NAME, SLOT_MAX_BUFS, SLOT_BUF_ENTRY, SLOT_BUF_FIELD, SLOT_BUF_OFFSET,
+  SLOT_FREE, SLOT_FILLED, SLOT_DONE, CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, CTL_HOST,
+} from "./abi";
 
 interface Pending {
   req: HostCall;
@@ -86,8 +83,8 @@ export class HostPort {
     this.ended = `the system stopped (status ${code}) before the call completed`;
     for (const p of [...this.queue.splice(0), ...this.inflight.values()]) p.reject(new Error(`${p.what}: ${this.ended}`));
     this.inflight.clear();
-    Atomics.add(this.ctl, this.cores + 1, 1);
-    Atomics.notify(this.ctl, this.cores + 1);
+    Atomics.add(this.ctl, this.cores + CTL_HOST, 1);
+    Atomics.notify(this.ctl, this.cores + CTL_HOST);
   }
 
   private tooBig(p: Pending): boolean {
@@ -103,11 +100,11 @@ export class HostPort {
     try {
       const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
       while (this.ended === null) {
-        const v = Atomics.load(this.ctl, this.cores + 1);
+        const v = Atomics.load(this.ctl, this.cores + CTL_HOST);
         this.poll();
         const waiting = this.mb ? this.inflight.size > 0 : this.queue.length > 0 || this.stopCode !== null;
         if (!waiting || this.ended !== null) break;
-        const r = waitAsync(this.ctl, this.cores + 1, v, 1000);
+        const r = waitAsync(this.ctl, this.cores + CTL_HOST, v, 1000);
         if (r.async) await r.value;
       }
     } catch (e) {                                    // a host bug: fail what waits, loudly
@@ -136,9 +133,9 @@ export class HostPort {
       const i32 = new Int32Array(this.memory.buffer);
       for (const [i, p] of this.inflight) {
         const base = this.slotAddr(i);
-        if (Atomics.load(i32, (base + S_STATE) >> 2) !== DONE) continue;
+        if (Atomics.load(i32, (base + SLOT_STATE) >> 2) !== SLOT_DONE) continue;
         this.collect(base, p);
-        Atomics.store(i32, (base + S_STATE) >> 2, FREE);
+        Atomics.store(i32, (base + SLOT_STATE) >> 2, SLOT_FREE);
         this.inflight.delete(i);
         this.free.push(i);
       }
@@ -166,25 +163,25 @@ export class HostPort {
     const { req } = p;
     const u8 = new Uint8Array(this.memory.buffer);
     const dv = new DataView(this.memory.buffer);
-    dv.setUint32(base + S_SEQ, p.seq, true);
-    dv.setBigUint64(base + S_HASH, BigInt.asUintN(64, req.hash), true);
-    dv.setUint32(base + S_METHOD, req.slot, true);
-    dv.setUint32(base + S_ORDINAL, req.ordinal, true);
-    dv.setUint32(base + S_RECORD_SIZE, req.record.length, true);
-    dv.setUint32(base + S_NBUF, req.buffers.length, true);
-    for (let k = 0; k < req.machine.length; k++) dv.setUint16(base + S_NAME + 2 * k, req.machine.charCodeAt(k), true);
-    dv.setUint32(base + S_NAME_LEN, 2 * req.machine.length, true);
-    dv.setUint32(base + S_STATUS, 0, true);
-    dv.setUint32(base + S_ERR_LEN, 0, true);
-    dv.setUint32(base + S_DATA_LEN, p.len, true);
+    dv.setUint32(base + SLOT_SEQ, p.seq, true);
+    dv.setBigUint64(base + SLOT_HASH, BigInt.asUintN(64, req.hash), true);
+    dv.setUint32(base + SLOT_METHOD, req.slot, true);
+    dv.setUint32(base + SLOT_ORDINAL, req.ordinal, true);
+    dv.setUint32(base + SLOT_RECORD_SIZE, req.record.length, true);
+    dv.setUint32(base + SLOT_NBUF, req.buffers.length, true);
+    for (let k = 0; k < req.machine.length; k++) dv.setUint16(base + SLOT_NAME + 2 * k, req.machine.charCodeAt(k), true);
+    dv.setUint32(base + SLOT_NAME_LEN, 2 * req.machine.length, true);
+    dv.setUint32(base + SLOT_STATUS, 0, true);
+    dv.setUint32(base + SLOT_ERR_LEN, 0, true);
+    dv.setUint32(base + SLOT_DATA_LEN, p.len, true);
     const data = base + SLOT_HEADER;
     u8.set(req.record, data);
     req.buffers.forEach((b, k) => {
-      dv.setUint32(base + S_BUFS + 8 * k, b.field, true);
-      dv.setUint32(base + S_BUFS + 8 * k + 4, p.offs[k], true);
+      dv.setUint32(base + SLOT_BUFS + SLOT_BUF_ENTRY * k + SLOT_BUF_FIELD, b.field, true);
+      dv.setUint32(base + SLOT_BUFS + SLOT_BUF_ENTRY * k + SLOT_BUF_OFFSET, p.offs[k], true);
       u8.set(b.data, data + p.offs[k]);
     });
-    Atomics.store(new Int32Array(this.memory.buffer), (base + S_STATE) >> 2, FILLED);
+    Atomics.store(new Int32Array(this.memory.buffer), (base + SLOT_STATE) >> 2, SLOT_FILLED);
   }
 
   private ring(): void {
@@ -205,31 +202,31 @@ export class HostPort {
     const dv = new DataView(this.memory.buffer);
     const u8 = new Uint8Array(this.memory.buffer);
     const data = base + SLOT_HEADER;
-    const status = dv.getUint32(base + S_STATUS, true);
-    if (status === NO_MACHINE) return p.reject(new Error(`host call: no machine named '${p.req.machine}'`));
-    if (status === TRAPPED) return p.reject(new Error(`${p.what}: the handler trapped (the trap report is on stderr)`));
-    if (status === REFUSED) {
-      const n = dv.getUint32(base + S_ERR_LEN, true);
+    const status = dv.getUint32(base + SLOT_STATUS, true);
+    if (status === CALL_NO_MACHINE) return p.reject(new Error(`host call: no machine named '${p.req.machine}'`));
+    if (status === CALL_TRAPPED) return p.reject(new Error(`${p.what}: the handler trapped (the trap report is on stderr)`));
+    if (status === CALL_REFUSED) {
+      const n = dv.getUint32(base + SLOT_ERR_LEN, true);
       return p.reject(new Error(Buffer.from(u8.slice(data, data + n)).toString("utf16le")));
     }
-    if (status !== OK) return p.reject(new Error(`${p.what}: unknown slot status ${status}`));
+    if (status !== CALL_OK) return p.reject(new Error(`${p.what}: unknown slot status ${status}`));
     const { req } = p;
     const record = u8.slice(data, data + req.record.length);
     for (const b of req.buffers) record.set(req.record.subarray(b.field, b.field + 4), b.field);
     const buffers = req.buffers.map((b, k) => b.dir === "in" ? b.data : u8.slice(data + p.offs[k], data + p.offs[k] + b.data.length));
-    p.resolve({ record, buffers, value: dv.getBigUint64(base + S_VALUE, true) });
+    p.resolve({ record, buffers, value: dv.getBigUint64(base + SLOT_VALUE, true) });
   }
 }
 
 // Refusals the host can decide alone (the image decides unknown machines and hashes).
 function checkCall(req: HostCall): string {
   if (!req || typeof req.machine !== "string" || !req.machine.length) return "no machine name";
-  if (req.machine.length > MAX_NAME) return `machine name longer than ${MAX_NAME} characters`;
+  if (req.machine.length > SLOT_MAX_NAME) return `machine name longer than ${SLOT_MAX_NAME} characters`;
   if (typeof req.hash !== "bigint" || req.hash < 0n || req.hash >= 1n << 64n) return "hash must be a bigint in 0 .. 2^64-1";
   if (!Number.isInteger(req.slot) || req.slot < 0 || req.slot > 0xffff) return "slot must be an integer in 0 .. 65535";
   if (!Number.isInteger(req.ordinal) || req.ordinal < 0 || req.ordinal > 0xffffffff) return "ordinal must be a u32";
   if (!(req.record instanceof Uint8Array)) return "record must be a Uint8Array";
-  if (!Array.isArray(req.buffers) || req.buffers.length > MAX_BUFS) return `at most ${MAX_BUFS} buffers`;
+  if (!Array.isArray(req.buffers) || req.buffers.length > SLOT_MAX_BUFS) return `at most ${SLOT_MAX_BUFS} buffers`;
   const seen = new Set<number>();
   for (const b of req.buffers) {
     if (!(b?.data instanceof Uint8Array)) return "a buffer's data must be a Uint8Array";

@@ -7,8 +7,8 @@
 // Not: the platform calls themselves (worker.ts), building images (tools/build/).
 //
 // End protocol:
-//  1. The first end message wins: exit(code) → code; a trap → TRAP_STATUS with the report on
-//     stderr; a host error → HOST_ERROR_STATUS; all cores returned → core 0's status.
+//  1. The first end message wins: exit(code) → code; a trap → EXIT_TRAP with the report on
+//     stderr; a host error → EXIT_HOST_ERROR; all cores returned → core 0's status.
 //  2. STOP is set and every core's park word notified, so parked cores unwind at once.
 //  3. Every worker is terminated (a core spinning in wasm is interrupted by V8); then, with every
 //     core stopped, the counters (--stats) and the last of the trace rings are read.
@@ -24,26 +24,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
 import { readStats, formatStats, type SystemStats } from "./stats";
-import { TraceCollector, rawStats, layoutProblem, FLIGHT_TASK_TRAPS } from "./trace";
+import { TraceCollector, rawStats, FLIGHT_TASK_TRAPS } from "./trace";
 import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
-import type { TraceLayout } from "../build/link";
+import { abiProblem, type ImageManifest } from "./manifest";
+import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
-export type { HostCall, HostCallResult };
-
-export const TRAP_STATUS = 70;          // sysexits EX_SOFTWARE
-const FC_CURRENT = 1216 + 56;           // runtime/rt/layout.ts: CORE_FRAMEWORK + 56
-const FC_LOCKS = 1216 + 84;             // CORE_FRAMEWORK + 84 (LOCKS, then LOCK_NAME at +88)
-export const HOST_ERROR_STATUS = 71;
-export const INTERRUPT_STATUS = 130;
-
-export interface ImageManifest {
-  format: string;
-  memory: { initialPages: number; maximumPages: number; coreBase: number; coreRecSize: number; maxCores: number };
-  fns?: Record<number, string>;                                         // function-table names
-  trace?: TraceLayout;                                                  // built with --trace
-  [k: string]: unknown;
-}
+export type { HostCall, HostCallResult, ImageManifest };
 
 export interface RunOptions {
   module: WebAssembly.Module;
@@ -87,6 +74,8 @@ export function loadImage(file: string): { module: WebAssembly.Module; manifest:
   if (!sec.length) throw new HostError(`${file}: not an AAM system image (no aam.manifest section; build it with \`aam build\`)`);
   const manifest = JSON.parse(Buffer.from(sec[0]).toString("utf8")) as ImageManifest;
   if (manifest.format !== "aam-image/1") throw new HostError(`${file}: unsupported image format ${manifest.format}`);
+  const bad = abiProblem(manifest);
+  if (bad) throw new HostError(`${file}: ${bad}`);
   return { module, manifest };
 }
 
@@ -102,17 +91,13 @@ export function runImage(o: RunOptions): Promise<RunResult> {
 export function startImage(o: RunOptions): AamSystem {
   const cores = o.cores ?? defaultCores();
   const m = o.manifest.memory;
-  if (!Number.isInteger(cores) || cores < 1 || cores > m.maxCores) {
-    const err = new HostError(`--cores must be 1..${m.maxCores}, got ${o.cores}`);
-    return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
-  }
-  const badTrace = o.manifest.trace ? layoutProblem(o.manifest.trace) : null;
-  if (badTrace) {
-    const err = new HostError(badTrace);
+  const bad = !Number.isInteger(cores) || cores < 1 || cores > MAX_CORES ? `--cores must be 1..${MAX_CORES}, got ${o.cores}` : abiProblem(o.manifest);
+  if (bad) {
+    const err = new HostError(bad);
     return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
   }
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
-  const ctl = new SharedArrayBuffer(4 * (cores + 2));    // park words, STOP, HOST (worker.ts)
+  const ctl = new SharedArrayBuffer(4 * (cores + CTL_EXTRA));    // park words, then the CTL_* words (worker.ts)
   const ctlWords = new Int32Array(ctl);
   const port = new HostPort(memory, ctlWords, cores);
   const workerPath = o.workerPath ?? path.join(path.dirname(new URL(import.meta.url).pathname), "worker.mjs");
@@ -144,13 +129,13 @@ export function startImage(o: RunOptions): AamSystem {
       if (finished) return;
       finished = true;
       port.end(code);
-      Atomics.store(ctlWords, cores, 1);                                   // step 2
+      Atomics.store(ctlWords, cores + CTL_STOP, 1);                        // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
       if (drainTimer) clearInterval(drainTimer);
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
         // The cores have stopped: the counters are final, and the trace rings give up what their
         // cores wrote but had not published yet (runtime/trace.ts step 4).
-        const stats = o.stats || tracer ? readStats(memory, o.manifest, cores) : undefined;
+        const stats = o.stats || tracer ? readStats(memory, cores) : undefined;
         let trace: RawTrace | undefined;
         if (tracer) {
           tracer.finish((performance.now()) * 1e6);
@@ -161,7 +146,7 @@ export function startImage(o: RunOptions): AamSystem {
         resolve({ code, end, stats: o.stats ? stats : undefined, report, trace });   // step 4
       });
     };
-    const onInt = (): void => finish(INTERRUPT_STATUS, { t: "error", core: -1, message: "interrupted" });
+    const onInt = (): void => finish(EXIT_INTERRUPT, { t: "error", core: -1, message: "interrupted" });
     process.on("SIGINT", onInt);
 
     let upHook: ((core: number) => void) | null = null;
@@ -180,13 +165,13 @@ export function startImage(o: RunOptions): AamSystem {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +
             (e.frames?.length ? `  stack: ${e.frames.slice(0, 12).join(" <- ")}\n` : "");
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(TRAP_STATUS, e, report, true);
+          finish(EXIT_TRAP, e, report, true);
           break;
         }
         case "error": {
           const report = `aam: core ${e.core}: ${e.message}\n`;
           fs.writeSync(o.fds?.[1] ?? 2, report);
-          finish(HOST_ERROR_STATUS, e, report, true);
+          finish(EXIT_HOST_ERROR, e, report, true);
           break;
         }
       }
@@ -200,8 +185,6 @@ export function startImage(o: RunOptions): AamSystem {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns,
-          currentTaskAddr: m.coreBase + core * m.coreRecSize + FC_CURRENT,
-          locksAddr: m.coreBase + core * m.coreRecSize + FC_LOCKS,
         },
         stdout: false, stderr: false,
       });

@@ -1,19 +1,18 @@
 // stats.ts: the counters a host reads out of shared memory for `aam run --stats`.
 //
-// Owns: the host's view of the per-core record and the framework words (runtime/rt/layout.ts)
-// and their printout. Not: the counters themselves (written by the image; layout.ts says who
-// writes which word).
+// Owns: the host's reading of the per-core records, the framework words, the machine and manager
+// records, and their printout. Not: the counters themselves (written by the image) nor where they
+// are (runtime/abi.json, which says who writes which word; tools/host/abi.ts).
 
-import type { ImageManifest } from "./node";
+import {
+  CORE_BASE, CORE_REC_SIZE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES, CORE_RFREE_COUNT,
+  CORE_RFREE_BYTES, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_CTX_ALLOCS, FC_CTX_FREES, FC_PARKS, FC_SPAWNS, FC_SUSPENDS,
+  FC_MACHINE, FC_MACH_PENDING, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
+  FW_TASKS_LIVE, FW_MANAGER, MGR_NMACH, MGR_MACH, MGR_TICKS, M_ID, M_NAME, M_CORES, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT,
+  M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES, M_NOCORE_NS, OBJ_HEADER, OBJ_RT_SIZE,
+} from "./abi";
 
-// Keep in step with runtime/rt/layout.ts.
-const ALLOC_COUNT = 8, ALLOC_BYTES = 16, FREE_COUNT = 24, FREE_BYTES = 32, RFREE_COUNT = 40, RFREE_BYTES = 48;
-const FC = 1216;   // CORE_FRAMEWORK
-const FC_TASKS_RUN = FC + 0, FC_STOLEN = FC + 8, FC_CTX_ALLOCS = FC + 16, FC_CTX_FREES = FC + 24,
-  FC_PARKS = FC + 32, FC_SPAWNS = FC + 40, FC_SUSPENDS = FC + 48;
-const FW = 0x1100;
-const FW_NARENAS = FW + 32, FW_ARENAS = FW + 64, ARENA_STRIDE = 1024;
-const FW_CTX_LIVE = FW + 0, FW_CTX_PEAK = FW + 4, FW_BLOCKED_PEAK = FW + 12, FW_TASKS_LIVE = FW + 20;
+const coreRec = (c: number): number => CORE_BASE + c * CORE_REC_SIZE;
 
 export interface CoreStats {
   core: number;
@@ -40,28 +39,30 @@ export interface SystemStats {
   tasksLive: number;
 }
 
-export function readStats(memory: WebAssembly.Memory, manifest: ImageManifest, cores: number): SystemStats {
+/** The counters of `cores` cores from `memory` (the shared memory, or the QEMU host's copy of
+ *  the records). */
+export function readStats(memory: { buffer: ArrayBufferLike }, cores: number): SystemStats {
   const view = new DataView(memory.buffer);
   const out: CoreStats[] = [];
   // heap counters: the core's record (arena 0) plus its block in every machine's arena
   const arenas = [0, ...Array.from({ length: view.getUint32(FW_NARENAS, true) }, (_, a) => view.getUint32(FW_ARENAS + 4 * a, true))];
   for (let c = 0; c < cores; c++) {
-    const rec = manifest.memory.coreBase + c * manifest.memory.coreRecSize;
+    const rec = coreRec(c);
     const u64 = (off: number): number => Number(view.getBigUint64(rec + off, true));
     const heap = (off: number): number => arenas.reduce((sum, base) =>
       sum + Number(view.getBigUint64((base ? base + c * ARENA_STRIDE : rec) + off, true)), 0);
     out.push({
       core: c,
-      tasksRun: u64(FC_TASKS_RUN), tasksStolen: u64(FC_STOLEN), spawns: u64(FC_SPAWNS),
+      tasksRun: u64(FC_TASKS_RUN), tasksStolen: u64(FC_TASKS_STOLEN), spawns: u64(FC_SPAWNS),
       suspends: u64(FC_SUSPENDS), ctxAllocs: u64(FC_CTX_ALLOCS), ctxFrees: u64(FC_CTX_FREES),
       parks: u64(FC_PARKS),
-      heapBlocksInUse: heap(ALLOC_COUNT) - heap(FREE_COUNT) - heap(RFREE_COUNT),
-      heapBytesInUse: heap(ALLOC_BYTES) - heap(FREE_BYTES) - heap(RFREE_BYTES),
-      heapAllocs: heap(ALLOC_COUNT),
-      heapRemoteFrees: heap(RFREE_COUNT),
+      heapBlocksInUse: heap(CORE_ALLOC_COUNT) - heap(CORE_FREE_COUNT) - heap(CORE_RFREE_COUNT),
+      heapBytesInUse: heap(CORE_ALLOC_BYTES) - heap(CORE_FREE_BYTES) - heap(CORE_RFREE_BYTES),
+      heapAllocs: heap(CORE_ALLOC_COUNT),
+      heapRemoteFrees: heap(CORE_RFREE_COUNT),
     });
   }
-  const ms = readMachines(memory, manifest, cores);
+  const ms = readMachines(memory, cores);
   return {
     cores: out, machines: ms.machines, ticks: ms.ticks,
     contextsLive: view.getUint32(FW_CTX_LIVE, true),
@@ -82,17 +83,11 @@ export function formatStats(s: SystemStats): string {
     formatMachines({ ticks: s.ticks, machines: s.machines });
 }
 
-// ── machines (runtime/machine/record.ts layouts) ──
-const FW_MANAGER = FW + 28;
-const G_NMACH = 4, G_MACH = 32, G_TICKS = 8;
-const M_NAME = 36, M_CORES = 20, M_TASKS_RUN = 64, M_CALLS_IN = 72, M_CALLS_OUT = 80, M_IMS_SENT = 88, M_IMS_RECV = 96,
-  M_SWITCHES_IN = 104, M_GRANTS = 112, M_REVOKES = 120, M_NOCORE_NS = 128, M_ID = 0;
-const FC_MACHINE = FC + 60, FC_MACH_PENDING = FC + 72;
+// ── machines (the machine and manager records) ──
 
-// An AssemblyScript string at p: UTF-16, its byte length in the object header's rtSize (p − 4).
-/** The AssemblyScript string at `p` (its byte length is in the object header, 4 bytes before). */
+/** The AssemblyScript string at `p`: UTF-16, its byte length in the object header's rtSize. */
 export function asString(buffer: ArrayBufferLike, p: number): string {
-  return p ? Buffer.from(new Uint8Array(buffer, p, new DataView(buffer).getUint32(p - 4, true))).toString("utf16le") : "?";
+  return p ? Buffer.from(new Uint8Array(buffer, p, new DataView(buffer).getUint32(p - OBJ_HEADER + OBJ_RT_SIZE, true))).toString("utf16le") : "?";
 }
 
 /** Machine id → name (0: "idle"), from the Machine Manager's table in `buffer` (the shared memory,
@@ -102,8 +97,8 @@ export function machineNames(buffer: ArrayBufferLike): Record<number, string> {
   const out: Record<number, string> = { 0: "idle" };
   const g = v.getUint32(FW_MANAGER, true);
   if (!g) return out;
-  for (let i = 0; i < v.getUint32(g + G_NMACH, true); i++) {
-    const m = v.getUint32(g + G_MACH + 4 * i, true);
+  for (let i = 0; i < v.getUint32(g + MGR_NMACH, true); i++) {
+    const m = v.getUint32(g + MGR_MACH + 4 * i, true);
     out[v.getUint32(m + M_ID, true)] = asString(buffer, v.getUint32(m + M_NAME, true));
   }
   return out;
@@ -114,19 +109,19 @@ export interface MachineStats {
   imsSent: number; imsRecv: number; switchesIn: number; grants: number; revokes: number; noCoreMs: number;
 }
 
-export function readMachines(memory: WebAssembly.Memory, manifest: ImageManifest, cores: number): { ticks: number; machines: MachineStats[] } {
+export function readMachines(memory: { buffer: ArrayBufferLike }, cores: number): { ticks: number; machines: MachineStats[] } {
   const v = new DataView(memory.buffer);
   const g = v.getUint32(FW_MANAGER, true);
   if (!g) return { ticks: 0, machines: [] };
   const u64 = (a: number): number => Number(v.getBigUint64(a, true));
   const str = (p: number): string => asString(memory.buffer, p);
   const out: MachineStats[] = [];
-  for (let i = 0; i < v.getUint32(g + G_NMACH, true); i++) {
-    const m = v.getUint32(g + G_MACH + 4 * i, true);
+  for (let i = 0; i < v.getUint32(g + MGR_NMACH, true); i++) {
+    const m = v.getUint32(g + MGR_MACH + 4 * i, true);
     const id = v.getUint32(m + M_ID, true);
     let pending = 0;
     for (let c = 0; c < cores; c++) {
-      const rec = manifest.memory.coreBase + c * manifest.memory.coreRecSize;
+      const rec = coreRec(c);
       if (v.getUint32(rec + FC_MACHINE, true) === id) pending += u64(rec + FC_MACH_PENDING);
     }
     out.push({ id, name: str(v.getUint32(m + M_NAME, true)), cores: v.getUint32(m + M_CORES, true),
@@ -134,7 +129,7 @@ export function readMachines(memory: WebAssembly.Memory, manifest: ImageManifest
       imsSent: u64(m + M_IMS_SENT), imsRecv: u64(m + M_IMS_RECV), switchesIn: u64(m + M_SWITCHES_IN),
       grants: u64(m + M_GRANTS), revokes: u64(m + M_REVOKES), noCoreMs: u64(m + M_NOCORE_NS) / 1e6 });
   }
-  return { ticks: v.getUint32(g + G_TICKS, true), machines: out };
+  return { ticks: v.getUint32(g + MGR_TICKS, true), machines: out };
 }
 
 export function formatMachines(r: { ticks: number; machines: MachineStats[] }): string {

@@ -16,27 +16,29 @@
 
 import type { RawEvent, RawTrace } from "../trace/raw";
 import { EVENTS } from "../trace/raw";
-import type { ImageManifest } from "./node";
+import type { ImageManifest } from "./manifest";
 import { machineNames, type SystemStats } from "./stats";
 import { shortName } from "./symbols";
+import {
+  CORE_BASE, CORE_REC_SIZE, FC_TRACE_RING, RING_HEAD, RING_LOST, RING_CAP, RING_TAIL, RING_SHADOW, RING_HEADER, TRACE_SLOT,
+  TREC_SIZE, TREC_B, TREC_C, TREC_TS, TREC_D, TC_COMPACT, TC_TYPE_SHIFT, TC_TYPE_BITS, TC_CLOSE_SHIFT, TC_CLOSE_BITS,
+  TC_A_SHIFT, TC_A_BITS, TC_B_SHIFT, TC_B_BITS, TC_C_SHIFT, TC_C_BITS, TC_C_DROP, TC_CLOSE_END, TC_CLOSE_BLOCK,
+} from "./abi";
 
 /** Task traps followed by the flight recorder, on either host (fatal traps: every one). */
 export const FLIGHT_TASK_TRAPS = 3;
-const COMPACT = 0x80, FULL = 32;             // runtime/trace.ts: a compact record's tag bit, a full record's bytes
-const R_HEAD = 0, R_LOST = 4, R_CAP = 8, R_TAIL = 16, R_SHADOW = 64;
-const CLOSE_END = 1 << 5, CLOSE_BLOCK = 2 << 5;           // SHADOW's pending close, as in a compact tag
 
 /** A compact close record of its own (runtime/trace.ts), for a close the core had not written. */
 function closeRecord(pending: number): Uint8Array {
-  const b = new Uint8Array(8);
-  b[0] = COMPACT | (pending === CLOSE_END ? EV.task_end : EV.task_block);
+  const b = new Uint8Array(TRACE_SLOT);
+  b[0] = TC_COMPACT | ((pending === TC_CLOSE_END ? EV.task_end : EV.task_block) << TC_TYPE_SHIFT);
   return b;
 }
 
-/** Why this decoder cannot read the image's rings (an image built by an older aam), or null. */
-export function layoutProblem(t: { slotSize?: number; headerSize?: number }): string | null {
-  return t.slotSize === 8 && t.headerSize === 128 ? null
-    : `the image's trace rings have another format (${JSON.stringify(t)}; this aam reads 8-byte slots after a 128-byte header): rebuild it with aam build --trace`;
+// Bits [shift, shift + bits) of the little-endian u64 lo | hi << 32, bits ≤ 32 (a compact record).
+function bitsOf(lo: number, hi: number, shift: number, bits: number): number {
+  const v = shift >= 32 ? hi >>> (shift - 32) : shift + bits <= 32 ? lo >>> shift : (lo >>> shift) | (hi << (32 - shift));
+  return bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
 }
 
 
@@ -68,35 +70,37 @@ export class TraceEvents {
     const c = this.cores[core];
     let at = off;
     const end = off + len;
-    while (at + 8 <= end) {
+    while (at + TRACE_SLOT <= end) {
       const lo = v.getUint32(at, true), hi = v.getUint32(at + 4, true);
-      if (lo & COMPACT) {
+      if (lo & TC_COMPACT) {
         // A compact record: no time of its own; it takes its place in the run of inexact events
         // that the next exact one closes. Tag bits 5–6: the close of the open slice folded in;
         // a task_end/block of its own has no fields either: both take the open slice's.
         if (c) {
-          const close = (lo >>> 5) & 3, type = lo & 0x1f;
-          if (close) closeSlice(c, close === 1 ? EV.task_end : EV.task_block);
+          const close = bitsOf(lo, hi, TC_CLOSE_SHIFT, TC_CLOSE_BITS) << TC_CLOSE_SHIFT, type = bitsOf(lo, hi, TC_TYPE_SHIFT, TC_TYPE_BITS);
+          if (close) closeSlice(c, close === TC_CLOSE_END ? EV.task_end : EV.task_block);
           if (type === EV.task_end || type === EV.task_block) closeSlice(c, type);
           else {
-            const e: RawEvent = { ts: c.lastExact, type, a: (lo >>> 8) & 0xfff, b: (lo >>> 20) | ((hi & 0xf) << 12), c: (hi & ~0xf) >>> 0, d: 0 };
+            const e: RawEvent = { ts: c.lastExact, type, a: bitsOf(lo, hi, TC_A_SHIFT, TC_A_BITS), b: bitsOf(lo, hi, TC_B_SHIFT, TC_B_BITS),
+              c: (bitsOf(lo, hi, TC_C_SHIFT, TC_C_BITS) * 2 ** TC_C_DROP) >>> 0, d: 0 };
             c.pending.push(e);
             c.open = e;
           }
         }
-        at += 8;
+        at += TRACE_SLOT;
         continue;
       }
-      if (at + FULL > end) break;
+      if (at + TREC_SIZE > end) break;
       if (c) {
-        const e: RawEvent = { type: lo, a: hi, b: v.getUint32(at + 8, true), c: v.getUint32(at + 12, true), ts: v.getFloat64(at + 16, true), d: v.getFloat64(at + 24, true) };
+        // TREC_TYPE and TREC_A are the two words read above
+        const e: RawEvent = { type: lo, a: hi, b: v.getUint32(at + TREC_B, true), c: v.getUint32(at + TREC_C, true), ts: v.getFloat64(at + TREC_TS, true), d: v.getFloat64(at + TREC_D, true) };
         spread(c, e.ts);                                       // an exact event closes the run before it
         c.done.push(e);
         c.lastExact = e.ts;
         if (e.type === EV.task_begin || e.type === EV.task_resume) c.open = e;
         else if (e.type === EV.task_end || e.type === EV.task_block) c.open = null;
       }
-      at += FULL;
+      at += TREC_SIZE;
     }
     return at - off;
   }
@@ -171,8 +175,6 @@ export class TraceCollector {
 
   constructor(private memory: WebAssembly.Memory, private manifest: ImageManifest, ncores: number) {
     if (!manifest.trace) throw new Error("trace: the image was built without --trace");
-    const bad = layoutProblem(manifest.trace);
-    if (bad) throw new Error(`trace: ${bad}`);
     this.rings = new Array(ncores).fill(0);
     this.chunks = Array.from({ length: ncores }, () => []);
     this.events = new TraceEvents(ncores);
@@ -183,30 +185,29 @@ export class TraceCollector {
   drain(stopped = false): void {
     const buf = this.memory.buffer as SharedArrayBuffer;
     const i32 = new Int32Array(buf);
-    const t = this.manifest.trace!;
     this.rings.forEach((ring, core) => {
       if (!ring) {
-        ring = this.rings[core] = Atomics.load(i32, (this.manifest.memory.coreBase + core * this.manifest.memory.coreRecSize + t.ringWord) >> 2);
+        ring = this.rings[core] = Atomics.load(i32, (CORE_BASE + core * CORE_REC_SIZE + FC_TRACE_RING) >> 2);
         if (!ring) return;                                     // not booted yet
       }
-      let head = Atomics.load(i32, (ring + R_HEAD) >> 2) >>> 0;
-      const tail = Atomics.load(i32, (ring + R_TAIL) >> 2) >>> 0;
-      const cap = new DataView(buf).getUint32(ring + R_CAP, true);
+      let head = Atomics.load(i32, (ring + RING_HEAD) >> 2) >>> 0;
+      const tail = Atomics.load(i32, (ring + RING_TAIL) >> 2) >>> 0;
+      const cap = new DataView(buf).getUint32(ring + RING_CAP, true);
       let pending = 0;
       if (stopped) {
-        const written = Atomics.load(i32, (ring + R_SHADOW) >> 2) >>> 0;
+        const written = Atomics.load(i32, (ring + RING_SHADOW) >> 2) >>> 0;
         if (((written - tail) >>> 0) <= cap && ((written - head) >>> 0) <= cap) head = written;   // else: torn, keep HEAD
-        pending = Atomics.load(i32, (ring + R_SHADOW + 4) >> 2) >>> 0;
+        pending = Atomics.load(i32, (ring + RING_SHADOW + 4) >> 2) >>> 0;
       }
       const n = (head - tail) >>> 0;
       if (n) {
-        const base = ring + t.headerSize, from = tail & (cap - 1), first = Math.min(n, cap - from);
-        this.chunks[core].push(new Uint8Array(buf, base + from * t.slotSize, first * t.slotSize).slice());
-        if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * t.slotSize).slice());
-        Atomics.store(i32, (ring + R_TAIL) >> 2, head | 0);
+        const base = ring + RING_HEADER, from = tail & (cap - 1), first = Math.min(n, cap - from);
+        this.chunks[core].push(new Uint8Array(buf, base + from * TRACE_SLOT, first * TRACE_SLOT).slice());
+        if (n > first) this.chunks[core].push(new Uint8Array(buf, base, (n - first) * TRACE_SLOT).slice());
+        Atomics.store(i32, (ring + RING_TAIL) >> 2, head | 0);
       }
-      if (pending === CLOSE_END || pending === CLOSE_BLOCK) this.chunks[core].push(closeRecord(pending));
-      this.events.setLost(core, Atomics.load(i32, (ring + R_LOST) >> 2) >>> 0);
+      if (pending === TC_CLOSE_END || pending === TC_CLOSE_BLOCK) this.chunks[core].push(closeRecord(pending));
+      this.events.setLost(core, Atomics.load(i32, (ring + RING_LOST) >> 2) >>> 0);
     });
   }
 

@@ -6,18 +6,17 @@
 // args/environ/clock/random through @wasmer/wasi. Reports how the core ended to node.ts.
 // Not: the system's lifetime (node.ts decides when everything stops).
 //
-// ╒════ control words (Int32Array over workerData.ctl, host-only, not in wasm memory) ════╕
-//  [c]        park token of core c: wake stores 1 + notify; park exchanges it to 0
-//  [cores]    STOP: node.ts stores 1 when the system ends; a parked core wakes and unwinds
-//  [cores+1]  HOST: wake(cores), a core number past the last, adds 1 and notifies: the image
-//             finished a host call or published its mailbox (runtime/host.ts steps 7, 9);
-//             node.ts waits on it with Atomics.waitAsync
+// Control words (Int32Array over workerData.ctl, host-only, not in wasm memory): core c's park
+// token at [c], then STOP and HOST at [cores + CTL_*]; runtime/abi.json draws them (enum ctl).
+// wake(cores), a core number past the last, is the image waking the host (runtime/host.ts steps
+// 7, 9).
 
 import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize } from "./symbols";
 import { asString } from "./stats";
+import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, CTL_STOP, CTL_HOST } from "./abi";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -29,8 +28,6 @@ interface WorkerData {
   env: Record<string, string>;
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
-  currentTaskAddr: number;  // this core's FC_CURRENT word (runtime/rt/layout.ts)
-  locksAddr: number;        // its FC_LOCKS word, FC_LOCK_NAME 4 bytes after it
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
 }
 
@@ -47,8 +44,9 @@ class Unwind extends Error {}      // thrown through wasm frames to stop this co
 
 const d = workerData as WorkerData;
 const ctl = new Int32Array(d.ctl);
-const STOP = d.cores;
-const HOST = d.cores + 1;
+const STOP = d.cores + CTL_STOP;
+const HOST = d.cores + CTL_HOST;
+const currentTaskAddr = CORE_BASE + d.core * CORE_REC_SIZE + FC_CURRENT;   // set while a task runs
 const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
 const lines: Uint8Array[][] = [[], [], []];
 let fatal: { message: string; where: string } | null = null;
@@ -229,14 +227,15 @@ async function main(): Promise<void> {
 // data it guards may be half-updated, so the system stops, naming the lock. A trap with no task
 // running (the scheduler's and the manager's loops, boot) always stops the system.
 function taskRunning(): boolean {
-  return new DataView(d.memory.buffer).getUint32(d.currentTaskAddr, true) !== 0;
+  return new DataView(d.memory.buffer).getUint32(currentTaskAddr, true) !== 0;
 }
 
 /** The name of the lock this core holds, or "" when it holds none. */
 function lockHeld(): string {
   const v = new DataView(d.memory.buffer);
-  if (v.getUint32(d.locksAddr, true) === 0) return "";
-  return asString(d.memory.buffer, v.getUint32(d.locksAddr + 4, true));
+  const rec = CORE_BASE + d.core * CORE_REC_SIZE;
+  if (v.getUint32(rec + FC_LOCKS, true) === 0) return "";
+  return asString(d.memory.buffer, v.getUint32(rec + FC_LOCK_NAME, true));
 }
 
 // The innermost frame past the runtime's own error path (~lib/rt/trap): where it went wrong.

@@ -4,7 +4,7 @@
 // through the same generated client, and a heap check.
 // `aam build` generates rt.igen.*.ts from rt.idl beside this file (tools/build/igen.ts).
 import { Task, Future, Signal, Interface, println, eprintln, heapAlloc, heapFree, defineMachine, spawn, yieldNow, coreCount, heapBytesInUse } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/layout";
+import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE, MEMORY_BASE } from "~lib/rt/abi";
 import { Point, RtParams, RtSummary, RtMode, KrtClient, UrtClient, connectKrt, connectUrt,
   KrtSumCall, KrtFillCall, KrtBumpCall, KrtMoveCall, KrtSummaryCall, KrtDescribeCall,
   UrtSumCall, UrtFillCall, UrtBumpCall, UrtMoveCall, UrtSummaryCall, UrtDescribeCall } from "./rt.igen.client";
@@ -174,13 +174,13 @@ function rawCall(c: KrtClient, slot: u32, size: u64, ordinal: u64, label: string
 function refusals(c: KrtClient): void {
   let x = inputs();
   let a = c.sum(0x10, 8); a.wait(); report("data outside the heap", a.failed, a.error); a.release();
-  let b = c.fill(0x40000, 16, 1, RtMode.RT_XOR); b.wait(); report("out buffer in static data", b.failed, b.error); b.release();
+  let b = c.fill(MEMORY_BASE, 16, 1, RtMode.RT_XOR); b.wait(); report("out buffer in static data", b.failed, b.error); b.release();
   let d = c.sum(x.data, 0x2000000); d.wait(); report("length over the limit", d.failed, d.error); d.release();
   let e = c.bump(x.vals, -1, 1); e.wait(); report("negative length", e.failed, e.error); e.release();
-  let f = c.summary(x.shorts, 3, changetype<RtSummary>(0x40000)); f.wait(); report("out struct in static data", f.failed, f.error); f.release();
+  let f = c.summary(x.shorts, 3, changetype<RtSummary>(MEMORY_BASE)); f.wait(); report("out struct in static data", f.failed, f.error); f.release();
   rawCall(c, 0, 16, 0x12345678, "wrong ordinal");
   rawCall(c, 0, 24, 0x1d280a61, "wrong record size");
-  let g = changetype<Interface>(c).call(0, 0x40000, 16, 0x1d280a61); g.wait(); report("record in static data", g.failed, g.error); g.release();
+  let g = changetype<Interface>(c).call(0, MEMORY_BASE, 16, 0x1d280a61); g.wait(); report("record in static data", g.failed, g.error); g.release();
   let total = c.sumSync(x.data, 100);
   c.bumpSync(x.vals, 4, 1);
   println("good calls after the refusals: sum " + total.toString() + ", bump copied back " + ints(x.vals));

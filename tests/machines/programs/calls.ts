@@ -4,7 +4,7 @@
 // Usage: calls <async|sync|event> [calls per client pair]
 import { Task, Future, Signal, println, args, heapAlloc, heapFree, defineMachine, findMachine, machineById, Machine, Interface,
   connect, heapBytesInUse, coreCount, M_CALLS_IN, M_CALLS_OUT } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/layout";
+import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
 import { yieldNow, eprintln } from "aam";
 
 function signalsPending(): bool {   // a signal record not yet handled and freed

@@ -3,7 +3,7 @@
 // call completes with its own result: nothing is dropped or duplicated.
 // Usage: fullqueue [calls]
 import { Task, Future, println, args, heapAlloc, heapFree, defineMachine, findMachine, connect } from "aam";
-import { FW_BLOCKED_PEAK } from "~lib/rt/layout";
+import { FW_BLOCKED_PEAK } from "~lib/rt/abi";
 
 const seen = memory.data(8);
 

@@ -3,6 +3,7 @@
 // lengths, and unknown methods are refused with clear errors, and "fs" keeps serving. A handler
 // that traps fails its call, and the kernel's copies of its buffer are freed all the same.
 import { Task, Future, println, heapAlloc, heapFree, heapBlocksInUse, coreCount, fail, defineMachine, findMachine, connect, Interface, IN, INOUT, E_BAD_POINTER, E_BAD_LENGTH, E_NO_METHOD } from "aam";
+import { MEMORY_BASE } from "~lib/rt/abi";
 
 // fs method 0: sum the bytes of an IN buffer (arg0 pointer, arg1 length)
 function sum(t: Task): u64 {
@@ -57,7 +58,7 @@ export function main(): i32 {
   report("bump", fs.call(1, buf, 10, 5));
   println("after bump: " + load<u8>(buf).toString() + " " + load<u8>(buf + 9).toString() + " " + load<u8>(buf + 10).toString());
   report("pointer outside the heap", fs.call(0, 0x10, 8));
-  report("pointer into static data", fs.call(0, 0x40000, 8));
+  report("pointer into static data", fs.call(0, MEMORY_BASE, 8));
   report("past the end of the block", fs.call(0, buf, 200));
   report("length over the limit", fs.call(0, buf, 5000));
   report("length overflowing", fs.call(0, 0xFFFFFFF0, 0x20));

@@ -5,7 +5,7 @@
 // Prints the counts; main exits 0 only with 0 corruptions and heap use back to its start value.
 // Usage: alloc_stress [iterations per core] [live slots per core]
 import { coreId, coreCount, println, args, heapAlloc, heapFree, heapBytesInUse, heapBlocksInUse, heapLargeBytes } from "aam";
-import { FW_TASKS_LIVE } from "~lib/rt/layout";
+import { FW_TASKS_LIVE } from "~lib/rt/abi";
 
 const MAILBOX = 1024;
 const mailbox = memory.data(MAILBOX * 4);

@@ -2,6 +2,7 @@
 //   unreachable | oob | divzero | assert | heapbad | exit3 | none
 // and argv[3] = "spin" keeps every other core busy in an endless loop meanwhile.
 import { coreId, println, args, exit, heapFree } from "aam";
+import { MEMORY_BASE } from "~lib/rt/abi";
 
 let which = "";
 let who = 0;
@@ -11,7 +12,7 @@ function boom(kind: string): i32 {
   if (kind == "oob") return load<i32>(0xFFFFFFF0);
   if (kind == "divzero") { let z = coreId() - who; return 10 / z; }
   if (kind == "assert") assert(false, "the answer was not 42");
-  if (kind == "heapbad") heapFree(0x40000 + 4);
+  if (kind == "heapbad") heapFree(MEMORY_BASE + 4);
   if (kind == "exit3") exit(3);
   return 0;
 }

@@ -1,6 +1,7 @@
 // common.ts: helpers the scheduler test programs share: a memory baseline and counters.
 import { coreCount, yieldNow, heapBytesInUse, heapLargeBytes } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK, coreRec, FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/layout";
+import { coreRec } from "~lib/rt/layout";
+import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK, FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/abi";
 
 export function heapInUse(): i64 {
   let b: i64 = 0;

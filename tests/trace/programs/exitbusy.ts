@@ -4,6 +4,7 @@
 // bad free, which the heap's own code traps on). A traced run must still show every task, the
 // spinning one included (runtime/trace.ts step 4: the last drain reads what the cores wrote).
 import { Task, spawn, spawnDetached, now, println, load32, store32, args, heapFree } from "aam";
+import { MEMORY_BASE } from "~lib/rt/abi";
 
 const started = memory.data(4);        // shared by every core (a module-level `let` is per core)
 
@@ -24,6 +25,6 @@ export function main(): i32 {
   while (!load32(started) && now() - t0 < 5e9) {}
   println("sum " + s.toString() + (load32(started) ? " spinning" : " spin never started"));
   let a = args();
-  if (a.length > 1 && a[1] == "trap") heapFree(0x40000 + 4);   // outside the heap: fatal
+  if (a.length > 1 && a[1] == "trap") heapFree(MEMORY_BASE + 4);   // outside the heap: fatal
   return 0;
 }

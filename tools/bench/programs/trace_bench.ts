@@ -6,7 +6,7 @@
 // Without --trace the trace points compile to nothing and the loop measures an empty loop.
 import { now, println } from "aam";
 import { TRACE, traceOpen, traceClose } from "aam/sys/trace";
-import { EV_TASK_BEGIN, EV_TASK_END } from "aam/trace_events";
+import { EV_TASK_BEGIN, EV_TASK_END } from "aam/sys/trace_events";
 
 export function main(): i32 {
   let n = 40000, rounds = 20;
