@@ -26,7 +26,7 @@ import { fail } from "~lib/rt/trap";
 import { flushConsole } from "./console";
 import { spawnTask, failCurrent, schedDetach } from "./sched";
 import { managerNew, managerAttach, managerStart, coreLoop } from "../kernel/manager";
-import { defineMachine } from "../kernel/machine";
+import { machineNew } from "../kernel/machine";
 import { Task, T_KIND, FLAG_ROOT } from "./task";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/layout";
 import { TRACE, traceCoreInit, traceFlush } from "./trace";
@@ -77,7 +77,7 @@ function mainTask(t: Task): u64 {
 function setUpOnce(machines: () => void): void {
   if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
     store32(FW_MANAGER, <u32>managerNew());
-    let main = defineMachine("main", 1, 0, false, DEFAULT_STEAL);
+    let main = machineNew("main", 1, 0, false, DEFAULT_STEAL);
     store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + 8));   // machine.ts M_SCHED
     machines();
     managerStart();
