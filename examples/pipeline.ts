@@ -24,7 +24,7 @@ function transform(t: Task): u64 {
 }
 
 // sink.ACCOUNT: account for the item
-function account(t: Task): u64 {
+function sink(t: Task): u64 {
   atomic.add<u64>(sum, t.arg0);
   return t.arg0;
 }
@@ -56,7 +56,7 @@ function produce(t: Task): u64 {
 export function machines(): void {
   defineMachine("producer", { maxCores: 2 }).offer(PRODUCE, produce);
   defineMachine("transform", { maxCores: 4 }).offer(TRANSFORM, transform).offer(CONNECT_SINK, connectSink);
-  defineMachine("sink", { maxCores: 1 }).offer(ACCOUNT, account);
+  defineMachine("sink", { maxCores: 1 }).offer(ACCOUNT, sink);
 }
 
 export function main(): i32 {
