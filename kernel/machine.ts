@@ -44,7 +44,7 @@ import { CORE_COUNT } from "~lib/rt/platform";
 import { schedNew, schedSetMachine } from "../aam/sched";
 import { TaskFn } from "../aam/task";
 import { SCB_SCHED_STATE } from "~lib/rt/layout";
-import { managerAddMachine, managerMachine, managerMachineCount, noCoreNs } from "./manager";
+import { managerAddMachine, managerMachine, managerMachineCount, noCoreNs, MAX_MACHINES } from "./manager";
 import { bufferSpec, setSpec, IN, INOUT } from "./validate";
 
 // @ts-ignore: decorator
@@ -215,6 +215,7 @@ export function defineMachine(name: string, options: MachineOptions = {}): Machi
 /** A new machine record (defineMachine; boot.ts for the built-in "main"). */
 export function machineNew(name: string, minCores: u32, maxCores: u32, kernel: bool, steal: bool): Machine {
   if (findMachine(name)) fail("machine " + name + " declared twice");
+  if (managerMachineCount() >= MAX_MACHINES) fail("machine " + name + ": more than " + MAX_MACHINES.toString() + " machines (main included)");
   let max = maxCores ? min<u32>(maxCores, <u32>CORE_COUNT) : <u32>CORE_COUNT;
   if (minCores > max) fail("machine " + name + ": min cores " + minCores.toString() + " > max " + max.toString());
   let m = heapAlloc(MACHINE_SIZE);

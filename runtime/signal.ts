@@ -116,7 +116,11 @@ export class Mutex {
   static create(): Mutex { return changetype<Mutex>(Signal.create(1)); }
   lock(): void { changetype<Signal>(this).wait(); }
   tryLock(): bool { return changetype<Signal>(this).tryWait(); }
-  unlock(): void { changetype<Signal>(this).signal(1); }
+  /** Let the next waiting task in; a mutex that no task holds is a misuse (it would admit two). */
+  unlock(): void {
+    if (changetype<Signal>(this).units > 0) fail("mutex: unlock of a mutex that is not locked");
+    changetype<Signal>(this).signal(1);
+  }
   dispose(): void { changetype<Signal>(this).dispose(); }
   /** This Mutex as a task argument: `spawn(fn, m.asArg())`, then `Mutex.fromArg(t.arg0)`. */
   asArg(): u64 { return <u64>changetype<usize>(this); }
