@@ -31,7 +31,7 @@ import { Task, FLAG_ROOT } from "./task/task";
 import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
 import { failCurrent } from "./sched/dispatch";
 import { M_SCHED } from "~lib/rt/abi";
-import { defineMachine } from "./machine/machine";
+import { machineNew } from "./machine/machine";
 import { callComplete } from "./machine/imc";
 import { managerNew, managerStart, managerActivate } from "./machine/manager";
 import { coreLoop } from "./machine/core";
@@ -84,7 +84,7 @@ function setUpOnce(machines: () => void): void {
   if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
     store32(FW_MANAGER, <u32>managerNew());
     schedHooks(managerActivate, callComplete);          // what the scheduler needs from machines
-    let main = defineMachine("main", 1, 0, false, DEFAULT_STEAL);
+    let main = machineNew("main", 1, 0, false, DEFAULT_STEAL);
     store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + M_SCHED));
     machines();
     managerStart();

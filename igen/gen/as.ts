@@ -5,8 +5,8 @@
 // (async → a typed call handle, sync, event-based); the server unpacks a record into a call of
 // the author's typed handler and writes the result back, and emits the record spec the kernel
 // checks a kernel-level machine's calls against.
-// Not: the record geometry (gen/common.ts), the runtime half (runtime/igen.ts), the kernel's
-// checks and copies (kernel/validate.ts).
+// Not: the record geometry (gen/common.ts), the runtime half (kernel/igen.ts, imported as
+// "aam/igen"), the kernel's checks and copies (kernel/validate.ts).
 //
 // Mapping of C types (docs/igen.md "AssemblyScript"): integers, bool, float and double are AS
 // scalars (i8 … u64, bool, f32, f64); an enum is an AS enum (i32); a struct is an @unmanaged
@@ -38,12 +38,12 @@ export const client = {
       '// Each task is a method of the client, in three variants:',
       '//   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()',
       '//   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails',
-      '//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the',
+      '//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the',
       '//                  call ended; the call is released after fn returns',
       `// Records and their layouts are drawn in ${base}.igen.h; the call protocol is in docs/igen.md.`,
       '',
-      'import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,',
-      '  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";',
+      'import { Machine, Interface, heapAlloc, heapFree } from "aam";',
+      'import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";',
     );
     out.push(...types(model, nm));
     for (const m of model.machines) out.push(...clientMachine(m, nm));
@@ -167,13 +167,16 @@ function clientMachine(m: Machine, nm: Names): string[] {
   out.push('', `/** The client's end of an interface to machine ${m.name}${m.kernel ? ' (kernel-level: the kernel checks and copies every pointer parameter)' : ''}. */`);
   out.push('@unmanaged', `export class ${n.client} {`);
   m.tasks.forEach((t, slot) => out.push(...clientMethods(m, t, slot, nm)));
+  out.push('', `  /** This client as a task argument: \`spawn(fn, c.asArg())\`, then \`${n.client}.fromArg(t.arg0)\`. */`);
+  out.push('  asArg(): u64 { return <u64>changetype<usize>(this); }');
+  out.push(`  static fromArg(arg: u64): ${n.client} { return changetype<${n.client}>(Interface.fromArg(arg)); }`);
   out.push('}');
   out.push('');
   out.push(`/** Connects the running machine to machine ${m.name} (\`server\`, by default the machine named`);
   out.push(` *  "${m.name}") with at most \`cap\` calls outstanding and \`limit\` running on the server at once.`);
   out.push(` *  Traps the calling task if the server serves another version of the interface. */`);
   out.push(`export function ${n.connect}(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): ${n.client} {`);
-  out.push(`  return changetype<${n.client}>(connect(${serverOf(m)}, cap, limit, ${n.hash}));`);
+  out.push(`  return changetype<${n.client}>(igenConnect(${serverOf(m)}, cap, limit, ${n.hash}));`);
   out.push('}');
   out.push('');
   out.push(`/** "" if \`server\` (default: the machine named "${m.name}") serves this version of ${m.name}, else`);
@@ -249,7 +252,7 @@ function clientMethods(m: Machine, t: Task, slot: number, nm: Names): string[] {
   // event
   const fn = local('fn', pnames), arg = local('arg', pnames);
   out.push(`  /** ${what}, event-based: ${fn}(call, ${arg}) runs as a task of the calling machine when the call ended. */`);
-  out.push(`  ${meth}Then(${fn}: (call: ${cls}, arg: u64) => void, ${arg}: u64${t.params.length ? ', ' + paramList(t, nm) : ''}): void {`);
+  out.push(`  ${meth}Then(${t.params.length ? paramList(t, nm) + ', ' : ''}${fn}: (call: ${cls}, arg: u64) => void, ${arg}: u64 = 0): void {`);
   out.push(`    igenThen(changetype<usize>(this.${meth}(${args})), ${fn}.index, ${arg});`);
   out.push('  }');
   return out;
@@ -283,7 +286,8 @@ export const server = {
     const enumNames = new Set([...nm.enum.values()]);
     const imports = [...used].filter((u) => !enumNames.has(u)).sort();
     const enumImports = [...used].filter((u) => enumNames.has(u)).sort();
-    out.push('import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";');
+    out.push('import { Machine, Task, fail } from "aam";');
+    out.push('import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";');
     out.push(`import { ${[...imports, ...enumImports].join(', ')} } from "./${base}.igen.client";`);
     for (const m of model.machines) out.push(...serverMachine(m, nm));
     return out.join('\n') + '\n';
@@ -312,7 +316,7 @@ function serverMachine(m: Machine, nm: Names): string[] {
   if (m.tasks.length) {
     out.push('');
     out.push('// Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by');
-    out.push('// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),');
+    out.push('// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),');
     out.push(`// LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. ${m.kernel ? 'The kernel checks every call against them.' : 'A user-level machine\'s calls are not checked.'}`);
   }
   const specName = (t: Task) => `${m.name.toUpperCase()}_${t.name.toUpperCase()}_SPEC`;
@@ -336,10 +340,10 @@ function serverMachine(m: Machine, nm: Names): string[] {
   out.push(`export function ${n.offer}(${[`${mv}: Machine`, ...hparams].join(', ')}): Machine {`);
   out.push(`  if (${m.kernel ? '!' : ''}${mv}.kernel) fail("${n.offer}: machine " + ${mv}.name + " is ${m.kernel ? 'user' : 'kernel'}-level; the IDL declares ${m.name} [[${m.kernel ? 'kernel' : 'user'}]]");`);
   m.tasks.forEach((t, slot) => out.push(`  igenSetHandler(${n.handlers}, ${slot}, ${t.name}$.index, "${n.offer}");`));
-  out.push(`  ${mv}.offerInterface(${n.hash});`);
+  out.push(`  igenOfferInterface(${mv}, ${n.hash});`);
   m.tasks.forEach((t, slot) => {
     const pn = [t.name, ...pointers(t).map((p) => p.param.name)].join(' ');
-    out.push(`  ${mv}.offerRecord(${slot}, ${dispatchName(m, t)}, ${specName(t)}, "${pn}");`);
+    out.push(`  igenOfferRecord(${mv}, ${slot}, ${dispatchName(m, t)}, ${specName(t)}, "${pn}");`);
   });
   out.push(`  return ${mv};`);
   out.push('}');

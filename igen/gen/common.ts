@@ -172,7 +172,7 @@ export function names(model: Model): Names {
       handlers: n.take(`${m.name.toUpperCase()}_HANDLERS`),
       hash: n.take(`${m.name.toUpperCase()}_INTERFACE_HASH`),
     });
-    const methods = new Namer(['wait', 'release', 'result', 'done', 'failed', 'error']);
+    const methods = new Namer(['wait', 'release', 'result', 'done', 'failed', 'error', 'asArg', 'fromArg']);
     for (const t of m.tasks) {
       const meth = methods.take(camel(t.name).replace(/_$/, ''));
       methods.take(meth + 'Sync');

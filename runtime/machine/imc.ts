@@ -119,26 +119,77 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 
 // ── interfaces ──────────────────────────────────────────────────────────────────────────────
 
-/** A client's end of an interface to a server machine. */
+/** A client's end of an interface to a server machine. Three variants of one call: the
+ *  call's method and arguments first, then (callThen) the continuation and its arguments. */
 @unmanaged
 export class Interface {
   /** Asynchronous call of `method`: returns the call's future (release it, or join). Blocks the
    *  calling task only while CAP calls of this interface are outstanding. */
-  call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): Future {
-    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, ordered));
+  call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false));
   }
-  /** Synchronous call: the calling task blocks (its core runs other tasks) until the result. */
-  callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): u64 {
-    return this.call(method, a0, a1, a2, ordered).join();
+  /** Synchronous call: the calling task blocks (its core runs other tasks) until the result. A
+   *  call that fails (refused, or its handler trapped) traps the calling task. */
+  callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, false), method);
   }
-  /** Event-based call: `fn(result, e1, e2)` is scheduled on the client machine with the result. */
-  callThen(method: u32, fn: TaskFn, e1: u64, e2: u64, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, ordered: bool = false): void {
-    let f = this.call(method, a0, a1, a2, ordered);
-    f.then(fn, e1, e2).release();
-    f.release();
+  /** Event-based call: when it completes, `fn` runs as a task of the calling machine with
+   *  arg0 = the result, arg1 = `e1`, arg2 = `e2`. */
+  callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, false), fn, e1, e2);
   }
+  /** The same interface with ordered calls: they run on the server one at a time, in the order
+   *  they were issued (unordered calls are not ordered against them). */
+  get ordered(): OrderedInterface { return changetype<OrderedInterface>(this); }
   /** Highest number of this interface's calls the server ran at once. */
   get highWater(): u32 { return load32(changetype<usize>(this) + I_HIGH); }
+  /** This interface as a task argument: `spawn(fn, i.asArg())`, then `Interface.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  /** The interface a task argument made by asArg() names. */
+  static fromArg(arg: u64): Interface {
+    if (arg == 0 || arg > 0xFFFFFFFF) fail("Interface.fromArg: 0x" + arg.toString(16) + " is not an interface");
+    return changetype<Interface>(<usize>arg);
+  }
+}
+
+/** Interface.ordered: the calls of Interface, each one ordered (FLAG_ORDERED). */
+@unmanaged
+export class OrderedInterface {
+  call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, true));
+  }
+  callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, true), method);
+  }
+  callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, true), fn, e1, e2);
+  }
+}
+
+// callSync's end: wait, then the result, or trap the calling task if the call failed.
+// @ts-ignore: decorator
+@inline function syncResult(i: usize, t: usize, method: u32): u64 {
+  let f = changetype<Future>(t);
+  let v = f.wait();
+  if (f.failed) syncFailed(i, f, method);
+  f.release();
+  return v;
+}
+
+function syncFailed(i: usize, f: Future, method: u32): void {
+  let why = f.error;                   // lives in the call's record: copy it into the message first
+  let server = changetype<Machine>(load<u32>(i + I_SERVER));
+  let msg = "callSync: " + (why.length ? why : "machine '" + server.name + "' method " + method.toString() + ": the handler trapped");
+  f.release();
+  fail(msg);
+}
+
+// callThen's end: the continuation holds its own reference to the call, so both handles go.
+// @ts-ignore: decorator
+@inline function thenRelease(t: usize, fn: TaskFn, e1: u64, e2: u64): void {
+  let f = changetype<Future>(t);
+  f.then(fn, e1, e2).release();
+  f.release();
 }
 
 /** Why a client built against interface `hash` may not connect to `server`, or "". Hash 0 is
@@ -155,10 +206,16 @@ export function interfaceError(server: Machine, hash: u64): string {
 function hex64(v: u64): string { return "0x" + v.toString(16).padStart(16, "0"); }
 
 /** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
- *  calls at most (power of two) and at most `limit` of them running on the server at once.
- *  A non-zero `hash` (igen clients) must equal the interface hash the server offers, else the
- *  connecting task fails with interfaceError's message. */
-export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0, hash: u64 = 0): Interface {
+ *  calls at most (power of two) and at most `limit` of them running on the server at once
+ *  (0: no limit). */
+export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0): Interface {
+  return connectHash(server, cap, limit, 0);
+}
+
+/** connect() for a client built against igen interface `hash` (kernel/igen.ts igenConnect): a
+ *  non-zero hash must equal the one the server offers, else the connecting task fails with
+ *  interfaceError's message. */
+export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): Interface {
   let client = schedMachine(currentSched());
   if (!client) fail("connect: not inside a machine");
   let refused = interfaceError(server, hash);

@@ -42,8 +42,6 @@ export function managerNew(): usize {
 
 /** Ticks run so far (a program's view of the manager). */
 export function managerTicks(): u32 { return load32(managerRecord() + MGR_TICKS); }
-/** Idle cores at the last tick. */
-export function managerIdleCores(): u32 { return load32(managerRecord() + MGR_IDLE); }
 
 /** Boot, core 0, after the program declared its machines: the initial assignment. Machine 1
  *  ("main") gets every core unless other machines were declared: then each declared machine

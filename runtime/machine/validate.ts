@@ -29,7 +29,7 @@
 // ╒════════ method spec (u32, table of MAX_METHODS next to the task table) ════════╕
 //  0: no checks beyond the method. Bits 0–1 ≠ 0: a buffer spec (offerBuffer): bits 0–1 pointer
 //  argument + 1, bits 2–3 length argument, bits 4–5 direction (IN 1, OUT 2, INOUT 3), bits 8–31
-//  the largest length accepted. Bits 0–1 = 0: the address of a record spec (offerRecord, below).
+//  the largest length accepted. Bits 0–1 = 0: the address of a record spec (igenOfferRecord, below).
 //
 // Record calls (igen, docs/igen.md "Call record"): arg0 = the record's address in the caller's
 // memory, arg1 = its size, arg2 = the task's ordinal. The record holds the request at 0 and the
@@ -49,7 +49,7 @@
 //
 // ╒════════ record spec (u32 words; static data the generated server emits) ════════╕
 //  +0 SIZE  +4 RESULT offset  +8 RESULT_SIZE  +12 ORDINAL  +16 NPTR  +20 NAMES (string "task p1 p2…",
-//  set by offerRecord)  then NPTR × 24 bytes: +0 FIELD offset  +4 DIR  +8 ELEM size
+//  set by igenOfferRecord)  then NPTR × 24 bytes: +0 FIELD offset  +4 DIR  +8 ELEM size
 //  +12 LEN constant count, or the offset of the length field  +16 LEN_KIND 0 constant, else the
 //  field's size (1, 2, 4, 8) | LEN_SIGNED  +20 MAXB largest byte count accepted
 // ╒════════ kernel record copy (kernel machine's arena) ════════╕
@@ -107,19 +107,19 @@ export function bufferSpec(ptrArg: u32, lenArg: u32, dir: u32, maxLen: u32): u32
 @inline function specs(m: usize): usize { return <usize>load<u32>(m + 28) + (<usize>MAX_METHODS << 2); }   // after the task table
 export function setSpec(m: usize, method: u32, spec: u32): void { store<u32>(specs(m) + (<usize>method << 2), spec); }
 
-/** Check a record spec (offerRecord) once, when offered, so that the per-call code can trust it. */
+/** Check a record spec (igenOfferRecord) once, when offered, so that the per-call code can trust it. */
 export function recordSpec(spec: usize, names: string): u32 {
-  if (!spec || (spec & 3)) fail("offerRecord: the spec must be a 4-aligned static table");
+  if (!spec || (spec & 3)) fail("igenOfferRecord: the spec must be a 4-aligned static table");
   let size = load<u32>(spec + RS_SIZE), n = load<u32>(spec + RS_NPTR);
   let ro = load<u32>(spec + RS_RESULT), rs = load<u32>(spec + RS_RESULT_SIZE);
-  if (size < 8 || (size & 7) || ro + rs > size || n > 64) fail("offerRecord: bad record spec");
+  if (size < 8 || (size & 7) || ro + rs > size || n > 64) fail("igenOfferRecord: bad record spec");
   for (let i: u32 = 0; i < n; i++) {
     let e = spec + RS_PTRS + <usize>i * RP_SIZE;
     let dir = load<u32>(e + 4), kind = load<u32>(e + 16) & 0xFF;
     let f = load<u32>(e);
     // a pointer field inside the result would be copied back to the caller with a kernel address
     if (f + 4 > size || (rs && f + 4 > ro && f < ro + rs) || dir < IN || dir > INOUT || !load<u32>(e + 8) ||
-        (kind != 0 && kind != 1 && kind != 2 && kind != 4 && kind != 8) || (kind && load<u32>(e + 12) + kind > size)) fail("offerRecord: bad pointer entry " + i.toString());
+        (kind != 0 && kind != 1 && kind != 2 && kind != 4 && kind != 8) || (kind && load<u32>(e + 12) + kind > size)) fail("igenOfferRecord: bad pointer entry " + i.toString());
   }
   store<u32>(spec + RS_NAMES, changetype<u32>(names));
   return <u32>spec;

@@ -55,8 +55,9 @@ import { FC_LOCKS, FC_LOCK_NAME } from "./abi";
 @inline export function fence(): void { atomic.fence(); }
 
 /** Spinlock acquire: cmpxchg 0→1, spinning on plain loads between tries (test-and-test-and-set).
- *  `name` (a string literal: static data) names the lock in a trap report. */
-export function lock(addr: usize, name: string): void {
+ *  `name` (a string literal: static data) names the lock in a trap report; programs' own
+ *  spinlocks ("aam/atomic") count as held locks too. */
+export function lock(addr: usize, name: string = "spinlock"): void {
   while (atomic.cmpxchg<u32>(addr, 0, 1) != 0) {
     while (atomic.load<u32>(addr) != 0) {}
   }

@@ -89,6 +89,13 @@ export class Future {
   get value(): u64 { return load<u64>(changetype<usize>(this) + T_RESULT); }
   /** Give up this handle; the record goes when the task has finished too. */
   release(): void { taskRelease(changetype<usize>(this)); }
+  /** This handle as a task argument: `spawn(fn, f.asArg())`, then `Future.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  // @ts-ignore: decorator
+  @inline static fromArg(arg: u64): Future {
+    if (<u32>arg == 0 || (arg >> 32) != 0) fail("Future.fromArg: not a future");
+    return changetype<Future>(<usize>arg);
+  }
   /** Schedule fn(value, a1, a2) as a new task when this future completes; returns its future. */
   then(fn: TaskFn, a1: u64 = 0, a2: u64 = 0): Future {
     let s = currentSched();

@@ -96,6 +96,13 @@ export class Signal {
   }
   /** Units available now (negative never; waiters are not counted). */
   get units(): i32 { return <i32>load32(changetype<usize>(this) + G_COUNT); }
+  /** This Signal as a task argument: `spawn(fn, s.asArg())`, then `Signal.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  // @ts-ignore: decorator
+  @inline static fromArg(arg: u64): Signal {
+    if (<u32>arg == 0 || (arg >> 32) != 0) fail("Signal.fromArg: not a signal");
+    return changetype<Signal>(<usize>arg);
+  }
   dispose(): void {
     let g = changetype<usize>(this);
     if (load32(g + G_HEAD)) fail("signal: disposed while tasks wait on it");
@@ -109,8 +116,19 @@ export class Mutex {
   static create(): Mutex { return changetype<Mutex>(Signal.create(1)); }
   lock(): void { changetype<Signal>(this).wait(); }
   tryLock(): bool { return changetype<Signal>(this).tryWait(); }
-  unlock(): void { changetype<Signal>(this).signal(1); }
+  /** Let the next waiting task in; a mutex that no task holds is a misuse (it would admit two). */
+  unlock(): void {
+    if (changetype<Signal>(this).units > 0) fail("mutex: unlock of a mutex that is not locked");
+    changetype<Signal>(this).signal(1);
+  }
   dispose(): void { changetype<Signal>(this).dispose(); }
+  /** This Mutex as a task argument: `spawn(fn, m.asArg())`, then `Mutex.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  // @ts-ignore: decorator
+  @inline static fromArg(arg: u64): Mutex {
+    if (<u32>arg == 0 || (arg >> 32) != 0) fail("Mutex.fromArg: not a mutex");
+    return changetype<Mutex>(<usize>arg);
+  }
 }
 
 /** Wait until `count` tasks called done(). One-shot: it cannot be reused once it reached zero. */
@@ -135,4 +153,11 @@ export class WaitGroup {
   }
   wait(): void { waitWord(changetype<usize>(this) + 4); }
   dispose(): void { heapFree(changetype<usize>(this)); }
+  /** This WaitGroup as a task argument: `spawn(fn, w.asArg())`, then `WaitGroup.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  // @ts-ignore: decorator
+  @inline static fromArg(arg: u64): WaitGroup {
+    if (<u32>arg == 0 || (arg >> 32) != 0) fail("WaitGroup.fromArg: not a wait group");
+    return changetype<WaitGroup>(<usize>arg);
+  }
 }

@@ -1,7 +1,9 @@
 // igen.ts: the runtime half of igen's generated AssemblyScript clients and servers (igen/gen/as.ts).
 //
 // Owns: the client's call record (allocation, the header in front of it, issuing, waiting,
-// failing, releasing, the event-style continuation) and the server's first look at a record.
+// failing, releasing, the event-style continuation), the checked connect, and the server's
+// offer of records and interface hash and its first look at a record. Generated code imports
+// all of it as "aam/igen" (runtime/igen.ts).
 // Not: what is in a record (the generated code packs and unpacks it), transport (machine/imc.ts),
 // the kernel's checks of a record (machine/validate.ts).
 //
@@ -20,10 +22,12 @@
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { Task } from "../task/task";
+import { M_IFACE_HASH } from "~lib/rt/abi";
+import { Task, TaskFn } from "../task/task";
 import { Future } from "../sched/future";
-import { Interface } from "../machine/imc";
+import { Interface, connectHash } from "../machine/imc";
 import { Machine, findMachine } from "../machine/machine";
+import { setSpec, recordSpec } from "../machine/validate";
 
 // @ts-ignore: decorator
 @inline const H_FUTURE: usize = 16;
@@ -47,6 +51,12 @@ export function igenServer(server: Machine | null, name: string): Machine {
   let m = findMachine(name);
   if (!m) fail("connect: no machine named " + name);
   return changetype<Machine>(m);
+}
+
+/** Client side: connect() to `server` for a client built against interface `hash`; a server
+ *  that offers another hash refuses it (the calling task traps with interfaceError's message). */
+export function igenConnect(server: Machine, cap: u32, limit: u32, hash: u64): Interface {
+  return connectHash(server, cap, limit, hash);
 }
 
 /** Sends record `r` as task `slot` (ordinal `ordinal`) over `iface`. */
@@ -126,4 +136,22 @@ export function igenServe(t: Task, ordinal: u32, size: usize, what: string): usi
   }
   if (t.arg1 != <u64>size) fail(what + ": record of " + t.arg1.toString() + " bytes, expected " + size.toString());
   return <usize>t.arg0;
+}
+
+/** Server side: offer `fn` as task `slot` of `machine`, taking an igen call record (docs/igen.md
+ *  "Call record"): `spec` is the record spec igen emits (static data, layout in validate.ts),
+ *  `names` the task's name and its pointer parameters' names, space-separated, for error
+ *  messages. On a kernel-level machine each call's record and pointer parameters are checked
+ *  against the caller's memory and copied in and out (validate.ts R1–R5). Only in machines(). */
+export function igenOfferRecord(machine: Machine, slot: u32, fn: TaskFn, spec: usize, names: string): void {
+  let s = recordSpec(spec, names);
+  machine.offer(slot, fn);
+  setSpec(changetype<usize>(machine), slot, s);
+}
+
+/** Server side: declare the interface `machine` serves by its igen hash: a connect with another
+ *  non-zero hash is refused (a client built against another version). Only in machines(). */
+export function igenOfferInterface(machine: Machine, hash: u64): void {
+  if (hash == 0) fail("machine " + machine.name + ": interface hash 0 is reserved (unchecked)");
+  store<u64>(changetype<usize>(machine) + M_IFACE_HASH, hash);
 }

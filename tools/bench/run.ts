@@ -64,7 +64,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   // ── Table 1 ──
   // Under single-threaded TCG a spinning vCPU keeps QEMU's one host thread until its time slice
   // ends: a call then waited ~200 ms (measured), which says nothing about the system.
-  const spinRoot = o.host === "qemu" ? null : spinnableRoot(o.root, notes);
+  const spinRoot = o.host === "qemu" ? null : o.root;      // machine/core.ts honours AAM_SPINS
   if (o.host === "qemu") notes.push("spin rows not run under QEMU: single-threaded TCG runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured)");
   const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
   const rows: Row[] = [];
@@ -137,14 +137,6 @@ export async function benchAll(o: BenchOptions): Promise<any> {
 
 // ── images and runs ──
 
-/** The root to build the spin-mode image from: the repository (runtime/sched.ts honours the
- *  define AAM_SPINS). */
-function spinnableRoot(root: string, notes: string[]): string | null {
-  if (fs.readFileSync(path.join(root, "runtime/sched.ts"), "utf8").includes("AAM_SPINS")) return root;
-  notes.push("spin rows skipped: runtime/sched.ts does not honour AAM_SPINS");
-  return null;
-}
-
 // Built images are cached under build/bench/, keyed on every source that goes into them.
 async function image(srcRoot: string, root: string, defines: Record<string, string>): Promise<Uint8Array> {
   const h = createHash("sha256").update(JSON.stringify(defines)).update(srcRoot);
@@ -154,7 +146,7 @@ async function image(srcRoot: string, root: string, defines: Record<string, stri
       if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) h.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["runtime", "kernel", "tools/build", "tools/bench/programs"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
+  for (const d of ["runtime", "tools/build", "tools/bench/programs"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
   const file = path.join(root, "build/bench", `table1-${h.digest("hex").slice(0, 16)}.wasm`);
   if (fs.existsSync(file)) return fs.readFileSync(file);
   const b = await build({ entry: path.join(srcRoot, PROGRAM), root: srcRoot, defines });

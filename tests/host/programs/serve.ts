@@ -2,7 +2,11 @@
 // a kernel-level machine "kcalc" (igen interface hash 0x1122334455667788, records checked by the
 // kernel: kernel/validate.ts R1–R5), with hand-written record handling. main() serves until the
 // host calls stop(code) and returns that code. argv[1], if given: mailbox slots.
-import { Task, Signal, defineMachine, findMachine, hostServe, args, println, M_CALLS_IN } from "aam";
+import { Task, Signal, defineMachine, findMachine, hostServe, args, println } from "aam";
+import { igenOfferInterface, igenOfferRecord } from "aam/igen";
+
+// Methods (task slots) of calc; kcalc offers ADD and XFER as igen records.
+const ADD: u32 = 0, XFER: u32 = 1, BOOM: u32 = 2, HANG: u32 = 3;
 
 // Records (igen layout, little-endian, request then result):
 //  add  (16 bytes): +0 a u32, +4 b u32, +8 sum u32 (result)
@@ -43,15 +47,17 @@ const XFER_SPEC = memory.data<u32>([32, 24, 4, 7, 3, 0,
   16, 3, 1, 20, 4, 60000]);
 
 export function machines(): void {
-  defineMachine("calc", 0, 0).offer(0, add).offer(1, xfer).offer(2, boom).offer(3, hang);
-  defineMachine("kcalc", 0, 0, true).offerInterface(0x1122334455667788)
-    .offerRecord(0, add, ADD_SPEC, "add").offerRecord(1, xfer, XFER_SPEC, "xfer in out io");
+  defineMachine("calc").offer(ADD, add).offer(XFER, xfer).offer(BOOM, boom).offer(HANG, hang);
+  let kcalc = defineMachine("kcalc", { kernel: true });
+  igenOfferInterface(kcalc, 0x1122334455667788);
+  igenOfferRecord(kcalc, ADD, add, ADD_SPEC, "add");
+  igenOfferRecord(kcalc, XFER, xfer, XFER_SPEC, "xfer in out io");
 }
 
 export function main(): i32 {
   let a = args();
   let code = a.length > 1 ? hostServe(I32.parseInt(a[1])) : hostServe();
-  println("hostServe returned " + code.toString() + "; calls served: calc " + findMachine("calc")!.counter(M_CALLS_IN).toString() +
-    ", kcalc " + findMachine("kcalc")!.counter(M_CALLS_IN).toString());
+  println("hostServe returned " + code.toString() + "; calls served: calc " + findMachine("calc")!.callsIn.toString() +
+    ", kcalc " + findMachine("kcalc")!.callsIn.toString());
   return code;
 }

@@ -130,12 +130,12 @@ function uDescribe(call: UrtDescribeCall, arg: u64): void { memory.copy(changety
 
 function eventKrt(c: KrtClient): void {
   let x = inputs(), e = newEvents(), a = <u64>changetype<usize>(e);
-  c.sumThen(kSum, a, x.data, 100);
-  c.fillThen(kFill, a, x.buf, 16, 7, RtMode.RT_ADD);
-  c.bumpThen(kBump, a, x.vals, 4, 10);
-  c.moveThen(kMove, a, x.p, x.params);
-  c.summaryThen(kSummary, a, x.shorts, 3, x.s);
-  c.describeThen(kDescribe, a, x.params, 4.0);
+  c.sumThen(x.data, 100, kSum, a);
+  c.fillThen(x.buf, 16, 7, RtMode.RT_ADD, kFill, a);
+  c.bumpThen(x.vals, 4, 10, kBump, a);
+  c.moveThen(x.p, x.params, kMove, a);
+  c.summaryThen(x.shorts, 3, x.s, kSummary, a);
+  c.describeThen(x.params, 4.0, kDescribe, a);
   awaitEvents(e);
   line("krt event", e.total, e.filled, x, e.mp, e.ok, e.ds);
   e.mp.free(); e.ds.free(); heapFree(changetype<usize>(e));
@@ -143,12 +143,12 @@ function eventKrt(c: KrtClient): void {
 }
 function eventUrt(c: UrtClient): void {
   let x = inputs(), e = newEvents(), a = <u64>changetype<usize>(e);
-  c.sumThen(uSum, a, x.data, 100);
-  c.fillThen(uFill, a, x.buf, 16, 7, RtMode.RT_ADD);
-  c.bumpThen(uBump, a, x.vals, 4, 10);
-  c.moveThen(uMove, a, x.p, x.params);
-  c.summaryThen(uSummary, a, x.shorts, 3, x.s);
-  c.describeThen(uDescribe, a, x.params, 4.0);
+  c.sumThen(x.data, 100, uSum, a);
+  c.fillThen(x.buf, 16, 7, RtMode.RT_ADD, uFill, a);
+  c.bumpThen(x.vals, 4, 10, uBump, a);
+  c.moveThen(x.p, x.params, uMove, a);
+  c.summaryThen(x.shorts, 3, x.s, uSummary, a);
+  c.describeThen(x.params, 4.0, uDescribe, a);
   awaitEvents(e);
   line("urt event", e.total, e.filled, x, e.mp, e.ok, e.ds);
   e.mp.free(); e.ds.free(); heapFree(changetype<usize>(e));
@@ -160,7 +160,8 @@ function report(label: string, failed: bool, error: string): void {
   println(label + ": " + (failed ? "refused (" + error + ")" : "not refused"));
 }
 
-// A record sent by hand over krt's interface: a client of some other interface.
+// A record sent by hand over krt's interface: a client of some other interface. (A generated
+// client is its Interface; changetype forges the raw call on purpose.)
 function rawCall(c: KrtClient, slot: u32, size: u64, ordinal: u64, label: string): void {
   let rec = heapAlloc(64);
   memory.fill(rec, 0, 64);
@@ -189,7 +190,7 @@ function refusals(c: KrtClient): void {
 
 // A sync call that is refused traps its task: the caller sees a failed future.
 function syncRefused(t: Task): u64 {
-  changetype<KrtClient>(<usize>t.arg0).sumSync(0x10, 8);
+  KrtClient.fromArg(t.arg0).sumSync(0x10, 8);
   return 1;
 }
 
@@ -213,7 +214,7 @@ export function main(): i32 {
   println("rounds 300 wrong " + atomic.load<u32>(WRONG).toString());
   eprintln("leaked " + leaked.toString() + " bytes over 300 rounds of 6 calls");
   refusals(k);
-  let f = spawn(syncRefused, <u64>changetype<usize>(k));
+  let f = spawn(syncRefused, k.asArg());
   f.wait();
   println("sync call refused: task failed " + (f.failed ? "true" : "false"));
   f.release();

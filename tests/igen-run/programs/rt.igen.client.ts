@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in rt.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 /** enum rt_mode */
 export enum RtMode {
@@ -158,7 +158,7 @@ export class KrtClient {
     return value;
   }
   /** krt.sum, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  sumThen(fn: (call: KrtSumCall, arg: u64) => void, arg: u64, data: usize, n: u32): void {
+  sumThen(data: usize, n: u32, fn: (call: KrtSumCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.sum(data, n)), fn.index, arg);
   }
 
@@ -181,7 +181,7 @@ export class KrtClient {
     return value;
   }
   /** krt.fill, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  fillThen(fn: (call: KrtFillCall, arg: u64) => void, arg: u64, buf: usize, cap: u16, seed: u8, mode: RtMode): void {
+  fillThen(buf: usize, cap: u16, seed: u8, mode: RtMode, fn: (call: KrtFillCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.fill(buf, cap, seed, mode)), fn.index, arg);
   }
 
@@ -201,7 +201,7 @@ export class KrtClient {
     call.release();
   }
   /** krt.bump, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  bumpThen(fn: (call: KrtBumpCall, arg: u64) => void, arg: u64, vals: usize, count: i8, by: i32): void {
+  bumpThen(vals: usize, count: i8, by: i32, fn: (call: KrtBumpCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.bump(vals, count, by)), fn.index, arg);
   }
 
@@ -223,7 +223,7 @@ export class KrtClient {
     return value;
   }
   /** krt.move, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  moveThen(fn: (call: KrtMoveCall, arg: u64) => void, arg: u64, p: Point, params: RtParams): void {
+  moveThen(p: Point, params: RtParams, fn: (call: KrtMoveCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.move(p, params)), fn.index, arg);
   }
 
@@ -245,7 +245,7 @@ export class KrtClient {
     return value;
   }
   /** krt.summary, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  summaryThen(fn: (call: KrtSummaryCall, arg: u64) => void, arg: u64, vals: usize, n: u8, s: RtSummary): void {
+  summaryThen(vals: usize, n: u8, s: RtSummary, fn: (call: KrtSummaryCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.summary(vals, n, s)), fn.index, arg);
   }
 
@@ -267,16 +267,20 @@ export class KrtClient {
     return value;
   }
   /** krt.describe, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  describeThen(fn: (call: KrtDescribeCall, arg: u64) => void, arg: u64, params: RtParams, f: f32): void {
+  describeThen(params: RtParams, f: f32, fn: (call: KrtDescribeCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.describe(params, f)), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `KrtClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): KrtClient { return changetype<KrtClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine krt (`server`, by default the machine named
  *  "krt") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectKrt(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): KrtClient {
-  return changetype<KrtClient>(connect(igenServer(server, "krt"), cap, limit, KRT_INTERFACE_HASH));
+  return changetype<KrtClient>(igenConnect(igenServer(server, "krt"), cap, limit, KRT_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "krt") serves this version of krt, else
@@ -363,7 +367,7 @@ export class UrtClient {
     return value;
   }
   /** urt.sum, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  sumThen(fn: (call: UrtSumCall, arg: u64) => void, arg: u64, data: usize, n: u32): void {
+  sumThen(data: usize, n: u32, fn: (call: UrtSumCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.sum(data, n)), fn.index, arg);
   }
 
@@ -386,7 +390,7 @@ export class UrtClient {
     return value;
   }
   /** urt.fill, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  fillThen(fn: (call: UrtFillCall, arg: u64) => void, arg: u64, buf: usize, cap: u16, seed: u8, mode: RtMode): void {
+  fillThen(buf: usize, cap: u16, seed: u8, mode: RtMode, fn: (call: UrtFillCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.fill(buf, cap, seed, mode)), fn.index, arg);
   }
 
@@ -406,7 +410,7 @@ export class UrtClient {
     call.release();
   }
   /** urt.bump, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  bumpThen(fn: (call: UrtBumpCall, arg: u64) => void, arg: u64, vals: usize, count: i8, by: i32): void {
+  bumpThen(vals: usize, count: i8, by: i32, fn: (call: UrtBumpCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.bump(vals, count, by)), fn.index, arg);
   }
 
@@ -428,7 +432,7 @@ export class UrtClient {
     return value;
   }
   /** urt.move, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  moveThen(fn: (call: UrtMoveCall, arg: u64) => void, arg: u64, p: Point, params: RtParams): void {
+  moveThen(p: Point, params: RtParams, fn: (call: UrtMoveCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.move(p, params)), fn.index, arg);
   }
 
@@ -450,7 +454,7 @@ export class UrtClient {
     return value;
   }
   /** urt.summary, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  summaryThen(fn: (call: UrtSummaryCall, arg: u64) => void, arg: u64, vals: usize, n: u8, s: RtSummary): void {
+  summaryThen(vals: usize, n: u8, s: RtSummary, fn: (call: UrtSummaryCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.summary(vals, n, s)), fn.index, arg);
   }
 
@@ -472,16 +476,20 @@ export class UrtClient {
     return value;
   }
   /** urt.describe, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  describeThen(fn: (call: UrtDescribeCall, arg: u64) => void, arg: u64, params: RtParams, f: f32): void {
+  describeThen(params: RtParams, f: f32, fn: (call: UrtDescribeCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.describe(params, f)), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `UrtClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): UrtClient { return changetype<UrtClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine urt (`server`, by default the machine named
  *  "urt") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectUrt(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): UrtClient {
-  return changetype<UrtClient>(connect(igenServer(server, "urt"), cap, limit, URT_INTERFACE_HASH));
+  return changetype<UrtClient>(igenConnect(igenServer(server, "urt"), cap, limit, URT_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "urt") serves this version of urt, else

@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { KRT_INTERFACE_HASH, Point, RtParams, RtSummary, URT_INTERFACE_HASH, RtMode } from "./rt.igen.client";
 
 // ──── machine krt (kernel-level) ────
@@ -35,7 +36,7 @@ export type KrtDescribeHandler = (params: RtParams, f: f32, result: RtSummary) =
 const KRT_HANDLERS = memory.data(24);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. The kernel checks every call against them.
 const KRT_SUM_SPEC = memory.data<u32>([16, 8, 8, 0x1d280a61, 1, 0,
   /* data */ 0, 1, 1, 4, 4, 0x1000000]);
@@ -59,13 +60,13 @@ export function offerKrt(machine: Machine, sum$: KrtSumHandler, fill$: KrtFillHa
   igenSetHandler(KRT_HANDLERS, 3, move$.index, "offerKrt");
   igenSetHandler(KRT_HANDLERS, 4, summary$.index, "offerKrt");
   igenSetHandler(KRT_HANDLERS, 5, describe$.index, "offerKrt");
-  machine.offerInterface(KRT_INTERFACE_HASH);
-  machine.offerRecord(0, serve_krt_sum, KRT_SUM_SPEC, "sum data");
-  machine.offerRecord(1, serve_krt_fill, KRT_FILL_SPEC, "fill buf");
-  machine.offerRecord(2, serve_krt_bump, KRT_BUMP_SPEC, "bump vals");
-  machine.offerRecord(3, serve_krt_move, KRT_MOVE_SPEC, "move");
-  machine.offerRecord(4, serve_krt_summary, KRT_SUMMARY_SPEC, "summary vals s");
-  machine.offerRecord(5, serve_krt_describe, KRT_DESCRIBE_SPEC, "describe");
+  igenOfferInterface(machine, KRT_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_krt_sum, KRT_SUM_SPEC, "sum data");
+  igenOfferRecord(machine, 1, serve_krt_fill, KRT_FILL_SPEC, "fill buf");
+  igenOfferRecord(machine, 2, serve_krt_bump, KRT_BUMP_SPEC, "bump vals");
+  igenOfferRecord(machine, 3, serve_krt_move, KRT_MOVE_SPEC, "move");
+  igenOfferRecord(machine, 4, serve_krt_summary, KRT_SUMMARY_SPEC, "summary vals s");
+  igenOfferRecord(machine, 5, serve_krt_describe, KRT_DESCRIBE_SPEC, "describe");
   return machine;
 }
 
@@ -139,7 +140,7 @@ export type UrtDescribeHandler = (params: RtParams, f: f32, result: RtSummary) =
 const URT_HANDLERS = memory.data(24);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. A user-level machine's calls are not checked.
 const URT_SUM_SPEC = memory.data<u32>([16, 8, 8, 0xd8fbb543, 1, 0,
   /* data */ 0, 1, 1, 4, 4, 0x1000000]);
@@ -163,13 +164,13 @@ export function offerUrt(machine: Machine, sum$: UrtSumHandler, fill$: UrtFillHa
   igenSetHandler(URT_HANDLERS, 3, move$.index, "offerUrt");
   igenSetHandler(URT_HANDLERS, 4, summary$.index, "offerUrt");
   igenSetHandler(URT_HANDLERS, 5, describe$.index, "offerUrt");
-  machine.offerInterface(URT_INTERFACE_HASH);
-  machine.offerRecord(0, serve_urt_sum, URT_SUM_SPEC, "sum data");
-  machine.offerRecord(1, serve_urt_fill, URT_FILL_SPEC, "fill buf");
-  machine.offerRecord(2, serve_urt_bump, URT_BUMP_SPEC, "bump vals");
-  machine.offerRecord(3, serve_urt_move, URT_MOVE_SPEC, "move");
-  machine.offerRecord(4, serve_urt_summary, URT_SUMMARY_SPEC, "summary vals s");
-  machine.offerRecord(5, serve_urt_describe, URT_DESCRIBE_SPEC, "describe");
+  igenOfferInterface(machine, URT_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_urt_sum, URT_SUM_SPEC, "sum data");
+  igenOfferRecord(machine, 1, serve_urt_fill, URT_FILL_SPEC, "fill buf");
+  igenOfferRecord(machine, 2, serve_urt_bump, URT_BUMP_SPEC, "bump vals");
+  igenOfferRecord(machine, 3, serve_urt_move, URT_MOVE_SPEC, "move");
+  igenOfferRecord(machine, 4, serve_urt_summary, URT_SUMMARY_SPEC, "summary vals s");
+  igenOfferRecord(machine, 5, serve_urt_describe, URT_DESCRIBE_SPEC, "describe");
   return machine;
 }
 

@@ -38,7 +38,7 @@ export function describe(params: RtParams, f: f32, result: RtSummary): void {
 }
 
 export function defineRtMachines(): void {
-  offerKrt(defineMachine("krt", 0, 0, true), sum, fill, bump, move, summary, describe);
-  offerUrt(defineMachine("urt", 0, 0, false), sum, fill, bump, move, summary, describe);
+  offerKrt(defineMachine("krt", { kernel: true }), sum, fill, bump, move, summary, describe);
+  offerUrt(defineMachine("urt"), sum, fill, bump, move, summary, describe);
 }
 

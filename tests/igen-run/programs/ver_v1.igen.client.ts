@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in ver_v1.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 // ──── machine ver (user-level) ────
 
@@ -45,16 +45,20 @@ export class VerClient {
     return value;
   }
   /** ver.get, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  getThen(fn: (call: VerGetCall, arg: u64) => void, arg: u64, key: u32): void {
+  getThen(key: u32, fn: (call: VerGetCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.get(key)), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `VerClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): VerClient { return changetype<VerClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine ver (`server`, by default the machine named
  *  "ver") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectVer(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): VerClient {
-  return changetype<VerClient>(connect(igenServer(server, "ver"), cap, limit, VER_INTERFACE_HASH));
+  return changetype<VerClient>(igenConnect(igenServer(server, "ver"), cap, limit, VER_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "ver") serves this version of ver, else

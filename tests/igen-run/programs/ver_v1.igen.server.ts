@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { VER_INTERFACE_HASH } from "./ver_v1.igen.client";
 
 // ──── machine ver (user-level) ────
@@ -20,7 +21,7 @@ export type VerGetHandler = (key: u32) => u32;
 const VER_HANDLERS = memory.data(4);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. A user-level machine's calls are not checked.
 const VER_GET_SPEC = memory.data<u32>([8, 4, 4, 0xefc19440, 0, 0]);
 
@@ -29,8 +30,8 @@ const VER_GET_SPEC = memory.data<u32>([8, 4, 4, 0xefc19440, 0, 0]);
 export function offerVer(machine: Machine, get$: VerGetHandler): Machine {
   if (machine.kernel) fail("offerVer: machine " + machine.name + " is kernel-level; the IDL declares ver [[user]]");
   igenSetHandler(VER_HANDLERS, 0, get$.index, "offerVer");
-  machine.offerInterface(VER_INTERFACE_HASH);
-  machine.offerRecord(0, serve_ver_get, VER_GET_SPEC, "get");
+  igenOfferInterface(machine, VER_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_ver_get, VER_GET_SPEC, "get");
   return machine;
 }
 

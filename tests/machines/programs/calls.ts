@@ -2,10 +2,9 @@
 // batches), sync (the calling task blocks) or event (a continuation task gets the result).
 // Every call's result is checked; each event continuation must run exactly once.
 // Usage: calls <async|sync|event> [calls per client pair]
-import { Task, Future, Signal, println, args, heapAlloc, heapFree, defineMachine, findMachine, machineById, Machine, Interface,
-  connect, heapBytesInUse, coreCount, M_CALLS_IN, M_CALLS_OUT } from "aam";
+import { Task, Future, Signal, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
+  connect, heapBytesInUse, coreCount, yieldNow } from "aam";
 import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
-import { yieldNow, eprintln } from "aam";
 
 function signalsPending(): bool {   // a signal record not yet handled and freed
   return atomic.load<u32>(FW_SIGNALS_LIVE) != 0;
@@ -21,6 +20,8 @@ function settledHeap(): i64 {
 }
 
 const NAMES = ["a", "b", "c", "d"];
+// The methods every machine offers.
+const ECHO: u32 = 0, DRIVE: u32 = 1, SETUP: u32 = 2;
 const bad = memory.data(8);
 const events = memory.data(8);
 const eventsDone = memory.data(16);         // a Signal record (zero: no unit, no waiter)
@@ -28,38 +29,38 @@ const expectEvents = memory.data(8);
 
 function echo(t: Task): u64 { return t.arg0 * 2 + t.arg1; }
 
-function onResult(t: Task): u64 {           // event continuation: arg0 = result, arg1 = expected
+function onResult(t: Task): u64 {           // event continuation: arg0 = result, arg2 = expected
   if (t.arg0 != t.arg2) atomic.add<u64>(bad, 1);
   if (atomic.add<u64>(events, 1) + 1 == atomic.load<u64>(expectEvents)) changetype<Signal>(eventsDone).signal();
   return 0;
 }
 
-const clientIfs = memory.data(4 * 16);      // per machine: its 3 interfaces to the others
+const clientIfs = memory.data(4 * 4 * 8);  // per machine: its 3 interfaces to the others (asArg)
 
-// setup, method 2 of every machine: connect to the three others (interfaces are long-lived)
+// SETUP: connect to the three others (interfaces are long-lived)
 function setup(t: Task): u64 {
   let me = <u32>t.arg0, k: u32 = 0;
-  for (let i: u32 = 0; i < 4; i++) if (i != me) store<u32>(clientIfs + (<usize>(me * 4 + k++) << 2), changetype<u32>(connect(findMachine(NAMES[i])!, 64)));
+  for (let i: u32 = 0; i < 4; i++) if (i != me) store<u64>(clientIfs + (<usize>(me * 4 + k++) << 3), connect(findMachine(NAMES[i])!, 64).asArg());
   return 0;
 }
 
-// drive, method 1 of every machine: arg0 = calls per server, arg1 = variant (0 async, 1 sync, 2 event)
+// DRIVE: arg0 = calls per server, arg1 = variant (0 async, 1 sync, 2 event)
 function drive(t: Task): u64 {
   let n = t.arg0, variant = t.arg1;
   let me = <u32>t.arg2;
-  let ifs = clientIfs + (<usize>(me * 4) << 2);
-  let fs = heapAlloc(64 * 4);
+  let ifs = clientIfs + (<usize>(me * 4) << 3);
+  let fs = heapAlloc(64 * 8);
   for (let base: u64 = 0; base < n; base += 64) {
     let m = <u32>min<u64>(64, n - base);
     for (let s: u32 = 0; s < 3; s++) {
-      let iface = changetype<Interface>(load<u32>(ifs + (<usize>s << 2)));
+      let iface = Interface.fromArg(load<u64>(ifs + (<usize>s << 3)));
       if (variant == 0) {
-        for (let j: u32 = 0; j < m; j++) store<u32>(fs + (<usize>j << 2), changetype<u32>(iface.call(0, base + j, me)));
-        for (let j: u32 = 0; j < m; j++) if (changetype<Future>(load<u32>(fs + (<usize>j << 2))).join() != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+        for (let j: u32 = 0; j < m; j++) store<u64>(fs + (<usize>j << 3), iface.call(ECHO, base + j, me).asArg());
+        for (let j: u32 = 0; j < m; j++) if (Future.fromArg(load<u64>(fs + (<usize>j << 3))).join() != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
       } else if (variant == 1) {
-        for (let j: u32 = 0; j < m; j++) if (iface.callSync(0, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+        for (let j: u32 = 0; j < m; j++) if (iface.callSync(ECHO, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
       } else {
-        for (let j: u32 = 0; j < m; j++) iface.callThen(0, onResult, 0, (base + j) * 2 + me, base + j, me);
+        for (let j: u32 = 0; j < m; j++) iface.callThen(ECHO, base + j, me, 0, onResult, 0, (base + j) * 2 + me);
       }
     }
   }
@@ -68,7 +69,7 @@ function drive(t: Task): u64 {
 }
 
 export function machines(): void {
-  for (let i = 0; i < 4; i++) defineMachine(NAMES[i], 0, 0).offer(0, echo).offer(1, drive).offer(2, setup);
+  for (let i = 0; i < 4; i++) defineMachine(NAMES[i]).offer(ECHO, echo).offer(DRIVE, drive).offer(SETUP, setup);
 }
 
 export function main(): i32 {
@@ -76,17 +77,17 @@ export function main(): i32 {
   let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : 0) : 0;
   let n: u64 = a.length > 2 ? <u64>I32.parseInt(a[2]) : 1000;
   atomic.store<u64>(expectEvents, variant == 2 ? 12 * n : 0);
-  let fs = new StaticArray<u32>(4), mine = new StaticArray<u32>(4);
-  for (let i = 0; i < 4; i++) mine[i] = changetype<u32>(connect(findMachine(NAMES[i])!, 2));
-  for (let i = 0; i < 4; i++) changetype<Interface>(mine[i]).callSync(2, <u64>i);
+  let fs = new StaticArray<u64>(4), mine = new StaticArray<u64>(4);
+  for (let i = 0; i < 4; i++) mine[i] = connect(findMachine(NAMES[i])!, 2).asArg();
+  for (let i = 0; i < 4; i++) Interface.fromArg(mine[i]).callSync(SETUP, <u64>i);
   let base = settledHeap();                       // interfaces are up: memory from here on must return
-  for (let i = 0; i < 4; i++) fs[i] = changetype<u32>(changetype<Interface>(mine[i]).call(1, n, variant, <u64>i));
+  for (let i = 0; i < 4; i++) fs[i] = Interface.fromArg(mine[i]).call(DRIVE, n, variant, <u64>i).asArg();
   let total: u64 = 0;
-  for (let i = 0; i < 4; i++) total += changetype<Future>(fs[i]).join();
+  for (let i = 0; i < 4; i++) total += Future.fromArg(fs[i]).join();
   if (variant == 2) changetype<Signal>(eventsDone).wait();
   let leaked = settledHeap() - base;
   let ins: u64 = 0, outs: u64 = 0;
-  for (let i = 0; i < 4; i++) { let m = findMachine(NAMES[i])!; ins += m.counter(M_CALLS_IN); outs += m.counter(M_CALLS_OUT); }
+  for (let i = 0; i < 4; i++) { let m = findMachine(NAMES[i])!; ins += m.callsIn; outs += m.callsOut; }
   println("calls " + total.toString() + " bad " + atomic.load<u64>(bad).toString() + " events " + atomic.load<u64>(events).toString() +
     " calls in " + ins.toString() + " calls out " + outs.toString());
   eprintln("leaked " + leaked.toString());       // stderr: not deterministic, kept out of parity's stdout

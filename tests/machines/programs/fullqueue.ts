@@ -5,6 +5,7 @@
 import { Task, Future, println, args, heapAlloc, heapFree, defineMachine, findMachine, connect } from "aam";
 import { FW_BLOCKED_PEAK } from "~lib/rt/abi";
 
+const SLOW: u32 = 0;                       // server's method
 const seen = memory.data(8);
 
 function slow(t: Task): u64 {
@@ -14,16 +15,16 @@ function slow(t: Task): u64 {
   return t.arg0 + 1;
 }
 
-export function machines(): void { defineMachine("server", 0, 1).offer(0, slow); }
+export function machines(): void { defineMachine("server", { maxCores: 1 }).offer(SLOW, slow); }
 
 export function main(): i32 {
   let a = args();
   let n: u32 = a.length > 1 ? <u32>I32.parseInt(a[1]) : 2000;
   let iface = connect(findMachine("server")!, 4);
-  let fs = heapAlloc(<usize>n << 2);
-  for (let i: u32 = 0; i < n; i++) store<u32>(fs + (<usize>i << 2), changetype<u32>(iface.call(0, i)));
+  let fs = heapAlloc(<usize>n << 3);
+  for (let i: u32 = 0; i < n; i++) store<u64>(fs + (<usize>i << 3), iface.call(SLOW, i).asArg());
   let wrong = 0;
-  for (let i: u32 = 0; i < n; i++) if (changetype<Future>(load<u32>(fs + (<usize>i << 2))).join() != <u64>i + 1) wrong++;
+  for (let i: u32 = 0; i < n; i++) if (Future.fromArg(load<u64>(fs + (<usize>i << 3))).join() != <u64>i + 1) wrong++;
   heapFree(fs);
   println("calls " + n.toString() + " served " + atomic.load<u64>(seen).toString() + " wrong " + wrong.toString() +
     " blocked peak " + atomic.load<u32>(FW_BLOCKED_PEAK).toString());

@@ -4,6 +4,8 @@
 // Usage: loadstep [calls] [work per call]
 import { Task, Future, println, args, yieldNow, spawnDetached, defineMachine, findMachine, connect, managerTicks, Signal } from "aam";
 
+const BURN: u32 = 0;                       // A's method
+const IDLE_WORK: u32 = 0;                  // B's method
 const workRounds = memory.data(4);
 const loadDone = memory.data(16);            // Signal record
 
@@ -17,18 +19,18 @@ function idleWork(t: Task): u64 { return 0; }
 
 function load(t: Task): u64 {              // main machine: keep A busy with t.arg0 calls
   let iface = connect(findMachine("A")!, 128);
-  let fs = new StaticArray<u32>(128);
+  let fs = new StaticArray<u64>(128);
   for (let base: u64 = 0; base < t.arg0; base += 128) {
-    for (let j = 0; j < 128; j++) fs[j] = changetype<u32>(iface.call(0, base + <u64>j));
-    for (let j = 0; j < 128; j++) changetype<Future>(fs[j]).join();
+    for (let j = 0; j < 128; j++) fs[j] = iface.call(BURN, base + <u64>j).asArg();
+    for (let j = 0; j < 128; j++) Future.fromArg(fs[j]).join();
   }
   changetype<Signal>(loadDone).signal();
   return 0;
 }
 
 export function machines(): void {
-  defineMachine("A", 0, 0).offer(0, burn);
-  defineMachine("B", 0, 0).offer(0, idleWork);
+  defineMachine("A").offer(BURN, burn);
+  defineMachine("B").offer(IDLE_WORK, idleWork);
 }
 
 export function main(): i32 {

@@ -3,7 +3,8 @@
 // stops; main waits until it runs, then exits (`exitbusy`) or traps fatally (`exitbusy trap`: a
 // bad free, which the heap's own code traps on). A traced run must still show every task, the
 // spinning one included (runtime/trace.ts step 4: the last drain reads what the cores wrote).
-import { Task, spawn, spawnDetached, now, println, load32, store32, args, heapFree } from "aam";
+import { Task, spawn, spawnDetached, now, println, args, heapFree } from "aam";
+import { load32, store32 } from "aam/atomic";
 import { MEMORY_BASE } from "~lib/rt/abi";
 
 const started = memory.data(4);        // shared by every core (a module-level `let` is per core)

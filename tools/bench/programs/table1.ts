@@ -11,12 +11,13 @@
 //   table1 footprint <tasks> <blocking>                     heap bytes per queued task
 //
 // Where the clock is read (now(): the platform's ns clock, one import call per read):
-//   direct  = t1 − t0 around `spawn(noop)` / `iface.call(0)` only: the caller's time to issue;
-//   latency = t1 − t0 around `spawn(noop).join()` / `iface.call(0).join()`: issue → result held.
+//   direct  = t1 − t0 around `spawn(noop)` / `iface.call(NOOP)` only: the caller's time to issue;
+//   latency = t1 − t0 around `spawn(noop).join()` / `iface.call(NOOP).join()`: issue → result held.
 // The clock's own cost is measured first (back-to-back reads) and reported, not subtracted here.
-import { Task, Future, Signal, spawn, now, println, args, coreCount, heapBytesInUse, defineMachine, findMachine, connect,
-  Interface, M_IMS_SENT, M_GRANTS, M_REVOKES, M_CALLS_IN } from "aam";
+import { Task, Future, Signal, spawn, now, println, args, coreCount, heapBytesInUse, defineMachine, findMachine, connect } from "aam";
 import { summary } from "./summary";
+
+const NOOP: u32 = 0;                           // the server's one method
 
 function noop(t: Task): u64 { return <u64>now(); }
 function noop0(t: Task): u64 { return 1; }       // the same without the clock read (~100+ ns on Node)
@@ -31,10 +32,10 @@ function counted(t: Task): u64 { if (atomic.sub<u32>(left, 1) == 1) changetype<S
 export function machines(): void {
   let a = args();
   if (a.length < 3) return;
-  if (a[1] == "rows") defineMachine("server", 1, 1, a[2] == "os").offer(0, noop);
+  if (a[1] == "rows") defineMachine("server", { minCores: 1, maxCores: 1, kernel: a[2] == "os" }).offer(NOOP, noop);
   else if (a[1] == "tput_call") {
     let c = <u32>coreCount();              // the client ("main") keeps one core; the server the rest
-    defineMachine("server", c > 1 ? c - 1 : 0, c > 1 ? c - 1 : 1).offer(0, noop);
+    defineMachine("server", { minCores: c > 1 ? c - 1 : 0, maxCores: c > 1 ? c - 1 : 1 }).offer(NOOP, noop);
   }
 }
 
@@ -70,24 +71,24 @@ function rows(a: string[]): string {
   }
   let server = findMachine("server")!, main = findMachine("main")!;
   let iface = connect(server, 64);
-  for (let i = 0; i < warm; i++) iface.call(0).join();
-  let ims0 = main.counter(M_IMS_SENT) + server.counter(M_IMS_SENT);
-  let g0 = main.counter(M_GRANTS) + server.counter(M_GRANTS), r0 = main.counter(M_REVOKES) + server.counter(M_REVOKES);
+  for (let i = 0; i < warm; i++) iface.call(NOOP).join();
+  let ims0 = main.imsSent + server.imsSent;
+  let g0 = main.grants + server.grants, r0 = main.revokes + server.revokes;
   for (let i = 0; i < n; i++) {
     gap(gapNs);
-    let t0 = now(); let f = iface.call(0); let t1 = now();
+    let t0 = now(); let f = iface.call(NOOP); let t1 = now();
     cd[i] = t1 - t0;
     f.join();
   }
   for (let i = 0; i < n; i++) {
     gap(gapNs);
-    let t0 = now(); let v = iface.call(0).join(); let t1 = now();
+    let t0 = now(); let v = iface.call(NOOP).join(); let t1 = now();
     cl[i] = t1 - t0;
     if (v == 0) return "";
   }
   // IMS per call tells which path ran: 0 = both sides monitoring, 2 = a signal each way
-  let ims = main.counter(M_IMS_SENT) + server.counter(M_IMS_SENT) - ims0;
-  let moves = main.counter(M_GRANTS) + server.counter(M_GRANTS) - g0 + main.counter(M_REVOKES) + server.counter(M_REVOKES) - r0;
+  let ims = main.imsSent + server.imsSent - ims0;
+  let moves = main.grants + server.grants - g0 + main.revokes + server.revokes - r0;
   return summary("clock", clock, n) + "," + summary("local_direct", ld, n) + "," + summary("local_latency", ll, n) + "," + summary("local_latency_noclock", l0, n) + "," +
     summary("call_direct", cd, n) + "," + summary("call_latency", cl, n) + "," + kv("calls", <u64>(2 * n)) + "," +
     kv("ims", ims) + "," + kv("core_moves", moves) + "," + kv("kernel", server.kernel ? 1 : 0);
@@ -122,17 +123,17 @@ function tputCall(a: string[]): string {
   let n = <u32>I32.parseInt(a[2]), batch = <u32>I32.parseInt(a[3]);
   let server = findMachine("server")!;
   let iface = connect(server, 256);
-  for (let i = 0; i < 1000; i++) iface.callSync(0);
+  for (let i = 0; i < 1000; i++) iface.callSync(NOOP);
   let fs = new StaticArray<u32>(256);
   let t0 = now();
   for (let done: u32 = 0; done < n; done += batch) {
     let b = min<u32>(batch, n - done);
-    if (b == 1) { iface.callSync(0); continue; }
-    for (let i: u32 = 0; i < b; i++) fs[i] = changetype<u32>(iface.call(0));
+    if (b == 1) { iface.callSync(NOOP); continue; }
+    for (let i: u32 = 0; i < b; i++) fs[i] = changetype<u32>(iface.call(NOOP));
     for (let i: u32 = 0; i < b; i++) changetype<Future>(fs[i]).join();
   }
   let dt = now() - t0;
-  return kv("calls", <u64>n) + ",\"per_s\":" + (<f64>n / (dt / 1e9)).toString() + "," + kv("calls_in", server.counter(M_CALLS_IN));
+  return kv("calls", <u64>n) + ",\"per_s\":" + (<f64>n / (dt / 1e9)).toString() + "," + kv("calls_in", server.callsIn);
 }
 
 // n tasks spawned and not yet run (one core, the spawner holds it), k of which will block:

@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in fs.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 /** enum fs_kind */
 export enum FsKind {
@@ -145,7 +145,7 @@ export class FsClient {
     return value;
   }
   /** fs.open, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  openThen(fn: (call: FsOpenCall, arg: u64) => void, arg: u64, path: usize, path_len: u32, how: FsOpenHow): void {
+  openThen(path: usize, path_len: u32, how: FsOpenHow, fn: (call: FsOpenCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.open(path, path_len, how)), fn.index, arg);
   }
 
@@ -168,7 +168,7 @@ export class FsClient {
     return value;
   }
   /** fs.read, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  readThen(fn: (call: FsReadCall, arg: u64) => void, arg: u64, fd: i32, buf: usize, cap: u32, offset: u64): void {
+  readThen(fd: i32, buf: usize, cap: u32, offset: u64, fn: (call: FsReadCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.read(fd, buf, cap, offset)), fn.index, arg);
   }
 
@@ -191,7 +191,7 @@ export class FsClient {
     return value;
   }
   /** fs.write, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  writeThen(fn: (call: FsWriteCall, arg: u64) => void, arg: u64, fd: i32, buf: usize, n: u32, offset: u64): void {
+  writeThen(fd: i32, buf: usize, n: u32, offset: u64, fn: (call: FsWriteCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.write(fd, buf, n, offset)), fn.index, arg);
   }
 
@@ -212,7 +212,7 @@ export class FsClient {
     return value;
   }
   /** fs.stat, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  statThen(fn: (call: FsStatCall, arg: u64) => void, arg: u64, path: usize, st: FsStat): void {
+  statThen(path: usize, st: FsStat, fn: (call: FsStatCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.stat(path, st)), fn.index, arg);
   }
 
@@ -230,7 +230,7 @@ export class FsClient {
     call.release();
   }
   /** fs.close, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  closeThen(fn: (call: FsCloseCall, arg: u64) => void, arg: u64, fd: i32): void {
+  closeThen(fd: i32, fn: (call: FsCloseCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.close(fd)), fn.index, arg);
   }
 
@@ -249,16 +249,20 @@ export class FsClient {
     return value;
   }
   /** fs.close_all, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  closeAllThen(fn: (call: FsCloseAllCall, arg: u64) => void, arg: u64): void {
+  closeAllThen(fn: (call: FsCloseAllCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.closeAll()), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `FsClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): FsClient { return changetype<FsClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine fs (`server`, by default the machine named
  *  "fs") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectFs(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): FsClient {
-  return changetype<FsClient>(connect(igenServer(server, "fs"), cap, limit, FS_INTERFACE_HASH));
+  return changetype<FsClient>(igenConnect(igenServer(server, "fs"), cap, limit, FS_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "fs") serves this version of fs, else
@@ -310,7 +314,7 @@ export class FsCacheClient {
     return value;
   }
   /** fs_cache.lookup, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  lookupThen(fn: (call: FsCacheLookupCall, arg: u64) => void, arg: u64, path: usize, n: u16, st: FsStat): void {
+  lookupThen(path: usize, n: u16, st: FsStat, fn: (call: FsCacheLookupCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.lookup(path, n, st)), fn.index, arg);
   }
 
@@ -329,16 +333,20 @@ export class FsCacheClient {
     call.release();
   }
   /** fs_cache.invalidate, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  invalidateThen(fn: (call: FsCacheInvalidateCall, arg: u64) => void, arg: u64, fds: usize, count: i32): void {
+  invalidateThen(fds: usize, count: i32, fn: (call: FsCacheInvalidateCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.invalidate(fds, count)), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `FsCacheClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): FsCacheClient { return changetype<FsCacheClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine fs_cache (`server`, by default the machine named
  *  "fs_cache") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectFsCache(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): FsCacheClient {
-  return changetype<FsCacheClient>(connect(igenServer(server, "fs_cache"), cap, limit, FS_CACHE_INTERFACE_HASH));
+  return changetype<FsCacheClient>(igenConnect(igenServer(server, "fs_cache"), cap, limit, FS_CACHE_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "fs_cache") serves this version of fs_cache, else

@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { FS_CACHE_INTERFACE_HASH, FS_INTERFACE_HASH, FsOpenHow, FsStat } from "./fs.igen.client";
 
 // ──── machine fs (kernel-level) ────
@@ -35,7 +36,7 @@ export type FsCloseAllHandler = () => u32;
 const FS_HANDLERS = memory.data(24);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. The kernel checks every call against them.
 const FS_OPEN_SPEC = memory.data<u32>([24, 16, 4, 0xbd21fc58, 1, 0,
   /* path */ 0, 1, 1, 4, 4, 0x1000000]);
@@ -59,13 +60,13 @@ export function offerFs(machine: Machine, open$: FsOpenHandler, read$: FsReadHan
   igenSetHandler(FS_HANDLERS, 3, stat$.index, "offerFs");
   igenSetHandler(FS_HANDLERS, 4, close$.index, "offerFs");
   igenSetHandler(FS_HANDLERS, 5, close_all$.index, "offerFs");
-  machine.offerInterface(FS_INTERFACE_HASH);
-  machine.offerRecord(0, serve_fs_open, FS_OPEN_SPEC, "open path");
-  machine.offerRecord(1, serve_fs_read, FS_READ_SPEC, "read buf");
-  machine.offerRecord(2, serve_fs_write, FS_WRITE_SPEC, "write buf");
-  machine.offerRecord(3, serve_fs_stat, FS_STAT_SPEC, "stat path st");
-  machine.offerRecord(4, serve_fs_close, FS_CLOSE_SPEC, "close");
-  machine.offerRecord(5, serve_fs_close_all, FS_CLOSE_ALL_SPEC, "close_all");
+  igenOfferInterface(machine, FS_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_fs_open, FS_OPEN_SPEC, "open path");
+  igenOfferRecord(machine, 1, serve_fs_read, FS_READ_SPEC, "read buf");
+  igenOfferRecord(machine, 2, serve_fs_write, FS_WRITE_SPEC, "write buf");
+  igenOfferRecord(machine, 3, serve_fs_stat, FS_STAT_SPEC, "stat path st");
+  igenOfferRecord(machine, 4, serve_fs_close, FS_CLOSE_SPEC, "close");
+  igenOfferRecord(machine, 5, serve_fs_close_all, FS_CLOSE_ALL_SPEC, "close_all");
   return machine;
 }
 
@@ -129,7 +130,7 @@ export type FsCacheInvalidateHandler = (fds: usize, count: i32) => void;
 const FS_CACHE_HANDLERS = memory.data(8);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. A user-level machine's calls are not checked.
 const FS_CACHE_LOOKUP_SPEC = memory.data<u32>([16, 12, 1, 0x34ed6a25, 2, 0,
   /* path */ 0, 1, 1, 4, 2, 0x1000000,
@@ -143,9 +144,9 @@ export function offerFsCache(machine: Machine, lookup$: FsCacheLookupHandler, in
   if (machine.kernel) fail("offerFsCache: machine " + machine.name + " is kernel-level; the IDL declares fs_cache [[user]]");
   igenSetHandler(FS_CACHE_HANDLERS, 0, lookup$.index, "offerFsCache");
   igenSetHandler(FS_CACHE_HANDLERS, 1, invalidate$.index, "offerFsCache");
-  machine.offerInterface(FS_CACHE_INTERFACE_HASH);
-  machine.offerRecord(0, serve_fs_cache_lookup, FS_CACHE_LOOKUP_SPEC, "lookup path st");
-  machine.offerRecord(1, serve_fs_cache_invalidate, FS_CACHE_INVALIDATE_SPEC, "invalidate fds");
+  igenOfferInterface(machine, FS_CACHE_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_fs_cache_lookup, FS_CACHE_LOOKUP_SPEC, "lookup path st");
+  igenOfferRecord(machine, 1, serve_fs_cache_invalidate, FS_CACHE_INVALIDATE_SPEC, "invalidate fds");
   return machine;
 }
 

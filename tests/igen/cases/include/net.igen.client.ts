@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in net.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 /** struct abi_addr: 6 bytes, aligned to 2, a view over memory (no copy).
  *   offset  size  field
@@ -81,7 +81,7 @@ export class NetClient {
     return value;
   }
   /** net.send, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  sendThen(fn: (call: NetSendCall, arg: u64) => void, arg: u64, to: AbiAddr, data: usize, len: u16): void {
+  sendThen(to: AbiAddr, data: usize, len: u16, fn: (call: NetSendCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.send(to, data, len)), fn.index, arg);
   }
 
@@ -102,7 +102,7 @@ export class NetClient {
     return value;
   }
   /** net.recv, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  recvThen(fn: (call: NetRecvCall, arg: u64) => void, arg: u64, from_: AbiAddr, data: usize): void {
+  recvThen(from_: AbiAddr, data: usize, fn: (call: NetRecvCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.recv(from_, data)), fn.index, arg);
   }
 
@@ -121,16 +121,20 @@ export class NetClient {
     return value;
   }
   /** net.mtu, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  mtuThen(fn: (call: NetMtuCall, arg: u64) => void, arg: u64): void {
+  mtuThen(fn: (call: NetMtuCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.mtu()), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `NetClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): NetClient { return changetype<NetClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine net (`server`, by default the machine named
  *  "net") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectNet(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): NetClient {
-  return changetype<NetClient>(connect(igenServer(server, "net"), cap, limit, NET_INTERFACE_HASH));
+  return changetype<NetClient>(igenConnect(igenServer(server, "net"), cap, limit, NET_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "net") serves this version of net, else

@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { AbiAddr, NET_INTERFACE_HASH } from "./net.igen.client";
 
 // ──── machine net (kernel-level) ────
@@ -26,7 +27,7 @@ export type NetMtuHandler = () => u16;
 const NET_HANDLERS = memory.data(12);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. The kernel checks every call against them.
 const NET_SEND_SPEC = memory.data<u32>([24, 16, 4, 0xc24db690, 1, 0,
   /* data */ 8, 1, 1, 12, 2, 0x1000000]);
@@ -42,10 +43,10 @@ export function offerNet(machine: Machine, send$: NetSendHandler, recv$: NetRecv
   igenSetHandler(NET_HANDLERS, 0, send$.index, "offerNet");
   igenSetHandler(NET_HANDLERS, 1, recv$.index, "offerNet");
   igenSetHandler(NET_HANDLERS, 2, mtu$.index, "offerNet");
-  machine.offerInterface(NET_INTERFACE_HASH);
-  machine.offerRecord(0, serve_net_send, NET_SEND_SPEC, "send data");
-  machine.offerRecord(1, serve_net_recv, NET_RECV_SPEC, "recv from data");
-  machine.offerRecord(2, serve_net_mtu, NET_MTU_SPEC, "mtu");
+  igenOfferInterface(machine, NET_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_net_send, NET_SEND_SPEC, "send data");
+  igenOfferRecord(machine, 1, serve_net_recv, NET_RECV_SPEC, "recv from data");
+  igenOfferRecord(machine, 2, serve_net_mtu, NET_MTU_SPEC, "mtu");
   return machine;
 }
 

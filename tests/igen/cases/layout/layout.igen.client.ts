@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in layout.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 /** enum big (unsigned int in C: values above 0x7fffffff are shown as i32) */
 export enum Big {
@@ -234,7 +234,7 @@ export class LayoutClient {
     return value;
   }
   /** layout.pad, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  padThen(fn: (call: LayoutPadCall, arg: u64) => void, arg: u64, a: PadI64, c: i8, b: PadF64): void {
+  padThen(a: PadI64, c: i8, b: PadF64, fn: (call: LayoutPadCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.pad(a, c, b)), fn.index, arg);
   }
 
@@ -257,7 +257,7 @@ export class LayoutClient {
     return value;
   }
   /** layout.nest, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  nestThen(fn: (call: LayoutNestCall, arg: u64) => void, arg: u64, c: i8, n: Nested, after: i64): void {
+  nestThen(c: i8, n: Nested, after: i64, fn: (call: LayoutNestCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.nest(c, n, after)), fn.index, arg);
   }
 
@@ -279,7 +279,7 @@ export class LayoutClient {
     return value;
   }
   /** layout.mixed, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  mixedThen(fn: (call: LayoutMixedCall, arg: u64) => void, arg: u64, m: Mixed, count: u16, oc: OnlyChar): void {
+  mixedThen(m: Mixed, count: u16, oc: OnlyChar, fn: (call: LayoutMixedCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.mixed(m, count, oc)), fn.index, arg);
   }
 
@@ -307,7 +307,7 @@ export class LayoutClient {
     return value;
   }
   /** layout.scalars, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  scalarsThen(fn: (call: LayoutScalarsCall, arg: u64) => void, arg: u64, b: bool, i8_: i8, u64_: u64, i16_: i16, f: f32, d: f64, c: Color, up: u32, im: i64): void {
+  scalarsThen(b: bool, i8_: i8, u64_: u64, i16_: i16, f: f32, d: f64, c: Color, up: u32, im: i64, fn: (call: LayoutScalarsCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.scalars(b, i8_, u64_, i16_, f, d, c, up, im)), fn.index, arg);
   }
 
@@ -328,7 +328,7 @@ export class LayoutClient {
     return value;
   }
   /** layout.rows, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  rowsThen(fn: (call: LayoutRowsCall, arg: u64) => void, arg: u64, rows: usize, n: u32): void {
+  rowsThen(rows: usize, n: u32, fn: (call: LayoutRowsCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.rows(rows, n)), fn.index, arg);
   }
 
@@ -349,16 +349,20 @@ export class LayoutClient {
     return value;
   }
   /** layout.fail, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  failThen(fn: (call: LayoutFailCall, arg: u64) => void, arg: u64, sys: u32, d: OnlyChar): void {
+  failThen(sys: u32, d: OnlyChar, fn: (call: LayoutFailCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.fail(sys, d)), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `LayoutClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): LayoutClient { return changetype<LayoutClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine layout (`server`, by default the machine named
  *  "layout") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectLayout(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): LayoutClient {
-  return changetype<LayoutClient>(connect(igenServer(server, "layout"), cap, limit, LAYOUT_INTERFACE_HASH));
+  return changetype<LayoutClient>(igenConnect(igenServer(server, "layout"), cap, limit, LAYOUT_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "layout") serves this version of layout, else

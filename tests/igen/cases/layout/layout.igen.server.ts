@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { LAYOUT_INTERFACE_HASH, Mixed, Nested, OnlyChar, PadF64, PadI64, Tail, Color } from "./layout.igen.client";
 
 // ──── machine layout (user-level) ────
@@ -35,7 +36,7 @@ export type LayoutFailHandler = (sys: u32, d: OnlyChar) => i32;
 const LAYOUT_HANDLERS = memory.data(24);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. A user-level machine's calls are not checked.
 const LAYOUT_PAD_SPEC = memory.data<u32>([64, 48, 16, 0x9c56cf54, 0, 0]);
 const LAYOUT_NEST_SPEC = memory.data<u32>([56, 48, 8, 0x409288b1, 0, 0]);
@@ -58,13 +59,13 @@ export function offerLayout(machine: Machine, pad$: LayoutPadHandler, nest$: Lay
   igenSetHandler(LAYOUT_HANDLERS, 3, scalars$.index, "offerLayout");
   igenSetHandler(LAYOUT_HANDLERS, 4, rows$.index, "offerLayout");
   igenSetHandler(LAYOUT_HANDLERS, 5, fail$.index, "offerLayout");
-  machine.offerInterface(LAYOUT_INTERFACE_HASH);
-  machine.offerRecord(0, serve_layout_pad, LAYOUT_PAD_SPEC, "pad");
-  machine.offerRecord(1, serve_layout_nest, LAYOUT_NEST_SPEC, "nest");
-  machine.offerRecord(2, serve_layout_mixed, LAYOUT_MIXED_SPEC, "mixed m oc");
-  machine.offerRecord(3, serve_layout_scalars, LAYOUT_SCALARS_SPEC, "scalars");
-  machine.offerRecord(4, serve_layout_rows, LAYOUT_ROWS_SPEC, "rows rows");
-  machine.offerRecord(5, serve_layout_fail, LAYOUT_FAIL_SPEC, "fail d");
+  igenOfferInterface(machine, LAYOUT_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_layout_pad, LAYOUT_PAD_SPEC, "pad");
+  igenOfferRecord(machine, 1, serve_layout_nest, LAYOUT_NEST_SPEC, "nest");
+  igenOfferRecord(machine, 2, serve_layout_mixed, LAYOUT_MIXED_SPEC, "mixed m oc");
+  igenOfferRecord(machine, 3, serve_layout_scalars, LAYOUT_SCALARS_SPEC, "scalars");
+  igenOfferRecord(machine, 4, serve_layout_rows, LAYOUT_ROWS_SPEC, "rows rows");
+  igenOfferRecord(machine, 5, serve_layout_fail, LAYOUT_FAIL_SPEC, "fail d");
   return machine;
 }
 

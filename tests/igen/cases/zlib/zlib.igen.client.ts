@@ -4,12 +4,12 @@
 // Each task is a method of the client, in three variants:
 //   task(...)      async: the call in flight, a typed handle: wait(), result, failed, error, release()
 //   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails
-//   taskThen(fn, arg, ...)  event: fn(call, arg) runs as a task of the calling machine when the
+//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the
 //                  call ended; the call is released after fn returns
 // Records and their layouts are drawn in zlib.igen.h; the call protocol is in docs/igen.md.
 
-import { Machine, Interface, connect, interfaceError, heapAlloc, heapFree,
-  IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer } from "aam";
+import { Machine, Interface, heapAlloc, heapFree } from "aam";
+import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";
 
 /** enum zlib_level */
 export enum ZlibLevel {
@@ -120,7 +120,7 @@ export class ZlibClient {
     return value;
   }
   /** zlib.compress, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  compressThen(fn: (call: ZlibCompressCall, arg: u64) => void, arg: u64, src: usize, n: u32, dst: usize, cap: u32, opts: ZlibOptions): void {
+  compressThen(src: usize, n: u32, dst: usize, cap: u32, opts: ZlibOptions, fn: (call: ZlibCompressCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.compress(src, n, dst, cap, opts)), fn.index, arg);
   }
 
@@ -143,7 +143,7 @@ export class ZlibClient {
     return value;
   }
   /** zlib.decompress, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  decompressThen(fn: (call: ZlibDecompressCall, arg: u64) => void, arg: u64, src: usize, n: u32, dst: usize, cap: u32): void {
+  decompressThen(src: usize, n: u32, dst: usize, cap: u32, fn: (call: ZlibDecompressCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.decompress(src, n, dst, cap)), fn.index, arg);
   }
 
@@ -161,7 +161,7 @@ export class ZlibClient {
     call.release();
   }
   /** zlib.stats, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  statsThen(fn: (call: ZlibStatsCall, arg: u64) => void, arg: u64, st: ZlibStats): void {
+  statsThen(st: ZlibStats, fn: (call: ZlibStatsCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.stats(st)), fn.index, arg);
   }
 
@@ -178,16 +178,20 @@ export class ZlibClient {
     call.release();
   }
   /** zlib.reset, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  resetThen(fn: (call: ZlibResetCall, arg: u64) => void, arg: u64): void {
+  resetThen(fn: (call: ZlibResetCall, arg: u64) => void, arg: u64 = 0): void {
     igenThen(changetype<usize>(this.reset()), fn.index, arg);
   }
+
+  /** This client as a task argument: `spawn(fn, c.asArg())`, then `ZlibClient.fromArg(t.arg0)`. */
+  asArg(): u64 { return <u64>changetype<usize>(this); }
+  static fromArg(arg: u64): ZlibClient { return changetype<ZlibClient>(Interface.fromArg(arg)); }
 }
 
 /** Connects the running machine to machine zlib (`server`, by default the machine named
  *  "zlib") with at most `cap` calls outstanding and `limit` running on the server at once.
  *  Traps the calling task if the server serves another version of the interface. */
 export function connectZlib(cap: u32 = 64, limit: u32 = 0, server: Machine | null = null): ZlibClient {
-  return changetype<ZlibClient>(connect(igenServer(server, "zlib"), cap, limit, ZLIB_INTERFACE_HASH));
+  return changetype<ZlibClient>(igenConnect(igenServer(server, "zlib"), cap, limit, ZLIB_INTERFACE_HASH));
 }
 
 /** "" if `server` (default: the machine named "zlib") serves this version of zlib, else

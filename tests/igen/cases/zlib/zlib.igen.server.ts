@@ -7,7 +7,8 @@
 // during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
-import { Machine, Task, fail, igenServe, igenSetHandler } from "aam";
+import { Machine, Task, fail } from "aam";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
 import { ZLIB_INTERFACE_HASH, ZlibOptions, ZlibStats } from "./zlib.igen.client";
 
 // ──── machine zlib (kernel-level) ────
@@ -29,7 +30,7 @@ export type ZlibResetHandler = () => void;
 const ZLIB_HANDLERS = memory.data(16);
 
 // Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
-// offerRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
+// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. The kernel checks every call against them.
 const ZLIB_COMPRESS_SPEC = memory.data<u32>([32, 24, 4, 0xdbf36946, 2, 0,
   /* src */ 0, 1, 1, 4, 4, 0x1000000,
@@ -49,11 +50,11 @@ export function offerZlib(machine: Machine, compress$: ZlibCompressHandler, deco
   igenSetHandler(ZLIB_HANDLERS, 1, decompress$.index, "offerZlib");
   igenSetHandler(ZLIB_HANDLERS, 2, stats$.index, "offerZlib");
   igenSetHandler(ZLIB_HANDLERS, 3, reset$.index, "offerZlib");
-  machine.offerInterface(ZLIB_INTERFACE_HASH);
-  machine.offerRecord(0, serve_zlib_compress, ZLIB_COMPRESS_SPEC, "compress src dst");
-  machine.offerRecord(1, serve_zlib_decompress, ZLIB_DECOMPRESS_SPEC, "decompress src dst");
-  machine.offerRecord(2, serve_zlib_stats, ZLIB_STATS_SPEC, "stats st");
-  machine.offerRecord(3, serve_zlib_reset, ZLIB_RESET_SPEC, "reset");
+  igenOfferInterface(machine, ZLIB_INTERFACE_HASH);
+  igenOfferRecord(machine, 0, serve_zlib_compress, ZLIB_COMPRESS_SPEC, "compress src dst");
+  igenOfferRecord(machine, 1, serve_zlib_decompress, ZLIB_DECOMPRESS_SPEC, "decompress src dst");
+  igenOfferRecord(machine, 2, serve_zlib_stats, ZLIB_STATS_SPEC, "stats st");
+  igenOfferRecord(machine, 3, serve_zlib_reset, ZLIB_RESET_SPEC, "reset");
   return machine;
 }
 
