@@ -5,8 +5,8 @@
 // (async → a typed call handle, sync, event-based); the server unpacks a record into a call of
 // the author's typed handler and writes the result back, and emits the record spec the kernel
 // checks a kernel-level machine's calls against.
-// Not: the record geometry (gen/common.ts), the runtime half (kernel/igen.ts, imported as
-// "aam/igen"), the kernel's checks and copies (kernel/validate.ts).
+// Not: the record geometry (gen/common.ts), the runtime half (runtime/service/igen.ts, imported as
+// "aam/igen"), the kernel's checks and copies (runtime/machine/validate.ts).
 //
 // Mapping of C types (docs/igen.md "AssemblyScript"): integers, bool, float and double are AS
 // scalars (i8 … u64, bool, f32, f64); an enum is an AS enum (i32); a struct is an @unmanaged
@@ -271,7 +271,7 @@ export const server = {
       '// The machine\'s author writes one typed handler per task and offers them all at once from the',
       '// program\'s machines() export; each call\'s record is unpacked into a call of its handler and',
       '// the handler\'s result written back into the record. A pointer parameter is an address valid',
-      '// during the call (on a kernel-level machine: the kernel\'s checked copy, kernel/validate.ts);',
+      '// during the call (on a kernel-level machine: the kernel\'s checked copy, runtime/machine/validate.ts);',
       '// a struct parameter is a view into the record; a struct result is filled in through a view.',
       '',
     );
@@ -315,7 +315,7 @@ function serverMachine(m: Machine, nm: Names): string[] {
   // record specs
   if (m.tasks.length) {
     out.push('');
-    out.push('// Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by');
+    out.push('// Record specs (runtime/machine/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by');
     out.push('// igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),');
     out.push(`// LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. ${m.kernel ? 'The kernel checks every call against them.' : 'A user-level machine\'s calls are not checked.'}`);
   }

@@ -1,5 +1,5 @@
 // Host → machine calls on the Node host: startImage's call/stop (tools/host/node.ts, calls.ts)
-// over the image's mailbox (runtime/host.ts), against tests/host/programs/serve.ts.
+// over the image's mailbox (runtime/service/host.ts), against tests/host/programs/serve.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";

@@ -151,7 +151,7 @@ function frame(kind, core, arg, payload = new Uint8Array(0)) {
   v.setUint32(8, payload.length, true); v.setUint32(12, arg, true); b.set(payload, 16);
   return b;
 }
-// The two record kinds of runtime/trace.ts: full (32 bytes, exact time) and compact (8 bytes, no time).
+// The two record kinds of runtime/sys/trace.ts: full (32 bytes, exact time) and compact (8 bytes, no time).
 function full(ts, type, c) {
   const b = new Uint8Array(32), v = new DataView(b.buffer);
   v.setUint32(0, type, true); v.setUint32(12, c, true); v.setFloat64(16, ts, true);

@@ -1,9 +1,9 @@
-// asyncify.ts: the link step that gives tasks lazy contexts (runtime/context.ts).
+// asyncify.ts: the link step that gives tasks lazy contexts (runtime/task/context.ts).
 //
 // Owns: (1) the call graph of the unoptimised image and the Asyncify onlylist computed from it,
 // (2) running binaryen's Asyncify pass with that list, (3) resolving the link-time imports
 // `aam_link.*` that the runtime declares into the functions Asyncify generated, and (4) the size
-// report. Not: what a context holds or when a task blocks (runtime/context.ts, sched.ts).
+// report. Not: what a context holds or when a task blocks (runtime/task/context.ts, sched.ts).
 //
 // The onlylist: every function that can reach the blocking point `aam_link.suspend`, walking the
 // call graph backwards from it, where a call_indirect may call any function in the table, and

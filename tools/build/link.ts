@@ -71,7 +71,7 @@ export interface Manifest {
   /** function-table index → function name: task types, for trace viewers and runtime reports
    *  that say fn#N (the image has no symbol table of its own) */
   fns: Record<number, string>;
-  /** set when built with --trace: where each core's ring is (runtime/trace.ts) */
+  /** set when built with --trace: where each core's ring is (runtime/sys/trace.ts) */
   trace?: TraceLayout;
 }
 

@@ -1,10 +1,10 @@
 // calls.ts: the Node host's side of host → machine calls (the protocol, steps 1–9, is in
-// runtime/host.ts; the mailbox and slot layouts in runtime/abi.json).
+// runtime/service/host.ts; the mailbox and slot layouts in runtime/abi.json).
 //
 // Owns: the JS queue of calls waiting for a mailbox slot, filling slots, ringing the doorbell and
 // waking cores, waiting for finished slots (Atomics.waitAsync on the HOST control word, so the
 // main thread never blocks), decoding results and errors, rejecting every call still pending
-// when the system ends. Not: the system's lifetime (node.ts), the image's side (runtime/host.ts).
+// when the system ends. Not: the system's lifetime (node.ts), the image's side (runtime/service/host.ts).
 
 export interface HostCall {
   machine: string; hash: bigint; slot: number; ordinal: number;

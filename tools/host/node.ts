@@ -15,7 +15,7 @@
 //  4. runImage resolves with the status; the CLI exits the process with it.
 //
 // startImage is the long-running variant: the same system, plus `call` (host → machine calls,
-// calls.ts and runtime/host.ts) and `stop` (the image's hostServe() returns the code). On the end
+// calls.ts and runtime/service/host.ts) and `stop` (the image's hostServe() returns the code). On the end
 // (step 2) every host call still pending is rejected.
 
 import { Worker } from "node:worker_threads";
@@ -124,7 +124,7 @@ export function startImage(o: RunOptions): AamSystem {
 
   const done = new Promise<RunResult>((resolve) => {
     // withFlight: a fatal end; its flight recorder is printed once every core has stopped, so that
-    // it has what each core wrote (runtime/trace.ts step 4), not only what they had published.
+    // it has what each core wrote (runtime/sys/trace.ts step 4), not only what they had published.
     const finish = (code: number, end: CoreEnd, report?: string, withFlight = false): void => {
       if (finished) return;
       finished = true;
@@ -134,7 +134,7 @@ export function startImage(o: RunOptions): AamSystem {
       if (drainTimer) clearInterval(drainTimer);
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
         // The cores have stopped: the counters are final, and the trace rings give up what their
-        // cores wrote but had not published yet (runtime/trace.ts step 4).
+        // cores wrote but had not published yet (runtime/sys/trace.ts step 4).
         const stats = o.stats || tracer ? readStats(memory, cores) : undefined;
         let trace: RawTrace | undefined;
         if (tracer) {

@@ -2,14 +2,14 @@
 // runs (Node), decodes the events of either host into a RawTrace, and prints the flight recorder
 // on a trap.
 //
-// Owns: the consumer half of the ring protocol in shared memory (runtime/trace.ts steps 1 and 3),
+// Owns: the consumer half of the ring protocol in shared memory (runtime/sys/trace.ts steps 1 and 3),
 // the decoding of the records (full and compact) and the spreading of inexact timestamps for both hosts
 // (TraceEvents: the QEMU host, tools/boot/boot.ts, feeds it what the kernel streamed over COM3),
 // the names of machines (read from the machine records) and of task functions (the manifest), and
 // the flight-recorder text. Not: the output formats (tools/trace), when to drain (node.ts calls
 // drain() on a timer and once at the end; on QEMU boot/trace.c decides).
 //
-// Timestamps: compact records (hot events) have no time of their own (runtime/trace.ts). Each
+// Timestamps: compact records (hot events) have no time of their own (runtime/sys/trace.ts). Each
 // run of them is spread evenly between the exact readings before and after it;
 // a run with no reading after it yet waits for the next drain (finish() spreads the last run up to
 // the time of the final drain).
@@ -28,7 +28,7 @@ import {
 /** Task traps followed by the flight recorder, on either host (fatal traps: every one). */
 export const FLIGHT_TASK_TRAPS = 3;
 
-/** A compact close record of its own (runtime/trace.ts), for a close the core had not written. */
+/** A compact close record of its own (runtime/sys/trace.ts), for a close the core had not written. */
 function closeRecord(pending: number): Uint8Array {
   const b = new Uint8Array(TRACE_SLOT);
   b[0] = TC_COMPACT | ((pending === TC_CLOSE_END ? EV.task_end : EV.task_block) << TC_TYPE_SHIFT);
@@ -64,7 +64,7 @@ export class TraceEvents {
     this.cores = Array.from({ length: ncores }, () => ({ done: [], pending: [], lastExact: 0, lost: 0, cut: 0, open: null }));
   }
 
-  /** A run of whole records (runtime/trace.ts draws both kinds) at `off`, `len` bytes, of core
+  /** A run of whole records (runtime/sys/trace.ts draws both kinds) at `off`, `len` bytes, of core
    *  `core`, in ring order. Returns the bytes consumed (a cut record at the end is left). */
   addSlots(core: number, v: DataView, off: number, len: number): number {
     const c = this.cores[core];

@@ -8,7 +8,7 @@
 //
 // Control words (Int32Array over workerData.ctl, host-only, not in wasm memory): core c's park
 // token at [c], then STOP and HOST at [cores + CTL_*]; runtime/abi.json draws them (enum ctl).
-// wake(cores), a core number past the last, is the image waking the host (runtime/host.ts steps
+// wake(cores), a core number past the last, is the image waking the host (runtime/service/host.ts steps
 // 7, 9).
 
 import { workerData, parentPort } from "node:worker_threads";

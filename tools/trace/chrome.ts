@@ -160,7 +160,7 @@ export function toChrome(raw: RawTrace): ChromeTrace {
                         : { name: "ims", cat: "ims", ph: "f", bp: "e", id: e.d, ts, pid: m, tid: core });
           break;
         }
-        case ID.clock: break;                                            // a clock reading only (runtime/trace.ts)
+        case ID.clock: break;                                            // a clock reading only (runtime/sys/trace.ts)
         case ID.load_sample:
           use(e.a, core);
           // Perfetto names a counter track "<name> <arg>": "load utilisation", "queued tasks", "cores assigned".

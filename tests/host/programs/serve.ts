@@ -1,6 +1,6 @@
-// serve.ts: a system that serves host calls (runtime/host.ts) to a user-level machine "calc" and
+// serve.ts: a system that serves host calls (runtime/service/host.ts) to a user-level machine "calc" and
 // a kernel-level machine "kcalc" (igen interface hash 0x1122334455667788, records checked by the
-// kernel: kernel/validate.ts R1–R5), with hand-written record handling. main() serves until the
+// kernel: runtime/machine/validate.ts R1–R5), with hand-written record handling. main() serves until the
 // host calls stop(code) and returns that code. argv[1], if given: mailbox slots.
 import { Task, Signal, defineMachine, findMachine, hostServe, args, println } from "aam";
 import { igenOfferInterface, igenOfferRecord } from "aam/igen";

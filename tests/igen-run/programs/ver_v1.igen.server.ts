@@ -4,7 +4,7 @@
 // The machine's author writes one typed handler per task and offers them all at once from the
 // program's machines() export; each call's record is unpacked into a call of its handler and
 // the handler's result written back into the record. A pointer parameter is an address valid
-// during the call (on a kernel-level machine: the kernel's checked copy, kernel/validate.ts);
+// during the call (on a kernel-level machine: the kernel's checked copy, runtime/machine/validate.ts);
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
 import { Machine, Task, fail } from "aam";
@@ -20,7 +20,7 @@ export type VerGetHandler = (key: u32) => u32;
 // it; offerVer writes it from machines() (core 0, before any machine serves).
 const VER_HANDLERS = memory.data(4);
 
-// Record specs (kernel/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
+// Record specs (runtime/machine/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
 // igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
 // LEN_KIND (0 constant, else field size | 0x100 signed), MAXB. A user-level machine's calls are not checked.
 const VER_GET_SPEC = memory.data<u32>([8, 4, 4, 0xefc19440, 0, 0]);

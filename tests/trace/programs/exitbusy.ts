@@ -2,7 +2,7 @@
 // most not yet published when the run ends), then a detached task that spins until the system
 // stops; main waits until it runs, then exits (`exitbusy`) or traps fatally (`exitbusy trap`: a
 // bad free, which the heap's own code traps on). A traced run must still show every task, the
-// spinning one included (runtime/trace.ts step 4: the last drain reads what the cores wrote).
+// spinning one included (runtime/sys/trace.ts step 4: the last drain reads what the cores wrote).
 import { Task, spawn, spawnDetached, now, println, args, heapFree } from "aam";
 import { load32, store32 } from "aam/atomic";
 import { MEMORY_BASE } from "~lib/rt/abi";
