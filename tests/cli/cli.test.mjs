@@ -2,12 +2,20 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, ROOT } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, ROOT } from "../lib/aam.mjs";
 import { model } from "../../tools/build/abi.mjs";
 
 const ABI = model(JSON.parse(fs.readFileSync(path.join(ROOT, "runtime/abi.json"), "utf8"))).byName;
 
 const OUT = path.join(ROOT, "build/test-images/cli-hello.wasm");
+
+// Every define at one end of its range (docs/DEFINES.md), in one image each: chain.ts blocks
+// thousands of tasks at once (contexts) and spawns them faster than 2-slot rings hold (overflow,
+// steals), so the minimum image proves the least ring and context sizes work.
+const AT_MIN = { AAM_CTX_SIZE: "256", AAM_DEBUG: "1", AAM_GRACE_US: "0", AAM_RING_SLOTS: "2", AAM_SPINS: "0", AAM_STALL_MS: "0", AAM_STEAL: "1", AAM_TICK_US: "1", AAM_TRACE: "1", AAM_TRACE_SLOTS: "8" };
+const AT_MAX = { AAM_CTX_SIZE: "1048576", AAM_GRACE_US: "2147483647", AAM_RING_SLOTS: "65536", AAM_SPINS: "2147483647", AAM_STALL_MS: "2147483647", AAM_STEAL: "0", AAM_TICK_US: "2147483647", AAM_TRACE: "1", AAM_TRACE_SLOTS: "1048576" };
+const CHAIN = "tests/sched/programs/chain.ts";
+test.before(() => prebuild([[CHAIN, { defines: AT_MIN }], [CHAIN, { defines: AT_MAX }]]));   // two at once
 
 test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry, aam_resume and memory", async () => {
   fs.rmSync(OUT, { force: true });
@@ -70,6 +78,34 @@ test("bad command lines exit 2 with the reason and the usage", async () => {
     assert.match(r.stderr, "usage:");
   }
 });
+
+test("a bad --define stops aam with status 2 and one line naming the define, the value and the rule; nothing is built", async () => {
+  const out = path.join(ROOT, "build/test-images/cli-baddefine.wasm");
+  fs.rmSync(out, { force: true });
+  const cases = [
+    [["build", "examples/hello.ts", "-o", out, "--define", "AAM_RING_SLOTS=3"], "aam: build: --define AAM_RING_SLOTS=3: must be a power of two between 2 and 65536 slots\n"],
+    [["build", "examples/hello.ts", "-o", out, "-D", "AAM_CTX_SIZE=16"], "aam: build: --define AAM_CTX_SIZE=16: must be a whole number between 256 and 1048576 bytes\n"],
+    [["run", "examples/hello.ts", "--define", "AAM_RINGSLOTS=4"], /^aam: build: --define AAM_RINGSLOTS=4: unknown name; known: AAM_CTX_SIZE, .*AAM_TRACE_SLOTS \(docs\/DEFINES\.md\)\n$/],
+    [["run", OUT, "--define", "AAM_STEAL=2"], "aam: build: --define AAM_STEAL=2: must be 0 or 1\n"],    // a built image too
+  ];
+  for (const [args, want] of cases) {
+    const r = await aam(args);
+    assert.is(r.code, 2, args.join(" "));
+    if (typeof want === "string") assert.is(r.stderr, want); else assert.match(r.stderr, want);
+  }
+  assert.not.ok(fs.existsSync(out));
+});
+
+for (const [end, defines, args] of [["minimum", AT_MIN, ["--cores", "4", "--", "2000", "5"]], ["maximum", AT_MAX, ["--cores", "2", "--", "300", "2"]]]) {
+  test(`every define at its ${end} builds, and tasks blocking across cores run on it to the right result with nothing leaked`, async () => {
+    const r = await aam(["run", await image(CHAIN, { defines }), ...args]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.match(r.stdout, "result ok");
+    assert.is(f.leaked, 0);
+    assert.ok(f["blocked peak"] >= 1, r.stdout);
+  });
+}
 
 test("--cores above the image's limit of 64 is refused", async () => {
   const r = await aam(["run", OUT, "--cores", "65"]);

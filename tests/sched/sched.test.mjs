@@ -1,25 +1,31 @@
 // The framework on the Node host: tasks, stealing, lazy contexts, futures, signals, on 1–4 cores,
-// in the default configuration and with capacities shrunk to reach the edge cases.
+// in the default configuration, with capacities shrunk to reach the edge cases, and the programs
+// that take locks once more as a --debug build (invariant checks compiled in, nothing inlined)
+// with the shrunk capacities: noop, steal (rings, the inject list's lock), chain (contexts, futures),
+// pingpong (the signal's lock).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { aam, image, prebuild, fields, statsTable } from "../lib/aam.mjs";
 
 const P = (n) => `tests/sched/programs/${n}.ts`;
 const SMALL = { AAM_RING_SLOTS: "4", AAM_CTX_SIZE: "1024" };
-
-const img = (name, small) => image(P(name), small ? { defines: SMALL } : {});
+const CONFIGS = [
+  { name: "", opts: {} },
+  { name: " [4-slot rings, 1 KiB contexts]", opts: { defines: SMALL }, small: true },
+  { name: " [--debug, 4-slot rings, 1 KiB contexts]", opts: { debug: true, defines: SMALL }, small: true, debug: true },
+];
 
 test.before(() => prebuild([
-  ...["noop", "chain", "steal", "pingpong"].flatMap((n) => [[P(n)], [P(n), { defines: SMALL }]]),
-  ["examples/fib.ts"], ["examples/fib.ts", { defines: SMALL }], [P("steal"), { defines: { AAM_STEAL: "0" } }],
+  ...["noop", "chain", "steal", "pingpong"].flatMap((n) => CONFIGS.map((c) => [P(n), c.opts])),
+  ...CONFIGS.filter((c) => !c.debug).map((c) => ["examples/fib.ts", c.opts]), [P("steal"), { defines: { AAM_STEAL: "0" } }],
   [P("misuse")], ["examples/tasks.ts"], [P("task_trap")], [P("root_trap")],
 ]));
 
-for (const small of [false, true]) {
-  const cfg = small ? " [4-slot rings, 1 KiB contexts]" : "";
+for (const { name: cfg, opts, small, debug } of CONFIGS) {
+  const img = (name) => image(P(name), opts);
 
   test(`10^6 no-op tasks spawned from every core each complete exactly once, count and checksum match, memory returns to its start${cfg}`, async () => {
-    const r = await aam(["run", await img("noop", small), "--cores", "4", "--", small ? "300000" : "1000000"]);
+    const r = await aam(["run", await img("noop"), "--cores", "4", "--", small ? "300000" : "1000000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.wrong, 0);
@@ -29,9 +35,9 @@ for (const small of [false, true]) {
     for (let c = 0; c < 4; c++) assert.ok(f[`spawned${c}`] > 0, `core ${c} spawned nothing: ${r.stdout}`);
   });
 
-  for (const cores of [1, 2, 4]) {
+  if (!debug) for (const cores of [1, 2, 4]) {
     test(`fib(25) by fork-join tasks is 75025 on ${cores} core(s)${cfg}`, async () => {
-      const args = ["run", await image("examples/fib.ts", small ? { defines: SMALL } : {}), "--cores", String(cores), "--", "25"];
+      const args = ["run", await image("examples/fib.ts", opts), "--cores", String(cores), "--", "25"];
       const r = await aam(args);
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stdout, "fib(25) = 75025");
@@ -40,7 +46,7 @@ for (const small of [false, true]) {
   }
 
   test(`blocking chains: tasks wait on futures completed on other cores, resume elsewhere, peak contexts <= peak blocked + cores${cfg}`, async () => {
-    const r = await aam(["run", await img("chain", small), "--cores", "4", "--stats", "--", "2000", "5"]);
+    const r = await aam(["run", await img("chain"), "--cores", "4", "--stats", "--", "2000", "5"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.match(r.stdout, "result ok");
@@ -56,7 +62,7 @@ for (const small of [false, true]) {
   });
 
   test(`work stealing: everything spawned by one task on one core, every core runs a share, all complete${cfg}`, async () => {
-    const r = await aam(["run", await img("steal", small), "--cores", "4", "--stats", "--", small ? "20000" : "100000"]);
+    const r = await aam(["run", await img("steal"), "--cores", "4", "--stats", "--", small ? "20000" : "100000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.total, small ? 20000 : 100000);
@@ -68,7 +74,7 @@ for (const small of [false, true]) {
   });
 
   test(`10^6 signal/wait pairs across cores with no lost wake-up (the run finishes, counts match)${cfg}`, async () => {
-    const r = await aam(["run", await img("pingpong", small), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"], { timeoutMs: 180000 });
+    const r = await aam(["run", await img("pingpong"), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"], { timeoutMs: 180000 });
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.waits, f.expected);

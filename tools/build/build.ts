@@ -29,8 +29,8 @@ export interface Built {
 }
 
 export async function build(o: BuildOptions): Promise<Built> {
-  const debug = !!o.debug;
-  const trace = !!o.trace || o.defines?.AAM_TRACE !== undefined;   // --trace, or its define given directly
+  const debug = !!o.debug || o.defines?.AAM_DEBUG !== undefined;   // --debug, or its define given directly
+  const trace = !!o.trace || o.defines?.AAM_TRACE !== undefined;   // likewise --trace
   igenForBuild(o.entry);                             // the program's machine interfaces first
   const c = await compile({
     entry: o.entry, root: o.root, debug,

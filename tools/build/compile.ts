@@ -11,6 +11,7 @@ import * as path from "node:path";
 import asc from "assemblyscript/dist/asc.js";
 import { MEMORY_BASE } from "../host/abi";
 import { OUTPUTS, staleMessage } from "./abi.mjs";
+import { checkDefines } from "./defines";
 export const GLUE_NAME = "__aam_entry__.ts";
 
 export interface CompileOptions {
@@ -19,7 +20,7 @@ export interface CompileOptions {
   debug: boolean;           // AAM_DEBUG invariant checks on
   initialPages: number;
   maximumPages: number;
-  defines?: Record<string, string>;   // compile-time constants (--use NAME=VALUE), e.g. AAM_RING_SLOTS
+  defines?: Record<string, string>;   // compile-time constants (--use NAME=VALUE), checked against defines.ts
 }
 
 export interface CompileResult {
@@ -86,6 +87,8 @@ function importPath(fromDir: string, file: string): string {
 }
 
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
+  // First: a value the image cannot work with stops the build here, not at run time (defines.ts).
+  const defines = { ...checkDefines(opts.defines ?? {}), ...(opts.debug ? { AAM_DEBUG: "1" } : {}) };
   const entry = path.resolve(opts.entry);
   if (!fs.existsSync(entry)) throw new BuildError(`build: ${opts.entry}: no such file`);
   const stale = staleMessage(opts.root, [OUTPUTS.as, OUTPUTS.events]);   // what the image compiles
@@ -95,7 +98,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const base = commonDir(path.dirname(entry), opts.root);
   // The runtime is always reached as the package "aam" (→ ~lib/aam/…), by the glue as by programs:
   // importing it by a disk path as well would compile a second copy with its own globals.
-  const glueSrc = glue(importPath(base, entry), "aam/boot", opts.defines?.AAM_TRACE !== undefined);
+  const glueSrc = glue(importPath(base, entry), "aam/boot", defines.AAM_TRACE !== undefined);
   const flags = [
     "--runtime", "stub", "--enable", "threads",
     "--importMemory", "--sharedMemory",
@@ -106,12 +109,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     "--use", "seed=~lib/rt/index-stub/__aam_seed",
     "--debug", "--noColors",
   ];
-  if (opts.debug) flags.push("--use", "AAM_DEBUG=1");
-  for (const [k, v] of Object.entries(opts.defines ?? {})) {
-    if (!/^AAM_[A-Z0-9_]+$/.test(k) || !/^-?\d+$/.test(v)) throw new BuildError(`build: --define ${k}=${v}: expected AAM_NAME=integer`);
-    if (k === "AAM_TRACE_EVENTS") throw new BuildError(`build: --define AAM_TRACE_EVENTS is now AAM_TRACE_SLOTS: the ring's size in 8-byte slots (a task event takes 1, others 4)`);
-    flags.push("--use", `${k}=${v}`);
-  }
+  for (const [k, v] of Object.entries(defines)) flags.push("--use", `${k}=${v}`);
   const out: Record<string, Uint8Array | string> = {};
   const stderr = asc.createMemoryStream();
   const stdout = asc.createMemoryStream();

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadImage, runImage, defaultCores, formatStats, HostError } from "../host/node";
 import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR } from "../host/abi";
+import { DEFINES, checkDefine } from "../build/defines";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
@@ -33,10 +34,9 @@ const USAGE = `usage:
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
       plain and --trace alternating [--rounds N] times (default 5)
-  build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes),
-    AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md), AAM_TRACE_SLOTS (trace ring
-    8-byte slots per core; a task event takes 1, others 4), AAM_STALL_MS (stall report threshold, 0: off; the image's environment variable
-    AAM_STALL_MS overrides it) (docs/TRACING.md)
+  --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
+    each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
+    ${DEFINES.slice(5).map((d) => d.name).join(", ")}
   --trace: compile the trace points in (without it the image has no trace code at all)
 `;
 
@@ -82,9 +82,9 @@ function parse(argv: string[]): Parsed {
     }
     if (a === "--define" || a === "-D") {
       const v = need(argv, ++i, a);
-      const m = /^(AAM_[A-Z0-9_]+)=(-?\d+)$/.exec(v);
-      if (!m) throw new UsageError(`--define takes AAM_NAME=integer, got '${v}'`);
-      p.defines[m[1]] = m[2];
+      const m = /^([^=]+)=(.*)$/.exec(v);
+      if (!m) throw new UsageError(`--define takes AAM_NAME=N, got '${v}'`);
+      p.defines[m[1]] = checkDefine(m[1], m[2]);   // at once: also when the file is a built image (which ignores it)
       continue;
     }
     if (a === "--debug") { p.debug = true; continue; }
@@ -232,6 +232,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(EXIT_USAGE); }
+    if (e?.name === "DefineError") { process.stderr.write(`aam: ${e.message}\n`); process.exit(EXIT_USAGE); }   // a bad command line, usage aside
     if (e?.name === "BuildError" || e?.name === "LinkError" || e?.name === "BootError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
       process.exit(e instanceof HostError || e?.name === "BootError" ? EXIT_HOST_ERROR : EXIT_BUILD_ERROR);
