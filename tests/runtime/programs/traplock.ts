@@ -1,5 +1,5 @@
-// traplock.ts: the trap rule (docs/ARCHITECTURE.md "Traps"). A task connects to a machine that
-// holds no core, which makes the manager activate it under its lock. Built with
+// traplock.ts: the trap rule (docs/ARCHITECTURE.md §10). A task connects to a machine that holds
+// no core, which makes the manager activate it under its lock. Built with
 // --define AAM_TEST_TRAP_LOCKED=1 the activation traps while holding the lock: the system must
 // stop (status 70, the lock named) rather than fail only the task. Built without it, the same
 // program shows the other half: a trap in runtime code that holds no lock (connect's check of
@@ -9,16 +9,16 @@ import { defineMachine, spawn, connect, println, Task, Machine } from "aam";
 let worker: Machine | null = null;
 
 export function machines(): void {
-  worker = defineMachine("worker", 0, 1);        // minimum 0: it starts with no core
+  worker = defineMachine("worker", { minCores: 0, maxCores: 1 });   // it starts with no core
 }
 
 function connectTask(t: Task): u64 {
-  connect(changetype<Machine>(<usize>t.arg0), <u32>t.arg1);   // activation of "worker"
+  connect(Machine.fromArg(t.arg0), <u32>t.arg1);   // activation of "worker"
   return 1;
 }
 
 export function main(): i32 {
-  let w = changetype<usize>(worker);
+  let w = worker!.asArg();
   let bad = spawn(connectTask, w, 3);               // capacity 3: refused, no lock held
   bad.wait();
   println("bad capacity: failed=" + (bad.failed ? "yes" : "no"));
