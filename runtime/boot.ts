@@ -7,8 +7,8 @@
 // after boot).
 //
 // Boot protocol, per core:
-//  1. The first core to cmpxchg SCB SCHED_STATE 0→1 creates the default scheduler and stores 2;
-//     the others wait for 2. (The heap was set up before module-level code ran, by the generated
+//  1. Core 0 stores SCB SCHED_STATE 1, creates the manager, the machines (the program's machines()
+//     runs there) and the default scheduler, and stores 2; the others wait for 2. (The heap was set up before module-level code ran, by the generated
 //     aam_entry calling __aam_heap_setup; memory is zero at start, so per-core records are empty.)
 //  2. Mark this core running (record STATE = 2) and count it in SCB BOOT_UP.
 //  3. Wait until BOOT_UP == core count: no core runs user code before every core can take frees
@@ -22,7 +22,7 @@
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
 import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP } from "~lib/rt/abi";
-import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
+import { store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/abi";
 import { flushConsole } from "./sys/console";
@@ -77,11 +77,12 @@ function mainTask(t: Task): u64 {
   return 0;
 }
 
-// The heap is up already (rt/index.ts __aam_heap_setup runs before module-level code); the
-// first core here creates the Machine Manager, the built-in machine "main" (whose scheduler is
+// The heap is up already (rt/index.ts __aam_heap_setup runs before module-level code); core 0
+// creates the Machine Manager, the built-in machine "main" (whose scheduler is
 // the default one), the program's machines, and the initial core assignment.
 function setUpOnce(machines: () => void): void {
-  if (cas32(SCB_SCHED_STATE, 0, 1) == 0) {
+  if (CORE_ID == 0) {                                   // the docs promise machines() on core 0
+    store32(SCB_SCHED_STATE, 1);
     store32(FW_MANAGER, <u32>managerNew());
     schedHooks(managerActivate, callComplete);          // what the scheduler needs from machines
     let main = machineNew("main", 1, 0, false, DEFAULT_STEAL);

@@ -4,12 +4,10 @@
 // stop (status 70, the lock named) rather than fail only the task. Built without it, the same
 // program shows the other half: a trap in runtime code that holds no lock (connect's check of
 // its capacity) fails only its task.
-import { defineMachine, spawn, connect, println, Task, Machine } from "aam";
-
-let worker: Machine | null = null;
+import { defineMachine, findMachine, spawn, connect, println, Task, Machine } from "aam";
 
 export function machines(): void {
-  worker = defineMachine("worker", { minCores: 0, maxCores: 1 });   // it starts with no core
+  defineMachine("worker", { minCores: 0, maxCores: 1 });   // it starts with no core
 }
 
 function connectTask(t: Task): u64 {
@@ -18,7 +16,7 @@ function connectTask(t: Task): u64 {
 }
 
 export function main(): i32 {
-  let w = worker!.asArg();
+  let w = findMachine("worker")!.asArg();         // (a module-level let is per core)
   let bad = spawn(connectTask, w, 3);               // capacity 3: refused, no lock held
   bad.wait();
   println("bad capacity: failed=" + (bad.failed ? "yes" : "no"));
