@@ -12,7 +12,7 @@
 // while its FC_CURRENT word (abi.h, from runtime/abi.json: in the core's record) is non-zero, its
 // FC_LOCKS word is zero and the image exports aam_resume, the trap is reported and the core
 // re-enters the image through aam_resume(), which fails the task and goes back to the scheduler.
-// A trap while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
+// A trap in the root task (FW_ROOT_TASK: the program's main) or while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
 // string whose address is in FC_LOCK_NAME).
 //
 // Instances are made by the boot core, all before any core runs: wasm2c's instantiate copies the
@@ -49,6 +49,13 @@ static uint32_t core_word(struct cpu *c, uint64_t off) {
   uint64_t addr = CORE_BASE + (uint64_t)c->id * CORE_REC_SIZE + off;
   if (!host_memory || addr + 4 > __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE)) return 0;
   return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
+}
+
+// Whether core c runs the root task (the program's main, FW_ROOT_TASK): a trap in it is fatal.
+static int root_task(struct cpu *c) {
+  if (!host_memory || FW_ROOT_TASK + 4 > host_memory->size) return 0;
+  uint32_t root = __atomic_load_n((uint32_t *)(host_memory->data + FW_ROOT_TASK), __ATOMIC_ACQUIRE);
+  return root && root == current_task(c);
 }
 
 // The name of the system lock core c holds, into buf (ASCII; "" when it holds none).
@@ -156,7 +163,7 @@ void core_main(struct cpu *c) {
       w2c_image_aam_trace_flush(inst[c->id]);
     }
     flushing[c->id] = 0;
-    if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS)) report_trap(c, trap);
+    if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS) || root_task(c)) report_trap(c, trap);
     trace_trap(c->id, 0);
     const char *msg = c->fatal_msg;
     kprintf("aam: task trapped on core %u: %s%s%s (the task fails; its waiters see future.failed)\n", c->id,

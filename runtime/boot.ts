@@ -21,7 +21,7 @@
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP } from "~lib/rt/abi";
+import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP, FW_ROOT_TASK } from "~lib/rt/abi";
 import { store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/abi";
@@ -70,6 +70,7 @@ export function recover(): i32 {
 
 // The root task: the program's main (ARG0 = its table index); its result ends the system.
 function mainTask(t: Task): u64 {
+  store32(FW_ROOT_TASK, changetype<u32>(t));   // hosts: a trap while this task runs is fatal (§10)
   let code = call_indirect<i32>(<u32>t.arg0);
   flushConsole();
   if (TRACE) traceFlush();                 // this core's last events (the others publish as they idle)

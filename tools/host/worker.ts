@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize } from "./symbols";
 import { asString } from "./stats";
-import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, CTL_STOP, CTL_HOST } from "./abi";
+import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FW_ROOT_TASK, CTL_STOP, CTL_HOST } from "./abi";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -225,9 +225,12 @@ async function main(): Promise<void> {
 // The trap rule (docs/ARCHITECTURE.md "Traps"), the same on both hosts: a trap while a task runs
 // (FC_CURRENT ≠ 0) fails only that task, unless the core holds a system lock (FC_LOCKS ≠ 0): the
 // data it guards may be half-updated, so the system stops, naming the lock. A trap with no task
-// running (the scheduler's and the manager's loops, boot) always stops the system.
+// running (the scheduler's and the manager's loops, boot) or in the root task (FW_ROOT_TASK: the
+// program's main) always stops the system.
 function taskRunning(): boolean {
-  return new DataView(d.memory.buffer).getUint32(currentTaskAddr, true) !== 0;
+  const v = new DataView(d.memory.buffer);
+  const t = v.getUint32(currentTaskAddr, true);
+  return t !== 0 && t !== v.getUint32(FW_ROOT_TASK, true);      // a trap in main is the system's
 }
 
 /** The name of the lock this core holds, or "" when it holds none. */
