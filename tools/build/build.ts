@@ -26,6 +26,7 @@ export interface Built {
   wasm: Uint8Array;
   manifest: Manifest;
   out?: string;
+  sources?: Map<string, string | null>;   // every file asc asked for: its text, null if absent (cache.ts)
 }
 
 export async function build(o: BuildOptions): Promise<Built> {
@@ -46,7 +47,7 @@ export async function build(o: BuildOptions): Promise<Built> {
     fs.writeFileSync(o.out, l.wasm);
     fs.writeFileSync(o.out + ".json", JSON.stringify(l.manifest, null, 2) + "\n");
   }
-  return { wasm: l.wasm, manifest: l.manifest, out: o.out };
+  return { wasm: l.wasm, manifest: l.manifest, out: o.out, sources: c.sources };
 }
 
 export { BuildError };

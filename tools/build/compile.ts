@@ -26,6 +26,8 @@ export interface CompileResult {
   wasm: Uint8Array;
   flags: string[];
   warnings: string;
+  base: string;                              // asc's --baseDir: its file names are relative to it
+  sources: Map<string, string | null>;       // every file asc asked for, with its text (null: absent)
 }
 
 export class BuildError extends Error { name = "BuildError"; }
@@ -113,6 +115,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     flags.push("--use", `${k}=${v}`);
   }
   const out: Record<string, Uint8Array | string> = {};
+  const sources = new Map<string, string | null>();
   const stderr = asc.createMemoryStream();
   const stdout = asc.createMemoryStream();
   const res = await asc.main([GLUE_NAME, "--outFile", "image.wasm", "--baseDir", base, ...flags], {
@@ -121,12 +124,15 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
       if (name === GLUE_NAME) return glueSrc;
       const m = /(?:^|\/)node_modules\/aam\/(.*)$/.exec(name);   // import … from "aam"
       const file = m ? path.join(runtimeDir, m[1]) : path.resolve(dir, name);
-      try { return fs.readFileSync(file, "utf8"); } catch { return null; }
+      let text: string | null;
+      try { text = fs.readFileSync(file, "utf8"); } catch { text = null; }
+      sources.set(file, text);
+      return text;
     },
     writeFile: (name: string, data: Uint8Array | string) => { out[name] = data; },
     listFiles: () => [],
   });
   const text = stderr.toString();
   if (res.error || !out["image.wasm"]) throw new BuildError(`build: asc failed for ${opts.entry}\n${text.trim()}`);
-  return { wasm: out["image.wasm"] as Uint8Array, flags, warnings: text };
+  return { wasm: out["image.wasm"] as Uint8Array, flags, warnings: text, base, sources };
 }
