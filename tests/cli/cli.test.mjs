@@ -57,10 +57,10 @@ test("a program that imports something outside the platform interface is refused
   assert.match(r.stderr, "env.getTimeOfDay, which is not part of the platform interface");
 });
 
-test("a program without main() is refused with a message saying so", async () => {
+test("a program without main() is refused in one line at its file", async () => {
   const r = await aam(["build", "tests/cli/programs/no_main.ts", "-o", path.join(ROOT, "build/test-images/nomain.wasm")]);
   assert.is(r.code, 1);
-  assert.match(r.stderr, "the program must export function main(): i32");
+  assert.is(r.stderr, "aam: tests/cli/programs/no_main.ts: the program must export function main(): i32\n");
 });
 
 test("bad command lines exit 2 with the reason on one line (refuse.test.mjs has each case)", async () => {

@@ -40,7 +40,9 @@ export async function build(o: BuildOptions): Promise<Built> {
   });
   const l = link(c.wasm, {
     debug, optimize: o.optimize ?? true, passes: o.passes, trace,
-    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags },
+    // sourceBase and runtime: where the file names in the image's abort messages are relative to
+    // (tools/host/symbols.ts sourcePath turns them into paths a terminal can open)
+    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags, sourceBase: c.base, runtime: path.resolve(o.root, "runtime") },
   });
   if (o.out) {
     fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
