@@ -34,7 +34,8 @@ const USAGE = `usage:
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
-      plain and --trace alternating [--rounds N] times (default 5)
+      plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
+      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5)
   build-time constants: AAM_RING_SLOTS (ring capacity, power of two), AAM_CTX_SIZE (context bytes),
     AAM_STEAL, AAM_SPINS, AAM_TICK_US, AAM_GRACE_US (docs/TASKS.md), AAM_TRACE_SLOTS (trace ring
     8-byte slots per core; a task event takes 1, others 4), AAM_STALL_MS (stall report threshold, 0: off; the image's environment variable
@@ -279,7 +280,13 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, r);
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched; none: the full harness)`);
+      if (p.file === "startup") {
+        const { benchStartup } = await import("../bench/startup");
+        const r = await benchStartup(ROOT, p.rounds ?? 5, (s) => process.stdout.write(s));
+        if (p.json) writeJson(p.json, { host: "node", startup: r });
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
