@@ -70,6 +70,12 @@ test("a define is part of the key: a new value is a miss, the same one again a h
   assert.is((await run()).cache, "hit");                      // the entry without the define is still there
 });
 
+test("an environment variable the build reads (AAM_LINK_ACTIVE_DATA, tools/build/link.ts) is part of the key", async () => {
+  assert.is((await run([], { AAM_LINK_ACTIVE_DATA: "1" })).cache, "miss");
+  assert.is((await run([], { AAM_LINK_ACTIVE_DATA: "1" })).cache, "hit");
+  assert.is((await run()).cache, "hit");
+});
+
 test("editing a runtime file is a miss; undoing the edit finds the earlier entry again", async () => {
   const file = path.join(ROOT, "runtime/index.ts");
   const text = fs.readFileSync(file);

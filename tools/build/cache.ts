@@ -9,7 +9,9 @@
 //  1. `key`: a hash of everything known before compiling: the entry's absolute path and the
 //     repository's, the build options (debug, trace, defines, memory, passes, optimise), the
 //     versions of assemblyscript, binaryen and wabt, the build tools' own source (tools/build/,
-//     tools/host/abi.ts, tools/host/manifest.ts) and every file of runtime/ (abi.json with it).
+//     tools/host/abi.ts, tools/host/manifest.ts), every file of runtime/ (abi.json with it) and
+//     the environment variables the build reads (BUILD_ENV; AAM_LINK_DUMP, whose point is the
+//     file a build writes, turns the cache off).
 //  2. the entry's `deps`: every file asc asked for while compiling (the program, each file it
 //     imports, generated .igen files, the runtime files reached as "aam"), with the hash of the
 //     text asc was given, and every file asc looked for and did not find (a file created there
@@ -42,6 +44,9 @@ const FORMAT = "aam-image-cache/1";
 const TOOL_PACKAGES = ["assemblyscript", "binaryen", "wabt"];
 const TOOL_SOURCES = ["tools/build", "tools/host/abi.ts", "tools/host/manifest.ts"];
 const STALE_MS = 60_000;
+// Environment variables that change what a build makes (tools/build/link.ts reads them): part of
+// the key. Any other process.env read in tools/build/ must be added here (or turn the cache off).
+const BUILD_ENV = ["AAM_LINK_ACTIVE_DATA"];
 
 export interface CacheOptions {
   dir?: string;          // default $AAM_CACHE_DIR or <root>/build/image-cache
@@ -79,6 +84,7 @@ export function imageKey(o: BuildOptions): string {
     format: FORMAT, entry: path.resolve(o.entry), root,
     debug: !!o.debug, trace: !!o.trace, defines, initialPages: o.initialPages ?? null, maximumPages: o.maximumPages ?? null,
     optimize: o.optimize ?? null, passes: o.passes ?? null,
+    env: BUILD_ENV.map((k) => process.env[k] ?? null),
     versions: TOOL_PACKAGES.map((p) => {
       try { return JSON.parse(fs.readFileSync(path.join(root, "node_modules", p, "package.json"), "utf8")).version; } catch { return null; }
     }),
@@ -174,7 +180,7 @@ export async function cachedBuild(o: BuildOptions, c: CacheOptions = {}): Promis
   const { igenForBuild } = await import("./igen");
   igenForBuild(o.entry);                             // generated files first: they are deps
   const key = imageKey(o);
-  const hit = c.force ? null : lookup(dir, key);
+  const hit = c.force || process.env.AAM_LINK_DUMP ? null : lookup(dir, key);
   let b: Built;
   if (hit) {
     b = { wasm: hit.wasm, manifest: hit.entry.manifest };
