@@ -721,12 +721,12 @@
 // on either host (QEMU: isa-debug-exit, then code << 1 | 1).
 // aam could not build the image (BuildError, LinkError)
 #define EXIT_BUILD_ERROR 1
-// a bad command line
+// a bad command line, or a file it names that cannot be used (missing, not an image of this
+// contract, an output folder that takes no file): refused before anything is built or run
 #define EXIT_USAGE 2
 // a trap outside a task, or in the root task (sysexits EX_SOFTWARE)
 #define EXIT_TRAP 70
-// the host failed: not an image, a tool missing, a worker died, the machine reset without an exit
-// code
+// the host failed: a tool missing, a worker died, the machine reset without an exit code
 #define EXIT_HOST_ERROR 71
 // QEMU host: a CPU exception in the kernel (sysexits EX_OSERR), a host error too
 #define EXIT_FAULT 71

@@ -161,7 +161,10 @@ void w2c_aam_fatal(struct w2c_aam *a, u32 msg, u32 msg_len, u32 file, u32 file_l
   char m[192], f[160];
   utf16_to_utf8(m, sizeof m, msg, msg_len);
   utf16_to_utf8(f, sizeof f, file, file_len);
-  kformat(fatal_buf[a->core_id], sizeof fatal_buf[0], "%s at %s:%u:%u", m, f, line, col);
+  if (file_len)                      // fail() has no location: the message alone, no " at :0:0"
+    kformat(fatal_buf[a->core_id], sizeof fatal_buf[0], "%s at %s:%u:%u", m, f, line, col);
+  else
+    kformat(fatal_buf[a->core_id], sizeof fatal_buf[0], "%s", m);
   a->cpu->fatal_msg = fatal_buf[a->core_id];
 }
 

@@ -2,7 +2,6 @@
 // Run by `make` and, when the bundle is missing or older than a source, by tools/bin/aam.js.
 // Refuses to bundle while a file generated from runtime/abi.json is stale (`make abi` rewrites them):
 // the tools would disagree with the images they build about where things are.
-import * as esbuild from "esbuild";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { staleMessage } from "./build/abi.mjs";
@@ -23,6 +22,7 @@ export function stale() {
 export async function bundle() {
   const stale = staleMessage(root);
   if (stale) throw new Error(`bundle: ${stale}`);
+  const esbuild = await import("esbuild");       // here, not at the top: every `aam` command imports stale()
   await esbuild.build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, path.join(root, v)])),
     outdir: path.join(root, "build/tools"), outExtension: { ".js": ".mjs" },

@@ -915,14 +915,14 @@
 /** aam could not build the image (BuildError, LinkError) */
 // @ts-ignore: decorator
 @inline export const EXIT_BUILD_ERROR: i32 = 1;
-/** a bad command line */
+/** a bad command line, or a file it names that cannot be used (missing, not an image of this
+ *  contract, an output folder that takes no file): refused before anything is built or run */
 // @ts-ignore: decorator
 @inline export const EXIT_USAGE: i32 = 2;
 /** a trap outside a task, or in the root task (sysexits EX_SOFTWARE) */
 // @ts-ignore: decorator
 @inline export const EXIT_TRAP: i32 = 70;
-/** the host failed: not an image, a tool missing, a worker died, the machine reset without an exit
- *  code */
+/** the host failed: a tool missing, a worker died, the machine reset without an exit code */
 // @ts-ignore: decorator
 @inline export const EXIT_HOST_ERROR: i32 = 71;
 /** QEMU host: a CPU exception in the kernel (sysexits EX_OSERR), a host error too */

@@ -161,7 +161,7 @@ test("an image's manifest has the contract's hash and its layout entries come fr
   for (const [k, name] of Object.entries(spec().manifest.trace)) assert.is(traced.trace[k], value(name), k);
 });
 
-test("an image built for another contract is refused with a rebuild hint (aam run, aam boot), status EXIT_HOST_ERROR", async () => {
+test("an image built for another contract is refused at once with a rebuild hint (aam run, aam boot), status EXIT_USAGE", async () => {
   const wasm = fs.readFileSync(await hello());
   const hash = Buffer.from(`"abi":"${abiHash(M)}"`);
   const at = wasm.indexOf(hash);
@@ -172,7 +172,7 @@ test("an image built for another contract is refused with a rebuild hint (aam ru
   fs.writeFileSync(file, other);
   for (const cmd of [["run", file], ["boot", file, "--cores", "1"]]) {
     const r = await aam(cmd);
-    assert.is(r.code, value("EXIT_HOST_ERROR"), `${cmd[0]}: ${r.stderr}`);
+    assert.is(r.code, value("EXIT_USAGE"), `${cmd[0]}: ${r.stderr}`);
     assert.match(r.stderr, `built for another image↔host contract (contract 0000000000000000; this aam has ${abiHash(M)}`);
     assert.match(r.stderr, "rebuild it with this aam");
   }

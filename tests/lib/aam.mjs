@@ -7,11 +7,12 @@ import * as path from "node:path";
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const AAM = path.join(ROOT, "tools/bin/aam.js");
 
-/** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs. */
-export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT } = {}) {
+/** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs.
+ *  `user`: run as this uid/gid (the test process must be root), e.g. to meet permissions. */
+export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT, user } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
     let stdout = "", stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
     p.stderr.on("data", (d) => (stderr += d));

@@ -46,9 +46,9 @@ test("main's return value is the exit status when nothing traps", async () => {
   assert.match(r.stdout, "no trap: none");
 });
 
-test("a missing entry file gets a one-line error and a non-zero status", async () => {
+test("a missing entry file gets a one-line error and status 2", async () => {
   const r = await aam(["run", "examples/no-such-program.ts"]);
-  assert.ok(r.code !== 0);
+  assert.is(r.code, 2);
   assert.is(r.stderr, "aam: examples/no-such-program.ts: no such file\n");
 });
 

@@ -16,11 +16,10 @@
 //          else from a patched copy of the runtime under build/bench/ (labelled so).
 
 import { spawn as spawnChild } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { build } from "../build/build";
+import { cachedBuild } from "../build/cache";
 import { runImage, defaultCores } from "../host/node";
 import { minus, ns, type Stats } from "./stats";
 import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
@@ -69,7 +68,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
   const rows: Row[] = [];
   const images: Partial<Record<Mode, Uint8Array>> = {};
-  for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, o.root, DEFINES[mode]);
+  for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, DEFINES[mode]);
   for (const mode of modes) {
     for (const kind of ["app", "os"]) {
       const args = ["rows", kind, String(n), String(warm), String(mode === "idle" ? GAP_US : 0)];
@@ -137,22 +136,9 @@ export async function benchAll(o: BenchOptions): Promise<any> {
 
 // ── images and runs ──
 
-// Built images are cached under build/bench/, keyed on every source that goes into them.
-async function image(srcRoot: string, root: string, defines: Record<string, string>): Promise<Uint8Array> {
-  const h = createHash("sha256").update(JSON.stringify(defines)).update(srcRoot);
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (e.name.endsWith(".ts")) h.update(p).update(fs.readFileSync(p));
-    }
-  };
-  for (const d of ["runtime", "tools/build", "tools/bench/programs"]) walk(path.join(d === "tools/build" ? root : srcRoot, d));
-  const file = path.join(root, "build/bench", `table1-${h.digest("hex").slice(0, 16)}.wasm`);
-  if (fs.existsSync(file)) return fs.readFileSync(file);
-  const b = await build({ entry: path.join(srcRoot, PROGRAM), root: srcRoot, defines });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, b.wasm);
-  return b.wasm;
+// Images come from the image cache (tools/build/cache.ts), like every other build.
+async function image(srcRoot: string, defines: Record<string, string>): Promise<Uint8Array> {
+  return (await cachedBuild({ entry: path.join(srcRoot, PROGRAM), root: srcRoot, defines })).wasm;
 }
 
 // One run of the image on the Node host; its stdout's last line is JSON.

@@ -8,7 +8,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { build, type Built } from "../build/build";
+import type { Built } from "../build/build";
+import { cachedBuild } from "../build/cache";
 import { runImage } from "../host/node";
 import { HEADER, row, minus, ns, type Stats } from "./stats";
 import { microtaskRoundTrip, clockCost } from "./node-baselines";
@@ -27,7 +28,7 @@ export interface SchedBench {
 // The stall detector is off (AAM_STALL_MS=0): its idle-core wake-ups are not what is measured.
 type Program = { module: WebAssembly.Module; manifest: Built["manifest"] };
 async function buildSchedProgram(root: string, trace: boolean): Promise<Program> {
-  const b = await build({ entry: path.join(root, "tools/bench/programs/sched_bench.ts"), root, trace, defines: { AAM_STALL_MS: "0" } });
+  const b = await cachedBuild({ entry: path.join(root, "tools/bench/programs/sched_bench.ts"), root, trace, defines: { AAM_STALL_MS: "0" } });
   return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
 }
 

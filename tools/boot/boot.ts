@@ -17,7 +17,7 @@ import type { RawTrace } from "../trace/raw";
 import { TraceEvents, rawStats } from "../host/trace";   // small: no host code, one JSON
 import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
-import { symbolize } from "../host/symbols";
+import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
 import { abiProblem, type ImageManifest } from "../host/manifest";
 import { MAX_CORES, EXIT_HOST_ERROR, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
@@ -147,7 +147,7 @@ export interface Run { code: number; status: number | null; ms: number; stderr: 
 
 /** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
  *  it comes, unless `capture` (then both are only returned). */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string> } = {}): Promise<Run> {
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
@@ -162,7 +162,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   const utf8 = new StringDecoder("utf8");             // a character may span two reads
   // Whole lines, with fn#N in runtime reports named (tools/host/symbols.ts), as the Node host does.
   const emit = (text: string): void => {
-    const out = text.split("\n").map((l) => symbolize(l, o.fns)).join("\n");
+    const out = text.split("\n").map((l) => symbolize(l, o.fns, o.sources)).join("\n");
     stderr += out;
     if (!o.capture) process.stderr.write(out);
   };
@@ -220,7 +220,8 @@ export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<numbe
   const t0 = performance.now();
   const elf = kernelFor(o.root, wasm);
   const buildMs = performance.now() - t0;
-  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: manifestOf(wasm)?.fns });
+  const man = manifestOf(wasm);
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined) });
   if (o.stats) {
     // The same kernel without an image, same core count: what the boot costs before any image runs.
     const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
@@ -259,7 +260,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
     const log = o.log ?? true, ram = path.join(dir, "ram");
     // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
     const mem = o.mem ?? (log ? "2G" : undefined);
-    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns });
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m) });
     const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
     const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);

@@ -26,6 +26,7 @@ export interface Built {
   wasm: Uint8Array;
   manifest: Manifest;
   out?: string;
+  sources?: Map<string, string | null>;   // every file asc asked for: its text, null if absent (cache.ts)
 }
 
 export async function build(o: BuildOptions): Promise<Built> {
@@ -39,14 +40,16 @@ export async function build(o: BuildOptions): Promise<Built> {
   });
   const l = link(c.wasm, {
     debug, optimize: o.optimize ?? true, passes: o.passes, trace,
-    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags },
+    // sourceBase and runtime: where the file names in the image's abort messages are relative to
+    // (tools/host/symbols.ts sourcePath turns them into paths a terminal can open)
+    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags, sourceBase: c.base, runtime: path.resolve(o.root, "runtime") },
   });
   if (o.out) {
     fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
     fs.writeFileSync(o.out, l.wasm);
     fs.writeFileSync(o.out + ".json", JSON.stringify(l.manifest, null, 2) + "\n");
   }
-  return { wasm: l.wasm, manifest: l.manifest, out: o.out };
+  return { wasm: l.wasm, manifest: l.manifest, out: o.out, sources: c.sources };
 }
 
 export { BuildError };

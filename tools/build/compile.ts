@@ -12,6 +12,8 @@ import asc from "assemblyscript/dist/asc.js";
 import { MEMORY_BASE } from "../host/abi";
 import { OUTPUTS, staleMessage } from "./abi.mjs";
 import { checkDefines } from "./defines";
+import { explainAsc } from "./diagnostics";
+import { sourcePath } from "../host/symbols";
 export const GLUE_NAME = "__aam_entry__.ts";
 
 export interface CompileOptions {
@@ -27,21 +29,32 @@ export interface CompileResult {
   wasm: Uint8Array;
   flags: string[];
   warnings: string;
+  base: string;                              // asc's --baseDir: its file names are relative to it
+  sources: Map<string, string | null>;       // every file asc asked for, with its text (null: absent)
 }
 
 export class BuildError extends Error { name = "BuildError"; }
 
-// The virtual entry: `aam_main` runs the boot sequence with the program's percore/main.
+// The virtual entry: `aam_main` runs the boot sequence with the program's percore/main/machines.
+// Each export's check and call sit on a line of their own, GLUE_EXPORTS[name].line (1-based): an
+// error asc reports on that line means the program exports the name with another type (or, for
+// main, not at all), and diagnostics.ts says so at the program's file in one sentence.
+// The check is a typed `const` (the call stays direct); it puts the function in the table, a few
+// bytes. Rejected: isFunction(x)/isVoid(x) (they compile their argument: a table entry and a call
+// all the same), ReturnType<typeof x> (asc has no typeof in types), a transform reading asc's
+// Program after initialisation (tied to the compiler's internals).
+export const GLUE_EXPORTS: Record<string, { line: number; type: string }> = {
+  percore: { line: 3, type: "function percore(): void" },
+  main: { line: 4, type: "function main(): i32" },
+  machines: { line: 5, type: "function machines(): void" },
+};
 function glue(entryImport: string, bootImport: string, trace: boolean): string {
   return [
     `import * as program from "${entryImport}";`,
     `import { boot, recover${trace ? ", traceFlush" : ""} } from "${bootImport}";`,
-    `function percore(): void { if (isDefined(program.percore)) program.percore(); }`,
-    `function main(): i32 {`,
-    `  if (!isDefined(program.main)) ERROR("the program must export function main(): i32");`,
-    `  return program.main();`,
-    `}`,
-    `function machines(): void { if (isDefined(program.machines)) program.machines(); }`,
+    `function percore(): void { if (isDefined(program.percore)) { const f: () => void = program.percore; program.percore(); } }`,
+    `function main(): i32 { if (isDefined(program.main)) { const f: () => i32 = program.main; return program.main(); } else { ERROR("no main"); return 1; } }`,
+    `function machines(): void { if (isDefined(program.machines)) { const f: () => void = program.machines; program.machines(); } }`,
     `export function aam_main(): i32 { return boot(percore, main, machines); }`,
     `export function aam_resume(): i32 { return recover(); }`,
     // --trace: the host calls it on the core that trapped, before it reads the rings
@@ -111,6 +124,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   ];
   for (const [k, v] of Object.entries(defines)) flags.push("--use", `${k}=${v}`);
   const out: Record<string, Uint8Array | string> = {};
+  const sources = new Map<string, string | null>();
   const stderr = asc.createMemoryStream();
   const stdout = asc.createMemoryStream();
   const res = await asc.main([GLUE_NAME, "--outFile", "image.wasm", "--baseDir", base, ...flags], {
@@ -119,12 +133,19 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
       if (name === GLUE_NAME) return glueSrc;
       const m = /(?:^|\/)node_modules\/aam\/(.*)$/.exec(name);   // import … from "aam"
       const file = m ? path.join(runtimeDir, m[1]) : path.resolve(dir, name);
-      try { return fs.readFileSync(file, "utf8"); } catch { return null; }
+      let text: string | null;
+      try { text = fs.readFileSync(file, "utf8"); } catch { text = null; }
+      sources.set(file, text);
+      return text;
     },
     writeFile: (name: string, data: Uint8Array | string) => { out[name] = data; },
     listFiles: () => [],
   });
   const text = stderr.toString();
-  if (res.error || !out["image.wasm"]) throw new BuildError(`build: asc failed for ${opts.entry}\n${text.trim()}`);
-  return { wasm: out["image.wasm"] as Uint8Array, flags, warnings: text };
+  if (res.error || !out["image.wasm"]) {
+    const roots = { base, runtime: runtimeDir };
+    const e = explainAsc(text, { roots, glueName: GLUE_NAME, entry: sourcePath(path.relative(base, entry), roots), exports: GLUE_EXPORTS });
+    throw new BuildError(e.glueOnly ? e.text : `build: asc failed for ${opts.entry}\n${e.text}`);
+  }
+  return { wasm: out["image.wasm"] as Uint8Array, flags, warnings: text, base, sources };
 }

@@ -5,14 +5,16 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadImage, runImage, defaultCores, formatStats, HostError } from "../host/node";
-import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR } from "../host/abi";
+import { runImage, defaultCores, formatStats, HostError } from "../host/node";
+import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR, MAX_CORES } from "../host/abi";
 import { DEFINES, checkDefine } from "../build/defines";
+import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir } from "./paths";
+import { writeAtomic } from "../build/cache";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
 const USAGE = `usage:
-  aam build <entry.ts> [-o image.wasm] [--debug] [--trace] [--define AAM_NAME=N ...]
+  aam build <entry.ts> [-o image.wasm] [--debug] [--trace] [--define AAM_NAME=N ...] [--no-cache] [--verbose]
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
   aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
@@ -33,104 +35,163 @@ const USAGE = `usage:
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
-      plain and --trace alternating [--rounds N] times (default 5)
+      plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
+      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5)
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
   --trace: compile the trace points in (without it the image has no trace code at all)
+  every command that builds a .ts reads the image back from build/image-cache/ when nothing that goes
+    into it changed (sources, runtime/, defines, tool versions); --no-cache builds anyway, --verbose
+    says which it was; --help (-h) after any command prints this text
 `;
 
-class UsageError extends Error {}
+// "aam run" → its usage line, for "aam run needs a program: …"
+const USAGE_OF: Record<string, string> = Object.fromEntries(USAGE.split("\n").filter((l) => /^  aam [a-z]+ /.test(l)).map((l) => [l.trim().split(" ")[1], l.trim()]));
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean }
+class UsageError extends Error { name = "UsageError"; }
+
+const COMMANDS = ["build", "run", "trace", "boot", "image", "igen", "gen", "bench", "help"];
+// The options each command takes (canonical names). `--debug`, `--trace`, `--define` and the cache
+// options shape a build, so every command that can build a .ts takes them.
+const BUILDS = ["--debug", "--trace", "--define", "--no-cache", "--verbose"];
+const OPTIONS: Record<string, string[]> = {
+  build: ["-o", ...BUILDS],
+  run: ["--cores", "--stats", ...BUILDS],
+  trace: ["--cores", "--stats", "--host", "--com3", "-o", "--html", ...BUILDS],
+  boot: ["--cores", "--stats", ...BUILDS],
+  image: ["-o", ...BUILDS],
+  bench: ["--quick", "--iterations", "--json", "--host", "--rounds"],
+};
+const ALIASES: Record<string, string> = { "--out": "-o", "-D": "--define" };
+const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define"]);
+
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean }
+
+function wholeNumber(flag: string, v: string, min: number, max = Infinity): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new UsageError(`${flag} takes a whole number ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}, got '${v}'`);
+  }
+  return n;
+}
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { cmd: argv[0] ?? "help", stats: false, debug: false, rest: [], defines: {} };
+  const cmd = argv[0] ?? "help";
+  const p: Parsed = { cmd, stats: false, debug: false, rest: [], defines: {} };
+  const dashdash = argv.indexOf("--");
+  if (["--help", "-h", "help"].includes(cmd) || argv.slice(1, dashdash < 0 ? undefined : dashdash).some((a) => a === "--help" || a === "-h")) {
+    p.cmd = "help";
+    return p;
+  }
+  if (!COMMANDS.includes(cmd)) throw new UsageError(`unknown command '${cmd}' (aam --help lists the commands)`);
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") { p.rest = argv.slice(i + 1); break; }
-    if (a === "-o" || a === "--out") { p.out = need(argv, ++i, a); continue; }
-    if (a === "--cores") {
-      const v = need(argv, ++i, a);
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--cores takes a positive whole number, got '${v}'`);
-      p.cores = Number(v);
+    const given = argv[i];
+    if (given === "--") { p.rest = argv.slice(i + 1); break; }
+    if (!given.startsWith("-") || given === "-") {
+      if (p.file) throw new UsageError(`unexpected argument ${given} (program arguments go after --)`);
+      p.file = given;
       continue;
     }
-    if (a === "--stats") { p.stats = true; continue; }
-    if (a === "--rounds") {
-      const v = need(argv, ++i, a);
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--rounds takes a whole number ≥ 1, got '${v}'`);
-      p.rounds = Number(v);
-      continue;
+    const a = ALIASES[given] ?? given;
+    if (!OPTIONS[cmd]?.includes(a)) {
+      const known = Object.values(OPTIONS).some((o) => o.includes(a));
+      throw new UsageError(known ? `aam ${cmd} does not take ${given}` : `unknown option ${given} (aam --help lists the options)`);
     }
-    if (a === "--iterations") {
-      const v = need(argv, ++i, a);
-      if (!/^\d+$/.test(v) || Number(v) < 100) throw new UsageError(`--iterations takes a whole number ≥ 100, got '${v}'`);
-      p.iterations = Number(v);
-      continue;
+    const v = TAKES_VALUE.has(a) ? need(argv, ++i, given) : "";
+    switch (a) {
+      case "-o": p.out = v; break;
+      case "--cores": p.cores = wholeNumber(given, v, 1, MAX_CORES); break;
+      case "--rounds": p.rounds = wholeNumber(given, v, 1); break;
+      case "--iterations": p.iterations = wholeNumber(given, v, 100); break;
+      case "--json": p.json = v; break;
+      case "--html": p.html = v; break;
+      case "--host":
+        if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
+        p.host = v;
+        break;
+      case "--define": {
+        const m = /^([^=]+)=(.*)$/.exec(v);
+        if (!m) throw new UsageError(`${given} takes AAM_NAME=N, got '${v}'`);
+        p.defines[m[1]] = checkDefine(m[1], m[2]);   // at once: also when the file is a built image (which ignores it)
+        break;
+      }
+      case "--stats": p.stats = true; break;
+      case "--quick": p.quick = true; break;
+      case "--trace": p.trace = true; break;
+      case "--com3": p.com3 = true; break;
+      case "--debug": p.debug = true; break;
+      case "--no-cache": p.noCache = true; break;
+      case "--verbose": p.verbose = true; break;
     }
-    if (a === "--json") { p.json = need(argv, ++i, a); continue; }
-    if (a === "--quick") { p.quick = true; continue; }
-    if (a === "--trace") { p.trace = true; continue; }
-    if (a === "--html") { p.html = need(argv, ++i, a); continue; }
-    if (a === "--com3") { p.com3 = true; continue; }
-    if (a === "--host") {
-      const v = need(argv, ++i, a);
-      if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
-      p.host = v;
-      continue;
-    }
-    if (a === "--define" || a === "-D") {
-      const v = need(argv, ++i, a);
-      const m = /^([^=]+)=(.*)$/.exec(v);
-      if (!m) throw new UsageError(`--define takes AAM_NAME=N, got '${v}'`);
-      p.defines[m[1]] = checkDefine(m[1], m[2]);   // at once: also when the file is a built image (which ignores it)
-      continue;
-    }
-    if (a === "--debug") { p.debug = true; continue; }
-    if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
-    if (p.file) throw new UsageError(`unexpected argument ${a} (program arguments go after --)`);
-    p.file = a;
   }
   return p;
 }
 
 function need(argv: string[], i: number, flag: string): string {
-  if (i >= argv.length) throw new UsageError(`${flag} needs a value`);
+  if (i >= argv.length || (argv[i].startsWith("--") && argv[i].length > 2)) throw new UsageError(`${flag} needs a value`);
   return argv[i];
 }
 
-// The image's bytes, for the QEMU host: an .wasm as is (it carries its manifest), an .ts built.
-async function imageBytes(p: Parsed): Promise<Uint8Array> {
-  if (!p.file) throw new UsageError("missing <entry.ts|image.wasm>");
-  if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
-  if (p.file.endsWith(".wasm")) return fs.readFileSync(p.file);
-  if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
-  const { build } = await import("../build/build");
-  return (await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace })).wasm;
+// The program a command runs, checked before any work: a .ts is built (or read back from the image
+// cache, tools/build/cache.ts), a .wasm is read and checked as an image of this contract.
+interface Program { module: WebAssembly.Module; manifest: any; bytes: Uint8Array }
+
+function checkInput(p: Parsed, usage: string): void {
+  if (!p.file) throw new UsageError(`aam ${p.cmd} needs a program: ${usage}`);
+  const kind = checkProgram(p.file);
+  if (kind === "wasm" && p.cmd === "build") throw new UsageError(`${p.file}: aam build takes an entry .ts (an image .wasm is already built)`);
 }
 
-async function imageFor(p: Parsed): Promise<{ module: WebAssembly.Module; manifest: any }> {
-  if (!p.file) throw new UsageError("missing <entry.ts|image.wasm>");
-  if (!fs.existsSync(p.file)) throw new HostError(`${p.file}: no such file`);
-  if (p.file.endsWith(".wasm")) return loadImage(p.file);
-  if (!p.file.endsWith(".ts")) throw new UsageError(`${p.file}: expected an entry .ts or an image .wasm`);
-  const { build } = await import("../build/build");    // the compiler loads only when needed
-  const b = await build({ entry: p.file, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace });
-  return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest };
+async function program(p: Parsed): Promise<Program> {
+  if (p.file!.endsWith(".wasm")) return readImage(p.file!);
+  const b = await buildImage(p);
+  return { module: new WebAssembly.Module(b.wasm), manifest: b.manifest, bytes: b.wasm };
+}
+
+async function buildImage(p: Parsed, out?: string) {
+  const { cachedBuild } = await import("../build/cache");
+  const b = await cachedBuild({ entry: p.file!, out, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace }, { force: p.noCache });
+  if (p.verbose) {
+    process.stderr.write(b.cache === "hit"
+      ? `aam: cache hit: ${p.file} (image ${b.key}, ${b.ms.toFixed(0)} ms)\n`
+      : `aam: cache miss${p.noCache ? " (--no-cache)" : ""}: ${p.file} built in ${(b.ms / 1000).toFixed(1)} s (image ${b.key})\n`);
+  }
+  return b;
 }
 
 function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
+  writeAtomic(file, JSON.stringify(value, null, 2) + "\n");
+}
+
+// `aam igen`'s files, checked before igen runs (igen/main.ts parses its own options): each IDL
+// must be a file, and the folder its outputs go to (-o, or each IDL's own) must take new files.
+function checkIgen(argv: string[]): void {
+  let out: string | undefined;
+  const idls: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("-o")) out = a.length > 2 ? a.slice(2) : argv[++i];
+    else if (a.startsWith("-I")) { if (a.length === 2) i++; }
+    else if (!a.startsWith("-")) idls.push(a);
+  }
+  for (const f of idls) {
+    let st: fs.Stats;
+    try { st = fs.statSync(f); } catch { throw new PathError(`${f}: no such file`); }
+    if (!st.isFile()) throw new PathError(`${f}: not a file (expected an .idl file)`);
+  }
+  if (out !== undefined) prepareOutputDir(out, `-o ${out}`);
+  else for (const d of new Set(idls.map((f) => path.dirname(f)))) prepareOutputDir(d, `the folder of ${d}`);
 }
 
 async function main(argv: string[]): Promise<number> {
+  const help = argv.slice(1).some((a) => a === "--help" || a === "-h");
   if (argv[0] === "igen") {                            // its own options (-I); igen/main.ts parses them
+    if (!help) checkIgen(argv.slice(1));
     const { igenCli } = await import("../../igen/main");
     return igenCli(argv.slice(1));
   }
-  if (argv[0] === "gen") {                             // aam gen [--check]
+  if (argv[0] === "gen" && !help) {                    // aam gen [--check]
     const check = argv[1] === "--check";
     if (argv.length > (check ? 2 : 1)) throw new UsageError(`aam gen takes only --check, got '${argv.slice(1).join(" ")}'`);
     const { write, staleMessage } = await import("../build/abi.mjs");
@@ -144,34 +205,42 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const p = parse(argv);
+  // Everything the command line names is checked before any work (paths.ts): status 2, one line.
+  if (["build", "run", "trace", "boot", "image"].includes(p.cmd)) checkInput(p, USAGE_OF[p.cmd]);
+  if ((p.cmd === "trace" || p.cmd === "image") && !p.out) throw new UsageError(`aam ${p.cmd} needs -o ${p.cmd === "trace" ? "trace.json" : "kernel.elf"}`);
+  if (p.cmd === "trace" && p.com3 && p.host !== "qemu") throw new UsageError("--com3 is for --host qemu (the serial port the guest streams its trace over)");
+  const out = p.cmd === "build" ? p.out ?? p.file!.replace(/\.ts$/, "") + ".wasm" : p.out;
+  if (out !== undefined && p.cmd !== "bench") prepareOutputFile(out, "-o");
+  if (p.html !== undefined) prepareOutputFile(p.html, "--html");
+  if (p.json !== undefined) prepareOutputFile(p.json, "--json");
+  let given: Program | undefined;                       // an image file: read and checked now
+  if (p.file?.endsWith(".wasm")) {
+    given = readImage(p.file);
+    if (p.cmd === "trace" && !given.manifest.trace) throw new PathError(`${p.file}: the image was built without --trace (rebuild it with aam build --trace)`);
+  }
+  const image = async (): Promise<Program> => given ?? program(p);
   switch (p.cmd) {
     case "build": {
-      if (!p.file) throw new UsageError("missing <entry.ts>");
-      const out = p.out ?? p.file.replace(/\.ts$/, "") + ".wasm";
-      const { build } = await import("../build/build");
-      const b = await build({ entry: p.file, out, root: ROOT, debug: p.debug, defines: p.defines, trace: p.trace });
+      const b = await buildImage(p, out);
       process.stderr.write(`aam: wrote ${out} (${b.wasm.length} bytes) and ${out}.json\n`);
       return 0;
     }
     case "run": {
-      const img = await imageFor(p);
+      const img = await image();
       const argv0 = path.basename(p.file!).replace(/\.(ts|wasm)$/, "");
       const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
     }
     case "trace": {
-      if (!p.out) throw new UsageError("aam trace needs -o trace.json");
       p.trace = true;
-      const argv0 = path.basename(p.file ?? "").replace(/\.(ts|wasm)$/, "");
+      const argv0 = path.basename(p.file!).replace(/\.(ts|wasm)$/, "");
       let raw, code;
-      if (p.com3 && p.host !== "qemu") throw new UsageError("--com3 is for --host qemu (the serial port the guest streams its trace over)");
+      const img = await image();
       if ((p.host ?? "node") === "qemu") {
         const { bootTraced } = await import("../boot/boot");
-        ({ raw, code } = await bootTraced(await imageBytes(p), { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3 }));
+        ({ raw, code } = await bootTraced(img.bytes, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3 }));
       } else {
-        const img = await imageFor(p);
-        if (!img.manifest.trace) throw new HostError(`${p.file}: the image was built without --trace (rebuild it with aam build --trace)`);
         const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
         if (r.stats) fs.writeSync(2, formatStats(r.stats));
         raw = r.trace!;
@@ -179,30 +248,27 @@ async function main(argv: string[]): Promise<number> {
       }
       const { toChrome, toHtml } = await import("../trace/index");
       const chrome = toChrome(raw);
-      fs.mkdirSync(path.dirname(path.resolve(p.out)), { recursive: true });
-      fs.writeFileSync(p.out, JSON.stringify(chrome));
+      writeAtomic(p.out!, JSON.stringify(chrome));
       const events = raw.perCore.reduce((n: number, c: { events: unknown[] }) => n + c.events.length, 0);
       const lost = raw.perCore.reduce((n: number, c: { lost: number }) => n + c.lost, 0);
       const unpaired = chrome.otherData.unpaired_flows;
       process.stderr.write(`aam: wrote ${p.out} (${events} events from ${raw.cores} cores${lost ? `, ${lost} LOST: ring full; raise --define AAM_TRACE_SLOTS` : ", none lost"}` +
         `${unpaired ? `; ${unpaired} IMS without its other end: no arrow` : ""})\n`);
       if (p.html) {
-        fs.mkdirSync(path.dirname(path.resolve(p.html)), { recursive: true });
-        fs.writeFileSync(p.html, toHtml(chrome, { title: `aam trace: ${argv0}` }));
+        writeAtomic(p.html, toHtml(chrome, { title: `aam trace: ${argv0}` }));
         process.stderr.write(`aam: wrote ${p.html}\n`);
       }
       return code;
     }
     case "boot": {
-      const wasm = await imageBytes(p);
+      const wasm = (await image()).bytes;
       const { bootImage } = await import("../boot/boot");  // QEMU host: loads only when used
       return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest });
     }
     case "image": {
-      if (!p.out) throw new UsageError("aam image needs -o kernel.elf");
-      const wasm = await imageBytes(p);
+      const wasm = (await image()).bytes;
       const { writeKernel } = await import("../boot/boot");
-      const size = writeKernel(ROOT, wasm, p.out);
+      const size = writeKernel(ROOT, wasm, p.out!);
       process.stderr.write(`aam: wrote ${p.out} (${size} bytes); boot it with: qemu-system-x86_64 … -kernel ${p.out} (docs/BOOT.md)\n`);
       return 0;
     }
@@ -214,28 +280,39 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, r);
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched; none: the full harness)`);
+      if (p.file === "startup") {
+        const { benchStartup } = await import("../bench/startup");
+        const r = await benchStartup(ROOT, p.rounds ?? 5, (s) => process.stdout.write(s));
+        if (p.json) writeJson(p.json, { host: "node", startup: r });
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
       return 0;
     }
-    case "help": case "--help": case "-h":
+    default:                                          // help, --help, -h
       process.stdout.write(USAGE);
       return 0;
-    default:
-      throw new UsageError(`unknown command '${p.cmd}'`);
   }
 }
 
+// Every failure ends in one line on stderr and a status: 2 for a bad command line or a path it
+// names (nothing was built or run), 1 for a build error, 71 for a host error. A JS stack is printed
+// only for an error no part of aam expected: that is a bug in aam.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof UsageError) { process.stderr.write(`aam: ${e.message}\n${USAGE}`); process.exit(EXIT_USAGE); }
-    if (e?.name === "DefineError") { process.stderr.write(`aam: ${e.message}\n`); process.exit(EXIT_USAGE); }   // a bad command line, usage aside
+    if (e instanceof UsageError || e instanceof PathError) { process.stderr.write(`aam: ${e.message}\n`); process.exit(EXIT_USAGE); }
+    if (e?.name === "DefineError") { process.stderr.write(`aam: ${e.message}\n`); process.exit(EXIT_USAGE); }   // a bad command line
     if (e?.name === "BuildError" || e?.name === "LinkError" || e?.name === "BootError" || e instanceof HostError) {
       process.stderr.write(`aam: ${e.message}\n`);
       process.exit(e instanceof HostError || e?.name === "BootError" ? EXIT_HOST_ERROR : EXIT_BUILD_ERROR);
+    }
+    if (typeof e?.code === "string" && typeof e?.syscall === "string") {   // a file system error after the checks (disk full …)
+      process.stderr.write(`aam: ${e.path ?? ""}${e.path ? ": " : ""}${e.syscall} failed (${e.code})\n`);
+      process.exit(EXIT_HOST_ERROR);
     }
     process.stderr.write(`aam: internal error: ${e?.stack ?? e}\n`);
     process.exit(EXIT_HOST_ERROR);

@@ -720,12 +720,12 @@ export const CTL_EXTRA = 2;
 // on either host (QEMU: isa-debug-exit, then code << 1 | 1).
 /** aam could not build the image (BuildError, LinkError) */
 export const EXIT_BUILD_ERROR = 1;
-/** a bad command line */
+/** a bad command line, or a file it names that cannot be used (missing, not an image of this
+ *  contract, an output folder that takes no file): refused before anything is built or run */
 export const EXIT_USAGE = 2;
 /** a trap outside a task, or in the root task (sysexits EX_SOFTWARE) */
 export const EXIT_TRAP = 70;
-/** the host failed: not an image, a tool missing, a worker died, the machine reset without an exit
- *  code */
+/** the host failed: a tool missing, a worker died, the machine reset without an exit code */
 export const EXIT_HOST_ERROR = 71;
 /** QEMU host: a CPU exception in the kernel (sysexits EX_OSERR), a host error too */
 export const EXIT_FAULT = 71;

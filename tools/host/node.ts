@@ -28,6 +28,7 @@ import { TraceCollector, rawStats, FLIGHT_TASK_TRAPS } from "./trace";
 import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
 import { abiProblem, type ImageManifest } from "./manifest";
+import { sourceRootsOf } from "./symbols";
 import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
 export type { HostCall, HostCallResult, ImageManifest };
@@ -184,7 +185,7 @@ export function startImage(o: RunOptions): AamSystem {
         workerData: {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
-          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns,
+          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
         },
         stdout: false, stderr: false,
       });

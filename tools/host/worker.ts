@@ -14,7 +14,7 @@
 import { workerData, parentPort } from "node:worker_threads";
 import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
-import { symbolize } from "./symbols";
+import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
 import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FW_ROOT_TASK, CTL_STOP, CTL_HOST } from "./abi";
 
@@ -29,6 +29,7 @@ interface WorkerData {
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
+  sources?: SourceRoots;          // what the image's file names are relative to (manifest)
 }
 
 export interface CoreEnd {
@@ -130,7 +131,7 @@ const aam = {
   },
   fatal(msg: number, msgLen: number, file: number, fileLen: number, line: number, col: number): void {
     const f = utf16(file, fileLen);
-    fatal = { message: utf16(msg, msgLen) || "abort", where: f ? `${f}:${line}:${col}` : "" };
+    fatal = { message: utf16(msg, msgLen) || "abort", where: f ? `${sourcePath(f, d.sources)}:${line}:${col}` : "" };
   },
 };
 
