@@ -11,7 +11,7 @@ test.before(() => prebuild([[P("calls")], [P("order")], [P("loadstep"), { trace:
 
 for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2]]) {
   test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result`, async () => {
-    const r = await aam(["run", await image(P("calls")), "--cores", String(cores), "--", variant, String(n)], { timeoutMs: 240000 });
+    const r = await aam(["run", await image(P("calls")), "--cores", String(cores), "--", variant, String(n)]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.calls, 12 * n);
@@ -26,7 +26,7 @@ for (const [variant, n, cores] of [["async", 83334, 4], ["event", 83334, 4], ["s
 }
 
 test("ordered calls reach the server in issue order; a per-client limit of 2 is never exceeded", async () => {
-  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "2"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const f = fields(r.stdout);
   assert.is(f["out of order"], 0);
@@ -36,7 +36,7 @@ test("ordered calls reach the server in issue order; a per-client limit of 2 is 
 });
 
 test("without a limit the same client's calls do run several at once (the high-water mark can exceed 2)", async () => {
-  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "0"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image(P("order")), "--cores", "4", "--", "3000", "0"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.ok(fields(r.stdout)["high water"] > 2, r.stdout);
 });
@@ -67,7 +67,7 @@ function managerSteps(trace, name) {
 
 test("load step: a machine with more queued calls than cores gets a second core within 2 ticks; once idle it gives every core back within the ticks its policy allows (counted in the trace)", async () => {
   const out = "build/test-images/loadstep.trace.json";
-  const r = await aam(["trace", await image(P("loadstep"), { trace: true }), "--cores", "4", "-o", out, "--", "6000", "20000"], { timeoutMs: 240000 });
+  const r = await aam(["trace", await image(P("loadstep"), { trace: true }), "--cores", "4", "-o", out, "--", "6000", "20000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stderr, /events from 4 cores, none lost/);
   const f = fields(r.stdout);
@@ -94,7 +94,7 @@ test("load step: a machine with more queued calls than cores gets a second core 
 });
 
 test("a client faster than its server blocks on a full interface (capacity 4) and loses nothing", async () => {
-  const r = await aam(["run", await image(P("fullqueue")), "--cores", "2", "--", "2000"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image(P("fullqueue")), "--cores", "2", "--", "2000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const f = fields(r.stdout);
   assert.is(f.served, 2000);
@@ -103,7 +103,7 @@ test("a client faster than its server blocks on a full interface (capacity 4) an
 });
 
 test("a kernel machine checks every buffer against the caller's memory, copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, keeps serving, and frees its copies when a handler traps", async () => {
-  const r = await aam(["run", await image(P("kernel")), "--cores", "2"], { timeoutMs: 60000 });
+  const r = await aam(["run", await image(P("kernel")), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const want = [
     "good sum: ok 4950",
@@ -129,7 +129,7 @@ test("a kernel machine checks every buffer against the caller's memory, copies i
 });
 
 test("examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes", async () => {
-  const r = await aam(["run", await image("examples/pipeline.ts"), "--cores", "4", "--stats", "--", "5000", "2000"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image("examples/pipeline.ts"), "--cores", "4", "--stats", "--", "5000", "2000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, "items 5000 sum ok");
   const rows = Object.fromEntries(r.stderr.split("\n").filter((l) => /^(main|producer|transform|sink)\s/.test(l))

@@ -79,7 +79,7 @@ for (const small of [false, true]) {
   });
 
   test(`10^6 signal/wait pairs across cores with no lost wake-up (the run finishes, counts match)${cfg}`, async () => {
-    const r = await aam(["run", await img("pingpong", small), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"], { timeoutMs: 180000 });
+    const r = await aam(["run", await img("pingpong", small), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.waits, f.expected);
@@ -130,7 +130,7 @@ test("a trapping task fails its future (reported on stderr), the other tasks com
 });
 
 test("a trap in the root task (main) ends the system with status 70", async () => {
-  const r = await aam(["run", await image(P("root_trap")), "--cores", "2"], { timeoutMs: 30000 });
+  const r = await aam(["run", await image(P("root_trap")), "--cores", "2"]);
   assert.is(r.code, 70, r.stderr);
   assert.match(r.stderr, "task trapped on core");
 });
