@@ -1,11 +1,12 @@
 # Makefile: the two commands of the README, and the steps under them.
 #   make run    install what is missing, build, run examples/hello.ts on every core (Node host)
 #   make test   the whole test suite; ends with "N passed, N failed"
+#   make test-under-load   make test 3 times in a row beside 2 CPU-burning processes
 #   make gen    rewrite the files generated from runtime/abi.json and runtime/trace-events.json
 NODE ?= node
 CORES ?=
 
-.PHONY: all deps system-deps build gen run test bench clean
+.PHONY: all deps system-deps build gen run test test-under-load bench clean
 
 all: build
 
@@ -33,6 +34,11 @@ run: build
 
 test: build system-deps
 	$(NODE) tools/test/run.mjs
+
+# The suite on a busy machine: RUNS (3) runs of `make test`, BURNERS (2) CPU burners beside them;
+# prints each run's summary, duration and load average (tools/test/under-load.mjs).
+test-under-load: build system-deps
+	$(NODE) tools/test/under-load.mjs
 
 # Benchmarks are not tests: they print figures with their baselines, they do not pass or fail.
 bench: build

@@ -75,6 +75,10 @@ export function stallNew(): usize {
 /** The threshold in ns, 0 when off. */
 export function stallThreshold(st: usize): f64 { return st ? load<f64>(st + S_THRESHOLD) : 0; }
 
+/** When the last report was made (ns, the clock the rate limit reads), 0 before the first. For
+ *  tests, which wait for a report rather than for a time (tests/trace/programs/stall.ts). */
+export function stallLastReport(st: usize): f64 { return st ? reinterpret<f64>(atomic.load<u64>(st + S_LAST_REPORT)) : 0; }
+
 /** At a tick, under the manager lock. Returns the core whose task is to be reported (at most one
  *  a tick: the rate limit is one a second), or −1; stallReport prints it after the lock. */
 export function stallCheck(st: usize, now: f64): i32 {

@@ -57,7 +57,7 @@ for (const e of EX) {
   test(`docs/API.md line ${e.line}: ${e.mode === "run" ? "builds and prints what the doc shows" : "builds"}`, async () => {
     const img = await image(e.file);
     if (e.mode !== "run") return;
-    const r = await aam(["run", img, "--cores", e.cores, ...(e.args.length ? ["--", ...e.args] : [])], { timeoutMs: 60000 });
+    const r = await aam(["run", img, "--cores", e.cores, ...(e.args.length ? ["--", ...e.args] : [])]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.fixture(r.stdout, e.output);
   });
@@ -100,7 +100,7 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 for (const [which, message, ends] of CASES) {
   test(`misuse ${which}: ${ends === "task" ? "the task fails" : "the system ends"} with the error docs/API.md gives`, async () => {
     assert.ok(DOC.includes("`" + message + "`"), `docs/API.md lists \`${message}\``);
-    const r = await aam(["run", await image(MISUSE), "--cores", "2", "--", which], { timeoutMs: 60000 });
+    const r = await aam(["run", await image(MISUSE), "--cores", "2", "--", which]);
     // "aam: task trapped on core C in F: MESSAGE (the task fails; …)" or "aam: trap on core C in F: MESSAGE"
     const re = new RegExp(`^aam: (task trapped|trap) on core \\d+ in \\S+: ${escape(message).replace("0x…", "0x[0-9a-f]+")}( \\([^()]*:\\d+:\\d+\\))?( \\(the task fails.*)?$`, "m");
     const m = re.exec(r.stderr);

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, ROOT } from "../lib/aam.mjs";
+import { aam, ROOT, HANG_MS } from "../lib/aam.mjs";
 
 const STATS = ["mean", "sd", "median", "p99", "n"];
 const ROWS = ["local_task", "call_app", "call_os"];
@@ -22,7 +22,7 @@ let r, j;
 test.before(async () => {
   const file = path.join(ROOT, "build/test-images/bench-quick.json");
   fs.rmSync(file, { force: true });
-  r = await aam(["bench", "--quick", "--json", file], { timeoutMs: 180000 });
+  r = await aam(["bench", "--quick", "--json", file], { timeoutMs: 3 * HANG_MS });
   j = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : null;
 });
 
@@ -71,7 +71,7 @@ test("throughput rows and the footprint are numbers", () => {
 test("aam bench sched runs plain and --trace alternately: both variants' rows, the overhead per round, every task event recorded and none lost", async () => {
   const file = path.join(ROOT, "build/test-images/bench-sched.json");
   fs.rmSync(file, { force: true });
-  const b = await aam(["bench", "sched", "--iterations", "200", "--rounds", "2", "--json", file], { timeoutMs: 180000 });
+  const b = await aam(["bench", "sched", "--iterations", "200", "--rounds", "2", "--json", file], { timeoutMs: 3 * HANG_MS });
   assert.is(b.code, 0, b.stderr);
   assert.match(b.stdout, "| traced (--trace): spawn + wait, batched ×100 |");
   assert.match(b.stdout, /per round \(traced\/plain\): spawn\+wait batched [\d.]+, [\d.]+ \(median [\d.]+\)/);

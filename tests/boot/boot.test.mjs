@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { boot, build, hasQemu } from '../../boot/qemu.mjs';
+import { boot as bootQemu, build, hasQemu } from '../../boot/qemu.mjs';
 
 const EXIT_TRAP = 70;
 const EXIT_FAULT = 71;
@@ -18,6 +18,9 @@ function elf(name) {
   return (built[name] ??= build(image, join(dir, `${name}.elf`)));
 }
 const lines = (out) => out.split('\n').filter(Boolean);
+// A hang guard for each boot: these kernels run for a second or less, but on a busy machine QEMU
+// may wait for the CPU much longer (boot() reports a timeout as timedOut).
+const boot = (elf, opts) => bootQemu(elf, { timeoutMs: 120000, ...opts });
 
 test('QEMU is installed (boot/deps.sh installs it)', () => {
   assert.ok(hasQemu(), 'qemu-system-x86_64 not found: run `sh boot/deps.sh` as root');
@@ -58,7 +61,9 @@ test('park keeps its contract: a token posted before is consumed, tokens do not 
   const r = await boot(elf('count'), { smp: 2, append: '-- kpark' });
   const m = /^park ok, timeout after (\d+) us$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
-  assert.ok(Number(m[1]) < 200000, `a 2 ms park took ${m[1]} us`);
+  // The park measures its own time (guest clock = host clock): a busy host can keep QEMU off the
+  // CPU during it, so the bound is loose; it still catches a timeout read in the wrong unit (x1000).
+  assert.ok(Number(m[1]) < 1000000, `a 2 ms park took ${m[1]} us`);
   assert.is(r.code, 2);
 });
 

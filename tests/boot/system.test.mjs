@@ -16,7 +16,7 @@ const STATS_CORE = /^aam boot stats: core (\d+): parks (\d+), hlt (\d+), halted 
 const coreStats = (err) => [...err.matchAll(STATS_CORE)].map((m) => ({ core: +m[1], parks: +m[2], hlt: +m[3], halted: +m[4], up: +m[5] }));
 
 test("work posted to a halted core is picked up: 10^5 park/wake cycles, none lost, each a hlt", async () => {
-  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"], { timeoutMs: 120000 });
+  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const m = /^wake cycles 100000 picked up 100000 lost 0 round trip ns (\d+)$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
@@ -27,10 +27,16 @@ test("work posted to a halted core is picked up: 10^5 park/wake cycles, none los
   console.log(`  park/wake round trip (real image, -smp 2): ${(m[1] / 1000).toFixed(1)} us; hlt ${cores.map((c) => c.hlt).join(", ")}`);
 });
 
+// What is counted decides: a core that spins instead of parking never enters hlt, and one whose
+// park ends again and again enters it at every wake. The halted time is a margin, not a count: an
+// idle core is awake only briefly after each wake (here every stall threshold / 4 = 500 ms while
+// main runs), but a busy host can keep QEMU off the CPU during such a moment for tens of ms, and
+// guest time, which follows the host's clock, goes on meanwhile; over a 2 s window that costs a
+// few percent, where a spinning core halts about 0 %.
 test("an idle system does not spin: the cores without work stay halted while one core is busy", async () => {
-  const r = await aam(["boot", await image("tests/boot/programs/idle.ts"), "--cores", "4", "--stats", "--", "500"], { timeoutMs: 60000 });
+  const r = await aam(["boot", await image("tests/boot/programs/idle.ts"), "--cores", "4", "--stats", "--", "2000"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^idle: core 0 busy for 500\.0 ms \(clock read\)$/m);
+  assert.match(r.stdout, /^idle: core 0 busy for 2000\.0 ms \(clock read\)$/m);
   const cores = coreStats(r.stderr);
   assert.is(cores.length, 4, r.stderr);
   // From the first task (main) to the exit only main's core has work; boot work before it is not
@@ -42,16 +48,15 @@ test("an idle system does not spin: the cores without work stay halted while one
   assert.ok(busy.halted < 0.2 * busy.up, `no core was busy:\n${r.stderr}`);
   const idlers = cores.filter((c) => c !== busy);
   for (const c of idlers) {
-    // A spinning core halts ~0%; under single-threaded TCG on a loaded host a core can take a
-    // while to reach its first hlt after the first task starts (87% with 1 hlt was seen in CI).
-    assert.ok(c.halted >= 0.75 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
+    assert.ok(c.hlt >= 1 && c.parks >= 1, `core ${c.core} never parked into hlt:\n${r.stderr}`);
     assert.ok(c.hlt < 50, `core ${c.core} entered hlt ${c.hlt} times while idle (woken again and again):\n${r.stderr}`);
+    assert.ok(c.halted >= 0.5 * idle, `core ${c.core} halted ${c.halted} us of the ${idle} us after the first task:\n${r.stderr}`);
   }
   console.log(`  busy core ${busy.core}; idle cores: ${idlers.map((c) => `${c.hlt} hlt, halted ${(c.halted / 1000).toFixed(0)} of ${(c.up / 1000).toFixed(0)} ms up`).join("; ")} (${(idle / 1000).toFixed(0)} ms after the first task)`);
 });
 
 test("--stats: boot to first task next to a bare boot of the same kernel", async () => {
-  const r = await aam(["boot", await image("tests/parity/programs/hello.ts"), "--cores", "2", "--stats"], { timeoutMs: 60000 });
+  const r = await aam(["boot", await image("tests/parity/programs/hello.ts"), "--cores", "2", "--stats"]);
   assert.is(r.code, 0, r.stderr);
   const first = /^aam boot stats: cores 2, kmain to every core in aam_entry (\d+) us, kmain to first task (\d+) us/m.exec(r.stderr);
   const bare = /^aam boot stats: bare boot of the same kernel \(no image, 2 cores\): every core up (\d+) us after kmain, QEMU wall (\d+) ms; this run: QEMU wall (\d+) ms/m.exec(r.stderr);
@@ -66,7 +71,7 @@ test("aam image writes an ELF that boots with the QEMU command line of docs/BOOT
   fs.rmSync(out, { force: true });
   const w = await aam(["image", await image("tests/parity/programs/exit.ts"), "-o", out]);
   assert.is(w.code, 0, w.stderr);
-  const r = await boot(out, { smp: 2, append: "lf -- 7" });
+  const r = await boot(out, { smp: 2, append: "lf -- 7", timeoutMs: 120000 });
   assert.is(r.stdout, "exit: calling exit(7) from a task\n");
   assert.is(r.code, 7, r.stderr);
 });

@@ -42,7 +42,7 @@ test("the generated AssemblyScript of every golden case (tests/igen/cases) compi
   assert.ok(lines.length >= 8, lines.join("\n"));
   lines.push("export function main(): i32 { return 0; }", "");
   fs.writeFileSync(path.join(dir, "all.ts"), lines.join("\n"));
-  const r = await aam(["build", path.join(dir, "all.ts"), "-o", path.join(dir, "all.wasm")], { timeoutMs: 180000 });
+  const r = await aam(["build", path.join(dir, "all.ts"), "-o", path.join(dir, "all.wasm")]);
   assert.is(r.code, 0, r.stderr);
 });
 
@@ -59,7 +59,7 @@ test("aam igen: writes all five artefacts, exits 0; a bad IDL exits 1 with a loc
 
 for (const cores of [1, 2, 4]) {
   test(`round trip on ${cores} core(s): kernel-level and user-level machine through the generated server, async, sync and event clients; in/out/inout buffers, structs by value and as results; no leak`, async () => {
-    const r = await aam(["run", await image(P("roundtrip")), "--cores", String(cores)], { timeoutMs: 120000 });
+    const r = await aam(["run", await image(P("roundtrip")), "--cores", String(cores)]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const lines = r.stdout.trim().split("\n");
     for (const who of ["krt async", "urt async", "krt sync", "urt sync", "krt event", "urt event"]) assert.ok(lines.includes(who + EXPECT), `${who}:\n${r.stdout}`);
@@ -69,7 +69,7 @@ for (const cores of [1, 2, 4]) {
 }
 
 test("the kernel refuses bad records and pointers of a generated client with messages naming task, parameter, address and length, and keeps serving", async () => {
-  const r = await aam(["run", await image(P("roundtrip")), "--cores", "2"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image(P("roundtrip")), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const want = [
     "data outside the heap: refused (machine 'krt' task sum, parameter data: [0x10, +8) is not memory of the calling machine 'main')",
@@ -94,7 +94,7 @@ test("version mismatch: a client built from ver_v1.idl is refused by a ver_v2.id
   const json = (f) => JSON.parse(fs.readFileSync(path.join(ROOT, "tests/igen-run/programs", f), "utf8")).machines[0].hash;
   const v1 = json("ver_v1.igen.json"), v2 = json("ver_v2.igen.json");
   assert.is.not(v1, v2);
-  const r = await aam(["run", await image(P("mismatch")), "--cores", "2"], { timeoutMs: 120000 });
+  const r = await aam(["run", await image(P("mismatch")), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const msg = `connect: machine ver serves interface ${v2} but the client was built against ${v1} (rebuild both from the same IDL)`;
   assert.is(r.stdout, [`v1 client hash 0x${BigInt(v1).toString(16)}`, `check: ${msg}`, "connect from a v1 client: refused", "v2 client: get(21) = 42", ""].join("\n"));

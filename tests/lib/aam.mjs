@@ -7,9 +7,13 @@ import * as path from "node:path";
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const AAM = path.join(ROOT, "tools/bin/aam.js");
 
+/** A hang guard's default, only that: on a busy machine (CI, `make test-under-load`) a build or
+ *  a run may take many times what it takes on an idle one, and a hang takes forever. */
+export const HANG_MS = 300000;
+
 /** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs.
  *  `user`: run as this uid/gid (the test process must be root), e.g. to meet permissions. */
-export function aam(args, { env = {}, timeoutMs = 120000, cwd = ROOT, user } = {}) {
+export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });

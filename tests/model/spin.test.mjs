@@ -15,7 +15,7 @@ const MODEL = path.join(ROOT, "runtime/machine/model/imc.pml");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "aam-spin-"));
 
 function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 30000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 300000 });   // a hang guard (gcc -O2 pan.c on a busy machine)
   if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
   return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }

@@ -10,7 +10,6 @@ import { aam, image } from "../lib/aam.mjs";
 
 const P = (n) => `tests/parity/programs/${n}.ts`;
 const SMP = [1, 2, 4];
-const TIMEOUT = 90000;
 
 // name, arguments, exit status, what Node's stdout must be, how many task traps stderr reports.
 const SCENARIOS = [
@@ -34,7 +33,7 @@ test.before(async () => {
   const worker = async () => {
     for (let s; (s = queue.shift());) {
       images[s.name] = await image(P(s.name));
-      const r = await aam(["image", images[s.name], "-o", images[s.name].replace(/\.wasm$/, ".elf")], { timeoutMs: 300000 });
+      const r = await aam(["image", images[s.name], "-o", images[s.name].replace(/\.wasm$/, ".elf")]);
       if (r.code !== 0) throw new Error(`aam image ${s.name} failed (${r.code}):\n${r.stderr}`);
     }
   };
@@ -45,10 +44,10 @@ const taskTraps = (err) => (err.match(/^aam: task trapped on core \d+/gm) ?? [])
 
 for (const s of SCENARIOS) {
   test(`${s.name}: same stdout and exit status ${s.code} on Node (2 cores) and QEMU -smp ${SMP.join(", ")}`, async () => {
-    const node = await aam(["run", images[s.name], "--cores", "2", "--", ...s.args], { timeoutMs: TIMEOUT });
+    const node = await aam(["run", images[s.name], "--cores", "2", "--", ...s.args]);
     assert.is(node.code, s.code, `node exit status; stderr:\n${node.stderr}`);
     assert.match(node.stdout, s.out, `node stdout:\n${node.stdout}`);
-    const runs = await Promise.all(SMP.map((n) => aam(["boot", images[s.name], "--cores", String(n), "--", ...s.args], { timeoutMs: TIMEOUT })));
+    const runs = await Promise.all(SMP.map((n) => aam(["boot", images[s.name], "--cores", String(n), "--", ...s.args])));
     runs.forEach((q, i) => {
       const where = `QEMU -smp ${SMP[i]}`;
       assert.is(q.stdout, node.stdout, `${where}: stdout differs from Node's; stderr:\n${q.stderr}`);

@@ -18,7 +18,7 @@ const cases = [
 for (const [kind, message] of cases) {
   test(`a ${kind} trap on core 2 is reported with core, function and message, and exits 70`, async () => {
     const img = await image(PROG, { debug: true });
-    const r = await aam(["run", img, "--cores", "4", "--", kind, "2"], { timeoutMs: 20000 });
+    const r = await aam(["run", img, "--cores", "4", "--", kind, "2"]);
     assert.is(r.code, 70, r.stdout + r.stderr);
     assert.match(r.stderr, `aam: trap on core 2 in ${FN}: ${message}`);
     assert.not.match(r.stdout, "no trap");
@@ -27,14 +27,14 @@ for (const [kind, message] of cases) {
 
 test("a trap while the other cores spin forever still ends the process, non-zero, without a hang", async () => {
   const img = await image(PROG);
-  const r = await aam(["run", img, "--cores", "4", "--", "unreachable", "1", "spin"], { timeoutMs: 20000 });
+  const r = await aam(["run", img, "--cores", "4", "--", "unreachable", "1", "spin"]);
   assert.is(r.code, 70, r.stderr);
   assert.match(r.stderr, "trap on core 1");
 });
 
 test("exit(3) on core 2 ends every core and becomes the process exit status 3", async () => {
   const img = await image(PROG);
-  const r = await aam(["run", img, "--cores", "4", "--", "exit3", "2", "spin"], { timeoutMs: 20000 });
+  const r = await aam(["run", img, "--cores", "4", "--", "exit3", "2", "spin"]);
   assert.is(r.code, 3, r.stderr);
   assert.is(r.stderr, "");
 });
@@ -67,7 +67,7 @@ const LOCKED = "tests/runtime/programs/traplock.ts";
 for (const host of ["run", "boot"]) {
   test(`${host}: a trap in runtime code that holds no lock fails only its task; without the hook the program ends 0`, async () => {
     const img = await image(LOCKED);
-    const r = await aam([host, img, "--cores", "2"], { timeoutMs: 120000 });
+    const r = await aam([host, img, "--cores", "2"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, "bad capacity: failed=yes");
     assert.match(r.stderr, /aam: task trapped on core \d.*connect: capacity 3 is not a power of two/);
@@ -75,7 +75,7 @@ for (const host of ["run", "boot"]) {
   });
   test(`${host}: a trap while the manager lock is held stops the system with 70 and names the lock`, async () => {
     const img = await image(LOCKED, { defines: { AAM_TEST_TRAP_LOCKED: "1" } });
-    const r = await aam([host, img, "--cores", "2"], { timeoutMs: 120000 });
+    const r = await aam([host, img, "--cores", "2"]);
     assert.is(r.code, 70, r.stdout + r.stderr);
     assert.match(r.stdout, "bad capacity: failed=yes");          // the unlocked trap before it was survived
     assert.not.match(r.stdout, "connected:");

@@ -35,13 +35,23 @@ for (const { name: cfg, opts, small, debug } of CONFIGS) {
     for (let c = 0; c < 4; c++) assert.ok(f[`spawned${c}`] > 0, `core ${c} spawned nothing: ${r.stdout}`);
   });
 
+  // Which core runs how many tasks is up to the scheduler and, on a busy host, the OS (a core may
+  // get no CPU for the whole run); the counts of spawns, runs and resumes are not. That every core
+  // gets work is the stealing test's, made certain there.
   if (!debug) for (const cores of [1, 2, 4]) {
-    test(`fib(25) by fork-join tasks is 75025 on ${cores} core(s)${cfg}`, async () => {
-      const args = ["run", await image("examples/fib.ts", opts), "--cores", String(cores), "--", "25"];
+    test(`fib(25) by fork-join tasks is 75025 on ${cores} core(s): fib(26) + 1 tasks spawned, each run once plus once per block${cfg}`, async () => {
+      const args = ["run", await image("examples/fib.ts", opts), "--cores", String(cores), "--stats", "--", "25"];
       const r = await aam(args);
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stdout, "fib(25) = 75025");
-      for (let c = 0; c < cores; c++) assert.match(r.stdout, new RegExp(`core ${c}: tasks run [1-9]`));
+      for (let c = 0; c < cores; c++) assert.match(r.stdout, new RegExp(`core ${c}: tasks run \\d+`));
+      const { rows, summary } = statsTable(r.stderr);
+      assert.is(rows.length, cores);
+      const sum = (k) => rows.reduce((a, x) => a + x[k], 0);
+      assert.is(sum("spawned"), 121393 + 1, "fib(n) spawns fib(n+1) - 1 tasks; main spawns the first, boot spawns main");
+      assert.is(sum("tasks run"), sum("spawned") + sum("blocked"), "a dispatch is a task's first run or a resume after a block");
+      assert.is(sum("ctx alloc"), sum("ctx free"));
+      assert.is(summary.contextsInUse, 0);
     });
   }
 
@@ -61,20 +71,21 @@ for (const { name: cfg, opts, small, debug } of CONFIGS) {
     assert.ok(summary.contextsPeak <= summary.blockedPeak + 4);
   });
 
-  test(`work stealing: everything spawned by one task on one core, every core runs a share, all complete${cfg}`, async () => {
+  // Deterministic on a busy host: the program makes each other core steal its first task before
+  // the rest is spawned and holds every core's first task until all have one (steal.ts steps 1–3).
+  test(`work stealing: everything spawned by one task on one core, every other core steals, every core runs a share, all complete${cfg}`, async () => {
     const r = await aam(["run", await img("steal"), "--cores", "4", "--stats", "--", small ? "20000" : "100000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.total, small ? 20000 : 100000);
+    assert.is(f.hung, 0, r.stdout);
     for (let c = 0; c < 4; c++) assert.ok(f[`core${c}`] > 0, `core ${c} ran nothing: ${r.stdout}`);
     const { rows } = statsTable(r.stderr);
-    // With 4-slot rings nearly everything overflows to the shared inject list, so the other cores
-    // may get all their work from there without a single steal.
-    if (!small) assert.ok(rows.reduce((a, x) => a + x.stolen, 0) > 0, "no steals counted");
+    for (const row of rows) if (row.core !== f.producer) assert.ok(row.stolen > 0, `core ${row.core} stole nothing:\n${r.stdout}${r.stderr}`);
   });
 
   test(`10^6 signal/wait pairs across cores with no lost wake-up (the run finishes, counts match)${cfg}`, async () => {
-    const r = await aam(["run", await img("pingpong"), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"], { timeoutMs: 180000 });
+    const r = await aam(["run", await img("pingpong"), "--cores", small ? "2" : "4", "--", "4", small ? "50000" : "125000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const f = fields(r.stdout);
     assert.is(f.waits, f.expected);
@@ -125,7 +136,7 @@ test("a trapping task fails its future (reported on stderr), the other tasks com
 });
 
 test("a trap in the root task (main) ends the system with status 70", async () => {
-  const r = await aam(["run", await image(P("root_trap")), "--cores", "2"], { timeoutMs: 30000 });
+  const r = await aam(["run", await image(P("root_trap")), "--cores", "2"]);
   assert.is(r.code, 70, r.stderr);
   assert.match(r.stderr, "task trapped on core");
 });

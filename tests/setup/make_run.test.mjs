@@ -12,7 +12,7 @@ test("`make run` on a clean clone installs, builds and runs hello on every core 
   try {
     const clone = spawnSync("git", ["clone", "-q", ROOT, dir], { encoding: "utf8" });
     assert.is(clone.status, 0, clone.stderr);
-    const r = spawnSync("make", ["run", "CORES=3"], { cwd: dir, encoding: "utf8", timeout: 300000, env: { ...process.env, MAKEFLAGS: "" } });
+    const r = spawnSync("make", ["run", "CORES=3"], { cwd: dir, encoding: "utf8", timeout: 900000, env: { ...process.env, MAKEFLAGS: "" } });
     assert.is(r.status, 0, r.stdout + r.stderr);
     for (let c = 0; c < 3; c++) assert.match(r.stdout, `hello from core ${c} of 3`);
     assert.match(r.stdout, "shared counter: 300000 (expected 300000) ok");

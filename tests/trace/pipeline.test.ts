@@ -16,7 +16,7 @@ const ART = path.join(ROOT, "build/test-artifacts");
 const JSON_OUT = path.join(ART, "pipeline.trace.json");
 const HTML_OUT = path.join(ART, "pipeline.html");
 
-function aam(args: string[], timeoutMs = 180000): Promise<{ code: number; stdout: string; stderr: string }> {
+function aam(args: string[], timeoutMs = 300000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [path.join(ROOT, "tools/bin/aam.js"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
@@ -78,7 +78,7 @@ test("the viewer of the real trace draws every task slice in headless Chromium, 
     const requests: string[] = [];
     page.on("request", (r) => requests.push(r.url()));
     await page.goto("file://" + HTML_OUT);
-    await page.waitForFunction(() => (window as any).sview?.ready === true, null, { timeout: 60000 });
+    await page.waitForFunction(() => (window as any).sview?.ready === true, null, { timeout: 120000 });
     const want = trace.traceEvents.filter((e: any) => e.cat === "task").length;
     assert.is(await page.evaluate(() => (window as any).sview.sliceCount), want);
     assert.is(await page.evaluate(() => (window as any).sview.slicesDrawn()), want);

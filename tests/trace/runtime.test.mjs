@@ -15,34 +15,53 @@ test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/pro
   ["tests/trace/programs/exitbusy.ts", { trace: true, debug: true }], ["examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }]]));
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
+// stall.ts prints how long each task ran (two long ones, two short ones) and the gaps between the
+// detector's reports as its own record of them says (µs).
+const RAN = /long task done ok; ran (\d+) (\d+) (\d+) (\d+) ms; reports seen (\d+), gaps(( \d+ us)*)$/m;
+function ran(stdout) {
+  const m = RAN.exec(stdout);
+  assert.ok(m, stdout);
+  return { long: [+m[1], +m[2]], short: [+m[3], +m[4]], seen: +m[5], gaps: [...m[6].matchAll(/\d+/g)].map(Number) };
+}
 
-test("a task running 1.2 s past a 300 ms stall threshold is reported once, with its function, machine and core; short tasks are not", async () => {
+// The long tasks run until the detector has reported them (stall.ts), so a report is certain
+// however late the host runs the core that ticks. A short task is reported only if it was itself
+// kept off its core for the threshold (its measured run time says so): on an idle host never.
+test("a task running well past a 300 ms stall threshold (1.2 s, and until reported) is reported once, with its function, machine and core; short tasks are not", async () => {
   const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "1200"], { env: { AAM_STALL_MS: "300" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, "long task done ok");
+  const t = ran(r.stdout);
   const reports = [...r.stderr.matchAll(STALL)];
-  assert.is(reports.length, 1, r.stderr);                  // four thresholds long, one report
+  const slowShort = t.short.filter((ms) => ms >= 300).length;
+  if (slowShort === 0) assert.is(reports.length, 1, r.stderr);   // four thresholds long, one report
+  else assert.ok(reports.length >= 1 && reports.length <= 1 + slowShort, r.stdout + r.stderr);
   const [, fn, machine, core, ms] = reports[0];
   assert.is(fn, "long");
   assert.is(machine, "main");
   assert.ok(Number(core) === 0 || Number(core) === 1);
-  assert.ok(Number(ms) >= 300 && Number(ms) < 1200, ms);
+  assert.ok(Number(ms) >= 300 && Number(ms) <= t.long[0], `${ms} ms reported of a task that ran ${t.long[0]} ms`);
+  assert.is(t.seen, 1, r.stdout);
 });
 
 // Three cores: the detector runs at a tick, which only a core between tasks takes (runtime/machine/stall.ts).
+// The rate limit is checked on the detector's own report times: the "has run for" figures alone
+// would also measure how far apart the host started the two tasks.
 test("two tasks stalling at once on 2 of 3 cores: each is reported, one second apart at least (the system-wide rate limit delays, never drops)", async () => {
   const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "3", "--", "1800", "2"], { env: { AAM_STALL_MS: "200" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   const reports = [...r.stderr.matchAll(STALL)];
   assert.is(reports.length, 2, r.stderr);
   assert.not.equal(reports[0][3], reports[1][3]);          // different cores
-  assert.ok(Number(reports[1][4]) - Number(reports[0][4]) >= 900, r.stderr);
+  const t = ran(r.stdout);
+  assert.is(t.seen, 2, r.stdout);
+  assert.ok(t.gaps[0] >= 1e6, `reports ${t.gaps[0]} us apart:\n${r.stdout}${r.stderr}`);
 });
 
 test("with AAM_STALL_MS=0 the stall detector is off: the same long task is not reported", async () => {
-  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "600"], { env: { AAM_STALL_MS: "0" } });
+  const r = await aam(["run", await image("tests/trace/programs/stall.ts"), "--cores", "2", "--", "600", "1", "nowait"], { env: { AAM_STALL_MS: "0" } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.is([...r.stderr.matchAll(STALL)].length, 0, r.stderr);
+  assert.ok(ran(r.stdout).long[0] >= 600, r.stdout);
 });
 
 test("a trapping task in a --trace build prints the flight recorder after the trap report: every core's last events, up to the trapping task's begin", async () => {
