@@ -107,7 +107,6 @@ for (const [end, defines, args] of [["minimum", AT_MIN, ["--cores", "4", "--", "
   });
 }
 
-test("--cores above the image's limit of 64 is refused", async () => {
 test("--cores above the image's limit of 64 is refused, for an image too", async () => {
   const r = await aam(["run", OUT, "--cores", "65"]);
   assert.is(r.code, 2);
