@@ -21,7 +21,7 @@ const SCENARIOS = [
   { name: "calls", args: ["event", "100"], code: 0, out: /^calls 1200 bad 0 events 1200 calls in 1208 calls out 1200\n$/ },
   { name: "grow", args: ["8", "4"], code: 0, out: /^grow: 8 tasks x 4 blocks of 512 KiB, checksum \d+ ok, memory grown ok\n$/ },
   { name: "task_trap", args: [], code: 0, taskTraps: 12, out: /^task_trap: ok 108 failed 12, the system goes on\n$/ },
-  { name: "root_trap", args: [], code: 70, taskTraps: 1, out: /^root_trap: joined 1, now trapping in main\n$/ },
+  { name: "root_trap", args: [], code: 70, rootTrap: true, out: /^root_trap: joined 1, now trapping in main\n$/ },
   { name: "percore_trap", args: [], code: 70, trap: true, out: /^percore_trap: core 0 divides by zero outside any task\n$/ },
   { name: "exit", args: ["5"], code: 5, out: /^exit: calling exit\(5\) from a task\n$/ },
 ];
@@ -55,6 +55,12 @@ for (const s of SCENARIOS) {
       if (s.taskTraps) {
         assert.is(taskTraps(q.stderr), s.taskTraps, `${where}: task trap reports:\n${q.stderr}`);
         assert.is(taskTraps(node.stderr), s.taskTraps, `node: task trap reports:\n${node.stderr}`);
+      }
+      if (s.rootTrap) {                  // a trap in main is fatal at once (ARCHITECTURE §10), on both hosts
+        assert.is(taskTraps(q.stderr), 0, `${where}: ${q.stderr}`);
+        assert.is(taskTraps(node.stderr), 0, `node: ${node.stderr}`);
+        assert.match(q.stderr, /^aam: trap on core \d+: unreachable/m, `${where}: ${q.stderr}`);
+        assert.match(node.stderr, /^aam: trap on core \d+ in .*unreachable/m, `node: ${node.stderr}`);
       }
       if (s.trap) assert.match(q.stderr, /^aam: trap on core 0: integer divide by zero$/m, `${where}: ${q.stderr}`);
     });
