@@ -9,7 +9,7 @@ import { defineMachine, spawn, connect, println, Task, Machine } from "aam";
 let worker: Machine | null = null;
 
 export function machines(): void {
-  worker = defineMachine("worker", 0, 1);        // minimum 0: it starts with no core
+  worker = defineMachine("worker", { minCores: 0, maxCores: 1 });   // minimum 0: it starts with no core
 }
 
 function connectTask(t: Task): u64 {
