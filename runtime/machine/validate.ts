@@ -58,7 +58,7 @@
 
 import { heapAlloc, heapFree, heapInArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_ARG0, T_KIND, FLAG_MESSAGE } from "../task/task";
+import { T_ARG0, T_KIND, T_ENQ, FLAG_MESSAGE, FLAG_REFUSED } from "../task/task";
 import { Text, text } from "~lib/rt/text";
 import { M_NAME, M_ARENA, M_TABLE_LEN } from "~lib/rt/abi";
 import { MAX_METHODS } from "./record";
@@ -145,7 +145,7 @@ function specName(x: Text, spec: usize, i: i32): Text {
 function argAddr(t: usize, i: u32): usize { return t + T_ARG0 + (<usize>i << 3); }
 
 /** Steps 1–3 for call `t` of method `method` on kernel machine `m` from machine `client`.
- *  Returns 0 if the call may run, else an error code (the message is in ARG0 already). */
+ *  Returns 0 if the call may run, else an error code (the message is in ENQ already). */
 export function checkIn(m: usize, client: usize, t: usize, method: u32, known: bool): u64 {
   if (!known) {
     return refuse(t, E_NO_METHOD, text("machine '").s(name(m)).s("' has no method ").dec(method)
@@ -278,8 +278,8 @@ function recordOut(client: usize, t: usize, spec: usize, freeOnly: bool): void {
 }
 
 function refuse(t: usize, code: u64, msg: string): u64 {
-  store<u64>(t + T_ARG0, <u64>changetype<usize>(msg));
-  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_MESSAGE);
+  store<u32>(t + T_ENQ, <u32>changetype<usize>(msg));
+  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_MESSAGE | FLAG_REFUSED);
   return code;
 }
 

@@ -128,7 +128,7 @@ test("a trapping handler rejects its call (the trap is reported on stderr); late
   } finally { fs.closeSync(fd); }
   const err = fs.readFileSync(errFile, "utf8");
   fs.rmSync(errFile);
-  assert.match(err, /aam: task trapped on core \d in .*boom: unreachable/);
+  assert.match(err, /aam: task trapped on core \d in boom \(machine calc\): unreachable/);
 });
 
 test("stop(code): hostServe returns the code, the process exits with it; calls pending then are rejected", async () => {

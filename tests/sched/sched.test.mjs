@@ -114,7 +114,7 @@ test("a trapping task fails its future (reported on stderr), the other tasks com
   assert.match(r.stdout, "ok 108 failed 12");
   const reports = r.stderr.split("\n").filter((l) => l.startsWith("aam: task trapped on core "));
   assert.is(reports.length, 12, r.stderr);
-  assert.match(r.stderr, "in tests/sched/programs/task_trap/work: unreachable (the task fails");
+  assert.match(r.stderr, "in work (machine main): unreachable (the task fails");
   assert.match(r.stderr, "task gave up (tests/sched/programs/task_trap.ts:9:");
 });
 

@@ -55,7 +55,7 @@ test("a trapping task in a --trace build prints the flight recorder after the tr
   const rec = r.stderr.slice(fr);
   assert.match(rec, /^  core 0:/m);
   assert.match(rec, /^  core 1:/m);
-  const core = /in tests\/trace\/programs\/crash\/explode/.test(r.stderr) ? /trapped on core (\d+)/.exec(r.stderr)[1] : null;
+  const core = /in explode \(machine main\)/.test(r.stderr) ? /trapped on core (\d+)/.exec(r.stderr)[1] : null;
   assert.ok(core !== null, r.stderr);
   const section = rec.split(/^  core \d+:/m)[Number(core) + 1];
   const lines = section.trim().split("\n").map((l) => l.trim());

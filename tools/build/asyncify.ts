@@ -30,6 +30,7 @@ export interface AsyncifyReport {
 
 const LINK_MODULE = "aam_link";
 const DISPATCH = /^~lib\/aam\/sched\/dispatch\/dispatch$/;   // runtime/sched/dispatch.ts, compiled as package "aam"
+const STATE = "__asyncify_state";                                 // Asyncify's global: 0 normal, 1 unwinding, 2 rewinding
 
 interface Graph { funcs: Set<string>; calls: Map<string, Set<string>>; indirect: Set<string>; table: Set<string> }
 
@@ -111,8 +112,33 @@ export function asyncify(mod: binaryen.Module): AsyncifyReport | null {
   mod.runPasses(["asyncify"]);
   binaryen.setPassArgument("asyncify-onlylist", null as unknown as string);
   binaryen.setPassArgument("asyncify-imports", null as unknown as string);
+  resetOnEntry(mod);
   resolveLinkImports(mod);
   return { instrumented: only.size, functions, bytesBefore, bytesAfter: mod.emitBinary().length };
+}
+
+// The exports a host calls after a trap (aam_resume, aam_trace_flush) start by setting Asyncify's
+// state to normal: a trap in the middle of an unwind or a rewind leaves it UNWINDING or REWINDING,
+// and an instrumented function entered in that state skips its code (recover, which leads to the
+// core's loop, is instrumented). The failed task's context is dropped by recover, never resumed.
+const RESET_ON_ENTRY = ["aam_resume", "aam_trace_flush"];
+function resetOnEntry(mod: binaryen.Module): void {
+  for (const name of RESET_ON_ENTRY) {
+    let target: string | null = null;
+    for (let i = 0; i < mod.getNumExports(); i++) {
+      const e = binaryen.getExportInfo(mod.getExportByIndex(i));
+      if (e.name === name) target = e.value;
+    }
+    if (!target) continue;
+    const f = binaryen.getFunctionInfo(mod.getFunction(target));
+    const wrapper = `${name}_reset`;
+    mod.addFunction(wrapper, f.params, f.results, [], mod.block(null, [
+      mod.global.set(STATE, mod.i32.const(0)),
+      f.results === binaryen.none ? mod.call(target, [], binaryen.none) : mod.return(mod.call(target, [], f.results)),
+    ], f.results));
+    mod.removeExport(name);
+    mod.addFunctionExport(wrapper, name);
+  }
 }
 
 // Replace each aam_link import by a function of the same internal name (calls stay valid).
