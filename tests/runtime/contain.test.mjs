@@ -9,9 +9,11 @@ import * as assert from "uvu/assert";
 import { aam, image, prebuild } from "../lib/aam.mjs";
 
 const PROG = "tests/runtime/programs/contain.ts";
+const CTX8K = { defines: { AAM_CTX_MAX: "8192" } };
 const TIMEOUT = 300000;
+const OVERFLOW = "context overflow: blocked with a stack deeper than AAM_CTX_MAX=8192; build with --define AAM_CTX_MAX=16384";
 
-test.before(() => prebuild([[PROG]]));
+test.before(() => prebuild([[PROG], [PROG, CTX8K]]));
 
 const ends = "blocks leaked 0\nothers ok 30 of 30\n";
 const failed = (way, error) => `${way}: failed true, value 0, error '${error}'\n`;
@@ -21,6 +23,8 @@ const CASES = [
   ["oom", {}, failed("oom", "out of memory allocating 1610612736 bytes") + ends, ["out of memory allocating 1610612736 bytes"]],
   ["fill", {}, failed("fill-large", "out of memory allocating 1048576 bytes") + failed("fill-small", "out of memory allocating 16000 bytes") + ends,
     ["out of memory allocating 1048576 bytes", "out of memory allocating 16000 bytes"]],
+  ["ctx", {}, "ctx: failed false, value 7507501, error ''\n" + ends, []],
+  ["ctx", CTX8K, failed("ctx", OVERFLOW) + ends, [OVERFLOW]],
   ["oob", {}, failed("oob", "memory access out of bounds") + ends, ["memory access out of bounds"]],
   ["fail", {}, failed("fail", "svc: deliberate") + ends, ["svc: deliberate"]],
 ];
@@ -36,7 +40,7 @@ async function both(img, args) {
 
 for (const [way, opts, out, errors] of CASES) {
   const what = errors.length ? `fails its own call only ('${errors[0].slice(0, 40)}…')` : "completes: its context grows";
-  test(`${way} in a handler of machine svc ${what}; the others go on, no heap block is left; the same on Node and QEMU`, async () => {
+  test(`${way}${opts.defines ? " (AAM_CTX_MAX=8192)" : ""} in a handler of machine svc ${what}; the others go on, no heap block is left; the same on Node and QEMU`, async () => {
     const runs = await both(await image(PROG, opts), [way]);
     for (const [host, r] of runs) {
       assert.is(r.code, 0, `${host}: ${r.stdout}${r.stderr}`);
@@ -49,7 +53,7 @@ for (const [way, opts, out, errors] of CASES) {
   });
 }
 
-for (const [way, opts, error] of [["stack", {}, "call stack exhausted"], ["oom", {}, "out of memory allocating 1610612736 bytes"],
+for (const [way, opts, error] of [["stack", {}, "call stack exhausted"], ["oom", {}, "out of memory allocating 1610612736 bytes"], ["ctx", CTX8K, OVERFLOW],
   ["oob", {}, "memory access out of bounds"]]) {
   test(`main:${way}: the same failure in main ends the system with status 70 on Node and QEMU, naming main`, async () => {
     const runs = await both(await image(PROG, opts), [`main:${way}`]);
