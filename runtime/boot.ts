@@ -26,6 +26,7 @@ import { cas32, store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/abi";
 import { flushConsole } from "./sys/console";
+import { exitWith } from "./sys/sys";
 import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
 import { Task, FLAG_ROOT } from "./task/task";
 import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
@@ -78,8 +79,7 @@ export function recover(): i32 {
 function mainTask(t: Task): u64 {
   let code = call_indirect<i32>(<u32>t.arg0);
   flushConsole();
-  if (TRACE) traceFlush();                 // this core's last events (the others publish as they idle)
-  platform.exit(code);
+  exitWith(code, "main returned ", "");        // also this core's last trace events
   return 0;
 }
 

@@ -17,7 +17,7 @@ import { init, WASI } from "@wasmer/wasi";
 import { symbolize } from "./symbols";
 import { asString } from "./stats";
 import {
-  CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST,
+  CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP,
   TRAP_NONE, TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER,
 } from "./abi";
 
@@ -129,6 +129,12 @@ const aam = {
   },
   exit(code: number): never {
     flushConsole();
+    // An exit status is 0..255: the image refuses others itself (runtime/sys/sys.ts exitWith);
+    // this is the same refusal for whatever else reaches the import.
+    if ((code | 0) < 0 || (code | 0) > 255) {
+      writeAll(d.fds[1], Buffer.from(`aam: exit(${code | 0}) on core ${d.core}: an exit status is 0..255; the system ends with status ${EXIT_TRAP}\n`));
+      code = EXIT_TRAP;
+    }
     post({ t: "exit", core: d.core, code: code | 0 });
     throw new Unwind("exit");
   },
