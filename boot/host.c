@@ -12,7 +12,8 @@
 // while its FC_CURRENT word (abi.h, from runtime/abi.json: in the core's record) is non-zero, its
 // FC_LOCKS word is zero and the image exports aam_resume, the host writes the trap's kind into
 // FC_TRAP and re-enters the image through aam_resume() twice: the first call fails the task and
-// reports it (core, task function, machine, reason), the second goes back to the scheduler.
+// reports it (core, task function, machine, reason), the second completes its future and goes
+// back to the scheduler.
 // A trap while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
 // string whose address is in FC_LOCK_NAME).
 //
@@ -180,11 +181,13 @@ void core_main(struct cpu *c) {
     flushing[c->id] = 0;
     if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS)) report_trap(c, trap);
     // Tell the image what it was; the first aam_resume fails the task and writes the report
-    // (runtime/boot.ts recover), then the flight recorder, then the second one serves again.
+    // (runtime/boot.ts recover), the second completes its future and serves again. The rings
+    // go out first (--trace: aam boot prints the flight recorder; a failing main ends the
+    // system in the first call).
     set_core_word(c, FC_TRAP, trap_kind((wasm_rt_trap_t)trap));
     c->fatal_msg = NULL;
-    w2c_image_aam_resume(inst[c->id]);
     trace_trap(c->id, 0);
+    w2c_image_aam_resume(inst[c->id]);
     enter = w2c_image_aam_resume;
   }
   uint32_t status = enter(inst[c->id]);

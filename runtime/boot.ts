@@ -30,7 +30,7 @@ import { exitWith } from "./sys/sys";
 import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
 import { Task, FLAG_ROOT } from "./task/task";
 import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
-import { failCurrent, failureSpares } from "./sched/dispatch";
+import { failCurrent, failFinish, failureSpares } from "./sched/dispatch";
 import { M_SCHED } from "~lib/rt/abi";
 import { machineNew } from "./machine/machine";
 import { callComplete } from "./machine/imc";
@@ -61,15 +61,16 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
 
 /** Re-entry after a trap in a task (the generated export `aam_resume`), in two calls:
  *  1. the host wrote what it caught into the core's FC_TRAP word (runtime/abi.json enum trap):
- *     the task fails with its error, the failure is reported on stderr, its waiters go on, and
- *     aam_resume returns 1 (the host prints its flight recorder, if any, after the report);
- *  2. FC_TRAP is TRAP_NONE: the core serves its scheduler again (returns when the core stops).
+ *     the task fails with its error and the failure is reported on stderr; aam_resume returns 1
+ *     (the host prints its flight recorder, if any: nothing the failure causes has happened yet);
+ *  2. FC_TRAP is TRAP_NONE: the failed task's future completes, its waiters go on, and the core
+ *     serves its scheduler again (returns when the core stops).
  *  A failure of the root task ends the system with status EXIT_TRAP (70) in step 1, as any trap
  *  outside a task does. */
 export function recover(): i32 {
   let rec = coreRec(CORE_ID);
   let kind = load<u32>(rec + FC_TRAP);
-  if (kind == TRAP_NONE) { coreLoop(); return 0; }
+  if (kind == TRAP_NONE) { failFinish(); coreLoop(); return 0; }
   store<u32>(rec + FC_TRAP, TRAP_NONE);
   if (failCurrent(kind) & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(EXIT_TRAP); }
   return 1;

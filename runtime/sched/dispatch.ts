@@ -69,9 +69,8 @@ function enqueueHandler(t: usize): void {
  *  runtime/abi.json enum trap, and re-entered the image through aam_resume, which ended any
  *  half-done unwind or rewind: tools/build/asyncify.ts resetOnEntry): drop the task's context,
  *  report the failure on stderr (core, task function, machine, reason), mark the task failed
- *  with its error, complete its future with 0 so that waiters go on, release the scheduler's
- *  reference. Allocates at most the error's string, and not even that when memory is exhausted
- *  (a spare block): a task that ran out of memory fails alone.
+ *  with its error. Allocates at most the error's string, and not even that when memory is
+ *  exhausted (a spare block): a task that ran out of memory fails alone. failFinish completes it.
  *  Returns the task's KIND flags (0 if no task was running). */
 export function failCurrent(kind: u32): u32 {
   let t = currentTask();
@@ -93,10 +92,23 @@ export function failCurrent(kind: u32): u32 {
   store<u32>(t + T_ENQ, <u32>msg);
   store<u32>(t + T_KIND, flags);
   add32(FW_TRAPPED, 1);
-  if (flags & FLAG_CALL) { schedCallDone(t, 0); return flags; }
+  failed = t;
+  return flags;
+}
+
+// The task failCurrent failed on this core, until failFinish completes it (per core).
+let failed: usize = 0;
+
+/** The second half of a failure, once the host printed what follows the report (its flight
+ *  recorder): complete the failed task's future with 0 so that its waiters go on (a machine call
+ *  goes back to its client) and release the scheduler's reference. */
+export function failFinish(): void {
+  let t = failed;
+  if (!t) return;
+  failed = 0;
+  if (load<u32>(t + T_KIND) & FLAG_CALL) { schedCallDone(t, 0); return; }
   futureComplete(t, 0);
   taskRelease(t);
-  return flags;
 }
 
 // The error of failed task `t` (an asc string): what the image knows of the failure (a fail()

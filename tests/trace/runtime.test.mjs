@@ -108,11 +108,11 @@ test("the system exits while another core runs a task: the trace still has every
   assert.is(slices.filter((e) => e.name === "quick").length, 300);
 });
 
-test("a fatal trap while another core runs a task: the flight recorder, printed once every core has stopped, ends that core with the running task's begin", async () => {
+test("main failing (a bad free) while another core runs a task: a fatal end, the flight recorder, printed once every core has stopped, ends that core with the running task's begin", async () => {
   const r = await aam(["run", await image("tests/trace/programs/exitbusy.ts", { trace: true, debug: true }), "--cores", "2", "--", "trap"]);
   assert.is(r.code, 70, r.stdout + r.stderr);
   assert.match(r.stdout, "sum 45150 spinning");
-  const m = /aam: trap on core (\d) in .*heap: free of a pointer outside the heap/.exec(r.stderr);
+  const m = /aam: task trapped on core (\d) in main \(machine main\): heap: free of a pointer outside the heap: 0x40004 \(main failed/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const fr = r.stderr.indexOf("aam: flight recorder");
   assert.ok(fr > m.index, r.stderr);

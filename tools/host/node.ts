@@ -154,7 +154,7 @@ export function startImage(o: RunOptions): AamSystem {
       if (finished) return;
       switch (e.t) {
         case "up": upHook?.(e.core); break;
-        case "exit": finish(e.code ?? 0, e); break;
+        case "exit": finish(e.code ?? 0, e, undefined, !!e.fatal); break;   // main failed: a fatal end
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
           break;

@@ -41,6 +41,7 @@ export interface CoreEnd {
   message?: string;
   func?: string;
   frames?: string[];
+  fatal?: boolean;         // exit: main failed (the image ended the system with EXIT_TRAP)
 }
 
 class Unwind extends Error {}      // thrown through wasm frames to stop this core
@@ -54,6 +55,7 @@ const currentTaskAddr = coreAddr + FC_CURRENT;                      // set while
 const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
 const lines: Uint8Array[][] = [[], [], []];
 let fatal: { message: string; where: string } | null = null;
+let failing = false;       // inside the first aam_resume after a task trap: an exit now is main failing
 
 function post(m: CoreEnd): void { parentPort!.postMessage(m); }
 
@@ -135,7 +137,7 @@ const aam = {
       writeAll(d.fds[1], Buffer.from(`aam: exit(${code | 0}) on core ${d.core}: an exit status is 0..255; the system ends with status ${EXIT_TRAP}\n`));
       code = EXIT_TRAP;
     }
-    post({ t: "exit", core: d.core, code: code | 0 });
+    post({ t: "exit", core: d.core, code: code | 0, fatal: failing });
     throw new Unwind("exit");
   },
   fatal(msg: number, msgLen: number, file: number, fileLen: number, line: number, col: number): void {
@@ -219,12 +221,16 @@ async function main(): Promise<void> {
       if (!held && taskRunning()) {
         // A task trapped: tell the image what it was and re-enter it (runtime/boot.ts recover):
         // the first aam_resume fails the task and writes the report (core, task function,
-        // machine, reason: the same text on both hosts), the flight recorder follows it, the
-        // second one goes back to the core's scheduler.
+        // machine, reason: the same text on both hosts), then node.ts prints the flight recorder
+        // (this message comes before anything the failure causes, such as main's exit); the
+        // second one completes the task's future and goes back to the core's scheduler. If the
+        // task was main, the first one ends the system: a fatal end.
         const resume = instance.exports.aam_resume as () => number;
         new DataView(d.memory.buffer).setUint32(coreAddr + FC_TRAP, kind, true);
         enter = () => {
+          failing = true;
           resume();
+          failing = false;
           post({ t: "tasktrap", core: d.core, func, message, frames });
           return resume();
         };
