@@ -10,9 +10,11 @@
 //
 // Task traps, the rule of tools/host/worker.ts (docs/ARCHITECTURE.md §10): when a core traps
 // while its FC_CURRENT word (abi.h, from runtime/abi.json: in the core's record) is non-zero, its
-// FC_LOCKS word is zero and the image exports aam_resume, the trap is reported and the core
-// re-enters the image through aam_resume(), which fails the task and goes back to the scheduler.
-// A trap in the root task (FW_ROOT_TASK: the program's main) or while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
+// FC_LOCKS word is zero and the image exports aam_resume, the host writes the trap's kind into
+// FC_TRAP and re-enters the image through aam_resume() twice: the first call fails the task and
+// reports it (core, task function, machine, reason), the second completes its future and goes
+// back to the scheduler.
+// A trap while the core holds a system lock stops the machine, naming the lock (an AssemblyScript
 // string whose address is in FC_LOCK_NAME).
 //
 // Instances are made by the boot core, all before any core runs: wasm2c's instantiate copies the
@@ -51,11 +53,25 @@ static uint32_t core_word(struct cpu *c, uint64_t off) {
   return __atomic_load_n((uint32_t *)(host_memory->data + addr), __ATOMIC_ACQUIRE);
 }
 
-// Whether core c runs the root task (the program's main, FW_ROOT_TASK): a trap in it is fatal.
-static int root_task(struct cpu *c) {
-  if (!host_memory || FW_ROOT_TASK + 4 > host_memory->size) return 0;
-  uint32_t root = __atomic_load_n((uint32_t *)(host_memory->data + FW_ROOT_TASK), __ATOMIC_ACQUIRE);
-  return root && root == current_task(c);
+static void set_core_word(struct cpu *c, uint64_t off, uint32_t v) {
+  uint64_t addr = CORE_BASE + (uint64_t)c->id * CORE_REC_SIZE + off;
+  if (host_memory && addr + 4 <= __atomic_load_n(&host_memory->size, __ATOMIC_ACQUIRE))
+    __atomic_store_n((uint32_t *)(host_memory->data + addr), v, __ATOMIC_RELEASE);
+}
+
+// wasm2c's trap code as runtime/abi.json enum trap (the image turns it into the task's error text).
+static uint32_t trap_kind(wasm_rt_trap_t t) {
+  switch (t) {
+    case WASM_RT_TRAP_UNREACHABLE: return TRAP_UNREACHABLE;
+    case WASM_RT_TRAP_OOB: return TRAP_OOB;
+    case WASM_RT_TRAP_DIV_BY_ZERO: return TRAP_DIV_ZERO;
+    case WASM_RT_TRAP_INT_OVERFLOW: return TRAP_INT_OVERFLOW;
+    case WASM_RT_TRAP_INVALID_CONVERSION: return TRAP_CONVERSION;
+    case WASM_RT_TRAP_CALL_INDIRECT: return TRAP_INDIRECT;
+    case WASM_RT_TRAP_UNALIGNED: return TRAP_UNALIGNED;
+    case WASM_RT_TRAP_EXHAUSTION: return TRAP_STACK;
+    default: return TRAP_OTHER;
+  }
 }
 
 // The name of the system lock core c holds, into buf (ASCII; "" when it holds none).
@@ -163,12 +179,15 @@ void core_main(struct cpu *c) {
       w2c_image_aam_trace_flush(inst[c->id]);
     }
     flushing[c->id] = 0;
-    if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS) || root_task(c)) report_trap(c, trap);
-    trace_trap(c->id, 0);
-    const char *msg = c->fatal_msg;
-    kprintf("aam: task trapped on core %u: %s%s%s (the task fails; its waiters see future.failed)\n", c->id,
-            wasm_rt_strerror((wasm_rt_trap_t)trap), msg ? ": " : "", msg ? msg : "");
+    if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS)) report_trap(c, trap);
+    // Tell the image what it was; the first aam_resume fails the task and writes the report
+    // (runtime/boot.ts recover), the second completes its future and serves again. The rings
+    // go out first (--trace: aam boot prints the flight recorder; a failing main ends the
+    // system in the first call).
+    set_core_word(c, FC_TRAP, trap_kind((wasm_rt_trap_t)trap));
     c->fatal_msg = NULL;
+    trace_trap(c->id, 0);
+    w2c_image_aam_resume(inst[c->id]);
     enter = w2c_image_aam_resume;
   }
   uint32_t status = enter(inst[c->id]);

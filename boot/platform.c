@@ -127,9 +127,19 @@ void w2c_aam_wake(struct w2c_aam *a, u32 core) {
   if (t != a->cpu && __atomic_load_n(&t->parked, __ATOMIC_SEQ_CST)) lapic_ipi(t->apic_id, VEC_WAKE);
 }
 
+// An exit status is 0..255: the image refuses others itself (runtime/sys/sys.ts exitWith); this
+// is the same refusal for whatever else reaches the import.
+static void exit_checked(uint32_t core, u32 code) {
+  if ((int32_t)code < 0 || code > 255) {
+    kprintf("aam: exit(%d) on core %u: an exit status is 0..255; the system ends with status %d\n", (int32_t)code, core, EXIT_TRAP);
+    code = EXIT_TRAP;
+  }
+  machine_exit(code);
+}
+
 void w2c_aam_exit(struct w2c_aam *a, u32 code) {
   NOTE(a->cpu);
-  machine_exit(code);
+  exit_checked(a->core_id, code);
 }
 
 // UTF-16LE at [addr, addr+len) to UTF-8 at out (at most n-1 bytes); unpaired surrogates become '?'.
@@ -252,6 +262,5 @@ u32 w2c_wasi__snapshot__preview1_random_get(wasi_t *w, u32 buf, u32 len) {
 }
 
 void w2c_wasi__snapshot__preview1_proc_exit(wasi_t *w, u32 code) {
-  (void)w;
-  machine_exit(code);
+  exit_checked(w->cpu->id, code);
 }

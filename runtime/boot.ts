@@ -21,15 +21,16 @@
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP, FW_ROOT_TASK } from "~lib/rt/abi";
+import { SCB_SCHED_STATE, SCB_BOOT_UP, SCB_BOOT_PERCORE, CORE_STATE, MAX_CORES, EXIT_TRAP, FC_TRAP, TRAP_NONE } from "~lib/rt/abi";
 import { store32, load32, add32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { FW_DEFAULT_SCHED, FW_MANAGER } from "~lib/rt/abi";
 import { flushConsole } from "./sys/console";
+import { exitWith } from "./sys/sys";
 import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
 import { Task, FLAG_ROOT } from "./task/task";
 import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
-import { failCurrent } from "./sched/dispatch";
+import { failCurrent, failFinish, failureSpares } from "./sched/dispatch";
 import { M_SCHED } from "~lib/rt/abi";
 import { machineNew } from "./machine/machine";
 import { callComplete } from "./machine/imc";
@@ -58,23 +59,28 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
   return 0;
 }
 
-/** Re-entry after a trap in a task (the generated export `aam_resume`; hosts call it once they
- *  reported the trap): the task fails, its waiters go on, the core serves its scheduler again.
- *  A trap in the root task ends the system with status EXIT_TRAP (70), as any trap outside a task
- *  does. */
+/** Re-entry after a trap in a task (the generated export `aam_resume`), in two calls:
+ *  1. the host wrote what it caught into the core's FC_TRAP word (runtime/abi.json enum trap):
+ *     the task fails with its error and the failure is reported on stderr; aam_resume returns 1
+ *     (the host prints its flight recorder, if any: nothing the failure causes has happened yet);
+ *  2. FC_TRAP is TRAP_NONE: the failed task's future completes, its waiters go on, and the core
+ *     serves its scheduler again (returns when the core stops).
+ *  A failure of the root task ends the system with status EXIT_TRAP (70) in step 1, as any trap
+ *  outside a task does. */
 export function recover(): i32 {
-  if (failCurrent() & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(EXIT_TRAP); }
-  coreLoop();
-  return 0;
+  let rec = coreRec(CORE_ID);
+  let kind = load<u32>(rec + FC_TRAP);
+  if (kind == TRAP_NONE) { failFinish(); coreLoop(); return 0; }
+  store<u32>(rec + FC_TRAP, TRAP_NONE);
+  if (failCurrent(kind) & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(EXIT_TRAP); }
+  return 1;
 }
 
 // The root task: the program's main (ARG0 = its table index); its result ends the system.
 function mainTask(t: Task): u64 {
-  store32(FW_ROOT_TASK, changetype<u32>(t));   // hosts: a trap while this task runs is fatal (§10)
   let code = call_indirect<i32>(<u32>t.arg0);
   flushConsole();
-  if (TRACE) traceFlush();                 // this core's last events (the others publish as they idle)
-  platform.exit(code);
+  exitWith(code, "main returned ", "");        // also this core's last trace events
   return 0;
 }
 
@@ -86,6 +92,7 @@ function setUpOnce(machines: () => void): void {
     store32(SCB_SCHED_STATE, 1);
     store32(FW_MANAGER, <u32>managerNew());
     schedHooks(managerActivate, callComplete);          // what the scheduler needs from machines
+    failureSpares();                                     // errors of tasks that fail when memory is out
     let main = machineNew("main", 1, 0, false, DEFAULT_STEAL);
     store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + M_SCHED));
     machines();

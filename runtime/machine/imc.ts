@@ -51,10 +51,11 @@ import { platform } from "~lib/rt/platform";
 import { DEBUG } from "~lib/rt/layout";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
-import { fail } from "~lib/rt/trap";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_MESSAGE, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
+import { fail, failOwned } from "~lib/rt/trap";
+import { text } from "~lib/rt/text";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
-import { Future, futureComplete } from "../sched/future";
+import { Future, futureComplete, callRefused } from "../sched/future";
 import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
 import { Signal } from "../sched/signal";
 import { TRACE, trace } from "../sys/trace";
@@ -177,11 +178,13 @@ export class OrderedInterface {
 }
 
 function syncFailed(i: usize, f: Future, method: u32): void {
-  let why = f.error;                   // lives in the call's record: copy it into the message first
-  let server = changetype<Machine>(load<u32>(i + I_SERVER));
-  let msg = "callSync: " + (why.length ? why : "machine '" + server.name + "' method " + method.toString() + ": the handler trapped");
+  let x = text("callSync: ");          // the error lives in the call's record: copy it first
+  if (!callRefused(changetype<usize>(f))) {
+    x.s("machine '").s(changetype<Machine>(load<u32>(i + I_SERVER)).name).s("' method ").dec(method).s(": the handler failed: ");
+  }
+  let msg = x.s(f.error).done();
   f.release();
-  fail(msg);
+  failOwned(msg);
 }
 
 // callThen's end: the continuation holds its own reference to the call, so both handles go.
@@ -422,8 +425,8 @@ export function callComplete(t: usize, result: u64): void {
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
   let kind = load<u32>(t + T_KIND);
   // A kernel machine's copies go back to the caller; those of a handler that trapped are only
-  // freed (a refused call, FLAG_MESSAGE, never got copies).
-  if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_MESSAGE)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63, (kind & FLAG_FAILED) != 0);
+  // freed (a refused call, FLAG_REFUSED, never got copies).
+  if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_REFUSED)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63, (kind & FLAG_FAILED) != 0);
   store<u64>(t + T_RESULT, result);
   sub32(i + I_RUNNING, 1);
   if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);

@@ -16,7 +16,8 @@
 // while any core is busy, idle cores wake at least every threshold/4 (manager.ts parkTimeout).
 // Rate limit: one report per run of a task, and one report per second system-wide (a later one is
 // delayed, not dropped). The report names the task's function as fn#N: the host replaces it with
-// the function's name from the image manifest (the image carries no symbol names).
+// the function's name from the image manifest (the image carries no symbol names). Each report
+// counts in FW_STALLS.
 //
 // ╒════════ watch record (per core, 24 bytes; written under the manager lock) ════════╕
 //  +0 TASK    FC_CURRENT seen     +4 RUNS  low word of FC_TASKS_RUN seen
@@ -28,11 +29,11 @@
 
 import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES } from "~lib/rt/abi";
-import { load32 } from "~lib/rt/atomic";
+import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES, FW_STALLS } from "~lib/rt/abi";
+import { load32, add32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { envInt } from "../sys/sys";
-import { eprintln } from "../sys/console";
+import { report, reportDec, reportHex, reportEnd } from "../sys/console";
 import { T_FN } from "../task/task";
 import { M_NAME } from "~lib/rt/abi";
 import { machineAt } from "./record";
@@ -113,6 +114,9 @@ export function stallReport(st: usize, core: i32, now: f64): void {
   let name = id ? changetype<string>(load<u32>(machineAt(id) + M_NAME)) : "?";
   let ms = <u32>((now - load<f64>(w + W_SINCE)) / 1e6);
   if (TRACE) trace(EV_STALL, id, fn, task, <f64>ms);
-  eprintln("aam: stall: task 0x" + task.toString(16) + " (fn#" + fn.toString() + ") of machine " + name +
-    " has run on core " + core.toString() + " for " + ms.toString() + " ms");
+  // Allocates nothing (console.ts report): reports repeat while tasks are stuck.
+  report("aam: stall: task 0x"); reportHex(<u64>task); report(" (fn#"); reportDec(<u64>fn);
+  report(") of machine "); report(name); report(" has run on core "); reportDec(<u64>core);
+  report(" for "); reportDec(<u64>ms); report(" ms"); reportEnd();
+  add32(FW_STALLS, 1);
 }

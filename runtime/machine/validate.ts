@@ -58,7 +58,8 @@
 
 import { heapAlloc, heapFree, heapInArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { T_ARG0, T_KIND, FLAG_MESSAGE } from "../task/task";
+import { T_ARG0, T_KIND, T_ENQ, FLAG_MESSAGE, FLAG_REFUSED } from "../task/task";
+import { Text, text } from "~lib/rt/text";
 import { M_NAME, M_ARENA, M_TABLE_LEN } from "~lib/rt/abi";
 import { MAX_METHODS } from "./record";
 
@@ -128,31 +129,38 @@ export function recordSpec(spec: usize, names: string): u32 {
 // @ts-ignore: decorator
 @inline function kcopyHeader(n: u32): usize { return (8 + <usize>n * 12 + 7) & ~<usize>7; }
 
-// "task" (i = -1) or parameter i's name from the spec's NAMES (error paths only).
-function specName(spec: usize, i: i32): string {
-  let parts = changetype<string>(load<u32>(spec + RS_NAMES)).split(" ");
-  return i + 1 < parts.length ? parts[i + 1] : "#" + i.toString();
+// Append the task's name (i = -1) or parameter i's from the spec's NAMES, space-separated words
+// (error paths only).
+function specName(x: Text, spec: usize, i: i32): Text {
+  let names = changetype<string>(load<u32>(spec + RS_NAMES));
+  let start = 0, word = -1;
+  for (let j = 0; j <= names.length; j++) {
+    if (j < names.length && names.charCodeAt(j) != 0x20) continue;
+    if (++word == i + 1) return x.chars(changetype<usize>(names) + (<usize>start << 1), <usize>(j - start) << 1);
+    start = j + 1;
+  }
+  return x.s("#").int(i);
 }
 
 function argAddr(t: usize, i: u32): usize { return t + T_ARG0 + (<usize>i << 3); }
 
 /** Steps 1–3 for call `t` of method `method` on kernel machine `m` from machine `client`.
- *  Returns 0 if the call may run, else an error code (the message is in ARG0 already). */
+ *  Returns 0 if the call may run, else an error code (the message is in ENQ already). */
 export function checkIn(m: usize, client: usize, t: usize, method: u32, known: bool): u64 {
   if (!known) {
-    return refuse(t, E_NO_METHOD, "machine '" + name(m) + "' has no method " + method.toString() +
-      " (it offers 0.." + (<i32>load<u32>(m + M_TABLE_LEN) - 1).toString() + ")");
+    return refuse(t, E_NO_METHOD, text("machine '").s(name(m)).s("' has no method ").dec(method)
+      .s(" (it offers 0..").int(<i32>load<u32>(m + M_TABLE_LEN) - 1).s(")").done());
   }
   let spec = load<u32>(specs(m) + (<usize>method << 2));
   if (spec && !(spec & 3)) return checkRecord(m, client, t, <usize>spec);
   if (!(spec & 3)) return 0;
   let pa = (spec & 3) - 1, la = (spec >> 2) & 3, dir = (spec >> 4) & 3, maxLen = <u64>(spec >> 8);
   let p = load<u64>(argAddr(t, pa)), len = load<u64>(argAddr(t, la));
-  if (len > maxLen) return refuse(t, E_BAD_LENGTH, argWhat(m, method, pa) + ": length " + len.toString() + " (argument " + la.toString() + ") exceeds the limit " + maxLen.toString());
-  if (p > 0xFFFFFFFF || p + len > 0x100000000) return refuse(t, E_BAD_LENGTH, argWhat(m, method, pa) + ": 0x" + p.toString(16) + " + " + len.toString() + " bytes overflows the address space");
+  if (len > maxLen) return refuse(t, E_BAD_LENGTH, argWhat(m, method, pa).s(": length ").dec(len).s(" (argument ").dec(la).s(") exceeds the limit ").dec(maxLen).done());
+  if (p > 0xFFFFFFFF || p + len > 0x100000000) return refuse(t, E_BAD_LENGTH, argWhat(m, method, pa).s(": 0x").hex(p).s(" + ").dec(len).s(" bytes overflows the address space").done());
   let arena = load<u32>(client + M_ARENA);
   if (len && !heapInArena(arena, <usize>p, <usize>len)) {
-    return refuse(t, E_BAD_POINTER, argWhat(m, method, pa) + ": [0x" + p.toString(16) + ", +" + len.toString() + ") is not memory of the calling machine '" + name(client) + "'");
+    return refuse(t, E_BAD_POINTER, argWhat(m, method, pa).s(": [0x").hex(p).s(", +").dec(len).s(") is not memory of the calling machine '").s(name(client)).s("'").done());
   }
   let k = heapAlloc(16 + <usize>len);                 // this core serves m: m's arena
   store<u32>(k, <u32>p);
@@ -164,13 +172,13 @@ export function checkIn(m: usize, client: usize, t: usize, method: u32, known: b
   return 0;
 }
 
-// Messages are built only when a call is refused. The message a refused call carries is freed with
-// the call (task.ts taskRelease); the pieces its concatenation made are not (no GC).
-function argWhat(m: usize, method: u32, pa: u32): string {
-  return "machine '" + name(m) + "' method " + method.toString() + ", argument " + pa.toString();
+// Messages are built only when a call is refused, each in one heap block (rt/text.ts Text): the
+// message a refused call carries is freed with the call (task.ts taskRelease), nothing else stays.
+function argWhat(m: usize, method: u32, pa: u32): Text {
+  return text("machine '").s(name(m)).s("' method ").dec(method).s(", argument ").dec(pa);
 }
-function taskWhat(m: usize, spec: usize): string { return "machine '" + name(m) + "' task " + specName(spec, -1); }
-function paramWhat(m: usize, spec: usize, i: u32): string { return taskWhat(m, spec) + ", parameter " + specName(spec, <i32>i); }
+function taskWhat(m: usize, spec: usize): Text { return specName(text("machine '").s(name(m)).s("' task "), spec, -1); }
+function paramWhat(m: usize, spec: usize, i: u32): Text { return specName(taskWhat(m, spec).s(", parameter "), spec, <i32>i); }
 
 /** Step 4, when the handler of call `t` (method `method` of kernel machine `m`) returned. */
 export function copyOut(m: usize, client: usize, t: usize, method: u32, freeOnly: bool = false): void {
@@ -189,11 +197,11 @@ export function copyOut(m: usize, client: usize, t: usize, method: u32, freeOnly
 function checkRecord(m: usize, client: usize, t: usize, spec: usize): u64 {
   let size = <usize>load<u32>(spec + RS_SIZE), n = load<u32>(spec + RS_NPTR);
   let r = load<u64>(argAddr(t, 0)), rsize = load<u64>(argAddr(t, 1)), ord = load<u64>(argAddr(t, 2));
-  if (rsize != <u64>size) return refuse(t, E_BAD_RECORD, taskWhat(m, spec) + ": record of " + rsize.toString() + " bytes, the task's is " + size.toString() + " (a client of another interface?)");
-  if (ord != <u64>load<u32>(spec + RS_ORDINAL)) return refuse(t, E_BAD_RECORD, taskWhat(m, spec) + ": the call carries ordinal 0x" + ord.toString(16) + ", the task's is 0x" + load<u32>(spec + RS_ORDINAL).toString(16) + " (a client of another interface?)");
+  if (rsize != <u64>size) return refuse(t, E_BAD_RECORD, taskWhat(m, spec).s(": record of ").dec(rsize).s(" bytes, the task's is ").dec(size).s(" (a client of another interface?)").done());
+  if (ord != <u64>load<u32>(spec + RS_ORDINAL)) return refuse(t, E_BAD_RECORD, taskWhat(m, spec).s(": the call carries ordinal 0x").hex(ord).s(", the task's is 0x").hex(load<u32>(spec + RS_ORDINAL)).s(" (a client of another interface?)").done());
   let arena = load<u32>(client + M_ARENA);
   if (r > 0xFFFFFFFF || !heapInArena(arena, <usize>r, size)) {
-    return refuse(t, E_BAD_POINTER, taskWhat(m, spec) + ": record [0x" + r.toString(16) + ", +" + size.toString() + ") is not memory of the calling machine '" + name(client) + "'");
+    return refuse(t, E_BAD_POINTER, taskWhat(m, spec).s(": record [0x").hex(r).s(", +").dec(size).s(") is not memory of the calling machine '").s(name(client)).s("'").done());
   }
   let h = kcopyHeader(n);
   let k = heapAlloc(h + size);                       // this core serves m: m's arena
@@ -216,12 +224,12 @@ function checkRecord(m: usize, client: usize, t: usize, spec: usize): u64 {
       case 8: { count = load<u64>(lf); neg = signed && <i64>count < 0; break; }
     }
     let p = <u64>load<u32>(rec + field);
-    if (neg) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i) + ": negative length " + (<i64>count).toString());
-    if (count > maxb / elem) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i) + ": " + count.toString() + " elements of " + elem.toString() + " bytes exceed the limit of " + maxb.toString() + " bytes");
+    if (neg) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i).s(": negative length ").int(<i64>count).done());
+    if (count > maxb / elem) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i).s(": ").dec(count).s(" elements of ").dec(elem).s(" bytes exceed the limit of ").dec(maxb).s(" bytes").done());
     let bytes = count * elem;
-    if (p + bytes > 0x100000000) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i) + ": 0x" + p.toString(16) + " + " + bytes.toString() + " bytes overflows the address space");
+    if (p + bytes > 0x100000000) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i).s(": 0x").hex(p).s(" + ").dec(bytes).s(" bytes overflows the address space").done());
     if (bytes && !heapInArena(arena, <usize>p, <usize>bytes)) {
-      return unwind(t, k, i, E_BAD_POINTER, paramWhat(m, spec, i) + ": [0x" + p.toString(16) + ", +" + bytes.toString() + ") is not memory of the calling machine '" + name(client) + "'");
+      return unwind(t, k, i, E_BAD_POINTER, paramWhat(m, spec, i).s(": [0x").hex(p).s(", +").dec(bytes).s(") is not memory of the calling machine '").s(name(client)).s("'").done());
     }
     let kb: usize = 0;
     if (bytes) {
@@ -270,8 +278,8 @@ function recordOut(client: usize, t: usize, spec: usize, freeOnly: bool): void {
 }
 
 function refuse(t: usize, code: u64, msg: string): u64 {
-  store<u64>(t + T_ARG0, <u64>changetype<usize>(msg));
-  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_MESSAGE);
+  store<u32>(t + T_ENQ, <u32>changetype<usize>(msg));
+  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_MESSAGE | FLAG_REFUSED);
   return code;
 }
 

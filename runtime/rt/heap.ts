@@ -45,7 +45,7 @@ import {
 import { cas32, xchg32, load32, add32, sub32, add64, load64, ownerAdd64 } from "./atomic";
 import { pagesAlloc, pagesFree, heapStart, heapBrk } from "./pages";
 import { CORE_ID, CORE_COUNT } from "./platform";
-import { fail } from "./trap";
+import { fail, failOutOfMemory } from "./trap";
 
 // @ts-ignore: decorator
 @inline export const NUM_CLASSES: u32 = 40;
@@ -144,7 +144,8 @@ export function heapInArena(a: u32, p: usize, len: usize): bool {
   return (<usize>1 << k) + (<usize>i << (k - 2));
 }
 
-/** Allocate `size` bytes, 16-byte aligned. Fatal (with a message) when memory is exhausted. */
+/** Allocate `size` bytes, 16-byte aligned. When memory is exhausted the running code fails with
+ *  "out of memory allocating N bytes" (a task fails alone, rt/trap.ts failOutOfMemory). */
 export function heapAlloc(size: usize): usize {
   if (size > MAX_SMALL) return allocLarge(size);
   let c = classOf(size);
@@ -157,7 +158,7 @@ export function heapAlloc(size: usize): usize {
     b = <usize>load<u32>(ent + C_BUMP);
     let sz = classSize(c);
     if (b && b + sz <= <usize>load<u32>(ent + C_END)) store<u32>(ent + C_BUMP, <u32>(b + sz));
-    else b = refill(rec, ent, c);
+    else if (!(b = refill(rec, ent, c, size))) return 0;    // out of memory in heapTryAlloc
   }
   store<u32>(b + 4, 0);                            // clear the freed mark
   ownerAdd64(rec + CORE_ALLOC_COUNT, 1);
@@ -166,14 +167,14 @@ export function heapAlloc(size: usize): usize {
 }
 
 // Local list and bump area are empty: take the remote frees, else a fresh span.
-function refill(rec: usize, ent: usize, c: u32): usize {
+function refill(rec: usize, ent: usize, c: u32, size: usize): usize {
   let list = <usize>xchg32(rec + CORE_REMOTE + (<usize>c << 2), 0);
   if (list) {
     store<u32>(ent + C_FREE, load<u32>(list));
     return list;
   }
   let span = pagesAlloc(1);
-  if (!span) outOfMemory(classSize(c));
+  if (!span) { outOfMemory(size); return 0; }
   let sz = classSize(c);
   store<u32>(span + H_MAGIC, SPAN_SMALL);
   store<u32>(span + H_CLASS, c);
@@ -189,11 +190,11 @@ function refill(rec: usize, ent: usize, c: u32): usize {
 }
 
 function allocLarge(size: usize): usize {
-  if (size > 0x7FFF0000) outOfMemory(size);
+  if (size > 0x7FFF0000) { outOfMemory(size); return 0; }
   let rounded = (size + 15) & ~<usize>15;
   let pages = <u32>((rounded + SPAN_HDR + PAGE_SIZE - 1) >> 16);
   let run = pagesAlloc(pages);
-  if (!run) outOfMemory(size);
+  if (!run) { outOfMemory(size); return 0; }
   store<u32>(run + H_MAGIC, SPAN_LARGE);
   store<u32>(run + H_CLASS, 0xFFFFFFFF);
   store<u32>(run + H_OWNER, <u32>CORE_ID);
@@ -270,9 +271,26 @@ function badPointer(msg: string, b: usize): void {
   fail("heap: " + msg + ": 0x" + (<u32>b).toString(16));
 }
 
+// Allocates nothing (the heap is exhausted: building the message with `+` would come back here);
+// pages.ts released its lock before returning 0, so a task that runs out of memory fails alone.
 function outOfMemory(size: usize): void {
-  fail("heap: out of memory allocating " + (<u32>size).toString() + " bytes (memory is " +
-       memory.size().toString() + " pages)");
+  if (tryDepth) { tryFailed = true; return; }
+  failOutOfMemory(size);
+}
+
+// heapTryAlloc: while tryDepth > 0 on this core, running out of memory sets tryFailed instead of
+// failing, and the allocation returns 0.
+let tryDepth: u32 = 0;
+let tryFailed = false;
+
+/** heapAlloc, but 0 when memory is exhausted instead of failing (a failure path that must not
+ *  fail again: the error text of a task that ran out of memory, sched/dispatch.ts). */
+export function heapTryAlloc(size: usize): usize {
+  tryDepth++;
+  tryFailed = false;
+  let b = heapAlloc(size);
+  tryDepth--;
+  return tryFailed ? 0 : b;
 }
 
 /** Blocks of core `core` in use, over every arena: allocated by it, not yet freed by anyone. */

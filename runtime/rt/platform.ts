@@ -38,8 +38,10 @@
 // call the export `aam_entry()` exactly once. It returns the core's status when the core stops
 // without aam.exit; a host ends the system when every core has returned (status of core 0) or when
 // any core calls exit or traps outside a task. A trap inside a task (the core's FC_CURRENT word,
-// abi.ts, is non-zero and the trap did not come from runtime code) is reported and the host
-// calls the export `aam_resume()` on that core: the task fails and the core goes on.
+// abi.ts, is non-zero and its FC_LOCKS word zero) is not the end: the host writes what it caught
+// into FC_TRAP (enum trap) and calls the export `aam_resume()` on that core, which fails the task,
+// reports it and returns; a second call goes back to the core's scheduler
+// (docs/ARCHITECTURE.md §10, runtime/boot.ts recover).
 
 // @ts-ignore: decorator
 @external("aam", "core_id") export declare const CORE_ID: i32;

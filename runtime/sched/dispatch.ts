@@ -18,15 +18,17 @@
 
 import { CORE_ID } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FW_TRAPPED } from "~lib/rt/abi";
+import { FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FC_REASON_SIZE, FW_TRAPPED, TRAP_STACK, OBJ_HEADER, OBJ_RT_ID, OBJ_RT_SIZE, M_NAME } from "~lib/rt/abi";
 import { add32, ownerAdd64 } from "~lib/rt/atomic";
-import { fail } from "~lib/rt/trap";
-import { T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, FLAG_FAILED, FLAG_CALL, taskRelease, currentTask, setCurrentTask } from "../task/task";
-import { asyncify, ctxDrop, UNWINDING, REWINDING } from "../task/context";
+import { heapTryAlloc } from "~lib/rt/heap";
+import { fail, trapText, failureText, failureBytes, failureOwned, failureFile, failureLine, failureCol, failureClear } from "~lib/rt/trap";
+import { T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, T_ARG0, FLAG_FAILED, FLAG_CALL, FLAG_ROOT, FLAG_MESSAGE, FLAG_SPARE, taskRelease, currentTask, setCurrentTask, sparesInit, spareTake } from "../task/task";
+import { asyncify, ctxDrop, UNWINDING } from "../task/context";
 import { futureComplete, registerWaiter } from "./future";
 import { signalRegister } from "./signal";
-import { makeReady, currentMachineId, schedMachineId, schedCallDone, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
+import { makeReady, currentMachineId, schedMachine, schedMachineId, schedCallDone, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
 import { TRACE, trace, traceOpen, traceClose } from "../sys/trace";
+import { report, reportDec, reportEnd } from "../sys/console";
 import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP } from "../sys/trace_events";
 
 /** Steps 2–4 for task `t` of scheduler `s` (the core serves `s`). */
@@ -63,29 +65,89 @@ function enqueueHandler(t: usize): void {
   else fail("sched: task 0x" + (<u32>t).toString(16) + " blocked with unknown kind " + kind.toString());
 }
 
-/** After a trap in the running task (the host caught it and re-entered the image through
- *  aam_resume): end any half-done unwind or rewind, drop the task's context, mark it failed and
- *  complete its future with 0 so that waiters go on, release the scheduler's reference.
+/** After a trap in the running task (the host caught it, wrote what it was, `kind` from
+ *  runtime/abi.json enum trap, and re-entered the image through aam_resume, which ended any
+ *  half-done unwind or rewind: tools/build/asyncify.ts resetOnEntry): drop the task's context,
+ *  report the failure on stderr (core, task function, machine, reason), mark the task failed
+ *  with its error. Allocates at most the error's string, and not even that when memory is
+ *  exhausted (a spare block): a task that ran out of memory fails alone. failFinish completes it.
  *  Returns the task's KIND flags (0 if no task was running). */
-export function failCurrent(): u32 {
-  let st = asyncify.state();
-  if (st == UNWINDING) asyncify.stop_unwind();
-  else if (st == REWINDING) asyncify.stop_rewind();
+export function failCurrent(kind: u32): u32 {
   let t = currentTask();
-  setCurrentTask(0);
+  setCurrentTask(0);                      // first: a trap from here on is not this task's
   store<u32>(coreRec(CORE_ID) + FC_CURRENT, 0);
-  if (!t) return 0;
+  if (!t) { failureClear(); return 0; }
+  let fn = load<u32>(t + T_FN);
   if (TRACE) {
     let m = schedMachineId(<usize>load<u32>(t + T_SCHED));
-    trace(EV_TRAP, m, load<u32>(t + T_FN), <u32>t);
-    trace(EV_TASK_END, m, load<u32>(t + T_FN), <u32>t, 1);
+    trace(EV_TRAP, m, fn, <u32>t);
+    trace(EV_TASK_END, m, fn, <u32>t, 1);
   }
   ctxDrop(t);
-  let flags = load<u32>(t + T_KIND) | FLAG_FAILED;
+  let msg = errorOf(t, kind);
+  let flags = load<u32>(t + T_KIND);
+  reportFailure(t, flags & FLAG_ROOT ? <u32>load<u64>(t + T_ARG0) : fn, msg, flags);
+  failureClear();
+  flags |= FLAG_FAILED | FLAG_MESSAGE;
+  store<u32>(t + T_ENQ, <u32>msg);
   store<u32>(t + T_KIND, flags);
   add32(FW_TRAPPED, 1);
-  if (flags & FLAG_CALL) { schedCallDone(t, 0); return flags; }
+  failed = t;
+  return flags;
+}
+
+// The task failCurrent failed on this core, until failFinish completes it (per core).
+let failed: usize = 0;
+
+/** The second half of a failure, once the host printed what follows the report (its flight
+ *  recorder): complete the failed task's future with 0 so that its waiters go on (a machine call
+ *  goes back to its client) and release the scheduler's reference. */
+export function failFinish(): void {
+  let t = failed;
+  if (!t) return;
+  failed = 0;
+  if (load<u32>(t + T_KIND) & FLAG_CALL) { schedCallDone(t, 0); return; }
   futureComplete(t, 0);
   taskRelease(t);
-  return flags;
+}
+
+// The error of failed task `t` (an asc string): what the image knows of the failure (a fail()
+// message, out of memory, a context overflow), else the text of the host's trap kind. A copy of
+// the failure's text, since the task's own strings may be referenced elsewhere; when memory is
+// exhausted, in a spare block (task.ts spareTake; cut to FC_REASON_SIZE bytes); when every spare
+// is in use, a static text.
+function errorOf(t: usize, kind: u32): usize {
+  let p = failureText();
+  if (kind == TRAP_STACK || !p) return changetype<usize>(trapText(kind));
+  if (failureOwned()) return p;
+  let bytes = failureBytes();
+  let b = heapTryAlloc(OBJ_HEADER + bytes);
+  if (!b && (b = spareTake())) { bytes = min(bytes, FC_REASON_SIZE); store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_SPARE); }
+  if (!b) return changetype<usize>(OUT_OF_MEMORY);
+  memory.fill(b, 0, OBJ_HEADER);
+  store<u32>(b + OBJ_RT_ID, idof<string>());
+  store<u32>(b + OBJ_RT_SIZE, <u32>bytes);
+  memory.copy(b + OBJ_HEADER, p, bytes);
+  return b + OBJ_HEADER;
+}
+const OUT_OF_MEMORY = "out of memory";
+
+/** Boot, once: the spare blocks for errors (task.ts), each big enough for any failure's reason. */
+export function failureSpares(): void { sparesInit(OBJ_HEADER + FC_REASON_SIZE); }
+
+// "aam: task trapped on core C in fn#F (machine M): REASON[ (file:line:col)] (…)": the host names
+// fn#F (the manifest's function names). Nothing allocated (console.ts report).
+function reportFailure(t: usize, fn: u32, msg: usize, flags: u32): void {
+  let m = schedMachine(<usize>load<u32>(t + T_SCHED));
+  report("aam: task trapped on core "); reportDec(<u64>CORE_ID);
+  report(" in fn#"); reportDec(<u64>fn);
+  report(" (machine "); report(m ? changetype<string>(load<u32>(m + M_NAME)) : "?"); report("): ");
+  report(changetype<string>(msg));
+  let file = failureFile();
+  if (file) {
+    report(" ("); report(changetype<string>(file)); report(":"); reportDec(<u64>failureLine());
+    report(":"); reportDec(<u64>failureCol()); report(")");
+  }
+  report(flags & FLAG_ROOT ? " (main failed: the system ends with status 70)" : " (the task fails; its waiters see future.failed)");
+  reportEnd();
 }

@@ -18,7 +18,7 @@
 
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, taskRelease, taskNew, TaskFn } from "../task/task";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
 import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched } from "./sched";
 
@@ -56,6 +56,9 @@ export function waitWord(word: usize): void {
   suspend(ENQ_WAIT_WORD, word);
 }
 
+/** Was call `t` refused before its handler ran (its error says why), rather than failed in it? */
+export function callRefused(t: usize): bool { return (load<u32>(t + T_KIND) & FLAG_REFUSED) != 0; }
+
 export function futureComplete(t: usize, result: u64): void {
   store<u64>(t + T_RESULT, result);
   completeWord(t + T_FUTURE, result);
@@ -78,12 +81,15 @@ export class Future {
   }
   /** True once the task finished (never blocks). */
   get done(): bool { return load32(changetype<usize>(this) + T_FUTURE) == DONE; }
-  /** True if the task trapped (the future completed with 0). */
+  /** True if the task failed: it trapped (the future completed with 0), or a machine call was
+   *  refused (completed with the error code). */
   get failed(): bool { return (load<u32>(changetype<usize>(this) + T_KIND) & FLAG_FAILED) != 0; }
-  /** Why a machine call was refused (kernel/validate.ts), or "" (also for a trapped task). */
+  /** What happened to a failed task ("call stack exhausted", "out of memory allocating N bytes",
+   *  the message of a fail(), why a call was refused …), "" while it has not failed. Lives as
+   *  long as the handle. */
   get error(): string {
     let t = changetype<usize>(this);
-    return load<u32>(t + T_KIND) & FLAG_MESSAGE ? changetype<string>(<usize>load<u64>(t + T_ARG0)) : "";
+    return load<u32>(t + T_KIND) & FLAG_MESSAGE ? changetype<string>(<usize>load<u32>(t + T_ENQ)) : "";
   }
   /** The result; only meaningful once done. */
   get value(): u64 { return load<u64>(changetype<usize>(this) + T_RESULT); }

@@ -64,7 +64,7 @@ import { load32, store32, cas32 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { Signal } from "../sched/signal";
-import { Future } from "../sched/future";
+import { Future, callRefused } from "../sched/future";
 import { Task } from "../task/task";
 import { Machine, findMachineUtf16 } from "../machine/machine";
 import { Interface, connect, interfaceError } from "../machine/imc";
@@ -132,8 +132,7 @@ function hostDone(t: Task): u64 {
   store<u64>(s + SLOT_VALUE, t.arg0);
   let status = CALL_OK;
   if (f.failed) {
-    let e = f.error;
-    if (e.length) { writeMessage(s, e); status = CALL_REFUSED; } else status = CALL_TRAPPED;
+    if (callRefused(changetype<usize>(f))) { writeMessage(s, f.error); status = CALL_REFUSED; } else status = CALL_TRAPPED;
   } else memory.copy(s + SLOT_HEADER, b, <usize>load<u32>(s + SLOT_DATA_LEN));
   f.release();
   heapFree(b);

@@ -21,10 +21,11 @@
 //    0 record   request at 0, result at the generated RESULT offset (docs/igen.md)
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
-import { fail } from "~lib/rt/trap";
+import { fail, failOwned } from "~lib/rt/trap";
+import { text } from "~lib/rt/text";
 import { M_IFACE_HASH } from "~lib/rt/abi";
 import { Task, TaskFn } from "../task/task";
-import { Future } from "../sched/future";
+import { Future, callRefused } from "../sched/future";
 import { Interface, connectHash } from "../machine/imc";
 import { Machine, findMachine } from "../machine/machine";
 import { setSpec, recordSpec } from "../machine/validate";
@@ -75,7 +76,7 @@ export function igenFuture(r: usize): Future { return changetype<Future>(load<u3
 export class IgenCall {
   /** True once the call ended (completed or failed). */
   get done(): bool { return igenFuture(changetype<usize>(this)).done; }
-  /** True if the call was refused or its handler trapped; error says why (when known). */
+  /** True if the call was refused or its handler failed; error says why. */
   get failed(): bool { return igenFuture(changetype<usize>(this)).failed; }
   get error(): string { return igenFuture(changetype<usize>(this)).error; }
   /** Frees the record and the future (once, after the call ended). */
@@ -98,9 +99,10 @@ export function igenSync(r: usize, what: string): void {
   let f = igenFuture(r);
   f.wait();
   if (!f.failed) return;
-  let why = f.error;
+  let x = text(what).s(callRefused(changetype<usize>(f)) ? ": " : ": the handler failed: ").s(f.error);
+  let msg = x.done();                   // before the release: the error lives in the call's record
   igenRelease(r);
-  fail(what + ": " + (why.length ? why : "the call failed (its handler trapped)"));
+  failOwned(msg);
 }
 
 /** Event variant: when call `r` ends, `fnIndex(call, arg)` runs as a task of the calling machine;

@@ -6,6 +6,8 @@
 import { CORE_ID, CORE_COUNT, platform, wasi } from "~lib/rt/platform";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { TRACE, traceFlush } from "./trace";
+import { report, reportDec, reportEnd } from "./console";
+import { EXIT_TRAP } from "~lib/rt/abi";
 
 /** This core's id, 0 .. coreCount()-1. */
 // @ts-ignore: decorator
@@ -16,8 +18,21 @@ import { TRACE, traceFlush } from "./trace";
 /** Monotonic time in nanoseconds. */
 // @ts-ignore: decorator
 @inline export function now(): f64 { return platform.now_ns(); }
-/** End the whole system (every core) with status `code`. */
-export function exit(code: i32): void {
+/** End the whole system (every core) with status `code`, 0..255. Another value is refused:
+ *  "aam: exit(256): an exit status is 0..255; the system ends with status 70" on stderr, and the
+ *  system ends with EXIT_TRAP (70), never with the value wrapped modulo 256. */
+export function exit(code: i32): void { exitWith(code, "exit(", ")"); }
+
+/** exit(code); the refusal names the caller as `before` code `after` ("exit(256)", "main
+ *  returned 256"). */
+export function exitWith(code: i32, before: string, after: string): void {
+  if (code < 0 || code > 255) {
+    report("aam: "); report(before);
+    if (code < 0) { report("-"); reportDec(<u64>(-<i64>code)); } else reportDec(<u64>code);
+    report(after); report(": an exit status is 0..255; the system ends with status ");
+    reportDec(<u64>EXIT_TRAP); reportEnd();
+    code = EXIT_TRAP;
+  }
   if (TRACE) traceFlush();              // this core's last trace events
   platform.exit(code);
 }

@@ -18,15 +18,17 @@
 //               xchg by the completer, cmpxchg by waiters (sched/future.ts).
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
-//  +28  ENQ     object of the pending enqueue handler (the word or signal waited on).
+//  +28  ENQ     object of the pending enqueue handler (the word or signal waited on); once the
+//               task failed, its error message (FLAG_MESSAGE).
 //  +32  RESULT  u64, written once by the completer before the future word becomes DONE.
 //  +40  ARG0 .. +56 ARG2   u64 arguments. Written at spawn (ARG0 also by a completing future
 //               for a continuation, before the continuation is made ready).
 // A task is on at most one queue or list at a time; that holder owns NEXT.
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
-import { add32, sub32 } from "~lib/rt/atomic";
-import { FW_TASKS_LIVE } from "~lib/rt/abi";
+import { heapStart } from "~lib/rt/pages";
+import { add32, sub32, store32, xchg32, cas32 } from "~lib/rt/atomic";
+import { FW_TASKS_LIVE, OBJ_HEADER } from "~lib/rt/abi";
 import { fail } from "~lib/rt/trap";
 
 // @ts-ignore: decorator
@@ -62,13 +64,21 @@ import { fail } from "~lib/rt/trap";
 /** KIND flag: a continuation, given the completed future's value in ARG0 (sched/future.ts then()). */
 // @ts-ignore: decorator
 @inline export const FLAG_WANTS_VALUE: u32 = 0x100;
-/** KIND flag: the task trapped; its future completed with 0 (sched/dispatch.ts failCurrent). */
+/** KIND flag: the task failed (it trapped, or a call was refused); its future completed with 0
+ *  (sched/dispatch.ts failCurrent) or an error code (machine/validate.ts). */
 // @ts-ignore: decorator
 @inline export const FLAG_FAILED: u32 = 0x200;
-/** KIND flag: a failed call whose ARG0 holds its error message (machine/validate.ts); the
- *  message is freed with the record. */
+/** KIND flag: a failed task whose ENQ holds its error message (an asc string: sched/dispatch.ts
+ *  failCurrent, machine/validate.ts); a message in the heap is freed with the record. */
 // @ts-ignore: decorator
 @inline export const FLAG_MESSAGE: u32 = 0x2000;
+/** KIND flag: a machine call refused before its handler ran (machine/validate.ts, imc.ts): it
+ *  never got a kernel's copies of its buffers. */
+// @ts-ignore: decorator
+@inline export const FLAG_REFUSED: u32 = 0x4000;
+/** KIND flag: the error message is in a spare block (spareTake), which goes back with the record. */
+// @ts-ignore: decorator
+@inline export const FLAG_SPARE: u32 = 0x8000;
 /** KIND bits 16–21: the method number of a machine call, once a server took it (machine/imc.ts). */
 // @ts-ignore: decorator
 @inline export const KIND_METHOD_SHIFT: u32 = 16;
@@ -116,14 +126,44 @@ export function taskNew(fn: u32, sched: usize, a0: u64, a1: u64, a2: u64, detach
 export function taskRelease(t: usize): void {
   let before = sub32(t + T_REFS, 1);
   if (before == 1) {
-    // the message is a string object: its block starts 16 bytes (asc's header) before it
-    if (load<u32>(t + T_KIND) & FLAG_MESSAGE) heapFree(<usize>load<u64>(t + T_ARG0) - 16);
+    let kind = load<u32>(t + T_KIND);
+    if (kind & FLAG_MESSAGE) {
+      // a string object: its block starts OBJ_HEADER bytes before it; a static message stays
+      let msg = <usize>load<u32>(t + T_ENQ);
+      if (kind & FLAG_SPARE) sparePut(msg - OBJ_HEADER);
+      else if (msg >= heapStart()) heapFree(msg - OBJ_HEADER);
+    }
     store<u32>(t + T_FN, 0);
     heapFree(t);
     sub32(FW_TASKS_LIVE, 1);
   } else if (before == 0) {
     fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
   }
+}
+
+// Spare message blocks: the error of a task that fails while memory is exhausted (because it ran
+// out, say) goes into one of these rather than a new block, and goes back here with the task's
+// record, so that a run of such failures all get their messages and the blocks in use stay as
+// they were. Slots, not a stack (no ABA): take = xchg a slot to 0, put = cmpxchg an empty slot.
+// @ts-ignore: decorator
+@inline const SPARES: usize = 4;
+const spares = memory.data(<i32>SPARES << 2);
+
+/** Boot, once: SPARES blocks of `bytes` bytes. */
+export function sparesInit(bytes: usize): void {
+  for (let i: usize = 0; i < SPARES; i++) store32(spares + (i << 2), <u32>heapAlloc(bytes));
+}
+/** A spare block, or 0 when every one is in use. */
+export function spareTake(): usize {
+  for (let i: usize = 0; i < SPARES; i++) {
+    let b = <usize>xchg32(spares + (i << 2), 0);
+    if (b) return b;
+  }
+  return 0;
+}
+function sparePut(b: usize): void {
+  for (let i: usize = 0; i < SPARES; i++) if (cas32(spares + (i << 2), 0, <u32>b) == 0) return;
+  heapFree(b);
 }
 
 // The task this core runs (0 between tasks): a wasm global, i.e. per core. The core record's

@@ -90,7 +90,7 @@ const CASES = [
   ["find-null", "Unexpected 'null' (not assigned or failed cast)", "task"],
   ["connect-cap", "connect: capacity 3 is not a power of two ≥ 2", "task"],
   ["sync-unknown", "callSync: machine 'calc' has no method 7 (it offers 0..1)", "task"],
-  ["sync-trapped", "callSync: machine 'calc' method 1: the handler trapped", "task"],
+  ["sync-trapped", "callSync: machine 'calc' method 1: the handler failed: unreachable", "task"],
   ["iface-fromarg", "Interface.fromArg: 0x0 is not an interface", "task"],
   ["hostserve-slots", "hostServe: 0 slots (1..1024)", "system"],
 ];
@@ -102,7 +102,7 @@ for (const [which, message, ends] of CASES) {
     assert.ok(DOC.includes("`" + message + "`"), `docs/API.md lists \`${message}\``);
     const r = await aam(["run", await image(MISUSE), "--cores", "2", "--", which]);
     // "aam: task trapped on core C in F: MESSAGE (the task fails; …)" or "aam: trap on core C in F: MESSAGE"
-    const re = new RegExp(`^aam: (task trapped|trap) on core \\d+ in \\S+: ${escape(message).replace("0x…", "0x[0-9a-f]+")}( \\([^()]*:\\d+:\\d+\\))?( \\(the task fails.*)?$`, "m");
+    const re = new RegExp(`^aam: (task trapped|trap) on core \\d+ in \\S+( \\(machine \\S+\\))?: ${escape(message).replace("0x…", "0x[0-9a-f]+")}( \\([^()]*:\\d+:\\d+\\))?( \\((the task fails|main failed).*)?$`, "m");
     const m = re.exec(r.stderr);
     assert.ok(m, `${which}: no line with "${message}" in\n${r.stderr}`);
     if (ends === "task") {

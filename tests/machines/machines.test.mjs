@@ -142,7 +142,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     want.forEach((w, k) => (typeof w === "string" ? assert.is(lines[k], w) : assert.match(lines[k], w)));
     const traps = r.stderr.trim().split("\n");
     assert.is(traps.length, 21, r.stderr);
-    for (const l of traps) assert.match(l, /^aam: task trapped on core \d in .*crash: crash: the handler's deliberate bug/);
+    for (const l of traps) assert.match(l, /^aam: task trapped on core \d in crash \(machine fs\): crash: the handler's deliberate bug \(the task fails/);
   });
 
   if (on("examples/pipeline.ts")) test(`examples/pipeline.ts: three machines, sum correct, --stats shows each machine's calls, grants and revokes${cfg}`, async () => {

@@ -74,7 +74,7 @@ test("a trapping task in a --trace build prints the flight recorder after the tr
   const rec = r.stderr.slice(fr);
   assert.match(rec, /^  core 0:/m);
   assert.match(rec, /^  core 1:/m);
-  const core = /in tests\/trace\/programs\/crash\/explode/.test(r.stderr) ? /trapped on core (\d+)/.exec(r.stderr)[1] : null;
+  const core = /in explode \(machine main\)/.test(r.stderr) ? /trapped on core (\d+)/.exec(r.stderr)[1] : null;
   assert.ok(core !== null, r.stderr);
   const section = rec.split(/^  core \d+:/m)[Number(core) + 1];
   const lines = section.trim().split("\n").map((l) => l.trim());
@@ -127,11 +127,11 @@ test("the system exits while another core runs a task: the trace still has every
   assert.is(slices.filter((e) => e.name === "quick").length, 300);
 });
 
-test("a fatal trap while another core runs a task: the flight recorder, printed once every core has stopped, ends that core with the running task's begin", async () => {
+test("main failing (a bad free) while another core runs a task: a fatal end, the flight recorder, printed once every core has stopped, ends that core with the running task's begin", async () => {
   const r = await aam(["run", await image("tests/trace/programs/exitbusy.ts", { trace: true, debug: true }), "--cores", "2", "--", "trap"]);
   assert.is(r.code, 70, r.stdout + r.stderr);
   assert.match(r.stdout, "sum 45150 spinning");
-  const m = /aam: trap on core (\d) in .*heap: free of a pointer outside the heap/.exec(r.stderr);
+  const m = /aam: task trapped on core (\d) in main \(machine main\): heap: free of a pointer outside the heap: 0x40004 \(main failed/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const fr = r.stderr.indexOf("aam: flight recorder");
   assert.ok(fr > m.index, r.stderr);

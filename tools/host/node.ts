@@ -155,12 +155,12 @@ export function startImage(o: RunOptions): AamSystem {
       if (finished) return;
       switch (e.t) {
         case "up": upHook?.(e.core); break;
-        case "exit": finish(e.code ?? 0, e); break;
+        case "exit": finish(e.code ?? 0, e, undefined, !!e.fatal); break;   // main failed: a fatal end
         case "done":
           if (++returned === cores) finish(e.core === 0 ? e.code ?? 0 : 0, e);
           break;
-        // worker.ts wrote the report itself; the flight recorder follows it (the trap event itself
-        // is recorded as the core resumes, after this)
+        // the image wrote the report (runtime/sched/dispatch.ts failCurrent, in the first
+        // aam_resume: the trap event is recorded too); the flight recorder follows it
         case "tasktrap": flight(true); break;
         case "trap": {
           const report = `aam: trap on core ${e.core} in ${e.func}: ${e.message}\n` +

@@ -16,7 +16,10 @@ import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
-import { CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FW_ROOT_TASK, CTL_STOP, CTL_HOST } from "./abi";
+import {
+  CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP,
+  TRAP_NONE, TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER,
+} from "./abi";
 
 interface WorkerData {
   module: WebAssembly.Module;
@@ -39,6 +42,7 @@ export interface CoreEnd {
   message?: string;
   func?: string;
   frames?: string[];
+  fatal?: boolean;         // exit: main failed (the image ended the system with EXIT_TRAP)
 }
 
 class Unwind extends Error {}      // thrown through wasm frames to stop this core
@@ -47,10 +51,12 @@ const d = workerData as WorkerData;
 const ctl = new Int32Array(d.ctl);
 const STOP = d.cores + CTL_STOP;
 const HOST = d.cores + CTL_HOST;
-const currentTaskAddr = CORE_BASE + d.core * CORE_REC_SIZE + FC_CURRENT;   // set while a task runs
+const coreAddr = CORE_BASE + d.core * CORE_REC_SIZE;              // this core's record
+const currentTaskAddr = coreAddr + FC_CURRENT;                      // set while a task runs
 const clockOffsetMs = performance.timeOrigin - d.timeOrigin;
 const lines: Uint8Array[][] = [[], [], []];
 let fatal: { message: string; where: string } | null = null;
+let failing = false;       // inside the first aam_resume after a task trap: an exit now is main failing
 
 function post(m: CoreEnd): void { parentPort!.postMessage(m); }
 
@@ -126,7 +132,13 @@ const aam = {
   },
   exit(code: number): never {
     flushConsole();
-    post({ t: "exit", core: d.core, code: code | 0 });
+    // An exit status is 0..255: the image refuses others itself (runtime/sys/sys.ts exitWith);
+    // this is the same refusal for whatever else reaches the import.
+    if ((code | 0) < 0 || (code | 0) > 255) {
+      writeAll(d.fds[1], Buffer.from(`aam: exit(${code | 0}) on core ${d.core}: an exit status is 0..255; the system ends with status ${EXIT_TRAP}\n`));
+      code = EXIT_TRAP;
+    }
+    post({ t: "exit", core: d.core, code: code | 0, fatal: failing });
     throw new Unwind("exit");
   },
   fatal(msg: number, msgLen: number, file: number, fileLen: number, line: number, col: number): void {
@@ -199,21 +211,30 @@ async function main(): Promise<void> {
       // Name the innermost frame of the program itself: the runtime's and the standard library's
       // frames (~lib/…) say how it failed, the program's frame says where.
       const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
-      if (!(e instanceof WebAssembly.RuntimeError)) {
+      const kind = trapKind(err);
+      if (kind === TRAP_NONE) {
         post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
         return;
       }
-      let message = fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
+      let message = kind === TRAP_STACK ? "call stack exhausted" : fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
       fatal = null;
       const held = lockHeld();
       if (!held && taskRunning()) {
-        // A task trapped: report it, then re-enter; the runtime fails the task (its future
-        // completes, flagged failed) and this core goes back to its scheduler. The report is
-        // written here, synchronously: a message to node.ts could arrive after another core's
-        // exit and be dropped.
-        writeAll(d.fds[1], Buffer.from(`aam: task trapped on core ${d.core} in ${func}: ${message} (the task fails; its waiters see future.failed)\n`));
-        post({ t: "tasktrap", core: d.core, func, message, frames });
-        enter = instance.exports.aam_resume as () => number;
+        // A task trapped: tell the image what it was and re-enter it (runtime/boot.ts recover):
+        // the first aam_resume fails the task and writes the report (core, task function,
+        // machine, reason: the same text on both hosts), then node.ts prints the flight recorder
+        // (this message comes before anything the failure causes, such as main's exit); the
+        // second one completes the task's future and goes back to the core's scheduler. If the
+        // task was main, the first one ends the system: a fatal end.
+        const resume = instance.exports.aam_resume as () => number;
+        new DataView(d.memory.buffer).setUint32(coreAddr + FC_TRAP, kind, true);
+        enter = () => {
+          failing = true;
+          resume();
+          failing = false;
+          post({ t: "tasktrap", core: d.core, func, message, frames });
+          return resume();
+        };
         continue;
       }
       if (held) message += ` (while holding the ${held} lock: the system stops)`;
@@ -223,15 +244,30 @@ async function main(): Promise<void> {
   }
 }
 
+// What the engine raised, as runtime/abi.json enum trap; TRAP_NONE for an error of the host itself.
+// V8 throws a RangeError, not a WebAssembly.RuntimeError, when the call stack is exhausted.
+function trapKind(e: unknown): number {
+  if (e instanceof RangeError && /Maximum call stack size exceeded/.test(e.message)) return TRAP_STACK;
+  if (!(e instanceof WebAssembly.RuntimeError)) return TRAP_NONE;
+  const m = e.message;
+  if (/^unreachable/.test(m)) return TRAP_UNREACHABLE;
+  if (/out of bounds/.test(m) && !/table/.test(m)) return TRAP_OOB;
+  if (/(divide|remainder) by zero/.test(m)) return TRAP_DIV_ZERO;
+  if (/integer overflow|integer result unrepresentable/.test(m)) return TRAP_INT_OVERFLOW;
+  if (/unrepresentable|conversion/.test(m)) return TRAP_CONVERSION;
+  if (/table|signature mismatch|null function/.test(m)) return TRAP_INDIRECT;
+  if (/unaligned/.test(m)) return TRAP_UNALIGNED;
+  return TRAP_OTHER;
+}
+
 // The trap rule (docs/ARCHITECTURE.md "Traps"), the same on both hosts: a trap while a task runs
 // (FC_CURRENT ≠ 0) fails only that task, unless the core holds a system lock (FC_LOCKS ≠ 0): the
 // data it guards may be half-updated, so the system stops, naming the lock. A trap with no task
-// running (the scheduler's and the manager's loops, boot) or in the root task (FW_ROOT_TASK: the
-// program's main) always stops the system.
+// running (the scheduler's and the manager's loops, boot) always stops the system. A trap in main
+// fails it as any task; the image then ends the system with EXIT_TRAP (runtime/boot.ts recover).
 function taskRunning(): boolean {
   const v = new DataView(d.memory.buffer);
-  const t = v.getUint32(currentTaskAddr, true);
-  return t !== 0 && t !== v.getUint32(FW_ROOT_TASK, true);      // a trap in main is the system's
+  return v.getUint32(currentTaskAddr, true) !== 0;
 }
 
 /** The name of the lock this core holds, or "" when it holds none. */
