@@ -98,6 +98,13 @@ test("--no-cache builds even when an entry matches; over AAM_CACHE_MB the least 
   assert.is((await run()).cache, "hit");
 });
 
+test("a cache folder that takes no file (under /proc): the program still runs, with one line saying so (no hang)", async () => {
+  const r = await aam(["run", MAIN, "--cores", "1"], { env: { AAM_CACHE_DIR: "/proc/aam-cache" } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, "word: two\n");
+  assert.is(r.stderr, "aam: image cache /proc/aam-cache: not stored (ENOENT)\n");
+});
+
 test("two builds of one program at once both succeed and leave one whole entry", async () => {
   const cache = path.join(TMP, "cache-race");
   const env = { AAM_CACHE_DIR: cache };

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { runImage, defaultCores, formatStats, HostError } from "../host/node";
 import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR, MAX_CORES } from "../host/abi";
 import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir } from "./paths";
-import { writeAtomic } from "../build/cache";
+import { writeAtomic } from "../build/files";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
