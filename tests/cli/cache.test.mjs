@@ -98,6 +98,26 @@ test("--no-cache builds even when an entry matches; over AAM_CACHE_MB the least 
   assert.is((await run()).cache, "hit");
 });
 
+test("every environment variable tools/build/ reads is in the key (BUILD_ENV) or turns the cache off", () => {
+  const dir = path.join(ROOT, "tools/build");
+  const cache = fs.readFileSync(path.join(dir, "cache.ts"), "utf8");
+  const keyed = JSON.parse(/const BUILD_ENV = (\[[^\]]*\]);/.exec(cache)[1]);
+  const own = ["AAM_CACHE_DIR", "AAM_CACHE_MB", "AAM_LINK_DUMP"];      // the cache's own settings; the dump turns it off
+  for (const f of fs.readdirSync(dir).filter((f) => /\.(ts|mjs)$/.test(f))) {
+    for (const m of fs.readFileSync(path.join(dir, f), "utf8").matchAll(/process\.env(?:\.|\[")([A-Z0-9_]+)/g)) {
+      assert.ok(keyed.includes(m[1]) || own.includes(m[1]), `tools/build/${f} reads $${m[1]}, which the image cache's key does not include`);
+    }
+  }
+  assert.match(cache, "process.env.AAM_LINK_DUMP ? null : lookup(");
+});
+
+test("a cache folder that takes no file (under /proc): the program still runs, with one line saying so (no hang)", async () => {
+  const r = await aam(["run", MAIN, "--cores", "1"], { env: { AAM_CACHE_DIR: "/proc/aam-cache" } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, "word: two\n");
+  assert.is(r.stderr, "aam: image cache /proc/aam-cache: not stored (ENOENT)\n");
+});
+
 test("two builds of one program at once both succeed and leave one whole entry", async () => {
   const cache = path.join(TMP, "cache-race");
   const env = { AAM_CACHE_DIR: cache };

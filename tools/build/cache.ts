@@ -39,6 +39,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildOptions, Built } from "./build";
 import type { Manifest } from "./link";
+import { makeDirs, writeAtomic } from "./files";
 
 const FORMAT = "aam-image-cache/1";
 const TOOL_PACKAGES = ["assemblyscript", "binaryen", "wabt"];
@@ -114,25 +115,12 @@ function lookup(dir: string, key: string): { entry: Entry; wasm: Uint8Array } | 
   return { entry, wasm };
 }
 
-let tmpCount = 0;
-/** Write `data` to `file` through a temporary name and a rename: readers see all of it or none. */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${tmpCount++}`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 function store(dir: string, key: string, entryFile: string, b: Built): void {
   const deps = [...(b.sources ?? new Map<string, string | null>())].sort(([a], [b2]) => a.localeCompare(b2))
     .map(([file, text]): [string, string | null] => [file, text === null ? null : sha(text)]);
   const wasmSha = sha(b.wasm);
   const entry: Entry = { format: FORMAT, key, entry: entryFile, deps, wasm: wasmSha, manifest: b.manifest };
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const wasmFile = path.join(dir, `${wasmSha}.wasm`);
   writeAtomic(wasmFile, b.wasm);                    // even if there: a whole, fresh file (evict() spares it)
   writeAtomic(path.join(dir, `${key}.json`), JSON.stringify(entry));
@@ -187,10 +175,12 @@ export async function cachedBuild(o: BuildOptions, c: CacheOptions = {}): Promis
   } else {
     const { build } = await import("./build");      // asc and binaryen load only on a miss
     b = await build({ ...o, out: undefined });
-    store(dir, key, path.resolve(o.entry), b);
+    try { store(dir, key, path.resolve(o.entry), b); } catch (e) {   // a cache that takes no file: run without it
+      process.stderr.write(`aam: image cache ${dir}: not stored (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+    }
   }
   if (o.out) {
-    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+    makeDirs(path.dirname(path.resolve(o.out)));
     writeAtomic(o.out, b.wasm);
     writeAtomic(o.out + ".json", JSON.stringify(b.manifest, null, 2) + "\n");
   }

@@ -9,7 +9,7 @@ import { runImage, defaultCores, formatStats, HostError } from "../host/node";
 import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR, MAX_CORES } from "../host/abi";
 import { DEFINES, checkDefine } from "../build/defines";
 import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir } from "./paths";
-import { writeAtomic } from "../build/cache";
+import { writeAtomic } from "../build/files";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 

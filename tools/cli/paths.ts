@@ -5,13 +5,14 @@
 // be created or written in, a special file system such as /proc, an output that is a folder or a
 // device), each with one line naming the path. Not: the commands' work.
 //
-// Why the output folder is made here, level by level: Node's `mkdirSync(…, {recursive: true})`
-// loops forever on /proc (every level reports ENOENT), and a build of 10–20 s should not end in
-// "cannot write". A folder created here stays if the command fails later, as `mkdir -p` would.
+// The output folder is made here (tools/build/files.ts makeDirs: level by level, no hang under
+// /proc), so that a build of 10–20 s does not end in "cannot write". A folder created here stays
+// if the command fails later, as `mkdir -p` would.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { abiProblem, type ImageManifest } from "../host/manifest";
+import { makeDirs } from "../build/files";
 
 /** A path the command line names that cannot be used: the CLI prints it on one line, status 2. */
 export class PathError extends Error { name = "PathError"; }
@@ -68,26 +69,10 @@ export function prepareOutputFile(file: string, flag: string): void {
 /** Make sure `dir` is a folder a file can be written in, creating the missing levels. */
 export function prepareOutputDir(dir: string, what: string): void {
   const abs = path.resolve(dir);
-  const missing: string[] = [];
-  let at = abs;
-  for (;;) {                                     // the nearest level that exists
-    let st: fs.Stats | undefined;
-    try { st = fs.statSync(at); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new PathError(`${what}: cannot use ${at} (${reason(e)})`);
-    }
-    if (st) {
-      if (!st.isDirectory()) throw new PathError(`${what}: ${at} is not a folder`);
-      break;
-    }
-    missing.unshift(at);
-    const up = path.dirname(at);
-    if (up === at) break;
-    at = up;
-  }
-  for (const d of missing) {
-    try { fs.mkdirSync(d); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new PathError(`${what}: cannot create the folder ${d} (${reason(e)})`);
-    }
+  try { makeDirs(abs); } catch (e) {
+    const x = e as NodeJS.ErrnoException;
+    if (x.code === "ENOTDIR" && x.path) throw new PathError(`${what}: ${x.path} is not a folder`);
+    throw new PathError(`${what}: cannot create the folder ${x.path ?? abs} (${reason(e)})`);
   }
   // Root passes every permission check: the only sure test is to create a file there.
   const probe = path.join(abs, `.aam-probe-${process.pid}`);
