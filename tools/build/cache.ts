@@ -31,8 +31,11 @@
 // each .json names a whole image. A reader checks the image's hash against its name.
 //
 // Eviction: after each store, while the folder holds more than $AAM_CACHE_MB (default 256) MiB,
-// the least recently used entry goes (a hit touches its .json); images no entry names and
-// temporary files are removed once older than a minute (a writer may be between its two renames).
+// images no entry names go first (an entry rebuilt under its key, e.g. after a dependency changed,
+// leaves its old image unnamed), then the least recently used entry (a hit touches its .json).
+// Under the bound, unnamed images and temporary files are removed once older than a minute (a
+// writer may be between its two renames); over it an unnamed image goes at once: a writer that
+// loses its image that way finds its entry without one and builds again (lookup: a miss).
 
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -146,18 +149,19 @@ export function evict(dir: string, keep: string, maxBytes = Number(process.env.A
     } catch { /* replaced or removed meanwhile */ }
   }
   const sizeOf = new Map(files.map((f) => [f.name, f.size]));
+  const drop = (name: string): void => { fs.rmSync(path.join(dir, name), { force: true }); total -= sizeOf.get(name) ?? 0; };
+  const unnamed = (f: { name: string }): boolean => f.name.endsWith(".wasm") && !named.get(f.name);
+  for (const f of files) {
+    if (unnamed(f) && total > maxBytes) drop(f.name);
+    else if ((unnamed(f) || f.name.includes(".tmp-")) && now - f.mtime > STALE_MS) drop(f.name);
+  }
   for (const m of metas) {
     if (total <= maxBytes) break;
     if (m.name === keep) continue;
-    fs.rmSync(path.join(dir, m.name), { force: true });
-    total -= m.size;
+    drop(m.name);
     const w = imageOf.get(m.name);
-    if (w && named.get(w) === 1) { fs.rmSync(path.join(dir, w), { force: true }); total -= sizeOf.get(w) ?? 0; }
+    if (w && named.get(w) === 1) drop(w);
     if (w) named.set(w, (named.get(w) ?? 1) - 1);
-  }
-  for (const f of files) {
-    const orphan = (f.name.endsWith(".wasm") && !named.get(f.name)) || f.name.includes(".tmp-");
-    if (orphan && now - f.mtime > STALE_MS) fs.rmSync(path.join(dir, f.name), { force: true });
   }
 }
 
