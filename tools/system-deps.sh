@@ -3,7 +3,9 @@
 #
 # Owns: the one list of Debian packages the project uses outside npm: QEMU, gcc and binutils for
 # the bare-metal host (boot/), spin for the protocol model (runtime/machine/model/),
-# chromium for the trace viewer's tests (tests/trace). Idempotent and silent
+# chromium for the trace viewer's tests (tests/trace), clang/lld/wasi-libc for the foreign
+# machines (C libraries built to wasm32, aams/), and the real tools the machines' tests talk to
+# (lzop, pigz, zlib-flate from qpdf, openssl, sqlite3). Idempotent and silent
 # when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
 # install fails). boot/deps.sh calls this.
 # Not: npm packages (they come from package.json through `npm ci`).
@@ -18,6 +20,16 @@ need ld binutils
 need objcopy binutils
 need spin spin
 need chromium chromium        # the trace viewer's browser tests (tests/trace, playwright-core)
+need_file() { [ -e "$1" ] || case "$missing" in *" $2"*) ;; *) missing="$missing $2" ;; esac; }
+need clang-19 clang-19        # foreign machines: C to wasm32 (aams/, tools/build/foreign)
+need wasm-ld-19 lld-19
+need_file /usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a libclang-rt-19-dev-wasm32
+need_file /usr/lib/wasm32-wasi/libc.a wasi-libc
+need lzop lzop                # real peers of the machines' tests
+need pigz pigz
+need zlib-flate qpdf
+need openssl openssl
+need sqlite3 sqlite3
 
 [ -z "$missing" ] && exit 0
 
