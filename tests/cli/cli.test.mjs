@@ -85,7 +85,7 @@ test("a bad --define stops aam with status 2 and one line naming the define, the
   const cases = [
     [["build", "examples/hello.ts", "-o", out, "--define", "AAM_RING_SLOTS=3"], "aam: build: --define AAM_RING_SLOTS=3: must be a power of two between 2 and 65536 slots\n"],
     [["build", "examples/hello.ts", "-o", out, "-D", "AAM_CTX_SIZE=16"], "aam: build: --define AAM_CTX_SIZE=16: must be a whole number between 256 and 1048576 bytes\n"],
-    [["run", "examples/hello.ts", "--define", "AAM_RINGSLOTS=4"], /^aam: build: --define AAM_RINGSLOTS=4: unknown name; known: AAM_CTX_SIZE, .*AAM_TRACE_SLOTS \(docs\/DEFINES\.md\)\n$/],
+    [["run", "examples/hello.ts", "--define", "AAM_RINGSLOTS=4"], /^aam: build: --define AAM_RINGSLOTS=4: unknown name; known: AAM_CTX_MAX, AAM_CTX_SIZE, .*AAM_TRACE_SLOTS \(docs\/DEFINES\.md\)\n$/],
     [["run", OUT, "--define", "AAM_STEAL=2"], "aam: build: --define AAM_STEAL=2: must be 0 or 1\n"],    // a built image too
   ];
   for (const [args, want] of cases) {

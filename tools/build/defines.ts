@@ -23,11 +23,17 @@ export const I32_MAX = 2147483647;
 
 export const DEFINES: readonly Define[] = [
   {
+    name: "AAM_CTX_MAX", default: 1 << 20, min: 256, max: 1 << 30, pow2: false, unit: "bytes",
+    meaning: "bytes a context may grow to while a blocking stack is saved; a deeper one fails its task with \"context overflow\" (runtime/task/context.ts)",
+    why: "contexts double from AAM_CTX_SIZE up to this bound, so a value below AAM_CTX_SIZE means they never grow. " +
+      "min: as AAM_CTX_SIZE; max: the 1 GiB memory",
+  },
+  {
     name: "AAM_CTX_SIZE", default: 4096, min: 256, max: 1 << 20, pow2: false, unit: "bytes",
-    meaning: "bytes of a context, where a blocked task's stack is saved (runtime/task/context.ts)",
+    meaning: "bytes a context starts with, where a blocked task's stack is saved (runtime/task/context.ts)",
     why: "min: Asyncify's 8-byte header and the runtime's own frames of a blocking call (a sync machine call " +
-      "needs 192 bytes); the program's frames come on top (examples/fib.ts needs 272), and a task whose stack " +
-      "does not fit traps when it blocks. max: one per blocked task; 1024 of them fill the 1 GiB memory",
+      "needs 192 bytes); the program's frames come on top (examples/fib.ts needs 272), and a deeper stack makes the " +
+      "context grow (AAM_CTX_MAX). max: one per blocked task; 1024 of them fill the 1 GiB memory",
   },
   {
     name: "AAM_DEBUG", default: "off", min: 1, max: 1, pow2: false, unit: "",

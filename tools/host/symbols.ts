@@ -45,11 +45,15 @@ export function shortName(full: string): string {
 }
 
 /** Replace fn#N in a runtime report line ("aam: stall: …") with the function's name, and the file
- *  of an abort's location (" at file:line:col" from the QEMU host) with a path a terminal opens.
+ *  of an abort's location (" at file:line:col" in a fatal report of the QEMU host, "(file:line:col)"
+ *  in a task's failure report, which the image writes) with a path a terminal opens.
  *  Other lines, the program's own output among them, are left alone. */
 export function symbolize(line: string, fns: Record<number, string> | undefined, roots?: SourceRoots): string {
   if (!line.startsWith("aam: ")) return line;
-  if (roots) line = line.replace(/ at (\S+\.ts):(\d+):(\d+)/g, (_, f, l, c) => ` at ${sourcePath(f, roots)}:${l}:${c}`);
+  if (roots) {
+    line = line.replace(/ at (\S+\.ts):(\d+):(\d+)/g, (_, f, l, c) => ` at ${sourcePath(f, roots)}:${l}:${c}`)
+      .replace(/\(([^()\s]+\.ts):(\d+):(\d+)\)/g, (_, f, l, c) => `(${sourcePath(f, roots)}:${l}:${c})`);
+  }
   if (!fns) return line;
   return line.replace(/fn#(\d+)/g, (all, n) => (fns[Number(n)] !== undefined ? shortName(fns[Number(n)]) : all));
 }

@@ -98,7 +98,7 @@ function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
 // Runtime reports ("aam: stall: … fn#12 …") name task functions by table index; put the name in.
 function symbolizeLine(line: Buffer): Buffer {
   if (line.length < 5 || !line.subarray(0, 5).equals(AAM_PREFIX)) return line;
-  return Buffer.from(symbolize(line.toString("utf8"), d.fns), "utf8");
+  return Buffer.from(symbolize(line.toString("utf8"), d.fns, d.sources), "utf8");
 }
 const AAM_PREFIX = Buffer.from("aam: ");
 
