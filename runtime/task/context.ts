@@ -41,7 +41,7 @@ import { T_CTX, T_ENQ, T_KIND, currentTask } from "./task";
 /** Bytes a context may grow to: `--define AAM_CTX_MAX=N` (default 1 MiB). A task that blocks
  *  with a deeper stack fails ("context overflow: …"). */
 // @ts-ignore: decorator
-@inline export const CTX_MAX: usize = isDefined(AAM_CTX_MAX) ? <usize>AAM_CTX_MAX : 1 << 20;
+@inline export const CTX_MAX: usize = isDefined(AAM_CTX_MAX) ? <usize>AAM_CTX_MAX : 1048576;
 
 // Resolved by the build after the Asyncify pass (tools/build/asyncify.ts); never reach a host.
 export declare namespace asyncify {
