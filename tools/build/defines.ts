@@ -46,6 +46,12 @@ export const DEFINES: readonly Define[] = [
     why: "0: stop monitoring at the first empty poll (the benchmark's idle mode); max: the i32 range",
   },
   {
+    name: "AAM_IDLE_TICKS", default: 100, min: 1, max: I32_MAX, pow2: false, unit: "ticks",
+    meaning: "manager ticks a machine must be idle before it gives its cores back, and before a grant may take its last core (runtime/machine/cores.ts)",
+    why: "the Machine Manager's hysteresis: a machine keeps a core it used within this many ticks, so a steady load " +
+      "leaves the assignment alone (docs/ARCHITECTURE.md, the manager). min: 1 tick; max: the i32 range",
+  },
+  {
     name: "AAM_RING_SLOTS", default: 256, min: 2, max: 1 << 16, pow2: true, unit: "slots",
     meaning: "each core's task ring in a scheduler; a full ring overflows to the shared inject list (runtime/task/queue.ts)",
     why: "a slot is index & (slots − 1): with any other size a task is handed out twice (`future: completed " +
