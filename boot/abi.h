@@ -404,7 +404,7 @@
 //                           w: at creation
 //  +156  HELD          u32  load data: ticks since the machine was last granted a core (capped at
 //                           2^31): its extra cores go to another machine's grant only once this
-//                           reaches AAM_IDLE_TICKS (runtime/machine/cores.ts)
+//                           reaches 2 × AAM_IDLE_TICKS (runtime/machine/cores.ts)
 //                           w: the manager at each tick, and 0 at a grant, under its lock
 //  +160  IFACE_HASH    u64  hash of the igen interface it serves (0: none declared)
 //                           w: before boot ends (offerInterface)

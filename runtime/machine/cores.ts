@@ -21,7 +21,7 @@ import { DEBUG } from "~lib/rt/layout";
 import { schedReady } from "../sched/sched";
 import { TRACE, trace } from "../sys/trace";
 import { EV_CORE_GRANT, EV_CORE_REVOKE } from "../sys/trace_events";
-import { M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_IDLE, M_HELD, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID, MGR_ASSIGN, MGR_BUSY, MGR_LOCK, MGR_MACH } from "~lib/rt/abi";
+import { M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_IDLE, M_HELD, M_UTIL, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID, MGR_ASSIGN, MGR_BUSY, MGR_LOCK, MGR_MACH } from "~lib/rt/abi";
 import { managerRecord } from "./record";
 import { imcPending } from "./imc";
 
@@ -97,8 +97,9 @@ function readyOf(o: usize, live: bool): u32 { return live ? machineReady(o) : lo
 /** A core that can serve `m` now, in this order (−1 if none):
  *   1. an unassigned core;
  *   2. an idle core of a machine that keeps at least one core and its minimum, and enough cores
- *      for what it has ready, and that was granted no core for IDLE_TICKS (two machines that
- *      both want a second core would otherwise pass one back and forth at every tick);
+ *      for what it has ready, whose load (utilisation EWMA) would keep the cores it keeps at most
+ *      half busy, and that was granted no core for 2 × IDLE_TICKS (two machines that both want a
+ *      second core would otherwise pass one back and forth at every tick);
  *   3. an idle core of a machine above its minimum that has been idle IDLE_TICKS (it would give
  *      its cores back anyway);
  *   4. only if `lastCore` (m holds no core: without one it cannot run at all): an idle core of a
@@ -115,7 +116,8 @@ export function donorCoreIn(g: usize, ncores: i32, m: usize, live: bool, lastCor
     let cores = load32(o + M_CORES), min = load<u32>(o + M_MIN);
     if (o == m || cores <= min) continue;
     let ready = readyOf(o, live);
-    if (cores >= 2 && ready < cores && load<u32>(o + M_HELD) >= IDLE_TICKS) return c;
+    if (cores >= 2 && ready < cores && load<u32>(o + M_HELD) >= 2 * IDLE_TICKS &&
+        load<u32>(o + M_UTIL) * cores <= (cores - 1) * 500) return c;
     if (third < 0 && load<u32>(o + M_IDLE) >= IDLE_TICKS) third = c;
     if (fourth < 0 && lastCore && ready == 0) fourth = c;
   }

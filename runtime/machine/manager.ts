@@ -18,7 +18,7 @@ import { heapAlloc } from "~lib/rt/heap";
 import { DEBUG } from "~lib/rt/layout";
 import { M_CORES, M_MIN, M_MAX, M_WAITING, M_NOCORE_SINCE, M_HELD, M_ID, MGR_LOCK, MGR_NMACH, MGR_TICKS, MGR_IDLE, MGR_LAST_TICK, MGR_TICK_NS, MGR_STATIC, MGR_STALL, MANAGER_SIZE } from "~lib/rt/abi";
 import { managerRecord, machineAt } from "./record";
-import { IDLE_TICKS, assign, assignedTo, coreBusy, donorCore, machineReady } from "./cores";
+import { assign, assignedTo, coreBusy, donorCore, machineReady } from "./cores";
 import { policyTick } from "./policy";
 import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
 
@@ -64,7 +64,7 @@ export function managerStart(): void {
   for (let id: u32 = 1; id <= n; id++) {
     let m = machineAt(id);
     if (load32(m + M_CORES) == 0) store<f64>(m + M_NOCORE_SINCE, platform.now_ns());
-    store<u32>(m + M_HELD, IDLE_TICKS);          // the initial assignment protects no core (policy.ts)
+    store<u32>(m + M_HELD, 0x80000000);          // the initial assignment protects no core (policy.ts)
   }
 }
 

@@ -18,8 +18,8 @@
 //     HELD = ticks since its last grant.
 //  2. Grant: a machine with AGE ≥ 1 tick (or WAITING: an activation found no core), fewer than MAX
 //     cores and more ready tasks than cores (or no core at all) gets one core a tick, from a donor
-//     (cores.ts donorCoreIn: a free core; an idle core of a machine that keeps one and was granted
-//     none for IDLE_TICKS; an idle core
+//     (cores.ts donorCoreIn: a free core; an idle extra core of a machine granted none for
+//     2 × IDLE_TICKS whose load leaves the cores it keeps at most half busy; an idle core
 //     of a machine idle IDLE_TICKS; for a machine with no core, any idle core of a machine with
 //     nothing ready). A machine with no core may also take a busy core from the machine holding
 //     the most cores above its minimum (busyDonorCoreIn): that core switches after its task.
@@ -27,7 +27,7 @@
 //     gives back every idle core above its minimum at once; the cores become free (they park
 //     until a grant).
 // Hysteresis: a machine keeps a core it used within the last IDLE_TICKS ticks, and a core it was
-// granted for IDLE_TICKS, unless a machine with no core at all needs it. Under a steady load the assignment then stays as it is.
+// granted for 2 × IDLE_TICKS, unless a machine with no core at all needs it. Under a steady load the assignment then stays as it is.
 // Rejected: granting on instantaneous READY (a single burst grabs every core); releasing after a
 // few ticks of low utilisation and letting any grant take a machine's last idle core (as before:
 // examples/pipeline.ts changed its assignment ~500 times a second, each machine losing its core

@@ -36,7 +36,9 @@ const USAGE = `usage:
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
       plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
-      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5)
+      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5);
+      \`aam bench policy\`: the Machine Manager's assignment changes under a steady load, its load step
+      and an idle system's CPU, [--rounds N] (default 5)
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
@@ -286,7 +288,13 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, { host: "node", startup: r });
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup; none: the full harness)`);
+      if (p.file === "policy") {
+        const { benchPolicy } = await import("../bench/policy");
+        const r = await benchPolicy(ROOT, p.rounds ?? 5, (s) => process.stdout.write(s));
+        if (p.json) writeJson(p.json, { host: "node", policy: r });
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });

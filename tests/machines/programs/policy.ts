@@ -26,7 +26,7 @@ function fresh(count: u32): void {
     memory.fill(m, 0, MACHINE_SIZE);
     store<u32>(m + M_ID, id);
     store<u32>(m + M_MAX, NC);
-    store<u32>(m + M_HELD, IDLE_TICKS);    // as managerStart leaves it: no core protected
+    store<u32>(m + M_HELD, 0x80000000);    // as managerStart leaves it: no core protected
     store<u32>(g + MGR_MACH + (<usize>(id - 1) << 2), <u32>m);
     ready[id - 1] = 0;
   }
