@@ -24,6 +24,7 @@ import { StringDecoder } from "node:string_decoder";
 import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
 import { abiProblem, type ImageManifest } from "../host/manifest";
+import { StdinSource } from "../host/stdio";
 import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
   TF_KIND_EVENTS, TF_KIND_MEM, TF_KIND_TRAP, TF_KIND_END, TF_KIND_LOG } from "../host/abi";
 
@@ -239,7 +240,8 @@ class GuestStdin {
   private closed = false;
   private buf = Buffer.alloc(CHUNK);
   private word = Buffer.alloc(4);
-  constructor(private fd: number, private ramFile: string) {}
+  private src: StdinSource;
+  constructor(fd: number, private ramFile: string) { this.src = new StdinSource(fd); }
   setRing(addr: number): void {
     this.addr = addr;
     try { this.ram = fs.openSync(this.ramFile, "r+"); } catch (e) { process.stderr.write(`aam: stdin: cannot open the guest RAM file: ${(e as Error).message}\n`); }
@@ -251,6 +253,7 @@ class GuestStdin {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.src.close();
     if (this.ram >= 0) fs.closeSync(this.ram);
   }
   private load(off: number): number {
@@ -263,11 +266,10 @@ class GuestStdin {
   }
   private next(): void {
     if (this.closed) return;
-    fs.read(this.fd, this.buf, 0, CHUNK, null, (e, n) => {
+    void this.src.read(this.buf).then(({ n, errno }) => {
       if (this.closed) return;
-      if (e?.code === "EAGAIN") return void setTimeout(() => this.next(), 2);
-      if (e) process.stderr.write(`aam: reading stdin: ${e.message}; the guest sees the end of its input\n`);
-      if (e || n === 0) return this.store(SR_END, 1);        // after the last HEAD (step 3)
+      if (errno) process.stderr.write(`aam: reading stdin failed (WASI errno ${errno}); the guest sees the end of its input\n`);
+      if (errno || n === 0) return this.store(SR_END, 1);    // after the last HEAD (step 3)
       this.put(this.buf.subarray(0, n));
     });
   }
