@@ -2,10 +2,10 @@
 //
 // Owns: image → kernel ELF (wasm2c + gcc through boot/build.sh; the layout comes from boot/abi.h,
 // AAM_TRACE=1 for a --trace image), the kernel cache (build/boot-cache/, keyed on the image and the kernel's sources), the
-// QEMU command line of a run (the same as boot/qemu.mjs), the guest's stdin (our fd 0, sent in
-// chunks over COM4 once the guest asks: boot/stdin.c draws the protocol) and stdout (COM1, copied
-// to our fd 1; a reader that went away ends the run with EXIT_PIPE, as on Node), and turning
-// QEMU's status into the guest's exit code. Not: the kernel (boot/), building images
+// QEMU command line of a run (the same as boot/qemu.mjs), the guest's stdin and stdout (our fd 0
+// and fd 1, through rings in the guest RAM file: boot/stdin.c and boot/serial.c draw the
+// protocols; a reader of stdout that went away ends the run with EXIT_PIPE, as on Node), and
+// turning QEMU's status into the guest's exit code. Not: the kernel (boot/), building images
 // (tools/build/), the Node host.
 //
 // Exit status: the guest writes `code` to isa-debug-exit and QEMU exits with code << 1 | 1. An even
@@ -151,8 +151,9 @@ export function traceArgs(file: string): string[] {
 
 export interface Run { code: number; status: number | null; ms: number; stderr: string; stdout: string }
 
-/** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
- *  it comes, unless `capture` (then both are only returned). */
+/** Boot `elf`. The guest's stdout (COM1, or with `stdin` its ring) and stderr (COM2) are copied
+ *  to ours as they come, unless `capture` (then both are only returned). `stdin`: the fd the
+ *  guest's stdin comes from; with it, stdin and stdout go through rings in guest RAM. */
 export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
@@ -338,7 +339,7 @@ class GuestStdout {
   }
 }
 
-// COM1 → our fd 1, in order. fd 1 may be non-blocking (shared with a process that set it so): a
+// The guest's stdout (COM1 or its ring) → our fd 1, in order. fd 1 may be non-blocking (shared with a process that set it so): a
 // full pipe is retried every ms with QEMU's output paused. EPIPE: the reader went away; QEMU is
 // stopped and the run ends with EXIT_PIPE.
 class StdoutCopy {
