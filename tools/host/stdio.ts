@@ -121,19 +121,23 @@ export class StdinPump {
 /** The process's stdin (or another fd), read piece by piece on demand: `read` fills at most
  *  buf.length bytes and resolves with the count (0 at the end) or a WASI errno. */
 export class StdinSource {
-  private stream: NodeJS.ReadStream | null = null;
+  private useStream: boolean;
+  private used = false;
   private ended = false;
   constructor(private fd = 0) {
-    // a pipe, socket or terminal is read through the stream: it can stay silent forever
-    if (fd === 0 && ["PIPE", "TCP", "TTY"].includes(handleType(0))) this.stream = process.stdin;
+    // a pipe, socket or terminal is read through the stream: it can stay silent forever. Only
+    // touched at the first read: process.stdin switches a pipe to non-blocking mode.
+    this.useStream = fd === 0 && ["PIPE", "TCP", "TTY"].includes(handleType(0));
   }
   read(buf: Buffer): Promise<{ n: number; errno: number }> {
-    return this.stream ? this.readStream(this.stream, buf) : this.readFile(buf);
+    if (!this.useStream) return this.readFile(buf);
+    this.used = true;
+    (process.stdin as { ref?: () => void }).ref?.();
+    return this.readStream(process.stdin, buf);
   }
-  /** No more reads: the stream stops reading (so the process may exit by itself). */
+  /** No more reads: the stream no longer keeps the process alive (a later system may read on). */
   close(): void {
-    if (this.stream && !this.ended) this.stream.destroy();
-    this.stream = null;
+    if (this.used) (process.stdin as { unref?: () => void }).unref?.();
   }
   private readFile(buf: Buffer): Promise<{ n: number; errno: number }> {
     return new Promise((resolve) => {
