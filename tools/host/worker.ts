@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
+import { foreignImports, type ForeignModuleData } from "./foreign";
 import {
   CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP,
   TRAP_NONE, TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER,
@@ -33,6 +34,7 @@ interface WorkerData {
   fds: [number, number];    // where fd 1 and 2 of the image go
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
   sources?: SourceRoots;          // what the image's file names are relative to (manifest)
+  foreign: ForeignModuleData[];   // the foreign modules the image uses (tools/host/foreign.ts)
 }
 
 export interface CoreEnd {
@@ -183,9 +185,9 @@ async function main(): Promise<void> {
     w.proc_exit = (code: number): never => aam.exit(code);
   }
   imports.env = { memory: d.memory };
-  imports.aam = aam;
   let instance: WebAssembly.Instance;
   try {
+    imports.aam = { ...aam, ...foreignImports(d.foreign, d.memory, d.timeOrigin - performance.timeOrigin + clockOffsetMs) };
     instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
     wasi?.instantiate(instance, {});
   } catch (e) {
