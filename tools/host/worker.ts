@@ -208,6 +208,15 @@ async function main(): Promise<void> {
     w.fd_write = (fd: number, iovs: number, n: number, nwritten: number): number => {
       if (fd !== 1 && fd !== 2) return wasiFdWrite(fd, iovs, n, nwritten);
       const dv = new DataView(d.memory.buffer);
+      if (fd === 1 && n === 0) {               // stdoutWrite's flush (runtime/sys/stdio.ts)
+        if (lines[1].length) {
+          try { writeAll(d.fds[0], Buffer.concat(lines[1])); } catch (e) { if (e instanceof PipeClosed) pipeClosed(); throw e; }
+          lines[1].length = 0;
+          pendingBytes[1] = 0;
+        }
+        dv.setUint32(nwritten, 0, true);
+        return 0;
+      }
       let total = 0;
       for (let i = 0; i < n; i++) {
         const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
