@@ -184,6 +184,7 @@ typedef struct w2c_wasi__snapshot__preview1 wasi_t;
 u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten) {
   NOTE(w->cpu);
   if (fd != 1 && fd != 2) return WASI_EBADF;
+  if (fd == 1 && !iovs_len) console_flush(w->cpu->id);   // stdoutWrite's flush
   const uint8_t *v = mem_at(iovs, (uint64_t)iovs_len * 8);
   if (!v) return WASI_EFAULT;
   uint32_t total = 0;

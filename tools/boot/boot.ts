@@ -23,6 +23,8 @@ import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
 import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
+import { findForeign, manifestRecipes, readRecipe } from "../build/foreign";
+import { foreignKernelObject } from "./foreign";
 import { abiProblem, type ImageManifest } from "../host/manifest";
 import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
   TF_KIND_EVENTS, TF_KIND_MEM, TF_KIND_TRAP, TF_KIND_END, TF_KIND_LOG } from "../host/abi";
@@ -110,12 +112,19 @@ export function kernelFor(root: string, wasm: Uint8Array): string {
   if (!m) throw new BootError("not an AAM system image (no aam.manifest section; build it with `aam build`)");
   const defines: Record<string, number> = {};
   if (m.trace) defines.AAM_TRACE = 1;                       // boot/trace.c streams the rings to COM3
-  const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(wasm).digest("hex").slice(0, 24);
+  // The foreign modules the image uses, each a cached kernel object (tools/boot/foreign.ts).
+  const foreign = manifestRecipes(m as { build?: Record<string, unknown> }).map((d) => {
+    const f = findForeign(root, d);
+    if (!f) throw new BootError(`foreign module ${d} is not built: run \`aam build\` on the program first`);
+    return `${f.name}=${foreignKernelObject(root, f, readRecipe(d).kernelOpt ?? "-O2")}`;
+  });
+  const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(JSON.stringify(foreign.map((f) => path.basename(f))))
+    .update(wasm).digest("hex").slice(0, 24);
   const img = path.join(root, "build/boot-cache", `${key}.${process.pid}.wasm`);
   try {
     return buildCached(root, key, () => {
       fs.writeFileSync(img, wasm);
-      return [img, ...Object.entries(defines).flatMap(([k, v]) => ["-D", `${k}=${v}`])];
+      return [img, ...Object.entries(defines).flatMap(([k, v]) => ["-D", `${k}=${v}`]), ...foreign.flatMap((f) => ["--foreign", f])];
     });
   } finally {
     fs.rmSync(img, { force: true });

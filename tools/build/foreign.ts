@@ -37,6 +37,7 @@ export interface Recipe {
   exports: string[];
   memory: { initialMiB: number; maximumMiB: number };
   stackKiB: number;
+  kernelOpt?: string;    // gcc's -O for the QEMU host's object (default -O2; SQLite: -O1, minutes less)
   licence: string;
   origin: string;
 }
