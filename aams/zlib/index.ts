@@ -14,6 +14,9 @@
 // stream's `error` is zlib's message ("zlib.push: inflate: incorrect header check").
 
 import { defineMachine, Machine, heapAlloc, heapFree } from "aam";
+
+// @ts-ignore: decorator
+@inline const OBJ_HEADER: usize = 16;        // asc's object header in front of a string or an object
 import { connectZlib, ZlibClient, ZlibProgress, ZlibCounts } from "./zlib.igen.client";
 import { offerZlibForeign } from "./zlib.igen.server";
 
@@ -43,7 +46,22 @@ export type ZSink = (p: usize, n: i32, arg: u64) => void;
 // @ts-ignore: decorator
 @inline const Z_STREAM_END: i32 = 1;
 
+// Errors are copies the stream owns (a call's error is freed with the call): freed when replaced
+// and by close().
 let lastError: string = "";
+
+function own(old: string, msg: string): string {
+  if (old.length) heapFree(changetype<usize>(old) - OBJ_HEADER);
+  return msg.length ? msg.slice(0) : "";
+}
+
+// One connection per core (module-level lets are per core) for streams opened without a client:
+// interfaces are never disconnected, so a connect per stream would keep one interface each.
+let connected: ZlibClient | null = null;
+function defaultClient(): ZlibClient {
+  if (!connected) connected = connectZlib();
+  return connected!;
+}
 
 /** One stream through the zlib machine, for the task that opened it (and its successors). */
 export class ZStream {
@@ -68,10 +86,10 @@ export class ZStream {
   /** A new stream (mode ZLIB_DEFLATE/ZLIB_INFLATE, format ZLIB_FORMAT_*, level -1 or 0..9), or
    *  null if the machine refused it (ZStream.lastError says why). */
   static open(mode: i32, format: i32, level: i32, client: ZlibClient | null = null): ZStream | null {
-    let c = client ? client : connectZlib();
+    let c = client ? client : defaultClient();
     let call = c.open(mode, format, level);
     call.wait();
-    if (call.failed) { lastError = call.error; call.release(); return null; }
+    if (call.failed) { lastError = own(lastError, call.error); call.release(); return null; }
     let h = call.result;
     call.release();
     return new ZStream(c, h);
@@ -85,7 +103,7 @@ export class ZStream {
     while (true) {
       let call = this.client.push(this.handle, src + off, n - off, this.out, CHUNK, flush, this.progress);
       call.wait();
-      if (call.failed) { this.error = call.error; call.release(); return false; }
+      if (call.failed) { this.error = own(this.error, call.error); call.release(); return false; }
       let status = call.result;
       call.release();
       let produced = this.progress.produced;
@@ -93,7 +111,7 @@ export class ZStream {
       if (produced) sink(this.out, <i32>produced, arg);
       if (status == Z_STREAM_END) this.ended = true;
       if (this.ended) {
-        if (off < n) { this.error = "zlib.push: trailing data after the end of the stream"; return false; }
+        if (off < n) { this.error = own(this.error, "zlib.push: trailing data after the end of the stream"); return false; }
         return true;
       }
       // more to do while input is left or the output chunk came back full (zpipe's rule)
@@ -103,12 +121,13 @@ export class ZStream {
     }
   }
 
-  /** Ends the stream and frees it (here and in the machine). */
+  /** Ends the stream and frees it, here and in the machine: the ZStream is gone after this. */
   close(): void {
     if (this.handle) this.client.closeSync(this.handle);
-    this.handle = 0;
     heapFree(this.out);
     heapFree(changetype<usize>(this.progress));
+    own(this.error, "");
+    heapFree(changetype<usize>(this) - OBJ_HEADER);
   }
 }
 

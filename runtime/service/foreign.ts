@@ -235,7 +235,7 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
   for (let i: usize = 0; i < n; i++) {
     let field = <usize>load<u32>(offs + i * 16), kb = <usize>load<u32>(offs + i * 16 + 4);
     let bytes = <usize>load<u32>(offs + i * 16 + 8), at = <usize>base + <usize>load<u32>(offs + i * 16 + 12);
-    if (bytes && platform.foreign_copy(host, 1, kb, at, <i32>bytes) != 0) ok = false;
+    if (bytes && platform.foreign_copy(host, 1, kb, <i32>at, <i32>bytes) != 0) ok = false;
     store<u32>(krec + field, bytes ? <u32>at : 0);
   }
   if (ok && platform.foreign_copy(host, 1, krec, base, <i32>size) != 0) ok = false;
