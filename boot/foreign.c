@@ -48,6 +48,13 @@ uint32_t foreign_wasi_random(wasm_rt_memory_t *m, uint32_t buf, uint32_t len) {
   return 0;
 }
 
+uint32_t foreign_wasi_zeros(wasm_rt_memory_t *m, uint32_t a, uint32_t b) {
+  if ((uint64_t)a + 4 > m->size || (uint64_t)b + 4 > m->size) return 21;
+  memset(m->data + a, 0, 4);
+  memset(m->data + b, 0, 4);
+  return 0;
+}
+
 // The image's UTF-16 name at [p, p+len) as ASCII into out; 0 if it is not in the image's memory.
 static int name_at(char *out, uint32_t size, uint32_t p, uint32_t len) {
   if ((uint64_t)p + len > host_memory->size || len / 2 + 1 > size) return 0;

@@ -26,4 +26,5 @@ void foreign_init(uint32_t ncpus);                  // host_init: every module's
 void foreign_memory(wasm_rt_memory_t *m, uint64_t initial_pages, uint64_t max_pages);
 void *foreign_zalloc(uint64_t size);
 uint32_t foreign_wasi_clock(wasm_rt_memory_t *m, uint32_t id, uint32_t out);
+uint32_t foreign_wasi_zeros(wasm_rt_memory_t *m, uint32_t count, uint32_t size);   // no args, no environment
 uint32_t foreign_wasi_random(wasm_rt_memory_t *m, uint32_t buf, uint32_t len);

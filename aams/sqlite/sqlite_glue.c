@@ -32,6 +32,8 @@ AAM_TASK(sqlite_open) int sqlite_open(struct sqlite_open_request *r) {
   memcpy(name, r->name, r->n);
   name[r->n] = 0;
   if (strcmp(name, ":memory:") != 0 && name[0]) return aam_fail("open: %s: only in-memory databases (\":memory:\") for now", name);
+  int init = sqlite3_initialize();           /* this build does not initialise on its own */
+  if (init != SQLITE_OK) return aam_fail("open: sqlite3_initialize: %s", sqlite3_errstr(init));
   int h = 1;
   while (h <= SQLITE_MAX_DBS && dbs[h]) h++;
   if (h > SQLITE_MAX_DBS) return aam_fail("open: too many open databases (%d)", SQLITE_MAX_DBS);

@@ -99,6 +99,9 @@ function wrapper(name: string, header: string, exports: string[]): string {
     if (fn === "clock_time_get") body = "return foreign_wasi_clock(&memory, a0, a2);";
     else if (fn === "random_get") body = "return foreign_wasi_random(&memory, a0, a1);";
     else if (fn === "proc_exit") body = "(void)a0; wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);";
+    else if (fn === "fd_prestat_get") body = "(void)a0; (void)a1; return 8;";            // EBADF: no preopened folders
+    else if (fn === "environ_sizes_get" || fn === "args_sizes_get") body = "return foreign_wasi_zeros(&memory, a0, a1);";
+    else if (fn === "environ_get" || fn === "args_get") body = "(void)a0; (void)a1; return 0;";
     const unused = args.map((_, i) => `(void)a${i};`).join(" ");
     lines.push(`${m[1]} ${m[2]}(struct ${w} *w${args.length ? ", " + args.join(", ") : ""}) { (void)w; ${body.includes("a0") ? "" : unused} ${body} }`.replace(/ +}/, " }"));
   }

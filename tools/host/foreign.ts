@@ -25,6 +25,7 @@ export interface ForeignModuleData {
 }
 
 const ENOSYS = 52;
+const EBADF = 8;
 const ESUCCESS = 0;
 
 interface Loaded { name: string; memory: WebAssembly.Memory; fns: ((a: number) => number)[]; names: string[] }
@@ -65,6 +66,9 @@ function wasiFor(mod: WebAssembly.Module, mem: () => WebAssembly.Memory, timeOri
   };
   if (w.environ_sizes_get) w.environ_sizes_get = (c: number, s: number): number => { view().setUint32(c, 0, true); view().setUint32(s, 0, true); return ESUCCESS; };
   if (w.args_sizes_get) w.args_sizes_get = (c: number, s: number): number => { view().setUint32(c, 0, true); view().setUint32(s, 0, true); return ESUCCESS; };
+  if (w.environ_get) w.environ_get = (): number => ESUCCESS;
+  if (w.args_get) w.args_get = (): number => ESUCCESS;
+  if (w.fd_prestat_get) w.fd_prestat_get = (): number => EBADF;   // no preopened folders
   if (w.proc_exit) w.proc_exit = (code: number): number => { throw new WebAssembly.RuntimeError(`unreachable: the module called exit(${code})`); };
   return w;
 }
