@@ -34,13 +34,13 @@ function lebBytes(n: number): number[] {
 
 /** The module with its import modules renamed by `rename` (the import section rewritten). */
 export function renameImports(wasm: Uint8Array, rename: (module: string) => string): Uint8Array {
-  const out: number[] = [...wasm.subarray(0, 8)];
+  const out: Uint8Array[] = [wasm.subarray(0, 8)];
   let i = 8;
   while (i < wasm.length) {
     const id = wasm[i];
     const [size, body] = leb(wasm, i + 1);
     const end = body + size;
-    if (id !== 2) { out.push(...wasm.subarray(i, end)); i = end; continue; }
+    if (id !== 2) { out.push(wasm.subarray(i, end)); i = end; continue; }
     const sec: number[] = [];
     let [n, j] = leb(wasm, body);
     sec.push(...lebBytes(n));
@@ -61,10 +61,10 @@ export function renameImports(wasm: Uint8Array, rename: (module: string) => stri
       sec.push(...wasm.subarray(j, k));
       j = k;
     }
-    out.push(2, ...lebBytes(sec.length), ...sec);
+    out.push(Uint8Array.from([2, ...lebBytes(sec.length), ...sec]));
     i = end;
   }
-  return Uint8Array.from(out);
+  return Buffer.concat(out);
 }
 
 function mangle(s: string): string { return s.replace(/_/g, "__"); }
