@@ -243,7 +243,12 @@ export function manifestRecipes(m: { build?: Record<string, unknown> }): string[
 /** `aam build`'s foreign step: build every foreign module the manifest names (cached). */
 export async function buildForeignFor(root: string, m: { build?: Record<string, unknown> }): Promise<ForeignBuilt[]> {
   const out: ForeignBuilt[] = [];
-  for (const d of manifestRecipes(m)) out.push(await buildForeign(root, d));
+  for (const d of manifestRecipes(m)) {
+    const b = await buildForeign(root, d);
+    // a compiler ran: say so once (the first build of SQLite takes minutes); a cached one is silent
+    if (!b.cached) process.stderr.write(`aam: foreign module ${b.name} built in ${(b.ms / 1000).toFixed(1)} s (${path.relative(root, b.node)})\n`);
+    out.push(b);
+  }
   return out;
 }
 
