@@ -58,6 +58,12 @@ test.before(async () => {
   }
 });
 
+// Node's zlib is zlib too: its message for an input is the one ours must give.
+function nodeError(fn) {
+  try { fn(); } catch (e) { return e.message; }
+  return "(no error)";
+}
+
 const zpipe = (cmd, args, input) => aam([cmd, "--cores", "2", images["examples/zpipe.ts"], "--", ...args], { input, binary: true });
 
 for (const [host, cmd] of HOSTS) {
@@ -110,7 +116,7 @@ for (const [host, cmd] of HOSTS) {
       ["truncated", good.subarray(0, good.length >> 1), "zlib", "inflate: unexpected end of input (the compressed stream is truncated)"],
       ["corrupted header", Buffer.concat([Buffer.from([0x78, 0x00]), good.subarray(2)]), "zlib", "inflate: incorrect header check"],
       ["zlib read as gzip", good, "gzip", "inflate: incorrect header check"],
-      ["random bytes as raw", bytes(5000, 3), "raw", "inflate: invalid stored block lengths"],
+      ["random bytes as raw", bytes(5000, 3), "raw", `inflate: ${nodeError(() => zlib.inflateRawSync(bytes(5000, 3)))}`],
     ];
     for (const [what, input, format, msg] of cases) {
       const r = await zpipe(cmd, ["-d", "--format", format], input);
