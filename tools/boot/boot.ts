@@ -334,10 +334,12 @@ class StdoutCopy {
 }
 
 // The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
-// then `--` and the image's arguments (one word each: the kernel splits at spaces).
+// then `--` and the image's arguments, one word each: the kernel splits at spaces, so every byte
+// of an argument's UTF-8 outside 0x21..0x7e, and `%`, goes as %XX (boot/platform.c decodes it).
 function cmdline(args: string[], stats: boolean, options: string[] = []): string {
-  for (const a of args) if (!a || /\s/.test(a)) throw new BootError(`argument '${a}': the kernel command line takes only non-empty words without spaces`);
-  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args].join(" ");
+  for (const a of args) if (!a) throw new BootError("an empty argument cannot cross the kernel command line");
+  const word = (a: string): string => [...Buffer.from(a, "utf8")].map((b) => b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0")).join("");
+  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args.map(word)].join(" ");
 }
 
 /** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */
