@@ -22,6 +22,7 @@
 #include "image.h"
 #include "platform.h"
 #include "x86.h"
+#include "foreign.h"
 
 wasm_rt_shared_memory_t *host_memory;
 static wasm_rt_shared_memory_t memory;
@@ -60,7 +61,7 @@ static void set_core_word(struct cpu *c, uint64_t off, uint32_t v) {
 }
 
 // wasm2c's trap code as runtime/abi.json enum trap (the image turns it into the task's error text).
-static uint32_t trap_kind(wasm_rt_trap_t t) {
+uint32_t host_trap_kind(wasm_rt_trap_t t) {
   switch (t) {
     case WASM_RT_TRAP_UNREACHABLE: return TRAP_UNREACHABLE;
     case WASM_RT_TRAP_OOB: return TRAP_OOB;
@@ -150,6 +151,7 @@ void host_init(void) {
   stdout_ring_init();                // serial.c: the ring of `stdoutring`
   wasm_rt_init();
   trace_init();                      // before memory_init: its RAM log comes out of what the image could reserve
+  foreign_init(ncpus);               // likewise: the foreign modules' memories and instances (boot/foreign.c)
   memory_init();
   struct cpu *c = this_cpu();
   int trap = k_setjmp(c->trap_jmp);
@@ -186,7 +188,7 @@ void core_main(struct cpu *c) {
     // (runtime/boot.ts recover), the second completes its future and serves again. The rings
     // go out first (--trace: aam boot prints the flight recorder; a failing main ends the
     // system in the first call).
-    set_core_word(c, FC_TRAP, trap_kind((wasm_rt_trap_t)trap));
+    set_core_word(c, FC_TRAP, host_trap_kind((wasm_rt_trap_t)trap));
     c->fatal_msg = NULL;
     trace_trap(c->id, 0);
     w2c_image_aam_resume(inst[c->id]);

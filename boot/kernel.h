@@ -70,6 +70,7 @@ uint64_t boot_rsdp(void);
 // serial.c
 void serial_init(void);
 void console_write(uint32_t core, int fd, const char *s, size_t n);  // fd 1: COM1, 2: COM2
+void console_flush(uint32_t core);   // stdout's unfinished line of this core, now
 void console_flush_all(void);
 void stdout_ring_init(void);         // `stdoutring`: stdout into a ring in RAM (images only)
 int uart_present(uint16_t port);     // probed through the scratch register

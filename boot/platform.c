@@ -54,12 +54,20 @@ static uint32_t args_len, argc;
 static uint32_t argv_off[ARGS_MAX];
 static int have_rdrand;
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+// One argument; %XX is the byte XX (tools/boot/boot.ts encodes spaces, `%` and non-ASCII so).
 static void add_arg(const char *s, uint32_t n) {
   if (argc == ARGS_MAX || args_len + n + 1 > sizeof args_buf) return;
   argv_off[argc++] = args_len;
-  memcpy(args_buf + args_len, s, n);
-  args_buf[args_len + n] = 0;
-  args_len += n + 1;
+  for (uint32_t i = 0; i < n; i++) {
+    int hi = s[i] == '%' && i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+    if (lo >= 0) { args_buf[args_len++] = (char)(hi << 4 | lo); i += 2; }
+    else args_buf[args_len++] = s[i];
+  }
+  args_buf[args_len++] = 0;
 }
 
 void platform_init(const char *cmdline) {
@@ -184,6 +192,7 @@ typedef struct w2c_wasi__snapshot__preview1 wasi_t;
 u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten) {
   NOTE(w->cpu);
   if (fd != 1 && fd != 2) return WASI_EBADF;
+  if (fd == 1 && !iovs_len) console_flush(w->cpu->id);   // stdoutWrite's flush
   const uint8_t *v = mem_at(iovs, (uint64_t)iovs_len * 8);
   if (!v) return WASI_EFAULT;
   uint32_t total = 0;

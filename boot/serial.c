@@ -120,6 +120,12 @@ void console_write(uint32_t core, int fd, const char *s, size_t n) {
   }
 }
 
+// Out with what core holds of stdout's unfinished line (runtime/sys/stdio.ts stdoutWrite asks, with a
+// write of no iovec: its task may go on on another core, whose bytes must not overtake these).
+void console_flush(uint32_t core) {
+  if (lines[core][0].len) flush_line(core, 0);
+}
+
 // At exit: print every core's unfinished line; on the stream that kernel messages share it gets a
 // newline, stdout on COM1 stays the bytes the program wrote (as on Node). A core that holds the lock forever (it faulted while
 // printing) must not stop the exit, so after ~100 ms of trying we print without the lock.

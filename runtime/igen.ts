@@ -4,4 +4,5 @@
 export { IgenCall, igenRecord, igenIssue, igenFuture, igenWait, igenRelease, igenSync, igenThen, igenServe, igenServer,
   igenSetHandler, igenConnect, igenOfferRecord, igenOfferInterface } from "./service/igen";
 export { interfaceError } from "./machine/imc";
+export { foreignModule, igenOfferForeign, igenForeign } from "./service/foreign";
 export { E_BAD_RECORD } from "./machine/validate";

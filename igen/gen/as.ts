@@ -287,7 +287,7 @@ export const server = {
     const imports = [...used].filter((u) => !enumNames.has(u)).sort();
     const enumImports = [...used].filter((u) => enumNames.has(u)).sort();
     out.push('import { Machine, Task, fail } from "aam";');
-    out.push('import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";');
+    out.push(`import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface${model.machines.some((m) => m.kernel) ? ', foreignModule, igenOfferForeign, igenForeign' : ''} } from "aam/igen";`);
     out.push(`import { ${[...imports, ...enumImports].join(', ')} } from "./${base}.igen.client";`);
     for (const m of model.machines) out.push(...serverMachine(m, nm));
     return out.join('\n') + '\n';
@@ -348,6 +348,32 @@ function serverMachine(m: Machine, nm: Names): string[] {
   out.push(`  return ${mv};`);
   out.push('}');
   m.tasks.forEach((t, slot) => out.push(...dispatch(m, t, slot, nm, n.handlers)));
+  if (m.kernel) out.push(...foreignOffer(m, n, specName));
+  return out;
+}
+
+// A kernel-level machine can also be served by a foreign module (docs/ARCHITECTURE.md "Foreign
+// machines"): task T runs the module's C function `<machine>_<T>(record)` in the module's memory.
+function foreignOffer(m: Machine, n: Names['machine'] extends Map<Machine, infer V> ? V : never, specName: (t: Task) => string): string[] {
+  const out = ['', `// The foreign module's id and, per slot, its function's id (static data, written by ${n.offerForeign}).`];
+  out.push(`const ${n.foreign} = memory.data(${4 + 4 * m.tasks.length});`);
+  out.push('');
+  out.push(`/** Offers machine ${m.name} on \`machine\` (kernel-level) as foreign module \`module\`: each task T runs the C`);
+  out.push(` *  function ${m.name}_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).`);
+  out.push(` *  The machine gets at most one core. Call it from machines(). */`);
+  out.push(`export function ${n.offerForeign}(machine: Machine, module: string = "${m.name}"): Machine {`);
+  out.push(`  if (!machine.kernel) fail("${n.offerForeign}: machine " + machine.name + " is user-level; the IDL declares ${m.name} [[kernel]]");`);
+  out.push(`  let f = foreignModule(module);`);
+  out.push(`  igenOfferInterface(machine, ${n.hash});`);
+  m.tasks.forEach((t, slot) => {
+    const pn = [t.name, ...pointers(t).map((p) => p.param.name)].join(' ');
+    out.push(`  igenOfferForeign(machine, ${n.foreign}, f, ${slot}, "${m.name}_${t.name}", foreign_${m.name}_${t.name}, ${specName(t)}, "${pn}");`);
+  });
+  out.push('  return machine;');
+  out.push('}');
+  m.tasks.forEach((t, slot) => {
+    out.push(`function foreign_${m.name}_${t.name}(t: Task): u64 { return igenForeign(t, ${n.foreign}, ${slot}, ${specName(t)}); }`);
+  });
   return out;
 }
 

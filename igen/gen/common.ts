@@ -152,7 +152,7 @@ export function local(want: string, params: Iterable<string>): string {
 export interface Names {
   struct: Map<StructDecl, string>;
   enum: Map<EnumDecl, string>;
-  machine: Map<Machine, { base: string; client: string; connect: string; check: string; offer: string; handlers: string; hash: string }>;
+  machine: Map<Machine, { base: string; client: string; connect: string; check: string; offer: string; offerForeign: string; handlers: string; foreign: string; hash: string }>;
   call: Map<Task, string>; // the typed call class
   handler: Map<Task, string>; // the handler's function type
   method: Map<Task, string>; // camelCase task name, unique in its machine
@@ -169,7 +169,9 @@ export function names(model: Model): Names {
       connect: n.take(`connect${base}`),
       check: n.take(`${camel(m.name).replace(/_$/, '')}InterfaceError`),
       offer: n.take(`offer${base}`),
+      offerForeign: n.take(`offer${base}Foreign`),
       handlers: n.take(`${m.name.toUpperCase()}_HANDLERS`),
+      foreign: n.take(`${m.name.toUpperCase()}_FOREIGN`),
       hash: n.take(`${m.name.toUpperCase()}_INTERFACE_HASH`),
     });
     const methods = new Namer(['wait', 'release', 'result', 'done', 'failed', 'error', 'asArg', 'fromArg']);

@@ -25,6 +25,17 @@
 //                                        report why this core is about to trap (UTF-16LE strings,
 //                                        lengths in bytes). The image executes `unreachable` right
 //                                        after; the host reports core, function and message once.
+//   foreign_open(name, nameLen) -> i32   the host's id (>= 0) of the foreign module called `name`
+//                                        (UTF-16LE), or -1 (docs/ARCHITECTURE.md "Foreign machines")
+//   foreign_fn(module, name, nameLen) -> i32
+//                                        the id (>= 0) of the module's export `name`, or -1
+//   foreign_call(module, fn, arg) -> i32 run export fn(arg) on this core's instance of the module;
+//                                        its i32 result (>= 0 by the modules' convention), or
+//                                        -(1 + trap kind) (enum trap) if it trapped
+//   foreign_copy(module, toModule, at, moduleAt, len) -> i32
+//                                        copy len bytes between the image's memory at `at` and the
+//                                        module's at `moduleAt` (toModule 1: into the module);
+//                                        0, or -1 if the module's range is outside its memory
 //
 // Module "wasi_snapshot_preview1" (a subset, same signatures as WASI preview 1):
 //   fd_write            console: fd 1 and 2, line-buffered per core by the host so lines of
@@ -62,6 +73,14 @@ export declare namespace platform {
   @external("aam", "exit") export function exit(code: i32): void;
   // @ts-ignore: decorator
   @external("aam", "fatal") export function fatal(msg: usize, msgLen: i32, file: usize, fileLen: i32, line: i32, col: i32): void;
+  // @ts-ignore: decorator
+  @external("aam", "foreign_open") export function foreign_open(name: usize, nameLen: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "foreign_fn") export function foreign_fn(module: i32, name: usize, nameLen: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "foreign_call") export function foreign_call(module: i32, fn: i32, arg: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "foreign_copy") export function foreign_copy(module: i32, toModule: i32, at: usize, moduleAt: i32, len: i32): i32;
 }
 
 export declare namespace wasi {

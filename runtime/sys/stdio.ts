@@ -64,6 +64,10 @@ export function stdoutWrite(buf: usize, len: i32): void {
     if (err) { heapFree(io); fail("stdoutWrite: fd_write failed with WASI errno " + err.toString()); }
     done += <i32>load<u32>(io + 8);
   }
+  // A write of no iovec asks the host to put out what it holds back of this core's output (the
+  // Node host keeps the bytes after the last newline): the calling task may go on on another core
+  // after its next block, and its next bytes must not overtake these.
+  wasi.fd_write(1, io, 0, io + 8);
   heapFree(io);
 }
 

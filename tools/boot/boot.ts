@@ -23,6 +23,8 @@ import { readStats, machineNames } from "../host/stats";
 import { StringDecoder } from "node:string_decoder";
 import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
+import { findForeign, manifestRecipes, readRecipe } from "../build/foreign";
+import { foreignKernelObject } from "./foreign";
 import { abiProblem, type ImageManifest } from "../host/manifest";
 import { StdinSource } from "../host/stdio";
 import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE,
@@ -112,12 +114,19 @@ export function kernelFor(root: string, wasm: Uint8Array): string {
   if (!m) throw new BootError("not an AAM system image (no aam.manifest section; build it with `aam build`)");
   const defines: Record<string, number> = {};
   if (m.trace) defines.AAM_TRACE = 1;                       // boot/trace.c streams the rings to COM3
-  const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(wasm).digest("hex").slice(0, 24);
+  // The foreign modules the image uses, each a cached kernel object (tools/boot/foreign.ts).
+  const foreign = manifestRecipes(m as { build?: Record<string, unknown> }).map((d) => {
+    const f = findForeign(root, d);
+    if (!f) throw new BootError(`foreign module ${d} is not built: run \`aam build\` on the program first`);
+    return `${f.name}=${foreignKernelObject(root, f, readRecipe(d).kernelOpt ?? "-O2")}`;
+  });
+  const key = createHash("sha256").update(kernelSourcesHash(root)).update(JSON.stringify(defines)).update(JSON.stringify(foreign.map((f) => path.basename(f))))
+    .update(wasm).digest("hex").slice(0, 24);
   const img = path.join(root, "build/boot-cache", `${key}.${process.pid}.wasm`);
   try {
     return buildCached(root, key, () => {
       fs.writeFileSync(img, wasm);
-      return [img, ...Object.entries(defines).flatMap(([k, v]) => ["-D", `${k}=${v}`])];
+      return [img, ...Object.entries(defines).flatMap(([k, v]) => ["-D", `${k}=${v}`]), ...foreign.flatMap((f) => ["--foreign", f])];
     });
   } finally {
     fs.rmSync(img, { force: true });
@@ -378,10 +387,12 @@ class StdoutCopy {
 }
 
 // The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
-// then `--` and the image's arguments (one word each: the kernel splits at spaces).
+// then `--` and the image's arguments, one word each: the kernel splits at spaces, so every byte
+// of an argument's UTF-8 outside 0x21..0x7e, and `%`, goes as %XX (boot/platform.c decodes it).
 function cmdline(args: string[], stats: boolean, options: string[] = []): string {
-  for (const a of args) if (!a || /\s/.test(a)) throw new BootError(`argument '${a}': the kernel command line takes only non-empty words without spaces`);
-  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args].join(" ");
+  for (const a of args) if (!a) throw new BootError("an empty argument cannot cross the kernel command line");
+  const word = (a: string): string => [...Buffer.from(a, "utf8")].map((b) => b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0")).join("");
+  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args.map(word)].join(" ");
 }
 
 /** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */

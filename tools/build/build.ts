@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { compile, BuildError } from "./compile";
 import { link, type Manifest, type LinkOptions } from "./link";
 import { igenForBuild } from "./igen";
+import { foreignRecipes, readRecipe } from "./foreign";
 
 export interface BuildOptions {
   entry: string;
@@ -42,7 +43,9 @@ export async function build(o: BuildOptions): Promise<Built> {
     debug, optimize: o.optimize ?? true, passes: o.passes, trace,
     // sourceBase and runtime: where the file names in the image's abort messages are relative to
     // (tools/host/symbols.ts sourcePath turns them into paths a terminal can open)
-    manifestExtra: { entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags, sourceBase: c.base, runtime: path.resolve(o.root, "runtime") },
+    // foreign: the foreign modules the program imports (a foreign.json beside a file asc read);
+    // built by cache.ts after the image (tools/build/foreign.ts), loaded by the hosts by name
+    manifestExtra: { foreign: foreignRecipes([...c.sources].filter(([, t]) => t !== null).map(([f]) => f)).map((d) => ({ name: readRecipe(d).name, recipe: d })), entrySource: path.relative(o.root, path.resolve(o.entry)), ascFlags: c.flags, sourceBase: c.base, runtime: path.resolve(o.root, "runtime") },
   });
   if (o.out) {
     fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });

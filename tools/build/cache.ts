@@ -183,6 +183,9 @@ export async function cachedBuild(o: BuildOptions, c: CacheOptions = {}): Promis
       process.stderr.write(`aam: image cache ${dir}: not stored (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
     }
   }
+  // The foreign modules the image uses (tools/build/foreign.ts): cached on their own, by content.
+  const { buildForeignFor } = await import("./foreign");
+  await buildForeignFor(o.root, b.manifest as { build?: Record<string, unknown> });
   if (o.out) {
     makeDirs(path.dirname(path.resolve(o.out)));
     writeAtomic(o.out, b.wasm);

@@ -38,7 +38,8 @@ const USAGE = `usage:
       plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
       first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5);
       \`aam bench policy\`: the Machine Manager's assignment changes under a steady load, its load step
-      and an idle system's CPU, [--rounds N] (default 5)
+      and an idle system's CPU, [--rounds N] (default 5);
+      \`aam bench machines\`: the machines of aams/ (zlib, SQLite) on 1 and 2 cores against their peers
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
@@ -294,7 +295,14 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, { host: "node", policy: r });
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy; none: the full harness)`);
+      if (p.file === "machines") {                    // the machines of aams/ against their peers
+        const { benchZlib, benchSqlite } = await import("../bench/foreign");
+        const o = { root: ROOT, quick: !!p.quick, out: (s: string) => process.stdout.write(s) };
+        const r = { zlib: await benchZlib(o), sqlite: await benchSqlite(o) };
+        if (p.json) writeJson(p.json, { host: "node", ...r });
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy, machines; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });

@@ -30,6 +30,8 @@ import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
 import { abiProblem, type ImageManifest } from "./manifest";
 import { sourceRootsOf } from "./symbols";
+import { findForeign, manifestRecipes } from "../build/foreign";
+import type { ForeignModuleData } from "./foreign";
 import { stdinChannel, stdinWakeAll, StdinPump } from "./stdio";
 import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
@@ -47,6 +49,7 @@ export interface RunOptions {
   workerPath?: string;
   staggerMs?: number;            // testing aid: start core c after c × staggerMs (AAM_HOST_STAGGER_MS)
   traceDrainMs?: number;         // how often the trace rings are drained (images built with --trace)
+  foreign?: { name: string; wasm: string }[];   // the image's foreign modules (default: built ones its manifest names)
 }
 
 export interface RunResult {
@@ -98,6 +101,11 @@ export function startImage(o: RunOptions): AamSystem {
   const bad = !Number.isInteger(cores) || cores < 1 || cores > MAX_CORES ? `--cores must be 1..${MAX_CORES}, got ${o.cores}` : abiProblem(o.manifest);
   if (bad) {
     const err = new HostError(bad);
+    return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
+  }
+  let foreign: ForeignModuleData[];
+  try { foreign = foreignModules(o); } catch (e) {
+    const err = e instanceof HostError ? e : new HostError((e as Error).message);
     return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
   }
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
@@ -193,6 +201,7 @@ export function startImage(o: RunOptions): AamSystem {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], stdin, fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
+          foreign,
         },
         stdout: false, stderr: false,
       });
@@ -211,6 +220,52 @@ export function startImage(o: RunOptions): AamSystem {
     call: (req) => port.call(req),
     stop: (code = 0) => { port.stop(code); return done; },
   };
+}
+
+// Every foreign module of the image, compiled, each with its own shared memory (its declared
+// minimum and maximum) and its once-word (tools/host/foreign.ts).
+function foreignModules(o: RunOptions): ForeignModuleData[] {
+  let list = o.foreign;
+  if (!list) {
+    const b = o.manifest.build as Record<string, unknown> | undefined;
+    const root = typeof b?.runtime === "string" ? path.dirname(b.runtime) : process.cwd();
+    list = manifestRecipes(o.manifest as { build?: Record<string, unknown> }).map((d) => {
+      const f = findForeign(root, d);
+      if (!f) throw new HostError(`foreign module ${d} is not built: run \`aam build\` on the program first`);
+      return { name: f.name, wasm: f.node };
+    });
+  }
+  return list.map((f) => {
+    const module = new WebAssembly.Module(fs.readFileSync(f.wasm));
+    const mi = WebAssembly.Module.imports(module).find((i) => i.module === "env" && i.name === "memory");
+    if (!mi) throw new HostError(`${f.wasm}: the foreign module imports no memory`);
+    const lim = memoryLimits(fs.readFileSync(f.wasm));
+    return { name: f.name, module, memory: new WebAssembly.Memory({ initial: lim.initial, maximum: lim.maximum, shared: true }), once: new SharedArrayBuffer(4) };
+  });
+}
+
+// The limits of the imported memory, read from the import section (the JS API does not give them).
+function memoryLimits(wasm: Uint8Array): { initial: number; maximum: number } {
+  let i = 8;
+  const u = (): number => { let r = 0, s = 0, b: number; do { b = wasm[i++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; };
+  const str = (): string => { const n = u(); const t = Buffer.from(wasm.subarray(i, i + n)).toString("utf8"); i += n; return t; };
+  while (i < wasm.length) {
+    const id = wasm[i++], size = u(), end = i + size;
+    if (id === 2) {
+      for (let n = u(); n > 0; n--) {
+        const mod = str(), name = str(), kind = wasm[i++];
+        if (kind === 0) u();
+        else if (kind === 1) { i++; const f = u(); u(); if (f & 1) u(); }
+        else if (kind === 3) { i += 2; }
+        else if (kind === 2) {
+          const f = u(), initial = u(), maximum = f & 1 ? u() : 65536;
+          if (mod === "env" && name === "memory") return { initial, maximum };
+        }
+      }
+    }
+    i = end;
+  }
+  throw new HostError("a foreign module without an imported memory");
 }
 
 export { formatStats };

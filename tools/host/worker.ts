@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
+import { foreignImports, type ForeignModuleData } from "./foreign";
 import { stdinRead } from "./stdio";
 import {
   CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP, EXIT_PIPE,
@@ -36,6 +37,7 @@ interface WorkerData {
   stdin: SharedArrayBuffer; // the stdin channel (stdio.ts), answered by node.ts's StdinPump
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
   sources?: SourceRoots;          // what the image's file names are relative to (manifest)
+  foreign: ForeignModuleData[];   // the foreign modules the image uses (tools/host/foreign.ts)
 }
 
 export interface CoreEnd {
@@ -206,6 +208,15 @@ async function main(): Promise<void> {
     w.fd_write = (fd: number, iovs: number, n: number, nwritten: number): number => {
       if (fd !== 1 && fd !== 2) return wasiFdWrite(fd, iovs, n, nwritten);
       const dv = new DataView(d.memory.buffer);
+      if (fd === 1 && n === 0) {               // stdoutWrite's flush (runtime/sys/stdio.ts)
+        if (lines[1].length) {
+          try { writeAll(d.fds[0], Buffer.concat(lines[1])); } catch (e) { if (e instanceof PipeClosed) pipeClosed(); throw e; }
+          lines[1].length = 0;
+          pendingBytes[1] = 0;
+        }
+        dv.setUint32(nwritten, 0, true);
+        return 0;
+      }
       let total = 0;
       for (let i = 0; i < n; i++) {
         const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
@@ -237,9 +248,9 @@ async function main(): Promise<void> {
     w.proc_exit = (code: number): never => aam.exit(code);
   }
   imports.env = { memory: d.memory };
-  imports.aam = aam;
   let instance: WebAssembly.Instance;
   try {
+    imports.aam = { ...aam, ...foreignImports(d.foreign, d.memory, d.timeOrigin - performance.timeOrigin + clockOffsetMs) };
     instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
     wasi?.instantiate(instance, {});
   } catch (e) {

@@ -8,7 +8,7 @@
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
 import { Machine, Task, fail } from "aam";
-import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface, foreignModule, igenOfferForeign, igenForeign } from "aam/igen";
 import { KRT_INTERFACE_HASH, Point, RtParams, RtSummary, URT_INTERFACE_HASH, RtMode } from "./rt.igen.client";
 
 // ──── machine krt (kernel-level) ────
@@ -114,6 +114,31 @@ function serve_krt_describe(t: Task): u64 {
   call_indirect<void>(load<u32>(KRT_HANDLERS, 20), changetype<RtParams>(r + 0), load<f32>(r, 40), changetype<RtSummary>(r + 48));
   return 0;
 }
+
+// The foreign module's id and, per slot, its function's id (static data, written by offerKrtForeign).
+const KRT_FOREIGN = memory.data(28);
+
+/** Offers machine krt on `machine` (kernel-level) as foreign module `module`: each task T runs the C
+ *  function krt_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).
+ *  The machine gets at most one core. Call it from machines(). */
+export function offerKrtForeign(machine: Machine, module: string = "krt"): Machine {
+  if (!machine.kernel) fail("offerKrtForeign: machine " + machine.name + " is user-level; the IDL declares krt [[kernel]]");
+  let f = foreignModule(module);
+  igenOfferInterface(machine, KRT_INTERFACE_HASH);
+  igenOfferForeign(machine, KRT_FOREIGN, f, 0, "krt_sum", foreign_krt_sum, KRT_SUM_SPEC, "sum data");
+  igenOfferForeign(machine, KRT_FOREIGN, f, 1, "krt_fill", foreign_krt_fill, KRT_FILL_SPEC, "fill buf");
+  igenOfferForeign(machine, KRT_FOREIGN, f, 2, "krt_bump", foreign_krt_bump, KRT_BUMP_SPEC, "bump vals");
+  igenOfferForeign(machine, KRT_FOREIGN, f, 3, "krt_move", foreign_krt_move, KRT_MOVE_SPEC, "move");
+  igenOfferForeign(machine, KRT_FOREIGN, f, 4, "krt_summary", foreign_krt_summary, KRT_SUMMARY_SPEC, "summary vals s");
+  igenOfferForeign(machine, KRT_FOREIGN, f, 5, "krt_describe", foreign_krt_describe, KRT_DESCRIBE_SPEC, "describe");
+  return machine;
+}
+function foreign_krt_sum(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 0, KRT_SUM_SPEC); }
+function foreign_krt_fill(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 1, KRT_FILL_SPEC); }
+function foreign_krt_bump(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 2, KRT_BUMP_SPEC); }
+function foreign_krt_move(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 3, KRT_MOVE_SPEC); }
+function foreign_krt_summary(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 4, KRT_SUMMARY_SPEC); }
+function foreign_krt_describe(t: Task): u64 { return igenForeign(t, KRT_FOREIGN, 5, KRT_DESCRIBE_SPEC); }
 
 // ──── machine urt (user-level) ────
 

@@ -8,7 +8,7 @@
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
 import { Machine, Task, fail } from "aam";
-import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface, foreignModule, igenOfferForeign, igenForeign } from "aam/igen";
 import { FS_CACHE_INTERFACE_HASH, FS_INTERFACE_HASH, FsOpenHow, FsStat } from "./fs.igen.client";
 
 // ──── machine fs (kernel-level) ────
@@ -116,6 +116,31 @@ function serve_fs_close_all(t: Task): u64 {
   store<u32>(r, result, 0);
   return 0;
 }
+
+// The foreign module's id and, per slot, its function's id (static data, written by offerFsForeign).
+const FS_FOREIGN = memory.data(28);
+
+/** Offers machine fs on `machine` (kernel-level) as foreign module `module`: each task T runs the C
+ *  function fs_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).
+ *  The machine gets at most one core. Call it from machines(). */
+export function offerFsForeign(machine: Machine, module: string = "fs"): Machine {
+  if (!machine.kernel) fail("offerFsForeign: machine " + machine.name + " is user-level; the IDL declares fs [[kernel]]");
+  let f = foreignModule(module);
+  igenOfferInterface(machine, FS_INTERFACE_HASH);
+  igenOfferForeign(machine, FS_FOREIGN, f, 0, "fs_open", foreign_fs_open, FS_OPEN_SPEC, "open path");
+  igenOfferForeign(machine, FS_FOREIGN, f, 1, "fs_read", foreign_fs_read, FS_READ_SPEC, "read buf");
+  igenOfferForeign(machine, FS_FOREIGN, f, 2, "fs_write", foreign_fs_write, FS_WRITE_SPEC, "write buf");
+  igenOfferForeign(machine, FS_FOREIGN, f, 3, "fs_stat", foreign_fs_stat, FS_STAT_SPEC, "stat path st");
+  igenOfferForeign(machine, FS_FOREIGN, f, 4, "fs_close", foreign_fs_close, FS_CLOSE_SPEC, "close");
+  igenOfferForeign(machine, FS_FOREIGN, f, 5, "fs_close_all", foreign_fs_close_all, FS_CLOSE_ALL_SPEC, "close_all");
+  return machine;
+}
+function foreign_fs_open(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 0, FS_OPEN_SPEC); }
+function foreign_fs_read(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 1, FS_READ_SPEC); }
+function foreign_fs_write(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 2, FS_WRITE_SPEC); }
+function foreign_fs_stat(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 3, FS_STAT_SPEC); }
+function foreign_fs_close(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 4, FS_CLOSE_SPEC); }
+function foreign_fs_close_all(t: Task): u64 { return igenForeign(t, FS_FOREIGN, 5, FS_CLOSE_ALL_SPEC); }
 
 // ──── machine fs_cache (user-level) ────
 

@@ -8,7 +8,7 @@
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
 import { Machine, Task, fail } from "aam";
-import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface, foreignModule, igenOfferForeign, igenForeign } from "aam/igen";
 import { AbiAddr, NET_INTERFACE_HASH } from "./net.igen.client";
 
 // ──── machine net (kernel-level) ────
@@ -73,3 +73,22 @@ function serve_net_mtu(t: Task): u64 {
   store<u16>(r, result, 0);
   return 0;
 }
+
+// The foreign module's id and, per slot, its function's id (static data, written by offerNetForeign).
+const NET_FOREIGN = memory.data(16);
+
+/** Offers machine net on `machine` (kernel-level) as foreign module `module`: each task T runs the C
+ *  function net_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).
+ *  The machine gets at most one core. Call it from machines(). */
+export function offerNetForeign(machine: Machine, module: string = "net"): Machine {
+  if (!machine.kernel) fail("offerNetForeign: machine " + machine.name + " is user-level; the IDL declares net [[kernel]]");
+  let f = foreignModule(module);
+  igenOfferInterface(machine, NET_INTERFACE_HASH);
+  igenOfferForeign(machine, NET_FOREIGN, f, 0, "net_send", foreign_net_send, NET_SEND_SPEC, "send data");
+  igenOfferForeign(machine, NET_FOREIGN, f, 1, "net_recv", foreign_net_recv, NET_RECV_SPEC, "recv from data");
+  igenOfferForeign(machine, NET_FOREIGN, f, 2, "net_mtu", foreign_net_mtu, NET_MTU_SPEC, "mtu");
+  return machine;
+}
+function foreign_net_send(t: Task): u64 { return igenForeign(t, NET_FOREIGN, 0, NET_SEND_SPEC); }
+function foreign_net_recv(t: Task): u64 { return igenForeign(t, NET_FOREIGN, 1, NET_RECV_SPEC); }
+function foreign_net_mtu(t: Task): u64 { return igenForeign(t, NET_FOREIGN, 2, NET_MTU_SPEC); }

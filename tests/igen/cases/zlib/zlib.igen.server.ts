@@ -8,7 +8,7 @@
 // a struct parameter is a view into the record; a struct result is filled in through a view.
 
 import { Machine, Task, fail } from "aam";
-import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface } from "aam/igen";
+import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface, foreignModule, igenOfferForeign, igenForeign } from "aam/igen";
 import { ZLIB_INTERFACE_HASH, ZlibOptions, ZlibStats } from "./zlib.igen.client";
 
 // ──── machine zlib (kernel-level) ────
@@ -87,3 +87,24 @@ function serve_zlib_reset(t: Task): u64 {
   call_indirect<void>(load<u32>(ZLIB_HANDLERS, 12));
   return 0;
 }
+
+// The foreign module's id and, per slot, its function's id (static data, written by offerZlibForeign).
+const ZLIB_FOREIGN = memory.data(20);
+
+/** Offers machine zlib on `machine` (kernel-level) as foreign module `module`: each task T runs the C
+ *  function zlib_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).
+ *  The machine gets at most one core. Call it from machines(). */
+export function offerZlibForeign(machine: Machine, module: string = "zlib"): Machine {
+  if (!machine.kernel) fail("offerZlibForeign: machine " + machine.name + " is user-level; the IDL declares zlib [[kernel]]");
+  let f = foreignModule(module);
+  igenOfferInterface(machine, ZLIB_INTERFACE_HASH);
+  igenOfferForeign(machine, ZLIB_FOREIGN, f, 0, "zlib_compress", foreign_zlib_compress, ZLIB_COMPRESS_SPEC, "compress src dst");
+  igenOfferForeign(machine, ZLIB_FOREIGN, f, 1, "zlib_decompress", foreign_zlib_decompress, ZLIB_DECOMPRESS_SPEC, "decompress src dst");
+  igenOfferForeign(machine, ZLIB_FOREIGN, f, 2, "zlib_stats", foreign_zlib_stats, ZLIB_STATS_SPEC, "stats st");
+  igenOfferForeign(machine, ZLIB_FOREIGN, f, 3, "zlib_reset", foreign_zlib_reset, ZLIB_RESET_SPEC, "reset");
+  return machine;
+}
+function foreign_zlib_compress(t: Task): u64 { return igenForeign(t, ZLIB_FOREIGN, 0, ZLIB_COMPRESS_SPEC); }
+function foreign_zlib_decompress(t: Task): u64 { return igenForeign(t, ZLIB_FOREIGN, 1, ZLIB_DECOMPRESS_SPEC); }
+function foreign_zlib_stats(t: Task): u64 { return igenForeign(t, ZLIB_FOREIGN, 2, ZLIB_STATS_SPEC); }
+function foreign_zlib_reset(t: Task): u64 { return igenForeign(t, ZLIB_FOREIGN, 3, ZLIB_RESET_SPEC); }
