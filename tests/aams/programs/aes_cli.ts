@@ -124,9 +124,42 @@ function settled(): i64 {
   return b;
 }
 
+// Handles used wrongly: after final, made up, closed twice, two calls on one context at once.
+function handles(c: AesClient): void {
+  let key = heapAlloc(32), buf = heapAlloc(4096), tag = heapAlloc(16);
+  memory.fill(key, 7, 32);
+  let h = c.openSync(AesMode.AES_CTR, AesDir.AES_ENCRYPT, key, 16, key, 16, 0);
+  c.finalSync(h, buf, 16, tag);
+  let u = c.update(h, buf, 16, buf, 16); u.wait(); println("update after final: " + u.error); u.release();
+  let m = c.update(0x7777, buf, 16, buf, 16); m.wait(); println("made-up handle: " + m.error); m.release();
+  let z = c.close(0); z.wait(); println("handle 0: " + z.error); z.release();
+  let h2 = c.openSync(AesMode.AES_GCM, AesDir.AES_ENCRYPT, key, 32, key, 12, 0);
+  c.closeSync(h2);
+  let d = c.close(h2); d.wait(); println("closed twice: " + d.error); d.release();
+  let g = c.open(AesMode.AES_GCM, AesDir.AES_DECRYPT, key, 16, key, 12, 0); g.wait(); println("GCM decrypt context: " + g.error); g.release();
+  let f = c.open(AesMode.AES_CBC, AesDir.AES_ENCRYPT, key, 16, key, 16, 6); f.wait(); println("unknown flags: " + f.error); f.release();
+  // Two updates in flight on one context: one may find it taken ("in use"); both never run at once.
+  let h3 = c.openSync(AesMode.AES_CTR, AesDir.AES_ENCRYPT, key, 16, key, 16, 0);
+  let busy = 0, done = 0;
+  for (let i = 0; i < 50; i++) {
+    let x = c.update(h3, buf, 4096, buf, 4096), y = c.update(h3, buf, 4096, buf, 4096);
+    x.wait(); y.wait();
+    if (x.failed && x.error.includes("is in use by another call")) busy++; else if (!x.failed) done++;
+    if (y.failed && y.error.includes("is in use by another call")) busy++; else if (!y.failed) done++;
+    x.release(); y.release();
+  }
+  c.closeSync(h3);
+  println("concurrent updates: " + (busy + done).toString() + " of 100 either ran or were refused as in use");
+  let small = c.openSync(AesMode.AES_CBC, AesDir.AES_ENCRYPT, key, 16, key, 16, 0);
+  let s2 = c.update(small, buf, 100, buf, 10); s2.wait(); println("small output: " + s2.error); s2.release();
+  c.closeSync(small);
+  heapFree(key); heapFree(buf); heapFree(tag);
+}
+
 export function main(): i32 {
   let a = args();
   let c = connectAes(16);
+  if (a.length > 1 && a[1] == "handles") { handles(c); return 0; }
   if (a.length > 1 && a[1] == "hostile") {
     let rounds = I32.parseInt(a[2]);
     let ops = new Array<Op>(HOSTILE.length);
