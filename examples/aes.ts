@@ -1,10 +1,10 @@
 // aes.ts: AES from the command line through machine aes (aams/aes), stdin to stdout.
-//   aam run examples/aes.ts -- enc|dec --mode ctr|cbc|gcm -K <hex key> --iv <hex IV> [--aad <hex>] [--nopad]
+//   aam run examples/aes.ts -- enc|dec --mode ctr|cbc|gcm -K <hex key> --iv <hex IV> [--aad <hex>] [--nopad] [--ct]
 // Byte-compatible with `openssl enc -aes-<bits>-ctr|cbc -K … -iv …` (CBC with PKCS#7 padding
 // unless --nopad, like openssl's -nopad) and with Node's crypto in every mode. GCM (openssl enc
 // has none): encryption writes the ciphertext, then the 16-byte tag; decryption takes the same
 // layout, checks the tag before anything is written and, on a mismatch, writes nothing and exits 1.
-// The key's length picks AES-128, -192 or -256. Exit status: 0 done, 1 refused by the machine
+// The key's length picks AES-128, -192 or -256; --ct the constant-time cipher (aams/aes/README.md). Exit status: 0 done, 1 refused by the machine
 // (its message on stderr), 2 bad usage.
 //
 // Streaming: ctr, cbc and gcm encryption go through one context in 1 MiB updates; the next piece
@@ -12,12 +12,12 @@
 // stdin first: the tag is at the end, and no plaintext may come out before it is checked.
 import { args, eprintln, heapAlloc, heapFree, stdinRead, stdoutWrite } from "aam";
 import { AesMode, AesDir, AesClient, connectAes } from "../aams/aes/aes.igen.client";
-import { defineAes, AES_NOPAD, AES_TAG_BYTES } from "../aams/aes/machine";
+import { defineAes, AES_NOPAD, AES_CONSTTIME, AES_TAG_BYTES } from "../aams/aes/machine";
 
 export function machines(): void { defineAes(); }
 
 const CHUNK: i32 = 1 << 20;
-const USAGE = "usage: aes enc|dec --mode ctr|cbc|gcm -K <hex key> --iv <hex IV> [--aad <hex>] [--nopad]";
+const USAGE = "usage: aes enc|dec --mode ctr|cbc|gcm -K <hex key> --iv <hex IV> [--aad <hex>] [--nopad] [--ct]";
 
 // ── arguments ────────────────────────────────────────────────────────────────────────────────
 @unmanaged class Bytes { p: usize; n: u32; }
@@ -94,7 +94,7 @@ function stream(c: AesClient, mode: AesMode, dir: AesDir, key: Bytes, iv: Bytes,
 }
 
 // ── GCM decryption: all of stdin, the tag checked before any output ─────────────────────────
-function gcmOpen(c: AesClient, key: Bytes, iv: Bytes, aad: Bytes | null): i32 {
+function gcmOpen(c: AesClient, key: Bytes, iv: Bytes, aad: Bytes | null, flags: u32): i32 {
   let cap = CHUNK, n = 0;
   let buf = heapAlloc(<usize>cap);
   for (;;) {
@@ -113,7 +113,7 @@ function gcmOpen(c: AesClient, key: Bytes, iv: Bytes, aad: Bytes | null): i32 {
   if (n < <i32>AES_TAG_BYTES) { eprintln("aes: GCM input of " + n.toString() + " bytes is shorter than its 16-byte tag"); return 1; }
   let m = <u32>n - AES_TAG_BYTES;
   let out = heapAlloc(<usize>max<u32>(m, 1));
-  let g = c.gcmDecrypt(key.p, key.n, iv.p, iv.n, aad != null ? aad.p : 0, aad != null ? aad.n : 0, buf, m, buf + m, out);
+  let g = c.gcmDecrypt(key.p, key.n, iv.p, iv.n, aad != null ? aad.p : 0, aad != null ? aad.n : 0, buf, m, buf + m, out, flags);
   g.wait();
   if (g.failed) { eprintln("aes: " + g.error); g.release(); return 1; }
   g.release();
@@ -131,6 +131,7 @@ export function main(): i32 {
   for (let i = 2; i < a.length; i++) {
     let opt = a[i];
     if (opt == "--nopad") { flags |= AES_NOPAD; continue; }
+    if (opt == "--ct") { flags |= AES_CONSTTIME; continue; }
     if (i + 1 >= a.length) return usage(opt + " needs a value");
     let v = a[++i];
     if (opt == "--mode") {
@@ -146,8 +147,8 @@ export function main(): i32 {
   if (key == null) return usage("-K is required");
   if (iv == null) return usage("--iv is required");
   if (aad != null && mode != AesMode.AES_GCM) return usage("--aad is for --mode gcm");
-  if (flags != 0 && mode != AesMode.AES_CBC) return usage("--nopad is for --mode cbc");
+  if ((flags & AES_NOPAD) != 0 && mode != AesMode.AES_CBC) return usage("--nopad is for --mode cbc");
   let c = connectAes(4);
-  if (!enc && mode == AesMode.AES_GCM) return gcmOpen(c, key!, iv!, aad);
+  if (!enc && mode == AesMode.AES_GCM) return gcmOpen(c, key!, iv!, aad, flags);
   return stream(c, mode, enc ? AesDir.AES_ENCRYPT : AesDir.AES_DECRYPT, key!, iv!, aad, flags);
 }

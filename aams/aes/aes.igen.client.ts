@@ -28,7 +28,7 @@ export enum AesMode {
 // ──── machine aes (user-level) ────
 
 /** Interface hash of aes: a server offering another one refuses the connect. */
-export const AES_INTERFACE_HASH: u64 = 0xc082a5efd26b201f;
+export const AES_INTERFACE_HASH: u64 = 0x970a82eba22cbf19;
 
 /** A call of aes.open(mode, dir, in key, key_len, in iv, iv_len, flags) -> aes_ctx_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
@@ -71,13 +71,13 @@ export class AesCloseCall extends IgenCall {
   wait(): void { igenWait(changetype<usize>(this)); }
 }
 
-/** A call of aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst) -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
+/** A call of aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst, flags) -> uint32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
 export class AesGcmDecryptCall extends IgenCall {
   /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
   wait(): u32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
-  get result(): u32 { return load<u32>(changetype<usize>(this), 40); }
+  get result(): u32 { return load<u32>(changetype<usize>(this), 44); }
 }
 
 /** The client's end of an interface to machine aes. */
@@ -195,8 +195,8 @@ export class AesClient {
     igenThen(changetype<usize>(this.close(ctx)), fn.index, arg);
   }
 
-  /** aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst) -> uint32_t, async. Request 40 bytes, result at 40, record 48 (slot 5, ordinal 0x99ea385d). */
-  gcmDecrypt(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize): AesGcmDecryptCall {
+  /** aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst, flags) -> uint32_t, async. Request 44 bytes, result at 44, record 48 (slot 5, ordinal 0x99ea385d). */
+  gcmDecrypt(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize, flags: u32): AesGcmDecryptCall {
     let record = igenRecord(48);
     store<usize>(record, key, 0);
     store<u32>(record, key_len, 4);
@@ -208,20 +208,21 @@ export class AesClient {
     store<u32>(record, n, 28);
     store<usize>(record, tag, 32);
     store<usize>(record, dst, 36);
+    store<u32>(record, flags, 40);
     igenIssue(changetype<Interface>(this), 5, record, 48, 0x99ea385d);
     return changetype<AesGcmDecryptCall>(record);
   }
   /** aes.gcm_decrypt, sync: blocks the calling task until the result; traps it if the call fails. */
-  gcmDecryptSync(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize): u32 {
-    let call = this.gcmDecrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst);
+  gcmDecryptSync(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize, flags: u32): u32 {
+    let call = this.gcmDecrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst, flags);
     igenSync(changetype<usize>(call), "aes.gcm_decrypt");
     let value = call.result;
     call.release();
     return value;
   }
   /** aes.gcm_decrypt, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
-  gcmDecryptThen(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize, fn: (call: AesGcmDecryptCall, arg: u64) => void, arg: u64 = 0): void {
-    igenThen(changetype<usize>(this.gcmDecrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst)), fn.index, arg);
+  gcmDecryptThen(key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize, flags: u32, fn: (call: AesGcmDecryptCall, arg: u64) => void, arg: u64 = 0): void {
+    igenThen(changetype<usize>(this.gcmDecrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst, flags)), fn.index, arg);
   }
 
   /** This client as a task argument: `spawn(fn, c.asArg())`, then `AesClient.fromArg(t.arg0)`. */

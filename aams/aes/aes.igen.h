@@ -22,6 +22,7 @@ enum aes_dir { AES_ENCRYPT = 1, AES_DECRYPT = 2 };
 
 /* open's flags */
 #define AES_NOPAD 1             /* CBC: no PKCS#7 padding (input a whole number of blocks) */
+#define AES_CONSTTIME 2         /* the constant-time (bitsliced, table-free) cipher and GHASH */
 
 typedef uint32_t aes_ctx_t;     /* a context handle; 0 is none */
 
@@ -35,7 +36,7 @@ typedef uint32_t aes_ctx_t;     /* a context handle; 0 is none */
 
 /* ---- machine aes (user-level) ---- */
 
-#define AES_INTERFACE_HASH UINT64_C(0xc082a5efd26b201f)
+#define AES_INTERFACE_HASH UINT64_C(0x970a82eba22cbf19)
 #define AES_OPEN_ORDINAL UINT32_C(0xfcaf481a) /* "aes.open" */
 #define AES_AAD_ORDINAL UINT32_C(0xae2f4bd4) /* "aes.aad" */
 #define AES_UPDATE_ORDINAL UINT32_C(0xab0cc48b) /* "aes.update" */
@@ -180,8 +181,8 @@ IGEN_LAYOUT_ASSERT(_Alignof(struct aes_close_request) == 4, "aes_close_request: 
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_close_request, ctx) == 0, "aes_close_request.ctx: offset");
 /* The result of aes.close is empty. */
 
-/* aes.gcm_decrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst) -> uint32_t */
-/* The request of aes.gcm_decrypt: 40 bytes, aligned to 4.
+/* aes.gcm_decrypt(key, key_len, iv, iv_len, aad, aad_len, src, n, tag, dst, flags) -> uint32_t */
+/* The request of aes.gcm_decrypt: 44 bytes, aligned to 4.
  *   offset  size  field
  *        0     4  key  in, key_len x 1 byte
  *        4     4  key_len
@@ -193,6 +194,7 @@ IGEN_LAYOUT_ASSERT(offsetof(struct aes_close_request, ctx) == 0, "aes_close_requ
  *       28     4  n
  *       32     4  tag  in, 16 x 1 byte
  *       36     4  dst  out, n x 1 byte
+ *       40     4  flags
  */
 struct aes_gcm_decrypt_request {
     const uint8_t *key;
@@ -205,8 +207,9 @@ struct aes_gcm_decrypt_request {
     uint32_t n;
     const uint8_t *tag;
     uint8_t *dst;
+    uint32_t flags;
 };
-IGEN_LAYOUT_ASSERT(sizeof(struct aes_gcm_decrypt_request) == 40, "aes_gcm_decrypt_request: size");
+IGEN_LAYOUT_ASSERT(sizeof(struct aes_gcm_decrypt_request) == 44, "aes_gcm_decrypt_request: size");
 IGEN_LAYOUT_ASSERT(_Alignof(struct aes_gcm_decrypt_request) == 4, "aes_gcm_decrypt_request: alignment");
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, key) == 0, "aes_gcm_decrypt_request.key: offset");
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, key_len) == 4, "aes_gcm_decrypt_request.key_len: offset");
@@ -218,6 +221,7 @@ IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, src) == 24, "aes_gcm
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, n) == 28, "aes_gcm_decrypt_request.n: offset");
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, tag) == 32, "aes_gcm_decrypt_request.tag: offset");
 IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, dst) == 36, "aes_gcm_decrypt_request.dst: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct aes_gcm_decrypt_request, flags) == 40, "aes_gcm_decrypt_request.flags: offset");
 /* The result of aes.gcm_decrypt: 4 bytes, aligned to 4.
  *   offset  size  field
  *        0     4  result

@@ -32,7 +32,7 @@ export type AesMode = (typeof AesMode)[keyof typeof AesMode];
 // ──── machine aes (user-level) ────
 
 /** Interface hash of aes: a call is refused if the image's machine serves another. */
-export const AES_INTERFACE_HASH = 0xc082a5efd26b201fn;
+export const AES_INTERFACE_HASH = 0x970a82eba22cbf19n;
 
 /** Machine aes as the host calls it; every method rejects with the refusal, trap or host error. */
 export interface AesClient {
@@ -46,8 +46,8 @@ export interface AesClient {
   final(ctx: number, dst: Uint8Array | number): Promise<{ result: number; dst: Uint8Array; tag: Uint8Array }>;
   /** aes.close(ctx) */
   close(ctx: number): Promise<void>;
-  /** aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst) -> uint32_t */
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, tag: Uint8Array, dst: Uint8Array | number): Promise<{ result: number; dst: Uint8Array }>;
+  /** aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst, flags) -> uint32_t */
+  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, tag: Uint8Array, dst: Uint8Array | number, flags: number): Promise<{ result: number; dst: Uint8Array }>;
 }
 
 /** A client of machine aes in the image that `sys` runs. */
@@ -122,7 +122,7 @@ export function aesClient(sys: IgenHost): AesClient {
       const res = await $sys.call({ machine: "aes", hash: AES_INTERFACE_HASH, slot: 4, ordinal: 0x8d02884e, record, buffers: [] });
       void res;
     },
-    async gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, tag: Uint8Array, dst: Uint8Array | number) {
+    async gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, src: Uint8Array, tag: Uint8Array, dst: Uint8Array | number, flags: number) {
       const record = new Uint8Array(48);
       const d = igenView(record);
       const keyCount = key.byteLength;
@@ -136,6 +136,7 @@ export function aesClient(sys: IgenHost): AesClient {
       d.setUint32(20, igenCount("aes.gcm_decrypt aad_len", aadCount, 4294967295), true);
       if (dstCount !== srcCount) throw new RangeError("aes.gcm_decrypt: src and dst share the length n but have " + srcCount + " and " + dstCount + " elements");
       d.setUint32(28, igenCount("aes.gcm_decrypt n", srcCount, 4294967295), true);
+      d.setUint32(40, flags, true);
       const res = await $sys.call({ machine: "aes", hash: AES_INTERFACE_HASH, slot: 5, ordinal: 0x99ea385d, record, buffers: [
         { field: 0, data: igenBytes(key), dir: "in" },
         { field: 8, data: igenBytes(iv), dir: "in" },
@@ -144,7 +145,7 @@ export function aesClient(sys: IgenHost): AesClient {
         { field: 32, data: igenBytes(tag), dir: "in" },
         { field: 36, data: new Uint8Array(dstCount * 1), dir: "out" },
       ] });
-      const result = igenView(res.record).getUint32(40, true);
+      const result = igenView(res.record).getUint32(44, true);
       const dstOut = res.buffers[5];
       if (typeof dst !== "number") dst.set(dstOut);   // filled in place too, as in C
       return { result, dst: dstOut };

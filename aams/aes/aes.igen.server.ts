@@ -28,8 +28,8 @@ export type AesFinalHandler = (ctx: u32, dst: usize, cap: u32, tag: usize) => u3
 /** The handler of aes.close(ctx). */
 export type AesCloseHandler = (ctx: u32) => void;
 
-/** The handler of aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst) -> uint32_t. */
-export type AesGcmDecryptHandler = (key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize) => u32;
+/** The handler of aes.gcm_decrypt(in key, key_len, in iv, iv_len, in aad, aad_len, in src, n, in tag, out dst, flags) -> uint32_t. */
+export type AesGcmDecryptHandler = (key: usize, key_len: u32, iv: usize, iv_len: u32, aad: usize, aad_len: u32, src: usize, n: u32, tag: usize, dst: usize, flags: u32) => u32;
 
 // The handlers' function-table indices by slot, in static data: every core dispatches through
 // it; offerAes writes it from machines() (core 0, before any machine serves).
@@ -50,7 +50,7 @@ const AES_FINAL_SPEC = memory.data<u32>([24, 16, 4, 0x4244c52e, 2, 0,
   /* dst */ 4, 2, 1, 8, 4, 0x1000000,
   /* tag */ 12, 2, 1, 16, 0, 0x10]);
 const AES_CLOSE_SPEC = memory.data<u32>([8, 4, 0, 0x8d02884e, 0, 0]);
-const AES_GCM_DECRYPT_SPEC = memory.data<u32>([48, 40, 4, 0x99ea385d, 6, 0,
+const AES_GCM_DECRYPT_SPEC = memory.data<u32>([48, 44, 4, 0x99ea385d, 6, 0,
   /* key */ 0, 1, 1, 4, 4, 0x1000000,
   /* iv */ 8, 1, 1, 12, 4, 0x1000000,
   /* aad */ 16, 1, 1, 20, 4, 0x1000000,
@@ -116,10 +116,10 @@ function serve_aes_close(t: Task): u64 {
   return 0;
 }
 
-// aes.gcm_decrypt: the record at arg0; result at 40.
+// aes.gcm_decrypt: the record at arg0; result at 44.
 function serve_aes_gcm_decrypt(t: Task): u64 {
   let r = igenServe(t, 0x99ea385d, 48, "aes.gcm_decrypt");
-  let result = call_indirect<u32>(load<u32>(AES_HANDLERS, 20), load<usize>(r, 0), load<u32>(r, 4), load<usize>(r, 8), load<u32>(r, 12), load<usize>(r, 16), load<u32>(r, 20), load<usize>(r, 24), load<u32>(r, 28), load<usize>(r, 32), load<usize>(r, 36));
-  store<u32>(r, result, 40);
+  let result = call_indirect<u32>(load<u32>(AES_HANDLERS, 20), load<usize>(r, 0), load<u32>(r, 4), load<usize>(r, 8), load<u32>(r, 12), load<usize>(r, 16), load<u32>(r, 20), load<usize>(r, 24), load<u32>(r, 28), load<usize>(r, 32), load<usize>(r, 36), load<u32>(r, 40));
+  store<u32>(r, result, 44);
   return 0;
 }

@@ -67,6 +67,9 @@ export function aesTablesInit(): void {
   atomic.store<u32>(READY, 2);
 }
 
+/** The S-box's address (built), for the constant-time cipher's table-free lookups. */
+export function aesSbox(): usize { aesTablesInit(); return SBOX; }
+
 // ── round keys ─────────────────────────────────────────────────────────────────────────────────
 // A key schedule, 496 bytes:
 //   0    u32 rounds (10, 12, 14)

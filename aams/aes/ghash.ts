@@ -63,6 +63,31 @@ export function ghashBlock(t: usize, y: usize, x: usize): void {
   store<u64>(y, zl, 8);
 }
 
+/** y = (y ^ x) · H without tables or branches on data: H is the 16 bytes at `h` ({hi, lo} as
+ *  a state), one bit of Y at a time (SP 800-38D Algorithm 1), 128 masked steps. */
+export function ghashBlockCT(h: usize, y: usize, x: usize): void {
+  let xh = load<u64>(y) ^ be64(x), xl = load<u64>(y, 8) ^ be64(x + 8);
+  let vh = load<u64>(h), vl = load<u64>(h, 8);
+  let zh: u64 = 0, zl: u64 = 0;
+  for (let i = 0; i < 128; i++) {
+    let bit = i < 64 ? (xh >> <u64>(63 - i)) & 1 : (xl >> <u64>(127 - i)) & 1;
+    let m = 0 - bit;
+    zh ^= vh & m;
+    zl ^= vl & m;
+    let carry = 0 - (vl & 1);
+    vl = (vl >> 1) | (vh << 63);
+    vh = (vh >> 1) ^ (0xE100000000000000 & carry);
+  }
+  store<u64>(y, zh);
+  store<u64>(y, zl, 8);
+}
+
+/** Stores H, the 16 bytes at `h`, as the {hi, lo} ghashBlockCT takes. */
+export function ghashKeyCT(t: usize, h: usize): void {
+  store<u64>(t, be64(h));
+  store<u64>(t, be64(h + 8), 8);
+}
+
 /** Writes the state `y` as 16 big-endian bytes at `out`. */
 export function ghashOut(y: usize, out: usize): void {
   store<u64>(out, bswap<u64>(load<u64>(y)));

@@ -13,12 +13,13 @@ import { text, Text } from "~lib/rt/text";
 import { AesMode, AesDir } from "./aes.igen.client";
 import { offerAes } from "./aes.igen.server";
 import { aesTablesInit } from "./cipher";
-import { CX_SIZE, CX_DETAIL, MODE_ECB, MODE_CBC, MODE_CTR, MODE_GCM, DIR_ENC, DIR_DEC, FLAG_NOPAD,
+import { CX_SIZE, CX_DETAIL, MODE_ECB, MODE_CBC, MODE_CTR, MODE_GCM, DIR_ENC, DIR_DEC, FLAG_NOPAD, FLAG_CT,
   E_CAP, E_PARTIAL, E_CT_LEN, E_CT_EMPTY, E_PAD, E_AAD_LATE, E_NOT_GCM,
   cxInit, cxAad, cxUpdate, cxFinal, cxMode, gcmOpen } from "./modes";
 
 /** open's flags (aes.idl's #defines, which igen does not carry into AssemblyScript). */
 export const AES_NOPAD: u32 = 1;
+export const AES_CONSTTIME: u32 = 2;
 export const AES_TAG_BYTES: u32 = 16;
 
 // ╒═══════ handle table (static data, every core) ═══════╕
@@ -77,7 +78,7 @@ function open(mode: AesMode, dir: AesDir, key: usize, keyLen: u32, iv: usize, iv
   let m = <u32>mode, d = <u32>dir;
   if (m < MODE_ECB || m > MODE_GCM) refuse(text("aes.open: mode ").dec(m).s(" (ECB 1, CBC 2, CTR 3, GCM 4)"));
   if (d != DIR_ENC && d != DIR_DEC) refuse(text("aes.open: direction ").dec(d).s(" (encrypt 1, decrypt 2)"));
-  if (flags & ~FLAG_NOPAD) refuse(text("aes.open: unknown flags 0x").hex(flags & ~FLAG_NOPAD).s(" (AES_NOPAD is 1)"));
+  if (flags & ~(FLAG_NOPAD | FLAG_CT)) refuse(text("aes.open: unknown flags 0x").hex(flags & ~(FLAG_NOPAD | FLAG_CT)).s(" (AES_NOPAD is 1, AES_CONSTTIME 2)"));
   checkKeyIv("open", m, keyLen, ivLen);
   if (m == MODE_GCM && d == DIR_DEC)
     refuse(text("aes.open: GCM decryption is one call, aes.gcm_decrypt (it checks the tag before it writes any plaintext)"));
@@ -142,10 +143,11 @@ function final(h: u32, dst: usize, cap: u32, tag: usize): u32 {
 
 function close(h: u32): void { closeHeld(h, acquire(h, "close")); }
 
-function gcmDecrypt(key: usize, keyLen: u32, iv: usize, ivLen: u32, aadp: usize, aadLen: u32, src: usize, n: u32, tag: usize, dst: usize): u32 {
+function gcmDecrypt(key: usize, keyLen: u32, iv: usize, ivLen: u32, aadp: usize, aadLen: u32, src: usize, n: u32, tag: usize, dst: usize, flags: u32): u32 {
   checkKeyIv("gcm_decrypt", MODE_GCM, keyLen, ivLen);
+  if (flags & ~FLAG_CT) refuse(text("aes.gcm_decrypt: unknown flags 0x").hex(flags & ~FLAG_CT).s(" (AES_CONSTTIME is 2)"));
   let cx = heapAlloc(CX_SIZE);
-  cxInit(cx, MODE_GCM, DIR_DEC, 0, key, <i32>keyLen, iv, <i32>ivLen);
+  cxInit(cx, MODE_GCM, DIR_DEC, flags, key, <i32>keyLen, iv, <i32>ivLen);
   cxAad(cx, aadp, aadLen);
   let ok = gcmOpen(cx, src, n, tag, dst);
   memory.fill(cx, 0, CX_SIZE);

@@ -7,11 +7,13 @@
 // a number in CX_DETAIL; the machine (machine.ts) turns them into messages. Not: handles,
 // argument checks, locking.
 import { aesExpandKey, aesEncryptBlock, aesDecryptBlock } from "./cipher";
-import { ghashTable, ghashBlock, ghashOut } from "./ghash";
+import { ctExpandKey, ctEncrypt, ctDecrypt } from "./cipher_ct";
+import { ghashTable, ghashBlock, ghashBlockCT, ghashKeyCT, ghashOut } from "./ghash";
 
 export const MODE_ECB: u32 = 1, MODE_CBC: u32 = 2, MODE_CTR: u32 = 3, MODE_GCM: u32 = 4;
 export const DIR_ENC: u32 = 1, DIR_DEC: u32 = 2;
 export const FLAG_NOPAD: u32 = 1;
+export const FLAG_CT: u32 = 2;             // the constant-time cipher and GHASH (cipher_ct.ts)
 const FLAG_DATA: u32 = 0x100;              // GCM: data has started, the AAD is hashed and closed
 
 // Errors of update/final/aad (negative results); CX_DETAIL holds the number the message needs.
@@ -31,12 +33,27 @@ export const E_NOT_GCM: i32 = -7;          // AAD on another mode
 //  64 BUF[16]: CBC/ECB partial input block, or the current keystream block (CTR, GCM)
 //  80 EKJ0[16]: E(K, J0), the tag mask (GCM)      96 Y[16]: the GHASH state (GCM)
 // 112 GBUF[16]: partial block of AAD or ciphertext being hashed (GCM)    128 TMP[16]: scratch
-// 144 GHASH table (256)          400 key schedule (KS_SIZE = 496)
-export const CX_SIZE: usize = 896;
+// 144 GHASH table (256; constant-time: H alone)
+// 400 key schedule: KS_SIZE = 496 (T-tables), or CT_KS_SIZE = 976 (bitsliced)
+// 1376 constant-time scratch (CT_SCRATCH = 632)   2008 WIDE[64]: 4 counter blocks (constant-time CTR)
+export const CX_SIZE: usize = 2072;
 const CX_MODE: usize = 0, CX_DIR: usize = 4, CX_FLAGS: usize = 8, CX_POS: usize = 12;
 export const CX_DETAIL: usize = 16;
 const CX_DATA: usize = 24, CX_AAD: usize = 32, CX_CTR: usize = 48, CX_BUF: usize = 64, CX_EKJ0: usize = 80;
 const CX_Y: usize = 96, CX_GBUF: usize = 112, CX_TMP: usize = 128, CX_GH: usize = 144, CX_KS: usize = 400;
+const CX_SCR: usize = 1376, CX_WIDE: usize = 2008;
+
+@inline function isCT(cx: usize): bool { return (load<u32>(cx + CX_FLAGS) & FLAG_CT) != 0; }
+// One block with the context's formulation.
+function encBlock(cx: usize, src: usize, dst: usize): void {
+  if (isCT(cx)) ctEncrypt(cx + CX_KS, src, dst, 1, cx + CX_SCR); else aesEncryptBlock(cx + CX_KS, src, dst);
+}
+function decBlock(cx: usize, src: usize, dst: usize): void {
+  if (isCT(cx)) ctDecrypt(cx + CX_KS, src, dst, 1, cx + CX_SCR); else aesDecryptBlock(cx + CX_KS, src, dst);
+}
+@inline function gh(cx: usize, x: usize): void {
+  if (isCT(cx)) ghashBlockCT(cx + CX_GH, cx + CX_Y, x); else ghashBlock(cx + CX_GH, cx + CX_Y, x);
+}
 
 @inline function copy16(dst: usize, src: usize): void { store<u64>(dst, load<u64>(src)); store<u64>(dst, load<u64>(src, 8), 8); }
 @inline function xor16(dst: usize, a: usize, b: usize): void {
@@ -54,15 +71,15 @@ export function cxInit(cx: usize, mode: u32, dir: u32, flags: u32, key: usize, k
   memory.fill(cx, 0, CX_SIZE);
   store<u32>(cx + CX_MODE, mode);
   store<u32>(cx + CX_DIR, dir);
-  store<u32>(cx + CX_FLAGS, flags & FLAG_NOPAD);
+  store<u32>(cx + CX_FLAGS, flags & (FLAG_NOPAD | FLAG_CT));
   let ks = cx + CX_KS;
-  aesExpandKey(ks, key, keyLen);
+  if (flags & FLAG_CT) ctExpandKey(ks, key, keyLen, cx + CX_SCR); else aesExpandKey(ks, key, keyLen);
   if (mode == MODE_CBC || mode == MODE_CTR) memory.copy(cx + CX_CTR, iv, 16);
   if (mode != MODE_GCM) return;
   let h = cx + CX_TMP;                              // H = E(K, 0^128)
   zero16(h);
-  aesEncryptBlock(ks, h, h);
-  ghashTable(cx + CX_GH, h);
+  encBlock(cx, h, h);
+  if (flags & FLAG_CT) ghashKeyCT(cx + CX_GH, h); else ghashTable(cx + CX_GH, h);
   let j0 = cx + CX_CTR;
   if (ivLen == 12) {                                // J0 = IV || 0^31 || 1
     memory.copy(j0, iv, 12);
@@ -72,16 +89,16 @@ export function cxInit(cx: usize, mode: u32, dir: u32, flags: u32, key: usize, k
     for (let i = 0; i < ivLen; i += 16) {
       zero16(b);
       memory.copy(b, iv + i, <usize>min(16, ivLen - i));
-      ghashBlock(cx + CX_GH, y, b);
+      gh(cx, b);
     }
     zero16(b);
     store<u64>(b + 8, bswap<u64>(<u64>ivLen << 3));
-    ghashBlock(cx + CX_GH, y, b);
+    gh(cx, b);
     ghashOut(y, j0);
     zero16(y);
     zero16(b);
   }
-  aesEncryptBlock(ks, j0, cx + CX_EKJ0);
+  encBlock(cx, j0, cx + CX_EKJ0);
   inc32(j0);                                        // the first data block uses inc32(J0)
 }
 
@@ -97,22 +114,23 @@ function inc128(c: usize): void {
 /** The next keystream block into BUF: E(K, counter), then the counter steps (CTR: all 128 bits;
  *  GCM: the low 32, SP 800-38D §6.2). */
 @inline function keystream(cx: usize, gcm: bool): void {
-  aesEncryptBlock(cx + CX_KS, cx + CX_CTR, cx + CX_BUF);
+  encBlock(cx, cx + CX_CTR, cx + CX_BUF);
   if (gcm) inc32(cx + CX_CTR); else inc128(cx + CX_CTR);
 }
 
 /** Adds `n` bytes at `p` to the GHASH (AAD before data, then ciphertext), through GBUF for the
  *  partial block; `pos` is how many bytes GBUF holds. Returns the new pos. */
 function hashBytes(cx: usize, p: usize, n: usize, pos: u32): u32 {
-  let t = cx + CX_GH, y = cx + CX_Y, g = cx + CX_GBUF;
+  let g = cx + CX_GBUF;
   let i: usize = 0;
   if (pos > 0) {
     while (i < n && pos < 16) store<u8>(g + pos++, load<u8>(p + i++));
     if (pos < 16) return pos;
-    ghashBlock(t, y, g);
+    gh(cx, g);
     pos = 0;
   }
-  for (; i + 16 <= n; i += 16) ghashBlock(t, y, p + i);
+  if (isCT(cx)) for (; i + 16 <= n; i += 16) ghashBlockCT(cx + CX_GH, cx + CX_Y, p + i);
+  else for (; i + 16 <= n; i += 16) ghashBlock(cx + CX_GH, cx + CX_Y, p + i);
   while (i < n) store<u8>(g + pos++, load<u8>(p + i++));
   return pos;
 }
@@ -135,7 +153,7 @@ function closeAad(cx: usize): void {
   let pos = <u32>(load<u64>(cx + CX_AAD) & 15);
   if (pos == 0) return;
   memory.fill(cx + CX_GBUF + pos, 0, 16 - pos);
-  ghashBlock(cx + CX_GH, cx + CX_Y, cx + CX_GBUF);
+  gh(cx, cx + CX_GBUF);
 }
 
 /** Bytes update(n) writes now: whole blocks for ECB/CBC (less one held back when decrypting
@@ -175,6 +193,17 @@ function streamXor(cx: usize, src: usize, n: u32, dst: usize, gcm: bool): void {
   }
   if (hash && i > 0) hashBytes(cx, dst, i, <u32>(load<u64>(cx + CX_DATA) & 15));
   let whole = i;
+  if (isCT(cx)) {                                   // four counter blocks per bitsliced call
+    let wide = cx + CX_WIDE;
+    for (; i + 64 <= n; i += 64) {
+      for (let k: usize = 0; k < 4; k++) {
+        copy16(wide + (k << 4), cx + CX_CTR);
+        if (gcm) inc32(cx + CX_CTR); else inc128(cx + CX_CTR);
+      }
+      ctEncrypt(cx + CX_KS, wide, wide, 4, cx + CX_SCR);
+      for (let k: usize = 0; k < 64; k += 16) xor16(dst + i + k, src + i + k, wide + k);
+    }
+  }
   for (; i + 16 <= n; i += 16) {
     keystream(cx, gcm);
     xor16(dst + i, src + i, ks);
@@ -212,10 +241,10 @@ function blocks(cx: usize, src: usize, n: u32, dst: usize, count: u32): void {
     let o = dst + (<usize>b << 4);
     if (enc) {
       if (cbc) xor16(blk, blk, iv);
-      aesEncryptBlock(ks, blk, o);
+      encBlock(cx, blk, o);
       if (cbc) copy16(iv, o);
     } else {
-      aesDecryptBlock(ks, blk, tmp);
+      decBlock(cx, blk, tmp);
       if (cbc) { xor16(o, tmp, iv); copy16(iv, blk); }
       else copy16(o, tmp);
     }
@@ -239,12 +268,12 @@ export function cxFinal(cx: usize, dst: usize, cap: u32, tag: usize): i32 {
     if (cap < 16) { store<u32>(cx + CX_DETAIL, 16); return E_CAP; }
     memory.fill(buf + pos, <u8>(16 - pos), 16 - pos);
     xor16(buf, buf, cx + CX_CTR);
-    aesEncryptBlock(cx + CX_KS, buf, dst);
+    encBlock(cx, buf, dst);
     return 16;
   }
   if (total == 0) return E_CT_EMPTY;
   if (pos != 16) return E_CT_LEN;                   // the held-back last block is whole
-  aesDecryptBlock(cx + CX_KS, buf, tmp);
+  decBlock(cx, buf, tmp);
   xor16(tmp, tmp, cx + CX_CTR);
   // The padding is checked without a branch per byte: bad = p == 0, p > 16, or a byte != p.
   let p = <u32>load<u8>(tmp + 15), bad: u32 = ((p - 1) >> 8) | ((16 - p) >> 8);
@@ -265,11 +294,11 @@ function gcmTag(cx: usize, tag: usize): void {
   let pos = <u32>(load<u64>(cx + CX_DATA) & 15), g = cx + CX_GBUF;
   if (pos > 0) {
     memory.fill(g + pos, 0, 16 - pos);
-    ghashBlock(cx + CX_GH, cx + CX_Y, g);
+    gh(cx, g);
   }
   store<u64>(g, bswap<u64>(load<u64>(cx + CX_AAD) << 3));
   store<u64>(g + 8, bswap<u64>(load<u64>(cx + CX_DATA) << 3));
-  ghashBlock(cx + CX_GH, cx + CX_Y, g);
+  gh(cx, g);
   ghashOut(cx + CX_Y, cx + CX_TMP);
   xor16(tag, cx + CX_TMP, cx + CX_EKJ0);
 }

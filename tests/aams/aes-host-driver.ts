@@ -7,7 +7,7 @@ import { aesClient, AesMode, AesDir } from "../../aams/aes/aes.igen.host";
 
 const MODES: Record<string, number> = { ecb: AesMode.AES_ECB, cbc: AesMode.AES_CBC, ctr: AesMode.AES_CTR, gcm: AesMode.AES_GCM };
 
-export interface Op { mode: string; key: Uint8Array; iv: Uint8Array; aad?: Uint8Array; data: Uint8Array; chunk: number; tag?: Uint8Array; nopad?: boolean }
+export interface Op { mode: string; key: Uint8Array; iv: Uint8Array; aad?: Uint8Array; data: Uint8Array; chunk: number; tag?: Uint8Array; nopad?: boolean; ct?: boolean }
 
 /** A running aes machine: enc/dec whole messages; stop() ends the system. */
 export function start(image: string, workerPath: string, cores: number) {
@@ -15,7 +15,7 @@ export function start(image: string, workerPath: string, cores: number) {
   const aes = aesClient(sys);
 
   async function stream(dir: number, o: Op): Promise<{ out: Uint8Array; tag?: Uint8Array }> {
-    const h = await aes.open(MODES[o.mode] as any, dir as any, o.key, o.iv, o.nopad ? 1 : 0);
+    const h = await aes.open(MODES[o.mode] as any, dir as any, o.key, o.iv, (o.nopad ? 1 : 0) | (o.ct ? 2 : 0));
     if (o.aad && o.aad.length) await aes.aad(h, o.aad);
     const parts: Uint8Array[] = [];
     for (let i = 0; i < o.data.length; i += o.chunk) {
@@ -32,7 +32,7 @@ export function start(image: string, workerPath: string, cores: number) {
     encrypt: (o: Op) => stream(AesDir.AES_ENCRYPT, o),
     async decrypt(o: Op): Promise<{ out: Uint8Array }> {
       if (o.mode !== "gcm") return stream(AesDir.AES_DECRYPT, o);
-      const r = await aes.gcmDecrypt(o.key, o.iv, o.aad ?? new Uint8Array(0), o.data, o.tag!, o.data.length);
+      const r = await aes.gcmDecrypt(o.key, o.iv, o.aad ?? new Uint8Array(0), o.data, o.tag!, o.data.length, o.ct ? 2 : 0);
       return { out: Buffer.from(r.dst) };
     },
     stop: () => sys.stop(0),

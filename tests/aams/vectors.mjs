@@ -57,22 +57,24 @@ export const GCM = [
 ];
 
 /** The operations of programs/aes_cli.ts for every vector above, with the line each must print:
- *  [spec, expected]. Updates of `chunk` bytes (0: one update), so streaming is checked too. */
-export function vectorOps(chunks = [0]) {
+ *  [spec, expected]. Updates of `chunk` bytes (0: one update), so streaming is checked too;
+ *  `ct`: with the constant-time cipher (AES_CONSTTIME). */
+export function vectorOps(chunks = [0], ct = false) {
   const ops = [];
+  const f = (flags) => (ct ? (flags ? flags + "+ct" : "ct") : flags);
   for (const v of FIPS197) {
-    ops.push([`enc:ecb:${v.key}:::${v.pt}:0`, `out ${v.ct}`]);
-    ops.push([`dec:ecb:${v.key}:::${v.ct}:0`, `out ${v.pt}`]);
+    ops.push([`enc:ecb:${v.key}:::${v.pt}:0::${f("")}`, `out ${v.ct}`]);
+    ops.push([`dec:ecb:${v.key}:::${v.ct}:0::${f("")}`, `out ${v.pt}`]);
   }
   for (const v of SP800_38A) {
     for (const chunk of v.mode === "ecb" ? [0, 16] : chunks) {
-      ops.push([`enc:${v.mode}:${v.key}:${v.iv}::${v.pt}:${chunk}::nopad`, `out ${v.ct}`]);
-      ops.push([`dec:${v.mode}:${v.key}:${v.iv}::${v.ct}:${chunk}::nopad`, `out ${v.pt}`]);
+      ops.push([`enc:${v.mode}:${v.key}:${v.iv}::${v.pt}:${chunk}::${f("nopad")}`, `out ${v.ct}`]);
+      ops.push([`dec:${v.mode}:${v.key}:${v.iv}::${v.ct}:${chunk}::${f("nopad")}`, `out ${v.pt}`]);
     }
   }
   for (const v of GCM) {
-    for (const chunk of chunks) ops.push([`enc:gcm:${v.key}:${v.iv}:${v.aad}:${v.pt}:${chunk}`, `out ${v.ct} tag ${v.tag}`]);
-    ops.push([`dec:gcm:${v.key}:${v.iv}:${v.aad}:${v.ct}:0:${v.tag}`, `out ${v.pt}`]);
+    for (const chunk of chunks) ops.push([`enc:gcm:${v.key}:${v.iv}:${v.aad}:${v.pt}:${chunk}::${f("")}`, `out ${v.ct} tag ${v.tag}`]);
+    ops.push([`dec:gcm:${v.key}:${v.iv}:${v.aad}:${v.ct}:0:${v.tag}:${f("")}`, `out ${v.pt}`]);
   }
   return ops;
 }

@@ -1,6 +1,6 @@
 // aes_cli.ts: machine aes (aams/aes) driven from the command line, for tests/aams: each argument
-// after `--` is one operation, `enc|dec:mode:key:iv:aad:data:chunk[:tag][:nopad]` (hex fields,
-// chunk the update size in bytes, 0 = all at once), and prints one line per operation:
+// after `--` is one operation, `enc|dec:mode:key:iv:aad:data:chunk[:tag][:flags]` (hex fields,
+// chunk the update size in bytes, 0 = all at once; flags nopad, ct or nopad+ct), and prints one line per operation:
 // `out <hex> tag <hex>` or `error <the failed call's message>`. `hostile N` instead runs every
 // hostile case N times quietly, counts the calls that did not fail with the expected error and
 // the heap blocks left over, then prints each case's message once.
@@ -8,7 +8,7 @@
 import { println, args, heapAlloc, heapFree, coreCount, heapBlocksInUse, yieldNow } from "aam";
 import { FW_TASKS_LIVE, FW_CTX_LIVE } from "~lib/rt/abi";
 import { AesMode, AesDir, AesClient, connectAes } from "../../../aams/aes/aes.igen.client";
-import { defineAes, AES_NOPAD } from "../../../aams/aes/machine";
+import { defineAes, AES_NOPAD, AES_CONSTTIME } from "../../../aams/aes/machine";
 
 export function machines(): void { defineAes({ maxCores: 2 }); }
 
@@ -47,7 +47,9 @@ function parse(spec: string): Op {
   x.data = unhex(f[5]); x.n = <u32>f[5].length >> 1;
   x.chunk = <u32>I32.parseInt(f[6]);
   x.tag = f.length > 7 && f[7].length > 0 ? unhex(f[7]) : heapAlloc(16);
-  x.flags = f.length > 8 && f[8] == "nopad" ? AES_NOPAD : 0;
+  x.flags = 0;                                       // field 8: "nopad", "ct" or "nopad+ct"
+  if (f.length > 8 && f[8].includes("nopad")) x.flags |= AES_NOPAD;
+  if (f.length > 8 && f[8].includes("ct")) x.flags |= AES_CONSTTIME;
   x.out = heapAlloc(<usize>x.n + 32);
   return x;
 }
@@ -67,7 +69,7 @@ function failure(err: string, verbose: bool, want: string): string {
  *  with `want` (or succeeded, want "ok"), else "mismatch". */
 function run(c: AesClient, x: Op, verbose: bool, want: string): string {
   if (!x.enc && x.mode == AesMode.AES_GCM) {
-    let g = c.gcmDecrypt(x.key, x.kl, x.iv, x.il, x.aad, x.al, x.data, x.n, x.tag, x.out);
+    let g = c.gcmDecrypt(x.key, x.kl, x.iv, x.il, x.aad, x.al, x.data, x.n, x.tag, x.out, x.flags);
     let w = g.wait();
     let r = g.failed ? failure(g.error, verbose, want) : verbose ? "out " + hex(x.out, w) : want == "ok" ? "match" : "mismatch";
     g.release();
@@ -137,7 +139,7 @@ function handles(c: AesClient): void {
   c.closeSync(h2);
   let d = c.close(h2); d.wait(); println("closed twice: " + d.error); d.release();
   let g = c.open(AesMode.AES_GCM, AesDir.AES_DECRYPT, key, 16, key, 12, 0); g.wait(); println("GCM decrypt context: " + g.error); g.release();
-  let f = c.open(AesMode.AES_CBC, AesDir.AES_ENCRYPT, key, 16, key, 16, 6); f.wait(); println("unknown flags: " + f.error); f.release();
+  let f = c.open(AesMode.AES_CBC, AesDir.AES_ENCRYPT, key, 16, key, 16, 12); f.wait(); println("unknown flags: " + f.error); f.release();
   // Two updates in flight on one context: one may find it taken ("in use"); both never run at once.
   let h3 = c.openSync(AesMode.AES_CTR, AesDir.AES_ENCRYPT, key, 16, key, 16, 0);
   let busy = 0, done = 0;
