@@ -68,30 +68,70 @@ function unpack(dst: usize, q: usize): void {
 }
 
 // ── GF(2^8) on planes ──────────────────────────────────────────────────────────────────────────
-// The 15 coefficients of a product at p, reduced modulo x^8 + x^4 + x^3 + x + 1 into d.
-function reduce(d: usize, p: usize): void {
-  for (let k = 14; k >= 8; k--) {                  // x^k = x^(k-8) · (x^4 + x^3 + x + 1)
-    let v = pl(p, k);
-    setPl(p, k - 8, pl(p, k - 8) ^ v);
-    setPl(p, k - 7, pl(p, k - 7) ^ v);
-    setPl(p, k - 5, pl(p, k - 5) ^ v);
-    setPl(p, k - 4, pl(p, k - 4) ^ v);
-  }
-  for (let b = 0; b < 8; b++) setPl(d, b, pl(p, b));
+// x^k = x^(k-8) · (x^4 + x^3 + x + 1) for k = 14 down to 8, then the low 8 coefficients stored.
+@inline function reduceStore(d: usize, p0: u64, p1: u64, p2: u64, p3: u64, p4: u64, p5: u64, p6: u64, p7: u64,
+    p8: u64, p9: u64, p10: u64, p11: u64, p12: u64, p13: u64, p14: u64): void {
+  p6 ^= p14;
+  p7 ^= p14;
+  p9 ^= p14;
+  p10 ^= p14;
+  p5 ^= p13;
+  p6 ^= p13;
+  p8 ^= p13;
+  p9 ^= p13;
+  p4 ^= p12;
+  p5 ^= p12;
+  p7 ^= p12;
+  p8 ^= p12;
+  p3 ^= p11;
+  p4 ^= p11;
+  p6 ^= p11;
+  p7 ^= p11;
+  p2 ^= p10;
+  p3 ^= p10;
+  p5 ^= p10;
+  p6 ^= p10;
+  p1 ^= p9;
+  p2 ^= p9;
+  p4 ^= p9;
+  p5 ^= p9;
+  p0 ^= p8;
+  p1 ^= p8;
+  p3 ^= p8;
+  p4 ^= p8;
+  setPl(d, 0, p0);
+  setPl(d, 1, p1);
+  setPl(d, 2, p2);
+  setPl(d, 3, p3);
+  setPl(d, 4, p4);
+  setPl(d, 5, p5);
+  setPl(d, 6, p6);
+  setPl(d, 7, p7);
 }
 
-function gmul(d: usize, a: usize, b: usize, p: usize): void {
-  for (let k = 0; k < 15; k++) setPl(p, k, 0);
-  for (let i = 0; i < 8; i++) {
-    let ai = pl(a, i);
-    for (let j = 0; j < 8; j++) setPl(p, i + j, pl(p, i + j) ^ (ai & pl(b, j)));
-  }
-  reduce(d, p);
+function gmul(d: usize, a: usize, b: usize, p: usize): void {   // p unused: all in locals
+  let a0 = pl(a, 0), a1 = pl(a, 1), a2 = pl(a, 2), a3 = pl(a, 3), a4 = pl(a, 4), a5 = pl(a, 5), a6 = pl(a, 6), a7 = pl(a, 7);
+  let b0 = pl(b, 0), b1 = pl(b, 1), b2 = pl(b, 2), b3 = pl(b, 3), b4 = pl(b, 4), b5 = pl(b, 5), b6 = pl(b, 6), b7 = pl(b, 7);
+  let p0 = (a0 & b0);
+  let p1 = (a0 & b1) ^ (a1 & b0);
+  let p2 = (a0 & b2) ^ (a1 & b1) ^ (a2 & b0);
+  let p3 = (a0 & b3) ^ (a1 & b2) ^ (a2 & b1) ^ (a3 & b0);
+  let p4 = (a0 & b4) ^ (a1 & b3) ^ (a2 & b2) ^ (a3 & b1) ^ (a4 & b0);
+  let p5 = (a0 & b5) ^ (a1 & b4) ^ (a2 & b3) ^ (a3 & b2) ^ (a4 & b1) ^ (a5 & b0);
+  let p6 = (a0 & b6) ^ (a1 & b5) ^ (a2 & b4) ^ (a3 & b3) ^ (a4 & b2) ^ (a5 & b1) ^ (a6 & b0);
+  let p7 = (a0 & b7) ^ (a1 & b6) ^ (a2 & b5) ^ (a3 & b4) ^ (a4 & b3) ^ (a5 & b2) ^ (a6 & b1) ^ (a7 & b0);
+  let p8 = (a1 & b7) ^ (a2 & b6) ^ (a3 & b5) ^ (a4 & b4) ^ (a5 & b3) ^ (a6 & b2) ^ (a7 & b1);
+  let p9 = (a2 & b7) ^ (a3 & b6) ^ (a4 & b5) ^ (a5 & b4) ^ (a6 & b3) ^ (a7 & b2);
+  let p10 = (a3 & b7) ^ (a4 & b6) ^ (a5 & b5) ^ (a6 & b4) ^ (a7 & b3);
+  let p11 = (a4 & b7) ^ (a5 & b6) ^ (a6 & b5) ^ (a7 & b4);
+  let p12 = (a5 & b7) ^ (a6 & b6) ^ (a7 & b5);
+  let p13 = (a6 & b7) ^ (a7 & b6);
+  let p14 = (a7 & b7);
+  reduceStore(d, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14);
 }
 
 function gsq(d: usize, a: usize, p: usize): void {  // squaring is linear: a_i goes to x^(2i)
-  for (let k = 0; k < 15; k++) setPl(p, k, (k & 1) == 0 ? pl(a, k >> 1) : 0);
-  reduce(d, p);
+  reduceStore(d, pl(a, 0), 0, pl(a, 1), 0, pl(a, 2), 0, pl(a, 3), 0, pl(a, 4), 0, pl(a, 5), 0, pl(a, 6), 0, pl(a, 7));
 }
 
 /** SubBytes of the state at w + S_Q: x^254 (= x^-1, 0 for 0), then the affine map. */

@@ -1,7 +1,8 @@
 // aes_bench.ts: the in-image half of the aes rows of `aam bench machines` (tools/bench/aes.ts):
 // machine aes encrypts MiB mebibytes per round through `streams` client tasks at once (each its
 // own context, 1 MiB updates over its share), timed per round with now(). Prints the round times
-// in ns as its last line, a JSON array. Arguments: mode (ctr|cbc|gcm) key-bits MiB rounds streams.
+// in ns as its last line, a JSON array. Arguments: mode (ctr|cbc|gcm) key-bits MiB rounds streams
+// [flags: open's, e.g. 2 for AES_CONSTTIME].
 import { Task, WaitGroup, args, println, now, heapAlloc, spawnDetached } from "aam";
 import { AesMode, AesDir, connectAes, AesClient } from "../../../aams/aes/aes.igen.client";
 import { defineAes } from "../../../aams/aes/machine";
@@ -9,7 +10,7 @@ import { defineAes } from "../../../aams/aes/machine";
 export function machines(): void { defineAes(); }
 
 const UPDATE: u32 = 1 << 20;
-const PARAMS = memory.data(32);           // mode, key bits, bytes per stream, data, out, client
+const PARAMS = memory.data(32);           // mode, key bits, bytes per stream, data, out, flags, client
 
 // One stream: its share of the data through one context, in 1 MiB updates.
 function stream(t: Task): u64 {
@@ -17,7 +18,7 @@ function stream(t: Task): u64 {
   let mode = <AesMode>load<u32>(PARAMS), bits = load<u32>(PARAMS + 4), share = load<u32>(PARAMS + 8);
   let src = <usize>load<u32>(PARAMS + 12) + <usize>t.arg0 * share, dst = <usize>load<u32>(PARAMS + 16) + <usize>t.arg0 * (share + 16);
   let key = src;                          // any bytes will do as key and IV
-  let h = c.openSync(mode, AesDir.AES_ENCRYPT, key, bits >> 3, key, mode == AesMode.AES_GCM ? 12 : 16, 0);
+  let h = c.openSync(mode, AesDir.AES_ENCRYPT, key, bits >> 3, key, mode == AesMode.AES_GCM ? 12 : 16, load<u32>(PARAMS + 20));
   let out: u32 = 0;
   for (let i: u32 = 0; i < share; i += UPDATE) out += c.updateSync(h, src + i, min(UPDATE, share - i), dst + out, share + 16 - out);
   c.finalSync(h, dst + out, 16, dst + out + 16 > dst + share + 16 ? dst : dst + share);
@@ -34,6 +35,7 @@ export function main(): i32 {
   for (let i: u32 = 0; i < bytes; i += 4) store<u32>(data + i, i * 2654435761);
   store<u32>(PARAMS, <u32>mode); store<u32>(PARAMS + 4, bits); store<u32>(PARAMS + 8, share);
   store<u32>(PARAMS + 12, <u32>data); store<u32>(PARAMS + 16, <u32>out);
+  store<u32>(PARAMS + 20, a.length > 6 ? <u32>I32.parseInt(a[6]) : 0);
   store<u64>(PARAMS + 24, connectAes(16).asArg());
   let times = "";
   for (let r = -1; r < rounds; r++) {       // round -1 warms up
