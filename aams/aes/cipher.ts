@@ -6,7 +6,7 @@
 //
 // Timing: the T-table lookups are indexed by secret bytes, so the cache lines they touch depend
 // on the key and the data (a cache-timing side channel for an attacker sharing the CPU). See
-// README.md "Timing side channels" for why, and what is not done.
+// README.md "Timing side channels"; AES_CONSTTIME selects cipher_ct.ts instead.
 //
 // Tables (static data, shared by every core; written once by aesTablesInit, read-only after):
 //   SBOX   256 B      S-box             TE0..TE3  4 x 1 KiB  encryption T-tables

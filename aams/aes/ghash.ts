@@ -10,7 +10,8 @@
 // Table (256 bytes per key): entry n (0..15) at n·16 is n(x)·H as {hi: u64, lo: u64} (hi = bytes
 // 0..7 big-endian), where n's top bit is x^0 and its bottom bit x^3. A state is the same {hi, lo}.
 //
-// Timing: the lookups are indexed by nibbles of Y, which depend on the data and on H (README.md).
+// Timing: the lookups are indexed by nibbles of Y, which depend on the data and on H (README.md);
+// ghashBlockCT is the table-free multiplication AES_CONSTTIME contexts use.
 
 export const GH_TABLE_SIZE: usize = 256;
 
