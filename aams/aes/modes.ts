@@ -3,6 +3,8 @@
 // wraps, as OpenSSL and Node count) and GCM (SP 800-38D §7: J0 from any IV length, GHASH of the
 // AAD and the ciphertext, a 16-byte tag). Input comes in any number of update calls of any sizes;
 // a context carries the partial block, the chaining value or the counter across them.
+// Each context uses one formulation of the cipher and GHASH, the T-tables (cipher.ts, ghash.ts)
+// or, with FLAG_CT, the constant-time ones (cipher_ct.ts, ghashBlockCT).
 // Owns: the context layout and every mode's byte arithmetic. Returns errors as codes (E_*), with
 // a number in CX_DETAIL; the machine (machine.ts) turns them into messages. Not: handles,
 // argument checks, locking.
@@ -25,7 +27,7 @@ export const E_PAD: i32 = -5;              // the last block's PKCS#7 padding is
 export const E_AAD_LATE: i32 = -6;         // AAD after data
 export const E_NOT_GCM: i32 = -7;          // AAD on another mode
 
-// ╒═══════ context (896 bytes, the aes machine's heap) ═══════╕
+// ╒═══════ context (2072 bytes, the aes machine's heap) ═══════╕
 //   0 MODE u32    4 DIR u32    8 FLAGS u32    12 POS u32: bytes of the partial block (CBC/ECB:
 //  16 DETAIL u32                  held in BUF; CTR/GCM: keystream bytes of BUF used, data % 16)
 //  24 DATA u64: bytes of data so far      32 AAD u64: bytes of AAD so far (GCM)
@@ -63,8 +65,6 @@ function decBlock(cx: usize, src: usize, dst: usize): void {
 @inline function zero16(p: usize): void { store<u64>(p, 0); store<u64>(p, 0, 8); }
 
 export function cxMode(cx: usize): u32 { return load<u32>(cx + CX_MODE); }
-export function cxDir(cx: usize): u32 { return load<u32>(cx + CX_DIR); }
-export function cxDataBytes(cx: usize): u64 { return load<u64>(cx + CX_DATA); }
 
 /** Sets up context `cx` (CX_SIZE bytes). The caller checked key and IV lengths for the mode. */
 export function cxInit(cx: usize, mode: u32, dir: u32, flags: u32, key: usize, keyLen: i32, iv: usize, ivLen: i32): void {
@@ -222,7 +222,7 @@ function streamXor(cx: usize, src: usize, n: u32, dst: usize, gcm: bool): void {
 // ECB and CBC: `count` whole blocks out, taken from BUF's partial block then from src; the rest
 // of src goes to BUF. In place (dst == src) works: each input block is copied before its output.
 function blocks(cx: usize, src: usize, n: u32, dst: usize, count: u32): void {
-  let ks = cx + CX_KS, iv = cx + CX_CTR, buf = cx + CX_BUF, tmp = cx + CX_TMP;
+  let iv = cx + CX_CTR, buf = cx + CX_BUF, tmp = cx + CX_TMP;
   let pos = load<u32>(cx + CX_POS);
   let cbc = load<u32>(cx + CX_MODE) == MODE_CBC, enc = load<u32>(cx + CX_DIR) == DIR_ENC;
   let i: u32 = 0;
