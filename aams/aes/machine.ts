@@ -14,7 +14,7 @@ import { AesMode, AesDir } from "./aes.igen.client";
 import { offerAes } from "./aes.igen.server";
 import { aesTablesInit } from "./cipher";
 import { CX_SIZE, CX_DETAIL, MODE_ECB, MODE_CBC, MODE_CTR, MODE_GCM, DIR_ENC, DIR_DEC, FLAG_NOPAD, FLAG_CT,
-  E_CAP, E_PARTIAL, E_CT_LEN, E_CT_EMPTY, E_PAD, E_AAD_LATE, E_NOT_GCM,
+  E_CAP, E_PARTIAL, E_CT_LEN, E_CT_EMPTY, E_PAD, E_AAD_LATE, E_NOT_GCM, E_GCM_LONG,
   cxInit, cxAad, cxUpdate, cxFinal, cxMode, gcmOpen } from "./modes";
 
 /** open's flags (aes.idl's #defines, which igen does not carry into AssemblyScript). */
@@ -106,6 +106,7 @@ function modeError(what: string, h: u32, mode: u32, err: i32, detail: u32, cap: 
   else if (err == E_PAD) t.s("bad padding (wrong key or IV, or a corrupt or truncated ciphertext)");
   else if (err == E_AAD_LATE) t.s("additional data after the first update (give it before any data)");
   else if (err == E_NOT_GCM) t.s("additional data is for GCM only");
+  else if (err == E_GCM_LONG) t.s("a GCM message is at most 2^36 - 32 bytes (the block counter would wrap); start a new one with a new IV");
   else t.s("error ").int(err);
   refuse(t);
 }

@@ -26,6 +26,9 @@ export const E_CT_EMPTY: i32 = -4;         // CBC with padding, no ciphertext at
 export const E_PAD: i32 = -5;              // the last block's PKCS#7 padding is wrong
 export const E_AAD_LATE: i32 = -6;         // AAD after data
 export const E_NOT_GCM: i32 = -7;          // AAD on another mode
+export const E_GCM_LONG: i32 = -8;         // GCM data past 2^36 - 32 bytes (SP 800-38D §5.2.1.1)
+// Beyond it the 32-bit block counter would wrap and reuse keystream.
+const GCM_MAX_DATA: u64 = (<u64>1 << 36) - 32;
 
 // ╒═══════ context (2072 bytes, the aes machine's heap) ═══════╕
 //   0 MODE u32    4 DIR u32    8 FLAGS u32    12 POS u32: bytes of the partial block (CBC/ECB:
@@ -167,12 +170,13 @@ export function cxUpdateBytes(cx: usize, n: u32): u32 {
   return <u32>(blocks << 4);
 }
 
-/** Processes `n` bytes at `src` into `dst` (cap bytes; may be src itself). Returns the bytes
- *  written, or E_CAP. */
+/** Processes `n` bytes at `src` into `dst` (cap bytes; src itself or not overlapping it).
+ *  Returns the bytes written, or E_CAP / E_GCM_LONG. */
 export function cxUpdate(cx: usize, src: usize, n: u32, dst: usize, cap: u32): i32 {
   let out = cxUpdateBytes(cx, n);
   if (out > cap) { store<u32>(cx + CX_DETAIL, out); return E_CAP; }
   let mode = load<u32>(cx + CX_MODE);
+  if (mode == MODE_GCM && load<u64>(cx + CX_DATA) + n > GCM_MAX_DATA) return E_GCM_LONG;
   if (mode == MODE_CTR || mode == MODE_GCM) streamXor(cx, src, n, dst, mode == MODE_GCM);
   else blocks(cx, src, n, dst, out >> 4);
   store<u64>(cx + CX_DATA, load<u64>(cx + CX_DATA) + n);
