@@ -30,7 +30,7 @@ export const E_GCM_LONG: i32 = -8;         // GCM data past 2^36 - 32 bytes (SP 
 // Beyond it the 32-bit block counter would wrap and reuse keystream.
 const GCM_MAX_DATA: u64 = (<u64>1 << 36) - 32;
 
-// ╒═══════ context (2072 bytes, the aes machine's heap) ═══════╕
+// ╒═══════ context (5912 bytes, the aes machine's heap) ═══════╕
 //   0 MODE u32    4 DIR u32    8 FLAGS u32    12 POS u32: bytes of the partial block (CBC/ECB:
 //  16 DETAIL u32                  held in BUF; CTR/GCM: keystream bytes of BUF used, data % 16)
 //  24 DATA u64: bytes of data so far      32 AAD u64: bytes of AAD so far (GCM)
@@ -38,15 +38,15 @@ const GCM_MAX_DATA: u64 = (<u64>1 << 36) - 32;
 //  64 BUF[16]: CBC/ECB partial input block, or the current keystream block (CTR, GCM)
 //  80 EKJ0[16]: E(K, J0), the tag mask (GCM)      96 Y[16]: the GHASH state (GCM)
 // 112 GBUF[16]: partial block of AAD or ciphertext being hashed (GCM)    128 TMP[16]: scratch
-// 144 GHASH table (256; constant-time: H alone)
-// 400 key schedule: KS_SIZE = 496 (T-tables), or CT_KS_SIZE = 976 (bitsliced)
-// 1376 constant-time scratch (CT_SCRATCH = 632)   2008 WIDE[64]: 4 counter blocks (constant-time CTR)
-export const CX_SIZE: usize = 2072;
+// 144 key schedule: KS_SIZE = 496 (T-tables), or CT_KS_SIZE = 976 (bitsliced)
+// 1120 constant-time scratch (CT_SCRATCH = 632)   1752 WIDE[64]: 4 counter blocks (constant-time CTR)
+// 1816 GHASH table (GH_TABLE_SIZE = 4096; constant-time: H alone, 16 bytes)
+export const CX_SIZE: usize = 5912;
 const CX_MODE: usize = 0, CX_DIR: usize = 4, CX_FLAGS: usize = 8, CX_POS: usize = 12;
 export const CX_DETAIL: usize = 16;
 const CX_DATA: usize = 24, CX_AAD: usize = 32, CX_CTR: usize = 48, CX_BUF: usize = 64, CX_EKJ0: usize = 80;
-const CX_Y: usize = 96, CX_GBUF: usize = 112, CX_TMP: usize = 128, CX_GH: usize = 144, CX_KS: usize = 400;
-const CX_SCR: usize = 1376, CX_WIDE: usize = 2008;
+const CX_Y: usize = 96, CX_GBUF: usize = 112, CX_TMP: usize = 128, CX_KS: usize = 144;
+const CX_SCR: usize = 1120, CX_WIDE: usize = 1752, CX_GH: usize = 1816;
 
 @inline function isCT(cx: usize): bool { return (load<u32>(cx + CX_FLAGS) & FLAG_CT) != 0; }
 // One block with the context's formulation.
