@@ -45,7 +45,12 @@ function acquire(h: u32, what: string): usize {
   if (h == 0 || s >= SLOTS) refuse(handleText(what, h).s(" is not a handle of machine aes"));
   let e = slotAt(s), gen = h >> 12;
   let got = atomic.cmpxchg<u32>(e + 4, gen << 1, (gen << 1) | 1);
-  if (got == gen << 1) return <usize>atomic.load<u32>(e);
+  if (got == gen << 1) {
+    let cx = <usize>atomic.load<u32>(e);
+    if (cx != 0) return cx;
+    atomic.store<u32>(e + 4, gen << 1);            // a free slot's current generation: never opened
+    refuse(handleText(what, h).s(" is closed (or was never opened)"));
+  }
   if (got >> 1 != gen) refuse(handleText(what, h).s(" is closed (or was never opened)"));
   refuse(handleText(what, h).s(" is in use by another call (wait for each call on a context before the next)"));
   return 0;

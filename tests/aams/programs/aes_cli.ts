@@ -135,6 +135,7 @@ function handles(c: AesClient): void {
   let u = c.update(h, buf, 16, buf, 16); u.wait(); println("update after final: " + u.error); u.release();
   let m = c.update(0x7777, buf, 16, buf, 16); m.wait(); println("made-up handle: " + m.error); m.release();
   let z = c.close(0); z.wait(); println("handle 0: " + z.error); z.release();
+  let v = c.update(4095, buf, 16, buf, 16); v.wait(); println("free slot, current generation: " + v.error); v.release();
   let h2 = c.openSync(AesMode.AES_GCM, AesDir.AES_ENCRYPT, key, 32, key, 12, 0);
   c.closeSync(h2);
   let d = c.close(h2); d.wait(); println("closed twice: " + d.error); d.release();
