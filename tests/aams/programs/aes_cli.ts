@@ -116,7 +116,9 @@ const HOSTILE: string[][] = [
   ["enc:cbc:" + K16 + ":" + IV + "::0011:0::nopad", "aes.final: context"],                 // no padding, 2 bytes
   ["dec:gcm:" + K16 + ":cafebabefacedbaddecaf888:feed:0102030405:0:" + K16, "aes.gcm_decrypt: tag mismatch"],
   ["enc:ctr:" + K16 + ":" + IV + ":aa:00:0", "aes.aad: context"],                          // AAD on CTR
-  ["enc:ecb:" + K16 + "::::0", "ok"],                                                      // a good call between the bad ones
+  ["enc:ecb:" + K16 + "::::0", "ok"],                                                      // good calls between the bad ones:
+  ["enc:gcm:" + K16 + ":cafebabefacedbaddecaf888:feed:" + IV + IV + "00:5::ct", "ok"],     // streamed, constant-time
+  ["enc:cbc:" + K16 + ":" + IV + "::" + K16 + IV + "ff:3", "ok"],                          // streamed in 3-byte updates, padded
 ];
 
 function settled(): i64 {
