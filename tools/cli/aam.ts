@@ -39,7 +39,8 @@ const USAGE = `usage:
       first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5);
       \`aam bench policy\`: the Machine Manager's assignment changes under a steady load, its load step
       and an idle system's CPU, [--rounds N] (default 5);
-      \`aam bench machines\`: the machines of aams/ (zlib, SQLite) on 1 and 2 cores against their peers
+      \`aam bench machines\`: MB/s (and SQLite's statements per second) of the machines of aams/ on 1 and
+      2 cores against Node's native and pure-JS peers in the same run [--quick] [--json FILE]
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
@@ -296,10 +297,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (p.file === "machines") {                    // the machines of aams/ against their peers
-        const { benchZlib, benchSqlite } = await import("../bench/foreign");
-        const o = { root: ROOT, quick: !!p.quick, out: (s: string) => process.stdout.write(s) };
-        const r = { zlib: await benchZlib(o), sqlite: await benchSqlite(o) };
-        if (p.json) writeJson(p.json, { host: "node", ...r });
+        const { benchMachines } = await import("../bench/machines");
+        const r = await benchMachines({ root: ROOT, quick: !!p.quick, out: (s) => process.stdout.write(s) });
+        if (p.json) writeJson(p.json, r);
         return 0;
       }
       if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy, machines; none: the full harness)`);
