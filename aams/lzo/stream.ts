@@ -1,0 +1,168 @@
+// stream.ts: lzop files as streams, on the client's side of machine "lzo": read a source in
+// 256 KiB blocks, have the machine compress several of them at once (its cores work in parallel),
+// write the results in order; and the reverse, one block at a time. Owns: the buffering, the
+// order of writes, the file offset for errors. Not: the formats (the machine does every byte).
+//
+// The source and sink are function references with the signatures of "aam"'s stdinRead and
+// stdoutWrite, so `lzopCompress(lzo, stdinRead, stdoutWrite)` is a pipe stage; tests pass
+// readers over memory. Both return "" on success or what went wrong; nothing stays allocated.
+
+import { heapAlloc, heapFree } from "aam";
+import { LzoClient, LzopHeader, LzopBlock, LzoBlockWriteCall, LzoBlockReadCall, LzoHeaderReadCall, LzoHeaderWriteCall } from "./lzo.igen.client";
+import { F_ADLER32_D, F_STDIN, F_STDOUT, F_OS_UNIX, LZOP_VERSION, LZOP_LIB_VERSION, LZOP_NEEDED, LZOP_METHOD_LZO1X_1,
+  LZOP_LEVEL, LZOP_BLOCK_SIZE, LZOP_HEADER_MAX, lzopBlockBound } from "./lzop";
+
+/** Reads up to len bytes into buf: the count, 0 at the end, < 0 on an error (as stdinRead). */
+export type ReadFn = (buf: usize, len: i32) => i32;
+/** Writes len bytes from buf (as stdoutWrite). */
+export type WriteFn = (buf: usize, len: i32) => void;
+
+/** The flags lzop 1.04 writes for `lzop -c < in`: Adler-32 of each block's data, Unix. */
+export const LZOP_DEFAULT_FLAGS: u32 = F_OS_UNIX | F_STDIN | F_STDOUT | F_ADLER32_D;
+
+/** The string an error of a call carries, copied: the call's own lives only until its release. */
+function copyOf(s: string): string { return String.UTF16.decodeUnsafe(changetype<usize>(s), <usize>s.length << 1); }
+
+// Reads until len bytes or the end; the count, or a negative read error.
+function readFull(read: ReadFn, buf: usize, len: i32): i32 {
+  let got = 0;
+  while (got < len) {
+    let r = read(buf + got, len - got);
+    if (r < 0) return r;
+    if (r == 0) break;
+    got += r;
+  }
+  return got;
+}
+
+// ── compression: up to `inFlight` blocks at the machine at once, written in input order ─────
+
+/** Compresses everything read() gives into one lzop file given to write(). flags: the
+ *  checksum and OS bits of the header (LZOP_DEFAULT_FLAGS is what lzop writes). */
+export function lzopCompress(lzo: LzoClient, read: ReadFn, write: WriteFn, flags: u32 = LZOP_DEFAULT_FLAGS, inFlight: i32 = 4): string {
+  let h = LzopHeader.alloc();
+  h.version = LZOP_VERSION; h.lib_version = LZOP_LIB_VERSION; h.version_needed = LZOP_NEEDED;
+  h.method = LZOP_METHOD_LZO1X_1; h.level = LZOP_LEVEL; h.flags = flags; h.mode = 0o100644;
+  let out = heapAlloc(LZOP_HEADER_MAX);
+  let hc = lzo.headerWrite(h, out, LZOP_HEADER_MAX);
+  let n = hc.wait(), err = hc.failed ? copyOf(hc.error) : "";
+  hc.release();
+  h.free();
+  if (err.length == 0) write(out, n);
+  heapFree(out);
+  if (err.length) return err;
+
+  // Slot k: input buffer, output buffer, the call in flight (0: none). Issued in order k = 0, 1, …
+  let bound = lzopBlockBound(LZOP_BLOCK_SIZE);
+  let slots = heapAlloc(<usize>inFlight * 12);
+  for (let k = 0; k < inFlight; k++) {
+    let sl = slots + <usize>k * 12;
+    store<usize>(sl, heapAlloc(LZOP_BLOCK_SIZE));
+    store<usize>(sl + 4, heapAlloc(bound));
+    store<usize>(sl + 8, 0);
+  }
+  let issued = 0, retired = 0, eof = false;
+  while (err.length == 0) {
+    if (!eof && issued - retired < inFlight) {          // a free slot: read and issue the next block
+      let sl = slots + <usize>(issued % inFlight) * 12;
+      let got = readFull(read, load<usize>(sl), <i32>LZOP_BLOCK_SIZE);
+      if (got < 0) { err = "lzop: read error " + got.toString(); break; }
+      if (got < <i32>LZOP_BLOCK_SIZE) eof = true;
+      if (got == 0) continue;
+      store<usize>(sl + 8, changetype<usize>(lzo.blockWrite(load<usize>(sl), <u32>got, flags, load<usize>(sl + 4), bound)));
+      issued++;
+      continue;
+    }
+    if (retired == issued) break;                        // the end, and every block written
+    let sl = slots + <usize>(retired % inFlight) * 12;   // the oldest: wait for it, write it
+    let c = changetype<LzoBlockWriteCall>(load<usize>(sl + 8));
+    let len = c.wait();
+    if (c.failed) err = copyOf(c.error);
+    else write(load<usize>(sl + 4), len);
+    c.release();
+    store<usize>(sl + 8, 0);
+    retired++;
+  }
+  for (let k = 0; k < inFlight; k++) {                   // after an error: wait what is in flight
+    let sl = slots + <usize>k * 12;
+    if (load<usize>(sl + 8)) { let c = changetype<LzoBlockWriteCall>(load<usize>(sl + 8)); c.wait(); c.release(); }
+    heapFree(load<usize>(sl)); heapFree(load<usize>(sl + 4));
+  }
+  heapFree(slots);
+  if (err.length) return err;
+  let end = heapAlloc(16);
+  store<u32>(end, 0);                                    // the end marker: a block of size 0
+  write(end, 4);
+  heapFree(end);
+  return "";
+}
+
+// ── decompression: header, then blocks until the end marker ───────────────────────────────────
+
+/** Decompresses the lzop file read() gives into write(). */
+export function lzopDecompress(lzo: LzoClient, read: ReadFn, write: WriteFn): string {
+  let cap: u32 = 2 * LZOP_BLOCK_SIZE, buf = heapAlloc(cap);    // input: [pos, have) unread
+  let outCap: u32 = LZOP_BLOCK_SIZE, out = heapAlloc(outCap);
+  let pos: u32 = 0, have: u32 = 0, at: u64 = 0, eof = false, err = "";
+  let h = LzopHeader.alloc(), b = LzopBlock.alloc();
+  let flags: u32 = 0, inHeader = true;
+  while (true) {
+    let need: u32 = 0;
+    if (inHeader) {
+      let c = lzo.headerRead(buf + pos, have - pos, h);
+      let size = c.wait();
+      if (c.failed) err = (at > 0 ? "(the file header at offset " + at.toString() + ") " : "") + copyOf(c.error);
+      c.release();
+      if (err.length) break;
+      if (size == 0) need = h.size;
+      else { flags = h.flags; pos += size; at += size; inHeader = false; continue; }
+    } else {
+      let c = lzo.blockRead(buf + pos, have - pos, flags, at, out, outCap, b);
+      c.wait();
+      if (c.failed) err = copyOf(c.error);
+      c.release();
+      if (err.length) break;
+      if (b.consumed != 0) {
+        if (b.produced) write(out, b.produced);
+        pos += b.consumed; at += b.consumed;
+        if (!b.end) continue;
+        // The end of one file: another may follow (lzop reads concatenated files too).
+        if (pos == have && !eof) {
+          pos = 0;
+          have = 0;
+          let r = read(buf, <i32>cap);
+          if (r < 0) { err = "lzop: read error " + r.toString(); break; }
+          if (r == 0) eof = true; else have = <u32>r;
+        }
+        if (pos == have) break;
+        inHeader = true;
+        continue;
+      }
+      if (b.dst_need) { heapFree(out); outCap = b.dst_need; out = heapAlloc(outCap); continue; }
+      need = b.need;
+    }
+    // The machine needs `need` bytes from pos: move them to the front, grow, read more.
+    if (eof) {
+      err = "lzop: the input ends inside the " + (inHeader ? "file header" : "block") + " at offset " + at.toString() +
+        " (it needs " + need.toString() + " bytes, " + (have - pos).toString() + " are left)";
+      break;
+    }
+    if (pos > 0) { memory.copy(buf, buf + pos, have - pos); have -= pos; pos = 0; }
+    if (need > cap) {
+      let bigger = heapAlloc(need);
+      memory.copy(bigger, buf, have);
+      heapFree(buf);
+      buf = bigger; cap = need;
+    }
+    while (have < need) {
+      let r = read(buf + have, <i32>(cap - have));
+      if (r < 0) { err = "lzop: read error " + r.toString(); break; }
+      if (r == 0) { eof = true; break; }
+      have += <u32>r;
+    }
+    if (err.length) break;
+  }
+  h.free(); b.free();
+  heapFree(buf); heapFree(out);
+  return err;
+}
