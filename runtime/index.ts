@@ -2,6 +2,7 @@
 // Generated igen code has its own entry, "aam/igen" (igen.ts); atomics are "aam/atomic" (atomic.ts).
 export { coreId, coreCount, now, exit, args, environ } from "./sys/sys";
 export { print, println, eprintln } from "./sys/console";
+export { stdinRead, stdoutWrite, stdinReadAll, stdoutWriteBytes } from "./sys/stdio";
 export { fail } from "~lib/rt/trap";
 export { heapAlloc, heapFree, heapSize, heapBytesInUse, heapBlocksInUse, heapLargeBytes, heapLargeCount } from "~lib/rt/heap";
 export { Task, TaskFn } from "./task/task";

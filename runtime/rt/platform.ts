@@ -28,7 +28,10 @@
 //
 // Module "wasi_snapshot_preview1" (a subset, same signatures as WASI preview 1):
 //   fd_write            console: fd 1 and 2, line-buffered per core by the host so lines of
-//                       different cores never mix
+//                       different cores never mix; the bytes as written (no \n → \r\n)
+//   fd_read             fd 0 only: the program's standard input (sys/stdio.ts). Blocks the calling
+//                       core until at least one byte or the end of input is there; nread 0 = end.
+//                       Each call is atomic: calls of several cores get disjoint pieces.
 //   args_sizes_get, args_get, environ_sizes_get, environ_get   the command line after `--`
 //   clock_time_get      realtime and monotonic clocks
 //   random_get          entropy
@@ -64,6 +67,8 @@ export declare namespace platform {
 export declare namespace wasi {
   // @ts-ignore: decorator
   @external("wasi_snapshot_preview1", "fd_write") export function fd_write(fd: i32, iovs: usize, iovsLen: i32, nwritten: usize): i32;
+  // @ts-ignore: decorator
+  @external("wasi_snapshot_preview1", "fd_read") export function fd_read(fd: i32, iovs: usize, iovsLen: i32, nread: usize): i32;
   // @ts-ignore: decorator
   @external("wasi_snapshot_preview1", "args_sizes_get") export function args_sizes_get(argc: usize, argvBufSize: usize): i32;
   // @ts-ignore: decorator

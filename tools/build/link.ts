@@ -28,7 +28,7 @@ import { SCB_DATA_STATE, ABI_HASH, MANIFEST_MEMORY, MANIFEST_TRACE } from "../ho
 export const PLATFORM_IMPORTS = new Set([
   "env.memory",
   "aam.core_id", "aam.core_count", "aam.now_ns", "aam.park", "aam.wake", "aam.exit", "aam.fatal",
-  "wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.args_sizes_get",
+  "wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.fd_read", "wasi_snapshot_preview1.args_sizes_get",
   "wasi_snapshot_preview1.args_get", "wasi_snapshot_preview1.environ_sizes_get",
   "wasi_snapshot_preview1.environ_get", "wasi_snapshot_preview1.clock_time_get",
   "wasi_snapshot_preview1.random_get", "wasi_snapshot_preview1.proc_exit",

@@ -9,7 +9,8 @@
 // End protocol:
 //  1. The first end message wins: exit(code) → code; a trap → EXIT_TRAP with the report on
 //     stderr; a host error → EXIT_HOST_ERROR; all cores returned → core 0's status.
-//  2. STOP is set and every core's park word notified, so parked cores unwind at once.
+//  2. STOP is set and every core's park word notified, so parked cores unwind at once; so do
+//     cores waiting for stdin (stdio.ts), and the stdin pump stops asking for more.
 //  3. Every worker is terminated (a core spinning in wasm is interrupted by V8); then, with every
 //     core stopped, the counters (--stats) and the last of the trace rings are read.
 //  4. runImage resolves with the status; the CLI exits the process with it.
@@ -29,6 +30,7 @@ import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
 import { abiProblem, type ImageManifest } from "./manifest";
 import { sourceRootsOf } from "./symbols";
+import { stdinChannel, stdinWakeAll, StdinPump } from "./stdio";
 import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
 export type { HostCall, HostCallResult, ImageManifest };
@@ -40,6 +42,7 @@ export interface RunOptions {
   args?: string[];               // argv as the image sees it, argv[0] first
   env?: Record<string, string>;
   fds?: [number, number];
+  stdin?: number;                // the fd the image's stdin reads (default 0), read only when it asks
   stats?: boolean;
   workerPath?: string;
   staggerMs?: number;            // testing aid: start core c after c × staggerMs (AAM_HOST_STAGGER_MS)
@@ -101,6 +104,8 @@ export function startImage(o: RunOptions): AamSystem {
   const ctl = new SharedArrayBuffer(4 * (cores + CTL_EXTRA));    // park words, then the CTL_* words (worker.ts)
   const ctlWords = new Int32Array(ctl);
   const port = new HostPort(memory, ctlWords, cores);
+  const stdin = stdinChannel();
+  const pump = new StdinPump(stdin, o.stdin ?? 0);
   const workerPath = o.workerPath ?? path.join(path.dirname(new URL(import.meta.url).pathname), "worker.mjs");
   const workers: Worker[] = [];
   let returned = 0;
@@ -132,6 +137,8 @@ export function startImage(o: RunOptions): AamSystem {
       port.end(code);
       Atomics.store(ctlWords, cores + CTL_STOP, 1);                        // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
+      pump.stop();
+      stdinWakeAll(stdin);                                                 // cores waiting for input
       if (drainTimer) clearInterval(drainTimer);
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
         // The cores have stopped: the counters are final, and the trace rings give up what their
@@ -185,7 +192,7 @@ export function startImage(o: RunOptions): AamSystem {
         workerData: {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
-          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
+          timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], stdin, fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
         },
         stdout: false, stderr: false,
       });

@@ -1,8 +1,9 @@
 // worker.ts: one core of the Node host, a worker_threads worker running one instance of the image.
 //
 // Owns: this core's side of the platform interface (runtime/rt/platform.ts): park/wake over the
-// host's control words, now_ns, exit, fatal, the console (line-buffered per core and written
-// straight to the process's fds, so that a line is out before the core goes on), and WASI's
+// host's control words, now_ns, exit, fatal, the console and binary stdout (buffered per core up
+// to a newline and written straight to the process's fds, so that a line is out before the core
+// goes on), stdin reads (fd_read of fd 0, through the channel of stdio.ts), and WASI's
 // args/environ/clock/random through @wasmer/wasi. Reports how the core ended to node.ts.
 // Not: the system's lifetime (node.ts decides when everything stops).
 //
@@ -16,8 +17,9 @@ import * as fs from "node:fs";
 import { init, WASI } from "@wasmer/wasi";
 import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
+import { stdinRead } from "./stdio";
 import {
-  CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP,
+  CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP, EXIT_PIPE,
   TRAP_NONE, TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER,
 } from "./abi";
 
@@ -31,6 +33,7 @@ interface WorkerData {
   env: Record<string, string>;
   timeOrigin: number;       // node.ts's performance.timeOrigin: one clock for every core
   fds: [number, number];    // where fd 1 and 2 of the image go
+  stdin: SharedArrayBuffer; // the stdin channel (stdio.ts), answered by node.ts's StdinPump
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
   sources?: SourceRoots;          // what the image's file names are relative to (manifest)
 }
@@ -46,6 +49,7 @@ export interface CoreEnd {
 }
 
 class Unwind extends Error {}      // thrown through wasm frames to stop this core
+class PipeClosed extends Error {}  // stdout's reader went away (EPIPE)
 
 const d = workerData as WorkerData;
 const ctl = new Int32Array(d.ctl);
@@ -69,30 +73,58 @@ function utf16(ptr: number, len: number): string {
   return Buffer.from(bytes(ptr, len)).toString("utf16le");
 }
 
+// A closed pipe on fd 1 throws PipeClosed (the system then ends with EXIT_PIPE, quietly); on fd 2
+// the bytes are dropped: there is nobody left to tell.
 function writeAll(fd: number, buf: Uint8Array): void {
   let off = 0;
   while (off < buf.length) {
     try {
       off += fs.writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") { if (fd === d.fds[0]) throw new PipeClosed(); return; }
+      if (code !== "EAGAIN") throw e;
       Atomics.wait(ctl, STOP, 0, 1);           // pipe full: let the reader catch up
     }
   }
 }
 
-// Console: keep bytes until a newline, then write whole lines in one write(2).
+// Console and binary stdout: keep bytes until a newline, then write everything up to the last
+// newline in one write(2), so a line is never cut by another core's bytes. Stdout that holds more
+// than FLUSH_AT bytes without a newline (binary data) goes out anyway: the host keeps at most
+// that much of it. Stderr goes line by line: runtime reports get their function names.
+const FLUSH_AT = 65536;
+const pendingBytes = [0, 0, 0];
 function consoleWrite(fd: 1 | 2, data: Uint8Array): void {
   const pending = lines[fd];
+  if (fd === 1) {
+    const last = data.lastIndexOf(10);
+    if (last < 0 && pendingBytes[1] + data.length < FLUSH_AT) { pending.push(data.slice()); pendingBytes[1] += data.length; return; }
+    const cut = last < 0 ? data.length : last + 1;
+    pending.push(data.subarray(0, cut));
+    const out = Buffer.concat(pending);
+    pending.length = 0;
+    pendingBytes[1] = 0;
+    if (cut < data.length) { pending.push(data.slice(cut)); pendingBytes[1] = data.length - cut; }
+    writeAll(d.fds[0], out);
+    return;
+  }
   let start = 0;
   for (let i = 0; i < data.length; i++) {
     if (data[i] !== 10) continue;
     pending.push(data.slice(start, i + 1));
-    writeAll(d.fds[fd - 1], fd === 2 ? symbolizeLine(Buffer.concat(pending)) : Buffer.concat(pending));
+    writeAll(d.fds[fd - 1], symbolizeLine(Buffer.concat(pending)));
     pending.length = 0;
     start = i + 1;
   }
   if (start < data.length) pending.push(data.slice(start));
+}
+
+// Stdout's reader went away: end the system quietly with EXIT_PIPE (a shell's 128 + SIGPIPE).
+function pipeClosed(): never {
+  lines[1].length = 0;
+  post({ t: "exit", core: d.core, code: EXIT_PIPE });
+  throw new Unwind("stdout closed");
 }
 
 // Runtime reports ("aam: stall: … fn#12 …") name task functions by table index; put the name in.
@@ -101,11 +133,14 @@ function symbolizeLine(line: Buffer): Buffer {
   return Buffer.from(symbolize(line.toString("utf8"), d.fns), "utf8");
 }
 const AAM_PREFIX = Buffer.from("aam: ");
+const WASI_EFAULT = 21;
 
 function flushConsole(): void {
   for (const fd of [1, 2] as const) {
-    if (lines[fd].length) writeAll(d.fds[fd - 1], Buffer.concat(lines[fd]));
+    const out = Buffer.concat(lines[fd]);
     lines[fd].length = 0;
+    pendingBytes[fd] = 0;
+    try { if (out.length) writeAll(d.fds[fd - 1], out); } catch (e) { if (!(e instanceof PipeClosed)) throw e; }
   }
 }
 
@@ -131,7 +166,7 @@ const aam = {
     Atomics.notify(ctl, core, 1);
   },
   exit(code: number): never {
-    flushConsole();
+    flushConsole();         // a closed stdout drops the rest: the program chose its status
     // An exit status is 0..255: the image refuses others itself (runtime/sys/sys.ts exitWith);
     // this is the same refusal for whatever else reaches the import.
     if ((code | 0) < 0 || (code | 0) > 255) {
@@ -174,10 +209,29 @@ async function main(): Promise<void> {
       let total = 0;
       for (let i = 0; i < n; i++) {
         const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
-        consoleWrite(fd, bytes(p, len));
+        if (p + len > d.memory.buffer.byteLength) return WASI_EFAULT;
+        try { consoleWrite(fd, bytes(p, len)); } catch (e) { if (e instanceof PipeClosed) pipeClosed(); throw e; }
         total += len;
       }
       dv.setUint32(nwritten, total, true);
+      return 0;
+    };
+    // fd 0: the stdin channel (stdio.ts); one iovec per call is filled (a read(2) may return less).
+    const wasiFdRead = w.fd_read as (...a: number[]) => number;
+    w.fd_read = (fd: number, iovs: number, n: number, nread: number): number => {
+      if (fd !== 0) return wasiFdRead(fd, iovs, n, nread);
+      const dv = new DataView(d.memory.buffer);
+      let got = 0;
+      for (let i = 0; i < n && got === 0; i++) {
+        const p = dv.getUint32(iovs + i * 8, true), len = dv.getUint32(iovs + i * 8 + 4, true);
+        if (p + len > d.memory.buffer.byteLength) return WASI_EFAULT;
+        if (!len) continue;
+        const r = stdinRead(d.stdin, bytes(p, len), stopIfEnding);
+        if (r < 0) return -r;
+        if (r === 0) break;
+        got = r;
+      }
+      dv.setUint32(nread, got, true);
       return 0;
     };
     w.proc_exit = (code: number): never => aam.exit(code);
