@@ -156,7 +156,7 @@ export function lzo1xDecompress(src: usize, n: u32, dst: usize, cap: u32, at: u6
       else { len = extension(src, n, cap, at, i0, 15) + 3; ip = extEnd; }
       if (len > n - ip) failWith(corrupt(at, i0).s("a run of ").dec(len).s(" literals passes the end of the input"));
       if (len > cap - op) failWith(corrupt(at, i0).s("a run of ").dec(len).s(" literals overruns the output of ").dec(cap).s(" bytes"));
-      memory.copy(dst + op, src + ip, len);
+      copyBytes(dst + op, src + ip, len, cap - op >= 16 && n - ip >= 16);
       ip += len; op += len;
       state = 4;
       continue;
@@ -190,12 +190,12 @@ export function lzo1xDecompress(src: usize, n: u32, dst: usize, cap: u32, at: u6
     }
     if (dist > op) failWith(corrupt(at, i0).s("a match at distance ").dec(dist).s(" reaches before the start of the output (").dec(op).s(" bytes decoded)"));
     if (len > cap - op) failWith(corrupt(at, i0).s("a match of ").dec(len).s(" bytes overruns the output of ").dec(cap).s(" bytes"));
-    copyMatch(dst + op, dist, len);
+    copyMatch(dst + op, dist, len, cap - op >= 16);
     op += len;
     if (s != 0) {
       if (s > n - ip) failWith(corrupt(at, ip).dec(s).s(" literals pass the end of the input"));
       if (s > cap - op) failWith(corrupt(at, ip).dec(s).s(" literals overrun the output of ").dec(cap).s(" bytes"));
-      memory.copy(dst + op, src + ip, s);
+      copyBytes(dst + op, src + ip, s, cap - op >= 16 && n - ip >= 16);
       ip += s; op += s;
     }
     state = s;
@@ -217,9 +217,25 @@ function extension(src: usize, n: u32, cap: u32, at: u64, i0: u32, base: u32): u
   }
 }
 
-// A match may overlap its own output (dist < len): then it repeats the last dist bytes.
-@inline function copyMatch(out: usize, dist: u32, len: u32): void {
+// Most copies are a few bytes, and a memory.copy costs more than the bytes it moves: up to 16
+// go as two 8-byte moves when both buffers have 16 bytes of room (`room`), writing past len into
+// output that later instructions overwrite or that lies past the result (still inside cap).
+@inline function copyBytes(out: usize, from: usize, len: u32, room: bool): void {
+  if (len <= 16 && room) {
+    store<u64>(out, load<u64>(from));
+    store<u64>(out, load<u64>(from, 8), 8);
+  } else memory.copy(out, from, len);
+}
+
+// A match may overlap its own output (dist < len): then it repeats the last dist bytes. At
+// dist >= 8 each 8-byte move reads only bytes already final.
+@inline function copyMatch(out: usize, dist: u32, len: u32, room: bool): void {
   let from = out - dist;
+  if (dist >= 8 && len <= 16 && room) {
+    store<u64>(out, load<u64>(from));
+    store<u64>(out, load<u64>(from, 8), 8);
+    return;
+  }
   if (dist >= len) { memory.copy(out, from, len); return; }
   if (dist == 1) { memory.fill(out, load<u8>(from), len); return; }
   for (let i: u32 = 0; i < len; i++) store<u8>(out + i, load<u8>(from + i));

@@ -8,9 +8,10 @@
 // owner). The machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
 import { corpus, corpusFiles, pipe, aamPipe } from "./lzo-corpus.mjs";
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 const PROGRAM = "tests/aams/programs/lzo_corpus.ts", EXAMPLE = "examples/lzo.ts";
 const NAMES = ["empty", "one", "text", "random", "repeat", "mixed"];
@@ -118,6 +119,22 @@ test("examples/lzo.ts -d: a truncated or corrupted lzop file exits 1 with an err
   const garbage = aamPipe(img, ["-d"], Buffer.concat([z, Buffer.from("xyz")]));
   assert.is(garbage.code, 1);
   assert.match(garbage.stderr, /^\(the file header at offset \d+\) lzop: not an lzop file: bad magic at offset 0$/m);
+});
+
+test("aam bench machines --quick --json: lzo compress and decompress rows on 1 and 2 cores, each with lzop as the baseline of the same run", async () => {
+  const out = path.join(ROOT, "build/test-images/bench-machines.json");
+  const r = await aam(["bench", "machines", "--quick", "--json", out]);
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(fs.readFileSync(out, "utf8"));
+  for (const id of ["lzo_compress", "lzo_decompress"]) {
+    for (const cores of [1, 2]) {
+      const row = j.rows.find((x) => x.id === id && x.cores === cores);
+      assert.ok(row, `${id} on ${cores}: ${JSON.stringify(j.rows)}`);
+      for (const k of ["mean", "sd", "median", "p99", "n"]) assert.type(row.mb_s[k], "number");
+      assert.ok(row.mb_s.median > 0 && row.baseline_mb_s.median > 0 && row.ratio > 0, JSON.stringify(row));
+    }
+  }
+  assert.match(r.stdout, "| lzo compress (LZO1X-1)");
 });
 
 test.run();

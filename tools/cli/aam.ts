@@ -36,7 +36,8 @@ const USAGE = `usage:
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
       plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
-      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5)
+      first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5);
+      \`aam bench machines\`: MB/s of the aams/ machines on 1 and 2 cores against their peers (lzop, …)
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
@@ -286,7 +287,13 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, { host: "node", startup: r });
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup; none: the full harness)`);
+      if (p.file === "machines") {
+        const { benchMachines } = await import("../bench/machines");
+        const r = await benchMachines(ROOT, !!p.quick, (s) => process.stdout.write(s));
+        if (p.json) writeJson(p.json, r);
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, machines; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
