@@ -54,7 +54,7 @@ else
   esac
   # -n image: every generated symbol is w2c_image_* / wasm2c_image_*, whatever the file is called.
   "$BIN/wasm2c" --enable-threads -n image "$work/image.wasm" -o "$work/image.c"
-  srcs="$KERNEL host.c platform.c trace.c wasm-rt.c"
+  srcs="$KERNEL host.c platform.c stdin.c trace.c wasm-rt.c"
 fi
 
 objs="" pids=""

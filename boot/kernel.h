@@ -103,7 +103,7 @@ extern uint64_t tsc_hz, lapic_hz, tsc_boot;
 void smp_init(void);
 void smp_start(void);
 // main.c
-extern int opt_verbose, opt_fault, opt_stats, opt_tracelog;  // kernel options (before `--` on the command line)
+extern int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring;  // kernel options (before `--`)
 void cpu_init_self(struct cpu *c);
 uint32_t core_index(void);           // this core's index, found through the LAPIC id (no GS needed)
 void __attribute__((noreturn)) machine_exit(uint32_t code);
@@ -115,6 +115,9 @@ void boot_report(void);              // print how long each boot step took
 void __attribute__((noreturn)) core_main(struct cpu *c);
 void host_init(void);
 void host_stats_report(void);        // `stats` option: printed by machine_exit
+// stdin.c (images only): fd 0, from a ring in RAM that aam boot fills (docs/BOOT.md)
+void stdin_init(void);
+uint32_t stdin_read(uint8_t *dst, uint32_t n);  // blocks the core until a byte or the end (0)
 // trace.c (images only; the streamer of --trace builds to COM3): the drain points, see trace.c.
 void trace_init(void);
 void trace_drain(void);              // every ring, unless another core is draining

@@ -10,13 +10,15 @@
 extern char boot_stack_top[];
 extern uint64_t ap_stack_base;
 static uint64_t kmain_tsc;
-int opt_verbose, opt_fault, opt_stats, opt_tracelog;
+int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring;
 
 // The command line is "[kernel options] -- [image arguments]"; without `--` it is all arguments.
 // Options: `verbose` (boot timing and per-core entry lines), `fault` (a #UD on core 0 after boot),
 // `stats` (boot times and per-core park/halt counts at exit, host.c), `tracelog` (trace.c: the
-// trace frames go to a RAM log that the host reads from its memory file), `lf` (no '\r' before '\n'
-// on the serial lines, so that a host gets the program's bytes as they are: `aam boot` sets it).
+// trace frames go to a RAM log that the host reads from its memory file), `stdinring` (stdin.c: the
+// program's stdin comes through a ring in RAM that the host writes into its memory file), `lf` (no
+// '\r' before '\n' on the serial lines, so that a host gets the program's bytes as they are: `aam
+// boot` sets it).
 static void options_init(void) {
   const char *p = boot_cmdline(), *dashes = 0;
   for (const char *q = p; *q; q++)
@@ -30,6 +32,7 @@ static void options_init(void) {
     if (n == 5 && !memcmp(w, "fault", 5)) opt_fault = 1;
     if (n == 5 && !memcmp(w, "stats", 5)) opt_stats = 1;
     if (n == 8 && !memcmp(w, "tracelog", 8)) opt_tracelog = 1;
+    if (n == 9 && !memcmp(w, "stdinring", 9)) opt_stdinring = 1;
     if (n == 2 && !memcmp(w, "lf", 2)) serial_crlf = 0;
   }
 }

@@ -1,7 +1,7 @@
 // platform.c: the platform interface (runtime/rt/platform.ts) on bare metal: every import of the image.
 //
 // Owns: the aam imports (core_id, core_count, now_ns, park, wake, exit, fatal), the WASI subset
-// (fd_write, args_*, environ_*, clock_time_get, random_get, proc_exit), the command line split.
+// (fd_write, fd_read, args_*, environ_*, clock_time_get, random_get, proc_exit), the command line split.
 // Not: instantiation or the entry loop (host.c), devices (serial.c, apic.c, clock.c).
 // Signatures come from the generated image.h, so a mismatch with the image fails to compile.
 //
@@ -197,6 +197,26 @@ u32 w2c_wasi__snapshot__preview1_fd_write(wasi_t *w, u32 fd, u32 iovs, u32 iovs_
     total += len;
   }
   return store_u32(nwritten, total);
+}
+
+// fd 0 only (stdin.c); fills the first non-empty iovec with what one read gives, as a read(2) may.
+u32 w2c_wasi__snapshot__preview1_fd_read(wasi_t *w, u32 fd, u32 iovs, u32 iovs_len, u32 nread) {
+  NOTE(w->cpu);
+  if (fd != 0) return WASI_EBADF;
+  const uint8_t *v = mem_at(iovs, (uint64_t)iovs_len * 8);
+  if (!v) return WASI_EFAULT;
+  uint32_t got = 0;
+  for (uint32_t i = 0; i < iovs_len; i++) {
+    uint32_t buf, len;
+    memcpy(&buf, v + i * 8, 4);
+    memcpy(&len, v + i * 8 + 4, 4);
+    uint8_t *p = mem_at(buf, len);
+    if (!p) return WASI_EFAULT;
+    if (!len) continue;
+    got = stdin_read(p, len);
+    break;
+  }
+  return store_u32(nread, got);
 }
 
 u32 w2c_wasi__snapshot__preview1_args_sizes_get(wasi_t *w, u32 argc_out, u32 size_out) {

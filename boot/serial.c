@@ -76,7 +76,8 @@ void console_write(uint32_t core, int fd, const char *s, size_t n) {
   }
 }
 
-// At exit: print every core's unfinished line. A core that holds the lock forever (it faulted while
+// At exit: print every core's unfinished line; on the stream that kernel messages share it gets a
+// newline, stdout on COM1 stays the bytes the program wrote (as on Node). A core that holds the lock forever (it faulted while
 // printing) must not stop the exit, so after ~100 ms of trying we print without the lock.
 void console_flush_all(void) {
   int locked = 0;
@@ -85,7 +86,7 @@ void console_flush_all(void) {
     for (int st = 0; st < 2; st++)
       if (lines[c][st].len) {
         uart_write_to(port_of(st), lines[c][st].buf, lines[c][st].len);
-        uart_write_to(port_of(st), "\n", 1);
+        if (port_of(st) == err_port) uart_write_to(port_of(st), "\n", 1);  // kernel lines follow there
         lines[c][st].len = 0;
       }
   if (locked) spin_unlock(&console_lock);

@@ -12,6 +12,8 @@
 // the running task (FC_CURRENT) and a dispatch count (FC_TASKS_RUN, +1 per run or resume). The
 // tick compares both with what it saw at the previous tick; unchanged means one and the same run
 // of one task, which started no later than when the pair was first seen. Resolution is one tick.
+// A core inside a host call that may block (stdin, stdout: FC_HOST_WAIT odd), or that made one
+// since the last tick (FC_HOST_WAIT moved), is not stalled: a slow pipe is not a stuck task.
 // Limits: only a core between tasks ticks, so with every core inside a long task nobody reports;
 // while any core is busy, idle cores wake at least every threshold/4 (manager.ts parkTimeout).
 // Rate limit: one report per run of a task, and one report per second system-wide (a later one is
@@ -23,13 +25,14 @@
 //  +0 TASK    FC_CURRENT seen     +4 RUNS  low word of FC_TASKS_RUN seen
 //  +8 SINCE   f64 when this pair was first seen (ns)   +16 REPORTED  1 once reported
 //  +20 FN     the task's function index, read when the stall was found (for the report)
+//  +24 WAITS  FC_HOST_WAIT seen
 // The report names the machine by the core's FC_MACHINE id, never by following pointers out of
 // the task record: the task may finish and its record be reused meanwhile, and then only its fn
 // number would be wrong, never an address. It is printed after the manager lock is released.
 
 import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, MAX_CORES, FW_STALLS } from "~lib/rt/abi";
+import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, FC_HOST_WAIT, MAX_CORES, FW_STALLS } from "~lib/rt/abi";
 import { load32, add32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { envInt } from "../sys/sys";
@@ -54,7 +57,9 @@ import { EV_STALL } from "../sys/trace_events";
 // @ts-ignore: decorator
 @inline const W_FN: usize = 20;
 // @ts-ignore: decorator
-@inline const W_SIZE: usize = 24;
+@inline const W_WAITS: usize = 24;
+// @ts-ignore: decorator
+@inline const W_SIZE: usize = 32;
 // @ts-ignore: decorator
 @inline const RATE_NS: f64 = 1e9;
 // @ts-ignore: decorator
@@ -89,9 +94,12 @@ export function stallCheck(st: usize, now: f64): i32 {
     let w = st + S_WATCH + <usize>c * W_SIZE;
     let task = load32(coreRec(c) + FC_CURRENT);
     let runs = load32(coreRec(c) + FC_TASKS_RUN);           // low word of the u64 counter
-    if (task == 0 || task != load<u32>(w + W_TASK) || runs != load<u32>(w + W_RUNS)) {
+    // input and output are progress, and waiting for them is no stall: the watch starts again
+    let waits = load32(coreRec(c) + FC_HOST_WAIT);
+    if (task == 0 || task != load<u32>(w + W_TASK) || runs != load<u32>(w + W_RUNS) || waits != load<u32>(w + W_WAITS) || (waits & 1)) {
       store<u32>(w + W_TASK, task);
       store<u32>(w + W_RUNS, runs);
+      store<u32>(w + W_WAITS, waits);
       store<f64>(w + W_SINCE, now);
       store<u32>(w + W_REPORTED, 0);
       continue;

@@ -16,12 +16,21 @@
 // as long as the input is slow, and a task of the layer below the scheduler cannot yield.
 // Reads of several cores are serialised by the host, each call takes a disjoint piece.
 
-import { wasi } from "~lib/rt/platform";
+import { wasi, CORE_ID } from "~lib/rt/platform";
+import { coreRec } from "~lib/rt/layout";
+import { load32, store32 } from "~lib/rt/atomic";
+import { FC_HOST_WAIT } from "~lib/rt/abi";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 
 // @ts-ignore: decorator
 @inline const E_INVAL: i32 = 28;         // WASI errno
+
+// Around a host call that may block: FC_HOST_WAIT odd inside, and moved: no stall (machine/stall.ts).
+function hostWait(): void {
+  let w = coreRec(CORE_ID) + FC_HOST_WAIT;
+  store32(w, load32(w) + 1);              // owner-only writer: a store is enough, atomic for the reader
+}
 
 /** Read up to `len` bytes of standard input into [buf, buf+len). Returns the count (> 0), 0 at the
  *  end of input (and for len 0), or −errno (WASI numbering: 8 bad fd, 21 outside memory, 28 len
@@ -32,7 +41,9 @@ export function stdinRead(buf: usize, len: i32): i32 {
   let io = heapAlloc(12);                  // iovec, then nread
   store<u32>(io, <u32>buf);
   store<u32>(io + 4, <u32>len);
+  hostWait();
   let err = wasi.fd_read(0, io, 1, io + 8);
+  hostWait();
   let n = <i32>load<u32>(io + 8);
   heapFree(io);
   return err ? -err : n;
@@ -47,7 +58,9 @@ export function stdoutWrite(buf: usize, len: i32): void {
   while (done < len) {
     store<u32>(io, <u32>(buf + <usize>done));
     store<u32>(io + 4, <u32>(len - done));
+    hostWait();
     let err = wasi.fd_write(1, io, 1, io + 8);
+    hostWait();
     if (err) { heapFree(io); fail("stdoutWrite: fd_write failed with WASI errno " + err.toString()); }
     done += <i32>load<u32>(io + 8);
   }

@@ -12,16 +12,25 @@ export const AAM = path.join(ROOT, "tools/bin/aam.js");
 export const HANG_MS = 300000;
 
 /** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs.
- *  `user`: run as this uid/gid (the test process must be root), e.g. to meet permissions. */
-export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user } = {}) {
+ *  `user`: run as this uid/gid (the test process must be root), e.g. to meet permissions.
+ *  `input`: its stdin: a Buffer or string (through a pipe), or { file } (the file itself as fd 0,
+ *  e.g. "/dev/null"); without it stdin is closed ("ignore"). `binary`: stdout as a Buffer. */
+export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user, input, binary = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
+    const inFd = input?.file !== undefined ? fs.openSync(input.file, "r") : null;
+    const stdin = inFd ?? (input === undefined ? "ignore" : "pipe");
+    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: [stdin, "pipe", "pipe"], ...(user ?? {}) });
+    if (inFd !== null) fs.closeSync(inFd);
+    if (stdin === "pipe") {
+      p.stdin.on("error", () => {});       // a program that stops reading early: EPIPE is no test failure
+      p.stdin.end(input);
+    }
+    let stdout = binary ? [] : "", stderr = "";
+    p.stdout.on("data", (d) => { if (binary) stdout.push(d); else stdout += d; });
     p.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error(`aam ${args.join(" ")} hung for ${timeoutMs} ms\n${stdout}\n${stderr}`)); }, timeoutMs);
-    p.on("close", (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, stdout, stderr, ms: Date.now() - t0 }); });
+    p.on("close", (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, stdout: binary ? Buffer.concat(stdout) : stdout, stderr, ms: Date.now() - t0 }); });
   });
 }
 

@@ -2,8 +2,11 @@
 //
 // Owns: image → kernel ELF (wasm2c + gcc through boot/build.sh; the layout comes from boot/abi.h,
 // AAM_TRACE=1 for a --trace image), the kernel cache (build/boot-cache/, keyed on the image and the kernel's sources), the
-// QEMU command line of a run (the same as boot/qemu.mjs), and turning QEMU's status into the
-// guest's exit code. Not: the kernel (boot/), building images (tools/build/), the Node host.
+// QEMU command line of a run (the same as boot/qemu.mjs), the guest's stdin (our fd 0, sent in
+// chunks over COM4 once the guest asks: boot/stdin.c draws the protocol) and stdout (COM1, copied
+// to our fd 1; a reader that went away ends the run with EXIT_PIPE, as on Node), and turning
+// QEMU's status into the guest's exit code. Not: the kernel (boot/), building images
+// (tools/build/), the Node host.
 //
 // Exit status: the guest writes `code` to isa-debug-exit and QEMU exits with code << 1 | 1. An even
 // status (reset, triple fault) is no exit code: reported, EXIT_HOST_ERROR. A code above 127 does
@@ -21,7 +24,7 @@ import { StringDecoder } from "node:string_decoder";
 import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
 import { abiProblem, type ImageManifest } from "../host/manifest";
-import { MAX_CORES, EXIT_HOST_ERROR, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
+import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
   TF_KIND_EVENTS, TF_KIND_MEM, TF_KIND_TRAP, TF_KIND_END, TF_KIND_LOG } from "../host/abi";
 
 export const QEMU = "qemu-system-x86_64";
@@ -148,7 +151,7 @@ export interface Run { code: number; status: number | null; ms: number; stderr: 
 
 /** Boot `elf`. The guest's stdout goes straight to ours; its stderr (COM2) is copied to ours as
  *  it comes, unless `capture` (then both are only returned). */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots } = {}): Promise<Run> {
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
@@ -164,12 +167,16 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   // Whole lines, with fn#N in runtime reports named (tools/host/symbols.ts), as the Node host does.
   // A status above 127, which QEMU's own cannot hold, comes as a last line (boot/main.c
   // machine_exit): taken here, not shown.
+  // So does the address of the stdin ring (boot/stdin.c step 1).
   let bigCode: number | null = null;
+  let input: GuestStdin | null = null;
   const emit = (text: string): void => {
     const out = text.split("\n").filter((l) => {
       const m = /^aam: exit status (\d+)\r?$/.exec(l);
       if (m) bigCode = Number(m[1]);
-      return !m;
+      const r = /^aam: stdin ring at 0x([0-9a-f]+)\r?$/.exec(l);
+      if (r) input?.setRing(parseInt(r[1], 16));
+      return !m && !r;
     }).map((l) => symbolize(l, o.fns, o.sources)).join("\n");
     stderr += out;
     if (!o.capture) process.stderr.write(out);
@@ -189,21 +196,26 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   };
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const args = qemuArgs(elf, smp, append, `pipe,path=${fifo}`, o.mem);
+    const args = qemuArgs(elf, smp, o.stdin === undefined ? append : `stdinring ${append}`, `pipe,path=${fifo}`, o.mem);
+    // stdin: the kernel's ring lives in guest RAM, which must then be a file we can write
+    const ramFile = o.ramFile ?? (o.stdin === undefined ? undefined : path.join(dir, "ram"));
+    input = o.stdin === undefined || !ramFile ? null : new GuestStdin(o.stdin, ramFile);
     if (o.trace) args.push(...traceArgs(o.trace));
-    if (o.ramFile) {                       // guest RAM in a file the host can read after the run
+    if (ramFile) {                         // guest RAM in a file the host can read (and write)
       args[args.indexOf("-M") + 1] += ",memory-backend=ram";
-      args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${o.ramFile},share=on`);
+      args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${ramFile},share=on`);
     }
-    const child = spawn(QEMU, args, { stdio: ["ignore", o.capture ? "pipe" : "inherit", "inherit"] });
+    const child = spawn(QEMU, args, { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (d: string) => (stdout += d));
-    const poll = setInterval(drain, 20);
-    const done = (): void => { clearInterval(poll); drain(true); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
+    const out = o.capture ? null : new StdoutCopy(() => child.kill("SIGKILL"));
+    if (o.capture) child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string | Buffer) => { if (out) out.write(d as Buffer, child.stdout); else stdout += d; });
+    const poll = setInterval(() => { drain(); input?.poll(); }, 20);
+    const done = (): void => { clearInterval(poll); input?.close(); drain(true); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
     child.on("error", (e) => { done(); reject(e); });
-    child.on("close", (status) => {
+    child.on("close", async (status) => {
       done();
+      if (out && !(await out.flushed())) return resolve({ code: EXIT_PIPE, status, ms: performance.now() - t0, stderr, stdout });
       const ms = performance.now() - t0;
       if (status !== null && status % 2 === 1) resolve({ code: bigCode ?? (status - 1) / 2, status, ms, stderr, stdout });
       else {
@@ -212,6 +224,104 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
       }
     });
   });
+}
+
+// The guest's stdin (boot/stdin.c draws the protocol): the ring is in the guest RAM file, at the
+// address the kernel printed on COM2 (setRing). Nothing is read from `fd` until the guest sets
+// ASKED (polled with pread); then fd is read CHUNK bytes at a time into the ring while it has
+// room (TAIL polled every ms when full): at most one chunk of input is held here.
+const CHUNK = 65536;
+class GuestStdin {
+  private ram = -1;
+  private addr = -1;
+  private head = 0;
+  private started = false;
+  private closed = false;
+  private buf = Buffer.alloc(CHUNK);
+  private word = Buffer.alloc(4);
+  constructor(private fd: number, private ramFile: string) {}
+  setRing(addr: number): void {
+    this.addr = addr;
+    try { this.ram = fs.openSync(this.ramFile, "r+"); } catch (e) { process.stderr.write(`aam: stdin: cannot open the guest RAM file: ${(e as Error).message}\n`); }
+  }
+  poll(): void {
+    if (this.started || this.closed || this.ram < 0) return;
+    if (this.load(SR_ASKED)) { this.started = true; this.next(); }
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ram >= 0) fs.closeSync(this.ram);
+  }
+  private load(off: number): number {
+    fs.readSync(this.ram, this.word, 0, 4, this.addr + off);
+    return this.word.readUInt32LE(0);
+  }
+  private store(off: number, v: number): void {
+    this.word.writeUInt32LE(v >>> 0, 0);
+    fs.writeSync(this.ram, this.word, 0, 4, this.addr + off);
+  }
+  private next(): void {
+    if (this.closed) return;
+    fs.read(this.fd, this.buf, 0, CHUNK, null, (e, n) => {
+      if (this.closed) return;
+      if (e?.code === "EAGAIN") return void setTimeout(() => this.next(), 2);
+      if (e) process.stderr.write(`aam: reading stdin: ${e.message}; the guest sees the end of its input\n`);
+      if (e || n === 0) return this.store(SR_END, 1);        // after the last HEAD (step 3)
+      this.put(this.buf.subarray(0, n));
+    });
+  }
+  private put(b: Buffer): void {
+    while (b.length && !this.closed) {
+      const room = STDIN_RING_SIZE - ((this.head - this.load(SR_TAIL)) >>> 0);
+      if (!room) return void setTimeout(() => this.put(b), 1);
+      const at = this.head & (STDIN_RING_SIZE - 1);
+      const k = Math.min(room, b.length, STDIN_RING_SIZE - at);
+      fs.writeSync(this.ram, b, 0, k, this.addr + SR_DATA + at);
+      this.head = (this.head + k) >>> 0;
+      this.store(SR_HEAD, this.head);                        // after the bytes (step 3)
+      b = b.subarray(k);
+    }
+    this.next();
+  }
+}
+
+// COM1 → our fd 1, in order. fd 1 may be non-blocking (shared with a process that set it so): a
+// full pipe is retried every ms with QEMU's output paused. EPIPE: the reader went away; QEMU is
+// stopped and the run ends with EXIT_PIPE.
+class StdoutCopy {
+  private q: Buffer[] = [];
+  private busy = false;
+  private gone = false;
+  private idle: (() => void)[] = [];
+  constructor(private onGone: () => void) {}
+  write(b: Buffer, src: NodeJS.ReadableStream): void {
+    if (this.gone) return;
+    this.q.push(b);
+    this.pump(src);
+  }
+  /** Resolves when everything is written: true, or false when the reader went away. */
+  flushed(): Promise<boolean> {
+    return new Promise((r) => { if (!this.busy) r(!this.gone); else this.idle.push(() => r(!this.gone)); });
+  }
+  private pump(src: NodeJS.ReadableStream): void {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.q.length) {
+      try {
+        const n = fs.writeSync(1, this.q[0]);
+        if (n < this.q[0].length) this.q[0] = this.q[0].subarray(n); else this.q.shift();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") { src.pause(); setTimeout(() => { this.busy = false; src.resume(); this.pump(src); }, 1); return; }
+        this.gone = true;                    // EPIPE (or fd 1 unusable): nobody reads any more
+        this.q.length = 0;
+        this.onGone();
+      }
+    }
+    this.busy = false;
+    for (const f of this.idle.splice(0)) f();
+  }
 }
 
 // The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
@@ -229,7 +339,7 @@ export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<numbe
   const elf = kernelFor(o.root, wasm);
   const buildMs = performance.now() - t0;
   const man = manifestOf(wasm);
-  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined) });
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined), stdin: 0 });
   if (o.stats) {
     // The same kernel without an image, same core count: what the boot costs before any image runs.
     const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
@@ -268,7 +378,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
     const log = o.log ?? true, ram = path.join(dir, "ram");
     // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
     const mem = o.mem ?? (log ? "2G" : undefined);
-    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m) });
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m), stdin: 0 });
     const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
     const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);
