@@ -61,7 +61,7 @@ export function pipe(cmd, args, input) {
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
-/** `aam run image [--cores n] -- …args` with `input` on stdin. */
-export function aamPipe(image, args, input, cores = 1) {
-  return pipe(process.execPath, [AAM, "run", image, "--cores", String(cores), "--", ...args], input);
+/** `aam run|boot image --cores n -- …args` with `input` on stdin. */
+export function aamPipe(image, args, input, cores = 1, how = "run") {
+  return pipe(process.execPath, [AAM, how, image, "--cores", String(cores), "--", ...args], input);
 }

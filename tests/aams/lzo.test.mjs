@@ -2,10 +2,11 @@
 // corrupt input (every call fails or stays in bounds, nothing leaks, the machine keeps serving),
 // and the real lzop both ways through examples/lzo.ts on stdin and stdout.
 //
-// The pipe tests run the example on 1 core: on 2 cores its one task may continue on another core
-// after a machine call, and the Node host keeps each core's stdout bytes after the last newline
-// until that core writes again, so binary output can come out of order (reported to stdio's
-// owner). The machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
+// The pipe tests run the example on 1 core: the Node host keeps each core's stdout bytes after the
+// last newline until that core writes again, so a writing task that continues on another core
+// can put binary output out of order. examples/lzo.ts keeps main on one core when there are two
+// (lzo gets the others), which avoids it in practice but is not a guarantee the runtime makes;
+// lzo_parity.test.mjs runs it on 2. The machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
