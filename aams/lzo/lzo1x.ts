@@ -21,7 +21,7 @@
 // A length extension is zero bytes worth 255 each, then one non-zero byte added.
 // S (0..3) literals follow the instruction's operand bytes; STATE = S.
 
-import { Text, msg, failWith } from "./error";
+import { Text, msg, failWith } from "./lzo";
 
 /** Bytes lzo1xCompress may write for n input bytes (all literals, plus run headers and the end). */
 export function lzo1xBound(n: u32): u32 { return n + (n >> 4) + 67; }

@@ -2,6 +2,7 @@
 // and read one at a time, checksums made and verified as the header's flags say. Owns: the byte
 // layout below and its checks. Not: LZO1X itself (lzo1x.ts), streams (the caller keeps its place
 // in the file; stream.ts does it for the usual case), the machine's handlers (lzo.ts).
+// Also the two checksums the files carry (end of the file).
 //
 // File header (all integers big-endian; fields marked * only when version >= 0x0940):
 //   0  89 4c 5a 4f 00 0d 0a 1a 0a        magic
@@ -17,10 +18,9 @@
 //   src_len bytes of data.
 
 import { heapAlloc, heapFree } from "aam";
-import { msg, failWith } from "./error";
+import { msg, failWith } from "./lzo";
 import { LzopHeader, LzopBlock } from "./lzo.igen.client";
 import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH } from "./lzo1x";
-import { adler32, crc32, ADLER32_INIT, CRC32_INIT } from "./checksum";
 
 export const F_ADLER32_D: u32 = 0x1, F_ADLER32_C: u32 = 0x2, F_STDIN: u32 = 0x4, F_STDOUT: u32 = 0x8;
 export const F_H_EXTRA_FIELD: u32 = 0x40, F_CRC32_D: u32 = 0x100, F_CRC32_C: u32 = 0x200;
@@ -210,4 +210,59 @@ export function blockRead(src: usize, n: u32, flags: u32, at: u64, dst: usize, c
   if (flags & F_CRC32_D) check("CRC-32 (uncompressed data)", at, be32(d), crc32(CRC32_INIT, dst, dlen));
   b.consumed = total;
   b.produced = dlen;
+}
+
+// ── checksums ─────────────────────────────────────────────────────────────────────────────────
+// Adler-32 (RFC 1950, starts at 1) and CRC-32 (the IEEE polynomial of zlib and gzip, reflected,
+// starts at 0). Both take a running value so a buffer can be summed in pieces.
+
+export const ADLER32_INIT: u32 = 1;
+export const CRC32_INIT: u32 = 0;
+
+const ADLER_MOD: u32 = 65521;
+const ADLER_NMAX: u32 = 5552;       // most bytes before the 32-bit sums must be reduced
+
+export function adler32(a: u32, p: usize, n: u32): u32 {
+  let s1 = a & 0xffff, s2 = a >> 16;
+  while (n > 0) {
+    let k = n < ADLER_NMAX ? n : ADLER_NMAX;
+    n -= k;
+    let end = p + k;
+    while (p + 4 <= end) {
+      s1 += <u32>load<u8>(p); s2 += s1;
+      s1 += <u32>load<u8>(p, 1); s2 += s1;
+      s1 += <u32>load<u8>(p, 2); s2 += s1;
+      s1 += <u32>load<u8>(p, 3); s2 += s1;
+      p += 4;
+    }
+    while (p < end) { s1 += <u32>load<u8>(p++); s2 += s1; }
+    s1 %= ADLER_MOD;
+    s2 %= ADLER_MOD;
+  }
+  return (s2 << 16) | s1;
+}
+
+// 256 entries in static data, shared by every core. Each core fills it once before its first use;
+// two cores filling it at once write the same values, so a reader never sees a wrong one.
+const CRC_TABLE = memory.data(256 * 4, 4);
+let crcReady = false;               // per core
+
+function crcTable(): usize {
+  if (!crcReady) {
+    for (let i: u32 = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+      store<u32>(CRC_TABLE + (<usize>i << 2), c);
+    }
+    crcReady = true;
+  }
+  return CRC_TABLE;
+}
+
+export function crc32(crc: u32, p: usize, n: u32): u32 {
+  let t = crcTable();
+  let c = ~crc;
+  let end = p + n;
+  while (p < end) c = load<u32>(t + (<usize>((c ^ <u32>load<u8>(p++)) & 0xff) << 2)) ^ (c >> 8);
+  return ~c;
 }

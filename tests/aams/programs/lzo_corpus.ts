@@ -10,7 +10,7 @@ import { defineLzo } from "../../../aams/lzo/lzo";
 import { connectLzo, LzoClient } from "../../../aams/lzo/lzo.igen.client";
 import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../../../aams/lzo/stream";
 import { F_ADLER32_C, F_CRC32_D, F_CRC32_C, F_H_CRC32, F_ADLER32_D, F_OS_UNIX } from "../../../aams/lzo/lzop";
-import { crc32, CRC32_INIT } from "../../../aams/lzo/checksum";
+import { crc32, CRC32_INIT } from "../../../aams/lzo/lzop";
 import { makeCorpus, CORPUS } from "./lzo_data";
 import { memReader, memWriter, memRead, memWrite, sink, sinkLen, sinkFree } from "./lzo_mem";
 import { fuzzMain } from "./lzo_fuzz";
