@@ -14,14 +14,13 @@
 // heap (there is no collector). The two runtime helpers are not in "aam" yet; this file is the
 // only one of aams/lzo that reaches past it.
 
-import { Machine, MachineOptions, defineMachine } from "aam";
+import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree } from "aam";
 import { text, Text } from "~lib/rt/text";
 import { failOwned } from "~lib/rt/trap";
 import { LzopHeader, LzopBlock } from "./lzo.igen.client";
 import { offerLzo } from "./lzo.igen.server";
 import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH } from "./lzo1x";
 import { headerWrite, headerRead, blockWrite, blockRead } from "./lzop";
-import { heapAlloc, heapFree } from "aam";
 
 function compress(src: usize, n: u32, dst: usize, cap: u32): u32 {
   if (cap < lzo1xBound(n)) failWith(msg("lzo: compress: the buffer of ").dec(cap).s(" bytes is under the ").dec(lzo1xBound(n)).s(" that ").dec(n).s(" bytes may need"));
