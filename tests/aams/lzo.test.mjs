@@ -44,7 +44,7 @@ test("corpus: raw LZO1X and lzop round trips of empty, 1 byte, text, random, rep
   assert.ok(size("random", 2) < 300000 + 100, outs[0]);
 });
 
-test("fuzz: truncated and bit-flipped raw and lzop streams fail the call or decode inside their buffers; no lzop flip changes the output unnoticed; the machine keeps serving; no heap block leaks", async () => {
+test("fuzz: truncated and bit-flipped raw and lzop streams, and random bytes, fail the call or decode inside their buffers; no lzop flip changes the output unnoticed; the machine keeps serving; no heap block leaks", async () => {
   const r = await aam(["run", await image(PROGRAM), "--cores", "2", "--", "fuzz", "400"]);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const line = (what) => r.stdout.split("\n").find((l) => l.startsWith(what + " 400 "));
@@ -52,6 +52,7 @@ test("fuzz: truncated and bit-flipped raw and lzop streams fail the call or deco
   assert.match(line("raw flipped"), /failed \d+ truncated 0 oversize 0 trailing 0/);          // raw LZO1X has no checksum
   assert.match(line("lzop truncated"), /failed 0 truncated 400 oversize 0 trailing 0 decoded-same 0 decoded-different 0$/);
   assert.match(line("lzop flipped"), /decoded-different 0$/);
+  assert.match(line("raw random"), /truncated 0 oversize 0 trailing 0 decoded-same 0/);
   assert.ok(r.stdout.includes("guards broken 0, serving after yes, leaked 0"), r.stdout);
 });
 

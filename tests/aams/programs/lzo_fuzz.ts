@@ -1,5 +1,5 @@
 // lzo_fuzz.ts: machine lzo fed truncated and bit-flipped streams (raw LZO1X and lzop files of the
-// corpus's text), every one through a machine call: each call must fail or decode within its
+// corpus's text) and random bytes as raw streams, every one through a machine call: each call must fail or decode within its
 // buffers (guard bytes around every output stay intact), the machine must keep serving, and the
 // heap must hold as many blocks after as before (a failed call's message goes with the call).
 // Then one corruption of each kind with its error message, printed after the heap check.
@@ -55,7 +55,8 @@ function lzop(lzo: LzoClient, f: usize, fn: u32, out: usize, cap: u32, h: LzopHe
   }
 }
 
-// counts[k + r]: outcome r of kind k (0 raw cut, 6 raw flipped, 12 lzop cut, 18 lzop flipped).
+// counts[k + r]: outcome r of kind k (0 raw cut, 6 raw flipped, 12 lzop cut, 18 lzop flipped,
+// 24 raw random bytes).
 const SAME = 0, DIFFERENT = 5;
 function line(what: string, n: i32, c: StaticArray<i32>, k: i32): string {
   return what + " " + n.toString() + " failed " + c[k + 1].toString() + " truncated " + c[k + 2].toString() +
@@ -80,7 +81,7 @@ export function fuzzMain(rounds: i32): i32 {
   memory.copy(f, sink(), fn);
   heapFree(sink());
   let h = LzopHeader.alloc(), b = LzopBlock.alloc();
-  let work = heapAlloc(fn), out = guarded(n), counts = new StaticArray<i32>(6 * 4);
+  let work = heapAlloc(fn), out = guarded(n), counts = new StaticArray<i32>(6 * 5);
   let guardsBroken = 0, x: u32 = 12345;
 
   let before = blocksInUse();
@@ -99,6 +100,10 @@ export function fuzzMain(rounds: i32): i32 {
     at = (x >> 8) % fn;
     store<u8>(work + at, load<u8>(work + at) ^ (<u8>1 << <u8>(x & 7)));
     counts[18 + outcome(lzop(lzo, work, fn, out, n, h, b), out, p, n)]++;
+    // raw, 1..512 random bytes
+    let len: u32 = 1 + (x >> 20) % 512, y = x | 1;
+    for (let i: u32 = 0; i < len; i++) { y ^= y << 13; y ^= y >> 17; y ^= y << 5; store<u8>(work + i, <u8>y); }
+    counts[24 + outcome(raw(lzo, work, len, out, n), out, p, n)]++;
     if (!guardsOk(out, n)) guardsBroken++;
   }
   let good = lzop(lzo, f, fn, out, n, h, b) == 0 && memory.compare(out, p, n) == 0 && raw(lzo, z, zn, out, n) == 0;
@@ -108,6 +113,7 @@ export function fuzzMain(rounds: i32): i32 {
   println(line("raw flipped", rounds, counts, 6));
   println(line("lzop truncated", rounds, counts, 12));
   println(line("lzop flipped", rounds, counts, 18));
+  println(line("raw random", rounds, counts, 24));
   println("guards broken " + guardsBroken.toString() + ", serving after " + (good ? "yes" : "no") + ", leaked " + leaked.toString());
   samples(lzo, z, zn, f, fn, work, out, n);
   return 0;
