@@ -5,15 +5,21 @@
 //   printf 'hello' | aam run examples/lzo.ts -- -c | lzop -dc
 //   lzop -9c file | aam run examples/lzo.ts -- -d > file.copy
 //   options: --crc32 (CRC-32 instead of Adler-32 checksums, as lzop --crc32), --no-checksum
+//
+// Why lzo keeps all cores but one (min = max = cores - 1): the Node host keeps each core's stdout
+// bytes after its last newline until that core writes again or ends, so binary output written by a
+// task that continued on another core after a machine call could come out of order. With one
+// core left to it, main (the only writer) never changes core; lzo still compresses on the others.
 import { args, eprintln, stdinRead, stdoutWrite, coreCount } from "aam";
 import { defineLzo } from "../aams/lzo/lzo";
 import { connectLzo } from "../aams/lzo/lzo.igen.client";
 import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../aams/lzo/stream";
 import { F_ADLER32_D, F_CRC32_D, F_H_CRC32 } from "../aams/lzo/lzop";
 
-// One lzo core beside main's when there are two or more: main then keeps its core, and its writes
-// to stdout stay in order (the Node host buffers stdout per core; see the README's limits).
-export function machines(): void { defineLzo(coreCount() > 1 ? { minCores: 1, maxCores: coreCount() - 1 } : {}); }
+export function machines(): void {
+  let n = <u32>coreCount();
+  defineLzo(n > 1 ? { minCores: n - 1, maxCores: n - 1 } : {});
+}
 
 export function main(): i32 {
   let a = args().slice(1);

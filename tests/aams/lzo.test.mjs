@@ -2,11 +2,8 @@
 // corrupt input (every call fails or stays in bounds, nothing leaks, the machine keeps serving),
 // and the real lzop both ways through examples/lzo.ts on stdin and stdout.
 //
-// The pipe tests run the example on 1 core: the Node host keeps each core's stdout bytes after the
-// last newline until that core writes again, so a writing task that continues on another core
-// can put binary output out of order. examples/lzo.ts keeps main on one core when there are two
-// (lzo gets the others), which avoids it in practice but is not a guarantee the runtime makes;
-// lzo_parity.test.mjs runs it on 2. The machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
+// The pipe tests run the example on 2 cores (lzo on one, main on the other) and the 10 MiB item
+// also on 4; the machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
@@ -76,7 +73,7 @@ test("lzop -d reads what examples/lzo.ts -c writes, over the corpus, with Adler-
   const img = await image(EXAMPLE);
   for (const name of NAMES) {
     for (const opt of [[], ["--crc32"], ["--no-checksum"]]) {
-      const c = aamPipe(img, ["-c", ...opt], data[name]);
+      const c = aamPipe(img, ["-c", ...opt], data[name], 2);
       assert.is(c.code, 0, `${name} ${opt}: ${c.stderr}`);
       const t = pipe("lzop", ["-t"], c.stdout);
       assert.is(t.code, 0, `lzop -t of ${name} ${opt}: ${t.stderr}`);
@@ -94,28 +91,39 @@ test("examples/lzo.ts -d reads what lzop -1, -3, -7, -9, --crc32 and --no-checks
       if (name === "mixed" && (opt[0] === "-7" || opt[0] === "-9")) continue;   // lzop -9 of 10 MiB takes ~10 s; the levels are covered on the rest
       const z = pipe("lzop", [...opt, "-c", files[name]]);
       assert.is(z.code, 0, z.stderr);
-      const d = aamPipe(img, ["-d"], z.stdout);
+      const d = aamPipe(img, ["-d"], z.stdout, 2);
       assert.is(d.code, 0, `${name} ${opt}: ${d.stderr}`);
       assert.ok(d.stdout.equals(data[name]), `${name} lzop ${opt}: we give ${d.stdout.length} bytes, not the ${data[name].length} lzop was given`);
     }
   }
 });
 
+test("examples/lzo.ts on 4 cores (lzo on 3 at once): the 10 MiB item through -c, lzop -d, lzop -c and -d gives it back", async () => {
+  const img = await image(EXAMPLE);
+  const c = aamPipe(img, ["-c"], data.mixed, 4);
+  assert.is(c.code, 0, c.stderr);
+  const d = pipe("lzop", ["-dc"], c.stdout);
+  assert.ok(d.code === 0 && d.stdout.equals(data.mixed), `lzop -d: ${d.stderr}`);
+  const back = aamPipe(img, ["-d"], pipe("lzop", ["-c", files.mixed]).stdout, 4);
+  assert.is(back.code, 0, back.stderr);
+  assert.ok(back.stdout.equals(data.mixed), `we gave ${back.stdout.length} bytes`);
+});
+
 test("examples/lzo.ts -d: a truncated or corrupted lzop file exits 1 with an error naming what and where; concatenated files decode whole", async () => {
   const img = await image(EXAMPLE);
   const z = pipe("lzop", ["-c", files.text]).stdout;
-  const cut = aamPipe(img, ["-d"], z.subarray(0, z.length - 100));
+  const cut = aamPipe(img, ["-d"], z.subarray(0, z.length - 100), 2);
   assert.is(cut.code, 1);
   assert.match(cut.stderr, /^lzop: the input ends inside the block at offset \d+ \(it needs \d+ bytes, \d+ are left\)$/m);
   const flipped = Buffer.from(z);
   flipped[flipped.length - 200] ^= 0x04;
-  const bad = aamPipe(img, ["-d"], flipped);
+  const bad = aamPipe(img, ["-d"], flipped, 2);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /^lzop: (Adler-32 \(uncompressed data\) checksum mismatch in the block at offset \d+|lzop: block at offset \d+: decompresses to|lzo: corrupt LZO1X data at offset \d+)/m);
   const notLzop = aamPipe(img, ["-d"], Buffer.from("plain text, not an lzop file\n"));
   assert.is(notLzop.code, 1);
   assert.match(notLzop.stderr, /^lzop: not an lzop file: bad magic at offset 0$/m);
-  const twice = aamPipe(img, ["-d"], Buffer.concat([z, z]));
+  const twice = aamPipe(img, ["-d"], Buffer.concat([z, z]), 2);
   assert.is(twice.code, 0, twice.stderr);
   assert.ok(twice.stdout.equals(Buffer.concat([data.text, data.text])));
   const garbage = aamPipe(img, ["-d"], Buffer.concat([z, Buffer.from("xyz")]));
