@@ -11,12 +11,12 @@ import { corpus, pipe, aamPipe } from "./lzo-corpus.mjs";
 const PROGRAM = "tests/aams/programs/lzo_corpus.ts";
 const SMP = [1, 2];
 
-for (const args of [["corpus"], ["fuzz", "100"]]) {
+for (const args of [["corpus"], ["fuzz", "100"], ["streamfuzz", "20"]]) {
   test(`lzo_corpus ${args.join(" ")}: same stdout and status 0 on Node (2 cores) and QEMU -smp ${SMP.join(", ")}`, async () => {
     const img = await image(PROGRAM);
     const node = await aam(["run", img, "--cores", "2", "--", ...args]);
     assert.is(node.code, 0, node.stderr);
-    assert.match(node.stdout, args[0] === "corpus" ? /^corpus wrong 0$/m : /^guards broken 0, serving after yes, leaked 0$/m);
+    assert.match(node.stdout, { corpus: /^corpus wrong 0$/m, fuzz: /^guards broken 0, serving after yes, leaked 0$/m, streamfuzz: /different 0$/m }[args[0]]);
     for (const n of SMP) {
       const q = await aam(["boot", img, "--cores", String(n), "--", ...args]);
       assert.is(q.code, 0, `QEMU -smp ${n}: ${q.stderr}`);

@@ -5,6 +5,7 @@
 //   corpus [names…]  round trips: "NAME in N raw M lzop L crc 0x… ok"
 //   fuzz [rounds]    truncated and bit-flipped streams: every call fails or decodes within
 //                    bounds, the machine keeps serving, heap blocks before == after
+//   streamfuzz [rounds]  cut and flipped 2 MiB lzop files through lzopDecompress
 import { args, println, heapAlloc, heapFree, heapBlocksInUse, heapLargeCount, coreCount } from "aam";
 import { defineLzo } from "../../../aams/lzo/lzo";
 import { connectLzo, LzoClient } from "../../../aams/lzo/lzo.igen.client";
@@ -13,7 +14,7 @@ import { F_ADLER32_C, F_CRC32_D, F_CRC32_C, F_H_CRC32, F_ADLER32_D, F_OS_UNIX } 
 import { crc32, CRC32_INIT } from "../../../aams/lzo/lzop";
 import { makeCorpus, CORPUS } from "./lzo_data";
 import { memReader, memWriter, memRead, memWrite, sink, sinkLen, sinkFree } from "./lzo_mem";
-import { fuzzMain } from "./lzo_fuzz";
+import { fuzzMain, streamFuzz } from "./lzo_fuzz";
 
 export function machines(): void { defineLzo(); }
 
@@ -81,7 +82,8 @@ export function main(): i32 {
   let a = args();
   if (a.length > 1 && a[1] == "corpus") return corpus(a.slice(2));
   if (a.length > 1 && a[1] == "fuzz") return fuzzMain(a.length > 2 ? I32.parseInt(a[2]) : 200);
-  println("usage: lzo_corpus corpus [names…] | fuzz [rounds]");
+  if (a.length > 1 && a[1] == "streamfuzz") return streamFuzz(a.length > 2 ? I32.parseInt(a[2]) : 50);
+  println("usage: lzo_corpus corpus [names…] | fuzz [rounds] | streamfuzz [rounds]");
   return 2;
 }
 

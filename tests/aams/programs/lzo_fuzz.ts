@@ -5,9 +5,9 @@
 // Then one corruption of each kind with its error message, printed after the heap check.
 import { println, heapAlloc, heapFree, heapBlocksInUse, heapLargeCount, coreCount } from "aam";
 import { connectLzo, LzoClient, LzopBlock, LzopHeader } from "../../../aams/lzo/lzo.igen.client";
-import { lzopCompress, LZOP_DEFAULT_FLAGS } from "../../../aams/lzo/stream";
+import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../../../aams/lzo/stream";
 import { makeCorpus } from "./lzo_data";
-import { memReader, memWriter, memRead, memWrite, sink, sinkLen } from "./lzo_mem";
+import { memReader, memWriter, memRead, memWrite, sink, sinkLen, sinkFree } from "./lzo_mem";
 
 const GUARD: u32 = 64;
 
@@ -157,4 +157,36 @@ function samples(lzo: LzoClient, z: usize, zn: u32, f: usize, fn: u32, work: usi
   sample("lzop header flipped", lzo, work, fn, out, n, true);
   memory.copy(work, f, fn); store<u8>(work + fn - 10, load<u8>(work + fn - 10) ^ 0x10);
   sample("lzop data flipped", lzo, work, fn, out, n, true);
+}
+
+// Whole lzop files of 2 MiB (8 blocks, several at the machine at once) through lzopDecompress,
+// cut or with one bit flipped: a cut must end in an error, a flip in an error or the same bytes.
+// (Its errors are strings the caller keeps: no heap check here.)
+export function streamFuzz(rounds: i32): i32 {
+  let lzo = connectLzo();
+  let n: u32 = 2 * 1024 * 1024, all = heapAlloc(makeCorpus("mixed"));
+  makeCorpus("mixed", all);
+  memReader(all, n); memWriter();
+  lzopCompress(lzo, memRead, memWrite, LZOP_DEFAULT_FLAGS);
+  let fn = sinkLen(), f = heapAlloc(fn), work = heapAlloc(fn);
+  memory.copy(f, sink(), fn);
+  sinkFree();
+  let cutErrors = 0, flipErrors = 0, same = 0, different = 0, x: u32 = 99;
+  for (let r = 0; r < rounds; r++) {
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    memReader(f, <u32>(<u64>x * fn >> 32)); memWriter();
+    if (lzopDecompress(lzo, memRead, memWrite).length) cutErrors++;
+    sinkFree();
+    memory.copy(work, f, fn);
+    let at = (x >> 8) % fn;
+    store<u8>(work + at, load<u8>(work + at) ^ (<u8>1 << <u8>(x & 7)));
+    memReader(work, fn); memWriter();
+    if (lzopDecompress(lzo, memRead, memWrite).length) flipErrors++;
+    else if (sinkLen() == n && memory.compare(sink(), all, n) == 0) same++;
+    else different++;
+    sinkFree();
+  }
+  println("stream cut " + rounds.toString() + " errors " + cutErrors.toString() + "; flipped " + rounds.toString() + " errors " +
+    flipErrors.toString() + " same " + same.toString() + " different " + different.toString());
+  return 0;
 }
