@@ -9,7 +9,7 @@
 // readers over memory. Both return "" on success or what went wrong; nothing stays allocated.
 
 import { heapAlloc, heapFree } from "aam";
-import { LzoClient, LzopHeader, LzopBlock, LzoBlockWriteCall, LzoBlockReadCall, LzoHeaderReadCall, LzoHeaderWriteCall } from "./lzo.igen.client";
+import { LzoClient, LzopHeader, LzopBlock, LzoBlockWriteCall, LzoBlockReadCall } from "./lzo.igen.client";
 import { F_ADLER32_D, F_STDIN, F_STDOUT, F_OS_UNIX, LZOP_VERSION, LZOP_LIB_VERSION, LZOP_NEEDED, LZOP_METHOD_LZO1X_1,
   LZOP_LEVEL, LZOP_BLOCK_SIZE, LZOP_HEADER_MAX, LZOP_MAX_BLOCK, F_ADLER32_C, F_CRC32_D, F_CRC32_C, lzopBlockBound } from "./lzop";
 
@@ -38,6 +38,9 @@ function readFull(read: ReadFn, buf: usize, len: i32): i32 {
 
 // ── compression: up to `inFlight` blocks at the machine at once, written in input order ─────
 
+// A slot: the block read, its lzop block, the call in flight (0: none).
+const C_IN = 0, C_OUT = 4, C_CALL = 8, C_SLOT = 12;
+
 /** Compresses everything read() gives into one lzop file given to write(). flags: the
  *  checksum and OS bits of the header (LZOP_DEFAULT_FLAGS is what lzop writes). */
 export function lzopCompress(lzo: LzoClient, read: ReadFn, write: WriteFn, flags: u32 = LZOP_DEFAULT_FLAGS, inFlight: i32 = 4): string {
@@ -53,41 +56,41 @@ export function lzopCompress(lzo: LzoClient, read: ReadFn, write: WriteFn, flags
   heapFree(out);
   if (err.length) return err;
 
-  // Slot k: input buffer, output buffer, the call in flight (0: none). Issued in order k = 0, 1, …
+  // Slot k % inFlight holds block k from its read until its write.
   let bound = lzopBlockBound(LZOP_BLOCK_SIZE);
-  let slots = heapAlloc(<usize>inFlight * 12);
+  let slots = heapAlloc(<usize>inFlight * C_SLOT);
   for (let k = 0; k < inFlight; k++) {
-    let sl = slots + <usize>k * 12;
-    store<usize>(sl, heapAlloc(LZOP_BLOCK_SIZE));
-    store<usize>(sl + 4, heapAlloc(bound));
-    store<usize>(sl + 8, 0);
+    let sl = slots + <usize>k * C_SLOT;
+    store<usize>(sl + C_IN, heapAlloc(LZOP_BLOCK_SIZE));
+    store<usize>(sl + C_OUT, heapAlloc(bound));
+    store<usize>(sl + C_CALL, 0);
   }
   let issued = 0, retired = 0, eof = false;
   while (err.length == 0) {
     if (!eof && issued - retired < inFlight) {          // a free slot: read and issue the next block
-      let sl = slots + <usize>(issued % inFlight) * 12;
-      let got = readFull(read, load<usize>(sl), <i32>LZOP_BLOCK_SIZE);
+      let sl = slots + <usize>(issued % inFlight) * C_SLOT;
+      let got = readFull(read, load<usize>(sl + C_IN), <i32>LZOP_BLOCK_SIZE);
       if (got < 0) { err = "lzop: read error " + got.toString(); break; }
       if (got < <i32>LZOP_BLOCK_SIZE) eof = true;
       if (got == 0) continue;
-      store<usize>(sl + 8, changetype<usize>(lzo.blockWrite(load<usize>(sl), <u32>got, flags, load<usize>(sl + 4), bound)));
+      store<usize>(sl + C_CALL, changetype<usize>(lzo.blockWrite(load<usize>(sl + C_IN), <u32>got, flags, load<usize>(sl + C_OUT), bound)));
       issued++;
       continue;
     }
     if (retired == issued) break;                        // the end, and every block written
-    let sl = slots + <usize>(retired % inFlight) * 12;   // the oldest: wait for it, write it
-    let c = changetype<LzoBlockWriteCall>(load<usize>(sl + 8));
+    let sl = slots + <usize>(retired % inFlight) * C_SLOT;   // the oldest: wait for it, write it
+    let c = changetype<LzoBlockWriteCall>(load<usize>(sl + C_CALL));
     let len = c.wait();
     if (c.failed) err = copyOf(c.error);
-    else write(load<usize>(sl + 4), len);
+    else write(load<usize>(sl + C_OUT), len);
     c.release();
-    store<usize>(sl + 8, 0);
+    store<usize>(sl + C_CALL, 0);
     retired++;
   }
   for (let k = 0; k < inFlight; k++) {                   // after an error: wait what is in flight
-    let sl = slots + <usize>k * 12;
-    if (load<usize>(sl + 8)) { let c = changetype<LzoBlockWriteCall>(load<usize>(sl + 8)); c.wait(); c.release(); }
-    heapFree(load<usize>(sl)); heapFree(load<usize>(sl + 4));
+    let sl = slots + <usize>k * C_SLOT;
+    if (load<usize>(sl + C_CALL)) { let c = changetype<LzoBlockWriteCall>(load<usize>(sl + C_CALL)); c.wait(); c.release(); }
+    heapFree(load<usize>(sl + C_IN)); heapFree(load<usize>(sl + C_OUT));
   }
   heapFree(slots);
   if (err.length) return err;
