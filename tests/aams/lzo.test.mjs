@@ -21,6 +21,17 @@ test.before(async () => {
   files = corpusFiles();
 });
 
+test("aams/lzo's checked-in igen outputs are what aam igen makes of lzo.idl today", async () => {
+  const dir = path.join(ROOT, "build/test-images/lzo-igen");
+  fs.rmSync(dir, { recursive: true, force: true });
+  const r = await aam(["igen", "aams/lzo/lzo.idl", "-o", dir]);
+  assert.is(r.code, 0, r.stderr);
+  for (const f of fs.readdirSync(dir)) {
+    assert.is(fs.readFileSync(path.join(dir, f), "utf8"), fs.readFileSync(path.join(ROOT, "aams/lzo", f), "utf8"), `${f} is stale: run aam igen aams/lzo/lzo.idl`);
+  }
+  assert.is(fs.readdirSync(dir).length, 5);
+});
+
 test("corpus: raw LZO1X and lzop round trips of empty, 1 byte, text, random, repetitive and 10 MiB input, with every checksum flag; the same bytes on 1 and 2 cores", async () => {
   const outs = [];
   for (const cores of [1, 2]) {
