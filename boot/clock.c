@@ -58,3 +58,12 @@ void delay_us(uint64_t us) {
   uint64_t end = rdtsc() + us * tsc_hz / 1000000u;
   while (rdtsc() < end) pause();
 }
+
+// Halt this core for about ns, or until any interrupt; interrupts are off again after. For a core
+// that waits on the host without a wake to come (stdin.c, serial.c's stdout ring): it leaves the
+// CPU to the other cores instead of spinning.
+void halt_ns(uint64_t ns) {
+  lapic_timer_oneshot(ns);
+  sti_hlt();
+  lapic_timer_cancel();
+}

@@ -147,6 +147,7 @@ static void memory_init(void) {
 void host_init(void) {
   platform_init(boot_cmdline());
   stdin_init();                      // stdin.c: the ring of `stdinring`, before the image takes the RAM
+  stdout_ring_init();                // serial.c: the ring of `stdoutring`
   wasm_rt_init();
   trace_init();                      // before memory_init: its RAM log comes out of what the image could reserve
   memory_init();

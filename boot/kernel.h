@@ -71,6 +71,7 @@ uint64_t boot_rsdp(void);
 void serial_init(void);
 void console_write(uint32_t core, int fd, const char *s, size_t n);  // fd 1: COM1, 2: COM2
 void console_flush_all(void);
+void stdout_ring_init(void);         // `stdoutring`: stdout into a ring in RAM (images only)
 int uart_present(uint16_t port);     // probed through the scratch register
 void uart_init(uint16_t port);       // 115200 8N1, FIFO on, no interrupts (we poll)
 extern int serial_crlf;              // 1: "\r\n" line ends (default), 0: the bytes as written (`lf` option)
@@ -98,12 +99,13 @@ void lapic_timer_stop_free(void);
 void clock_init(void);
 uint64_t clock_ns(void);
 void delay_us(uint64_t us);
+void halt_ns(uint64_t ns);           // hlt until the LAPIC timer (about ns) or another interrupt
 extern uint64_t tsc_hz, lapic_hz, tsc_boot;
 // smp.c
 void smp_init(void);
 void smp_start(void);
 // main.c
-extern int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring;  // kernel options (before `--`)
+extern int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring, opt_stdoutring;  // kernel options (before `--`)
 void cpu_init_self(struct cpu *c);
 uint32_t core_index(void);           // this core's index, found through the LAPIC id (no GS needed)
 void __attribute__((noreturn)) machine_exit(uint32_t code);

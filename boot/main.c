@@ -10,13 +10,14 @@
 extern char boot_stack_top[];
 extern uint64_t ap_stack_base;
 static uint64_t kmain_tsc;
-int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring;
+int opt_verbose, opt_fault, opt_stats, opt_tracelog, opt_stdinring, opt_stdoutring;
 
 // The command line is "[kernel options] -- [image arguments]"; without `--` it is all arguments.
 // Options: `verbose` (boot timing and per-core entry lines), `fault` (a #UD on core 0 after boot),
 // `stats` (boot times and per-core park/halt counts at exit, host.c), `tracelog` (trace.c: the
 // trace frames go to a RAM log that the host reads from its memory file), `stdinring` (stdin.c: the
-// program's stdin comes through a ring in RAM that the host writes into its memory file), `lf` (no
+// program's stdin comes through a ring in RAM that the host writes into its memory file),
+// `stdoutring` (serial.c: stdout goes into a ring in RAM that the host reads), `lf` (no
 // '\r' before '\n' on the serial lines, so that a host gets the program's bytes as they are: `aam
 // boot` sets it).
 static void options_init(void) {
@@ -33,6 +34,7 @@ static void options_init(void) {
     if (n == 5 && !memcmp(w, "stats", 5)) opt_stats = 1;
     if (n == 8 && !memcmp(w, "tracelog", 8)) opt_tracelog = 1;
     if (n == 9 && !memcmp(w, "stdinring", 9)) opt_stdinring = 1;
+    if (n == 10 && !memcmp(w, "stdoutring", 10)) opt_stdoutring = 1;
     if (n == 2 && !memcmp(w, "lf", 2)) serial_crlf = 0;
   }
 }

@@ -1,7 +1,7 @@
 // serial.c: the console: COM1 (stdout) and COM2 (stderr), 16550 UARTs behind one lock, with a line
-// buffer per core and stream.
+// buffer per core and stream; or stdout into a ring in RAM (`stdoutring`).
 //
-// Owns: the UARTs, console_lock, the per-core line buffers, kprintf.
+// Owns: the UARTs, console_lock, the per-core line buffers, kprintf, the stdout ring.
 // Not: WASI fd semantics (platform.c turns fd_write into console_write).
 //
 // Streams: image fd 1 goes to COM1, image fd 2 and every kernel message (kprintf: reports, traps,
@@ -10,6 +10,17 @@
 // it (probed through the scratch register) everything goes to COM1.
 // Lines never mix: kernel messages go out whole under console_lock; image output is collected per
 // core and stream until '\n' (or a full buffer) and then goes out whole under the same lock.
+//
+// The stdout ring (kernel option `stdoutring`, which `aam boot` sets; runtime/abi.json record
+// stdout_ring): a UART costs 2–5 µs a byte under TCG (one QEMU exit and one write(2) each), so
+// stdout goes into a ring in guest RAM instead, which aam boot reads from its guest RAM file.
+//  1. At boot the ring is allocated and its address printed on COM2: "aam: stdout ring at 0x…".
+//  2. A flush copies the bytes at DATA + HEAD mod size while HEAD − TAIL < size, then stores HEAD
+//     (release). A full ring waits for the host (polls TAIL, halting between polls), holding
+//     console_lock: output keeps its order, and the host drains it all the while QEMU runs.
+//  3. The host copies out [TAIL, HEAD) and then stores TAIL; after QEMU exits it takes the rest.
+#include <string.h>
+
 #include "kernel.h"
 #include "spinlock.h"
 #include "x86.h"
@@ -20,6 +31,7 @@
 
 static spinlock_t console_lock;      // guards the UARTs and every flush of `lines`
 static uint16_t err_port = COM1;     // COM2 when present
+static uint8_t *out_ring;            // `stdoutring`: stdout goes here, not to COM1
 int serial_crlf = 1;                 // '\n' goes out as "\r\n" (terminals); 0 with the `lf` option
 static struct {
   char buf[LINE_MAX];                // owned by its core; read by console_flush_all at exit
@@ -61,9 +73,41 @@ static void uart_write(const char *s, size_t n) { uart_write_to(err_port, s, n);
 
 static uint16_t port_of(int stream) { return stream ? err_port : COM1; }
 
+void stdout_ring_init(void) {
+  if (!opt_stdoutring) return;
+  out_ring = kalloc(SO_DATA + STDOUT_RING_SIZE, 4096);
+  memset(out_ring, 0, SO_DATA);
+  kprintf("aam: stdout ring at 0x%lx\n", (uint64_t)(uintptr_t)out_ring);   // step 1
+}
+
+static void ring_put(const char *s, size_t n) {                          // step 2, under console_lock
+  uint32_t *headp = (uint32_t *)(out_ring + SO_HEAD), *tailp = (uint32_t *)(out_ring + SO_TAIL);
+  uint32_t head = *headp;
+  uint64_t t0 = clock_ns();
+  while (n) {
+    uint32_t room = STDOUT_RING_SIZE - (head - __atomic_load_n(tailp, __ATOMIC_ACQUIRE));
+    if (!room) {
+      if (clock_ns() - t0 < 200000) pause(); else halt_ns(200000);
+      continue;
+    }
+    uint32_t at = head & (STDOUT_RING_SIZE - 1), k = STDOUT_RING_SIZE - at;
+    if (k > room) k = room;
+    if (k > n) k = (uint32_t)n;
+    memcpy(out_ring + SO_DATA + at, s, k);
+    head += k, s += k, n -= k;
+    __atomic_store_n(headp, head, __ATOMIC_RELEASE);
+    t0 = clock_ns();
+  }
+}
+
+static void stream_write(int stream, const char *s, size_t n) {
+  if (!stream && out_ring) ring_put(s, n);
+  else uart_write_to(port_of(stream), s, n);
+}
+
 static void flush_line(uint32_t core, int stream) {
   spin_lock(&console_lock);
-  uart_write_to(port_of(stream), lines[core][stream].buf, lines[core][stream].len);
+  stream_write(stream, lines[core][stream].buf, lines[core][stream].len);
   spin_unlock(&console_lock);
   lines[core][stream].len = 0;
 }
@@ -85,8 +129,8 @@ void console_flush_all(void) {
   for (uint32_t c = 0; c < MAX_CORES; c++)
     for (int st = 0; st < 2; st++)
       if (lines[c][st].len) {
-        uart_write_to(port_of(st), lines[c][st].buf, lines[c][st].len);
-        if (port_of(st) == err_port) uart_write_to(port_of(st), "\n", 1);  // kernel lines follow there
+        stream_write(st, lines[c][st].buf, lines[c][st].len);
+        if (st || (!out_ring && err_port == COM1)) uart_write_to(port_of(st), "\n", 1);  // kernel lines follow there
         lines[c][st].len = 0;
       }
   if (locked) spin_unlock(&console_lock);

@@ -41,16 +41,9 @@ void stdin_init(void) {
   kprintf("aam: stdin ring at 0x%lx\n", (uint64_t)(uintptr_t)ring);    // step 1
 }
 
-// Halt for about ns (the LAPIC timer or a wake ends it); interrupts are off again after.
-static void nap(uint64_t ns) {
-  lapic_timer_oneshot(ns);
-  sti_hlt();
-  lapic_timer_cancel();
-}
-
 static void wait_a_little(uint64_t since) {
   if (clock_ns() - since < SPIN_NS) pause();
-  else nap(NAP_NS);
+  else halt_ns(NAP_NS);
 }
 
 // Up to n bytes into dst: the count, 0 at the end of input. Waits for one byte or the end.

@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { aam, image } from "../lib/aam.mjs";
 
 const P = (n) => `tests/parity/programs/${n}.ts`;
+const STDIN = Array.from({ length: 10000 }, (_, i) => `line ${i} of the input\n`).join("");   // the stdin scenario's input
 const SMP = [1, 2, 4];
 
 // name, arguments, exit status, what Node's stdout must be, how many task traps stderr reports.
@@ -24,6 +25,7 @@ const SCENARIOS = [
   { name: "root_trap", args: [], code: 70, rootTrap: true, out: /^root_trap: joined 1, now trapping in main\n$/ },
   { name: "percore_trap", args: [], code: 70, trap: true, out: /^percore_trap: core 0 divides by zero outside any task\n$/ },
   { name: "exit", args: ["5"], code: 5, out: /^exit: calling exit\(5\) from a task\n$/ },
+  { name: "stdin", args: [], code: 0, input: STDIN, out: /^stdin: 228890 bytes, fnv 466a355b\nlast line:\nline 9999 of the input\nend\n$/ },
 ];
 
 const images = {};
@@ -44,10 +46,10 @@ const taskTraps = (err) => (err.match(/^aam: task trapped on core \d+/gm) ?? [])
 
 for (const s of SCENARIOS) {
   test(`${s.name}: same stdout and exit status ${s.code} on Node (2 cores) and QEMU -smp ${SMP.join(", ")}`, async () => {
-    const node = await aam(["run", images[s.name], "--cores", "2", "--", ...s.args]);
+    const node = await aam(["run", images[s.name], "--cores", "2", "--", ...s.args], { input: s.input });
     assert.is(node.code, s.code, `node exit status; stderr:\n${node.stderr}`);
     assert.match(node.stdout, s.out, `node stdout:\n${node.stdout}`);
-    const runs = await Promise.all(SMP.map((n) => aam(["boot", images[s.name], "--cores", String(n), "--", ...s.args])));
+    const runs = await Promise.all(SMP.map((n) => aam(["boot", images[s.name], "--cores", String(n), "--", ...s.args], { input: s.input })));
     runs.forEach((q, i) => {
       const where = `QEMU -smp ${SMP[i]}`;
       assert.is(q.stdout, node.stdout, `${where}: stdout differs from Node's; stderr:\n${q.stderr}`);

@@ -24,7 +24,9 @@ import { StringDecoder } from "node:string_decoder";
 import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
 import { abiProblem, type ImageManifest } from "../host/manifest";
-import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
+import { StdinSource } from "../host/stdio";
+import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE,
+  SO_HEAD, SO_TAIL, SO_DATA, STDOUT_RING_SIZE, TF_MAGIC_VALUE, TF_HEADER, TF_MAGIC, TF_KIND, TF_CORE, TF_LEN, TF_ARG,
   TF_KIND_EVENTS, TF_KIND_MEM, TF_KIND_TRAP, TF_KIND_END, TF_KIND_LOG } from "../host/abi";
 
 export const QEMU = "qemu-system-x86_64";
@@ -167,15 +169,16 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   // Whole lines, with fn#N in runtime reports named (tools/host/symbols.ts), as the Node host does.
   // A status above 127, which QEMU's own cannot hold, comes as a last line (boot/main.c
   // machine_exit): taken here, not shown.
-  // So does the address of the stdin ring (boot/stdin.c step 1).
+  // So do the addresses of the stdin and stdout rings (boot/stdin.c, boot/serial.c step 1).
   let bigCode: number | null = null;
   let input: GuestStdin | null = null;
+  let output: GuestStdout | null = null;
   const emit = (text: string): void => {
     const out = text.split("\n").filter((l) => {
       const m = /^aam: exit status (\d+)\r?$/.exec(l);
       if (m) bigCode = Number(m[1]);
-      const r = /^aam: stdin ring at 0x([0-9a-f]+)\r?$/.exec(l);
-      if (r) input?.setRing(parseInt(r[1], 16));
+      const r = /^aam: std(in|out) ring at 0x([0-9a-f]+)\r?$/.exec(l);
+      if (r) (r[1] === "in" ? input : output)?.setRing(parseInt(r[2], 16));
       return !m && !r;
     }).map((l) => symbolize(l, o.fns, o.sources)).join("\n");
     stderr += out;
@@ -196,10 +199,10 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   };
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const args = qemuArgs(elf, smp, o.stdin === undefined ? append : `stdinring ${append}`, `pipe,path=${fifo}`, o.mem);
-    // stdin: the kernel's ring lives in guest RAM, which must then be a file we can write
-    const ramFile = o.ramFile ?? (o.stdin === undefined ? undefined : path.join(dir, "ram"));
-    input = o.stdin === undefined || !ramFile ? null : new GuestStdin(o.stdin, ramFile);
+    // stdio through rings in guest RAM (boot/stdin.c, boot/serial.c), which must then be a file
+    const rings = o.stdin !== undefined;
+    const args = qemuArgs(elf, smp, rings ? `stdinring stdoutring ${append}` : append, `pipe,path=${fifo}`, o.mem);
+    const ramFile = o.ramFile ?? (rings ? path.join(dir, "ram") : undefined);
     if (o.trace) args.push(...traceArgs(o.trace));
     if (ramFile) {                         // guest RAM in a file the host can read (and write)
       args[args.indexOf("-M") + 1] += ",memory-backend=ram";
@@ -208,10 +211,23 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
     const child = spawn(QEMU, args, { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     const out = o.capture ? null : new StdoutCopy(() => child.kill("SIGKILL"));
-    if (o.capture) child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string | Buffer) => { if (out) out.write(d as Buffer, child.stdout); else stdout += d; });
-    const poll = setInterval(() => { drain(); input?.poll(); }, 20);
-    const done = (): void => { clearInterval(poll); input?.close(); drain(true); fs.closeSync(fd); fs.rmSync(dir, { recursive: true, force: true }); };
+    const text = new StringDecoder("utf8");
+    const sink = (b: Buffer, src?: NodeJS.ReadableStream): void => { if (out) out.write(b, src); else stdout += text.write(b); };
+    child.stdout.on("data", (d: Buffer) => sink(d, child.stdout));
+    if (rings && ramFile) {
+      input = new GuestStdin(o.stdin!, ramFile);
+      output = new GuestStdout(ramFile, sink, () => !out?.busy);
+    }
+    const poll = setInterval(() => { drain(); input?.poll(); output?.poll(); }, 20);
+    const done = (): void => {
+      clearInterval(poll);
+      drain(true);                       // the ring addresses, if the run was too short to see them
+      output?.close();                   // the rest of stdout (step 3 of boot/serial.c)
+      input?.close();
+      stdout += text.end();
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
     child.on("error", (e) => { done(); reject(e); });
     child.on("close", async (status) => {
       done();
@@ -239,7 +255,8 @@ class GuestStdin {
   private closed = false;
   private buf = Buffer.alloc(CHUNK);
   private word = Buffer.alloc(4);
-  constructor(private fd: number, private ramFile: string) {}
+  private src: StdinSource;
+  constructor(fd: number, private ramFile: string) { this.src = new StdinSource(fd); }
   setRing(addr: number): void {
     this.addr = addr;
     try { this.ram = fs.openSync(this.ramFile, "r+"); } catch (e) { process.stderr.write(`aam: stdin: cannot open the guest RAM file: ${(e as Error).message}\n`); }
@@ -251,6 +268,7 @@ class GuestStdin {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.src.close();
     if (this.ram >= 0) fs.closeSync(this.ram);
   }
   private load(off: number): number {
@@ -263,11 +281,10 @@ class GuestStdin {
   }
   private next(): void {
     if (this.closed) return;
-    fs.read(this.fd, this.buf, 0, CHUNK, null, (e, n) => {
+    void this.src.read(this.buf).then(({ n, errno }) => {
       if (this.closed) return;
-      if (e?.code === "EAGAIN") return void setTimeout(() => this.next(), 2);
-      if (e) process.stderr.write(`aam: reading stdin: ${e.message}; the guest sees the end of its input\n`);
-      if (e || n === 0) return this.store(SR_END, 1);        // after the last HEAD (step 3)
+      if (errno) process.stderr.write(`aam: reading stdin failed (WASI errno ${errno}); the guest sees the end of its input\n`);
+      if (errno || n === 0) return this.store(SR_END, 1);    // after the last HEAD (step 3)
       this.put(this.buf.subarray(0, n));
     });
   }
@@ -286,16 +303,51 @@ class GuestStdin {
   }
 }
 
+// The guest's stdout ring (boot/serial.c draws the protocol): poll copies out what the guest wrote
+// since the last poll and gives it to `sink`, while the sink keeps up (`ready`): what is held here
+// is at most one ring. close takes the rest, after QEMU exited (the file outlives it).
+class GuestStdout {
+  private ram = -1;
+  private addr = -1;
+  private tail = 0;
+  private word = Buffer.alloc(4);
+  constructor(private ramFile: string, private sink: (b: Buffer) => void, private ready: () => boolean) {}
+  setRing(addr: number): void {
+    this.addr = addr;
+    try { this.ram = fs.openSync(this.ramFile, "r+"); } catch (e) { process.stderr.write(`aam: stdout: cannot open the guest RAM file: ${(e as Error).message}\n`); }
+  }
+  poll(all = false): void {
+    while (this.ram >= 0 && (all || this.ready())) {
+      fs.readSync(this.ram, this.word, 0, 4, this.addr + SO_HEAD);
+      const head = this.word.readUInt32LE(0);
+      if (head === this.tail) return;
+      const at = this.tail & (STDOUT_RING_SIZE - 1);
+      const k = Math.min((head - this.tail) >>> 0, STDOUT_RING_SIZE - at);
+      const b = Buffer.alloc(k);
+      fs.readSync(this.ram, b, 0, k, this.addr + SO_DATA + at);
+      this.tail = (this.tail + k) >>> 0;
+      this.word.writeUInt32LE(this.tail, 0);
+      fs.writeSync(this.ram, this.word, 0, 4, this.addr + SO_TAIL);    // step 3
+      this.sink(b);
+    }
+  }
+  close(): void {
+    this.poll(true);
+    if (this.ram >= 0) fs.closeSync(this.ram);
+    this.ram = -1;
+  }
+}
+
 // COM1 → our fd 1, in order. fd 1 may be non-blocking (shared with a process that set it so): a
 // full pipe is retried every ms with QEMU's output paused. EPIPE: the reader went away; QEMU is
 // stopped and the run ends with EXIT_PIPE.
 class StdoutCopy {
   private q: Buffer[] = [];
-  private busy = false;
+  busy = false;
   private gone = false;
   private idle: (() => void)[] = [];
   constructor(private onGone: () => void) {}
-  write(b: Buffer, src: NodeJS.ReadableStream): void {
+  write(b: Buffer, src?: NodeJS.ReadableStream): void {
     if (this.gone) return;
     this.q.push(b);
     this.pump(src);
@@ -304,7 +356,7 @@ class StdoutCopy {
   flushed(): Promise<boolean> {
     return new Promise((r) => { if (!this.busy) r(!this.gone); else this.idle.push(() => r(!this.gone)); });
   }
-  private pump(src: NodeJS.ReadableStream): void {
+  private pump(src?: NodeJS.ReadableStream): void {
     if (this.busy) return;
     this.busy = true;
     while (this.q.length) {
@@ -313,7 +365,7 @@ class StdoutCopy {
         if (n < this.q[0].length) this.q[0] = this.q[0].subarray(n); else this.q.shift();
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EAGAIN") { src.pause(); setTimeout(() => { this.busy = false; src.resume(); this.pump(src); }, 1); return; }
+        if (code === "EAGAIN") { src?.pause(); setTimeout(() => { this.busy = false; src?.resume(); this.pump(src); }, 1); return; }
         this.gone = true;                    // EPIPE (or fd 1 unusable): nobody reads any more
         this.q.length = 0;
         this.onGone();

@@ -1,17 +1,19 @@
 // stdio.ts: the program's standard input on the Node host, one channel shared by every core.
 //
 // Owns: the stdin channel (a SharedArrayBuffer, host-only, not in wasm memory), the main thread's
-// pump that reads the process's fd 0 on demand (StdinPump), and a core's read from it
-// (stdinRead, called by worker.ts for WASI fd_read on fd 0).
+// pump that reads the process's fd 0 on demand (StdinPump), a core's read from it (stdinRead,
+// called by worker.ts for WASI fd_read on fd 0), and reading the process's stdin without blocking
+// its exit (StdinSource, also used by tools/boot/boot.ts for the QEMU guest's stdin).
 // Not: standard output (worker.ts writes fd 1 itself, synchronously); the image's side
 // (runtime/sys/stdio.ts).
 //
 // Why the main thread reads and not the cores: a core blocked in a synchronous read(2) cannot be
 // stopped (worker.terminate() waits for the system call), so a program whose main returns while
 // another task waits for a terminal or a silent pipe would hang the host. A core blocked in
-// Atomics.wait is stopped by node.ts's end protocol. The main thread reads with fs.read (libuv's
-// thread pool): fd 0 is never switched to non-blocking mode, which would change it for every
-// process sharing it, and a pending read does not keep the CLI from exiting.
+// Atomics.wait is stopped by node.ts's end protocol. The main thread reads a pipe, socket or
+// terminal through process.stdin (libuv polls it; Node puts fd 0's flags back at exit), and a
+// file with fs.read: a read(2) in libuv's thread pool on a pipe that stays silent would hold up
+// the process's exit (libuv joins its threads at exit), a file read always ends.
 //
 // ┌─────────── channel: Int32 words, then DATA_MAX bytes at DATA ───────────┐
 //  [LOCK]   0 free, 1 a core is reading: cmpxchg; the others wait on it
@@ -30,6 +32,7 @@
 // never reads its stdin leaves it untouched, and read-ahead is at most one read(2) of DATA_MAX.
 
 import * as fs from "node:fs";
+import * as tty from "node:tty";
 
 const LOCK = 0, ASK = 1, STATE = 2, ERRNO = 3, OFF = 4, AVAIL = 5, FILLS = 6;
 const DATA = 64, DATA_MAX = 65536;
@@ -80,12 +83,15 @@ export class StdinPump {
   private w: Int32Array;
   private stopped = false;
   private buf = Buffer.alloc(DATA_MAX);
-  constructor(private ch: SharedArrayBuffer, private fd = 0) {
+  private src: StdinSource;
+  constructor(private ch: SharedArrayBuffer, fd = 0) {
     this.w = new Int32Array(ch, 0, DATA / 4);
+    this.src = new StdinSource(fd);
     void this.loop();
   }
   stop(): void {
     this.stopped = true;
+    this.src.close();
     Atomics.store(this.w, ASK, 1);                 // ends the waitAsync below
     Atomics.notify(this.w, ASK);
   }
@@ -109,15 +115,69 @@ export class StdinPump {
       Atomics.notify(w, FILLS);
     }
   }
-  // One read(2); EAGAIN (fd 0 made non-blocking by whoever shares it) is retried after 2 ms.
-  private read(): Promise<{ n: number; errno: number }> {
+  private read(): Promise<{ n: number; errno: number }> { return this.src.read(this.buf); }
+}
+
+/** The process's stdin (or another fd), read piece by piece on demand: `read` fills at most
+ *  buf.length bytes and resolves with the count (0 at the end) or a WASI errno. */
+export class StdinSource {
+  private stream: NodeJS.ReadStream | null = null;
+  private ended = false;
+  constructor(private fd = 0) {
+    // a pipe, socket or terminal is read through the stream: it can stay silent forever
+    if (fd === 0 && ["PIPE", "TCP", "TTY"].includes(handleType(0))) this.stream = process.stdin;
+  }
+  read(buf: Buffer): Promise<{ n: number; errno: number }> {
+    return this.stream ? this.readStream(this.stream, buf) : this.readFile(buf);
+  }
+  /** No more reads: the stream stops reading (so the process may exit by itself). */
+  close(): void {
+    if (this.stream && !this.ended) this.stream.destroy();
+    this.stream = null;
+  }
+  private readFile(buf: Buffer): Promise<{ n: number; errno: number }> {
     return new Promise((resolve) => {
-      const go = (): void => fs.read(this.fd, this.buf, 0, DATA_MAX, null, (e, n) => {
+      const go = (): void => fs.read(this.fd, buf, 0, buf.length, null, (e, n) => {
         if (!e) return resolve({ n, errno: 0 });
-        if (e.code === "EAGAIN" && !this.stopped) return void setTimeout(go, 2);
-        resolve({ n: 0, errno: e.code === "EBADF" ? E_BADF : e.code === "EISDIR" ? E_ISDIR : e.code === "EINVAL" ? E_INVAL : E_IO });
+        if (e.code === "EAGAIN") return void setTimeout(go, 2);   // made non-blocking by whoever shares it
+        resolve({ n: 0, errno: errnoOf(e) });
       });
       go();
     });
   }
+  private readStream(s: NodeJS.ReadStream, buf: Buffer): Promise<{ n: number; errno: number }> {
+    return new Promise((resolve) => {
+      const done = (n: number, errno: number): void => {
+        s.off("readable", take); s.off("end", end); s.off("error", fail);
+        resolve({ n, errno });
+      };
+      const take = (): void => {
+        const b = s.read() as Buffer | null;
+        if (!b) return;
+        if (b.length > buf.length) s.unshift(b.subarray(buf.length));
+        const n = Math.min(b.length, buf.length);
+        b.copy(buf, 0, 0, n);
+        done(n, 0);
+      };
+      const end = (): void => { this.ended = true; done(0, 0); };
+      const fail = (e: NodeJS.ErrnoException): void => { this.ended = true; done(0, errnoOf(e)); };
+      if (this.ended || s.readableEnded) return done(0, 0);
+      s.on("readable", take); s.on("end", end); s.on("error", fail);
+      take();
+    });
+  }
+}
+
+function errnoOf(e: NodeJS.ErrnoException): number {
+  return e.code === "EBADF" ? E_BADF : e.code === "EISDIR" ? E_ISDIR : e.code === "EINVAL" ? E_INVAL : E_IO;
+}
+
+// What process.stdin would be made of: a pipe, a socket, a terminal, or a file (a regular file
+// or another device, /dev/null among them), which never keeps a read waiting.
+function handleType(fd: number): string {
+  if (tty.isatty(fd)) return "TTY";
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO() ? "PIPE" : st.isSocket() ? "TCP" : "FILE";
+  } catch { return "FILE"; }              // no fd 0: the read says EBADF
 }
