@@ -7,9 +7,7 @@
 // A failed call fails with a message that names the task and what was wrong (e.g. `aes.open:
 // key of 15 bytes (AES takes 16, 24 or 32)`); the machine goes on serving. Messages are built
 // in one heap block that the failure takes over (failOwned), so a refusal leaves no garbage.
-import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree } from "aam";
-import { failOwned } from "~lib/rt/trap";
-import { text, Text } from "~lib/rt/text";
+import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree, failOwned, text, Text } from "aam";
 import { AesMode, AesDir } from "./aes.igen.client";
 import { offerAes } from "./aes.igen.server";
 import { aesTablesInit } from "./cipher";

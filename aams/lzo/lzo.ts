@@ -14,9 +14,7 @@
 // heap (there is no collector). The two runtime helpers are not in "aam" yet; this file is the
 // only one of aams/lzo that reaches past it.
 
-import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree } from "aam";
-import { text, Text } from "~lib/rt/text";
-import { failOwned } from "~lib/rt/trap";
+import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree, failOwned, text, Text } from "aam";
 import { LzopHeader, LzopBlock } from "./lzo.igen.client";
 import { offerLzo } from "./lzo.igen.server";
 import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH } from "./lzo1x";

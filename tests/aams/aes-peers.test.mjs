@@ -49,7 +49,6 @@ function openssl(decrypt, mode, k, iv, data) {
   if (r.status !== 0) throw new Error(`openssl enc failed: ${r.stderr}`);
   return r.stdout;
 }
-const haveOpenssl = spawnSync("openssl", ["version"]).status === 0;
 
 let aes;
 test.before(async () => {
@@ -74,7 +73,7 @@ for (const [mode, bits] of [["ctr", 128], ["ctr", 256], ["cbc", 128], ["cbc", 19
       assert.ok(nodeDec(mode, k, iv, ours.out, aad, ours.tag).equals(Buffer.from(data)), `${name}: Node decrypts ours`);
       const back = await aes.decrypt({ mode, key: k, iv, aad, data: theirs.out, tag: theirs.tag, chunk: CHUNK });
       assert.ok(Buffer.from(back.out).equals(Buffer.from(data)), `${name}: we decrypt Node's`);
-      if (mode !== "gcm" && haveOpenssl) {
+      if (mode !== "gcm") {
         assert.ok(openssl(false, mode, k, iv, data).equals(Buffer.from(ours.out)), `${name}: openssl enc gives our ciphertext`);
         assert.ok(openssl(true, mode, k, iv, ours.out).equals(Buffer.from(data)), `${name}: openssl enc -d decrypts ours`);
       }
