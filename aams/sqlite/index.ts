@@ -42,7 +42,10 @@ function own(old: string, msg: string): string {
   return msg.length ? msg.slice(0) : "";
 }
 
-let lastError: string = "";
+// The message of the last failed open, owned here: in static data, not a module-level let (those
+// are per core, and the task that reads it may have moved to another core since).
+const LAST_ERROR = memory.data(4);
+function lastError(): string { let p = load<u32>(LAST_ERROR); return p ? changetype<string>(p) : ""; }
 
 /** One database of the sqlite machine. */
 export class SqlDb {
@@ -53,7 +56,7 @@ export class SqlDb {
 
   constructor(client: SqliteClient, handle: i32) { this.client = client; this.handle = handle; }
 
-  static get lastError(): string { return lastError; }
+  static get lastError(): string { return lastError(); }
 
   /** A new in-memory database, or null (SqlDb.lastError says why). */
   static open(client: SqliteClient | null = null): SqlDb | null {
@@ -62,7 +65,7 @@ export class SqlDb {
     let call = c.open(changetype<usize>(name), <u32>name.byteLength);
     call.wait();
     heapFree(changetype<usize>(name) - OBJ_HEADER);
-    if (call.failed) { lastError = own(lastError, call.error); call.release(); return null; }
+    if (call.failed) { store<u32>(LAST_ERROR, changetype<u32>(own(lastError(), call.error))); call.release(); return null; }
     let h = call.result;
     call.release();
     return new SqlDb(c, h);

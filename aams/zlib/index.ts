@@ -48,7 +48,10 @@ export type ZSink = (p: usize, n: i32, arg: u64) => void;
 
 // Errors are copies the stream owns (a call's error is freed with the call): freed when replaced
 // and by close().
-let lastError: string = "";
+// The message of the last failed open, owned here: in static data, not a module-level let (those
+// are per core, and the task that reads it may have moved to another core since).
+const LAST_ERROR = memory.data(4);
+function lastError(): string { let p = load<u32>(LAST_ERROR); return p ? changetype<string>(p) : ""; }
 
 function own(old: string, msg: string): string {
   if (old.length) heapFree(changetype<usize>(old) - OBJ_HEADER);
@@ -81,7 +84,7 @@ export class ZStream {
   }
 
   /** Why the last open failed. */
-  static get lastError(): string { return lastError; }
+  static get lastError(): string { return lastError(); }
 
   /** A new stream (mode ZLIB_DEFLATE/ZLIB_INFLATE, format ZLIB_FORMAT_*, level -1 or 0..9), or
    *  null if the machine refused it (ZStream.lastError says why). */
@@ -89,7 +92,7 @@ export class ZStream {
     let c = client ? client : defaultClient();
     let call = c.open(mode, format, level);
     call.wait();
-    if (call.failed) { lastError = own(lastError, call.error); call.release(); return null; }
+    if (call.failed) { store<u32>(LAST_ERROR, changetype<u32>(own(lastError(), call.error))); call.release(); return null; }
     let h = call.result;
     call.release();
     return new ZStream(c, h);

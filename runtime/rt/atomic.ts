@@ -18,7 +18,9 @@
 //  3. ordered calls  (machine/imc.ts: an interface's ordered-call list)
 //  4. signal         (sched/signal.ts: a signal's waiter FIFO)
 //  5. inject list    (task/queue.ts: a scheduler's overflow list)
-//  6. pages          (rt/pages.ts: the page allocator; any allocation may take it)
+//  6. foreign module (service/foreign.ts: one foreign module's calls; the failure message of a
+//                     call is allocated under it)
+//  7. pages          (rt/pages.ts: the page allocator; any allocation may take it)
 // No path nests two of them today except through an allocation (6); the order is what a new path
 // must keep.
 
