@@ -14,7 +14,8 @@
 // a call leaves the stack as it found it (a trap does not, and marks the module failed).
 
 import { randomFillSync } from "node:crypto";
-import { TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER } from "./abi";
+import { TRAP_NONE } from "./abi";
+import { trapKind } from "./traps";
 
 /** What node.ts gives every worker per foreign module. */
 export interface ForeignModuleData {
@@ -30,19 +31,11 @@ const ESUCCESS = 0;
 
 interface Loaded { name: string; memory: WebAssembly.Memory; fns: ((a: number) => number)[]; names: string[] }
 
-// What a trap inside the module was, as runtime/abi.json enum trap (worker.ts trapKind's rules).
+// What a trap inside the module was (traps.ts); an error of the host itself is not the module's.
 function trapOf(e: unknown): number {
-  if (e instanceof RangeError && /Maximum call stack size exceeded/.test(e.message)) return TRAP_STACK;
-  if (!(e instanceof WebAssembly.RuntimeError)) throw e;       // a host bug: not the module's
-  const m = e.message;
-  if (/^unreachable/.test(m)) return TRAP_UNREACHABLE;
-  if (/out of bounds/.test(m) && !/table/.test(m)) return TRAP_OOB;
-  if (/(divide|remainder) by zero/.test(m)) return TRAP_DIV_ZERO;
-  if (/integer overflow|integer result unrepresentable/.test(m)) return TRAP_INT_OVERFLOW;
-  if (/unrepresentable|conversion/.test(m)) return TRAP_CONVERSION;
-  if (/table|signature mismatch|null function/.test(m)) return TRAP_INDIRECT;
-  if (/unaligned/.test(m)) return TRAP_UNALIGNED;
-  return TRAP_OTHER;
+  const k = trapKind(e);
+  if (k === TRAP_NONE) throw e;
+  return k;
 }
 
 // WASI for a foreign module: its own memory, no files or environment.

@@ -18,10 +18,11 @@ import { init, WASI } from "@wasmer/wasi";
 import { symbolize, sourcePath, type SourceRoots } from "./symbols";
 import { asString } from "./stats";
 import { foreignImports, type ForeignModuleData } from "./foreign";
+import { trapKind } from "./traps";
 import { stdinRead } from "./stdio";
 import {
   CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP, EXIT_PIPE,
-  TRAP_NONE, TRAP_UNREACHABLE, TRAP_OOB, TRAP_DIV_ZERO, TRAP_INT_OVERFLOW, TRAP_CONVERSION, TRAP_INDIRECT, TRAP_UNALIGNED, TRAP_STACK, TRAP_OTHER,
+  TRAP_NONE, TRAP_STACK,
 } from "./abi";
 
 interface WorkerData {
@@ -309,21 +310,6 @@ async function main(): Promise<void> {
   }
 }
 
-// What the engine raised, as runtime/abi.json enum trap; TRAP_NONE for an error of the host itself.
-// V8 throws a RangeError, not a WebAssembly.RuntimeError, when the call stack is exhausted.
-function trapKind(e: unknown): number {
-  if (e instanceof RangeError && /Maximum call stack size exceeded/.test(e.message)) return TRAP_STACK;
-  if (!(e instanceof WebAssembly.RuntimeError)) return TRAP_NONE;
-  const m = e.message;
-  if (/^unreachable/.test(m)) return TRAP_UNREACHABLE;
-  if (/out of bounds/.test(m) && !/table/.test(m)) return TRAP_OOB;
-  if (/(divide|remainder) by zero/.test(m)) return TRAP_DIV_ZERO;
-  if (/integer overflow|integer result unrepresentable/.test(m)) return TRAP_INT_OVERFLOW;
-  if (/unrepresentable|conversion/.test(m)) return TRAP_CONVERSION;
-  if (/table|signature mismatch|null function/.test(m)) return TRAP_INDIRECT;
-  if (/unaligned/.test(m)) return TRAP_UNALIGNED;
-  return TRAP_OTHER;
-}
 
 // The trap rule (docs/ARCHITECTURE.md "Traps"), the same on both hosts: a trap while a task runs
 // (FC_CURRENT ≠ 0) fails only that task, unless the core holds a system lock (FC_LOCKS ≠ 0): the
