@@ -56,7 +56,7 @@
 //  +0 caller's record  +4 spec  +8 NPTR × {caller's pointer, kernel buffer, bytes}  then, at
 //  kcopyHeader(NPTR) (8-aligned), the copy of the record the handler sees
 
-import { heapAlloc, heapFree, heapInArena } from "~lib/rt/heap";
+import { heapAlloc, heapFree, heapInArena, heapArenaAt } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { T_ARG0, T_KIND, T_ENQ, FLAG_MESSAGE, FLAG_REFUSED } from "../task/task";
 import { Text, text } from "~lib/rt/text";
@@ -229,7 +229,7 @@ function checkRecord(m: usize, client: usize, t: usize, spec: usize): u64 {
     let bytes = count * elem;
     if (p + bytes > 0x100000000) return unwind(t, k, i, E_BAD_LENGTH, paramWhat(m, spec, i).s(": 0x").hex(p).s(" + ").dec(bytes).s(" bytes overflows the address space").done());
     if (bytes && !heapInArena(arena, <usize>p, <usize>bytes)) {
-      return unwind(t, k, i, E_BAD_POINTER, paramWhat(m, spec, i).s(": [0x").hex(p).s(", +").dec(bytes).s(") is not memory of the calling machine '").s(name(client)).s("'").done());
+      return unwind(t, k, i, E_BAD_POINTER, whereIs(paramWhat(m, spec, i).s(": [0x").hex(p).s(", +").dec(bytes).s(") is not memory of the calling machine '").s(name(client)).s("'"), <usize>p, arena).done());
     }
     let kb: usize = 0;
     if (bytes) {
@@ -284,3 +284,9 @@ function refuse(t: usize, code: u64, msg: string): u64 {
 }
 
 function name(m: usize): string { return changetype<string>(load<u32>(m + M_NAME)); }
+
+// A refused pointer's page, when it is a span of another arena than the caller's: which.
+function whereIs(x: Text, p: usize, arena: u32): Text {
+  let a = heapArenaAt(p);
+  return a >= 0 && <u32>a != arena ? x.s(" (a block of allocator arena ").dec(<u64>a).s(", the caller's is ").dec(<u64>arena).s(")") : x;
+}

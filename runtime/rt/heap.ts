@@ -104,6 +104,18 @@ export function heapArenaNew(): u32 {
 /** Allocate from arena `a` on this core until the next call (the scheduler sets its machine's). */
 export function heapSetArena(a: u32): void { arena = a; }
 
+/** What the page of `p` holds, for a refusal's message: the arena of its span (≥ 0), −1 when
+ *  it is no span's first page (not the heap, free pages, or inside a large block past its first
+ *  page), −2 when p is in the span's header. */
+export function heapArenaAt(p: usize): i32 {
+  if (p < heapStart() || p >= heapBrk()) return -1;
+  let span = p & ~(<usize>PAGE_SIZE - 1);
+  let magic = load<u32>(span + H_MAGIC);
+  if (magic != SPAN_SMALL && magic != SPAN_LARGE) return -1;
+  if (p < span + SPAN_HDR) return -2;
+  return <i32>load<u32>(span + H_ARENA);
+}
+
 /** Does [p, p+len) lie inside one live-looking block of arena `a`? (kernel argument checks) */
 export function heapInArena(a: u32, p: usize, len: usize): bool {
   if (p < heapStart() || p >= heapBrk() || len > heapBrk() - p) return false;

@@ -165,9 +165,9 @@ test("stop(code): hostServe returns the code, the process exits with it; calls p
 });
 
 // Counted, and measured in a process of its own: once nothing calls, the manager gives the cores
-// back and they park without a timeout, so the run has only the ticks of its boot, its one call and
-// that release, however long the host takes to run them; a core waking at every 1 ms tick instead
-// would tick about once a millisecond of the window. The CPU over the window, in a process where
+// back after AAM_IDLE_TICKS (100) idle ticks and they park without a timeout, so the run has only
+// the ticks of its boot, its one call and that release, however long the host takes to run them;
+// a core waking at every 1 ms tick instead would tick about once a millisecond of the window. The CPU over the window, in a process where
 // nothing else runs, stays near zero on a busy machine too (the limit is a share of the window
 // as measured, not of the 2 s asked for).
 test("a system serving host calls and getting none parks its cores: the manager stops ticking, under 10% of one core's time over 2 s", async () => {
@@ -176,7 +176,7 @@ test("a system serving host calls and getting none parks its cores: the manager 
   assert.is(r.code, 0, r.out + r.err);
   const f = JSON.parse(r.out);
   assert.is(f.code, 0);
-  assert.ok(f.ticks < 100, `${f.ticks} manager ticks in a run idle for ${f.wallMs.toFixed(0)} ms: ${r.out}`);
+  assert.ok(f.ticks < 100 + 50, `${f.ticks} manager ticks in a run idle for ${f.wallMs.toFixed(0)} ms: ${r.out}`);
   assert.ok(f.cpuMs < 0.1 * f.wallMs, `${f.cpuMs} ms of CPU in ${f.wallMs.toFixed(0)} ms while idle: ${r.out}`);
   console.log(`  idle: ${f.cpuMs.toFixed(1)} ms CPU over ${f.wallMs.toFixed(0)} ms; ${f.ticks} ticks, parks ${f.parks.join(", ")}`);
 });

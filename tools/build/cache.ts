@@ -50,7 +50,7 @@ const TOOL_SOURCES = ["tools/build", "tools/host/abi.ts", "tools/host/manifest.t
 const STALE_MS = 60_000;
 // Environment variables that change what a build makes (tools/build/link.ts reads them): part of
 // the key. Any other process.env read in tools/build/ must be added here (or turn the cache off).
-const BUILD_ENV = ["AAM_LINK_ACTIVE_DATA"];
+const BUILD_ENV = ["AAM_LINK_ACTIVE_DATA", "AAM_CLANG", "AAM_WASM_LD"];
 
 export interface CacheOptions {
   dir?: string;          // default $AAM_CACHE_DIR or <root>/build/image-cache
