@@ -391,6 +391,12 @@ class StdoutCopy {
 // of an argument's UTF-8 outside 0x21..0x7e, and `%`, goes as %XX (boot/platform.c decodes it).
 function cmdline(args: string[], stats: boolean, options: string[] = []): string {
   for (const a of args) if (!a) throw new BootError("an empty argument cannot cross the kernel command line");
+  // boot/platform.c keeps ARGS_MAX (64) words in 1024 bytes, the program's name first: refuse
+  // rather than let the kernel drop what does not fit.
+  const bytes = args.reduce((n, a) => n + Buffer.byteLength(a, "utf8") + 1, 0);
+  if (args.length > 63 || bytes > 1024 - 64) {
+    throw new BootError(`the program's arguments (${args.length} words, ${bytes} bytes) exceed what the kernel keeps (63 words, 960 bytes); pass larger input on stdin`);
+  }
   const word = (a: string): string => [...Buffer.from(a, "utf8")].map((b) => b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0")).join("");
   return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args.map(word)].join(" ");
 }
