@@ -112,20 +112,14 @@ function open(c: AesClient, key: usize, keyLen: u32, iv: usize, ivLen: u32): i32
   g.release();
   let z = ZStream.open(ZLIB_INFLATE, ZLIB_FORMAT_ZLIB, -1);
   if (!z) { eprintln("seal: " + ZStream.lastError); heapFree(plain); return 1; }
-  // Each piece goes to zlib from a block of its own: a kernel machine accepts a pointer at the
-  // start of a block larger than 16 KiB, not into its later 64 KiB pages (rt/heap.ts
-  // heapInArena finds a block's header from the pointer's page; aams/zlib/README.md).
-  let piece = heapAlloc(<usize>CHUNK);
   let status = 0;
-  for (let off: u32 = 0; ; off += <u32>CHUNK) {
+  for (let off: u32 = 0; ; off += <u32>CHUNK) {           // zlib takes 64 KiB a call
     let k = min<u32>(<u32>CHUNK, m - min(off, m));
     let last = off + k >= m;
-    memory.copy(piece, plain + off, k);
-    if (!z.push(piece, k, last, toStdout)) { eprintln("seal: " + z.error); status = 1; break; }
+    if (!z.push(plain + off, k, last, toStdout)) { eprintln("seal: " + z.error); status = 1; break; }
     if (last) break;
   }
   z.close();
-  heapFree(piece);
   heapFree(plain);
   return status;
 }

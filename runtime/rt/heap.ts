@@ -43,7 +43,7 @@ import {
   CORE_RFREE_COUNT, CORE_RFREE_BYTES, CORE_REMOTE, CORE_CACHE, SCB_LARGE_BYTES, SCB_LARGE_COUNT,
 } from "./abi";
 import { cas32, xchg32, load32, add32, sub32, add64, load64, ownerAdd64 } from "./atomic";
-import { pagesAlloc, pagesFree, heapStart, heapBrk } from "./pages";
+import { pagesAlloc, pagesFree, heapStart, heapBrk, pagesMapRun, pagesRunOf } from "./pages";
 import { CORE_ID, CORE_COUNT } from "./platform";
 import { fail, failOutOfMemory } from "./trap";
 
@@ -104,28 +104,35 @@ export function heapArenaNew(): u32 {
 /** Allocate from arena `a` on this core until the next call (the scheduler sets its machine's). */
 export function heapSetArena(a: u32): void { arena = a; }
 
-/** What the page of `p` holds, for a refusal's message: the arena of its span (≥ 0), −1 when
- *  it is no span's first page (not the heap, free pages, or inside a large block past its first
- *  page), −2 when p is in the span's header. */
+/** What holds `p`, for a refusal's message: the arena of its span or large run (≥ 0), −1 when
+ *  none (not the heap, free pages), −2 when p is in the header. */
 export function heapArenaAt(p: usize): i32 {
   if (p < heapStart() || p >= heapBrk()) return -1;
-  let span = p & ~(<usize>PAGE_SIZE - 1);
-  let magic = load<u32>(span + H_MAGIC);
-  if (magic != SPAN_SMALL && magic != SPAN_LARGE) return -1;
+  let span = spanAt(p);
+  if (!span) return -1;
   if (p < span + SPAN_HDR) return -2;
   return <i32>load<u32>(span + H_ARENA);
 }
 
-/** Does [p, p+len) lie inside one live-looking block of arena `a`? (kernel argument checks) */
+/** Does [p, p+len) lie inside one live-looking block of arena `a`? (kernel argument checks) A
+ *  pointer into a large block's later pages finds the header through the page map (pages.ts). */
 export function heapInArena(a: u32, p: usize, len: usize): bool {
   if (p < heapStart() || p >= heapBrk() || len > heapBrk() - p) return false;
-  let span = p & ~(<usize>PAGE_SIZE - 1);
-  let magic = load<u32>(span + H_MAGIC);
-  if ((magic != SPAN_SMALL && magic != SPAN_LARGE) || load<u32>(span + H_ARENA) != a) return false;
+  let span = spanAt(p);
+  if (!span || load<u32>(span + H_ARENA) != a) return false;
   if (p < span + SPAN_HDR) return false;
   let size = <usize>load<u32>(span + H_SIZE);
-  let first = magic == SPAN_LARGE ? span + SPAN_HDR : span + SPAN_HDR + (p - span - SPAN_HDR) / size * size;
+  let first = load<u32>(span + H_MAGIC) == SPAN_LARGE ? span + SPAN_HDR : span + SPAN_HDR + (p - span - SPAN_HDR) / size * size;
   return p + len <= first + size;
+}
+
+// The span or large run holding p (in the heap), or 0.
+function spanAt(p: usize): usize {
+  let span = p & ~(<usize>PAGE_SIZE - 1);
+  let magic = load<u32>(span + H_MAGIC);
+  let run = pagesRunOf(p);
+  if (run && load<u32>(run + H_MAGIC) == SPAN_LARGE && p < run + (<usize>load<u32>(run + H_PAGES) << 16)) return run;
+  return magic == SPAN_SMALL || magic == SPAN_LARGE ? span : 0;
 }
 // cache entry (CORE_CACHE + 16 × class)
 // @ts-ignore: decorator
@@ -215,6 +222,7 @@ function allocLarge(size: usize): usize {
   store<u32>(run + H_ARENA, arena);
   add32(SCB_LARGE_BYTES, <u32>rounded);
   add32(SCB_LARGE_COUNT, 1);
+  pagesMapRun(run, pages, run);
   let b = run + SPAN_HDR;
   store<u32>(b + 4, 0);
   return b;
@@ -260,6 +268,7 @@ function freeLarge(run: usize, b: usize): void {
   let pages = load<u32>(run + H_PAGES);
   let size = load<u32>(run + H_SIZE);
   store<u32>(run + H_MAGIC, 0);                     // a second free now fails the magic check
+  pagesMapRun(run, pages, 0);
   sub32(SCB_LARGE_BYTES, size);
   sub32(SCB_LARGE_COUNT, 1);
   pagesFree(run, pages);

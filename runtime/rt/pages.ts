@@ -15,6 +15,13 @@
 //  +0  next   address of the next free run (higher address), 0 ends the list
 //  +4  pages  length of this run in pages
 // Free runs are owned by the lock holder; their contents are garbage beyond these two words.
+//
+// ╒════════ page map (the heap's first MAP_PAGES pages) ════════╕
+//  u32 per 64 KiB page of the address space: for the 2nd and later pages of a large block's run,
+//  the run's address; 0 otherwise. Written by the core that allocates or frees the run (heap.ts,
+//  plain stores: the block's address reaches other cores only through a later atomic); read by
+//  heapInArena, so that a kernel machine finds the header of a large block from a pointer into
+//  any of its pages (user data fills those pages: nothing in them can be trusted).
 
 import { PAGE_SIZE } from "./layout";
 import { SCB_PAGES_LOCK, SCB_PAGES_BRK, SCB_PAGES_FREE, SCB_HEAP_START, SCB_PAGES_INUSE } from "./abi";
@@ -25,13 +32,31 @@ import { lock, unlock, load32, store32 } from "./atomic";
 // @ts-ignore: decorator
 @inline const RUN_PAGES: usize = 4;
 
-/** Set up an empty heap starting at `start` (64 KiB aligned). Called once, by the boot winner. */
+// @ts-ignore: decorator
+@inline const MAP_PAGES: u32 = 4;          // 65 536 pages × 4 bytes
+
+/** Set up an empty heap starting at `start` (64 KiB aligned), its page map first. Called once,
+ *  by the boot winner. */
 export function pagesInit(start: usize): void {
   store32(SCB_HEAP_START, <u32>start);
   store32(SCB_PAGES_BRK, <u32>start);
   store32(SCB_PAGES_FREE, 0);
   store32(SCB_PAGES_INUSE, 0);
+  takeBrk(MAP_PAGES);
+  memory.fill(start, 0, <usize>MAP_PAGES * PAGE_SIZE);
 }
+
+// The map's word for the page holding `addr`.
+// @ts-ignore: decorator
+@inline function mapWord(addr: usize): usize { return heapStart() + ((addr >> 16) << 2); }
+
+/** Record `run` (n pages) as a large block's run (value = run) or forget it (value = 0). */
+export function pagesMapRun(run: usize, n: u32, value: usize): void {
+  for (let i: u32 = 1; i < n; i++) store<u32>(mapWord(run + (<usize>i << 16)), <u32>value);
+}
+
+/** The large block's run that the page holding `addr` belongs to past its first page, or 0. */
+export function pagesRunOf(addr: usize): usize { return <usize>load<u32>(mapWord(addr)); }
 
 /** First byte of the heap. */
 export function heapStart(): usize { return <usize>load32(SCB_HEAP_START); }

@@ -134,7 +134,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     assert.ok(f["blocked peak"] >= 1);
   });
 
-  if (on(P("kernel"))) test(`a kernel machine checks every buffer against the caller's memory, copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, keeps serving, and frees its copies when a handler traps${cfg}`, async () => {
+  if (on(P("kernel"))) test(`a kernel machine checks every buffer against the caller's memory (a pointer into any page of a large block too), copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, keeps serving, and frees its copies when a handler traps${cfg}`, async () => {
     const r = await aam(["run", await img(P("kernel")), "--cores", "2"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
     const want = [
@@ -148,6 +148,8 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
       "length overflowing: refused 0xffffffff00000003 (machine 'fs' method 0, argument 0: 0xfffffff0 + 32 bytes overflows the address space)",
       "unknown method: refused 0xffffffff00000001 (machine 'fs' has no method 9 (it offers 0..2))",
       "good sum again: ok 5000",
+      "inside a large block's third page: ok 100",
+      /^past the end of a large block: refused 0xffffffff00000002 \(machine 'fs' method 0, argument 0: \[0x[0-9a-f]+, \+100\) is not memory of the calling machine 'main'\)$/,
       "good sum after the crashes: ok 5000",
       // a trapped handler's INOUT bytes are not copied back, and the kernel's copies are freed
       "crashed calls 21, byte 0 untouched yes, blocks leaked 0",

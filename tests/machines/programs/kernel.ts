@@ -69,6 +69,12 @@ export function main(): i32 {
   report("length overflowing", fs.call(SUM, 0xFFFFFFF0, 0x20));
   report("unknown method", fs.call(9, buf, 1));
   report("good sum again", fs.call(SUM, buf, 100));
+  // A large block (a run of 4 pages): a pointer into its third page is its memory; past its end not.
+  let big = heapAlloc(200000);
+  memory.fill(big, 1, 200000);
+  report("inside a large block's third page", fs.call(SUM, big + 150000, 100));
+  report("past the end of a large block", fs.call(SUM, big + 199950, 100));
+  heapFree(big);
   // The first crash warms the trap path up (what a core allocates once); then 20 must leave
   // nothing behind.
   let crashed = crashOnce(fs, buf) + (fs.callSync(SUM, buf, 100) == 5000 ? 0 : 100);
