@@ -11,13 +11,12 @@
 //
 // The message of a failed call is built in one heap block (the runtime's Text builder) that the
 // call takes over and frees with itself: `fail("a" + b)` would leave its strings in the machine's
-// heap (there is no collector). The two runtime helpers are not in "aam" yet; this file is the
-// only one of aams/lzo that reaches past it.
+// heap (there is no collector): lzo1x.ts's msg/failWith, over "aam"'s text and failOwned.
 
-import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree, failOwned, text, Text } from "aam";
+import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree } from "aam";
 import { LzopHeader, LzopBlock } from "./lzo.igen.client";
 import { offerLzo } from "./lzo.igen.server";
-import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH } from "./lzo1x";
+import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH, msg, failWith } from "./lzo1x";
 import { headerWrite, headerRead, blockWrite, blockRead } from "./lzop";
 
 function compress(src: usize, n: u32, dst: usize, cap: u32): u32 {
@@ -44,10 +43,3 @@ export function defineLzo(options: MachineOptions = {}, name: string = "lzo"): M
   return offerLzo(defineMachine(name, options), compress, decompress, headerWrite$, headerRead$, blockWrite$, blockRead$);
 }
 
-export { Text };
-
-/** Starts a message: `failWith(msg("lzo: ").s("what").dec(n))`. */
-export function msg(first: string): Text { return text(first); }
-
-/** Fails the running call with the message `t` (and never returns). */
-export function failWith(t: Text): void { failOwned(t.done()); }

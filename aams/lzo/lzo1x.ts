@@ -21,7 +21,13 @@
 // A length extension is zero bytes worth 255 each, then one non-zero byte added.
 // S (0..3) literals follow the instruction's operand bytes; STATE = S.
 
-import { Text, msg, failWith } from "./lzo";
+import { Text, text, failOwned } from "aam";
+
+/** Starts a call's error message: `failWith(msg("lzo: ").s("what").dec(n))` (lzo.ts says why). */
+export function msg(first: string): Text { return text(first); }
+
+/** Fails the running call with the message `t` (and never returns). */
+export function failWith(t: Text): void { failOwned(t.done()); }
 
 /** Bytes lzo1xCompress may write for n input bytes (all literals, plus run headers and the end). */
 export function lzo1xBound(n: u32): u32 { return n + (n >> 4) + 67; }

@@ -18,9 +18,8 @@
 //   src_len bytes of data.
 
 import { heapAlloc, heapFree } from "aam";
-import { msg, failWith } from "./lzo";
 import { LzopHeader, LzopBlock } from "./lzo.igen.client";
-import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH } from "./lzo1x";
+import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH, msg, failWith } from "./lzo1x";
 
 export const F_ADLER32_D: u32 = 0x1, F_ADLER32_C: u32 = 0x2, F_STDIN: u32 = 0x4, F_STDOUT: u32 = 0x8;
 export const F_H_EXTRA_FIELD: u32 = 0x40, F_CRC32_D: u32 = 0x100, F_CRC32_C: u32 = 0x200;
