@@ -58,6 +58,12 @@ export function machineReady(m: usize): u32 {
 
 /** Step 1: move core `core` to machine `m` (0: no machine). The manager lock is held, or the
  *  cores have not started yet (initial assignment). */
+/** Test hook, `--define AAM_TEST_TRAP_LOCKED=1`: the manager traps, holding its lock, when it
+ *  grants a core to a machine whose minimum is 0 (by activation or at a tick, whichever comes
+ *  first: both take the lock and end here, so the test does not depend on which). */
+// @ts-ignore: decorator
+@inline const TEST_TRAP_LOCKED: bool = isDefined(AAM_TEST_TRAP_LOCKED);
+
 export function assign(core: i32, m: usize): void { assignIn(managerRecord(), core, m, true); }
 
 /** assign() in manager record g; `wake`: wake the core (false for fabricated records). */
@@ -75,6 +81,7 @@ export function assignIn(g: usize, core: i32, m: usize, wake: bool): void {
     if (TRACE) trace(EV_CORE_REVOKE, old, <u32>core, load32(o + M_CORES));
   }
   store32(slot, m ? load<u32>(m + M_ID) : 0);
+  if (TEST_TRAP_LOCKED && wake && m && load<u32>(m + M_MIN) == 0 && load32(g + MGR_LOCK) != 0) unreachable();
   if (m) {
     if (load32(m + M_CORES) == 0 && load<f64>(m + M_NOCORE_SINCE) > 0) {
       add64(m + M_NOCORE_NS, <u64>(now - load<f64>(m + M_NOCORE_SINCE)));

@@ -25,10 +25,6 @@ import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
 /** Manager tick in µs: `--define AAM_TICK_US=N`. */
 // @ts-ignore: decorator
 @inline const TICK_US: f64 = isDefined(AAM_TICK_US) ? <f64>AAM_TICK_US : 1000.0;
-/** Test hook, `--define AAM_TEST_TRAP_LOCKED=1`: managerActivate traps while it holds the
- *  manager lock (tests/runtime trap tests: a trap under a system lock must end the system). */
-// @ts-ignore: decorator
-@inline const TEST_TRAP_LOCKED: bool = isDefined(AAM_TEST_TRAP_LOCKED);
 
 /** Boot, the first core: the manager record (before any machine is defined). */
 export function managerNew(): usize {
@@ -123,7 +119,6 @@ export function managerActivate(m: usize): void {
   let g = managerRecord();
   if (!g || load32(m + M_CORES) != 0) return;
   lock(g + MGR_LOCK, "manager");
-  if (TEST_TRAP_LOCKED) unreachable();                  // test hook: a trap under a system lock
   if (load32(m + M_CORES) == 0) {
     let c = donorCore(m);
     if (c >= 0) assign(c, m);

@@ -75,7 +75,7 @@ export const DEFINES: readonly Define[] = [
   },
   {
     name: "AAM_TEST_TRAP_LOCKED", default: "off", min: 1, max: 1, pow2: false, unit: "",
-    meaning: "test hook: the manager's activation traps while holding the manager lock (runtime/machine/manager.ts; docs/ARCHITECTURE.md §10)",
+    meaning: "test hook: the manager traps, holding its lock, when it grants a core to a machine of minimum 0 (runtime/machine/cores.ts; docs/ARCHITECTURE.md §10)",
     why: "a switch for tests/runtime/trap.test.mjs, compiled out otherwise",
   },
   {

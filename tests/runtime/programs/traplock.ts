@@ -1,6 +1,7 @@
 // traplock.ts: the trap rule (docs/ARCHITECTURE.md §10). A task connects to a machine that holds
-// no core, which makes the manager activate it under its lock. Built with
-// --define AAM_TEST_TRAP_LOCKED=1 the activation traps while holding the lock: the system must
+// no core, which makes the manager grant it one under its lock (by activation, or at a tick that
+// saw the connection's signal first). Built with --define AAM_TEST_TRAP_LOCKED=1 that grant traps
+// while holding the lock: the system must
 // stop (status 70, the lock named) rather than fail only the task. Built without it, the same
 // program shows the other half: a trap in runtime code that holds no lock (connect's check of
 // its capacity) fails only its task.
