@@ -23,8 +23,8 @@
 
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_WAKE_AT, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
-import { load64, store64 } from "~lib/rt/atomic";
+import { FC_WAKE_AT, FC_WAKES, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
+import { load64, store64, ownerAdd64 } from "~lib/rt/atomic";
 
 // @ts-ignore: decorator
 @inline export const SPIN_CAP_DEFAULT: f64 = 20_000.0;   // ns, before the first wake is measured
@@ -71,7 +71,10 @@ export function spinOutcome(g: f64, hit: bool): void { spinOutcomeIn(coreRec(COR
 
 /** platform.wake(core), stamping the time so that the woken core can measure the latency. */
 export function wakeCore(core: i32): void {
-  if (core != CORE_ID) store64(coreRec(core) + FC_WAKE_AT, reinterpret<u64>(platform.now_ns()));
+  if (core != CORE_ID) {
+    store64(coreRec(core) + FC_WAKE_AT, reinterpret<u64>(platform.now_ns()));
+    ownerAdd64(coreRec(CORE_ID) + FC_WAKES, 1);
+  }
   platform.wake(core);
 }
 
