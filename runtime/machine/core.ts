@@ -34,7 +34,7 @@ import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi"
 import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
-import { spinWindow, spinOutcome, wakeSample } from "../sched/spin";
+import { spinWindow, spinOutcome, wakeSample, clockNow } from "../sched/spin";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
 import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
@@ -137,16 +137,16 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   if (FIXED_SPINS) {
     for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
   } else {
-    t0 = platform.now_ns();
+    t0 = clockNow();
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
       let found = false;
       for (let i = 1; ; i++) {
         if (hasWork(m, s, stop, expect)) { found = true; break; }
-        if ((i & 15) == 0 && platform.now_ns() - t0 > w) break;
+        if ((i & 15) == 0 && clockNow() - t0 > w) break;
       }
       store32(m + M_SPINNER, 0);
-      if (found) { spinOutcome(platform.now_ns() - t0, true); return; }
+      if (found) { spinOutcome(clockNow() - t0, true); return; }
     }
   }
   if (managerIdle(m)) return;                                      // step 3
@@ -161,8 +161,8 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   }
   schedAwake(s);                                                   // (c)
   if (!FIXED_SPINS) {
-    if (!parked) spinOutcome(platform.now_ns() - t0, true);        // work came before the park
-    else spinOutcome(hasWork(m, s, stop, expect) ? platform.now_ns() - t0 : Infinity, false);
+    if (!parked) spinOutcome(clockNow() - t0, true);               // work came before the park
+    else spinOutcome(hasWork(m, s, stop, expect) ? clockNow() - t0 : Infinity, false);
   }
   managerMaybeTick();                                              // step 5
 }

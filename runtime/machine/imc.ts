@@ -37,7 +37,8 @@
 //  +28 TQ      +32 RQ   MPMC rings (task/mpmc.ts)                       read-only pointers
 //  +36 TQ_MON  +40 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
 //  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
-//  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one (receiver cores; racy is fine)
+//  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one, by its core's coarse clock
+//                           (sched/spin.ts coarseNow; receiver cores; racy is fine)
 //  +72 CREDITS counting signal, 16 bytes (sched/signal.ts layout)
 //  +88 ORD_LOCK (lock order: 3) +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
 //      sequence number (under ORD_LOCK)
@@ -58,6 +59,7 @@ import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
 import { Future, futureComplete, callRefused } from "../sched/future";
 import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
 import { Signal } from "../sched/signal";
+import { coarseNow } from "../sched/spin";
 import { TRACE, trace } from "../sys/trace";
 import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../sys/trace_events";
 import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID } from "~lib/rt/abi";
@@ -340,7 +342,7 @@ function drainRequests(m: usize, i: usize): u32 {
     if (load<u32>(t + T_KIND) & FLAG_ORDERED) startOrdered(i, t);
     else makeReady(t);
   }
-  if (k) { store<f64>(i + I_TQ_LAST, platform.now_ns()); return k; }
+  if (k) { store<f64>(i + I_TQ_LAST, coarseNow()); return k; }
   if (load32(i + I_TQ_MON)) unmonitor(i, I_TQ_MON, I_TQ_LAST, q);
   return 0;
 }
@@ -366,14 +368,14 @@ function drainResults(i: usize): u32 {
     taskRelease(t);
     changetype<Signal>(i + I_CREDITS).signal();
   }
-  if (k) { store<f64>(i + I_RQ_LAST, platform.now_ns()); return k; }
+  if (k) { store<f64>(i + I_RQ_LAST, coarseNow()); return k; }
   if (load32(i + I_RQ_MON)) unmonitor(i, I_RQ_MON, I_RQ_LAST, q);
   return 0;
 }
 
 // s3–s4.
 function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
-  if (platform.now_ns() - load<f64>(i + last) < GRACE_NS) return;
+  if (coarseNow() - load<f64>(i + last) < GRACE_NS) return;       // the core's coarse clock: no import per poll
   store32(i + mon, 0);
   if (TRACE) traceMonitor(EV_QUEUE_UNMONITOR, i, mon);
   if (mpmcLen(q)) { store32(i + mon, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, mon); }

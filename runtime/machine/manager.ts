@@ -21,6 +21,7 @@ import { managerRecord, machineAt } from "./record";
 import { assign, assignedTo, coreBusy, donorCore, machineReady } from "./cores";
 import { policyTick } from "./policy";
 import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
+import { clockNow } from "../sched/spin";
 
 /** Manager tick in µs: `--define AAM_TICK_US=N`. */
 // @ts-ignore: decorator
@@ -97,7 +98,7 @@ export function managerMaybeTick(): void {
   let policy = load<u32>(g + MGR_STATIC) == 0;
   let stall = <usize>load<u32>(g + MGR_STALL);
   if (!policy && stallThreshold(stall) <= 0) return;
-  let now = platform.now_ns();
+  let now = clockNow();
   if (now - load<f64>(g + MGR_LAST_TICK) < load<f64>(g + MGR_TICK_NS)) return;
   if (!tryLock(g + MGR_LOCK, "manager")) return;                 // someone else ticks
   store<f64>(g + MGR_LAST_TICK, now);

@@ -59,7 +59,7 @@ import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, 
 import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, DONE } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
-import { wakeCore, spinWindow, spinOutcome } from "./spin";
+import { wakeCore, spinWindow, spinOutcome, clockNow } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -134,11 +134,11 @@ export function schedSpinFor(word: usize): bool {
   if (w <= 0 || !s || schedHasTask(s)) return false;
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
   if (!m || !f) return false;
-  let t0 = platform.now_ns();
+  let t0 = clockNow();
   for (let i = 1; ; i++) {
     call_indirect<u32>(f, m);
-    if (load32(word) == DONE) { spinOutcome(platform.now_ns() - t0, true); return true; }
-    if ((i & 15) == 0 && (platform.now_ns() - t0 > w || schedHasTask(s))) break;
+    if (load32(word) == DONE) { spinOutcome(clockNow() - t0, true); return true; }
+    if ((i & 15) == 0 && (clockNow() - t0 > w || schedHasTask(s))) break;
   }
   return false;
 }

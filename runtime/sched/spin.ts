@@ -1,6 +1,6 @@
 // spin.ts: how long a core with nothing to do polls for work before it parks, by measurement.
 //
-// Owns: the rule below and its state, three words of each core's record written only by that
+// Owns: the rule below and its state, this core's coarse clock (clockNow, coarseNow), three words of each core's record written only by that
 // core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
 // the time into the woken core's FC_WAKE_AT (wakeCore), the woken core turns it into a sample
 // (wakeSample). Not: the loop that spins (machine/core.ts idle), which core of a machine may
@@ -66,6 +66,18 @@ export function wakeSampleIn(r: usize, d: f64): void {
   let w = load<f64>(r + FC_SPIN_WAKE);
   store<f64>(r + FC_SPIN_WAKE, w > 0 ? (3 * w + d) / 4 : d);
 }
+
+// This core's coarse clock: the last time it read the platform clock through clockNow().
+let coarse: f64 = 0;
+
+/** Read the platform clock (ns) and remember it as this core's coarse time. The core loop reads
+ *  the clock where it must anyway (entering idle, while spinning, at the manager's tick check). */
+export function clockNow(): f64 { coarse = platform.now_ns(); return coarse; }
+
+/** The time of this core's last clockNow(): no import call. For stamps that only need to be
+ *  about right (the grace period of a monitored queue, machine/imc.ts): on a core that runs tasks
+ *  without going idle it may lag, which makes a queue stay monitored longer, never less safe. */
+export function coarseNow(): f64 { return coarse; }
 
 /** This core's window now (ns). */
 export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }
