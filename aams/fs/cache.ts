@@ -139,10 +139,11 @@ export class Cache {
     return d;
   }
 
-  /** Marks the sector at `data` (from get) dirty as `kind`. A sector keeps its first dirty kind. */
-  dirty(data: usize, kind: u32): void {
-    let i = <u32>((data - this.data) / SECTOR);
-    if (DEBUG) assert(data >= this.data && i < this.n, "fs: cache: dirty() of a pointer not from get()");
+  /** Marks the sector that `p` points into (from get; the cache's blocks are 16-aligned only, so
+   *  no masking) dirty as `kind`. A sector keeps its first dirty kind. */
+  dirty(p: usize, kind: u32): void {
+    let i = <u32>((p - this.data) / SECTOR);
+    if (DEBUG) assert(p >= this.data && i < this.n, "fs: cache: dirty() of a pointer not from get()");
     let e = this.ent(i);
     if (load<u32>(e + E_STATE) == CLEAN) store<u32>(e + E_STATE, kind);
   }

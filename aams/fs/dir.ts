@@ -16,7 +16,6 @@
 // │ 26 cluster low  28 size u32    │  │ 28 units 12-13 (after the name: 0, 0xFFFF…)  │
 // ╘════════════════════════════════╛  ╘══════════════════════════════════════════════╛
 import { heapAlloc } from "aam";
-import { SECTOR } from "./blockdev";
 import { DIR } from "./cache";
 import { Volume, BAD, EOC, NAME_UNITS } from "./volume";
 import { EIO, ENOENT, ENOTDIR, ENOSPC, ENAMETOOLONG, EINVAL, EROFS } from "./errno";
@@ -197,7 +196,7 @@ function putEntry(v: Volume, w: Walk, i: u32, src: usize): bool {
   let e = entryAt(v, w, i);
   if (e == 0) { v.fail(EIO, "a directory entry cannot be written"); return false; }
   memory.copy(e, src, 32);
-  v.cache.dirty(e & ~(<usize>SECTOR - 1), DIR);
+  v.cache.dirty(e, DIR);
   return true;
 }
 
@@ -208,7 +207,7 @@ export function removeEntry(v: Volume, w: Walk): bool {
     let e = entryAt(v, w, i);
     if (e == 0) return false;
     store<u8>(e, 0xE5);
-    v.cache.dirty(e & ~(<usize>SECTOR - 1), DIR);
+    v.cache.dirty(e, DIR);
   }
   return true;
 }

@@ -257,7 +257,7 @@ export function opReaddir(v: Volume, ws: Walks, p: usize, len: u32, cookie: u32,
     let c = load<u8>(w.ent + i);
     if (c == 0x20) continue;
     if (i == 8) store<u8>(sn + k++, 0x2E);
-    store<u8>(sn + k++, i == 0 && c == 0x05 ? 0xE5 : c);
+    store<u8>(sn + k++, c >= 0x80 ? 0x5F : c);           // OEM code page bytes: not UTF-8
   }
   return 1;
 }

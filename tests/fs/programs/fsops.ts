@@ -14,6 +14,7 @@
 //   seekread P OFF N     read N bytes at OFF: "| seekread P OFF: <text>"
 //   open P FLAGS         open with numeric flags and close: reports the fd or the error
 //   badfd                read, write, close, seek of descriptors that are not open
+//   ro (first only)      the disk is read-only
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
 import { Task, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
 import { connectFs, FsClient, FsStat, FsDirent, FsStatfs } from "../../../aams/fs/fs.igen.client";
@@ -232,11 +233,11 @@ function image(disk: RamDisk): void {
 
 export function main(): i32 {
   let input = stdinReadAll();
-  let disk = new RamDisk(changetype<usize>(input), <usize>input.byteLength);
+  let a = args(), ro = a.length > 1 && a[1] == "ro";
+  let disk = new RamDisk(changetype<usize>(input), <usize>input.byteLength, ro);
   fsAttach(disk);
   store<u32>(FS, <u32>changetype<usize>(connectFs()));
-  let a = args();
-  for (let i = 1; i < a.length; i++) {
+  for (let i = ro ? 2 : 1; i < a.length; i++) {
     let op = a[i];
     if (op == "tree") tree("/");
     else if (op == "cat") { let p = a[++i]; seekRead(p, 0, 1 << 20); }
