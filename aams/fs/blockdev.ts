@@ -36,6 +36,7 @@ export class RamDisk extends BlockDev {
   reads: u64 = 0;          // device calls, for tests and benchmarks (plain counters: the file
   writes: u64 = 0;         // system's mutex serialises its calls)
   flushes: u64 = 0;
+  outside: u64 = 0;        // calls refused for a range past the end (the file system never makes one)
 
   /** A zeroed image of `bytes` bytes. */
   static create(bytes: usize, ro: bool = false): RamDisk {
@@ -55,7 +56,11 @@ export class RamDisk extends BlockDev {
   sectors(): u64 { return this.count; }
   readOnly(): bool { return this.ro; }
 
-  private inside(lba: u64, count: u32): bool { return lba <= this.count && <u64>count <= this.count - lba; }
+  private inside(lba: u64, count: u32): bool {
+    if (lba <= this.count && <u64>count <= this.count - lba) return true;
+    this.outside++;
+    return false;
+  }
 
   read(lba: u64, count: u32, buf: usize): i32 {
     if (!this.inside(lba, count)) return -EINVAL;

@@ -179,7 +179,7 @@ export function walk(v: Volume, w: Walk, p: usize, len: u32, parentOnly: bool): 
     if (isDots(w.last, <u32>n) && dir == v.root) { i = j; w.lastUnits = 0; w.start(dir); w.root = true; continue; }
     let r = lookup(v, w, dir);
     if (r < 0) return r;
-    if (r == 0) return v.fail(ENOENT, isLast ? "no such file or directory" : "a directory on the path does not exist");
+    if (r == 0) return v.fail(ENOENT, isLast ? "" : "a directory on the path does not exist");
     w.root = false;
     if (!isLast && !w.isDir) return v.fail(ENOTDIR, "a component of the path is not a directory");
     if (w.isDir) dir = dirOf(v, entCluster(v, w.ent));

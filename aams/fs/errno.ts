@@ -52,7 +52,7 @@ export function errnoText(e: i32): string {
     case ENOENT: return "no such file or directory";
     case EIO: return "input/output error";
     case EBADF: return "bad file descriptor";
-    case EBUSY: return "the file is open";
+    case EBUSY: return "resource busy";
     case EEXIST: return "file exists";
     case EXDEV: return "not on this volume";
     case ENODEV: return "no device attached";

@@ -83,7 +83,7 @@ function leave(v: Volume, r: i64, what: string, p: usize = 0, len: u32 = 0, p2: 
   if (len != 0) pathText(t.s(" "), p, len);
   if (len2 != 0) pathText(t.s(" -> "), p2, len2);
   t.s(": ").s(errnoName(-e)).s(": ").s(errnoText(-e));
-  if (detail.length != 0) t.s(mounting ? " (mount: " : " (").s(detail).s(")");
+  if (detail.length != 0 && detail != errnoText(-e)) t.s(mounting ? " (mount: " : " (").s(detail).s(")");
   failOwned(t.done());
 }
 

@@ -41,7 +41,7 @@ export function opOpen(v: Volume, ws: Walks, p: usize, len: u32, flags: u32): i3
     r = fileTruncate(v, f, 0);
     return r < 0 ? r : fd;
   }
-  if ((flags & O_CREAT) == 0) return v.fail(ENOENT, "no such file or directory");
+  if ((flags & O_CREAT) == 0) return v.fail(ENOENT, "");
   if (v.readOnly) return v.fail(EROFS, "the device is read-only");
   r = addEntry(v, w, dir, ATTR_ARCHIVE, 0, 0);
   if (r < 0) return r;
@@ -55,10 +55,10 @@ export function opUnlink(v: Volume, ws: Walks, p: usize, len: u32): i32 {
   if (w.lastUnits == 0) return v.fail(EISDIR, "the root directory");
   r = lookup(v, w, w.dir);
   if (r < 0) return r;
-  if (r == 0) return v.fail(ENOENT, "no such file or directory");
+  if (r == 0) return v.fail(ENOENT, "");
   if (w.isDir) return v.fail(EISDIR, "a directory is removed with rmdir");
   if (v.readOnly) return v.fail(EROFS, "the device is read-only");
-  if (nodeFind(v, w.lba, w.off) >= 0) return v.fail(EBUSY, "close it first");
+  if (nodeFind(v, w.lba, w.off) >= 0) return v.fail(EBUSY, "the file is open: close it first");
   if (!removeEntry(v, w)) return v.err;
   return v.freeChain(entCluster(v, w.ent)) ? 0 : v.err;
 }
@@ -103,8 +103,8 @@ export function opRmdir(v: Volume, ws: Walks, p: usize, len: u32): i32 {
   if (isDots(w.last, w.lastUnits)) return v.fail(EINVAL, "\".\" or \"..\" cannot be removed");
   r = lookup(v, w, w.dir);
   if (r < 0) return r;
-  if (r == 0) return v.fail(ENOENT, "no such file or directory");
-  if (!w.isDir) return v.fail(ENOTDIR, "not a directory");
+  if (r == 0) return v.fail(ENOENT, "");
+  if (!w.isDir) return v.fail(ENOTDIR, "");
   if (v.readOnly) return v.fail(EROFS, "the device is read-only");
   let c = entCluster(v, w.ent);
   if (c == 0 || !v.validCluster(c)) return v.fail(EIO, "a directory entry points outside the volume");
@@ -137,12 +137,12 @@ export function opRename(v: Volume, ws: Walks, fp: usize, flen: u32, tp: usize, 
   if (a.lastUnits == 0 || isDots(a.last, a.lastUnits)) return v.fail(EBUSY, "the root, \".\" and \"..\" cannot be renamed");
   r = lookup(v, a, a.dir);
   if (r < 0) return r;
-  if (r == 0) return v.fail(ENOENT, "no such file or directory");
+  if (r == 0) return v.fail(ENOENT, "");
   r = walk(v, b, tp, tlen, true);
   if (r < 0) return r;
   if (b.lastUnits == 0 || isDots(b.last, b.lastUnits)) return v.fail(EBUSY, "the root, \".\" and \"..\" cannot be replaced");
   if (v.readOnly) return v.fail(EROFS, "the device is read-only");
-  if (nodeFind(v, a.lba, a.off) >= 0) return v.fail(EBUSY, "close it first");
+  if (nodeFind(v, a.lba, a.off) >= 0) return v.fail(EBUSY, "the file is open: close it first");
   let fromDir = a.isDir, fromCl = entCluster(v, a.ent), toParent = b.dir;
   if (fromDir) {
     r = below(v, b, toParent, fromCl);
@@ -236,7 +236,7 @@ export function opReaddir(v: Volume, ws: Walks, p: usize, len: u32, cookie: u32,
   if (r < 0) return r;
   let dir = v.root;
   if (!w.root) {
-    if (!w.isDir) return v.fail(ENOTDIR, "not a directory");
+    if (!w.isDir) return v.fail(ENOTDIR, "");
     dir = dirOf(v, entCluster(v, w.ent));
     if (dir != 0 && !v.validCluster(dir)) return v.fail(EIO, "a directory entry points outside the volume");
   }

@@ -13,7 +13,10 @@
 //   mkdir P | rmdir P | rm P | mv A B | stat P | ls P | trunc P N | sync | statfs | image
 //   seekread P OFF N     read N bytes at OFF: "| seekread P OFF: <text>"
 //   open P FLAGS         open with numeric flags and close: reports the fd or the error
+//   badmode P            write on a read-only descriptor of P, read on a write-only one
 //   badfd                read, write, close, seek of descriptors that are not open
+//   hold P               open P read-write and keep it open ("| hold P fd N")
+//   outside              "| outside N": device calls the RamDisk refused as past its end
 //   ro (first only)      the disk is read-only
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
 import { Task, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
@@ -211,6 +214,15 @@ function badfd(): void {
   heapFree(buf);
 }
 
+function badMode(p: string): void {
+  let buf = heapAlloc(16);
+  let fd = openFd(p, 0);
+  if (fd >= 0) { let w = fsc().write(fd, buf, 16); w.wait(); failed("write O_RDONLY", w); w.release(); closeFd(fd); }
+  fd = openFd(p, 1);
+  if (fd >= 0) { let r = fsc().read(fd, buf, 16); r.wait(); failed("read O_WRONLY", r); r.release(); closeFd(fd); }
+  heapFree(buf);
+}
+
 function blocks(): u64 { let b: u64 = 0; for (let c = 0; c < coreCount(); c++) b += heapBlocksInUse(c); return b; }
 
 function leak(): void {
@@ -259,8 +271,11 @@ export function main(): i32 {
     else if (op == "mount") { let c = fsc().mount(); c.wait(); if (!failed("mount", c)) say("mount ok"); c.release(); }
     else if (op == "statfs") statfs();
     else if (op == "badfd") badfd();
+    else if (op == "badmode") badMode(a[++i]);
     else if (op == "leak") leak();
     else if (op == "image") image(disk);
+    else if (op == "hold") { let p = a[++i], fd = openFd(p, 2); if (fd >= 0) say("hold " + p + " fd " + fd.toString()); }
+    else if (op == "outside") say("outside " + disk.outside.toString());
     else { say("unknown operation " + op); return 2; }
   }
   return 0;
