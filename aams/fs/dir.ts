@@ -79,7 +79,10 @@ export function entryLba(v: Volume, w: Walk, i: u32): u32 {
   let off = i << 5;
   if (w.dir == 0) return i < v.rootSectors * 16 ? v.rootStart + (off >> 9) : END;
   let ci = off / v.clusterBytes;
-  if (w.cl == 0 || ci < w.cidx) { w.cidx = 0; w.cl = w.dir; }
+  if (w.cl == 0 || ci < w.cidx) {
+    if (!v.validCluster(w.dir)) { v.fail(EIO, "a directory entry points outside the volume"); return BAD; }
+    w.cidx = 0; w.cl = w.dir;
+  }
   while (w.cidx < ci) {
     let n = v.next(w.cl);
     if (n == BAD) return BAD;

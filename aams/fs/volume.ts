@@ -260,8 +260,17 @@ export class Volume {
     return BAD;
   }
 
-  /** Frees the chain that starts at c (0: nothing). Stops at the first corrupt link (err set). */
+  /** Frees the chain that starts at c (0: nothing). A chain that is cyclic, leaves the volume or
+   *  runs into a free cluster is left as it is (err set): it is walked whole before any change. */
   freeChain(c: u32): bool {
+    if (c == 0 || c == EOC) return true;
+    if (!this.validCluster(c)) { this.fail(EIO, "a directory entry points outside the volume"); return false; }
+    let x = c, n: u32 = 0;
+    while (x != EOC) {
+      if (++n > this.clusters) { this.fail(EIO, "cyclic cluster chain"); return false; }
+      x = this.next(x);
+      if (x == BAD) return false;
+    }
     for (let k: u32 = 0; c != 0 && c != EOC && k <= this.clusters; k++) {
       let n = this.next(c);
       if (n == BAD) return false;
