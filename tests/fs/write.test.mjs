@@ -87,4 +87,24 @@ test("a file written, read back, deleted and the space reused: the free count in
   clean(r.stdout, "fsinfo");
 });
 
+test("16 tasks on 1, 2 and 4 cores write and read back a file each at once (fs on up to 2 cores, one operation at a time); fsck clean", () => {
+  for (const cores of [1, 2, 4]) {
+    const r = fsops(prog, fat16, ["parallel", "16", "image"], { cores });
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.lines.includes("parallel 16 ok 16"), r.lines.join("\n"));
+    clean(r.stdout, `parallel on ${cores} cores`);
+    for (const k of [0, 7, 15]) assert.ok(mtype(r.stdout, `/par${k}`).equals(pattern(20000, k + 100)));
+  }
+});
+
+test("after a crash without sync (the image as the device holds it): fsck clean, the volume as at the last sync (README, 'After a crash')", () => {
+  const r = fsops(prog, fat16, ["put", "/synced.txt", "kept", "sync", "write", "/unsynced.bin", "100000", "1", "mkdir", "/newdir", "rm", "/HELLO.TXT", "rawimage"]);
+  assert.is(r.code, 0, r.stderr);
+  clean(r.stdout, "unsynced");
+  assert.is(mtype(r.stdout, "/synced.txt").toString(), "kept");
+  const root = mtools(r.stdout, "mdir", "-b", "::/").out.toString();
+  assert.match(root, /HELLO\.TXT/);
+  assert.not.match(root, /unsynced|newdir/);
+});
+
 test.run();

@@ -17,15 +17,18 @@
 //   badfd                read, write, close, seek of descriptors that are not open
 //   hold P               open P read-write and keep it open ("| hold P fd N")
 //   outside              "| outside N": device calls the RamDisk refused as past its end
+//   parallel N           N tasks at once, each writes /parK (20000 bytes, seed K), reads it back:
+//                        "| parallel N ok K" with K files that read back right
+//   rawimage             the image as the device holds it, without a sync first
 //   ro (first only)      the disk is read-only
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
-import { Task, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
+import { Task, spawn, Future, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
 import { connectFs, FsClient, FsStat, FsDirent, FsStatfs } from "../../../aams/fs/fs.igen.client";
 import { defineFs, fsAttach } from "../../../aams/fs/machine";
 import { RamDisk } from "../../../aams/fs/blockdev";
 import { IgenCall, igenWait } from "aam/igen";
 
-export function machines(): void { defineFs(null, { maxCores: 1 }); }
+export function machines(): void { defineFs(null, { maxCores: 2 }); }
 
 // The client, in static data: main may go on on another core after it blocked, and a module-level
 // let is per core.
@@ -235,6 +238,24 @@ function leak(): void {
   say("leak " + (after > before ? (after - before).toString() : "0"));
 }
 
+// One of `parallel`'s tasks: arg0 = K.
+function parTask(t: Task): u64 {
+  let k = <u32>t.arg0, p = "/par" + k.toString(), n: u32 = 20000;
+  writeFile(p, n, k + 100);
+  let want = heapAlloc(n), x = (k + 100) | 1;
+  for (let i: u32 = 0; i < n; i++) { x ^= x << 13; x ^= x >> 17; x ^= x << 5; store<u8>(want + i, <u8>(x >> 24)); }
+  let h = fnv(0x811c9dc5, want, n);
+  heapFree(want);
+  return hashFile(p) == n.toString() + " " + h.toString(16) ? 1 : 0;
+}
+
+function parallel(n: i32): void {
+  let fs = new StaticArray<u64>(n), ok: u64 = 0;
+  for (let k = 0; k < n; k++) fs[k] = spawn(parTask, <u64>k).asArg();
+  for (let k = 0; k < n; k++) ok += Future.fromArg(fs[k]).join();
+  say("parallel " + n.toString() + " ok " + ok.toString());
+}
+
 function image(disk: RamDisk): void {
   let c = fsc().sync();
   c.wait();
@@ -275,6 +296,8 @@ export function main(): i32 {
     else if (op == "leak") leak();
     else if (op == "image") image(disk);
     else if (op == "hold") { let p = a[++i], fd = openFd(p, 2); if (fd >= 0) say("hold " + p + " fd " + fd.toString()); }
+    else if (op == "parallel") parallel(<i32>parseInt(a[++i]));
+    else if (op == "rawimage") stdoutWrite(disk.base, <i32>disk.bytes);
     else if (op == "outside") say("outside " + disk.outside.toString());
     else { say("unknown operation " + op); return 2; }
   }
