@@ -109,6 +109,16 @@ test("a read-only device: reads work, every change fails with EROFS", () => {
   ]);
 });
 
+test("a failing device: EIO for the read, the write and the mount that meet its bad sectors; the rest still works", () => {
+  const b = fat16, dataStart = b.readUInt16LE(14) + b[16] * b.readUInt16LE(22) + b.readUInt16LE(17) / 16;
+  let r = lines(["faulty", String(dataStart + 2), "hash", "/f4095.dat", "cat", "/HELLO.TXT"]);
+  assert.equal(r.lines, ["read /f4095.dat error fs.read: EIO: input/output error (the device failed a read)", "hash /f4095.dat 0 811c9dc5", "seekread /HELLO.TXT 0: hello, fat"]);
+  r = lines(["faulty", "4000", "write", "/x", "2000000", "1", "sync"]);
+  assert.equal(r.lines, ["write /x error fs.write: EIO: input/output error (the device failed a write)", "write /x 1974000", "sync ok"]);
+  r = lines(["faulty", "0", "statfs"]);
+  assert.equal(r.lines, ["statfs error fs.statfs: EIO: input/output error (mount: the boot sector cannot be read)"]);
+});
+
 test("200 failed calls leave no heap block behind (messages go with their calls)", () => {
   const r = lines(["leak"]);
   assert.equal(r.lines, ["leak 0"]);

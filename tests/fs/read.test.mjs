@@ -5,7 +5,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
-import { image } from "../lib/aam.mjs";
+import * as path from "node:path";
+import { aam, image, ROOT } from "../lib/aam.mjs";
 import { makeImage, tree, fnv, fsops } from "./images.mjs";
 
 const PROGRAM = "tests/fs/programs/fsops.ts";
@@ -32,6 +33,17 @@ function expected(big) {
 function got(lines) {
   return lines.filter((l) => l.startsWith("tree ")).map((l) => l.endsWith(" dir") ? l : l.replace(/ \S+$/, "")).sort();
 }
+
+test("aams/fs's checked-in igen outputs are what aam igen makes of fs.idl today", async () => {
+  const dir = path.join(ROOT, "build/test-images/fs-igen");
+  fs.rmSync(dir, { recursive: true, force: true });
+  const r = await aam(["igen", "aams/fs/fs.idl", "-o", dir]);
+  assert.is(r.code, 0, r.stderr);
+  for (const f of fs.readdirSync(dir)) {
+    assert.is(fs.readFileSync(path.join(dir, f), "utf8"), fs.readFileSync(path.join(ROOT, "aams/fs", f), "utf8"), `${f} is stale: run aam igen aams/fs/fs.idl`);
+  }
+  assert.is(fs.readdirSync(dir).length, 5);
+});
 
 test("a FAT16 image made by mkfs.fat + mcopy: every file and folder, its name, size and bytes", () => {
   const r = fsops(prog, fat16, ["tree", "statfs"]);

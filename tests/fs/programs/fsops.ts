@@ -21,12 +21,20 @@
 //                        "| parallel N ok K" with K files that read back right
 //   rawimage             the image as the device holds it, without a sync first
 //   ro (first only)      the disk is read-only
+//   faulty LBA (first)   the disk fails every read and write that touches sector LBA or later (EIO)
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
 import { Task, spawn, Future, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
 import { connectFs, FsClient, FsStat, FsDirent, FsStatfs } from "../../../aams/fs/fs.igen.client";
 import { defineFs, fsAttach } from "../../../aams/fs/machine";
 import { RamDisk } from "../../../aams/fs/blockdev";
 import { IgenCall, igenWait } from "aam/igen";
+
+// A RamDisk whose sectors from `from` on fail (-EIO), as a failing device would.
+class FaultyDisk extends RamDisk {
+  from: u64 = 0xFFFFFFFFFFFFFFFF;
+  read(lba: u64, count: u32, buf: usize): i32 { return lba + count > this.from ? -5 : super.read(lba, count, buf); }
+  write(lba: u64, count: u32, buf: usize): i32 { return lba + count > this.from ? -5 : super.write(lba, count, buf); }
+}
 
 export function machines(): void { defineFs(null, { maxCores: 2 }); }
 
@@ -266,11 +274,12 @@ function image(disk: RamDisk): void {
 
 export function main(): i32 {
   let input = stdinReadAll();
-  let a = args(), ro = a.length > 1 && a[1] == "ro";
-  let disk = new RamDisk(changetype<usize>(input), <usize>input.byteLength, ro);
+  let a = args(), ro = a.length > 1 && a[1] == "ro", faulty = a.length > 2 && a[1] == "faulty";
+  let disk = new FaultyDisk(changetype<usize>(input), <usize>input.byteLength, ro);
+  if (faulty) disk.from = <u64>parseInt(a[2]);
   fsAttach(disk);
   store<u32>(FS, <u32>changetype<usize>(connectFs()));
-  for (let i = ro ? 2 : 1; i < a.length; i++) {
+  for (let i = ro ? 2 : faulty ? 3 : 1; i < a.length; i++) {
     let op = a[i];
     if (op == "tree") tree("/");
     else if (op == "cat") { let p = a[++i]; seekRead(p, 0, 1 << 20); }
