@@ -8,9 +8,11 @@
 // LRU, so the last GUARD sectors got are never the victim: code may hold two sector pointers
 // at once (a rename reads one directory sector and writes another).
 //
-// Writes reach the device only (1) in sync(), (2) when every entry is dirty and a miss needs a
-// victim: then the whole cache is synced first, so the device never sees a later write before an
-// earlier kind of the same sync (see the order below and README.md, "After a crash").
+// Writes reach the device only (1) in sync(), which the machine also runs between two operations
+// once half the entries are dirty (machine.ts), (2) when every entry is dirty and a miss needs a
+// victim (one operation dirtied more than half the cache): then the whole cache is synced first,
+// so the device never sees a later write before an earlier kind of the same sync (see the order
+// below and README.md, "After a crash").
 //
 // ╒══════ Cache (heap block, offsetof<Cache>()) ══════╕   ╒══ entry i (ENT bytes) ══╕
 // │ dev       BlockDev                                │   │ +0 LBA    u32          │
@@ -20,7 +22,8 @@
 // │ buckets   n × u32: entry index + 1 of each chain  │   │ +8 STAMP  u32 last get │
 // │ data      n × 512 bytes                           │   │ +12 NEXT  u32 chain    │
 // │ fatStart, fatSectors, nfats: the FAT copies       │   ╘════════════════════════╛
-// │ errors    device errors seen (sticky: EIO after)  │
+// │ errors    device errors seen                      │
+// │ dirtyCount entries not CLEAN or empty             │
 // ╘═══════════════════════════════════════════════════╛
 import { heapAlloc, heapFree } from "aam";
 import { BlockDev, SECTOR } from "./blockdev";
@@ -48,11 +51,12 @@ export class Cache {
   fatSectors: u32;
   nfats: u32;
   errors: u32;
+  dirtyCount: u32;
 
   static create(dev: BlockDev, n: u32): Cache {
     if (DEBUG) assert(n >= 16 && (n & (n - 1)) == 0, "fs: cache size must be a power of two >= 16");
     let c = changetype<Cache>(heapAlloc(offsetof<Cache>()));
-    c.dev = dev; c.n = n; c.stamp = 0; c.errors = 0;
+    c.dev = dev; c.n = n; c.stamp = 0; c.errors = 0; c.dirtyCount = 0;
     c.ents = heapAlloc(<usize>n * ENT);
     memory.fill(c.ents, 0, <usize>n * ENT);
     c.buckets = heapAlloc(<usize>n * 4);
@@ -145,7 +149,7 @@ export class Cache {
     let i = <u32>((p - this.data) / SECTOR);
     if (DEBUG) assert(p >= this.data && i < this.n, "fs: cache: dirty() of a pointer not from get()");
     let e = this.ent(i);
-    if (load<u32>(e + E_STATE) == CLEAN) store<u32>(e + E_STATE, kind);
+    if (load<u32>(e + E_STATE) == CLEAN) { store<u32>(e + E_STATE, kind); this.dirtyCount++; }
   }
 
   /** A direct device write of sectors [lba, lba+count) went around the cache: copy it into the
@@ -179,6 +183,7 @@ export class Cache {
         }
       }
       store<u32>(e + E_STATE, CLEAN);
+      this.dirtyCount--;
     }
     return 0;
   }
@@ -196,5 +201,6 @@ export class Cache {
   drop(): void {
     memory.fill(this.ents, 0, <usize>this.n * ENT);
     memory.fill(this.buckets, 0, <usize>this.n * 4);
+    this.dirtyCount = 0;
   }
 }

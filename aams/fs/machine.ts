@@ -14,7 +14,9 @@
 // Protocol of a call (every handler):
 //   1. load ATTACHED; none → the call fails with ENODEV.
 //   2. lock the volume's Mutex (blocks the task only; the device may block it again inside).
-//   3. clear err; mount if not mounted (a failed mount fails this call; the next call retries).
+//   3. clear err; mount if not mounted (a failed mount fails this call; the next call retries);
+//      sync first if half the cache is dirty, so that the cache's own syncs fall between
+//      operations (README.md, "After a crash").
 //   4. run the operation: a result, or -errno with err/detail set (nothing in the file system
 //      traps on a bad image or a bad argument: a trap here would leave the mutex held).
 //   5. read err/detail, unlock; then on an error build the message (text) and failOwned it.
@@ -70,8 +72,11 @@ function enter(what: string): Volume {
 
 @inline function walks(): Walks { return changetype<Walks>(<usize>load32(WALKS)); }
 
-// Mounts if needed: 0 or -errno (err set).
-function ready(v: Volume): i32 { return v.mounted != 0 ? 0 : v.mount(); }
+// Mounts if needed, syncs if half the cache is dirty: 0 or -errno (err set).
+function ready(v: Volume): i32 {
+  if (v.mounted == 0) return v.mount();
+  return v.cache.dirtyCount * 2 > v.cache.n ? v.sync() : 0;
+}
 
 // Unlocks; fails the call when r < 0, naming `what`, the path(s) and the error.
 function leave(v: Volume, r: i64, what: string, p: usize = 0, len: u32 = 0, p2: usize = 0, len2: u32 = 0): void {

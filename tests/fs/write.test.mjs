@@ -107,4 +107,15 @@ test("after a crash without sync (the image as the device holds it): fsck clean,
   assert.not.match(root, /unsynced|newdir/);
 });
 
+test("600 folders made without a sync (more than the cache holds): the image as the device holds it is clean and has a prefix of them", () => {
+  const ops = ["mkdir", "/d"];
+  for (let i = 0; i < 600; i++) ops.push("mkdir", `/d/d${i}`);
+  const r = fsops(prog, fat16, [...ops, "rawimage"]);
+  assert.is(r.code, 0, r.stderr);
+  clean(r.stdout, "600 folders, no sync");
+  const names = mtools(r.stdout, "mdir", "-b", "::/d").out.toString().trim().split("\n").map((l) => l.replace(/\/$/, "").replace(/^.*\//, ""));
+  assert.ok(names.length > 100 && names.length < 600, String(names.length));
+  assert.equal(names, Array.from({ length: names.length }, (_, i) => `d${i}`));
+});
+
 test.run();
