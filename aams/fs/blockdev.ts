@@ -14,11 +14,9 @@
 // Objects live in the shared heap (one wasm instance per core): a device must keep no state in
 // module-level variables.
 import { heapAlloc } from "aam";
+import { EINVAL, EROFS } from "./errno";
 
 export const SECTOR: u32 = 512;
-export const EIO: i32 = 5;
-export const EINVAL: i32 = 22;
-export const EROFS: i32 = 30;
 
 export abstract class BlockDev {
   abstract sectors(): u64;          // 512-byte sectors

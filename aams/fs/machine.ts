@@ -33,18 +33,17 @@ import { errnoName, errnoText, ENODEV } from "./errno";
 import { utf8ToUcs2 } from "./name";
 
 const ATTACHED = memory.data(4);
-const WALKS = memory.data(4);
 
 /** Attaches `dev` as the volume machine "fs" serves (mounted by the first call). Call once, from
  *  machines(), main or any task, before the first call needs it; false if one is attached. */
 export function fsAttach(dev: BlockDev): bool {
+  if (load32(ATTACHED) != 0) return false;
   let v = Volume.create(dev);
   tablesCreate(v);
   let ws = changetype<Walks>(heapAlloc(offsetof<Walks>()));
   ws.a = Walk.create(); ws.b = Walk.create();
-  store<u32>(WALKS, <u32>changetype<usize>(ws));      // published by the cas below
-  if (cas32(ATTACHED, 0, <u32>changetype<usize>(v)) != 0) return false;
-  return true;
+  v.walks = changetype<usize>(ws);                    // published with v by the cas below
+  return cas32(ATTACHED, 0, <u32>changetype<usize>(v)) == 0;   // a lost race leaves its volume unused
 }
 
 /** Defines machine "fs" (kernel-level) serving fs.idl; with `dev`, attaches it too. Call from
@@ -70,7 +69,6 @@ function enter(what: string): Volume {
   return v;
 }
 
-@inline function walks(): Walks { return changetype<Walks>(<usize>load32(WALKS)); }
 
 // Mounts if needed, syncs if half the cache is dirty: 0 or -errno (err set).
 function ready(v: Volume): i32 {
@@ -119,7 +117,7 @@ function sync$(): i32 {
 
 function open$(path: usize, len: u32, flags: u32): i32 {
   let v = enter("fs.open"), r = ready(v);
-  if (r == 0) r = opOpen(v, walks(), path, len, flags);
+  if (r == 0) r = opOpen(v, changetype<Walks>(v.walks), path, len, flags);
   leave(v, r, "fs.open", path, len);
   return r;
 }
@@ -161,42 +159,42 @@ function truncate$(fd: i32, size: u64): i32 {
 
 function unlink$(path: usize, len: u32): i32 {
   let v = enter("fs.unlink"), r = ready(v);
-  if (r == 0) r = opUnlink(v, walks(), path, len);
+  if (r == 0) r = opUnlink(v, changetype<Walks>(v.walks), path, len);
   leave(v, r, "fs.unlink", path, len);
   return 0;
 }
 
 function rename$(from: usize, fromLen: u32, to: usize, toLen: u32): i32 {
   let v = enter("fs.rename"), r = ready(v);
-  if (r == 0) r = opRename(v, walks(), from, fromLen, to, toLen);
+  if (r == 0) r = opRename(v, changetype<Walks>(v.walks), from, fromLen, to, toLen);
   leave(v, r, "fs.rename", from, fromLen, to, toLen);
   return 0;
 }
 
 function mkdir$(path: usize, len: u32): i32 {
   let v = enter("fs.mkdir"), r = ready(v);
-  if (r == 0) r = opMkdir(v, walks(), path, len);
+  if (r == 0) r = opMkdir(v, changetype<Walks>(v.walks), path, len);
   leave(v, r, "fs.mkdir", path, len);
   return 0;
 }
 
 function rmdir$(path: usize, len: u32): i32 {
   let v = enter("fs.rmdir"), r = ready(v);
-  if (r == 0) r = opRmdir(v, walks(), path, len);
+  if (r == 0) r = opRmdir(v, changetype<Walks>(v.walks), path, len);
   leave(v, r, "fs.rmdir", path, len);
   return 0;
 }
 
 function readdir$(path: usize, len: u32, cookie: u32, d: FsDirent): i32 {
   let v = enter("fs.readdir"), r = ready(v);
-  if (r == 0) r = opReaddir(v, walks(), path, len, cookie, d);
+  if (r == 0) r = opReaddir(v, changetype<Walks>(v.walks), path, len, cookie, d);
   leave(v, r, "fs.readdir", path, len);
   return r;
 }
 
 function stat$(path: usize, len: u32, st: FsStat): i32 {
   let v = enter("fs.stat"), r = ready(v);
-  if (r == 0) r = opStat(v, walks(), path, len, st);
+  if (r == 0) r = opStat(v, changetype<Walks>(v.walks), path, len, st);
   leave(v, r, "fs.stat", path, len);
   return 0;
 }

@@ -8,10 +8,9 @@
 // are refused (EBUSY), so an entry that moves or goes never leaves a node behind.
 import { heapAlloc, heapFree } from "aam";
 import { FsStat, FsDirent, FsStatfs, FsType } from "./fs.igen.client";
-import { SECTOR } from "./blockdev";
 import { DIR } from "./cache";
 import { Volume, BAD } from "./volume";
-import { Walk, walk, lookup, addEntry, removeEntry, entCluster, dirOf, isEmpty, updateEntry, nextEntry,
+import { Walk, walk, lookup, addEntry, removeEntry, entCluster, dirOf, isEmpty, nextEntry,
   ATTR_DIR, ATTR_ARCHIVE, ATTR_LABEL, FAT_DATE } from "./dir";
 import { fdOpen, checkChain, nodeFind, fileTruncate, fdGet, O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND } from "./file";
 import { ENOENT, EEXIST, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EBUSY, EROFS, EIO } from "./errno";

@@ -26,6 +26,7 @@
 // │ readOnly          the device is read-only                                                      │
 // │ err, detail       the running operation's first error (−errno) and what it is about             │
 // │ files, fds        open-file nodes and descriptors (file.ts)                                    │
+// │ walks             two directory walks (dir.ts Walk; ops.ts Walks: a rename needs both)         │
 // │ name, name2, sfn  scratch for names (dir.ts): UCS-2 and 8.3 buffers, one operation at a time   │
 // ╘══════════════════════════════════════════════════════════════════════════════════════════════════╛
 import { heapAlloc, heapFree, Mutex } from "aam";
@@ -67,6 +68,7 @@ export class Volume {
   detail: string;
   files: usize;
   fds: usize;
+  walks: usize;
   name: usize;
   name2: usize;
   sfn: usize;
