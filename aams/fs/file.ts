@@ -33,6 +33,7 @@ export const O_ACCMODE: u32 = 3, O_RDONLY: u32 = 0, O_WRONLY: u32 = 1, O_RDWR: u
 export const O_CREAT: u32 = 0x40, O_EXCL: u32 = 0x80, O_TRUNC: u32 = 0x200, O_APPEND: u32 = 0x400;
 export const SEEK_SET: u32 = 0, SEEK_CUR: u32 = 1, SEEK_END: u32 = 2;
 const MAX_SIZE: u64 = 0xFFFFFFFF;
+const RUN: u32 = 1 << 20;              // the most file data one device call moves
 
 @unmanaged export class Node { ref: u32; lba: u32; off: u32; first: u32; size: u32; gen: u32; }
 @unmanaged export class Fd { node: u32; flags: u32; pos: u32; cidx: u32; ccl: u32; gen: u32; }
@@ -135,6 +136,15 @@ function transfer(v: Volume, n: Node, f: Fd, pos: u32, buf: usize, len: u32, wri
     let inC = at % cb, chunk = min(len - done, cb - inC);
     let lba = v.clusterLba(c) + (inC >> 9), inS = inC & 511;
     if (inS == 0 && chunk >= SECTOR && buf != 0) {            // whole sectors: straight to the device
+      // One device call for a run of consecutive clusters (up to RUN bytes).
+      let last = c;
+      while (inC + chunk == cb * (last - c + 1) && len - done > chunk && chunk < RUN) {
+        let nx = clusterOf(v, n, f, (at + chunk) / cb, write);
+        if (nx == BAD) return <i64>v.err;
+        if (nx != last + 1) break;
+        last = nx;
+        chunk = min(len - done, chunk + cb);
+      }
       let k = chunk >> 9, p = buf + done;
       if (write) {
         if (v.dev.write(<u64>lba, k, p) < 0) return <i64>v.fail(EIO, "the device failed a write");

@@ -61,6 +61,13 @@ test("a FAT32 image of 40 MiB with a 10 MiB file: every file and folder, its nam
   assert.ok(r.lines.some((l) => /^statfs fat32 cluster 512 /.test(l)), r.lines.join("\n"));
 });
 
+test("a 10 MiB file read in pieces of 4097 bytes takes a few device calls per piece, not one per 512-byte cluster", () => {
+  const r = fsops(prog, fat32, ["hash", "/big/large.bin", "devstats"]);
+  assert.is(r.code, 0, r.stderr);
+  const reads = Number(/^devstats reads (\d+)/m.exec(r.lines.join("\n"))[1]);
+  assert.ok(reads < 3 * Math.ceil(BIG / 4097), `${reads} device reads`);       // 20480 clusters
+});
+
 test("paths: case-insensitive names, short names, '.', '..', repeated and trailing slashes; reads at offsets", () => {
   const r = fsops(prog, fat16, ["cat", "/hello.txt", "cat", "//SUB/./deeper/../deeper/arathe~1.tex", "seekread", "/HELLO.TXT", "7", "100",
     "stat", "/sub/", "stat", "/", "ls", "/sub/deeper", "stat", "/sub/deeper/THIRD/X.Y.Z.TAR.GZ"]);

@@ -16,6 +16,7 @@
 //   badmode P            write on a read-only descriptor of P, read on a write-only one
 //   badfd                read, write, close, seek of descriptors that are not open
 //   hold P               open P read-write and keep it open ("| hold P fd N")
+//   devstats             "| devstats reads R writes W flushes F": the RamDisk's device calls so far
 //   outside              "| outside N": device calls the RamDisk refused as past its end
 //   parallel N           N tasks at once, each writes /parK (20000 bytes, seed K), reads it back:
 //                        "| parallel N ok K" with K files that read back right
@@ -307,6 +308,7 @@ export function main(): i32 {
     else if (op == "hold") { let p = a[++i], fd = openFd(p, 2); if (fd >= 0) say("hold " + p + " fd " + fd.toString()); }
     else if (op == "parallel") parallel(<i32>parseInt(a[++i]));
     else if (op == "rawimage") stdoutWrite(disk.base, <i32>disk.bytes);
+    else if (op == "devstats") say("devstats reads " + disk.reads.toString() + " writes " + disk.writes.toString() + " flushes " + disk.flushes.toString());
     else if (op == "outside") say("outside " + disk.outside.toString());
     else { say("unknown operation " + op); return 2; }
   }
