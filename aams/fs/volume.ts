@@ -245,7 +245,7 @@ export class Volume {
         if (!this.fatSet(c, EOC)) return BAD;
         if (prev != 0 && !this.fatSet(prev, c)) return BAD;
         this.free--;
-        this.hint = c + 1;
+        this.hint = c >= last ? 2 : c + 1;            // FSInfo's next-free stays a valid cluster
         if (zero) {
           for (let s: u32 = 0; s < this.spc; s++) {
             let d = this.cache.get(this.clusterLba(c) + s, true);

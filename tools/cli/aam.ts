@@ -33,7 +33,7 @@ const USAGE = `usage:
       rewrite (--check: only compare, status 1 if one differs) the source files generated from
       runtime/abi.json and runtime/trace-events.json; the build refuses to run while one is stale
   aam mkdisk <img> --size 64M [--from dir] [--fat 16|32]
-      make a FAT disk image (FAT32 unless --fat 16) with mkfs.fat, holding the files of dir (mcopy),
+      make a FAT disk image (FAT32 from 33M, FAT16 below or with --fat 16) with mkfs.fat, holding the files of dir (mcopy),
       for machine fs (aams/fs); installs dosfstools and mtools when missing (tools/system-deps.sh)
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
