@@ -6,7 +6,9 @@
 // File data moves straight between the device and the caller's buffer for whole sectors (the
 // cache's copies of those sectors are kept in step, cache.ts wroteAround/readAround) and through
 // the cache for parts of sectors. A file's size and first cluster are written into its directory
-// entry (in the cache) whenever they change, so sync needs no list of open files.
+// entry (in the cache) whenever they change, so sync needs no list of open files. Both tables
+// are in the shared heap and guarded by the volume's mutex (every reader and writer is an
+// operation under it, machine.ts); descriptors belong to the volume, not to a client.
 //
 // ╒═ node i (NODE_BYTES; MAX_FILES) ═╕   ╒═ descriptor fd (FD_BYTES; MAX_FDS) ════════════════════╕
 // │ ref    descriptors on it (0 free) │   │ node   node index + 1 (0: a free descriptor)             │
