@@ -10,11 +10,12 @@ import { image } from "../lib/aam.mjs";
 import { makeImage, fsops, pattern } from "./images.mjs";
 
 const PROGRAM = "tests/fs/programs/fsops.ts";
-let prog, fat16;
+let prog, fat16, fat32;
 
 test.before(async () => {
   prog = await image(PROGRAM);
   fat16 = fs.readFileSync(makeImage("hostile16", { fat: 16, mb: 4 }));
+  fat32 = fs.readFileSync(makeImage("hostile32", { fat: 32, mb: 34 }));
 });
 
 // The FAT16 image's layout, and its root entries by 8.3 name.
@@ -56,6 +57,32 @@ for (const [what, img, err] of [
     assert.equal(lines, [`mount error fs.mount: ${err}`, `stat /HELLO.TXT error fs.stat /HELLO.TXT: ${err}`, `statfs error fs.statfs: ${err}`]);
   });
 }
+
+for (const [what, edit, err] of [
+  ["a root cluster outside the volume", (b) => b.writeUInt32LE(0x0FFFFFF0, 44), "EINVAL: invalid argument (mount: the root directory's cluster is outside the volume)"],
+  ["a FAT32 version other than 0.0", (b) => b.writeUInt16LE(1, 42), "EINVAL: invalid argument (mount: FAT32 version is not 0.0)"],
+  ["FAT16 root entries on a FAT32 volume", (b) => b.writeUInt16LE(512, 17), "EINVAL: invalid argument (mount: FAT32 cluster count but FAT16 fields (root entries or 16-bit FAT size) set)"],
+]) {
+  test(`FAT32: mount refuses ${what}`, () => {
+    const b = Buffer.from(fat32);
+    edit(b);
+    assert.equal(run(b, ["mount", "statfs"]), [`mount error fs.mount: ${err}`, `statfs error fs.statfs: ${err}`]);
+  });
+}
+
+test("FAT32: the root directory's chain made cyclic: a lookup ends with EIO; an FSInfo free count of garbage is not trusted", () => {
+  const b = Buffer.from(fat32);
+  const reserved = b.readUInt16LE(14), fatAt = reserved * 512, root = b.readUInt32LE(44), fatSize = b.readUInt32LE(36);
+  const fsinfo = b.readUInt16LE(48) * 512;
+  b.writeUInt32LE(12345, fsinfo + 488);
+  const good = run(Buffer.from(b), ["statfs"]);
+  assert.match(good[0], /^statfs fat32 cluster 512 clusters \d+ free (\d+)$/);
+  assert.not.match(good[0], / free 12345$/);
+  for (let k = 0; k < b[16]; k++) b.writeUInt32LE(root, fatAt + k * fatSize * 512 + 4 * root);
+  const dirAt = (reserved + b[16] * fatSize) * 512;                          // cluster 2 = the root here
+  for (let i = 0; i < 16; i++) if (b[dirAt + i * 32] === 0) b[dirAt + i * 32] = 0xE5;
+  assert.equal(run(b, ["stat", "/nothere"]), ["stat /nothere error fs.stat /nothere: EIO: input/output error (a directory of more than 65536 entries (or a cyclic chain))"]);
+});
 
 test("a cyclic cluster chain: opening, reading and deleting the file fail with EIO; other files still read", () => {
   const img = edited((b, l) => { const c = b.readUInt16LE(l.entry("F4096   DAT") + 26); l.setFat(c + 3, c); });
