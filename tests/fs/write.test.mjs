@@ -23,6 +23,14 @@ function clean(img, what) {
 }
 const mtype = (img, p) => mtools(img, "mtype", "::" + p).out;
 
+// Every FAT copy equals the first (the mirrors are kept in step).
+function mirrors(img) {
+  const reserved = img.readUInt16LE(14), nfats = img[16], size = (img.readUInt16LE(22) || img.readUInt32LE(36)) * 512;
+  assert.is(nfats, 2);
+  const fat = (k) => img.subarray((reserved * 512) + k * size, (reserved * 512) + (k + 1) * size);
+  for (let k = 1; k < nfats; k++) assert.ok(fat(k).equals(fat(0)), `FAT ${k + 1} differs from FAT 1`);
+}
+
 for (const [name, img] of [["FAT16", () => fat16], ["FAT32", () => fat32]]) {
   test(`${name}: new files (0 B to 300 KiB, long and short names), append, overwrite, truncate; fsck clean, mtools reads them`, () => {
     const r = fsops(prog, img(), ["write", "/new.bin", "300000", "7", "write", "/A.TXT", "0", "1", "put", "/A file with a long name.txt", "long!",
@@ -31,6 +39,7 @@ for (const [name, img] of [["FAT16", () => fat16], ["FAT32", () => fat32]]) {
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.lines.includes("sync ok"), r.lines.join("\n"));
     clean(r.stdout, name);
+    mirrors(r.stdout);
     assert.ok(mtype(r.stdout, "/new.bin").equals(pattern(300000, 7)));
     assert.is(mtype(r.stdout, "/A.TXT").length, 0);
     assert.is(mtype(r.stdout, "/A file with a long name.txt").toString(), "long!");
@@ -53,6 +62,7 @@ for (const [name, img] of [["FAT16", () => fat16], ["FAT32", () => fat32]]) {
       "mkdir", "/tmp", "rmdir", "/tmp", "ls", "/", "ls", "/newdir/Inner Folder/sub2", "image"]);
     assert.is(r.code, 0, r.stderr);
     clean(r.stdout, name);
+    mirrors(r.stdout);
     assert.is(mtype(r.stdout, "/newdir/hello moved.txt").toString(), "hello, fat\n");
     assert.is(mtype(r.stdout, "/newdir/Inner Folder/x.txt").toString(), "xx");
     assert.ok(mtype(r.stdout, "/newdir/Inner Folder/sub2/f4097.dat").equals(pattern(4097, 3)));
