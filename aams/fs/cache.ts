@@ -113,14 +113,16 @@ export class Cache {
     return best;
   }
 
-  /** The data of sector `lba` (read from the device on a miss), or 0 with -errno in `errors`' last
-   *  value: see lastError. `fill`: the caller overwrites the whole sector (no read). */
+  /** The data of sector `lba` (read from the device on a miss), or 0 on a device error (counted
+   *  in `errors`). `fill`: the sector is zeroed (no read; a cached copy is zeroed too). */
   get(lba: u32, fill: bool = false): usize {
     let i = this.find(lba);
     this.stamp++;
     if (i >= 0) {
       store<u32>(this.ent(<u32>i) + E_STAMP, this.stamp);
-      return this.sectorData(<u32>i);
+      let h = this.sectorData(<u32>i);
+      if (fill) memory.fill(h, 0, SECTOR);            // a freed cluster's old bytes must not survive
+      return h;
     }
     let v = this.victim();
     if (v < 0) {
