@@ -71,10 +71,10 @@ function workload(seed, n) {
   return { ops, files, dirs };
 }
 
-for (const [name, img, seed] of [["FAT16", () => fat16, 1], ["FAT16", () => fat16, 2], ["FAT32", () => fat32, 3]]) {
-  test(`${name}, seed ${seed}: 250 random operations; the machine's listing, fsck and mtools agree with the model`, () => {
+for (const [name, img, seed] of [["FAT16", () => fat16, 1], ["FAT16", () => fat16, 2], ["FAT16", () => fat16, 4], ["FAT16", () => fat16, 5], ["FAT32", () => fat32, 3], ["FAT32", () => fat32, 6]]) {
+  test(`${name}, seed ${seed}: 400 random operations; the machine's listing, fsck and mtools agree with the model`, () => {
     const base = new Map();                                   // the image's own files stay as they were
-    const { ops, files, dirs } = workload(seed, 250);
+    const { ops, files, dirs } = workload(seed, 400);
     const r = fsops(prog, img(), [...ops, "tree", "image"]);
     assert.is(r.code, 0, r.stderr);
     const errors = r.lines.filter((l) => / error /.test(l));
