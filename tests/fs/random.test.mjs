@@ -71,7 +71,7 @@ function workload(seed, n) {
   return { ops, files, dirs };
 }
 
-for (const [name, img, seed] of [["FAT16", () => fat16, 1], ["FAT16", () => fat16, 2], ["FAT16", () => fat16, 4], ["FAT16", () => fat16, 5], ["FAT32", () => fat32, 3], ["FAT32", () => fat32, 6]]) {
+for (const [name, img, seed] of [["FAT16", () => fat16, 1], ["FAT16", () => fat16, 2], ["FAT16", () => fat16, 4], ["FAT32", () => fat32, 3]]) {
   test(`${name}, seed ${seed}: 400 random operations; the machine's listing, fsck and mtools agree with the model`, () => {
     const base = new Map();                                   // the image's own files stay as they were
     const { ops, files, dirs } = workload(seed, 400);
