@@ -58,7 +58,7 @@ export function defineFs(dev: BlockDev | null = null, options: MachineOptions = 
 
 // ──── steps 1–3 and 5 ────
 
-// The attached volume, locked and mounted; null when the call must fail (then `pending` says why).
+// The attached volume, locked (steps 1–2; the call fails here when none is attached).
 function enter(what: string): Volume {
   let a = load32(ATTACHED);
   if (a == 0) failOwned(text(what).s(": ENODEV: ").s(errnoText(ENODEV)).s(" (no BlockDev attached: defineFs(dev) or fsAttach(dev))").done());
@@ -68,7 +68,6 @@ function enter(what: string): Volume {
   v.detail = "";
   return v;
 }
-
 
 // Mounts if needed, syncs if half the cache is dirty: 0 or -errno (err set).
 function ready(v: Volume): i32 {
