@@ -61,6 +61,12 @@ test("a FAT32 image of 40 MiB with a 10 MiB file: every file and folder, its nam
   assert.ok(r.lines.some((l) => /^statfs fat32 cluster 512 /.test(l)), r.lines.join("\n"));
 });
 
+test("the generated client's three variants: async (the rest of the suite), sync and event calls", () => {
+  const r = fsops(prog, fat16, ["variants", "/HELLO.TXT", "variants", "/sub/f4097.dat"]);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.lines, ["variants /HELLO.TXT: sync 11 bytes (fstat 11), event size 11", "variants /sub/f4097.dat: sync 4097 bytes (fstat 4097), event size 4097"]);
+});
+
 test("a 10 MiB file read in pieces of 4097 bytes takes a few device calls per piece, not one per 512-byte cluster", () => {
   const r = fsops(prog, fat32, ["hash", "/big/large.bin", "devstats"]);
   assert.is(r.code, 0, r.stderr);

@@ -16,6 +16,8 @@
 //   badmode P            write on a read-only descriptor of P, read on a write-only one
 //   badfd                read, write, close, seek of descriptors that are not open
 //   hold P               open P read-write and keep it open ("| hold P fd N")
+//   variants P           P through the sync stubs (openSync, readSync, fstatSync, closeSync) and the
+//                        event stub (statThen): "| variants P: sync N bytes, event size S"
 //   devstats             "| devstats reads R writes W flushes F": the RamDisk's device calls so far
 //   outside              "| outside N": device calls the RamDisk refused as past its end
 //   parallel N           N tasks at once, each writes /parK (20000 bytes, seed K), reads it back:
@@ -24,8 +26,8 @@
 //   ro (first only)      the disk is read-only
 //   faulty LBA (first)   the disk fails every read and write that touches sector LBA or later (EIO)
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
-import { Task, spawn, Future, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
-import { connectFs, FsClient, FsStat, FsDirent, FsStatfs } from "../../../aams/fs/fs.igen.client";
+import { Task, spawn, Future, Signal, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
+import { connectFs, FsClient, FsStat, FsDirent, FsStatfs, FsStatCall } from "../../../aams/fs/fs.igen.client";
 import { defineFs, fsAttach } from "../../../aams/fs/machine";
 import { RamDisk } from "../../../aams/fs/blockdev";
 import { IgenCall, igenWait } from "aam/igen";
@@ -247,6 +249,29 @@ function leak(): void {
   say("leak " + (after > before ? (after - before).toString() : "0"));
 }
 
+// statThen's event: arg = a block [signal, size] the event fills.
+function statDone(c: FsStatCall, arg: u64): void {
+  let b = <usize>arg;
+  store<u64>(b, c.failed ? 0xFFFFFFFF : load<u64>(load<u32>(b, 12)), 4);   // the stat struct's size
+  Signal.fromArg(<u64>load<u32>(b)).signal(1);
+}
+
+function variants(p: string): void {
+  let b = utf8(p), n = ulen(p), buf = heapAlloc(65536);
+  let fd = fsc().openSync(b, n, 0);
+  let got = fsc().readSync(fd, buf, 65536);
+  let st = FsStat.alloc();
+  fsc().fstatSync(fd, st);
+  fsc().closeSync(fd);
+  let ev = heapAlloc(16), sig = Signal.create(0), st2 = FsStat.alloc();
+  store<u32>(ev, <u32>sig.asArg());
+  store<u32>(ev, <u32>changetype<usize>(st2), 12);
+  fsc().statThen(b, n, st2, statDone, <u64>ev);
+  sig.wait();
+  say("variants " + p + ": sync " + got.toString() + " bytes (fstat " + st.size.toString() + "), event size " + load<u64>(ev, 4).toString());
+  sig.dispose(); heapFree(ev); st.free(); st2.free(); heapFree(buf); heapFree(b);
+}
+
 // One of `parallel`'s tasks: arg0 = K.
 function parTask(t: Task): u64 {
   let k = <u32>t.arg0, p = "/par" + k.toString(), n: u32 = 20000;
@@ -308,6 +333,7 @@ export function main(): i32 {
     else if (op == "hold") { let p = a[++i], fd = openFd(p, 2); if (fd >= 0) say("hold " + p + " fd " + fd.toString()); }
     else if (op == "parallel") parallel(<i32>parseInt(a[++i]));
     else if (op == "rawimage") stdoutWrite(disk.base, <i32>disk.bytes);
+    else if (op == "variants") variants(a[++i]);
     else if (op == "devstats") say("devstats reads " + disk.reads.toString() + " writes " + disk.writes.toString() + " flushes " + disk.flushes.toString());
     else if (op == "outside") say("outside " + disk.outside.toString());
     else { say("unknown operation " + op); return 2; }
