@@ -247,6 +247,21 @@ function leak(): void {
   let after = blocks();
   heapFree(b);
   say("leak " + (after > before ? (after - before).toString() : "0"));
+  // And 100 calls that succeed: create, write, read, stat, close, unlink.
+  let q = "/leak test file.txt", c = utf8(q), buf = heapAlloc(64), st = FsStat.alloc();
+  before = blocks();
+  for (let i = 0; i < 100; i++) {
+    let fd = fsc().openSync(c, ulen(q), 0x42);
+    fsc().writeSync(fd, buf, 64);
+    fsc().seekSync(fd, 0, 0);
+    fsc().readSync(fd, buf, 64);
+    fsc().fstatSync(fd, st);
+    fsc().closeSync(fd);
+    fsc().unlinkSync(c, ulen(q));
+  }
+  after = blocks();
+  heapFree(c); heapFree(buf); st.free();
+  say("leak ok-calls " + (after > before ? (after - before).toString() : "0"));
 }
 
 // statThen's event: arg = a block [signal, size] the event fills.
