@@ -88,9 +88,13 @@ test("many files in one folder: the folder grows past its first cluster, ~N shor
   assert.is(new Set(names).size, 120, names.join("\n"));
 });
 
-test("a file written, read back, deleted and the space reused: the free count in FSInfo stays exact (FAT32)", () => {
-  const r = fsops(prog, fat32, ["statfs", "write", "/big.bin", "2000000", "5", "statfs", "rm", "/big.bin", "statfs", "write", "/b2", "1000", "3", "image"]);
+test("a 10 MiB file written (mtools reads it), another written, deleted and its space reused: the free count in FSInfo stays exact (FAT32)", () => {
+  const BIG = 10 << 20;
+  const r = fsops(prog, fat32, ["statfs", "write", "/big.bin", "2000000", "5", "statfs", "rm", "/big.bin", "statfs", "write", "/b2", "1000", "3",
+    "write", "/ten.bin", String(BIG), "11", "image"]);
   assert.is(r.code, 0, r.stderr);
+  assert.ok(mtype(r.stdout, "/ten.bin").equals(pattern(BIG, 11)));
+  mirrors(r.stdout);
   const free = r.lines.filter((l) => l.startsWith("statfs")).map((l) => Number(/free (\d+)/.exec(l)[1]));
   assert.is(free[1], free[0] - Math.ceil(2000000 / 512));
   assert.is(free[2], free[0]);
