@@ -75,6 +75,16 @@ test("descriptors and positions: EBADF for descriptors not open and for the wron
   ]);
 });
 
+test("pointers that are not the caller's memory: the kernel refuses the call before the file system sees it; the machine goes on", () => {
+  const r = lines(["badptr", "cat", "/HELLO.TXT"]);
+  assert.equal(r.lines.map((l) => l.replace(/0x[0-9a-f]+/g, "0x…")), [
+    "open 0x… error machine 'fs' task open, parameter path: [0x…, +5) is not memory of the calling machine 'main'",
+    "read into static data error machine 'fs' task read, parameter buf: [0x…, +64) is not memory of the calling machine 'main'",
+    "read past the block error machine 'fs' task read, parameter buf: [0x…, +100000) is not memory of the calling machine 'main'",
+    "seekread /HELLO.TXT 0: hello, fat",
+  ]);
+});
+
 test("a full volume: ENOSPC for the write that does not fit (the part that fit is kept), then the volume is clean", () => {
   const r = lines(["write", "/huge.bin", String(6 << 20), "1", "statfs", "stat", "/huge.bin", "image"]);
   assert.ok(r.lines.some((l) => /^write \/huge\.bin error fs\.write: ENOSPC: no space left on the volume/.test(l)), r.lines.join("\n"));

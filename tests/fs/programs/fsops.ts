@@ -13,6 +13,7 @@
 //   mkdir P | rmdir P | rm P | mv A B | stat P | ls P | trunc P N | sync | statfs | image
 //   seekread P OFF N     read N bytes at OFF: "| seekread P OFF: <text>"
 //   open P FLAGS         open with numeric flags and close: reports the fd or the error
+//   badptr               calls whose pointers are not the caller's memory: the kernel refuses them
 //   badmode P            write on a read-only descriptor of P, read on a write-only one
 //   badfd                read, write, close, seek of descriptors that are not open
 //   hold P               open P read-write and keep it open ("| hold P fd N")
@@ -228,6 +229,18 @@ function badfd(): void {
   heapFree(buf);
 }
 
+const STATIC_BUF = memory.data(64);      // static data: not the calling machine's heap
+
+function badPtr(): void {
+  let o = fsc().open(0x10, 5, 0); o.wait(); failed("open 0x10", o); o.release();
+  let p = "/HELLO.TXT", b = utf8(p), fd = fsc().openSync(b, ulen(p), 0);
+  let r = fsc().read(fd, STATIC_BUF, 64); r.wait(); failed("read into static data", r); r.release();
+  let big = heapAlloc(64);
+  let q = fsc().read(fd, big, 100000); q.wait(); failed("read past the block", q); q.release();
+  fsc().closeSync(fd);
+  heapFree(big); heapFree(b);
+}
+
 function badMode(p: string): void {
   let buf = heapAlloc(16);
   let fd = openFd(p, 0);
@@ -343,6 +356,7 @@ export function main(): i32 {
     else if (op == "statfs") statfs();
     else if (op == "badfd") badfd();
     else if (op == "badmode") badMode(a[++i]);
+    else if (op == "badptr") badPtr();
     else if (op == "leak") leak();
     else if (op == "image") image(disk);
     else if (op == "hold") { let p = a[++i], fd = openFd(p, 2); if (fd >= 0) say("hold " + p + " fd " + fd.toString()); }
