@@ -5,7 +5,8 @@
 # the bare-metal host (boot/), spin for the protocol model (runtime/machine/model/),
 # chromium for the trace viewer's tests (tests/trace), clang/lld/wasi-libc for the foreign
 # machines (C libraries built to wasm32, aams/), and the real tools the machines' tests talk to
-# (lzop, pigz, zlib-flate from qpdf, openssl, sqlite3). Idempotent and silent
+# (lzop, pigz, zlib-flate from qpdf, openssl, sqlite3; dosfstools and mtools for aam mkdisk and
+# the file system's tests). Idempotent and silent
 # when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
 # install fails). boot/deps.sh calls this.
 # Not: npm packages (they come from package.json through `npm ci`).
@@ -30,6 +31,9 @@ need pigz pigz
 need zlib-flate qpdf
 need openssl openssl
 need sqlite3 sqlite3
+need_file /usr/sbin/mkfs.fat dosfstools   # aam mkdisk and the fs tests (aams/fs): mkfs.fat, fsck.fat
+need_file /usr/sbin/fsck.fat dosfstools
+need mcopy mtools             # aam mkdisk --from, and the fs tests' mtype/mdir
 
 [ -z "$missing" ] && exit 0
 

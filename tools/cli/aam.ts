@@ -32,6 +32,9 @@ const USAGE = `usage:
   aam gen [--check]
       rewrite (--check: only compare, status 1 if one differs) the source files generated from
       runtime/abi.json and runtime/trace-events.json; the build refuses to run while one is stale
+  aam mkdisk <img> --size 64M [--from dir] [--fat 16|32]
+      make a FAT disk image (FAT32 from 33M, FAT16 below or with --fat 16) with mkfs.fat, holding the files of dir (mcopy),
+      for machine fs (aams/fs); installs dosfstools and mtools when missing (tools/system-deps.sh)
   aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
       the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
@@ -55,7 +58,7 @@ const USAGE_OF: Record<string, string> = Object.fromEntries(USAGE.split("\n").fi
 
 class UsageError extends Error { name = "UsageError"; }
 
-const COMMANDS = ["build", "run", "trace", "boot", "image", "igen", "gen", "bench", "help"];
+const COMMANDS = ["build", "run", "trace", "boot", "image", "igen", "gen", "bench", "mkdisk", "help"];
 // The options each command takes (canonical names). `--debug`, `--trace`, `--define` and the cache
 // options shape a build, so every command that can build a .ts takes them.
 const BUILDS = ["--debug", "--trace", "--define", "--no-cache", "--verbose"];
@@ -66,11 +69,12 @@ const OPTIONS: Record<string, string[]> = {
   boot: ["--cores", "--stats", ...BUILDS],
   image: ["-o", ...BUILDS],
   bench: ["--quick", "--iterations", "--json", "--host", "--rounds"],
+  mkdisk: ["--size", "--from", "--fat"],
 };
 const ALIASES: Record<string, string> = { "--out": "-o", "-D": "--define" };
-const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define"]);
+const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define", "--size", "--from", "--fat"]);
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean; size?: string; from?: string; fat?: string }
 
 function wholeNumber(flag: string, v: string, min: number, max = Infinity): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
@@ -109,6 +113,9 @@ function parse(argv: string[]): Parsed {
       case "--rounds": p.rounds = wholeNumber(given, v, 1); break;
       case "--iterations": p.iterations = wholeNumber(given, v, 100); break;
       case "--json": p.json = v; break;
+      case "--size": p.size = v; break;
+      case "--from": p.from = v; break;
+      case "--fat": p.fat = v; break;
       case "--html": p.html = v; break;
       case "--host":
         if (v !== "node" && v !== "qemu") throw new UsageError(`--host takes node or qemu, got '${v}'`);
@@ -274,6 +281,11 @@ async function main(argv: string[]): Promise<number> {
       const { writeKernel } = await import("../boot/boot");
       const size = writeKernel(ROOT, wasm, p.out!);
       process.stderr.write(`aam: wrote ${p.out} (${size} bytes); boot it with: qemu-system-x86_64 … -kernel ${p.out} (docs/BOOT.md)\n`);
+      return 0;
+    }
+    case "mkdisk": {
+      const { mkdisk } = await import("./mkdisk");
+      process.stderr.write(mkdisk(ROOT, p.file, p.size, p.from, p.fat) + "\n");
       return 0;
     }
     case "bench": {
