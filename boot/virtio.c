@@ -94,8 +94,8 @@ f64 w2c_aam_dev_addr(struct w2c_aam *a, u32 at) {
 }
 
 // The GSI of the device in slot i: microvm wires slot i to GSI base + i, the base being the first
-// GSI of the second IOAPIC when there is one (24: microvm with ACPI, as aam boot starts it), else
-// 16 (QEMU hw/i386/microvm.c: virtio_irq_base).
+// GSI of the second IOAPIC when there is one (24: microvm with ACPI, as aam boot starts it, so
+// verified by tests/block), else 16 (not verified: aam boot never starts microvm without it).
 static uint32_t gsi_of(uint32_t slot) {
   uint32_t base = 16;
   for (uint32_t i = 0; i < nioapics; i++)

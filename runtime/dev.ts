@@ -3,4 +3,4 @@
 // machine (machine/irq.ts). Re-exports only.
 export { virtioFind, virtioRead, virtioWrite, virtioConfig32, virtioConfig64, virtioBegin, virtioDriverOk, virtioAck,
   Virtqueue, DESC_WRITE } from "./dev/virtio";
-export { irqAttach, irqRoute, IrqHandler } from "./machine/irq";
+export { irqAttach, irqRoute, irqCount, IrqHandler } from "./machine/irq";

@@ -101,6 +101,12 @@ export function irqRoute(dev: u32): i32 {
   return <i32>load32(t + <usize>dev * ENTRY + E_ROUTE) - 1;
 }
 
+/** Device interrupts core `core` took so far (its FC_IRQS; --stats shows the same column). */
+export function irqCount(core: i32): u64 {
+  if (core < 0 || core >= CORE_COUNT) return 0;
+  return load<u64>(coreRec(core) + FC_IRQS);
+}
+
 /** Does this core have interrupts to take? (one load; the idle check) */
 // @ts-ignore: decorator
 @inline export function irqPending(): bool { return load32(coreRec(CORE_ID) + FC_IRQ_PENDING) != 0; }

@@ -5,9 +5,13 @@
 //   many T N        T tasks, each N write+read round trips of its own sector, all in flight together
 //   ro              a write (must be refused: EROFS), then a read (must work)
 //   range           reads past the end of the disk, a zero count, then one inside: each errno
+//   raw             the machine's own checks, through the generated interface (no BlockClient):
+//                   out of range, a length that is not count × 512, a pointer outside the
+//                   caller's memory (the kernel refuses the call), a write (refused if read-only)
 // Prints only what both hosts must print alike (tests/parity compares the bytes).
 import { println, args, spawn, Task, Future, heapAlloc, heapFree, WaitGroup } from "aam";
 import { defineBlock, BlockClient, SECTOR } from "../../../aams/block/index";
+import { connectBlock, BlockInfo } from "../../../aams/block/block.igen.client";
 
 export function machines(): void { defineBlock(); }
 
@@ -100,6 +104,30 @@ function range(): i32 {
   return a == -22 && c == -22 && z == -22 && ok == 0 ? 0 : 1;
 }
 
+function raw(): i32 {
+  let c = connectBlock();
+  let info = BlockInfo.alloc();
+  c.infoSync(info);
+  let n = info.sectors;
+  println("raw: info sectors " + n.toString() + " read_only " + info.read_only.toString() + " max_sectors " + info.max_sectors.toString());
+  info.free();
+  let buf = heapAlloc(2 * SECTOR);
+  let past = c.readSync(n, 1, buf, SECTOR);
+  let over = c.readSync(n - 1, 2, buf, 2 * SECTOR);
+  let short = c.readSync(0, 2, buf, SECTOR);
+  let huge = c.readSync(0, 4096, buf, 2 * SECTOR);
+  println("raw: past the end " + past.toString() + ", across the end " + over.toString() + ", bytes != count x 512 " + short.toString() + ", above max " + huge.toString());
+  let bad = c.read(0, 1, WRONG, SECTOR);                 // static data: not the caller's heap
+  bad.wait();
+  println("raw: a pointer outside the caller's memory: failed " + (bad.failed ? "yes" : "no") + ": " + bad.error);
+  bad.release();
+  fill(buf, 5, 1);
+  let w = c.writeSync(5, 1, buf, SECTOR);
+  println("raw: write " + w.toString());
+  heapFree(buf);
+  return past == -22 && over == -22 && short == -22 && huge == -22 ? 0 : 1;
+}
+
 export function main(): i32 {
   let a = args();
   let b = BlockClient.open();
@@ -113,6 +141,7 @@ export function main(): i32 {
   if (mode == "many") return many(x, y);
   if (mode == "ro") return readOnly();
   if (mode == "range") return range();
+  if (mode == "raw") return raw();
   println("disk: unknown mode " + mode);
   return 2;
 }
