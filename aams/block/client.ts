@@ -5,12 +5,12 @@
 // interface serves every task of the machine that opened it), the disk's size and mode read at
 // open, splitting a transfer into calls of at most MAX_SECTORS, and the text of the last error.
 // Not: the checks (the machine makes them; the client's own are only there to name the error),
-// the device (driver.ts).
+// the device (block.ts, its driver part).
 //
 // A BlockClient is a heap object: every core sees the same one (module-level lets would not be).
 // It is never freed (interfaces are never disconnected, docs/ARCHITECTURE.md "Known limits").
 
-import { Machine, findMachine, heapAlloc, heapFree } from "aam";
+import { Machine, findMachine } from "aam";
 import { BlockClient as BlockInterface, BlockInfo, connectBlock } from "./block.igen.client";
 import { SECTOR, MAX_SECTORS, EIO, EINVAL, EROFS, ENODEV } from "./block";
 
