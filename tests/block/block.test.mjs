@@ -112,6 +112,17 @@ test("interrupts reach only the core of the machine that owns the device: the co
   assert.ok(rows[blockCore].irqs > 0 && rows[blockCore].irqs <= 80, `block's core took ${rows[blockCore].irqs} (at most one per request)`);
 });
 
+test("under QEMU too, only the block machine's core takes interrupts (aam boot --stats: irqs per core)", async () => {
+  const r = await aam(["boot", images.irq, "--cores", "3", "--stats", "--disk", disk(16), "--", "15"]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.is(r.stdout, "irq: 30 requests, bad 0\nirq: cores distinct yes\nirq: block's core took some, spin's core 0, main's core 0\n");
+  const [blockCore, spinCore, mainCore] = /irq: cores block (\d+) spin (\d+) main (\d+)/.exec(r.stderr).slice(1).map(Number);
+  const irqs = Object.fromEntries([...r.stderr.matchAll(/^aam boot stats: core (\d+): .*, irqs (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]));
+  assert.is(irqs[spinCore], 0, r.stderr);
+  assert.is(irqs[mainCore], 0, r.stderr);
+  assert.ok(irqs[blockCore] > 0 && irqs[blockCore] <= 30, r.stderr);
+});
+
 test("the trace has an irq event for each interrupt taken, all on the block machine's core", async () => {
   const out = path.join(dir, "irq.json");
   const r = await aam(["trace", images.irqTrace, "--cores", "3", "--stats", "--disk", disk(16), "-o", out, "--", "10"]);
