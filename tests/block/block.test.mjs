@@ -15,6 +15,8 @@ import { aam, image, prebuild, statsTable } from "../lib/aam.mjs";
 
 const DISK = "tests/block/programs/disk.ts";
 const IRQ = "tests/block/programs/irq.ts";
+const MOVE = "tests/block/programs/move.ts";
+const FAST_RELEASE = { defines: { AAM_IDLE_TICKS: "3" } };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-block-"));
 let n = 0;
 /** A fresh disk image of `sectors` sectors; `fill(i)` gives byte i (default zeros). */
@@ -29,10 +31,11 @@ const pattern = (i) => (i * 13 + (i >> 9)) & 255;
 
 const images = {};
 test.before(async () => {
-  await prebuild([[DISK], [IRQ], [IRQ, { trace: true }]]);
+  await prebuild([[DISK], [IRQ], [IRQ, { trace: true }], [MOVE, FAST_RELEASE]]);
   images.disk = await image(DISK);
   images.irq = await image(IRQ);
   images.irqTrace = await image(IRQ, { trace: true });
+  images.move = await image(MOVE, FAST_RELEASE);
 });
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -121,6 +124,14 @@ test("under QEMU too, only the block machine's core takes interrupts (aam boot -
   assert.is(irqs[spinCore], 0, r.stderr);
   assert.is(irqs[mainCore], 0, r.stderr);
   assert.ok(irqs[blockCore] > 0 && irqs[blockCore] <= 30, r.stderr);
+});
+
+test("the device follows its machine: block loses its core, gets one again, and its interrupts still arrive (both hosts)", async () => {
+  for (const cmd of ["run", "boot"]) {
+    const r = await aam([cmd, images.move, "--cores", "3", "--disk", disk(16), "--", "15"]);
+    assert.is(r.code, 0, `${cmd}: ${r.stderr}${r.stdout}`);
+    assert.is(r.stdout, "move: 60 requests, bad 0, block lost its core and got one again: yes\n", `${cmd}: ${r.stderr}`);
+  }
 });
 
 test("the trace has an irq event for each interrupt taken, all on the block machine's core", async () => {
