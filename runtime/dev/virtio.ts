@@ -43,10 +43,10 @@ import { DEBUG } from "~lib/rt/layout";
 import { lock, unlock, load16, store16 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { VIRTIO_MAGIC, VIRTIO_VERSION, VIRTIO_DEVICE_ID, VIRTIO_DEVICE_FEATURES, VIRTIO_DEVICE_FEATURES_SEL,
+import { VIRTIO_MAGIC, VIRTIO_VERSION, VIRTIO_DEVICE_FEATURES, VIRTIO_DEVICE_FEATURES_SEL,
   VIRTIO_DRIVER_FEATURES, VIRTIO_DRIVER_FEATURES_SEL, VIRTIO_QUEUE_SEL, VIRTIO_QUEUE_NUM_MAX, VIRTIO_QUEUE_NUM,
   VIRTIO_QUEUE_READY, VIRTIO_QUEUE_NOTIFY, VIRTIO_INTERRUPT_STATUS, VIRTIO_INTERRUPT_ACK, VIRTIO_STATUS,
-  VIRTIO_QUEUE_DESC_LOW, VIRTIO_QUEUE_AVAIL_LOW, VIRTIO_QUEUE_USED_LOW, VIRTIO_CONFIG, VIRTIO_STATUS_ACKNOWLEDGE,
+  VIRTIO_QUEUE_DESC_LOW, VIRTIO_QUEUE_AVAIL_LOW, VIRTIO_QUEUE_USED_LOW, VIRTIO_CONFIG, VIRTIO_CONFIG_GENERATION, VIRTIO_STATUS_ACKNOWLEDGE,
   VIRTIO_STATUS_DRIVER, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_FEATURES_OK, VIRTIO_STATUS_FAILED } from "~lib/rt/abi";
 
 // @ts-ignore: decorator
@@ -97,9 +97,14 @@ export function virtioFind(kind: u32, index: i32 = 0): i32 { return platform.dev
 
 /** A 32-bit word of the device's configuration space at byte offset `off`. */
 export function virtioConfig32(dev: i32, off: u32): u32 { return virtioRead(dev, VIRTIO_CONFIG + off); }
-/** A 64-bit field of the configuration space (read twice until the generation is stable). */
+/** A 64-bit field of the configuration space, read again while CONFIG_GENERATION changes under
+ *  the two reads (the device updated it between them: §4.2.2.2). */
 export function virtioConfig64(dev: i32, off: u32): u64 {
-  return <u64>virtioConfig32(dev, off) | <u64>virtioConfig32(dev, off + 4) << 32;
+  while (true) {
+    let g = virtioRead(dev, VIRTIO_CONFIG_GENERATION);
+    let v = <u64>virtioConfig32(dev, off) | <u64>virtioConfig32(dev, off + 4) << 32;
+    if (virtioRead(dev, VIRTIO_CONFIG_GENERATION) == g) return v;
+  }
 }
 
 /** Device initialisation (virtio 1.2 §3.1.1) up to FEATURES_OK: reset, acknowledge, offer the
