@@ -63,16 +63,16 @@ test("a program reads what Node put in the file", async () => {
   assert.is(r.stdout, `disk: 32 sectors, read-write\nread: 0 fnv ${h.toString(16)}\n`);
 });
 
-test("many requests in flight from 16 tasks complete exactly once each, with interrupts counted", async () => {
-  const f = disk(64);
-  const r = await aam(["run", images.disk, "--cores", "2", "--stats", "--disk", f, "--", "many", "16", "25"]);
+test("many requests in flight from 64 tasks (more than the queue holds) complete exactly once each, with interrupts counted", async () => {
+  const f = disk(128);
+  const r = await aam(["run", images.disk, "--cores", "2", "--stats", "--disk", f, "--", "many", "64", "10"]);
   assert.is(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /many: 16 tasks x 25 rounds, requests completed 800 of 800, wrong reads 0\n/);
+  assert.match(r.stdout, /many: 64 tasks x 10 rounds, requests completed 1280 of 1280, wrong reads 0\n/);
   const { rows, summary } = statsTable(r.stderr);
   assert.ok(rows.reduce((s, c) => s + c.irqs, 0) > 0, "interrupts were taken");
   assert.is(summary.contextsInUse, 0, "no task is left blocked on a request");
   const m = /^block +\d+ +\d+ +(\d+)/m.exec(r.stderr);
-  assert.ok(m && Number(m[1]) === 801, `block served 800 calls and one info: ${r.stderr}`);
+  assert.ok(m && Number(m[1]) === 1281, `block served 1280 calls and one info: ${r.stderr}`);
 });
 
 test("a read-only disk refuses writes (EROFS) and its file is unchanged; reads work", async () => {
