@@ -27,11 +27,14 @@
 // Cores of other machines see no interrupt while the owner holds a core: the route names one of
 // the owner's cores, and only routed cores get a bit.
 //
-// ╒════════ device table entry (16 bytes, VIRTIO_MAX_DEVICES of them) ════════╕
+// ╒════════ device table entry (32 bytes, VIRTIO_MAX_DEVICES of them) ════════╕
 //  +0 OWNER  machine id, 0 = free        (written once at attach, before the route)
 //  +4 FN     handler's table index: fn(arg, dev) (written once at attach)
 //  +8 ARG    the handler's argument      (written once at attach)
 //  +12 ROUTE core the interrupts go to, plus 1 (0: none yet): under the manager lock, or at attach
+//  +16 ROUTER table index of the function that calls platform.dev_route (written once at attach):
+//            step 5 runs in every image (cores.ts), and reaching the import only through the
+//            table keeps an image without a driver free of it (it imports what it uses).
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, DEBUG } from "~lib/rt/layout";
@@ -53,10 +56,15 @@ import { imsSend, SIG_IRQ } from "./ims";
 // @ts-ignore: decorator
 @inline const E_ROUTE: usize = 12;
 // @ts-ignore: decorator
-@inline const ENTRY: usize = 16;
+@inline const E_ROUTER: usize = 16;
+// @ts-ignore: decorator
+@inline const ENTRY: usize = 32;
 
 /** An interrupt handler: runs on a core of the owning machine, between tasks, never blocks. */
 export type IrqHandler = (arg: u32, dev: u32) => void;
+
+// The one caller of platform.dev_route (see ROUTER above).
+function route(dev: i32, core: i32): void { platform.dev_route(dev, core); }
 
 // The table, created by the first attach (cmpxchg, so two machines attaching at once agree).
 function table(): usize {
@@ -87,11 +95,12 @@ export function irqAttach(dev: i32, owner: usize, fn: IrqHandler, arg: u32): voi
   if (load32(e + E_OWNER)) fail("irq: device " + dev.toString() + " is attached twice");
   store<u32>(e + E_FN, fn.index);
   store<u32>(e + E_ARG, arg);
+  store<u32>(e + E_ROUTER, route.index);
   let core = coreOf(id);
   if (core < 0) core = CORE_ID;
   store32(e + E_ROUTE, <u32>core + 1);
   store32(e + E_OWNER, id);              // published last: irqPoll reads OWNER first
-  platform.dev_route(dev, core);
+  route(dev, core);
 }
 
 /** The core interrupts of device `dev` go to now (-1: not attached). */
@@ -156,6 +165,6 @@ export function irqReroute(): void {
     let core = coreOf(owner);
     if (core < 0 || core == route) continue;
     store32(e + E_ROUTE, <u32>core + 1);
-    platform.dev_route(<i32>dev, core);
+    call_indirect<void>(load<u32>(e + E_ROUTER), <i32>dev, core);
   }
 }
