@@ -74,7 +74,7 @@ export class SqliteValue {
 // ──── machine sqlite (kernel-level) ────
 
 /** Interface hash of sqlite: a server offering another one refuses the connect. */
-export const SQLITE_INTERFACE_HASH: u64 = 0x2da40923b80366e1;
+export const SQLITE_INTERFACE_HASH: u64 = 0xb9795e23645b74ed;
 
 /** A call of sqlite.open(in name, n) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged
@@ -164,6 +164,15 @@ export class SqliteRowTextCall extends IgenCall {
   wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
   /** The result once the call ended. */
   get result(): i32 { return load<i32>(changetype<usize>(this), 16); }
+}
+
+/** A call of sqlite.run(stmt, runs, per, in params, np, in data, nd, per_out, out out, no, out text, nt, out used) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
+@unmanaged
+export class SqliteRunCall extends IgenCall {
+  /** Blocks the calling task until the call ended; its result. 0 if it failed (see failed). */
+  wait(): i32 { igenWait(changetype<usize>(this)); return this.result; }
+  /** The result once the call ended. */
+  get result(): i32 { return load<i32>(changetype<usize>(this), 52); }
 }
 
 /** A call of sqlite.reset(stmt) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
@@ -427,11 +436,43 @@ export class SqliteClient {
     igenThen(changetype<usize>(this.rowText(stmt, buf, cap, bytes)), fn.index, arg);
   }
 
-  /** sqlite.reset(stmt) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 10, ordinal 0x7fff005c). */
+  /** sqlite.run(stmt, runs, per, in params, np, in data, nd, per_out, out out, no, out text, nt, out used) -> int32_t, async. Request 52 bytes, result at 52, record 56 (slot 10, ordinal 0xc72ada3e). */
+  run(stmt: i32, runs: u32, per: u32, params: SqliteValue, np: u32, data: usize, nd: u32, per_out: u32, out: SqliteValue, no: u32, text: usize, nt: u32, used: usize): SqliteRunCall {
+    let record = igenRecord(56);
+    store<i32>(record, stmt, 0);
+    store<u32>(record, runs, 4);
+    store<u32>(record, per, 8);
+    store<usize>(record, changetype<usize>(params), 12);
+    store<u32>(record, np, 16);
+    store<usize>(record, data, 20);
+    store<u32>(record, nd, 24);
+    store<u32>(record, per_out, 28);
+    store<usize>(record, changetype<usize>(out), 32);
+    store<u32>(record, no, 36);
+    store<usize>(record, text, 40);
+    store<u32>(record, nt, 44);
+    store<usize>(record, used, 48);
+    igenIssue(changetype<Interface>(this), 10, record, 56, 0xc72ada3e);
+    return changetype<SqliteRunCall>(record);
+  }
+  /** sqlite.run, sync: blocks the calling task until the result; traps it if the call fails. */
+  runSync(stmt: i32, runs: u32, per: u32, params: SqliteValue, np: u32, data: usize, nd: u32, per_out: u32, out: SqliteValue, no: u32, text: usize, nt: u32, used: usize): i32 {
+    let call = this.run(stmt, runs, per, params, np, data, nd, per_out, out, no, text, nt, used);
+    igenSync(changetype<usize>(call), "sqlite.run");
+    let value = call.result;
+    call.release();
+    return value;
+  }
+  /** sqlite.run, event-based: fn(call, arg) runs as a task of the calling machine when the call ended. */
+  runThen(stmt: i32, runs: u32, per: u32, params: SqliteValue, np: u32, data: usize, nd: u32, per_out: u32, out: SqliteValue, no: u32, text: usize, nt: u32, used: usize, fn: (call: SqliteRunCall, arg: u64) => void, arg: u64 = 0): void {
+    igenThen(changetype<usize>(this.run(stmt, runs, per, params, np, data, nd, per_out, out, no, text, nt, used)), fn.index, arg);
+  }
+
+  /** sqlite.reset(stmt) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 11, ordinal 0x7fff005c). */
   reset(stmt: i32): SqliteResetCall {
     let record = igenRecord(8);
     store<i32>(record, stmt, 0);
-    igenIssue(changetype<Interface>(this), 10, record, 8, 0x7fff005c);
+    igenIssue(changetype<Interface>(this), 11, record, 8, 0x7fff005c);
     return changetype<SqliteResetCall>(record);
   }
   /** sqlite.reset, sync: blocks the calling task until the result; traps it if the call fails. */
@@ -447,11 +488,11 @@ export class SqliteClient {
     igenThen(changetype<usize>(this.reset(stmt)), fn.index, arg);
   }
 
-  /** sqlite.finalize(stmt) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 11, ordinal 0x6577cf6b). */
+  /** sqlite.finalize(stmt) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 12, ordinal 0x6577cf6b). */
   finalize(stmt: i32): SqliteFinalizeCall {
     let record = igenRecord(8);
     store<i32>(record, stmt, 0);
-    igenIssue(changetype<Interface>(this), 11, record, 8, 0x6577cf6b);
+    igenIssue(changetype<Interface>(this), 12, record, 8, 0x6577cf6b);
     return changetype<SqliteFinalizeCall>(record);
   }
   /** sqlite.finalize, sync: blocks the calling task until the result; traps it if the call fails. */
@@ -467,11 +508,11 @@ export class SqliteClient {
     igenThen(changetype<usize>(this.finalize(stmt)), fn.index, arg);
   }
 
-  /** sqlite.close(db) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 12, ordinal 0xf204f73f). */
+  /** sqlite.close(db) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 13, ordinal 0xf204f73f). */
   close(db: i32): SqliteCloseCall {
     let record = igenRecord(8);
     store<i32>(record, db, 0);
-    igenIssue(changetype<Interface>(this), 12, record, 8, 0xf204f73f);
+    igenIssue(changetype<Interface>(this), 13, record, 8, 0xf204f73f);
     return changetype<SqliteCloseCall>(record);
   }
   /** sqlite.close, sync: blocks the calling task until the result; traps it if the call fails. */
@@ -487,11 +528,11 @@ export class SqliteClient {
     igenThen(changetype<usize>(this.close(db)), fn.index, arg);
   }
 
-  /** sqlite.counts(out c) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 13, ordinal 0x3cd13b61). */
+  /** sqlite.counts(out c) -> int32_t, async. Request 4 bytes, result at 4, record 8 (slot 14, ordinal 0x3cd13b61). */
   counts(c: SqliteCounts): SqliteCountsCall {
     let record = igenRecord(8);
     store<usize>(record, changetype<usize>(c), 0);
-    igenIssue(changetype<Interface>(this), 13, record, 8, 0x3cd13b61);
+    igenIssue(changetype<Interface>(this), 14, record, 8, 0x3cd13b61);
     return changetype<SqliteCountsCall>(record);
   }
   /** sqlite.counts, sync: blocks the calling task until the result; traps it if the call fails. */

@@ -49,7 +49,7 @@ struct sqlite_counts {
 
 /* ---- machine sqlite (kernel-level) ---- */
 
-#define SQLITE_INTERFACE_HASH UINT64_C(0x2da40923b80366e1)
+#define SQLITE_INTERFACE_HASH UINT64_C(0xb9795e23645b74ed)
 #define SQLITE_OPEN_ORDINAL UINT32_C(0x1792e6fd) /* "sqlite.open" */
 #define SQLITE_EXEC_ORDINAL UINT32_C(0xe19afaf8) /* "sqlite.exec" */
 #define SQLITE_PREPARE_ORDINAL UINT32_C(0x37a87a00) /* "sqlite.prepare" */
@@ -60,6 +60,7 @@ struct sqlite_counts {
 #define SQLITE_STEP_ORDINAL UINT32_C(0xb559063b) /* "sqlite.step" */
 #define SQLITE_COLUMN_ORDINAL UINT32_C(0x3acf18bb) /* "sqlite.column" */
 #define SQLITE_ROW_TEXT_ORDINAL UINT32_C(0x0f2a7f07) /* "sqlite.row_text" */
+#define SQLITE_RUN_ORDINAL UINT32_C(0xc72ada3e) /* "sqlite.run" */
 #define SQLITE_RESET_ORDINAL UINT32_C(0x7fff005c) /* "sqlite.reset" */
 #define SQLITE_FINALIZE_ORDINAL UINT32_C(0x6577cf6b) /* "sqlite.finalize" */
 #define SQLITE_CLOSE_ORDINAL UINT32_C(0xf204f73f) /* "sqlite.close" */
@@ -347,6 +348,64 @@ struct sqlite_row_text_result {
 IGEN_LAYOUT_ASSERT(sizeof(struct sqlite_row_text_result) == 4, "sqlite_row_text_result: size");
 IGEN_LAYOUT_ASSERT(_Alignof(struct sqlite_row_text_result) == 4, "sqlite_row_text_result: alignment");
 IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_row_text_result, result) == 0, "sqlite_row_text_result.result: offset");
+
+/* sqlite.run(stmt, runs, per, params, np, data, nd, per_out, out, no, text, nt, used) -> int32_t */
+/* The request of sqlite.run: 52 bytes, aligned to 4.
+ *   offset  size  field
+ *        0     4  stmt
+ *        4     4  runs
+ *        8     4  per
+ *       12     4  params  in, np x 24 bytes
+ *       16     4  np
+ *       20     4  data  in, nd x 1 byte
+ *       24     4  nd
+ *       28     4  per_out
+ *       32     4  out  out, no x 24 bytes
+ *       36     4  no
+ *       40     4  text  out, nt x 1 byte
+ *       44     4  nt
+ *       48     4  used  out, 1 x 4 bytes
+ */
+struct sqlite_run_request {
+    int32_t stmt;
+    uint32_t runs;
+    uint32_t per;
+    const struct sqlite_value *params;
+    uint32_t np;
+    const uint8_t *data;
+    uint32_t nd;
+    uint32_t per_out;
+    struct sqlite_value *out;
+    uint32_t no;
+    uint8_t *text;
+    uint32_t nt;
+    uint32_t *used;
+};
+IGEN_LAYOUT_ASSERT(sizeof(struct sqlite_run_request) == 52, "sqlite_run_request: size");
+IGEN_LAYOUT_ASSERT(_Alignof(struct sqlite_run_request) == 4, "sqlite_run_request: alignment");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, stmt) == 0, "sqlite_run_request.stmt: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, runs) == 4, "sqlite_run_request.runs: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, per) == 8, "sqlite_run_request.per: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, params) == 12, "sqlite_run_request.params: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, np) == 16, "sqlite_run_request.np: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, data) == 20, "sqlite_run_request.data: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, nd) == 24, "sqlite_run_request.nd: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, per_out) == 28, "sqlite_run_request.per_out: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, out) == 32, "sqlite_run_request.out: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, no) == 36, "sqlite_run_request.no: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, text) == 40, "sqlite_run_request.text: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, nt) == 44, "sqlite_run_request.nt: offset");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_request, used) == 48, "sqlite_run_request.used: offset");
+/* The result of sqlite.run: 4 bytes, aligned to 4.
+ *   offset  size  field
+ *        0     4  result
+ */
+struct sqlite_run_result {
+    int32_t result;
+};
+IGEN_LAYOUT_ASSERT(sizeof(struct sqlite_run_result) == 4, "sqlite_run_result: size");
+IGEN_LAYOUT_ASSERT(_Alignof(struct sqlite_run_result) == 4, "sqlite_run_result: alignment");
+IGEN_LAYOUT_ASSERT(offsetof(struct sqlite_run_result, result) == 0, "sqlite_run_result.result: offset");
 
 /* sqlite.reset(stmt) -> int32_t */
 /* The request of sqlite.reset: 4 bytes, aligned to 4.

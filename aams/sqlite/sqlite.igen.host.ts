@@ -84,7 +84,7 @@ function getSqliteValue(d: DataView, o: number): SqliteValue {
 // ──── machine sqlite (kernel-level) ────
 
 /** Interface hash of sqlite: a call is refused if the image's machine serves another. */
-export const SQLITE_INTERFACE_HASH = 0x2da40923b80366e1n;
+export const SQLITE_INTERFACE_HASH = 0xb9795e23645b74edn;
 
 /** Machine sqlite as the host calls it; every method rejects with the refusal, trap or host error. */
 export interface SqliteClient {
@@ -108,6 +108,8 @@ export interface SqliteClient {
   column(stmt: number, index: number, buf: Uint8Array | number): Promise<{ result: number; buf: Uint8Array; v: SqliteValue }>;
   /** sqlite.row_text(stmt, out buf, cap, out bytes) -> int32_t */
   rowText(stmt: number, buf: Uint8Array | number): Promise<{ result: number; buf: Uint8Array; bytes: Uint32Array }>;
+  /** sqlite.run(stmt, runs, per, in params, np, in data, nd, per_out, out out, no, out text, nt, out used) -> int32_t */
+  run(stmt: number, runs: number, per: number, params: SqliteValue[], data: Uint8Array, per_out: number, out: SqliteValue[] | number, text: Uint8Array | number): Promise<{ result: number; out: SqliteValue[]; text: Uint8Array; used: Uint32Array }>;
   /** sqlite.reset(stmt) -> int32_t */
   reset(stmt: number): Promise<number>;
   /** sqlite.finalize(stmt) -> int32_t */
@@ -242,11 +244,43 @@ export function sqliteClient(sys: IgenHost): SqliteClient {
       const bytesOut = new Uint32Array(res.buffers[1].buffer, res.buffers[1].byteOffset, res.buffers[1].byteLength / 4);
       return { result, buf: bufOut, bytes: bytesOut };
     },
+    async run(stmt: number, runs: number, per: number, params: SqliteValue[], data: Uint8Array, per_out: number, out: SqliteValue[] | number, text: Uint8Array | number) {
+      const record = new Uint8Array(56);
+      const d = igenView(record);
+      const paramsCount = params.length;
+      const dataCount = data.byteLength;
+      const outCount = typeof out === "number" ? out : out.length;
+      const textCount = typeof text === "number" ? text : text.byteLength;
+      d.setInt32(0, stmt, true);
+      d.setUint32(4, runs, true);
+      d.setUint32(8, per, true);
+      d.setUint32(16, igenCount("sqlite.run np", paramsCount, 4294967295), true);
+      d.setUint32(24, igenCount("sqlite.run nd", dataCount, 4294967295), true);
+      d.setUint32(28, per_out, true);
+      d.setUint32(36, igenCount("sqlite.run no", outCount, 4294967295), true);
+      d.setUint32(44, igenCount("sqlite.run nt", textCount, 4294967295), true);
+      const paramsBytes = new Uint8Array(paramsCount * 24);
+      { const $v = igenView(paramsBytes); params.forEach((x, i) => putSqliteValue($v, i * 24, x)); }
+      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 10, ordinal: 0xc72ada3e, record, buffers: [
+        { field: 12, data: paramsBytes, dir: "in" },
+        { field: 20, data: igenBytes(data), dir: "in" },
+        { field: 32, data: new Uint8Array(outCount * 24), dir: "out" },
+        { field: 40, data: new Uint8Array(textCount * 1), dir: "out" },
+        { field: 48, data: new Uint8Array(1 * 4), dir: "out" },
+      ] });
+      const result = igenView(res.record).getInt32(52, true);
+      const outOut = ((v) => Array.from({ length: outCount }, (_, i) => getSqliteValue(v, i * 24)))(igenView(res.buffers[2]));
+      if (typeof out !== "number") outOut.forEach((x, i) => Object.assign(out[i], x));
+      const textOut = res.buffers[3];
+      if (typeof text !== "number") text.set(textOut);   // filled in place too, as in C
+      const usedOut = new Uint32Array(res.buffers[4].buffer, res.buffers[4].byteOffset, res.buffers[4].byteLength / 4);
+      return { result, out: outOut, text: textOut, used: usedOut };
+    },
     async reset(stmt: number) {
       const record = new Uint8Array(8);
       const d = igenView(record);
       d.setInt32(0, stmt, true);
-      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 10, ordinal: 0x7fff005c, record, buffers: [] });
+      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 11, ordinal: 0x7fff005c, record, buffers: [] });
       const result = igenView(res.record).getInt32(4, true);
       return result;
     },
@@ -254,7 +288,7 @@ export function sqliteClient(sys: IgenHost): SqliteClient {
       const record = new Uint8Array(8);
       const d = igenView(record);
       d.setInt32(0, stmt, true);
-      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 11, ordinal: 0x6577cf6b, record, buffers: [] });
+      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 12, ordinal: 0x6577cf6b, record, buffers: [] });
       const result = igenView(res.record).getInt32(4, true);
       return result;
     },
@@ -262,14 +296,14 @@ export function sqliteClient(sys: IgenHost): SqliteClient {
       const record = new Uint8Array(8);
       const d = igenView(record);
       d.setInt32(0, db, true);
-      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 12, ordinal: 0xf204f73f, record, buffers: [] });
+      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 13, ordinal: 0xf204f73f, record, buffers: [] });
       const result = igenView(res.record).getInt32(4, true);
       return result;
     },
     async counts() {
       const record = new Uint8Array(8);
       const d = igenView(record);
-      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 13, ordinal: 0x3cd13b61, record, buffers: [
+      const res = await $sys.call({ machine: "sqlite", hash: SQLITE_INTERFACE_HASH, slot: 14, ordinal: 0x3cd13b61, record, buffers: [
         { field: 0, data: new Uint8Array(1 * 16), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(4, true);

@@ -43,6 +43,9 @@ export type SqliteColumnHandler = (stmt: i32, index: i32, buf: usize, cap: u32, 
 /** The handler of sqlite.row_text(stmt, out buf, cap, out bytes) -> int32_t. */
 export type SqliteRowTextHandler = (stmt: i32, buf: usize, cap: u32, bytes: usize) => i32;
 
+/** The handler of sqlite.run(stmt, runs, per, in params, np, in data, nd, per_out, out out, no, out text, nt, out used) -> int32_t. */
+export type SqliteRunHandler = (stmt: i32, runs: u32, per: u32, params: SqliteValue, np: u32, data: usize, nd: u32, per_out: u32, out: SqliteValue, no: u32, text: usize, nt: u32, used: usize) => i32;
+
 /** The handler of sqlite.reset(stmt) -> int32_t. */
 export type SqliteResetHandler = (stmt: i32) => i32;
 
@@ -57,7 +60,7 @@ export type SqliteCountsHandler = (c: SqliteCounts) => i32;
 
 // The handlers' function-table indices by slot, in static data: every core dispatches through
 // it; offerSqlite writes it from machines() (core 0, before any machine serves).
-const SQLITE_HANDLERS = memory.data(56);
+const SQLITE_HANDLERS = memory.data(60);
 
 // Record specs (runtime/machine/validate.ts): SIZE, RESULT, RESULT_SIZE, ORDINAL, NPTR, NAMES (set by
 // igenOfferRecord); per pointer FIELD, DIR (1 in, 2 out, 3 inout), ELEM, LEN (count or field offset),
@@ -81,6 +84,12 @@ const SQLITE_COLUMN_SPEC = memory.data<u32>([24, 20, 4, 0x3acf18bb, 2, 0,
 const SQLITE_ROW_TEXT_SPEC = memory.data<u32>([24, 16, 4, 0x0f2a7f07, 2, 0,
   /* buf */ 4, 2, 1, 8, 4, 0x1000000,
   /* bytes */ 12, 2, 4, 1, 0, 0x4]);
+const SQLITE_RUN_SPEC = memory.data<u32>([56, 52, 4, 0xc72ada3e, 5, 0,
+  /* params */ 12, 1, 24, 16, 4, 0x1000000,
+  /* data */ 20, 1, 1, 24, 4, 0x1000000,
+  /* out */ 32, 2, 24, 36, 4, 0x1000000,
+  /* text */ 40, 2, 1, 44, 4, 0x1000000,
+  /* used */ 48, 2, 4, 1, 0, 0x4]);
 const SQLITE_RESET_SPEC = memory.data<u32>([8, 4, 4, 0x7fff005c, 0, 0]);
 const SQLITE_FINALIZE_SPEC = memory.data<u32>([8, 4, 4, 0x6577cf6b, 0, 0]);
 const SQLITE_CLOSE_SPEC = memory.data<u32>([8, 4, 4, 0xf204f73f, 0, 0]);
@@ -89,7 +98,7 @@ const SQLITE_COUNTS_SPEC = memory.data<u32>([8, 4, 4, 0x3cd13b61, 1, 0,
 
 /** Offers the handlers of machine sqlite on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */
-export function offerSqlite(machine: Machine, open$: SqliteOpenHandler, exec$: SqliteExecHandler, prepare$: SqlitePrepareHandler, bind_int$: SqliteBindIntHandler, bind_double$: SqliteBindDoubleHandler, bind_text$: SqliteBindTextHandler, bind_null$: SqliteBindNullHandler, step$: SqliteStepHandler, column$: SqliteColumnHandler, row_text$: SqliteRowTextHandler, reset$: SqliteResetHandler, finalize$: SqliteFinalizeHandler, close$: SqliteCloseHandler, counts$: SqliteCountsHandler): Machine {
+export function offerSqlite(machine: Machine, open$: SqliteOpenHandler, exec$: SqliteExecHandler, prepare$: SqlitePrepareHandler, bind_int$: SqliteBindIntHandler, bind_double$: SqliteBindDoubleHandler, bind_text$: SqliteBindTextHandler, bind_null$: SqliteBindNullHandler, step$: SqliteStepHandler, column$: SqliteColumnHandler, row_text$: SqliteRowTextHandler, run$: SqliteRunHandler, reset$: SqliteResetHandler, finalize$: SqliteFinalizeHandler, close$: SqliteCloseHandler, counts$: SqliteCountsHandler): Machine {
   if (!machine.kernel) fail("offerSqlite: machine " + machine.name + " is user-level; the IDL declares sqlite [[kernel]]");
   igenSetHandler(SQLITE_HANDLERS, 0, open$.index, "offerSqlite");
   igenSetHandler(SQLITE_HANDLERS, 1, exec$.index, "offerSqlite");
@@ -101,10 +110,11 @@ export function offerSqlite(machine: Machine, open$: SqliteOpenHandler, exec$: S
   igenSetHandler(SQLITE_HANDLERS, 7, step$.index, "offerSqlite");
   igenSetHandler(SQLITE_HANDLERS, 8, column$.index, "offerSqlite");
   igenSetHandler(SQLITE_HANDLERS, 9, row_text$.index, "offerSqlite");
-  igenSetHandler(SQLITE_HANDLERS, 10, reset$.index, "offerSqlite");
-  igenSetHandler(SQLITE_HANDLERS, 11, finalize$.index, "offerSqlite");
-  igenSetHandler(SQLITE_HANDLERS, 12, close$.index, "offerSqlite");
-  igenSetHandler(SQLITE_HANDLERS, 13, counts$.index, "offerSqlite");
+  igenSetHandler(SQLITE_HANDLERS, 10, run$.index, "offerSqlite");
+  igenSetHandler(SQLITE_HANDLERS, 11, reset$.index, "offerSqlite");
+  igenSetHandler(SQLITE_HANDLERS, 12, finalize$.index, "offerSqlite");
+  igenSetHandler(SQLITE_HANDLERS, 13, close$.index, "offerSqlite");
+  igenSetHandler(SQLITE_HANDLERS, 14, counts$.index, "offerSqlite");
   igenOfferInterface(machine, SQLITE_INTERFACE_HASH);
   igenOfferRecord(machine, 0, serve_sqlite_open, SQLITE_OPEN_SPEC, "open name");
   igenOfferRecord(machine, 1, serve_sqlite_exec, SQLITE_EXEC_SPEC, "exec sql");
@@ -116,10 +126,11 @@ export function offerSqlite(machine: Machine, open$: SqliteOpenHandler, exec$: S
   igenOfferRecord(machine, 7, serve_sqlite_step, SQLITE_STEP_SPEC, "step");
   igenOfferRecord(machine, 8, serve_sqlite_column, SQLITE_COLUMN_SPEC, "column buf v");
   igenOfferRecord(machine, 9, serve_sqlite_row_text, SQLITE_ROW_TEXT_SPEC, "row_text buf bytes");
-  igenOfferRecord(machine, 10, serve_sqlite_reset, SQLITE_RESET_SPEC, "reset");
-  igenOfferRecord(machine, 11, serve_sqlite_finalize, SQLITE_FINALIZE_SPEC, "finalize");
-  igenOfferRecord(machine, 12, serve_sqlite_close, SQLITE_CLOSE_SPEC, "close");
-  igenOfferRecord(machine, 13, serve_sqlite_counts, SQLITE_COUNTS_SPEC, "counts c");
+  igenOfferRecord(machine, 10, serve_sqlite_run, SQLITE_RUN_SPEC, "run params data out text used");
+  igenOfferRecord(machine, 11, serve_sqlite_reset, SQLITE_RESET_SPEC, "reset");
+  igenOfferRecord(machine, 12, serve_sqlite_finalize, SQLITE_FINALIZE_SPEC, "finalize");
+  igenOfferRecord(machine, 13, serve_sqlite_close, SQLITE_CLOSE_SPEC, "close");
+  igenOfferRecord(machine, 14, serve_sqlite_counts, SQLITE_COUNTS_SPEC, "counts c");
   return machine;
 }
 
@@ -203,10 +214,18 @@ function serve_sqlite_row_text(t: Task): u64 {
   return 0;
 }
 
+// sqlite.run: the record at arg0 (the kernel's checked copy); result at 52.
+function serve_sqlite_run(t: Task): u64 {
+  let r = igenServe(t, 0xc72ada3e, 56, "sqlite.run");
+  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 40), load<i32>(r, 0), load<u32>(r, 4), load<u32>(r, 8), changetype<SqliteValue>(load<usize>(r, 12)), load<u32>(r, 16), load<usize>(r, 20), load<u32>(r, 24), load<u32>(r, 28), changetype<SqliteValue>(load<usize>(r, 32)), load<u32>(r, 36), load<usize>(r, 40), load<u32>(r, 44), load<usize>(r, 48));
+  store<i32>(r, result, 52);
+  return 0;
+}
+
 // sqlite.reset: the record at arg0 (the kernel's checked copy); result at 4.
 function serve_sqlite_reset(t: Task): u64 {
   let r = igenServe(t, 0x7fff005c, 8, "sqlite.reset");
-  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 40), load<i32>(r, 0));
+  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 44), load<i32>(r, 0));
   store<i32>(r, result, 4);
   return 0;
 }
@@ -214,7 +233,7 @@ function serve_sqlite_reset(t: Task): u64 {
 // sqlite.finalize: the record at arg0 (the kernel's checked copy); result at 4.
 function serve_sqlite_finalize(t: Task): u64 {
   let r = igenServe(t, 0x6577cf6b, 8, "sqlite.finalize");
-  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 44), load<i32>(r, 0));
+  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 48), load<i32>(r, 0));
   store<i32>(r, result, 4);
   return 0;
 }
@@ -222,7 +241,7 @@ function serve_sqlite_finalize(t: Task): u64 {
 // sqlite.close: the record at arg0 (the kernel's checked copy); result at 4.
 function serve_sqlite_close(t: Task): u64 {
   let r = igenServe(t, 0xf204f73f, 8, "sqlite.close");
-  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 48), load<i32>(r, 0));
+  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 52), load<i32>(r, 0));
   store<i32>(r, result, 4);
   return 0;
 }
@@ -230,13 +249,13 @@ function serve_sqlite_close(t: Task): u64 {
 // sqlite.counts: the record at arg0 (the kernel's checked copy); result at 4.
 function serve_sqlite_counts(t: Task): u64 {
   let r = igenServe(t, 0x3cd13b61, 8, "sqlite.counts");
-  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 52), changetype<SqliteCounts>(load<usize>(r, 0)));
+  let result = call_indirect<i32>(load<u32>(SQLITE_HANDLERS, 56), changetype<SqliteCounts>(load<usize>(r, 0)));
   store<i32>(r, result, 4);
   return 0;
 }
 
 // The foreign module's id and, per slot, its function's id (static data, written by offerSqliteForeign).
-const SQLITE_FOREIGN = memory.data(60);
+const SQLITE_FOREIGN = memory.data(64);
 
 /** Offers machine sqlite on `machine` (kernel-level) as foreign module `module`: each task T runs the C
  *  function sqlite_T(record) of the module, in the module's own memory (runtime/service/foreign.ts).
@@ -255,10 +274,11 @@ export function offerSqliteForeign(machine: Machine, module: string = "sqlite"):
   igenOfferForeign(machine, SQLITE_FOREIGN, f, 7, "sqlite_step", foreign_sqlite_step, SQLITE_STEP_SPEC, "step");
   igenOfferForeign(machine, SQLITE_FOREIGN, f, 8, "sqlite_column", foreign_sqlite_column, SQLITE_COLUMN_SPEC, "column buf v");
   igenOfferForeign(machine, SQLITE_FOREIGN, f, 9, "sqlite_row_text", foreign_sqlite_row_text, SQLITE_ROW_TEXT_SPEC, "row_text buf bytes");
-  igenOfferForeign(machine, SQLITE_FOREIGN, f, 10, "sqlite_reset", foreign_sqlite_reset, SQLITE_RESET_SPEC, "reset");
-  igenOfferForeign(machine, SQLITE_FOREIGN, f, 11, "sqlite_finalize", foreign_sqlite_finalize, SQLITE_FINALIZE_SPEC, "finalize");
-  igenOfferForeign(machine, SQLITE_FOREIGN, f, 12, "sqlite_close", foreign_sqlite_close, SQLITE_CLOSE_SPEC, "close");
-  igenOfferForeign(machine, SQLITE_FOREIGN, f, 13, "sqlite_counts", foreign_sqlite_counts, SQLITE_COUNTS_SPEC, "counts c");
+  igenOfferForeign(machine, SQLITE_FOREIGN, f, 10, "sqlite_run", foreign_sqlite_run, SQLITE_RUN_SPEC, "run params data out text used");
+  igenOfferForeign(machine, SQLITE_FOREIGN, f, 11, "sqlite_reset", foreign_sqlite_reset, SQLITE_RESET_SPEC, "reset");
+  igenOfferForeign(machine, SQLITE_FOREIGN, f, 12, "sqlite_finalize", foreign_sqlite_finalize, SQLITE_FINALIZE_SPEC, "finalize");
+  igenOfferForeign(machine, SQLITE_FOREIGN, f, 13, "sqlite_close", foreign_sqlite_close, SQLITE_CLOSE_SPEC, "close");
+  igenOfferForeign(machine, SQLITE_FOREIGN, f, 14, "sqlite_counts", foreign_sqlite_counts, SQLITE_COUNTS_SPEC, "counts c");
   return machine;
 }
 function foreign_sqlite_open(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 0, SQLITE_OPEN_SPEC); }
@@ -271,7 +291,8 @@ function foreign_sqlite_bind_null(t: Task): u64 { return igenForeign(t, SQLITE_F
 function foreign_sqlite_step(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 7, SQLITE_STEP_SPEC); }
 function foreign_sqlite_column(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 8, SQLITE_COLUMN_SPEC); }
 function foreign_sqlite_row_text(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 9, SQLITE_ROW_TEXT_SPEC); }
-function foreign_sqlite_reset(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 10, SQLITE_RESET_SPEC); }
-function foreign_sqlite_finalize(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 11, SQLITE_FINALIZE_SPEC); }
-function foreign_sqlite_close(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 12, SQLITE_CLOSE_SPEC); }
-function foreign_sqlite_counts(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 13, SQLITE_COUNTS_SPEC); }
+function foreign_sqlite_run(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 10, SQLITE_RUN_SPEC); }
+function foreign_sqlite_reset(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 11, SQLITE_RESET_SPEC); }
+function foreign_sqlite_finalize(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 12, SQLITE_FINALIZE_SPEC); }
+function foreign_sqlite_close(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 13, SQLITE_CLOSE_SPEC); }
+function foreign_sqlite_counts(t: Task): u64 { return igenForeign(t, SQLITE_FOREIGN, 14, SQLITE_COUNTS_SPEC); }

@@ -172,6 +172,78 @@ AAM_TASK(sqlite_row_text) int sqlite_row_text(struct sqlite_row_text_request *r)
   return 0;
 }
 
+/* Binds value v (its bytes, if any, in data[0, nd)) to parameter i of s. */
+static int bind_value(sqlite3_stmt *s, int i, const struct sqlite_value *v, const uint8_t *data, uint32_t nd) {
+  switch (v->type) {
+  case SQLITE_INTEGER: return sqlite3_bind_int64(s, i, v->i);
+  case SQLITE_FLOAT: return sqlite3_bind_double(s, i, v->d);
+  case SQLITE_NULL: return sqlite3_bind_null(s, i);
+  case SQLITE_TEXT: case SQLITE_BLOB:
+    if (v->i < 0 || (uint64_t)v->i + v->bytes > nd) return -1;
+    return v->type == SQLITE_TEXT ? sqlite3_bind_text(s, i, (const char *)data + v->i, (int)v->bytes, SQLITE_TRANSIENT)
+                                  : sqlite3_bind_blob(s, i, data + v->i, (int)v->bytes, SQLITE_TRANSIENT);
+  default: return -2;
+  }
+}
+
+AAM_TASK(sqlite_run) int sqlite_run(struct sqlite_run_request *r) {
+  sqlite3_stmt *s = stmt_of(r->stmt);
+  if (!s) return aam_fail("run: no statement %d", (int)r->stmt);
+  if ((uint64_t)r->runs * r->per > r->np) return aam_fail("run: %u runs of %u parameters need %llu values, params holds %u",
+      (unsigned)r->runs, (unsigned)r->per, (unsigned long long)r->runs * r->per, (unsigned)r->np);
+  if ((uint64_t)r->runs * r->per_out > r->no) return aam_fail("run: %u runs of %u columns need %llu values, out holds %u",
+      (unsigned)r->runs, (unsigned)r->per_out, (unsigned long long)r->runs * r->per_out, (unsigned)r->no);
+  sqlite3 *db = dbs[stmts[r->stmt].db];
+  uint32_t used = 0;
+  int32_t rows = 0;
+  for (uint32_t k = 0; k < r->runs; k++) {
+    for (uint32_t j = 0; j < r->per; j++) {
+      const struct sqlite_value *v = &r->params[k * r->per + j];
+      int rc = bind_value(s, (int)j + 1, v, r->data, r->nd);
+      if (rc == -1) { sqlite3_reset(s); sqlite3_clear_bindings(s);
+        return aam_fail("run %u: parameter %u: %u bytes at offset %lld are outside data (%u bytes)", (unsigned)k, (unsigned)j + 1,
+                        (unsigned)v->bytes, (long long)v->i, (unsigned)r->nd); }
+      if (rc == -2) { sqlite3_reset(s); sqlite3_clear_bindings(s);
+        return aam_fail("run %u: parameter %u: unknown type %d", (unsigned)k, (unsigned)j + 1, (int)v->type); }
+      if (rc != SQLITE_OK) { int e = aam_fail("run %u: bind: %s", (unsigned)k, sqlite3_errmsg(db)); sqlite3_reset(s); sqlite3_clear_bindings(s); return e; }
+    }
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      int e = aam_fail("run %u: %s", (unsigned)k, sqlite3_errmsg(db));
+      sqlite3_reset(s); sqlite3_clear_bindings(s);
+      return e;
+    }
+    for (uint32_t j = 0; j < r->per_out; j++) {
+      struct sqlite_value *o = &r->out[k * r->per_out + j];
+      memset(o, 0, sizeof *o);
+      o->type = SQLITE_NULL;
+      if (rc != SQLITE_ROW || (int)j >= sqlite3_data_count(s)) continue;
+      int t = sqlite3_column_type(s, (int)j);
+      o->type = t;
+      if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) { o->i = sqlite3_column_int64(s, (int)j); o->d = sqlite3_column_double(s, (int)j); }
+      else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+        const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(s, (int)j) : (const void *)sqlite3_column_text(s, (int)j);
+        uint32_t n = (uint32_t)sqlite3_column_bytes(s, (int)j);
+        if ((uint64_t)used + n > r->nt) {
+          sqlite3_reset(s); sqlite3_clear_bindings(s);
+          return aam_fail("run %u: column %u: %u bytes do not fit the text buffer (%u of %u bytes used)", (unsigned)k, (unsigned)j,
+                          (unsigned)n, (unsigned)used, (unsigned)r->nt);
+        }
+        if (p) memcpy(r->text + used, p, n);
+        o->i = used;
+        o->bytes = n;
+        used += n;
+      }
+    }
+    if (rc == SQLITE_ROW) rows++;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+  *r->used = used;
+  RESULT(r) = rows;
+  return 0;
+}
+
 AAM_TASK(sqlite_reset) int sqlite_reset(struct sqlite_reset_request *r) {
   sqlite3_stmt *s = stmt_of(r->stmt);
   if (!s) return aam_fail("reset: no statement %d", (int)r->stmt);

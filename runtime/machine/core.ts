@@ -20,8 +20,11 @@
 //
 // Idle, with the sleep protocol of sched.ts (a, b, c):
 //  1. publish BUSY = 0 (the tick's utilisation), flush the task count;
-//  2. spin SPINS rounds checking for work (hasWork: tasks, a reassignment, the doorbell,
-//     interrupts, signals, interface queues);
+//  2. spin for the measured window (sched/spin.ts: about twice the recent gaps between idle and
+//     work, capped by twice the measured wake latency; 0 when work comes rarely) checking for work
+//     (hasWork: tasks, a reassignment, the doorbell, interrupts, signals, interface queues); at
+//     most one core of a machine spins (its SPINNER word, cmpxchg): the others park at once, since
+//     the spinner finds the next work first and the scheduler wakes a sleeper when there is more;
 //  3. offer the core to the manager (a machine with work and no core may take it);
 //  4. a: SLEEPING + SLEEPERS; re-check hasWork; none → park (manager.ts parkTimeout); c: awake.
 //  5. try the tick.
@@ -29,12 +32,13 @@
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
 import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi";
-import { load32, add64, ownerAdd64 } from "~lib/rt/atomic";
+import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
+import { spinWindow, spinOutcome, wakeSample } from "../sched/spin";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
-import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN } from "~lib/rt/abi";
+import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
 import { machineAt } from "./record";
 import { imsHandle, imsPending, SIG_IRQ } from "./ims";
 import { irqPoll, irqPending, irqOnSignal } from "./irq";
@@ -43,10 +47,13 @@ import { assignedTo, assignWord, setBusy } from "./cores";
 import { managerIdle, managerMaybeTick, parkTimeout } from "./manager";
 import { hostPoll, hostRang } from "./doorbell";
 
-/** Spin rounds of an idle core before it sleeps: `--define AAM_SPINS=N` (the benchmark's "spin"
- *  mode makes it unbounded, so both sides of a machine call poll like the paper's active mode). */
+/** A fixed number of spin rounds before an idle core sleeps, instead of the measured window
+ *  (sched/spin.ts): `--define AAM_SPINS=N` (the benchmark's "spin" mode makes it unbounded, so
+ *  both sides of a machine call poll like the paper's active mode). */
 // @ts-ignore: decorator
-@inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 200;
+@inline const FIXED_SPINS: bool = isDefined(AAM_SPINS);
+// @ts-ignore: decorator
+@inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 0;
 
 // Per-core state (wasm globals).
 let busy = false;          // this core's BUSY word as last published (cores.ts)
@@ -63,8 +70,8 @@ export function coreLoop(): void {
       if (TRACE && shown) { trace(EV_MACHINE_SWITCH, shown, 0, 0); shown = 0; }
       if (busy) { busy = false; setBusy(false); }
       if (TRACE) trace(EV_CORE_PARK, 0, 0, 0);
-      if (!hostRang() && !irqPending()) platform.park(parkTimeout());   // service/host.ts step 4: no
-      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // core parks while a ring is outstanding
+      if (!hostRang() && !irqPending() && platform.park(parkTimeout())) wakeSample();   // service/host.ts
+      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // step 4: no core parks while a ring is outstanding
       hostPoll();
       irqPoll();                                           // irq.ts step 3: to the owner, as an IMS
       managerMaybeTick();
@@ -137,15 +144,36 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
     busy = false; setBusy(false); flushMachineCount(m);
     if (TRACE) traceSync();               // bound the inexact timestamps of what just ran
   }
-  for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
+  let t0: f64 = 0;
+  if (FIXED_SPINS) {
+    for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
+  } else {
+    t0 = platform.now_ns();
+    let w = spinWindow();
+    if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
+      let found = false;
+      for (let i = 1; ; i++) {
+        if (hasWork(m, s, stop, expect)) { found = true; break; }
+        if ((i & 15) == 0 && platform.now_ns() - t0 > w) break;
+      }
+      store32(m + M_SPINNER, 0);
+      if (found) { spinOutcome(platform.now_ns() - t0, true); return; }
+    }
+  }
   if (managerIdle(m)) return;                                      // step 3
   schedSleep(s);                                                   // step 4 (a)
+  let parked = false;
   if (!hasWork(m, s, stop, expect)) {
     ownerAdd64(coreRec(CORE_ID) + FC_PARKS, 1);
     if (TRACE) trace(EV_CORE_PARK, load<u32>(m + M_ID), 0, 0);
-    platform.park(parkTimeout());
+    if (platform.park(parkTimeout())) wakeSample();
+    parked = true;
     if (TRACE) trace(EV_CORE_UNPARK, load<u32>(m + M_ID), 0, 0);
   }
   schedAwake(s);                                                   // (c)
+  if (!FIXED_SPINS) {
+    if (!parked) spinOutcome(platform.now_ns() - t0, true);        // work came before the park
+    else spinOutcome(hasWork(m, s, stop, expect) ? platform.now_ns() - t0 : Infinity, false);
+  }
   managerMaybeTick();                                              // step 5
 }

@@ -19,6 +19,7 @@ import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { load32, store32, add64 } from "~lib/rt/atomic";
 import { DEBUG } from "~lib/rt/layout";
 import { schedReady } from "../sched/sched";
+import { wakeCore } from "../sched/spin";
 import { TRACE, trace } from "../sys/trace";
 import { EV_CORE_GRANT, EV_CORE_REVOKE } from "../sys/trace_events";
 import { M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_IDLE, M_HELD, M_UTIL, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID, MGR_ASSIGN, MGR_BUSY, MGR_LOCK, MGR_MACH } from "~lib/rt/abi";
@@ -96,7 +97,7 @@ export function assignIn(g: usize, core: i32, m: usize, wake: bool): void {
     if (TRACE) trace(EV_CORE_GRANT, load<u32>(m + M_ID), <u32>core, load32(m + M_CORES));
   }
   if (wake) irqReroute();                // irq.ts step 5: devices follow their owner's cores
-  if (wake && core != CORE_ID) platform.wake(core);
+  if (wake && core != CORE_ID) wakeCore(core);
 }
 
 // What machine o has queued, for a donor decision: as sampled at this tick (the policy), or now

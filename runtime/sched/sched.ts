@@ -56,6 +56,7 @@ import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, 
 import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
+import { wakeCore } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -257,7 +258,7 @@ function wakeOne(s: usize): void {
     let c = (CORE_ID + i) % n;
     if (cas32(slot(s, c) + SL_STATE, SLEEPING, WOKEN) == SLEEPING) {
       sub32(s + S_SLEEPERS, 1);
-      platform.wake(c);
+      wakeCore(c);
       return;
     }
   }

@@ -3,7 +3,8 @@
 // prints what Debian's sqlite3 tool prints for the same statements (list mode, tab separator),
 // fails with SQLite's messages, and tests/aams/programs/sqlite_errors.ts shows bad statements,
 // handles and pointers failing their call while the machine goes on and nothing leaks, with the
-// same lines on both hosts.
+// same lines on both hosts; tests/aams/programs/sqlite_run.ts does the same for the `run` task
+// (a whole statement, or a parameter array of them, in one call).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -13,8 +14,9 @@ const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const images = {};
 
 test.before(async () => {
-  await prebuild([["examples/sql.ts"], ["tests/aams/programs/sqlite_errors.ts"]]);
-  for (const n of ["examples/sql.ts", "tests/aams/programs/sqlite_errors.ts"]) {
+  const programs = ["examples/sql.ts", "tests/aams/programs/sqlite_errors.ts", "tests/aams/programs/sqlite_run.ts"];
+  await prebuild(programs.map((n) => [n]));
+  for (const n of programs) {
     images[n] = await image(n);
     const r = await aam(["image", images[n], "-o", images[n].replace(/\.wasm$/, ".elf")]);   // the kernel, with SQLite's object
     if (r.code !== 0) throw new Error(`aam image ${n} failed (${r.code}):\n${r.stderr}`);
@@ -94,6 +96,32 @@ test("bad statements, handles and pointers fail their call with SQLite's message
     const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/sqlite_errors.ts"]]);
     assert.is(r.code, 0, `${host}: ${r.stderr}`);
     assert.is(r.stdout, EXPECTED, host);
+  }
+});
+
+const RUN_EXPECTED = `insert 4 rows in one call: rows 0
+  3 | 'gamma' | -2.25
+  NULL | NULL | NULL
+  1 | 'alpha' | 0.5
+  2 | 'beta' | NULL
+  4 | NULL | 0.0
+select keys 3, 99, 1, 2, 4 in one call: rows 4, text bytes 14
+params too short: sqlite.run: run: 3 runs of 1 parameters need 3 values, params holds 2
+out too short: sqlite.run: run: 5 runs of 3 columns need 15 values, out holds 14
+TEXT outside data: sqlite.run: run 0: parameter 2: 10 bytes at offset 10 are outside data (14 bytes)
+unknown type: sqlite.run: run 0: parameter 2: unknown type 9
+text buffer too small: sqlite.run: run 1: column 1: 5 bytes do not fit the text buffer (5 of 6 bytes used)
+a constraint in run 2: sqlite.run: run 2: UNIQUE constraint failed: t.k
+rows in t after it (the statement usable again): 6 (rows 1)
+machine holds: databases 0, statements 0, SQLite memory as before
+image heap blocks: as before
+`;
+
+test("run: inserts and point selects of a parameter array in one call give SQLite's rows; short arrays, bad TEXT ranges and types, a small text buffer and a constraint fail the call naming the run; nothing leaks; the same lines on Node and QEMU", async () => {
+  for (const [host, cmd] of HOSTS) {
+    const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/sqlite_run.ts"]]);
+    assert.is(r.code, 0, `${host}: ${r.stderr}`);
+    assert.is(r.stdout, RUN_EXPECTED, host);
   }
 });
 

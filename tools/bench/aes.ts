@@ -12,13 +12,12 @@
 // through their own context, so the machine can use both cores (a stream is sequential: CBC
 // chains and a context takes one call at a time). The rounds of all rows alternate, so a load
 // change on a shared machine falls on every row alike. MB/s = 10^6 bytes per second.
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { createRequire } from "node:module";
 import { cachedBuild } from "../build/cache";
-import { runImage } from "../host/node";
+import { benchImage, timeNs } from "./image";
 import { summarize, type Stats } from "./stats";
 
 const PROGRAM = "tools/bench/programs/aes_bench.ts";
@@ -29,23 +28,8 @@ export interface AesRow { id: string; impl: string; mode: string; bits: number; 
 export interface AesBenchOptions { root: string; quick: boolean; out: (s: string) => void }
 
 // One image run: `rounds` rounds of MIB MiB; the round times in ns (its stdout's last line).
-async function ours(wasm: Uint8Array, mode: string, bits: number, cores: number, rounds: number, mib: number, flags: number): Promise<number[]> {
-  const tmp = path.join(os.tmpdir(), `aam-bench-aes-${process.pid}-${Date.now()}.out`);
-  const fd = fs.openSync(tmp, "w+");
-  try {
-    const module = new WebAssembly.Module(wasm);
-    const manifest = JSON.parse(Buffer.from(WebAssembly.Module.customSections(module, "aam.manifest")[0]).toString("utf8"));
-    const r = await runImage({ module, manifest, cores, args: ["aes_bench", mode, String(bits), String(mib), String(rounds), String(cores), String(flags)], fds: [fd, 2] });
-    const text = fs.readFileSync(tmp, "utf8");
-    if (r.code !== 0) throw new Error(`aes_bench ${mode} exited ${r.code}: ${text}`);
-    return JSON.parse(text.trim().split("\n").pop()!);
-  } finally { fs.closeSync(fd); fs.rmSync(tmp, { force: true }); }
-}
-
-function timeNs(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0);
+function ours(wasm: Uint8Array, mode: string, bits: number, cores: number, rounds: number, mib: number, flags: number): Promise<number[]> {
+  return benchImage(wasm, cores, ["aes_bench", mode, String(bits), String(mib), String(rounds), String(cores), String(flags)]);
 }
 
 function nodeRound(mode: string, bits: number, data: Buffer): number {

@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cachedBuild } from "../build/cache";
-import { runImage } from "../host/node";
+import { benchImage } from "./image";
 import { summarize, type Stats } from "./stats";
 
 export interface MachineRow { id: string; what: string; cores: number; mb_s: Stats; baseline?: string; baseline_mb_s?: Stats; ratio?: number; note?: string }
@@ -39,16 +39,7 @@ function text(n: number): Buffer {
 
 async function inImage(root: string, cores: number, mib: number, reps: number): Promise<any> {
   const built = await cachedBuild({ entry: path.join(root, PROGRAM), root, defines: {} });
-  const tmp = path.join(os.tmpdir(), `aam-bench-lzo-${process.pid}-${cores}.out`);
-  const fd = fs.openSync(tmp, "w+");
-  try {
-    const module = new WebAssembly.Module(built.wasm);
-    const manifest = JSON.parse(Buffer.from(WebAssembly.Module.customSections(module, "aam.manifest")[0]).toString("utf8"));
-    const r = await runImage({ module, manifest, cores, args: ["lzo_bench", String(mib), String(reps)], fds: [fd, 2] });
-    const out = fs.readFileSync(tmp, "utf8");
-    if (r.code !== 0) throw new Error(`lzo_bench exited ${r.code}: ${out}`);
-    return JSON.parse(out.trim().split("\n").pop()!);
-  } finally { fs.closeSync(fd); fs.rmSync(tmp, { force: true }); }
+  return benchImage(built.wasm, cores, ["lzo_bench", String(mib), String(reps)]);
 }
 
 // Seconds of one `lzop args`, output thrown away.

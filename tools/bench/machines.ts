@@ -2,12 +2,13 @@
 // pure-JS peers measured in the same run (issue 16, item 9), as markdown, and JSON with --json.
 // Owns: which machine benchmarks run, the lzo rows' table and the JSON's shape. Not: the
 // measurements, each in its own file that prints its table and returns rows (aes.ts, lzo.ts,
-// foreign.ts: zlib and SQLite). Figures, not tests: nothing passes or fails on a number.
+// zlib.ts, sqlite.ts). Figures, not tests: nothing passes or fails on a number.
 import * as os from "node:os";
 import type { Stats } from "./stats";
 import { benchAes, type AesRow } from "./aes";
 import { benchLzo, type MachineRow } from "./lzo";
-import { benchZlib, benchSqlite, type ZlibRow, type SqliteRow } from "./foreign";
+import { benchZlib, type ZlibRow } from "./zlib";
+import { benchSqlite, type SqliteRow } from "./sqlite";
 
 export interface MachinesBench {
   date: string; host: string; cpus: number; cpu: string; load_average: number; quick: boolean;

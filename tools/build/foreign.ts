@@ -101,6 +101,10 @@ function clangVersion(): string {
   return toolVersion;
 }
 
+/** The folder of recipe `recipeDir`'s pinned sources (fetched and verified once): for baselines
+ *  that build the same library natively (tools/bench/zlib.ts). */
+export function foreignSources(root: string, recipeDir: string): string { return fetchSources(root, readRecipe(recipeDir)); }
+
 // Step 1: the pinned sources, fetched once per integrity and verified.
 function fetchSources(root: string, r: Recipe): string {
   const dest = path.join(root, "build/foreign/src", sha(r.integrity));

@@ -1,4 +1,4 @@
-// zlib_bench.ts: the zlib machine's throughput for tools/bench/foreign.ts: deflate (level 6, zlib
+// zlib_bench.ts: the zlib machine's throughput for tools/bench/zlib.ts: deflate (level 6, zlib
 // format) then inflate of MIB mebibytes of generated text-like bytes, in 64 KiB pushes, ROUNDS
 // times. Prints one JSON line: [[deflate ns, inflate ns], …] and checks each round trip.
 // Arguments: MIB ROUNDS.

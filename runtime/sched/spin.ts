@@ -1,0 +1,85 @@
+// spin.ts: how long a core with nothing to do polls for work before it parks, by measurement.
+//
+// Owns: the rule below and its state, three words of each core's record written only by that
+// core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
+// the time into the woken core's FC_WAKE_AT (wakeCore), the woken core turns it into a sample
+// (wakeSample). Not: the loop that spins (machine/core.ts idle), which core of a machine may
+// spin (core.ts, the machine's SPINNER word), the sleep protocol (sched.ts).
+//
+// Rule (docs/ARCHITECTURE.md "Spin or park"), over a record r (a core's, or a test's):
+//  1. window = min(2 × GAP, CAP): GAP is an EWMA (¾ old + ¼ new) of idle gaps worth spinning
+//     through; CAP = 2 × WAKE (a park costs the sleeper one wake latency, and the waker about as
+//     much again), at most CAP_MAX; until the first wake is measured CAP_DEFAULT.
+//  2. work came inside the window, or after the park but sooner than CAP (a spin that long would
+//     have paid): GAP takes the gap in, MISSES = 0. So two cores that park in turn (each one's
+//     gap holds the other's wake) grow their windows until they stop parking;
+//  3. no work within CAP (or none at all: a timeout, a reassignment): a miss; from the second in
+//     a row GAP halves at each, so a core whose work comes rarely stops spinning after a few idle
+//     periods, and an idle system parks at once (issue 15: under 1 % of a CPU).
+// Rejected: a constant number of rounds (200 rounds were ~2 µs on Node: a client slower than
+// that paid a platform wake on each side of every call; docs/BENCHMARKS.md "active" mode);
+// spinning until the manager's tick (an idle system would burn its CPUs); measuring the wake cost
+// once at boot (start-up time, and it changes with the host's load: the samples follow it).
+
+import { CORE_ID, platform } from "~lib/rt/platform";
+import { coreRec } from "~lib/rt/layout";
+import { FC_WAKE_AT, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
+import { load64, store64 } from "~lib/rt/atomic";
+
+// @ts-ignore: decorator
+@inline export const SPIN_CAP_DEFAULT: f64 = 20_000.0;   // ns, before the first wake is measured
+// @ts-ignore: decorator
+@inline export const SPIN_CAP_MAX: f64 = 200_000.0;      // ns: a slower wake is the host's load, not a cost to spin away
+// @ts-ignore: decorator
+@inline const SAMPLE_MAX: f64 = 10_000_000.0;           // ns: a longer "latency" was a stamp left from long ago
+
+/** Step 1's CAP for record r (ns). */
+export function spinCapOf(r: usize): f64 {
+  let w = load<f64>(r + FC_SPIN_WAKE);
+  return w > 0 ? min(2 * w, SPIN_CAP_MAX) : SPIN_CAP_DEFAULT;
+}
+
+/** Step 1 for record r: the spin window in ns (0: park at once). */
+export function spinWindowOf(r: usize): f64 { return min(2 * load<f64>(r + FC_SPIN_GAP), spinCapOf(r)); }
+
+/** Steps 2–3 for record r: an idle period ended after `g` ns (Infinity: no work came);
+ *  `hit`: it ended while the core was still spinning. */
+export function spinOutcomeIn(r: usize, g: f64, hit: bool): void {
+  let gap = load<f64>(r + FC_SPIN_GAP);
+  if (hit || g < spinCapOf(r)) {
+    store<f64>(r + FC_SPIN_GAP, (3 * gap + g) / 4);
+    store<u32>(r + FC_SPIN_MISSES, 0);
+    return;
+  }
+  let m = load<u32>(r + FC_SPIN_MISSES) + 1;
+  store<u32>(r + FC_SPIN_MISSES, m);
+  if (m >= 2) store<f64>(r + FC_SPIN_GAP, gap / 2);
+}
+
+/** One wake-latency sample `d` (ns) into record r's WAKE. */
+export function wakeSampleIn(r: usize, d: f64): void {
+  if (d < 0 || d > SAMPLE_MAX) return;
+  let w = load<f64>(r + FC_SPIN_WAKE);
+  store<f64>(r + FC_SPIN_WAKE, w > 0 ? (3 * w + d) / 4 : d);
+}
+
+/** This core's window now (ns). */
+export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }
+
+/** This core's idle period ended (steps 2–3). */
+export function spinOutcome(g: f64, hit: bool): void { spinOutcomeIn(coreRec(CORE_ID), g, hit); }
+
+/** platform.wake(core), stamping the time so that the woken core can measure the latency. */
+export function wakeCore(core: i32): void {
+  if (core != CORE_ID) store64(coreRec(core) + FC_WAKE_AT, reinterpret<u64>(platform.now_ns()));
+  platform.wake(core);
+}
+
+/** After a park that consumed a wake token: one sample of the wake latency, if a waker stamped. */
+export function wakeSample(): void {
+  let r = coreRec(CORE_ID);
+  let at = reinterpret<f64>(load64(r + FC_WAKE_AT));
+  if (at <= 0) return;
+  store64(r + FC_WAKE_AT, 0);
+  wakeSampleIn(r, platform.now_ns() - at);
+}
