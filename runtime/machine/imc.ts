@@ -298,6 +298,14 @@ export function imcPoll(m: usize): u32 {
   return k;
 }
 
+/** Only the results half of imcPoll: a caller of machine `m` spinning for its call's result
+ *  (sched/sched.ts schedSpinFor, through the RESULTS hook). Returns the results taken in. */
+export function imcResults(m: usize): u32 {
+  let k: u32 = 0;
+  for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) k += drainResults(i);
+  return k;
+}
+
 /** Requests and results waiting for machine `m` (for the policy and the idle check). */
 export function imcPending(m: usize): u32 {
   let k: u32 = 0;

@@ -20,7 +20,7 @@ import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { fail } from "~lib/rt/trap";
 import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
-import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched } from "./sched";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor } from "./sched";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {
@@ -50,9 +50,13 @@ export function completeWord(word: usize, value: u64): void {
   }
 }
 
-/** Steps 1–2: block the running task until the word is DONE. */
+/** Steps 1–2: block the running task until the word is DONE. Before it suspends, a task that
+ *  is the only work of its core waits actively for the spin window (sched.ts schedSpinFor:
+ *  taking in call results), which saves the unwind and rewind of its stack when the result is
+ *  a few microseconds away. */
 export function waitWord(word: usize): void {
   if (load32(word) == DONE) return;
+  if (schedSpinFor(word)) return;
   suspend(ENQ_WAIT_WORD, word);
 }
 

@@ -42,9 +42,12 @@
 //                (machine/manager.ts managerActivate: it checks, and grants a core).
 //  +4 CALL_DONE  table index of (t: usize, result: u64) => void: a machine call's handler
 //                finished on the server (machine/imc.ts callComplete).
+//  +8 RESULTS    table index of (m: usize) => u32: take in machine m's call results, completing
+//                their futures (machine/imc.ts imcResults), for the caller's spin (schedSpinFor).
 // Written once by the core that boots the system (schedHooks), before any core serves a
-// machine; read with plain loads by every core after the boot barrier. Only cold paths call
-// through it (an inject push to another machine, a call's completion).
+// machine; read with plain loads by every core after the boot barrier. Only the paths around a
+// machine call go through it (an inject push to another machine, a call's completion, a caller
+// waiting for its result).
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, DEBUG } from "~lib/rt/layout";
@@ -53,10 +56,10 @@ import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic
 import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "../task/queue";
-import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED } from "../task/task";
+import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, DONE } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
-import { wakeCore } from "./spin";
+import { wakeCore, spinWindow, spinOutcome } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -99,11 +102,13 @@ import { wakeCore } from "./spin";
 // @ts-ignore: decorator
 @inline export const ENQ_WAIT_SIGNAL: u32 = 3;
 
-const HOOKS = memory.data(8);
+const HOOKS = memory.data(12);
 // @ts-ignore: decorator
 @inline const H_ACTIVATE: usize = 0;
 // @ts-ignore: decorator
 @inline const H_CALL_DONE: usize = 4;
+// @ts-ignore: decorator
+@inline const H_RESULTS: usize = 8;
 
 // Per-core state: module-level lets are wasm globals, i.e. private to this core.
 let curSched: usize = 0;   // scheduler this core serves
@@ -114,9 +119,28 @@ let rng: u32 = 0;
 let nextId: u32 = 1;
 
 /** Install the hooks (boot, once, before any core serves a machine). */
-export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void): void {
+export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void, results: (m: usize) => u32): void {
   store<u32>(HOOKS + H_ACTIVATE, activate.index);
   store<u32>(HOOKS + H_CALL_DONE, callDone.index);
+  store<u32>(HOOKS + H_RESULTS, results.index);
+}
+
+/** The caller's spin (sched/spin.ts, future.ts waitWord): while nothing else can run on this
+ *  core, take in the machine's call results (hook RESULTS: machine/imc.ts imcResults) and watch
+ *  `word` for the spin window. True if the word became DONE; false: suspend as usual. */
+export function schedSpinFor(word: usize): bool {
+  let s = curSched;
+  let w = spinWindow();
+  if (w <= 0 || !s || schedHasTask(s)) return false;
+  let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
+  if (!m || !f) return false;
+  let t0 = platform.now_ns();
+  for (let i = 1; ; i++) {
+    call_indirect<u32>(f, m);
+    if (load32(word) == DONE) { spinOutcome(platform.now_ns() - t0, true); return true; }
+    if ((i & 15) == 0 && (platform.now_ns() - t0 > w || schedHasTask(s))) break;
+  }
+  return false;
 }
 
 /** A machine call finished with `result` on this core: back to its client (hook CALL_DONE). */

@@ -9,7 +9,10 @@
 // Rule (docs/ARCHITECTURE.md "Spin or park"), over a record r (a core's, or a test's):
 //  1. window = min(2 × GAP, CAP): GAP is an EWMA (¾ old + ¼ new) of idle gaps worth spinning
 //     through; CAP = 2 × WAKE (a park costs the sleeper one wake latency, and the waker about as
-//     much again), at most CAP_MAX; until the first wake is measured CAP_DEFAULT.
+//     much again); until the first wake is measured CAP_DEFAULT. WAKE above SPIN_WAKE_MAX means
+//     the host runs more threads than it has CPUs (a wake is a few µs when the woken thread has a
+//     CPU to run on): then CAP = 0, since a spinning core would take the CPU that the core it
+//     waits for needs (measured at load 12 on 2 CPUs: calls 3× slower with spinning than without).
 //  2. work came inside the window, or after the park but sooner than CAP (a spin that long would
 //     have paid): GAP takes the gap in, MISSES = 0. So two cores that park in turn (each one's
 //     gap holds the other's wake) grow their windows until they stop parking;
@@ -23,20 +26,21 @@
 
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_WAKE_AT, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
-import { load64, store64 } from "~lib/rt/atomic";
+import { FC_WAKE_AT, FC_WAKES, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
+import { load64, store64, ownerAdd64 } from "~lib/rt/atomic";
 
 // @ts-ignore: decorator
 @inline export const SPIN_CAP_DEFAULT: f64 = 20_000.0;   // ns, before the first wake is measured
 // @ts-ignore: decorator
-@inline export const SPIN_CAP_MAX: f64 = 200_000.0;      // ns: a slower wake is the host's load, not a cost to spin away
+@inline export const SPIN_WAKE_MAX: f64 = 25_000.0;      // ns: wakes slower than this mean the host is oversubscribed
 // @ts-ignore: decorator
 @inline const SAMPLE_MAX: f64 = 10_000_000.0;           // ns: a longer "latency" was a stamp left from long ago
 
 /** Step 1's CAP for record r (ns). */
 export function spinCapOf(r: usize): f64 {
   let w = load<f64>(r + FC_SPIN_WAKE);
-  return w > 0 ? min(2 * w, SPIN_CAP_MAX) : SPIN_CAP_DEFAULT;
+  if (w > SPIN_WAKE_MAX) return 0;                       // oversubscribed: spinning takes the CPU the producer needs
+  return w > 0 ? 2 * w : SPIN_CAP_DEFAULT;
 }
 
 /** Step 1 for record r: the spin window in ns (0: park at once). */
@@ -71,7 +75,10 @@ export function spinOutcome(g: f64, hit: bool): void { spinOutcomeIn(coreRec(COR
 
 /** platform.wake(core), stamping the time so that the woken core can measure the latency. */
 export function wakeCore(core: i32): void {
-  if (core != CORE_ID) store64(coreRec(core) + FC_WAKE_AT, reinterpret<u64>(platform.now_ns()));
+  if (core != CORE_ID) {
+    store64(coreRec(core) + FC_WAKE_AT, reinterpret<u64>(platform.now_ns()));
+    ownerAdd64(coreRec(CORE_ID) + FC_WAKES, 1);
+  }
   platform.wake(core);
 }
 

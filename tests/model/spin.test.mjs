@@ -3,76 +3,16 @@
 // sizes, and the variant without the server's re-check (-DNO_RECHECK) is rejected with a trail that
 // shows the lost wake-up. Not: a test of runtime/ itself (the model mirrors it by hand).
 // spin missing is a failure, never a skip: tools/system-deps.sh (make system-deps) installs it.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT } from "../lib/aam.mjs";
+import { checker, hasSpin, NO_SPIN, unreached, figures } from "../lib/spin.mjs";
 
-const MODEL = path.join(ROOT, "runtime/machine/model/imc.pml");
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "aam-spin-"));
-
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 300000 });   // a hang guard (gcc -O2 pan.c on a busy machine)
-  if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
-  return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
-}
-
-const hasSpin = () => spawnSync("spin", ["-V"], { encoding: "utf8" }).status === 0;
-const NO_SPIN = "spin is not installed: run `make system-deps` (tools/system-deps.sh) as root, or `apt-get install spin`";
-
-let dirs = 0;
-/**
- * Generate the verifier for the model under `defines`, compile it, run it; pan's options:
- * -q  a terminal state with messages still in q is an invalid end state, although s5 is an end label
- * -A  ignore assertions (so only end states can fail)
- * Returns pan's report, its parsed figures and the directory (the trail, if any, is left there).
- */
-function verify(defines = [], { panArgs = [] } = {}) {
-  if (!hasSpin()) throw new Error(NO_SPIN);
-  const dir = path.join(work, String(dirs++));
-  fs.mkdirSync(dir);
-  fs.copyFileSync(MODEL, path.join(dir, "imc.pml"));
-  const gen = run("spin", ["-a", ...defines, "imc.pml"], dir);
-  assert.is(gen.code, 0, `spin -a failed:\n${gen.out}`);
-  // SAFETY: no never claim, so no cycle machinery; -w20: a 1M-slot hash table is ample (< 1M states).
-  const cc = run("gcc", ["-O2", "-DSAFETY", "-o", "pan", "pan.c"], dir);
-  assert.is(cc.code, 0, `gcc pan.c failed:\n${cc.out}`);
-  const t0 = Date.now();
-  const pan = run("./pan", ["-q", "-w20", ...panArgs], dir);
-  const ms = Date.now() - t0;
-  const num = (re) => { const m = re.exec(pan.out); return m ? Number(m[1]) : null; };
-  return {
-    dir, defines, panArgs, ms, out: pan.out,
-    errors: num(/errors: (\d+)/),
-    states: num(/(\d+) states, stored/),
-    depth: num(/depth reached (\d+)/),
-    trail: fs.existsSync(path.join(dir, "imc.pml.trail")),
-  };
-}
-
-/** Replay the trail pan left in r.dir: spin's simulation prints the model's printf narrative. */
-function replay(r) {
-  const t = run("spin", ["-t", ...r.defines, "imc.pml"], r.dir);
-  assert.is(t.code, 0, t.out);
-  return t.out;
-}
-
-/** "unreached in proctype P" blocks of a full search: P -> the unreached statements' texts. */
-function unreached(out) {
-  const res = {};
-  for (const m of out.matchAll(/unreached in proctype (\w+)\n((?:\t.*\n)*?)\t\(\d+ of \d+ states\)/g))
-    res[m[1]] = m[2].split("\n").filter(Boolean).map((l) => l.replace(/^.*"(.*)"$/, "$1"));
-  return res;
-}
-
-function figures(r) {
-  return `${r.states} states, depth ${r.depth}, ${r.ms} ms (${[...r.defines, ...r.panArgs].join(" ") || "defaults"})`;
-}
-
-test.after(() => fs.rmSync(work, { recursive: true, force: true }));
+const spin = checker(path.join(ROOT, "runtime/machine/model/imc.pml"));
+const verify = (defines, opts) => spin.verify(defines, opts);
+const replay = (r) => spin.replay(r);
+test.after(() => spin.dispose());
 
 test("spin is installed (tools/system-deps.sh installs it)", () => {
   assert.ok(hasSpin(), NO_SPIN);

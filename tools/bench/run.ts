@@ -27,7 +27,7 @@ import { compileC, runC, C_OPS } from "./native";
 
 export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void }
 type Mode = "active" | "idle" | "spin";
-interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
+interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; wakes_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
 
 const PROGRAM = "tools/bench/programs/table1.ts";
 const GAP_US = 50;
@@ -80,9 +80,9 @@ export async function benchAll(o: BenchOptions): Promise<any> {
         continue;
       }
       const c = w.clock.median;
-      const ims = w.ims / w.calls, moves = w.core_moves;
-      if (kind === "app") rows.push({ id: "local_task", mode, host: o.host, direct_ns: minus(w.local_direct, c), latency_ns: minus(w.local_latency, c), ims_per_call: 0, core_moves: 0, latency_noclock_ns: minus(w.local_latency_noclock, c) });
-      rows.push({ id: kind === "app" ? "call_app" : "call_os", mode, host: o.host, direct_ns: minus(w.call_direct, c), latency_ns: minus(w.call_latency, c), ims_per_call: ims, core_moves: moves });
+      const ims = w.ims / w.calls, wakes = w.wakes / w.calls, moves = w.core_moves;
+      if (kind === "app") rows.push({ id: "local_task", mode, host: o.host, direct_ns: minus(w.local_direct, c), latency_ns: minus(w.local_latency, c), ims_per_call: 0, wakes_per_call: 0, core_moves: 0, latency_noclock_ns: minus(w.local_latency_noclock, c) });
+      rows.push({ id: kind === "app" ? "call_app" : "call_os", mode, host: o.host, direct_ns: minus(w.call_direct, c), latency_ns: minus(w.call_latency, c), ims_per_call: ims, wakes_per_call: wakes, core_moves: moves });
       if (kind === "os" && !w.kernel) notes.push("call_os: the server machine did not report itself as kernel-level");
     }
   }
@@ -216,14 +216,14 @@ const cell = (s: Stats): string => `${ns(s.median)} (${ns(s.mean)} ± ${ns(s.sd)
 
 function printTable1(rows: Row[], say: (s: string) => void, host: string, patched: boolean | null): void {
   say(`## Table 1: direct cost and total latency (host ${host}${host === "qemu" ? ", TCG-emulated" : ""}; ns, median (mean ± sd; p99); clock cost subtracted)\n`);
-  say("| mode | operation | paper direct (mean ± sd) | ours direct | paper latency | ours latency | IMS per call |");
-  say("|---|---|---|---|---|---|---|");
+  say("| mode | operation | paper direct (mean ± sd) | ours direct | paper latency | ours latency | IMS per call | wakes per call |");
+  say("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const p = PAPER[`${r.id}/${r.mode === "spin" ? "active" : r.mode}`];
     const m = r.mode === "spin" ? `spin${patched ? " (patched copy)" : ""}` : r.mode;
-    say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} |`);
+    say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} | ${r.id === "local_task" ? "–" : r.wakes_per_call.toFixed(2)} |`);
   }
-  for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | local task, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – |`);
+  for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | local task, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – | – |`);
   say(`\nn = ${rows[0]?.latency_ns.n ?? 0} per row. active: grace 1 s, cores stay assigned, cores park after the scheduler's spin window; ` +
     `idle: grace 0 and ${GAP_US} µs between calls (IMS each way); spin: active with an unbounded spin window (the paper's "active").\n`);
 }

@@ -14,11 +14,11 @@ function us(x: f64): string { return (<i64>Math.round(x / US)).toString(); }
 export function main(): i32 {
   fresh();
   println("fresh window_us " + us(spinWindowOf(r)) + " cap_us " + us(spinCapOf(r)) + " default_cap_us " + us(SPIN_CAP_DEFAULT));
-  // Two cores that park in turn: every gap is 40 µs (the other side's wake), found after a park.
-  wakeSampleIn(r, 30 * US);                  // one wake measured: 30 µs, so CAP = 60 µs
+  // Two cores that park in turn: every gap is 30 µs (the other side's wake), found after a park.
+  wakeSampleIn(r, 20 * US);                  // one wake measured: 20 µs, so CAP = 40 µs
   let k = 0;
-  while (spinWindowOf(r) < 40 * US && k < 100) { spinOutcomeIn(r, 40 * US, false); k++; }
-  println("parking_in_turn cap_us " + us(spinCapOf(r)) + " periods_until_window_covers_40us " + k.toString() + " window_us " + us(spinWindowOf(r)));
+  while (spinWindowOf(r) < 30 * US && k < 100) { spinOutcomeIn(r, 30 * US, false); k++; }
+  println("parking_in_turn cap_us " + us(spinCapOf(r)) + " periods_until_window_covers_30us " + k.toString() + " window_us " + us(spinWindowOf(r)));
   // Now it spins and catches every call within 3 µs: the window follows the gaps down.
   for (let i = 0; i < 40; i++) spinOutcomeIn(r, 3 * US, true);
   println("hits_at_3us window_us " + us(spinWindowOf(r)));
@@ -28,7 +28,7 @@ export function main(): i32 {
   println("idle periods_until_window_below_100ns " + k.toString());
   // A gap longer than the cap, found after the park, is a miss too; one miss alone keeps GAP.
   fresh();
-  wakeSampleIn(r, 30 * US);
+  wakeSampleIn(r, 20 * US);
   for (let i = 0; i < 8; i++) spinOutcomeIn(r, 10 * US, true);
   let before = spinWindowOf(r);
   spinOutcomeIn(r, 500 * US, false);
@@ -41,7 +41,7 @@ export function main(): i32 {
   wakeSampleIn(r, -5 * US);
   println("stale_and_negative_samples cap_us " + us(spinCapOf(r)));
   for (let i = 0; i < 30; i++) wakeSampleIn(r, 1000 * US);
-  println("slow_wakes_1ms cap_us " + us(spinCapOf(r)));
+  println("slow_wakes_1ms cap_us " + us(spinCapOf(r)) + " window_us " + us(spinWindowOf(r)));
   for (let i = 0; i < 30; i++) wakeSampleIn(r, 5 * US);
   println("fast_wakes_5us cap_us " + us(spinCapOf(r)));
   return 0;

@@ -16,6 +16,15 @@
 // The clock's own cost is measured first (back-to-back reads) and reported, not subtracted here.
 import { Task, Future, Signal, spawn, now, println, args, coreCount, heapBytesInUse, defineMachine, findMachine, connect } from "aam";
 import { summary } from "./summary";
+import { coreRec } from "~lib/rt/layout";
+import { FC_WAKES } from "~lib/rt/abi";
+
+// Platform wakes posted by every core so far (runtime/sched/spin.ts wakeCore counts them).
+function wakes(): u64 {
+  let k: u64 = 0;
+  for (let c = 0; c < coreCount(); c++) k += atomic.load<u64>(coreRec(c) + FC_WAKES);
+  return k;
+}
 
 const NOOP: u32 = 0;                           // the server's one method
 
@@ -72,7 +81,7 @@ function rows(a: string[]): string {
   let server = findMachine("server")!, main = findMachine("main")!;
   let iface = connect(server, 64);
   for (let i = 0; i < warm; i++) iface.call(NOOP).join();
-  let ims0 = main.imsSent + server.imsSent;
+  let ims0 = main.imsSent + server.imsSent, w0 = wakes();
   let g0 = main.grants + server.grants, r0 = main.revokes + server.revokes;
   for (let i = 0; i < n; i++) {
     gap(gapNs);
@@ -87,11 +96,11 @@ function rows(a: string[]): string {
     if (v == 0) return "";
   }
   // IMS per call tells which path ran: 0 = both sides monitoring, 2 = a signal each way
-  let ims = main.imsSent + server.imsSent - ims0;
+  let ims = main.imsSent + server.imsSent - ims0, wk = wakes() - w0;
   let moves = main.grants + server.grants - g0 + main.revokes + server.revokes - r0;
   return summary("clock", clock, n) + "," + summary("local_direct", ld, n) + "," + summary("local_latency", ll, n) + "," + summary("local_latency_noclock", l0, n) + "," +
     summary("call_direct", cd, n) + "," + summary("call_latency", cl, n) + "," + kv("calls", <u64>(2 * n)) + "," +
-    kv("ims", ims) + "," + kv("core_moves", moves) + "," + kv("kernel", server.kernel ? 1 : 0);
+    kv("ims", ims) + "," + kv("wakes", wk) + "," + kv("core_moves", moves) + "," + kv("kernel", server.kernel ? 1 : 0);
 }
 
 // Every core runs a driver task (spawned here, stolen by idle cores) that spawns and joins
