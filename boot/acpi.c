@@ -1,7 +1,9 @@
-// acpi.c: how many cores there are and their LAPIC ids, from the ACPI MADT.
+// acpi.c: how many cores there are and their LAPIC ids, and where the IOAPICs are, from the ACPI
+// MADT.
 //
 // Owns: finding the RSDP (from PVH's start info, else the BIOS area scan), walking the RSDT/XSDT,
-// and filling cpus[].apic_id and ncpus with the boot core first. Not: any other ACPI table.
+// filling cpus[].apic_id and ncpus with the boot core first, and ioapics[] (address, first GSI)
+// for device interrupts (virtio.c). Not: any other ACPI table.
 // The MADT lists the cores that `-smp N` created; entries marked neither enabled nor online-capable
 // are skipped.
 #include <string.h>
@@ -14,6 +16,8 @@ struct madt { struct sdt h; uint32_t lapic_addr, flags; uint8_t entries[]; } __a
 
 struct cpu cpus[MAX_CORES];
 uint32_t ncpus;
+struct ioapic ioapics[MAX_IOAPICS];
+uint32_t nioapics;
 
 static const struct rsdp *find_rsdp(void) {
   if (boot_rsdp()) return (const struct rsdp *)(uintptr_t)boot_rsdp();
@@ -63,6 +67,11 @@ void acpi_init(void) {
     } else if (e[0] == 9) {          // processor local x2APIC: reserved, x2apic id, flags, uid
       memcpy(&id, e + 4, 4);
       memcpy(&flags, e + 8, 4);
+    } else if (e[0] == 1 && nioapics < MAX_IOAPICS) {   // I/O APIC: id, reserved, address, GSI base
+      memcpy(&ioapics[nioapics].addr, e + 4, 4);
+      memcpy(&ioapics[nioapics].gsi_base, e + 8, 4);
+      nioapics++;
+      continue;
     } else {
       continue;
     }

@@ -124,8 +124,10 @@ void host_stats_report(void) {
     struct cpu *c = &cpus[i];
     uint64_t since = __atomic_load_n(&c->hlt_since, __ATOMIC_RELAXED);  // a hlt still going on counts too
     uint64_t up = tsc_us(entry_tsc[i], now), halted = (c->halted_tsc + (since && since < now ? now - since : 0)) * 1000000u / tsc_hz;
-    kprintf("aam boot stats: core %u: parks %lu, hlt %lu, halted %lu us of %lu us (%lu%%)\n", i, c->parks, c->hlts,
-            halted, up, up ? halted * 100 / up : 0);
+    uint64_t irqs = 0, at = CORE_BASE + (uint64_t)i * CORE_REC_SIZE + FC_IRQS;   // FC_IRQS: interrupts the image took
+    if (host_memory && at + 8 <= host_memory->size) memcpy(&irqs, host_memory->data + at, 8);
+    kprintf("aam boot stats: core %u: parks %lu, hlt %lu, halted %lu us of %lu us (%lu%%), irqs %lu\n", i, c->parks, c->hlts,
+            halted, up, up ? halted * 100 / up : 0, irqs);
   }
 }
 

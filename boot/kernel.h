@@ -17,6 +17,7 @@
 
 // Interrupt vectors. Exceptions are 0..31; the legacy PIC is remapped to 0x20..0x2f and masked.
 #define VEC_PIC_BASE 0x20
+#define VEC_DEV_BASE 0x30            // device d's interrupt (virtio.c): VEC_DEV_BASE + d, d < VIRTIO_MAX_DEVICES
 #define VEC_WAKE 0xf0                // IPI sent by aam.wake: wakes a parked core, does nothing else
 #define VEC_TIMER 0xf1               // LAPIC one-shot timer: ends a park with a timeout
 #define VEC_SPURIOUS 0xff
@@ -83,7 +84,13 @@ int kformat(char *buf, size_t n, const char *fmt, ...);
 void trap_init(void);
 void trap_init_cpu(void);
 // acpi.c
+#define MAX_IOAPICS 4
+struct ioapic { uint32_t addr, gsi_base; };   // from the MADT (microvm: two, GSI 0 and 24)
+extern struct ioapic ioapics[MAX_IOAPICS];
+extern uint32_t nioapics;
 void acpi_init(void);
+// virtio.c (images only): a device's interrupt on this core (trap.c calls it for its vectors)
+void dev_interrupt(uint32_t dev) __attribute__((weak));
 // apic.c
 void pic_disable(void);
 void lapic_init(void);

@@ -3,8 +3,9 @@
 // Owns: the IDT (one, shared by all cores), trap_dispatch.
 // Not: wasm traps (those are C-level longjmps, wasm-rt.c and host.c); the GDT (entry.S).
 //
-// Interrupts are wake-ups only (VEC_WAKE, VEC_TIMER): the handler acknowledges them and returns to
-// the hlt in park, whose loop then looks at the token and the clock. Exceptions are fatal: report
+// Interrupts are wake-ups (VEC_WAKE, VEC_TIMER): the handler acknowledges them and returns to
+// the hlt in park, whose loop then looks at the token and the clock; a device's vector
+// (VEC_DEV_BASE + d) also marks the interrupt for the image (virtio.c dev_interrupt). Exceptions are fatal: report
 // core, vector, error code and RIP on the console and end the machine with EXIT_FAULT.
 #include "kernel.h"
 
@@ -48,6 +49,11 @@ void trap_init_cpu(void) {
 
 void trap_dispatch(struct trapframe *f) {
   if (f->vector == VEC_WAKE || f->vector == VEC_TIMER) {
+    lapic_eoi();
+    return;
+  }
+  if (f->vector >= VEC_DEV_BASE && f->vector < VEC_DEV_BASE + VIRTIO_MAX_DEVICES) {
+    if (dev_interrupt) dev_interrupt((uint32_t)(f->vector - VEC_DEV_BASE));
     lapic_eoi();
     return;
   }

@@ -1,6 +1,6 @@
 // core.ts: a core's life after boot: serve the machine the manager assigned, between tasks
-// handle the machine's signals, interface queues and the host's doorbell, and sleep when there
-// is nothing to do.
+// handle the machine's signals, interface queues, the host's doorbell and the device interrupts
+// routed to this core, and sleep when there is nothing to do.
 //
 // Owns: the outer loop (coreLoop: follow reassignments), the inner loop (serve: one machine's
 // scheduler until the assignment changes), the idle path with the sleep protocol's check in the
@@ -13,17 +13,18 @@
 //  1. find a task (sched.ts schedFind); run it (dispatch.ts) — steps 2–4 there;
 //     every 64th task also look outside (step 3 below), so signals and calls are not starved by
 //     a busy ring, and every 1024th flush the machine's task count and try the tick;
-//  2. no task: outside work — the host's doorbell, the machine's signals (ims.ts), its
-//     interface queues (imc.ts);
+//  2. no task: outside work — the host's doorbell, this core's device interrupts (irq.ts: each
+//     becomes a signal to the device's owner), the machine's signals (ims.ts), its interface
+//     queues (imc.ts);
 //  3. nothing at all: idle (below).
 //
 // Idle, with the sleep protocol of sched.ts (a, b, c):
 //  1. publish BUSY = 0 (the tick's utilisation), flush the task count;
 //  2. spin for the measured window (sched/spin.ts: about twice the recent gaps between idle and
 //     work, capped by twice the measured wake latency; 0 when work comes rarely) checking for work
-//     (hasWork: tasks, a reassignment, the doorbell, signals, interface queues); at most one core
-//     of a machine spins (its SPINNER word, cmpxchg): the others park at once, since the spinner
-//     finds the next work first and the scheduler wakes a sleeper when there is more;
+//     (hasWork: tasks, a reassignment, the doorbell, interrupts, signals, interface queues); at
+//     most one core of a machine spins (its SPINNER word, cmpxchg): the others park at once, since
+//     the spinner finds the next work first and the scheduler wakes a sleeper when there is more;
 //  3. offer the core to the manager (a machine with work and no core may take it);
 //  4. a: SLEEPING + SLEEPERS; re-check hasWork; none → park (manager.ts parkTimeout); c: awake.
 //  5. try the tick.
@@ -39,7 +40,8 @@ import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
 import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
 import { machineAt } from "./record";
-import { imsHandle, imsPending } from "./ims";
+import { imsHandle, imsPending, SIG_IRQ } from "./ims";
+import { irqPoll, irqPending, irqOnSignal } from "./irq";
 import { imcPoll, imcPending, imcOnSignal } from "./imc";
 import { assignedTo, assignWord, setBusy } from "./cores";
 import { managerIdle, managerMaybeTick, parkTimeout } from "./manager";
@@ -68,9 +70,10 @@ export function coreLoop(): void {
       if (TRACE && shown) { trace(EV_MACHINE_SWITCH, shown, 0, 0); shown = 0; }
       if (busy) { busy = false; setBusy(false); }
       if (TRACE) trace(EV_CORE_PARK, 0, 0, 0);
-      if (!hostRang() && platform.park(parkTimeout())) wakeSample();   // service/host.ts step 4: no core parks
-      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // while a ring is outstanding
+      if (!hostRang() && !irqPending() && platform.park(parkTimeout())) wakeSample();   // service/host.ts
+      if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // step 4: no core parks while a ring is outstanding
       hostPoll();
+      irqPoll();                                           // irq.ts step 3: to the owner, as an IMS
       managerMaybeTick();
       continue;
     }
@@ -114,17 +117,25 @@ function flushMachineCount(m: usize): void {
   if (k) { add64(m + M_TASKS_RUN, k); store<u64>(pend, 0); }
 }
 
-// Between tasks: the host's doorbell, the machine's signals, then its interface queues.
+// Between tasks: the host's doorbell, device interrupts, the machine's signals, then its
+// interface queues.
 function outsideWork(m: usize): bool {
   let h = hostPoll();                     // service/host.ts step 4
-  let k = imsHandle(m, imcOnSignal);
+  h += irqPoll();                         // irq.ts step 3
+  let k = imsHandle(m, onSignal);
   return imcPoll(m) + k + h > 0;
+}
+
+// A signal of machine m: a device interrupt (irq.ts step 4) or the interfaces' (imc.ts).
+function onSignal(m: usize, num: u32, param: u32): void {
+  if (num == SIG_IRQ) irqOnSignal(param);
+  else imcOnSignal(m, num, param);
 }
 
 function hasWork(m: usize, s: usize, stop: usize, expect: u32): bool {
   if (schedHasTask(s)) return true;
   if (load32(stop) != expect) return true;                         // reassigned: go and look
-  if (hostRang()) return true;                                     // service/host.ts step 4
+  if (hostRang() || irqPending()) return true;                     // service/host.ts step 4; irq.ts
   return imsPending(m) || imcPending(m) != 0;
 }
 

@@ -25,6 +25,7 @@ import { EV_CORE_GRANT, EV_CORE_REVOKE } from "../sys/trace_events";
 import { M_SCHED, M_CORES, M_MIN, M_MAX, M_READY, M_IDLE, M_HELD, M_UTIL, M_GRANTS, M_REVOKES, M_WAITING, M_NOCORE_NS, M_NOCORE_SINCE, M_ID, MGR_ASSIGN, MGR_BUSY, MGR_LOCK, MGR_MACH } from "~lib/rt/abi";
 import { managerRecord } from "./record";
 import { imcPending } from "./imc";
+import { irqReroute } from "./irq";
 
 /** A machine gives its cores back once idle this many ticks in a row (policy.ts step 3), and
  *  its last core to a grant only then: `--define AAM_IDLE_TICKS=N`. */
@@ -95,6 +96,7 @@ export function assignIn(g: usize, core: i32, m: usize, wake: bool): void {
     add64(m + M_GRANTS, 1);
     if (TRACE) trace(EV_CORE_GRANT, load<u32>(m + M_ID), <u32>core, load32(m + M_CORES));
   }
+  if (wake) irqReroute();                // irq.ts step 5: devices follow their owner's cores
   if (wake && core != CORE_ID) wakeCore(core);
 }
 

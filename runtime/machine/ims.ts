@@ -3,8 +3,8 @@
 // between two tasks; a machine with no core is activated by the Machine Manager.
 //
 // Owns: signal records, the per-machine buffer protocol, the signal numbers, and the handling
-// loop. Not: what a signal means (imc.ts handles NEW_INTERFACE and NEW_MESSAGES; the core's loop,
-// core.ts, passes it in).
+// loop. Not: what a signal means (imc.ts handles NEW_INTERFACE and NEW_MESSAGES, irq.ts IRQ; the
+// core's loop, core.ts, passes them in).
 //
 // Buffer protocol (the machine record's SIGNALS word):
 //  1. send: allocate a record {next, num, param}, push it with cmpxchg (any core), count
@@ -29,6 +29,8 @@ import { schedNotify, schedActivate } from "../sched/sched";
 @inline export const SIG_NEW_INTERFACE: u32 = 1;
 // @ts-ignore: decorator
 @inline export const SIG_NEW_MESSAGES: u32 = 2;
+// @ts-ignore: decorator
+@inline export const SIG_IRQ: u32 = 3;            // a device interrupt; param = device handle (irq.ts)
 
 // Step 1's first half: push a signal record onto m's buffer.
 function post(m: usize, num: u32, param: u32, flow: u32): void {

@@ -20,7 +20,9 @@
 //  5. inject list    (task/queue.ts: a scheduler's overflow list)
 //  6. foreign module (service/foreign.ts: one foreign module's calls; the failure message of a
 //                     call is allocated under it)
-//  7. pages          (rt/pages.ts: the page allocator; any allocation may take it)
+//  7. virtqueue      (dev/virtio.ts: one virtqueue's free descriptors and rings; nothing is
+//                     allocated under it)
+//  8. pages          (rt/pages.ts: the page allocator; any allocation may take it)
 // No path nests two of them today except through an allocation (6); the order is what a new path
 // must keep.
 
@@ -85,6 +87,12 @@ export function unlock(addr: usize): void {
   store<u32>(rec + FC_LOCKS, load<u32>(rec + FC_LOCKS) + 1);
   store<u32>(rec + FC_LOCK_NAME, changetype<u32>(name));
 }
+
+/** 16-bit words shared with a device (virtqueue rings, dev/virtio.ts). */
+// @ts-ignore: decorator
+@inline export function load16(addr: usize): u16 { return atomic.load<u16>(addr); }
+// @ts-ignore: decorator
+@inline export function store16(addr: usize, v: u16): void { atomic.store<u16>(addr, v); }
 
 /** Owner-only counter bump: plain read, plain write of a word only its owner writes. */
 // @ts-ignore: decorator

@@ -36,6 +36,23 @@
 //                                        copy len bytes between the image's memory at `at` and the
 //                                        module's at `moduleAt` (toModule 1: into the module);
 //                                        0, or -1 if the module's range is outside its memory
+//   dev_find(kind, index) -> i32        devices (docs/ARCHITECTURE.md "Devices"): the handle
+//                                        (0 .. VIRTIO_MAX_DEVICES-1) of the index-th virtio-mmio
+//                                        device (version 2) whose DEVICE_ID is `kind`, in the order
+//                                        the host attached them (QEMU: command-line order; Node: the
+//                                        --disk options), or -1. Handles are stable for the run.
+//   dev_read(dev, reg) -> i32            the 32-bit register at byte offset reg (0 .. 0x1fc, a
+//                                        multiple of 4) of device dev (runtime/abi.json enum virtio).
+//                                        A bad handle or offset reads 0 (and the driver's checks
+//                                        of MAGIC and VERSION refuse the device).
+//   dev_write(dev, reg, value)           write that register; a bad handle or offset is ignored.
+//   dev_addr(at: usize) -> f64           the bus address a device uses for the image's byte `at`
+//                                        (QEMU: the guest-physical address of the wasm memory
+//                                        plus at; Node: at). f64, as now_ns, holds it exactly.
+//   dev_route(dev, core)                 deliver dev's interrupts to `core` from now on: the host
+//                                        sets bit dev of that core's FC_IRQ_PENDING word and wakes
+//                                        it (QEMU: the IOAPIC's entry for the device points at the
+//                                        core's LAPIC). Before the first route nothing is delivered.
 //
 // Module "wasi_snapshot_preview1" (a subset, same signatures as WASI preview 1):
 //   fd_write            console: fd 1 and 2, line-buffered per core by the host so lines of
@@ -81,6 +98,16 @@ export declare namespace platform {
   @external("aam", "foreign_call") export function foreign_call(module: i32, fn: i32, arg: i32): i32;
   // @ts-ignore: decorator
   @external("aam", "foreign_copy") export function foreign_copy(module: i32, toModule: i32, at: usize, moduleAt: i32, len: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "dev_find") export function dev_find(kind: i32, index: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "dev_read") export function dev_read(dev: i32, reg: i32): i32;
+  // @ts-ignore: decorator
+  @external("aam", "dev_write") export function dev_write(dev: i32, reg: i32, value: i32): void;
+  // @ts-ignore: decorator
+  @external("aam", "dev_addr") export function dev_addr(at: usize): f64;
+  // @ts-ignore: decorator
+  @external("aam", "dev_route") export function dev_route(dev: i32, core: i32): void;
 }
 
 export declare namespace wasi {

@@ -36,3 +36,5 @@
 @inline export const EV_CORE_UNPARK: u32 = 17;
 // @ts-ignore: decorator
 @inline export const EV_CLOCK: u32 = 18;
+// @ts-ignore: decorator
+@inline export const EV_IRQ: u32 = 19;

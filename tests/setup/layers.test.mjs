@@ -12,7 +12,7 @@ import { ROOT, aam } from "../lib/aam.mjs";
 const ts = createRequire(import.meta.url)("typescript");
 
 // Bottom to top; a file directly in runtime/ (index.ts, boot.ts, the entries) is the top layer.
-const LAYERS = ["rt", "sys", "task", "sched", "machine", "service"];
+const LAYERS = ["rt", "sys", "task", "sched", "machine", "dev", "service"];
 const layerOf = (rel) => {
   const parts = rel.split("/");
   if (parts[0] !== "runtime") return null;

@@ -12,6 +12,7 @@
 // status (reset, triple fault) is no exit code: reported, EXIT_HOST_ERROR. A code above 127 does
 // not fit QEMU's status: the kernel prints it as a last COM2 line "aam: exit status N" first.
 
+import type { DiskSpec } from "../host/virtio";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -42,6 +43,7 @@ export interface BootOptions {
   args: string[];                          // the image's arguments (argv[1..]; argv[0] is "aam")
   stats?: boolean;
   mem?: string;                            // QEMU -m, default 1G
+  disk?: DiskSpec;                         // --disk: a virtio-blk device on this raw image
 }
 
 /** Throws a one-line BootError naming the missing tool and how to install it. */
@@ -153,6 +155,16 @@ export function qemuArgs(elf: string, smp: number, append: string, errDev: strin
   ];
 }
 
+// A virtio-blk device on a raw image, as a modern (version 2) virtio-mmio device: microvm puts
+// it in the top free slot (23 for the first), boot/virtio.c finds it there. `,` in a file name is
+// doubled, QEMU's escape.
+export function diskArgs(d: DiskSpec): string[] {
+  const file = path.resolve(d.path).replace(/,/g, ",,");
+  return ["-global", "virtio-mmio.force-legacy=false",
+    "-drive", `file=${file},format=raw,if=none,id=disk0,cache=writeback${d.readOnly ? ",readonly=on" : ""}`,
+    "-device", "virtio-blk-device,drive=disk0"];
+}
+
 // COM3 (0x3e8), where boot/trace.c streams the trace rings of a --trace image, into `file`.
 export function traceArgs(file: string): string[] {
   return ["-chardev", `file,id=trace,path=${file}`, "-device", "isa-serial,chardev=trace,iobase=0x3e8,irq=4"];
@@ -163,7 +175,7 @@ export interface Run { code: number; status: number | null; ms: number; stderr: 
 /** Boot `elf`. The guest's stdout (COM1, or with `stdin` its ring) and stderr (COM2) are copied
  *  to ours as they come, unless `capture` (then both are only returned). `stdin`: the fd the
  *  guest's stdin comes from; with it, stdin and stdout go through rings in guest RAM. */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number } = {}): Promise<Run> {
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number; disk?: DiskSpec } = {}): Promise<Run> {
   requireTool(QEMU);
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
@@ -214,6 +226,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
     const args = qemuArgs(elf, smp, rings ? `stdinring stdoutring ${append}` : append, `pipe,path=${fifo}`, o.mem);
     const ramFile = o.ramFile ?? (rings ? path.join(dir, "ram") : undefined);
     if (o.trace) args.push(...traceArgs(o.trace));
+    if (o.disk) args.push(...diskArgs(o.disk));
     if (ramFile) {                         // guest RAM in a file the host can read (and write)
       args[args.indexOf("-M") + 1] += ",memory-backend=ram";
       args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${ramFile},share=on`);
@@ -409,7 +422,7 @@ export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<numbe
   const elf = kernelFor(o.root, wasm);
   const buildMs = performance.now() - t0;
   const man = manifestOf(wasm);
-  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined), stdin: 0 });
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined), stdin: 0, disk: o.disk });
   if (o.stats) {
     // The same kernel without an image, same core count: what the boot costs before any image runs.
     const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
@@ -435,7 +448,7 @@ export function writeKernel(root: string, wasm: Uint8Array, out: string): number
  *  machine names and --stats counters from the records the kernel copied out at exit. A TRAP frame
  *  prints the flight recorder to stderr (after QEMU exits: the stream is read at the end).
  *  `log: false` streams every frame over COM3 instead (~5 us a byte under TCG). */
-export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean }):
+export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean; disk?: DiskSpec }):
     Promise<{ raw: RawTrace; code: number; bytes: number; frames: number; ms: number; stdout: string; stderr: string }> {
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > MAX_CORES) throw new BootError(`--cores must be 1..${MAX_CORES}, got ${o.cores}`);
   const m = manifestOf(wasm);
@@ -448,7 +461,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
     const log = o.log ?? true, ram = path.join(dir, "ram");
     // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
     const mem = o.mem ?? (log ? "2G" : undefined);
-    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m), stdin: 0 });
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m), stdin: 0, disk: o.disk });
     const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
     const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);

@@ -29,6 +29,7 @@ export const PLATFORM_IMPORTS = new Set([
   "env.memory",
   "aam.core_id", "aam.core_count", "aam.now_ns", "aam.park", "aam.wake", "aam.exit", "aam.fatal",
   "aam.foreign_open", "aam.foreign_fn", "aam.foreign_call", "aam.foreign_copy",
+  "aam.dev_find", "aam.dev_read", "aam.dev_write", "aam.dev_addr", "aam.dev_route",
   "wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.fd_read", "wasi_snapshot_preview1.args_sizes_get",
   "wasi_snapshot_preview1.args_get", "wasi_snapshot_preview1.environ_sizes_get",
   "wasi_snapshot_preview1.environ_get", "wasi_snapshot_preview1.clock_time_get",

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { runImage, defaultCores, formatStats, HostError } from "../host/node";
 import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR, MAX_CORES } from "../host/abi";
 import { DEFINES, checkDefine } from "../build/defines";
-import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir } from "./paths";
+import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir, checkDisk } from "./paths";
+import type { DiskSpec } from "../host/virtio";
 import { writeAtomic } from "../build/files";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -16,13 +17,13 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..",
 const USAGE = `usage:
   aam build <entry.ts> [-o image.wasm] [--debug] [--trace] [--define AAM_NAME=N ...] [--no-cache] [--verbose]
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
-  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
+  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
-  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu [--com3]] [--stats] -o trace.json [--html view.html] [-- args...]
+  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu [--com3]] [--stats] [--disk img[:ro]] -o trace.json [--html view.html] [-- args...]
       run (or boot) a --trace build and write the Chrome trace-event JSON (Perfetto, chrome://tracing)
       and optionally the self-contained timeline viewer (docs/TRACING.md); on QEMU the events come
       through a RAM log, or with --com3 all of them over the serial port COM3 (~5 us a byte under TCG)
-  aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--debug] [--define AAM_NAME=N ...] [-- args...]
+  aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--debug] [--define AAM_NAME=N ...] [-- args...]
       boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
   aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
       write the bootable kernel ELF only (QEMU command line: docs/BOOT.md)
@@ -48,6 +49,8 @@ const USAGE = `usage:
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
   --trace: compile the trace points in (without it the image has no trace code at all)
+  --disk img[:ro]: attach the raw disk image img as a virtio block device, read-write (:ro read-only);
+    its size must be a multiple of 512 bytes; machine "block" (aams/block) drives it (docs/API.md)
   every command that builds a .ts reads the image back from build/image-cache/ when nothing that goes
     into it changed (sources, runtime/, defines, tool versions); --no-cache builds anyway, --verbose
     says which it was; --help (-h) after any command prints this text
@@ -64,17 +67,17 @@ const COMMANDS = ["build", "run", "trace", "boot", "image", "igen", "gen", "benc
 const BUILDS = ["--debug", "--trace", "--define", "--no-cache", "--verbose"];
 const OPTIONS: Record<string, string[]> = {
   build: ["-o", ...BUILDS],
-  run: ["--cores", "--stats", ...BUILDS],
-  trace: ["--cores", "--stats", "--host", "--com3", "-o", "--html", ...BUILDS],
-  boot: ["--cores", "--stats", ...BUILDS],
+  run: ["--cores", "--stats", "--disk", ...BUILDS],
+  trace: ["--cores", "--stats", "--host", "--com3", "-o", "--html", "--disk", ...BUILDS],
+  boot: ["--cores", "--stats", "--disk", ...BUILDS],
   image: ["-o", ...BUILDS],
   bench: ["--quick", "--iterations", "--json", "--host", "--rounds"],
   mkdisk: ["--size", "--from", "--fat"],
 };
 const ALIASES: Record<string, string> = { "--out": "-o", "-D": "--define" };
-const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define", "--size", "--from", "--fat"]);
+const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define", "--disk", "--size", "--from", "--fat"]);
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean; size?: string; from?: string; fat?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean; disk?: DiskSpec; size?: string; from?: string; fat?: string }
 
 function wholeNumber(flag: string, v: string, min: number, max = Infinity): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
@@ -127,6 +130,10 @@ function parse(argv: string[]): Parsed {
         p.defines[m[1]] = checkDefine(m[1], m[2]);   // at once: also when the file is a built image (which ignores it)
         break;
       }
+      case "--disk":
+        if (p.disk) throw new UsageError("one --disk at most");
+        p.disk = v.endsWith(":ro") ? { path: v.slice(0, -3), readOnly: true } : { path: v, readOnly: false };
+        break;
       case "--stats": p.stats = true; break;
       case "--quick": p.quick = true; break;
       case "--trace": p.trace = true; break;
@@ -224,6 +231,7 @@ async function main(argv: string[]): Promise<number> {
   if (out !== undefined && p.cmd !== "bench") prepareOutputFile(out, "-o");
   if (p.html !== undefined) prepareOutputFile(p.html, "--html");
   if (p.json !== undefined) prepareOutputFile(p.json, "--json");
+  if (p.disk) checkDisk(p.disk);
   let given: Program | undefined;                       // an image file: read and checked now
   if (p.file?.endsWith(".wasm")) {
     given = readImage(p.file);
@@ -239,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
     case "run": {
       const img = await image();
       const argv0 = path.basename(p.file!).replace(/\.(ts|wasm)$/, "");
-      const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
+      const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string>, disks: p.disk ? [p.disk] : [] });
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
     }
@@ -250,9 +258,9 @@ async function main(argv: string[]): Promise<number> {
       const img = await image();
       if ((p.host ?? "node") === "qemu") {
         const { bootTraced } = await import("../boot/boot");
-        ({ raw, code } = await bootTraced(img.bytes, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3 }));
+        ({ raw, code } = await bootTraced(img.bytes, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3, disk: p.disk }));
       } else {
-        const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string> });
+        const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string>, disks: p.disk ? [p.disk] : [] });
         if (r.stats) fs.writeSync(2, formatStats(r.stats));
         raw = r.trace!;
         code = r.code;
@@ -274,7 +282,7 @@ async function main(argv: string[]): Promise<number> {
     case "boot": {
       const wasm = (await image()).bytes;
       const { bootImage } = await import("../boot/boot");  // QEMU host: loads only when used
-      return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest });
+      return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, disk: p.disk });
     }
     case "image": {
       const wasm = (await image()).bytes;

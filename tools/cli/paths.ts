@@ -9,6 +9,7 @@
 // /proc), so that a build of 10–20 s does not end in "cannot write". A folder created here stays
 // if the command fails later, as `mkdir -p` would.
 
+import { openDisk, DiskError, type DiskSpec } from "../host/virtio";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { abiProblem, type ImageManifest } from "../host/manifest";
@@ -92,4 +93,16 @@ function reason(e: unknown): string {
     ENOSPC: "no space left", EEXIST: "exists", EISDIR: "is a folder",
   };
   return x?.code ? `${why[x.code] ?? x.code}${why[x.code] ? `, ${x.code}` : ""}` : String(e);
+}
+
+/** `--disk img[:ro]`: a readable (and, without :ro, writable) regular file of whole 512-byte
+ *  sectors, checked here so that a bad disk is one line and status 2 before anything is built. */
+export function checkDisk(d: DiskSpec): void {
+  try {
+    const { fd } = openDisk(d);
+    fs.closeSync(fd);
+  } catch (e) {
+    if (e instanceof DiskError) throw new PathError(e.message);
+    throw e;
+  }
 }

@@ -33,6 +33,7 @@ import { sourceRootsOf } from "./symbols";
 import { findForeign, manifestRecipes } from "../build/foreign";
 import type { ForeignModuleData } from "./foreign";
 import { stdinChannel, stdinWakeAll, StdinPump } from "./stdio";
+import { BlockDevice, DiskError, type DiskSpec } from "./virtio";
 import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
 export type { HostCall, HostCallResult, ImageManifest };
@@ -50,6 +51,7 @@ export interface RunOptions {
   staggerMs?: number;            // testing aid: start core c after c × staggerMs (AAM_HOST_STAGGER_MS)
   traceDrainMs?: number;         // how often the trace rings are drained (images built with --trace)
   foreign?: { name: string; wasm: string }[];   // the image's foreign modules (default: built ones its manifest names)
+  disks?: DiskSpec[];            // virtio block devices backed by these files (--disk), handles 0, 1, …
 }
 
 export interface RunResult {
@@ -111,6 +113,11 @@ export function startImage(o: RunOptions): AamSystem {
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
   const ctl = new SharedArrayBuffer(4 * (cores + CTL_EXTRA));    // park words, then the CTL_* words (worker.ts)
   const ctlWords = new Int32Array(ctl);
+  let disks: BlockDevice[];                                       // the device models (virtio.ts)
+  try { disks = (o.disks ?? []).map((spec, i) => new BlockDevice(spec, i, memory, ctlWords, o.fds?.[1] ?? 2)); } catch (e) {
+    const err = e instanceof DiskError ? new HostError(e.message) : e as Error;
+    return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
+  }
   const port = new HostPort(memory, ctlWords, cores);
   const stdin = stdinChannel();
   const pump = new StdinPump(stdin, o.stdin ?? 0);
@@ -146,6 +153,7 @@ export function startImage(o: RunOptions): AamSystem {
       Atomics.store(ctlWords, cores + CTL_STOP, 1);                        // step 2
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
       pump.stop();
+      for (const d of disks) d.stop();
       stdinWakeAll(stdin);                                                 // cores waiting for input
       if (drainTimer) clearInterval(drainTimer);
       Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
@@ -201,7 +209,7 @@ export function startImage(o: RunOptions): AamSystem {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], stdin, fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
-          foreign,
+          foreign, devices: disks.map((d) => d.data),
         },
         stdout: false, stderr: false,
       });

@@ -3,7 +3,8 @@
 // Owns: this core's side of the platform interface (runtime/rt/platform.ts): park/wake over the
 // host's control words, now_ns, exit, fatal, the console and binary stdout (buffered per core up
 // to a newline and written straight to the process's fds, so that a line is out before the core
-// goes on), stdin reads (fd_read of fd 0, through the channel of stdio.ts), and WASI's
+// goes on), stdin reads (fd_read of fd 0, through the channel of stdio.ts), the device imports
+// (virtio.ts: registers of the devices node.ts serves), and WASI's
 // args/environ/clock/random through @wasmer/wasi. Reports how the core ended to node.ts.
 // Not: the system's lifetime (node.ts decides when everything stops).
 //
@@ -20,6 +21,7 @@ import { asString } from "./stats";
 import { foreignImports, type ForeignModuleData } from "./foreign";
 import { trapKind } from "./traps";
 import { stdinRead } from "./stdio";
+import { devImports, type DeviceData } from "./virtio";
 import {
   CORE_BASE, CORE_REC_SIZE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_TRAP, CTL_STOP, CTL_HOST, EXIT_TRAP, EXIT_PIPE,
   TRAP_NONE, TRAP_STACK,
@@ -39,6 +41,7 @@ interface WorkerData {
   fns?: Record<number, string>;   // function-table names (manifest): runtime reports say fn#N
   sources?: SourceRoots;          // what the image's file names are relative to (manifest)
   foreign: ForeignModuleData[];   // the foreign modules the image uses (tools/host/foreign.ts)
+  devices: DeviceData[];          // the virtio devices (tools/host/virtio.ts), by handle
 }
 
 export interface CoreEnd {
@@ -251,7 +254,7 @@ async function main(): Promise<void> {
   imports.env = { memory: d.memory };
   let instance: WebAssembly.Instance;
   try {
-    imports.aam = { ...aam, ...foreignImports(d.foreign, d.memory, d.timeOrigin - performance.timeOrigin + clockOffsetMs) };
+    imports.aam = { ...aam, ...foreignImports(d.foreign, d.memory, d.timeOrigin - performance.timeOrigin + clockOffsetMs), ...devImports(d.devices) };
     instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
     wasi?.instantiate(instance, {});
   } catch (e) {
