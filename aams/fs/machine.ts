@@ -6,13 +6,19 @@
 // State lives in the shared heap: module-level variables are per core (one wasm instance each),
 // and any core of the machine may serve any call. The one static word:
 //
-// ╒══ ATTACHED (static data, 4 bytes) ═══════════════════════════════════════════════╕
-// │ the Volume (0: none). Writer: fsAttach, once (a second attach fails). Readers:  │
-// │ every handler, with an atomic load (aam/atomic load32), before taking the mutex. │
+// ╒══ ATTACHED (static data, 8 bytes) ═══════════════════════════════════════════════╕
+// │ +0 the Volume (0: not made yet). Writer: the first handler that finds it 0      │
+// │    (cmpxchg; a core that loses the race uses the winner's). Readers: every      │
+// │    handler, with an atomic load (aam/atomic load32), before taking the mutex.   │
+// │ +4 the BlockDev attached (0: none). Writer: fsAttach, once (cmpxchg: a second   │
+// │    attach fails). Readers: the handler that makes the Volume.                   │
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
+// The Volume (cache, tables) is made by a task of machine fs, not at attach time (machines() runs
+// on core 0 in main's allocator arena): a kernel-level device machine refuses buffers that are
+// not the calling machine's memory.
 //
 // Protocol of a call (every handler):
-//   1. load ATTACHED; none → the call fails with ENODEV.
+//   1. load ATTACHED; no Volume → make it from the device attached; no device → ENODEV.
 //   2. lock the volume's Mutex (blocks the task only; the device may block it again inside).
 //   3. clear err; mount if not mounted (a failed mount fails this call; the next call retries);
 //      sync first if half the cache is dirty, so that the cache's own syncs fall between
@@ -32,18 +38,26 @@ import { Walks, opOpen, opUnlink, opMkdir, opRmdir, opRename, opStat, opReaddir,
 import { errnoName, errnoText, ENODEV } from "./errno";
 import { utf8ToUcs2 } from "./name";
 
-const ATTACHED = memory.data(4);
+// +0 the volume (0 until the first call made it), +4 the device attached (0: none yet).
+const ATTACHED = memory.data(8);
 
 /** Attaches `dev` as the volume machine "fs" serves (mounted by the first call). Call once, from
  *  machines(), main or any task, before the first call needs it; false if one is attached. */
 export function fsAttach(dev: BlockDev): bool {
-  if (load32(ATTACHED) != 0) return false;
-  let v = Volume.create(dev);
+  return cas32(ATTACHED + 4, 0, <u32>changetype<usize>(dev)) == 0;
+}
+
+// The volume for the attached device, made by the first call, in a task of machine fs: its cache
+// and tables are then memory of fs, which a kernel-level device machine (aams/block) requires of
+// every buffer fs passes it. Two cores racing: the loser's volume stays unused.
+function volume(d: usize): usize {
+  let v = Volume.create(changetype<BlockDev>(d));
   tablesCreate(v);
   let ws = changetype<Walks>(heapAlloc(offsetof<Walks>()));
   ws.a = Walk.create(); ws.b = Walk.create();
   v.walks = changetype<usize>(ws);                    // published with v by the cas below
-  return cas32(ATTACHED, 0, <u32>changetype<usize>(v)) == 0;   // a lost race leaves its volume unused
+  let was = <usize>cas32(ATTACHED, 0, <u32>changetype<usize>(v));
+  return was ? was : changetype<usize>(v);
 }
 
 /** Defines machine "fs" (kernel-level) serving fs.idl; with `dev`, attaches it too. Call from
@@ -60,9 +74,13 @@ export function defineFs(dev: BlockDev | null = null, options: MachineOptions = 
 
 // The attached volume, locked (steps 1–2; the call fails here when none is attached).
 function enter(what: string): Volume {
-  let a = load32(ATTACHED);
-  if (a == 0) failOwned(text(what).s(": ENODEV: ").s(errnoText(ENODEV)).s(" (no BlockDev attached: defineFs(dev) or fsAttach(dev))").done());
-  let v = changetype<Volume>(<usize>a);
+  let a = <usize>load32(ATTACHED);
+  if (a == 0) {
+    let d = <usize>load32(ATTACHED + 4);
+    if (d == 0) failOwned(text(what).s(": ENODEV: ").s(errnoText(ENODEV)).s(" (no BlockDev attached: defineFs(dev) or fsAttach(dev))").done());
+    a = volume(d);
+  }
+  let v = changetype<Volume>(a);
   v.mutex.lock();
   v.err = 0;
   v.detail = "";
