@@ -86,4 +86,17 @@ test("aam bench sched runs plain and --trace alternately: both variants' rows, t
   for (const k of ["median_batched", "median_per_iteration", "best_batched", "best_per_iteration"]) assert.ok(s.traced.ratios[k] > 0, `${k} ${s.traced.ratios[k]}`);
 });
 
+test("aam bench fs --quick: the file-system machine's rows on Node and QEMU and the mtools and dd rows, each with numbers", async () => {
+  const file = path.join(ROOT, "build/test-images/bench-fs.json");
+  fs.rmSync(file, { force: true });
+  const b = await aam(["bench", "fs", "--quick", "--json", file], { timeoutMs: 3 * HANG_MS });
+  assert.is(b.code, 0, b.stderr);
+  assert.match(b.stdout, "## File system: sequential");
+  const rows = JSON.parse(fs.readFileSync(file, "utf8")).fs.rows;
+  const ids = rows.map((x) => x.id).sort();
+  assert.equal(ids, ["aam/node/read", "aam/node/small", "aam/node/write", "aam/qemu/read", "aam/qemu/small", "aam/qemu/write",
+    "dd/read", "dd/write", "mtools/read", "mtools/small", "mtools/write"].sort());
+  for (const x of rows) { isStats(x.value, x.id); assert.ok(x.value.median > 0, `${x.id}: ${x.value.median}`); }
+});
+
 test.run();
