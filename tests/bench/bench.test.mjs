@@ -58,6 +58,16 @@ test("every baseline has numbers, or a note says why it is missing (no C compile
   }
 });
 
+test("the JSON has issue 15's policy object and the idle system's CPU", () => {
+  assert.ok(Number.isFinite(j.policy.steady_changes_per_s) && j.policy.steady_changes_per_s >= 0, JSON.stringify(j.policy));
+  assert.ok(Number.isInteger(j.policy.load_step_ticks) && j.policy.load_step_ticks >= 0, JSON.stringify(j.policy));
+  assert.ok(Number.isFinite(j.idle_cpu_percent) && j.idle_cpu_percent >= 0, String(j.idle_cpu_percent));
+  for (const x of j.rows.filter((x) => x.id !== "local_task")) {
+    assert.ok(Number.isFinite(x.wakes_per_call), `${x.id} ${x.mode}: wakes_per_call`);
+    isStats(x.latency_noclock_ns, `${x.id} ${x.mode} latency_noclock_ns`);
+  }
+});
+
 test("throughput rows and the footprint are numbers", () => {
   assert.ok(j.throughput.some((x) => x.id === "local_spawn"), "no local_spawn throughput");
   for (const x of j.throughput) {

@@ -24,6 +24,7 @@ import { runImage, defaultCores } from "../host/node";
 import { minus, ns, type Stats } from "./stats";
 import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
 import { compileC, runC, C_OPS } from "./native";
+import { benchPolicy } from "./policy";
 
 export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void }
 type Mode = "active" | "idle" | "spin";
@@ -124,6 +125,10 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   const foot = await footprint(images.active!, o.quick ? [0, 100] : [0, 100, 10000]);
   printFootprint(foot, say);
 
+  // The Machine Manager's figures (policy.ts, `aam bench policy` alone): churn under a steady
+  // load, the load step, and the CPU an idle system uses.
+  const pol = await benchPolicy(o.root, o.quick ? 1 : 3, o.out);
+
   const ratios = computeRatios(rows, base, tput, foot.bytes_per_queued_task);
   printRatios(ratios, say);
   if (notes.length) say("## Notes\n\n" + notes.map((x) => `- ${x}`).join("\n") + "\n");
@@ -131,6 +136,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     host: o.host, cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0],
     rows: rows.filter((r) => r.mode !== "spin"), rows_spin: rows.filter((r) => r.mode === "spin"),
     baselines: base, throughput: tput, footprint: foot, ratios, notes,
+    policy: { steady_changes_per_s: pol.steady_changes_per_s, load_step_ticks: pol.load_step_ticks }, idle_cpu_percent: pol.idle_cpu_percent,
   };
 }
 
