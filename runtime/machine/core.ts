@@ -48,12 +48,12 @@ import { managerIdle, managerMaybeTick, parkTimeout } from "./manager";
 import { hostPoll, hostRang } from "./doorbell";
 
 /** A fixed number of spin rounds before an idle core sleeps, instead of the measured window
- *  (sched/spin.ts): `--define AAM_SPINS=N` (the benchmark's "spin" mode makes it unbounded, so
- *  both sides of a machine call poll like the paper's active mode). */
-// @ts-ignore: decorator
-@inline const FIXED_SPINS: bool = isDefined(AAM_SPINS);
+ *  (sched/spin.ts): `--define AAM_SPINS=N`, N > 0 (the benchmark's "spin" mode makes it
+ *  unbounded, so both sides of a machine call poll like the paper's active mode); 0: measured. */
 // @ts-ignore: decorator
 @inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 0;
+// @ts-ignore: decorator
+@inline const FIXED_SPINS: bool = SPINS > 0;
 
 // Per-core state (wasm globals).
 let busy = false;          // this core's BUSY word as last published (cores.ts)

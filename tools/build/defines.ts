@@ -59,9 +59,9 @@ export const DEFINES: readonly Define[] = [
       "when it is created, 256 KiB each at the max",
   },
   {
-    name: "AAM_SPINS", default: "off", min: 0, max: I32_MAX, pow2: false, unit: "rounds",
-    meaning: "a fixed number of rounds an idle core polls for work before it parks, instead of the measured window (runtime/sched/spin.ts, runtime/machine/core.ts)",
-    why: "0: park at once; max: the i32 loop counter (the benchmark's spin mode uses 10^9)",
+    name: "AAM_SPINS", default: 0, min: 0, max: I32_MAX, pow2: false, unit: "rounds",
+    meaning: "rounds an idle core polls for work before it parks, instead of the measured window; 0: the measured window (runtime/machine/core.ts; runtime/sched/spin.ts)",
+    why: "0 is the default (the window sched/spin.ts measures); max: the i32 loop counter (the benchmark's spin mode uses 10^9)",
   },
   {
     name: "AAM_STALL_MS", default: 2000, min: 0, max: I32_MAX, pow2: false, unit: "ms",

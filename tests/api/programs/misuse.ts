@@ -55,8 +55,9 @@ export function main(): i32 {
   if (is("signal-dispose-busy")) {
     let s = Signal.create(0);
     spawn(waiter, s.asArg()).release();
-    while (!atomic.load<u32>(flag)) yieldNow();
-    for (let i = 0; i < 100; i++) yieldNow();
+    // Dispose only once the waiter is queued on the signal (its HEAD word, sched/signal.ts layout),
+    // not after a number of yields: on a busy machine the waiter's core may not have run yet.
+    while (!atomic.load<u32>(flag) || !atomic.load<u32>(changetype<usize>(s) + 8)) yieldNow();
     s.dispose();
   }
   if (is("mutex-unlock")) { let m = Mutex.create(); m.lock(); m.unlock(); m.unlock(); }

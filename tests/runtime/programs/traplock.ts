@@ -7,13 +7,18 @@
 // its capacity) fails only its task.
 import { defineMachine, findMachine, spawn, connect, println, Task, Machine } from "aam";
 
+function noop(t: Task): u64 { return 7; }
+
 export function machines(): void {
-  defineMachine("worker", { minCores: 0, maxCores: 1 });   // it starts with no core
+  defineMachine("worker", { minCores: 0, maxCores: 1 }).offer(0, noop);   // it starts with no core
 }
 
+// Connects, then calls the worker and waits: the call can only complete once the manager has
+// granted the worker a core (at the activation, or at a tick if no core was free then), so the
+// grant happens before main can end, whichever way it comes.
 function connectTask(t: Task): u64 {
-  connect(Machine.fromArg(t.arg0), <u32>t.arg1);   // activation of "worker"
-  return 1;
+  let i = connect(Machine.fromArg(t.arg0), <u32>t.arg1);   // activation of "worker"
+  return i.call(0).join();
 }
 
 export function main(): i32 {
@@ -23,8 +28,8 @@ export function main(): i32 {
   println("bad capacity: failed=" + (bad.failed ? "yes" : "no"));
   bad.release();
   let ok = spawn(connectTask, w, 4);                // activates "worker"
-  ok.wait();
-  println("connected: failed=" + (ok.failed ? "yes" : "no"));
+  let v = ok.wait();
+  println("connected: failed=" + (ok.failed ? "yes" : "no") + ", call answered " + v.toString());
   ok.release();
   return 0;
 }
