@@ -45,6 +45,9 @@
 //  +104 CAP    ring capacity                                      read-only
 //  +108 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
 //  +112 ORD_NEXT  sequence number of the ordered call to run next (server, under ORD_LOCK)
+//  +128 TQ_REC +144 RQ_REC  16-byte signal records (ims.ts layout) that carry this interface's
+//                           NEW_MESSAGES signal in each direction: owned by the sender that set
+//                           the direction's SIG 0 → 1, until the receiver's handler stores SIG = 0
 // Ordered calls carry their sequence number in T_ENQ until they start: several server cores
 // pop the task queue at once, so pop order is not issue order; the sequence number is.
 
@@ -118,7 +121,11 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 // @ts-ignore: decorator
 @inline const I_ORD_NEXT: usize = 112;
 // @ts-ignore: decorator
-@inline const IFACE_SIZE: usize = 128;
+@inline const I_TQ_REC: usize = 128;
+// @ts-ignore: decorator
+@inline const I_RQ_REC: usize = 144;
+// @ts-ignore: decorator
+@inline const IFACE_SIZE: usize = 160;
 
 // ── interfaces ──────────────────────────────────────────────────────────────────────────────
 
@@ -272,7 +279,9 @@ function send(i: usize, from: usize, to: usize, mon: usize, sig: usize, rq: u32)
     else schedNotify(<usize>load<u32>(to + M_SCHED));
     return;
   }
-  if (xchg32(i + sig, 1) == 0) imsSend(from, to, SIG_NEW_MESSAGES, <u32>i | rq);
+  // SIG 0 → 1 makes this sender the only user of the direction's embedded record until the
+  // receiver's handler (imcOnSignal) stores SIG = 0: the signal allocates nothing.
+  if (xchg32(i + sig, 1) == 0) imsSend(from, to, SIG_NEW_MESSAGES, <u32>i | rq, i + (rq ? I_RQ_REC : I_TQ_REC));
 }
 
 /** s1: a NEW_MESSAGES or NEW_INTERFACE signal reached machine `m`. */

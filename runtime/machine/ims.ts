@@ -7,12 +7,14 @@
 // core's loop, core.ts, passes them in).
 //
 // Buffer protocol (the machine record's SIGNALS word):
-//  1. send: allocate a record {next, num, param}, push it with cmpxchg (any core), count
+//  1. send: allocate a record {next, num, param} (or take the sender's own, marked EMBEDDED in num:
+//     an interface carries one per direction, so a call's signal allocates nothing), push it with cmpxchg (any core), count
 //     IMS_SENT at the sender and IMS_RECV at the destination, then make sure a core will see it:
 //     the destination's scheduler is notified (a sleeping core of it is woken) or, with no core,
 //     the manager activates the machine (through the scheduler's ACTIVATE hook).
 //  2. handle: a core of the machine takes the whole stack with xchg 0 (no ABA: no single pops),
-//     reverses it (FIFO), runs each handler, frees each record.
+//     reverses it (FIFO), reads each record, frees it unless EMBEDDED, runs its handler (after
+//     which the sender may reuse an embedded record: nothing here touches it again).
 //
 // ╒════════ signal record (16 bytes) ════════╕
 //  +0 next  +4 num  +8 param  +12 trace flow id (0 without --trace)
@@ -31,12 +33,15 @@ import { schedNotify, schedActivate } from "../sched/sched";
 @inline export const SIG_NEW_MESSAGES: u32 = 2;
 // @ts-ignore: decorator
 @inline export const SIG_IRQ: u32 = 3;            // a device interrupt; param = device handle (irq.ts)
+// @ts-ignore: decorator
+@inline const SIG_EMBEDDED: u32 = 0x80000000;     // in a record's num: the sender's record, not the heap's
 
 // Step 1's first half: push a signal record onto m's buffer.
-function post(m: usize, num: u32, param: u32, flow: u32): void {
+function post(m: usize, num: u32, param: u32, flow: u32, rec: usize = 0): void {
   add64(m + M_IMS_RECV, 1);
-  let r = heapAlloc(16);
-  add32(FW_SIGNALS_LIVE, 1);
+  let r = rec;
+  if (r) num |= SIG_EMBEDDED;
+  else { r = heapAlloc(16); add32(FW_SIGNALS_LIVE, 1); }
   store<u32>(r + 4, num);
   store<u32>(r + 8, param);
   store<u32>(r + 12, flow);
@@ -50,14 +55,16 @@ function post(m: usize, num: u32, param: u32, flow: u32): void {
   }
 }
 
-/** Step 1: signal machine `to` from machine `from` (0: from outside any machine). */
-export function imsSend(from: usize, to: usize, num: u32, param: u32): void {
+/** Step 1: signal machine `to` from machine `from` (0: from outside any machine). `rec`: a
+ *  16-byte record of the sender's to carry it instead of a heap one (0: allocate), which the
+ *  sender must not reuse until the handler ran (imc.ts: an interface's, guarded by its SIG flag). */
+export function imsSend(from: usize, to: usize, num: u32, param: u32, rec: usize = 0): void {
   let flow: u32 = 0;
   if (TRACE) {
     flow = traceFlow();
     trace(EV_IMS_SEND, from ? load<u32>(from + M_ID) : 0, load<u32>(to + M_ID), num, <f64>flow);
   }
-  post(to, num, param, flow);
+  post(to, num, param, flow, rec);
   if (from) add64(from + M_IMS_SENT, 1);
   if (load32(to + M_CORES) == 0) schedActivate(to);
   else schedNotify(<usize>load<u32>(to + M_SCHED));
@@ -78,9 +85,9 @@ export function imsHandle(m: usize, handler: (m: usize, num: u32, param: u32) =>
   while (prev) {
     let n = <usize>load<u32>(prev);
     let num = load<u32>(prev + 4), param = load<u32>(prev + 8);
-    if (TRACE) trace(EV_IMS_RECV, load<u32>(m + M_ID), 0, num, <f64>load<u32>(prev + 12));
-    heapFree(prev);
-    sub32(FW_SIGNALS_LIVE, 1);
+    if (TRACE) trace(EV_IMS_RECV, load<u32>(m + M_ID), 0, num & ~SIG_EMBEDDED, <f64>load<u32>(prev + 12));
+    if (num & SIG_EMBEDDED) num &= ~SIG_EMBEDDED;       // the sender's record: it may reuse it once handled
+    else { heapFree(prev); sub32(FW_SIGNALS_LIVE, 1); }
     handler(m, num, param);
     k++;
     prev = n;
