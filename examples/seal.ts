@@ -55,15 +55,17 @@ function unhex(h: string): usize {
 // (a task may move between cores, and module-level variables are per core).
 @unmanaged class Sealer { aes: AesClient; ctx: u32; out: usize; cap: u32; failed: bool; }
 
-// zlib's output → machine aes (one update call) → stdout.
+// zlib's output (pieces of any size) → machine aes (one update call per CHUNK bytes) → stdout.
 function encryptPiece(p: usize, n: i32, arg: u64): void {
   let s = changetype<Sealer>(<usize>arg);
-  if (s.failed || n <= 0) return;
-  let u = s.aes.update(s.ctx, p, <u32>n, s.out, s.cap);
-  let w = u.wait();
-  if (u.failed) { eprintln("seal: " + u.error); s.failed = true; u.release(); return; }
-  u.release();
-  stdoutWrite(s.out, <i32>w);
+  for (let off = 0; off < n && !s.failed; off += CHUNK) {
+    let k = min(CHUNK, n - off);
+    let u = s.aes.update(s.ctx, p + <usize>off, <u32>k, s.out, s.cap);
+    let w = u.wait();
+    if (u.failed) { eprintln("seal: " + u.error); s.failed = true; u.release(); return; }
+    u.release();
+    stdoutWrite(s.out, <i32>w);
+  }
 }
 
 function seal(c: AesClient, key: usize, keyLen: u32, iv: usize, ivLen: u32): i32 {

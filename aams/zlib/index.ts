@@ -42,7 +42,7 @@ export function zlibMachine(): Machine {
 export type ZSink = (p: usize, n: i32, arg: u64) => void;
 
 // @ts-ignore: decorator
-@inline const CHUNK: u32 = 65536;
+@inline const CHUNK: u32 = 262144;
 // @ts-ignore: decorator
 @inline const Z_STREAM_END: i32 = 1;
 

@@ -73,7 +73,7 @@ export async function benchSqlite(o: SqliteBenchOptions): Promise<SqliteRow[]> {
   };
   for (let r = 0; r < rounds; r++) {
     for (const cores of [1, 2]) {
-      const [t] = await benchImage(wasm, cores, ["sqlite_bench", String(n), "1"]);
+      const t = (await benchImage(wasm, cores, ["sqlite_bench", String(n), "2"]))[1];   // round 0 warms up (V8's lazy compilation)
       WAYS.forEach((way, w) => {
         for (const [k, op] of (["insert", "select"] as const).entries()) {
           add({ id: `aam/${op}/${way}/${cores}`, impl: "machine sqlite (SQLite 3.53.2, wasm32)", op, way, cores, n }, t[2 * w + k]);
