@@ -185,8 +185,8 @@ class Ns {
     });
   }
 
-  /** Shell one-liner inside the namespace (pipes, redirections). */
-  sh(script, opts = {}) { return this.exec("sh", ["-c", script], opts); }
+  /** Shell one-liner inside the namespace (bash: pipes, redirections, process substitution). */
+  sh(script, opts = {}) { return this.exec("bash", ["-c", script], opts); }
 
   /** Start `cmd args` inside the namespace in its own process group; returns an NsProcess that
    *  close() kills if the test did not. */
@@ -200,10 +200,11 @@ class Ns {
   }
 
   /** Start the guest: `aam run|boot image --net tap:TAP --ip GUEST/24 [extra] -- args` inside the
-   *  namespace (aam must run there to see the tap). host: "node" | "qemu". */
-  startGuest(image, { host = "node", args = [], extra = [], env } = {}) {
+   *  namespace (aam must run there to see the tap). host: "node" | "qemu"; `net`: another
+   *  --net value (stream:PATH for tests/net/impair.py). */
+  startGuest(image, { host = "node", args = [], extra = [], env, net = `tap:${this.tap}` } = {}) {
     const cmd = host === "qemu" ? "boot" : "run";
-    return this.spawn(process.execPath, [AAM, cmd, image, "--net", `tap:${this.tap}`, "--ip", `${this.guestIp}/${this.prefix}`, ...extra, "--", ...args], { env });
+    return this.spawn(process.execPath, [AAM, cmd, image, "--net", net, "--ip", `${this.guestIp}/${this.prefix}`, ...extra, "--", ...args], { env });
   }
 
   /** Wait until the guest answers ping: at most `attempts` pings of one echo each (each waits up

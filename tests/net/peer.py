@@ -8,6 +8,7 @@ Owns: a UDP echo client with counted retries, hostile frames written on the TAP 
 client that holds a zero window open. Not: the namespace, the guest, the assertions on the guest.
 
 Subcommands:
+  ask IP PORT TEXT                       one datagram, its answer as {"reply"} (at most 10 tries)
   udp IP PORT COUNT SIZE                 COUNT datagrams of SIZE bytes, each echoed byte-exact
                                          (a lost one is re-sent: at most 10 tries each)
   frames TAP GUEST_MAC GUEST_IP MY_IP    malformed frames of every layer (see hostile_frames)
@@ -140,6 +141,20 @@ def cmd_udp(ip, port, count, size):
         else:
             fail(f"datagram {i} not echoed in 10 tries")
     out(datagrams=int(count), size=int(size), retries=retries)
+
+
+def cmd_ask(ip, port, text):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2.0)
+    for attempt in range(10):
+        s.sendto(text.encode(), (ip, int(port)))
+        try:
+            data, _ = s.recvfrom(65536)
+            out(reply=data.decode(errors="replace"), tries=attempt + 1)
+            return
+        except socket.timeout:
+            continue
+    fail(f"no answer to {text!r} in 10 tries")
 
 
 # ---- hostile frames ------------------------------------------------------------------------
@@ -396,7 +411,7 @@ def cmd_zerowin(ip, port, rounds):
 
 def main():
     a = sys.argv[1:]
-    cmds = {"udp": cmd_udp, "frames": cmd_frames, "synflood": cmd_synflood, "oow": cmd_oow, "zerowin": cmd_zerowin}
+    cmds = {"ask": cmd_ask, "udp": cmd_udp, "frames": cmd_frames, "synflood": cmd_synflood, "oow": cmd_oow, "zerowin": cmd_zerowin}
     if not a or a[0] not in cmds:
         fail(f"usage: peer.py {'|'.join(cmds)} …")
     cmds[a[0]](*a[1:])
