@@ -18,7 +18,10 @@ Protocol:
      hold it back until the next frame of that direction has passed (or HOLD_MS passed);
      every frame is delivered DELAY_MS after it arrived (order kept apart from reordering);
      ARP and other frames pass untouched (netem would drop them too: we keep the test about TCP);
-  4. at the end (and every second) write the counters as one JSON line to STATS.
+  4. at the end (and every second) write the counters as one JSON line to STATS;
+  5. a line on stdin "set LOSS REORDER DELAY_MS" changes the impairment from the next frame on and
+     is answered "ok K" (K: the count of sets so far) once in force; "stats" is answered with the
+     counters as one JSON line.
 
 Usage: impair.py TAP PATH STATS [--loss P] [--reorder P] [--delay MS] [--seed N]
 """
@@ -36,7 +39,7 @@ def main():
     for i in range(3, len(a), 2):
         opt[a[i]] = float(a[i + 1])
     rnd = random.Random(int(opt["--seed"]))
-    loss, reorder, delay = opt["--loss"], opt["--reorder"], opt["--delay"] / 1e3
+    cfg = {"loss": opt["--loss"], "reorder": opt["--reorder"], "delay": opt["--delay"] / 1e3, "sets": 0}
 
     # step 1
     fd = os.open("/dev/net/tun", os.O_RDWR)
@@ -74,6 +77,7 @@ def main():
         s = stats[d]
         s["frames"] += 1
         now = time.monotonic()
+        loss, reorder, delay = cfg["loss"], cfg["reorder"], cfg["delay"]
         ipv4 = len(frame) >= 14 and frame[12:14] == b"\x08\x00"
         if ipv4 and loss and rnd.random() < loss:
             s["dropped"] += 1
@@ -88,6 +92,14 @@ def main():
             held[d] = None
             schedule(d, h[0], now + delay)
 
+    def command(line):                                   # step 5
+        w = line.split()
+        if w and w[0] == "set" and len(w) == 4:
+            cfg.update(loss=float(w[1]), reorder=float(w[2]), delay=float(w[3]) / 1e3, sets=cfg["sets"] + 1)
+            print(f"ok {cfg['sets']}", flush=True)
+        elif w == ["stats"]:
+            print(json.dumps(stats), flush=True)
+
     def deliver(d, frame):
         stats[d]["delivered"] += 1
         if d == "to_guest":
@@ -99,6 +111,7 @@ def main():
                 stats[d]["dropped"] += 1                  # the TAP's queue is full: a drop, as on a wire
 
     last_stats = 0.0
+    stdin_open = [True]
     while running[0]:
         now = time.monotonic()
         for d in held:
@@ -124,7 +137,13 @@ def main():
             wait = min(wait, max(0.0, queue[0][0] - now))
         if any(h is not None for h in held.values()):
             wait = min(wait, 0.005)
-        r, w, _ = select.select([fd, conn], [conn] if out_guest else [], [], wait)
+        r, w, _ = select.select([fd, conn] + ([sys.stdin] if stdin_open[0] else []), [conn] if out_guest else [], [], wait)
+        if sys.stdin in r:
+            line = sys.stdin.readline()
+            if line:
+                command(line)
+            else:
+                stdin_open[0] = False
         if fd in r:
             for _ in range(64):
                 try:
