@@ -231,6 +231,17 @@ class Ns {
     throw new Error(`guest ${this.guestIp}:${port} did not accept in ${attempts} attempts\n${guest?.stdout ?? ""}\n${guest?.stderr ?? ""}`);
   }
 
+  /** Wait until a Linux TCP listener on `port` exists in the namespace (`ss`): at most
+   *  `attempts` looks, a 0.1 s sleep between them (pacing only; the count bounds it). */
+  async waitListening(port, { attempts = 300, where = "ns" } = {}) {
+    for (let i = 1; i <= attempts; i++) {
+      const r = await this.exec("ss", ["-H", "-l", "-t", "-n", `sport = :${port}`], { timeoutMs: 10000, where });
+      if (r.stdout.trim()) return i;
+      await this.exec("sleep", ["0.1"], { timeoutMs: 10000 });
+    }
+    throw new Error(`no listener on port ${port} after ${attempts} looks`);
+  }
+
   /** tc netem on the tap's egress (Linux → guest): e.g. netem("loss 5%"), netem("delay 20ms
    *  reorder 25% 50%"); netem(null) removes it. */
   async netem(spec) {

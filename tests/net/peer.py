@@ -16,6 +16,8 @@ Subcommands:
   oow TAP GUEST_MAC GUEST_IP PORT        out-of-window data, RST and SYN on an established
                                          connection of a spoofed address (RFC 9293 §3.10.7.4,
                                          RFC 5961): must be ACKed or dropped, never accepted
+  echoserver PORT                        a threaded TCP echo server (Python's socketserver); prints
+                                         {"listening": PORT}, serves until killed
   zerowin IP PORT HOLD_ROUNDS            connect, send without reading until the guest stops taking
                                          data (the guest sees our window at 0); holds; prints counts
 """
@@ -409,9 +411,26 @@ def cmd_zerowin(ip, port, rounds):
     out(sent=sent, received=got)
 
 
+def cmd_echoserver(port):
+    import socketserver
+
+    class Echo(socketserver.BaseRequestHandler):
+        def handle(self):
+            while True:
+                d = self.request.recv(1 << 16)
+                if not d:
+                    break
+                self.request.sendall(d)
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    srv = socketserver.ThreadingTCPServer(("0.0.0.0", int(port)), Echo)
+    out(listening=int(port))
+    srv.serve_forever()
+
+
 def main():
     a = sys.argv[1:]
-    cmds = {"ask": cmd_ask, "udp": cmd_udp, "frames": cmd_frames, "synflood": cmd_synflood, "oow": cmd_oow, "zerowin": cmd_zerowin}
+    cmds = {"ask": cmd_ask, "udp": cmd_udp, "frames": cmd_frames, "synflood": cmd_synflood, "oow": cmd_oow, "zerowin": cmd_zerowin, "echoserver": cmd_echoserver}
     if not a or a[0] not in cmds:
         fail(f"usage: peer.py {'|'.join(cmds)} …")
     cmds[a[0]](*a[1:])
