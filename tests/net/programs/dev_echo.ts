@@ -39,10 +39,13 @@ export function main(): i32 {
   nicMac(MAC);
   let mac = hex(load<u8>(MAC));
   for (let i: usize = 1; i < 6; i++) mac += ":" + hex(load<u8>(MAC + i));
-  let ip = "";
+  let ip = "unset", gw = "unset";
   let env = environ();
-  for (let i = 0; i < env.length; i++) if (env[i].startsWith("AAM_NET_IP=")) ip = env[i].substr(11);
-  println("dev_echo: up, mac " + mac + ", AAM_NET_IP " + (ip.length ? ip : "unset"));
+  for (let i = 0; i < env.length; i++) {
+    if (env[i].startsWith("AAM_NET_IP=")) ip = env[i].substr(11);
+    if (env[i].startsWith("AAM_NET_GW=")) gw = env[i].substr(11);
+  }
+  println("dev_echo: up, mac " + mac + ", AAM_NET_IP " + ip + ", AAM_NET_GW " + gw);
   let hello = memory.data(64);
   memory.fill(hello, 0xff, 6);
   memory.copy(hello + 6, MAC, 6);
