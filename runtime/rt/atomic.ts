@@ -23,6 +23,8 @@
 //  7. virtqueue      (dev/virtio.ts: one virtqueue's free descriptors and rings; nothing is
 //                     allocated under it)
 //  8. pages          (rt/pages.ts: the page allocator; any allocation may take it)
+//  9. timer          (sched/timer.ts: the pending timers; nothing is taken or allocated under it,
+//                     so a core holding any lock above may start or cancel a timer)
 // No path nests two of them today except through an allocation (6); the order is what a new path
 // must keep.
 
