@@ -114,7 +114,7 @@ function checkEcho({ r, hello, back }, sizes) {
 test("Node: every frame of 14..1514 bytes comes back byte for byte, exactly once, and the image sees its MAC and AAM_NET_IP", async () => {
   const res = await streamRun("run", SIZES, ["--ip", "10.9.8.7/24", "--gw", "10.9.8.1"]);
   checkEcho(res, SIZES);
-  assert.match(res.r.stdout, /^dev_echo: up, mac 52:54:00:12:34:56, AAM_NET_IP 10\.9\.8\.7\/24, AAM_NET_GW 10\.9\.8\.1\n/);
+  assert.match(res.r.stdout, /^dev_echo: up, handle 0, mac 52:54:00:12:34:56, AAM_NET_IP 10\.9\.8\.7\/24, AAM_NET_GW 10\.9\.8\.1\n/);
   assert.equal([...res.hello.subarray(6, 12)], [0x52, 0x54, 0, 0x12, 0x34, 0x56], "the hello comes from the MAC the image reported");
 });
 
@@ -128,6 +128,16 @@ test("QEMU: the same frames come back the same, and stdout equals Node's", async
   const qemu = await streamRun("boot", SIZES, ["--ip", "10.9.8.7/24", "--gw", "10.9.8.1"]);
   checkEcho(qemu, SIZES);
   assert.is(qemu.r.stdout, node.r.stdout, qemu.r.stderr);
+});
+
+test("QEMU and Node with a disk attached too: the network device is handle 1, in the next slot, and its interrupts arrive", async () => {
+  const disk = path.join(dir, "d.img");
+  fs.writeFileSync(disk, Buffer.alloc(64 * 512));
+  for (const cmd of ["run", "boot"]) {
+    const res = await streamRun(cmd, SIZES, ["--disk", disk]);
+    checkEcho(res, SIZES);
+    assert.match(res.r.stdout, /^dev_echo: up, handle 1, /, cmd);
+  }
 });
 
 test.run();

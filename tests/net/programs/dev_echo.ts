@@ -8,6 +8,7 @@
 // then prints the counts: stdout is the same on both hosts.
 import { println, args, environ, yieldNow, defineMachine } from "aam";
 import { add32, load32 } from "aam/atomic";
+import { virtioFind } from "aam/dev";
 import { nicOpen, nicSend, nicMac, nicStats, nicUp, nicTxPending, NIC_STATS } from "../../../aams/net/nic";
 
 const COUNTS = memory.data(16);          // +0 answered, +4 others, +8 send refused
@@ -45,7 +46,7 @@ export function main(): i32 {
     if (env[i].startsWith("AAM_NET_IP=")) ip = env[i].substr(11);
     if (env[i].startsWith("AAM_NET_GW=")) gw = env[i].substr(11);
   }
-  println("dev_echo: up, mac " + mac + ", AAM_NET_IP " + ip + ", AAM_NET_GW " + gw);
+  println("dev_echo: up, handle " + virtioFind(1, 0).toString() + ", mac " + mac + ", AAM_NET_IP " + ip + ", AAM_NET_GW " + gw);
   let hello = memory.data(64);
   memory.fill(hello, 0xff, 6);
   memory.copy(hello + 6, MAC, 6);
