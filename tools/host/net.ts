@@ -149,6 +149,7 @@ export class NetDevice {
   private readonly cleanup: () => void;
   private pending: Buffer[] = [];
   private paused = false;
+  private batch = false;
   private seenBell = 0;
   private epoch = -1;
   private lastAvail = [0, 0];
@@ -213,8 +214,15 @@ export class NetDevice {
     if (this.stopped) return;
     if (f.length < MIN_FRAME || f.length > MAX_FRAME || this.pending.length >= PENDING_MAX) { this.counts.rxDropped++; return; }
     this.pending.push(f);
-    this.serve();
-    if (this.pending.length && !this.paused) { this.paused = true; this.link.pause(); }
+    if (!this.batch) {                             // one serve for all the frames of a chunk
+      this.batch = true;
+      queueMicrotask(() => {
+        this.batch = false;
+        if (this.stopped) return;
+        this.serve();
+        if (this.pending.length && !this.paused) { this.paused = true; this.link.pause(); }
+      });
+    }
   }
 
   // Steps 2–4.
