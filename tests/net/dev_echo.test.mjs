@@ -59,9 +59,10 @@ async function streamRun(cmd, sizes, extra = []) {
   let hello = null;
   const back = new Map();
   const others = [];
-  let closed;
+  let closed, connected = false;
   const gone = new Promise((r) => (closed = r));
   const srv = net.createServer((c) => {
+    connected = true;
     c.on("close", closed);
     c.on("data", deframer((f) => {
       if (!hello && isHello(f)) {
@@ -81,7 +82,7 @@ async function streamRun(cmd, sizes, extra = []) {
   await new Promise((r) => srv.listen(sock, r));
   try {
     const r = await aam([cmd, img, "--cores", "2", "--net", `stream:${sock}`, ...extra, "--", String(sizes.length)]);
-    if (r.code === 0) await gone;                    // everything the run wrote has been read
+    if (connected) await gone;                      // everything the run wrote has been read
     return { r, hello, back, others };
   } finally {
     srv.close();
