@@ -189,7 +189,9 @@ export function netArgs(n: NetQemu, legacyOff = true): string[] {
         const mask = (0xffffffff << (32 - n.ip.prefix)) >>> 0;
         backend += `,net=${dot((n.ip.addr & mask) >>> 0)}/${n.ip.prefix},host=${dot(n.gw)}`;
       }
-      for (const f of n.spec.forwards) backend += `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`;
+      // the guest's address named: slirp's default is its DHCP start (network + 15), the image's only by chance
+      const guest = n.ip ? dot(n.ip.addr) : "";
+      for (const f of n.spec.forwards) backend += `,hostfwd=tcp:127.0.0.1:${f.host}-${guest}:${f.guest}`;
       break;
     }
   }
