@@ -22,7 +22,7 @@ function bootUser(extra, onLine) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [AAM, "boot", img, "--cores", "2", "--net", "user", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => { stdout += d; if (process.env.DBG) console.error("DATA", JSON.stringify(String(d))); for (const l of String(d).split("\n")) if (l) onLine(l); });
+    p.stdout.on("data", (d) => { stdout += d; for (const l of String(d).split("\n")) if (l) onLine(l); });
     p.stderr.on("data", (d) => (stderr += d));
     const t = setTimeout(() => { p.kill("SIGKILL"); reject(new Error(`aam boot hung\n${stdout}\n${stderr}`)); }, HANG_MS);
     p.on("close", (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });

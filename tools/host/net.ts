@@ -50,6 +50,9 @@ export const NODE_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 /** A link: frames in both directions. */
 interface Link {
   send(frame: Buffer): void;
+  /** Frames sent between cork and uncork go out in one write. */
+  cork(): void;
+  uncork(): void;
   pause(): void;
   resume(): void;
   /** Ends the link after the frames already given to it were written (at most FLUSH_MS). */
@@ -94,6 +97,8 @@ function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: stri
   s.unref();                                        // the cores keep the process alive, not the link
   return {
     send: (f) => { if (!s.destroyed) s.write(framed(f)); },
+    cork: () => s.cork(),
+    uncork: () => s.uncork(),
     pause: () => s.pause(),
     resume: () => s.resume(),
     close: async () => { closed = true; if (!s.destroyed) await ended(s); s.destroy(); },
@@ -112,6 +117,8 @@ function tapLink(relay: string, name: string, onFrame: (f: Buffer) => void, repo
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   return {
     send: (f) => { if (!closed && child.exitCode === null) child.stdin.write(framed(f)); },
+    cork: () => child.stdin.cork(),
+    uncork: () => child.stdin.uncork(),
     pause: () => child.stdout.pause(),
     resume: () => child.stdout.resume(),
     close: async () => {
@@ -281,6 +288,7 @@ export class NetDevice {
     const { num, desc, avail, used } = rings;
     const u16 = new Uint16Array(buf), u32 = new Uint32Array(buf), u8 = new Uint8Array(buf), dv = new DataView(buf);
     let done = 0;
+    this.link.cork();
     for (let head; (head = this.nextHead(1, avail, num, u16)) >= 0;) {
       const segs = this.chain(1, head, num, desc, dv, size, false);
       if (typeof segs === "string") { this.report(`${segs}; the frame is dropped`); this.counts.txBad++; }
@@ -300,6 +308,7 @@ export class NetDevice {
       this.giveBack(1, used, num, head, 0, u16, u32);
       done++;
     }
+    this.link.uncork();
     return done;
   }
 
