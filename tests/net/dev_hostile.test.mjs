@@ -21,7 +21,8 @@ async function run(kind) {
   const sock = path.join(dir, `${kind}.sock`);
   let bytes = 0, closed, connected = false;
   const gone = new Promise((r) => (closed = r));
-  const srv = net.createServer((c) => { connected = true; c.on("data", (d) => (bytes += d.length)); c.on("error", () => {}); c.on("close", closed); });
+  const frame = Buffer.concat([Buffer.from([0, 0, 0, 60]), Buffer.alloc(60, 0x5a)]);
+  const srv = net.createServer((c) => { connected = true; if (kind.startsWith("rx")) c.write(frame); c.on("data", (d) => (bytes += d.length)); c.on("error", () => {}); c.on("close", closed); });
   await new Promise((r) => srv.listen(sock, r));
   try {
     const r = await aam(["run", img, "--cores", "2", "--net", `stream:${sock}`, "--", kind]);
@@ -46,6 +47,25 @@ for (const [kind, line] of CASES) {
     assert.is(bytes, 0, "nothing reached the link");
   });
 }
+
+for (const [kind, line] of [
+  ["rxread", /queue 0: descriptor \d+ is device-readable; receive buffers are device-writable; a received frame is dropped/],
+  ["rxshort", /queue 0: the chain at descriptor \d+ holds fewer than 72 bytes \(the header and a 60-byte frame\); the frame is dropped/],
+]) {
+  test(`a ${kind} receive chain comes back empty and is named on stderr`, async () => {
+    const { r } = await run(kind);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, `dev_hostile: ${kind} chain returned, token 7, length 0\n`);
+    assert.match(r.stderr, new RegExp(`^aam: virtio-net stream:\\S+: ${line.source}\\n$`));
+  });
+}
+
+test("a good receive chain gets the peer's frame behind a 12-byte header (the comparison case)", async () => {
+  const { r } = await run("rxgood");
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, "dev_hostile: the frame arrived intact\ndev_hostile: rxgood chain returned, token 7, length 72\n");
+  assert.is(r.stderr, "");
+});
 
 test("a good transmit chain reaches the link (the comparison case)", async () => {
   const { r, bytes } = await run("good");

@@ -2,9 +2,10 @@
 // through "aam/dev" (not nic.ts), for Node's device model (tests/net/dev_hostile.test.mjs).
 // argv[1] names the chain: `short` (a 5-byte buffer: no room for the 12-byte header and a frame),
 // `writable` (a device-writable transmit buffer), `outside` (a buffer past the end of memory),
-// `long` (header + 2000 bytes), `good` (header + a 60-byte frame, for comparison). main polls the
-// used ring (no interrupt handler) and prints what the device returned: every chain comes back,
-// only `good` reaches the link.
+// `long` (header + 2000 bytes), `good` (header + a 60-byte frame, for comparison); and receive
+// buffers on queue 0 for the frame the peer sends: `rxread` (device-readable), `rxshort` (20
+// bytes), `rxgood`. main polls the used ring (no interrupt handler) and prints what the device
+// returned: every chain comes back, only `good` reaches the link, only `rxgood` gets the frame.
 import { println, args, yieldNow, heapAlloc } from "aam";
 import { virtioFind, virtioBegin, virtioDriverOk, Virtqueue, DESC_WRITE } from "aam/dev";
 
@@ -14,7 +15,7 @@ export function main(): i32 {
   let dev = virtioFind(1, 0);
   if (dev < 0) { println("dev_hostile: no network device"); return 3; }
   virtioBegin(dev, 0);
-  Virtqueue.create(dev, 0, 16);                          // queue 0 exists, and stays empty
+  let rxq = Virtqueue.create(dev, 0, 16);
   let txq = Virtqueue.create(dev, 1, 16);
   virtioDriverOk(dev);
   let buf = heapAlloc(4096);
@@ -27,10 +28,22 @@ export function main(): i32 {
   else if (kind == "writable") flags = DESC_WRITE;
   else if (kind == "outside") at = 0xfffff000;
   else if (kind == "long") len = 12 + 2000;
+  let q = txq;
+  if (kind.startsWith("rx")) {
+    q = rxq;
+    memory.fill(buf, 0, 4096);
+    len = kind == "rxshort" ? 20 : 2048;
+    flags = kind == "rxread" ? 0 : DESC_WRITE;
+  }
   store<u32>(seg, at); store<u32>(seg + 4, len); store<u32>(seg + 8, flags);
-  if (!txq.add(seg, 1, 7)) { println("dev_hostile: add refused"); return 4; }
+  if (!q.add(seg, 1, 7)) { println("dev_hostile: add refused"); return 4; }
   let x: u64 = 0;
-  while ((x = txq.take()) == 0) yieldNow();
+  while ((x = q.take()) == 0) yieldNow();
+  if (kind == "rxgood") {                               // the peer's frame: a 60-byte frame of 0x5a after the header
+    let same = load<u16>(buf + 10) == 1;                // num_buffers
+    for (let i: usize = 0; i < 60; i++) if (load<u8>(buf + 12 + i) != 0x5a) same = false;
+    println("dev_hostile: the frame arrived " + (same ? "intact" : "changed"));
+  }
   println("dev_hostile: " + kind + " chain returned, token " + (<u32>x).toString() + ", length " + (<u32>(x >> 32)).toString());
   return 0;
 }
