@@ -23,7 +23,11 @@
 //     the machine and runs onInterrupt there, between tasks (irq.ts step 4);
 //  3. onInterrupt acknowledges, takes every used rx buffer, checks its length (header + 14 ..
 //     header + 1514; anything else is counted as a bad frame and dropped) and calls rx(frame,
-//     len) with the frame after the header;
+//     len) with the frame after the header. While fewer than TX_LOW tx buffers are free (after
+//     taking back what the device returned) it stops: the rest stay in the used ring until the
+//     device returns tx buffers, which interrupts again (after this handler's acknowledgement, so
+//     that interrupt is not lost). A burst of frames that each get an answer (ARP, ICMP, ACKs)
+//     then waits for the answers to leave instead of having them dropped;
 //  4. the buffer is added to queue 0 again (queue 0 has a descriptor for every rx buffer, so the
 //     add cannot fail). The frame's memory is the device's again from here: rx must copy what it
 //     keeps.
@@ -43,6 +47,7 @@
 //  +0  DEV handle        +4  RXQ Virtqueue     +8  TXQ Virtqueue      +12 RX fn index
 //  +16 RXBUF base        +20 TXBUF base        +24 TXLOCK spinlock    +28 TXTOP free entries
 //  +32 TXFREE u16 × TX_BUFS (the free stack)   +36 MAC[6]
+//  (TXTOP is written under TXLOCK and read without it, atomically, as a hint)
 //  +48 counters: RXF rx frames, RXBAD bad rx, TXF tx frames, TXDROP tx drops (u32 each, atomic)
 // ╒═ rx / tx buffer (BUF = 2048 bytes each, back to back) ═╕
 //  +0 seg {addr u32, len u32, flags u32}   +16 virtio_net_hdr (12 bytes)   +28 frame (≤ 1514)
@@ -68,7 +73,9 @@ import { virtioFind, virtioBegin, virtioDriverOk, virtioAck, virtioConfig32, Vir
 // @ts-ignore: decorator
 @inline const RX_BUFS: u32 = 128;
 // @ts-ignore: decorator
-@inline const TX_BUFS: u32 = 128;
+@inline const TX_BUFS: u32 = 256;
+// @ts-ignore: decorator
+@inline const TX_LOW: u32 = 8;                            // receive pauses below this many free tx buffers
 // @ts-ignore: decorator
 @inline const BUF: usize = 2048;
 // @ts-ignore: decorator
@@ -261,6 +268,10 @@ function onInterrupt(arg: u32, dev: u32): void {
   let rxb = <usize>load<u32>(d + D_RXBUF);
   let fn = load<u32>(d + D_RXFN);
   while (true) {
+    if (atomic.load<u32>(d + D_TXTOP) < TX_LOW) {
+      reclaim(d);
+      if (atomic.load<u32>(d + D_TXTOP) < TX_LOW) break;             // step 3: the tx interrupt resumes
+    }
     let x = rxq.take();
     if (!x) break;
     let i = <u32>x - 1;

@@ -6,7 +6,7 @@
 // sending when it sees it: frames that reach QEMU's device before the driver is up are lost),
 // waits until argv[1] test frames were answered and every frame sent has left (nicTxPending),
 // then prints the counts: stdout is the same on both hosts.
-import { println, args, environ, yieldNow, defineMachine } from "aam";
+import { println, args, environ, sleep, defineMachine } from "aam";
 import { add32, load32 } from "aam/atomic";
 import { virtioFind } from "aam/dev";
 import { nicOpen, nicSend, nicMac, nicStats, nicUp, nicTxPending, NIC_STATS } from "../../../aams/net/nic";
@@ -55,8 +55,8 @@ export function main(): i32 {
   for (let i = 0; i < word.length; i++) store<u8>(hello + 14 + <usize>i, <u8>word.charCodeAt(i));
   memory.fill(hello + 19, 0, 64 - 19);
   if (!nicSend(hello, 60)) { println("dev_echo: the hello frame was refused"); return 4; }
-  while (load32(COUNTS) + load32(COUNTS + 8) < n) yieldNow();
-  while (nicTxPending() != 0) yieldNow();
+  while (load32(COUNTS) + load32(COUNTS + 8) < n) sleep(1e6);   // 1 ms: the core parks (under QEMU a spinning core starves the others)
+  while (nicTxPending() != 0) sleep(1e6);   // 1 ms: the core parks (under QEMU a spinning core starves the others)
   nicStats(STATS);
   println("dev_echo: answered " + load32(COUNTS).toString() + " of " + n.toString() + ", refused " + load32(COUNTS + 8).toString() +
     ", rx bad " + load<u32>(STATS + 4).toString() + ", tx drops " + load<u32>(STATS + 12).toString());

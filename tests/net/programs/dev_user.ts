@@ -4,7 +4,7 @@
 // request and prints it when slirp answers; then it waits for the TCP SYN that slirp sends when a
 // host program connects to 127.0.0.1:H, prints its destination port, and exits. The frame
 // handler also answers slirp's own ARP requests for our address.
-import { println, environ, yieldNow, defineMachine } from "aam";
+import { println, environ, sleep, defineMachine } from "aam";
 import { load32, store32 } from "aam/atomic";
 import { nicOpen, nicSend, nicMac, nicTxPending } from "../../../aams/net/nic";
 
@@ -70,12 +70,12 @@ export function main(): i32 {
   let bcast = memory.data<u8>([255, 255, 255, 255, 255, 255]);
   let zero = memory.data<u8>([0, 0, 0, 0, 0, 0]);
   arp(1, bcast, zero, ipOf(gw));
-  while (load32(STATE + 12) == 0) yieldNow();
+  while (load32(STATE + 12) == 0) sleep(1e6);   // 1 ms: the core parks (under QEMU a spinning core starves the others)
   let mac = hex(load<u8>(GWMAC));
   for (let i: usize = 1; i < 6; i++) mac += ":" + hex(load<u8>(GWMAC + i));
   println("dev_user: ip " + ip + ", gateway " + gw + " is at " + mac);
-  while (load32(STATE + 8) == 0) yieldNow();
+  while (load32(STATE + 8) == 0) sleep(1e6);   // 1 ms: the core parks (under QEMU a spinning core starves the others)
   println("dev_user: a SYN to port " + (load32(STATE + 8) - 1).toString());
-  while (nicTxPending() != 0) yieldNow();
+  while (nicTxPending() != 0) sleep(1e6);   // 1 ms: the core parks (under QEMU a spinning core starves the others)
   return 0;
 }
