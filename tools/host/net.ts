@@ -139,13 +139,20 @@ export function tapPrepare(name: string): () => void {
   if (add.status !== 0) throw new NetError(`--net tap:${name}: the TAP does not exist and cannot be created: ${(add.stderr || "").trim()}`);
   spawnSync("ip", ["link", "set", "dev", name, "up"], { stdio: "ignore" });
   let done = false;
+  // Also when the CLI exits by another path, or is killed by SIGTERM/SIGHUP (deleted, then the
+  // signal is raised again with its default action).
+  const onSignal = (sig: NodeJS.Signals): void => { del(); process.kill(process.pid, sig); };
   const del = (): void => {
     if (done) return;
     done = true;
     process.removeListener("exit", del);
+    process.removeListener("SIGTERM", onSignal);
+    process.removeListener("SIGHUP", onSignal);
     spawnSync("ip", ["link", "del", "dev", name], { stdio: "ignore" });
   };
-  process.once("exit", del);                      // also when the CLI exits by another path
+  process.once("exit", del);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGHUP", onSignal);
   return del;
 }
 
