@@ -75,4 +75,16 @@ test("a good transmit chain reaches the link (the comparison case)", async () =>
   assert.is(bytes, 4 + 60, "one framed 60-byte frame");
 });
 
+test("a stream socket nobody listens on ends the run: status 71 and one line naming it", async () => {
+  const sock = path.join(dir, "dead.sock");
+  const dead = net.createServer();
+  await new Promise((r) => dead.listen(sock, r));
+  const copy = sock + ".kept";
+  fs.linkSync(sock, copy);                            // a socket file that outlives its listener (Node unlinks `sock`)
+  await new Promise((r) => dead.close(r));
+  const r = await aam(["run", img, "--cores", "2", "--net", `stream:${copy}`, "--", "good"]);
+  assert.is(r.code, 71, r.stderr + r.stdout);
+  assert.is(r.stderr, `aam: --net stream:${copy}: cannot connect (ECONNREFUSED): a peer must listen there\n`);
+});
+
 test.run();

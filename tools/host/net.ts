@@ -89,11 +89,19 @@ function framed(frame: Buffer): Buffer {
   return b;
 }
 
-function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: string) => void): Link {
+// A link that cannot start (nobody listens at PATH, the relay cannot open the TAP) or whose relay
+// dies ends the run (`fatal`: status 71); a stream peer that goes away later is only reported.
+function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: string) => void, fatal: (s: string) => void): Link {
   const s = net.createConnection({ path });
-  let closed = false;
+  let closed = false, connected = false;
+  s.on("connect", () => { connected = true; });
   s.on("data", deframer(onFrame));
-  s.on("error", (e) => { if (!closed) report(`stream:${path}: ${(e as NodeJS.ErrnoException).code ?? e.message}; frames sent from now on are dropped`); });
+  s.on("error", (e) => {
+    const why = (e as NodeJS.ErrnoException).code ?? e.message;
+    if (closed) return;
+    if (!connected) fatal(`--net stream:${path}: cannot connect (${why}): a peer must listen there`);
+    else report(`${why}; frames sent from now on are dropped`);
+  });
   s.unref();                                        // the cores keep the process alive, not the link
   return {
     send: (f) => { if (!s.destroyed) s.write(framed(f)); },
@@ -105,12 +113,12 @@ function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: stri
   };
 }
 
-function tapLink(relay: string, name: string, onFrame: (f: Buffer) => void, report: (s: string) => void): Link {
+function tapLink(relay: string, name: string, onFrame: (f: Buffer) => void, fatal: (s: string) => void): Link {
   const child: ChildProcessByStdio<Writable, Readable, null> = spawn(relay, [name], { stdio: ["pipe", "pipe", "inherit"] });
   let closed = false;
   child.stdout.on("data", deframer(onFrame));
-  child.on("error", (e) => report(`tap:${name}: the relay ${relay} failed: ${e.message}`));
-  child.on("exit", (code) => { if (!closed) report(`tap:${name}: the relay exited (${code}); frames sent from now on are dropped`); });
+  child.on("error", (e) => fatal(`--net tap:${name}: the relay ${relay} failed: ${e.message}`));
+  child.on("exit", (code, sig) => { if (!closed) fatal(`--net tap:${name}: the relay exited (${sig ?? code}; its message is above)`); });
   child.stdin.on("error", () => { /* the relay is gone: reported on exit */ });
   child.unref();
   (child.stdout as unknown as { unref?: () => void }).unref?.();
@@ -169,6 +177,8 @@ export class NetDevice {
   private lastAvail = [0, 0];
   private usedIdx = [0, 0];
   private stopped = false;
+  private fatalMsg: string | null = null;
+  private fatalHook: ((message: string) => void) | null = null;
   /** Frames delivered to the image, dropped (none posted, PENDING_MAX exceeded, a bad rx chain),
    *  sent to the link, and bad tx chains. */
   readonly counts = { rx: 0, rxDropped: 0, tx: 0, txBad: 0 };
@@ -188,17 +198,24 @@ export class NetDevice {
     cfg.set(NODE_MAC);
     const onFrame = (f: Buffer): void => this.fromLink(f);
     const report = (s: string): void => this.report(s);
+    const fatal = (s: string): void => { if (this.fatalHook) this.fatalHook(s); else this.fatalMsg ??= s; };
     switch (spec.kind) {
-      case "stream": this.cleanup = () => {}; this.link = streamLink(spec.path, onFrame, report); break;
+      case "stream": this.cleanup = () => {}; this.link = streamLink(spec.path, onFrame, report, fatal); break;
       case "tap": {
         if (!relay) throw new NetError(`--net tap:${spec.name}: no relay built`);
         this.cleanup = tapPrepare(spec.name);
-        this.link = tapLink(relay, spec.name, onFrame, report);
+        this.link = tapLink(relay, spec.name, onFrame, fatal);
         break;
       }
       default: throw new NetError("--net user is QEMU's network (aam boot); on Node use --net tap:NAME or stream:PATH");
     }
     this.loop();
+  }
+
+  /** `hook(message)` ends the run when the link fails (at once if it failed already). */
+  onFatal(hook: (message: string) => void): void {
+    this.fatalHook = hook;
+    if (this.fatalMsg !== null) hook(this.fatalMsg);
   }
 
   /** The system ended: stop serving, close the link once the frames sent so far were written,

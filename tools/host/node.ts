@@ -182,6 +182,11 @@ export function startImage(o: RunOptions): AamSystem {
       });
     };
     const onInt = (): void => finish(EXIT_INTERRUPT, { t: "error", core: -1, message: "interrupted" });
+    nic?.onFatal((message) => {                                          // the network link failed
+      const report = `aam: ${message}\n`;
+      fs.writeSync(o.fds?.[1] ?? 2, report);
+      finish(EXIT_HOST_ERROR, { t: "error", core: -1, message }, report);
+    });
     process.on("SIGINT", onInt);
 
     let upHook: ((core: number) => void) | null = null;
