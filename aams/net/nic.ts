@@ -46,8 +46,9 @@
 // ╒════════ driver record (64 bytes, heap; DRIVER points at it) ════════╕
 //  +0  DEV handle        +4  RXQ Virtqueue     +8  TXQ Virtqueue      +12 RX fn index
 //  +16 RXBUF base        +20 TXBUF base        +24 TXLOCK spinlock    +28 TXTOP free entries
-//  +32 TXFREE u16 × TX_BUFS (the free stack)   +36 MAC[6]
-//  (TXTOP is written under TXLOCK and read without it, atomically, as a hint)
+//  +32 TXFREE → u16 × TX_BUFS (the free stack's entries; TXTOP of them are free)   +36 MAC[6]
+//  TXLOCK guards TXTOP and the entries; onInterrupt also reads TXTOP without it (atomic load,
+//  a hint: a stale value only pauses or resumes receive one frame early or late)
 //  +48 counters: RXF rx frames, RXBAD bad rx, TXF tx frames, TXDROP tx drops (u32 each, atomic)
 // ╒═ rx / tx buffer (BUF = 2048 bytes each, back to back) ═╕
 //  +0 seg {addr u32, len u32, flags u32}   +16 virtio_net_hdr (12 bytes)   +28 frame (≤ 1514)
