@@ -87,4 +87,15 @@ test("a stream socket nobody listens on ends the run: status 71 and one line nam
   assert.is(r.stderr, `aam: --net stream:${copy}: cannot connect (ECONNREFUSED): a peer must listen there\n`);
 });
 
+test("a peer that does not speak the framing ends the run: status 71 and one line", async () => {
+  const sock = path.join(dir, "garbage.sock");
+  const srv = net.createServer((c) => { c.on("error", () => {}); c.write("GET / HTTP/1.1\r\n\r\n"); });
+  await new Promise((r) => srv.listen(sock, r));
+  try {
+    const r = await aam(["run", img, "--cores", "2", "--net", `stream:${sock}`, "--", "rxgood"]);
+    assert.is(r.code, 71, r.stderr + r.stdout);
+    assert.is(r.stderr, `aam: --net stream:${sock}: the peer sent a frame length of ${Buffer.from("GET ").readUInt32BE(0)} bytes (at most 65535): it does not speak the 4-byte length + frame framing\n`);
+  } finally { srv.close(); }
+});
+
 test.run();

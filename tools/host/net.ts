@@ -67,14 +67,20 @@ function ended(w: Writable): Promise<void> {
   });
 }
 
-// The framing of both links: 4-byte big-endian length, then the frame.
-function deframer(onFrame: (f: Buffer) => void): (chunk: Buffer) => void {
+// The framing of both links: 4-byte big-endian length, then the frame. A length above
+// LINK_FRAME_MAX means the peer is out of step (or not speaking this framing): `bad` is told once
+// and nothing more is read.
+const LINK_FRAME_MAX = 65535;
+function deframer(onFrame: (f: Buffer) => void, bad: (n: number) => void): (chunk: Buffer) => void {
   let acc = Buffer.alloc(0);
+  let broken = false;
   return (chunk) => {
+    if (broken) return;
     acc = acc.length ? Buffer.concat([acc, chunk]) : chunk;
     let at = 0;
     while (acc.length - at >= 4) {
       const n = acc.readUInt32BE(at);
+      if (n > LINK_FRAME_MAX) { broken = true; acc = Buffer.alloc(0); bad(n); return; }
       if (acc.length - at - 4 < n) break;
       onFrame(Buffer.from(acc.subarray(at + 4, at + 4 + n)));
       at += 4 + n;
@@ -95,7 +101,7 @@ function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: stri
   const s = net.createConnection({ path });
   let closed = false, connected = false;
   s.on("connect", () => { connected = true; });
-  s.on("data", deframer(onFrame));
+  s.on("data", deframer(onFrame, (n) => fatal(`--net stream:${path}: the peer sent a frame length of ${n} bytes (at most ${LINK_FRAME_MAX}): it does not speak the 4-byte length + frame framing`)));
   s.on("error", (e) => {
     const why = (e as NodeJS.ErrnoException).code ?? e.message;
     if (closed) return;
@@ -116,7 +122,7 @@ function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: stri
 function tapLink(relay: string, name: string, onFrame: (f: Buffer) => void, fatal: (s: string) => void): Link {
   const child: ChildProcessByStdio<Writable, Readable, null> = spawn(relay, [name], { stdio: ["pipe", "pipe", "inherit"] });
   let closed = false;
-  child.stdout.on("data", deframer(onFrame));
+  child.stdout.on("data", deframer(onFrame, (n) => fatal(`--net tap:${name}: the relay sent a frame length of ${n} bytes (at most ${LINK_FRAME_MAX})`)));
   child.on("error", (e) => fatal(`--net tap:${name}: the relay ${relay} failed: ${e.message}`));
   child.on("exit", (code, sig) => { if (!closed) fatal(`--net tap:${name}: the relay exited (${sig ?? code}; its message is above)`); });
   child.stdin.on("error", () => { /* the relay is gone: reported on exit */ });
