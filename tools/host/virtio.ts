@@ -3,11 +3,14 @@
 //
 // Owns: the platform imports dev_find, dev_read, dev_write, dev_addr and dev_route on Node
 // (devImports, run in each worker), the register semantics they share (a register file in a
-// SharedArrayBuffer per device, guarded by its lock word), and the device itself (BlockDevice,
-// in node.ts's main thread): it reads the driver's virtqueue from the shared memory, performs
-// each request on the file with fs.readSync/writeSync/fsyncSync, returns it in the used ring and
-// delivers the interrupt. Not: the driver (runtime/dev/virtio.ts, aams/block), the QEMU host's
-// devices (QEMU's own; boot/virtio.c), checking the command line's --disk (tools/cli/paths.ts).
+// SharedArrayBuffer per device, guarded by its lock word; R_NQ queues per device, selected with
+// QUEUE_SEL: 1 for the block device, 2 for the network device), what every device model shares
+// (raiseInterrupt, queueRings), and the block device itself (BlockDevice, in node.ts's main
+// thread): it reads the driver's virtqueue from the shared memory, performs each request on the
+// file with fs.readSync/writeSync/fsyncSync, returns it in the used ring and delivers the
+// interrupt. Not: the network device (net.ts), the drivers (runtime/dev/virtio.ts, aams/block,
+// aams/net/nic.ts), the QEMU host's devices (QEMU's own; boot/virtio.c), checking the command
+// line's --disk (tools/cli/paths.ts).
 //
 // The same registers as QEMU's virtio-mmio (runtime/abi.json enum virtio), so the image's driver
 // cannot tell the hosts apart. Device protocol, per QUEUE_NOTIFY (the driver's worker adds 1 to
