@@ -66,7 +66,7 @@ test("a missing program, a folder, a file that is neither .ts nor .wasm, and no 
   await refused(["boot", "examples"], "aam: examples: is a folder, not a program (expected an entry .ts or an image .wasm)");
   await refused(["run", "README.md"], "aam: README.md: expected an entry .ts or an image .wasm");
   await refused(["build", path.join(TMP, "x.wasm")], `aam: ${path.join(TMP, "x.wasm")}: no such file`);
-  const r = await refused(["run"], "aam: aam run needs a program: aam run <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]");
+  const r = await refused(["run"], "aam: aam run needs a program: aam run <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--net tap:NAME|stream:PATH [--ip A.B.C.D/N] [--gw A.B.C.D]] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]");
   assert.is(r.stderr.split("\n").length, 2);
 });
 
