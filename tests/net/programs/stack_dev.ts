@@ -1,0 +1,42 @@
+// stack_dev.ts: machine "net" on a real device, driven by a peer on the link (tests/net/
+// stack_dev.test.mjs speaks raw Ethernet over `--net stream:PATH`; with a tap, Linux's ping).
+// main binds UDP port 7, prints "ready", then echoes datagrams until one reads "quit"; it then
+// prints every counter of the stack ("stat NAME VALUE"), the heap blocks its echo loop left
+// ("heap +N"), and "done". ARP, ICMP and the hostile frames the peer sends are the stack's own
+// business: main only sees the datagrams that reach port 7.
+import { println, coreCount, heapBlocksInUse, heapAlloc, heapFree } from "aam";
+import { defineNet, connectNet, NetAddr, NetInfo, STAT_NAMES, SOCK_DGRAM } from "../../../aams/net/index";
+
+export function machines(): void { defineNet(); }
+
+function blocks(): u64 { let b: u64 = 0; for (let c = 0; c < coreCount(); c++) b += heapBlocksInUse(c); return b; }
+
+export function main(): i32 {
+  let net = connectNet();
+  let fd = net.socketSync(SOCK_DGRAM);
+  let r = net.bindSync(fd, 0, 7);
+  if (fd < 0 || r != 0) { println("socket " + fd.toString() + " bind " + r.toString()); return 1; }
+  let buf = heapAlloc(2048), from = NetAddr.alloc();
+  let info = NetInfo.alloc();
+  net.infoSync(info);
+  println("ready link " + info.link_up.toString());
+  let b0: u64 = 0, echoed: u32 = 0;
+  while (true) {
+    let n = net.recvfromSync(fd, buf, 2048, from, 0);
+    if (n < 0) { println("recvfrom " + n.toString()); break; }
+    if (n == 4 && load<u32>(buf) == 0x74697571) break;                      // "quit"
+    let s = net.sendtoSync(fd, buf, <u32>n, from.ip, from.port);
+    if (s != n) println("sendto " + s.toString());
+    if (echoed == 0) b0 = blocks();                                          // after the first round's allocations
+    echoed++;
+  }
+  let grew = <i64>(blocks() - b0);
+  net.closeSync(fd);
+  net.infoSync(info);
+  for (let i = 0; i < STAT_NAMES.length; i++) println("stat " + STAT_NAMES[i] + " " + load<u32>(info.counters + (<usize>i << 2)).toString());
+  println("sockets " + info.sockets.toString());
+  println("echoed " + echoed.toString() + " heap +" + (echoed > 1 ? grew : 0).toString());
+  println("done");
+  heapFree(buf); from.free(); info.free();
+  return 0;
+}
