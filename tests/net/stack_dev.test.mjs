@@ -55,7 +55,7 @@ function hostile(mac) {
 for (const host of hosts) {
   test(`${host}: ARP, ICMP echo, UDP echo, unreachables and ${hostile(PEER_MAC).length} kinds of hostile frames`, async () => {
     const prog = await image(PROG);
-    const peer = await startPeer(host, prog);
+    const peer = await startPeer(host, prog, { extra: ["--gw", "10.0.0.1"] });
     try {
       // The announcement: a broadcast request for our own address, sent when the stack starts.
       const ann = parse(await peer.next((f) => parse(f).arp?.spa === OUR_IP && parse(f).arp.tpa === OUR_IP, "the gratuitous ARP"));
@@ -64,6 +64,20 @@ for (const host of hosts) {
       await peer.line(/^ready link 1$/m);
       const want = { rx_frames: 0 };
       const sent = (f, counter) => { peer.send(f); want.rx_frames++; if (counter) want[counter] = (want[counter] ?? 0) + 1; };
+
+      // Our stack sends to us (10.0.0.1): it asks ARP; the datagram comes once we answered.
+      // To 192.168.99.1 (off-link): through the gateway, 10.0.0.1 as well, so the same answer
+      // releases it. To 10.0.0.50: three requests, then it gives up (the program waits for that).
+      const ask = parse(await peer.next((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === PEER_IP, "an ARP request for the peer"));
+      assert.equal([...ask.dst], [...BCAST]);
+      sent(eth(mac, 0x0806, arp(2, PEER_MAC, PEER_IP, mac, OUR_IP)));
+      const hello = parse(await peer.next((f) => parse(f).ip?.udp?.dport === 5555 && parse(f).ip.dst === PEER_IP, "the datagram to the peer"));
+      assert.ok(hello.ip.udp.ok && hello.ip.udp.data.toString() === "hello");
+      assert.equal([...hello.dst], [...PEER_MAC]);
+      const routed = parse(await peer.next((f) => parse(f).ip?.dst === ip("192.168.99.1"), "the datagram through the gateway"));
+      assert.equal([...routed.dst], [...PEER_MAC], "to the gateway's MAC");
+      for (let i = 1; i <= 3; i++) await peer.next((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === ip("10.0.0.50"), `ARP request ${i} for 10.0.0.50`);
+      await peer.line(/^sent 5 5 5$/m);
 
       // ARP: a request for our address is answered; one for another address is not.
       sent(eth(BCAST, 0x0806, arp(1, PEER_MAC, PEER_IP, Buffer.alloc(6), ip("10.0.0.77"))));
@@ -119,6 +133,9 @@ for (const host of hosts) {
       assert.is(s.icmp_echo_replies, 2);
       assert.is(s.icmp_unreach_sent, 2);
       assert.is(s.arp_replies_sent, 1);
+      assert.is(s.arp_requests_sent, 4, "1 for the peer (the gateway is the peer), 3 for 10.0.0.50");
+      assert.is(s.arp_unresolved, 1);
+      assert.is(peer.frames.filter((f) => parse(f).arp?.tpa === ip("10.0.0.50")).length, 3);
       assert.match(r.stdout, /^sockets 0$/m);
       assert.match(r.stdout, /^echoed 5 heap \+0$/m);
     } finally {
