@@ -18,10 +18,11 @@
 import { Task, args, println, eprintln, spawnDetached, heapAlloc, heapFree } from "aam";
 import { defineNet, connectNet, NetClient, NetAddr, SOCK_STREAM } from "../aams/net";
 import { defineDiskFs, connectFs, FsClient, FsStat, FS_O_RDONLY } from "../aams/fs";
+import { BlockClient } from "../aams/block/index";
 
 export function machines(): void {
   defineNet();
-  defineDiskFs();                     // machine fs on the --disk image; without one every fs call fails (→ 404)
+  defineDiskFs();                     // machines block and fs on the --disk image (used only when there is one)
 }
 
 // @ts-ignore: decorator
@@ -30,7 +31,7 @@ export function machines(): void {
 @inline const OUT: u32 = 16384;
 
 // Clients shared by every connection task (static data: a module-level let is per core).
-const CLIENTS = memory.data(8);      // +0 NetClient, +4 FsClient
+const CLIENTS = memory.data(8);      // +0 NetClient, +4 FsClient (0: no disk: every path but / is 404)
 
 const PAGE = "<!DOCTYPE html>\n<html><head><title>aam httpd</title></head>\n<body><h1>aam httpd</h1>\n<p>Served by the TCP/IP machine of an aam system image.</p></body></html>\n";
 
@@ -188,6 +189,7 @@ function answer(net: NetClient, fs: FsClient, fd: i32, r: Req, o: usize): bool {
     if (r.method == 1) n += put(o + n, PAGE);
     return sendAll(net, fd, o, n) && !close;
   }
+  if (changetype<usize>(fs) == 0) { let n = head(o, 404, "text/plain", 0, close); return sendAll(net, fd, o, n) && !close; }
   let open = fs.open(r.path, pathLen, FS_O_RDONLY);
   let file = open.wait(), failed = open.failed;
   open.release();                                              // a failure's message goes with it
@@ -253,7 +255,7 @@ export function main(): i32 {
   if (port < 1 || port > 65535) { eprintln("usage: httpd.ts [port 1..65535]"); return 2; }
   let net = connectNet(1024);
   store<usize>(CLIENTS, changetype<usize>(net));
-  store<usize>(CLIENTS, changetype<usize>(connectFs(1024)), 4);
+  if (BlockClient.open() != null) store<usize>(CLIENTS, changetype<usize>(connectFs(1024)), 4);
   let l = net.socketSync(SOCK_STREAM);
   let r = net.bindSync(l, 0, <u32>port);
   if (r == 0) r = net.listenSync(l, 128);
