@@ -145,4 +145,26 @@ for (const host of hosts) {
   });
 }
 
+for (const host of hosts) {
+  test(`${host}: a program that never calls the machine still answers ARP and ping (the first frame starts the stack)`, async () => {
+    const peer = await startPeer(host, await image("tests/net/programs/stack_idle.ts"));
+    try {
+      await peer.line(/^up$/m);
+      peer.send(eth(BCAST, 0x0806, arp(1, PEER_MAC, PEER_IP, Buffer.alloc(6), OUR_IP)));
+      const rep = parse(await peer.next((f) => parse(f).arp?.op === 2, "an ARP reply"));
+      await peer.next((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === OUR_IP, "the announcement, once started");
+      for (let i = 1; i <= 3; i++) {
+        peer.send(eth(rep.arp.sha, 0x0800, ipv4(PEER_IP, OUR_IP, 1, icmpEcho(9, i, Buffer.alloc(56, i)))));
+        await peer.next((f) => parse(f).ip?.icmp?.type === 0 && parse(f).ip.icmp.rest.readUInt16BE(2) === i, `echo reply ${i}`);
+      }
+      const r = await peer.done();
+      assert.is(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^replies 3 arp 1 started yes$/m);
+    } finally {
+      peer.kill();
+      await peer.done();
+    }
+  });
+}
+
 test.run();
