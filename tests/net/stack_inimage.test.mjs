@@ -1,6 +1,5 @@
 // stack_inimage.test.mjs: the stack without a device: its socket calls through net.idl on a
-// machine "net" with no device (programs/stack_sock.ts), its
-// loopback path (programs/stack_loop.ts: UDP over 127.0.0.1 and our own address, queue limits,
+// machine "net" with no device (programs/stack_sock.ts), its loopback path (programs/stack_loop.ts: UDP over 127.0.0.1 and our own address, queue limits,
 // unreachables, ICMP echo to ourselves, heap back to baseline) and its input path under seeded
 // mutations of valid frames (programs/stack_fuzz.ts: never a crash, every frame sent
 // well-formed, heap back to baseline). Node (`aam run`) and QEMU (`aam boot`, fewer rounds).
