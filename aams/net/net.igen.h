@@ -44,6 +44,7 @@
 #define NET_ETIMEDOUT (-110)         /* connect or a connection timed out */
 #define NET_ECONNREFUSED (-111)      /* connect: the peer answered RST */
 #define NET_EHOSTUNREACH (-113)      /* connect: ARP found nobody */
+#define NET_EALREADY (-114)          /* a call on a descriptor whose listen/connect is still running */
 
 /* A peer: what accept and recvfrom report. */
 struct net_addr {
