@@ -4,7 +4,7 @@
 // Questions: are frames shorter than a header or longer than 1514 bytes dropped and counted?
 // does every one of N seeded mutations of valid frames (ARP request, ICMP echo, UDP to a bound
 // and to a closed port, TCP) leave the stack alive, with every frame it sends well-formed
-// (IPv4 header checksum, ICMP/UDP checksums, lengths inside the frame)? does the heap return to
+// (IPv4 header checksum, ICMP/UDP/TCP checksums, lengths inside the frame)? does the heap return to
 // its baseline once ARP gave up on the addresses the mutations invented? Prints one line each.
 import { println, args, coreCount, heapBlocksInUse, heapAlloc, heapFree, now } from "aam";
 import { netConfigure, netAttachLink, netInput, netLock, netUnlock, stat, Stat } from "../../../aams/net/stack";
@@ -30,7 +30,7 @@ function capture(f: usize, len: u32): bool {
     ok = hl == 20 && total <= len - 14 && csumFold(csumPartial(p, 20, 0)) == 0;
     let proto = load<u8>(p + 9);
     if (ok && proto == 1) ok = csumFold(csumPartial(p + 20, total - 20, 0)) == 0;
-    if (ok && proto == 17) ok = csumFold(csumPartial(p + 20, total - 20, pseudoSum(load<u32>(p + 12) == 0 ? 0 : bswap<u32>(load<u32>(p + 12)), bswap<u32>(load<u32>(p + 16)), 17, total - 20))) == 0;
+    if (ok && (proto == 17 || proto == 6)) ok = csumFold(csumPartial(p + 20, total - 20, pseudoSum(bswap<u32>(load<u32>(p + 12)), bswap<u32>(load<u32>(p + 16)), proto, total - 20))) == 0;
   }
   if (!ok) store<u32>(OUT + 4, load<u32>(OUT + 4) + 1);
   return true;
