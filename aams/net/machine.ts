@@ -17,7 +17,7 @@
 // A program that only answers ping and ARP makes no call: its first received frame starts the
 // stack (a peer asks ARP first).
 import { Machine, defineMachine, environ, fail } from "aam";
-import { nicOpen, nicSend, nicMac } from "./nic";
+import { nicOpen, nicSend, nicMac, nicStats } from "./nic";
 import { NetAddr, NetInfo } from "./net.igen.client";
 import { offerNet } from "./net.igen.server";
 import { netConfigure, netAttachLink, netInput, netStart, netStarted, netIp, netMask, netGw, netMac, netLinkUp, netStats } from "./stack";
@@ -112,5 +112,6 @@ function info$(info: NetInfo): i32 {
   netStats(info.counters);
   tcpStats(info.tcp);
   info.sockets = sockCount();
+  nicStats(info.nic);
   return 0;
 }

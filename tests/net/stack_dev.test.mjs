@@ -137,6 +137,11 @@ for (const host of hosts) {
       assert.is(s.arp_unresolved, 1);
       assert.is(peer.frames.filter((f) => parse(f).arp?.tpa === ip("10.0.0.50")).length, 3);
       assert.match(r.stdout, /^sockets 0$/m);
+      const nic = /^nic rx (\d+) bad (\d+) tx (\d+) drops (\d+)$/m.exec(r.stdout);
+      assert.ok(nic, r.stdout);
+      assert.is(Number(nic[1]), s.rx_frames, "every frame the driver took reached the stack");
+      assert.is(Number(nic[3]), s.tx_frames, "every frame the stack sent went to the driver");
+      assert.is(Number(nic[4]), 0, "no send dropped");
       assert.match(r.stdout, /^echoed 5 heap \+0$/m);
     } finally {
       peer.kill();

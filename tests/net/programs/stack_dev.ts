@@ -43,6 +43,7 @@ export function main(): i32 {
   while (load<u32>(info.counters + 11 * 4) == 0) { sleep(20e6); net.infoSync(info); }      // arp_unresolved
   for (let i = 0; i < STAT_NAMES.length; i++) println("stat " + STAT_NAMES[i] + " " + load<u32>(info.counters + (<usize>i << 2)).toString());
   println("sockets " + info.sockets.toString());
+  println("nic rx " + load<u32>(info.nic).toString() + " bad " + load<u32>(info.nic + 4).toString() + " tx " + load<u32>(info.nic + 8).toString() + " drops " + load<u32>(info.nic + 12).toString());
   println("echoed " + echoed.toString() + " heap +" + (echoed > 1 ? grew : 0).toString());
   println("done");
   heapFree(buf); from.free(); info.free();
