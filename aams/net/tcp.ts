@@ -20,7 +20,7 @@
 
 import { Signal } from "aam";
 import { netLock, netUnlock } from "./stack";
-import { ipLocal } from "./ip";
+import { ipSource } from "./ip";
 import {
   Tcb, CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, LAST_ACK,
   TIME_WAIT, CLOSING, F_FIN_QUEUED, F_FIN_RCVD, F_ORPHAN, F_ACKNOW, F_WSCALE, MSS_OURS,
@@ -53,7 +53,7 @@ export function tcpListen(port: u32, backlog: u32): i32 {
   if (port == 0 || port > 65535) return EINVAL;
   netLock();
   tcpInit();
-  let r: i32;
+  let r: i32 = 0;
   if (listenerFor(port)) r = EADDRINUSE;
   else {
     let t = tcbCreate();
@@ -76,7 +76,7 @@ export function tcpAccept(l: i32, peer: usize): i32 {
   let t = tcbOf(l);
   if (!t || t.state != LISTEN) { netUnlock(); return t ? EINVAL : EBADF; }
   enter(t);
-  let r: i32;
+  let r: i32 = 0;
   while (true) {
     if (t.handle != <u32>l || t.state != LISTEN) { r = EBADF; break; }        // closed while we waited
     let c = acceptPop(t);
@@ -99,7 +99,7 @@ export function tcpConnect(ip: u32, port: u32, lport: u32): i32 {
   if (port == 0 || port > 65535 || lport > 65535 || ip == 0 || (ip >>> 28) >= 14) return EINVAL;
   netLock();
   tcpInit();
-  let lip = (ip >>> 24) == 127 ? ip : ipLocal();
+  let lip = ipSource(ip);
   if (lip == 0) { netUnlock(); return EHOSTUNREACH; }
   if (lport == 0) lport = ephemeralPort(lip, ip, port);
   else if (tcbLookup(lip, lport, ip, port)) lport = 0;
@@ -141,7 +141,7 @@ export function tcpSend(c: i32, buf: usize, len: u32): i32 {
   let t = tcbOf(c);
   if (!t) { netUnlock(); return EBADF; }
   enter(t);
-  let r: i32;
+  let r: i32 = 0;
   while (true) {
     if (t.handle != <u32>c) { r = EBADF; break; }
     let s = t.state;
@@ -174,7 +174,7 @@ export function tcpRecv(c: i32, buf: usize, len: u32): i32 {
   let t = tcbOf(c);
   if (!t) { netUnlock(); return EBADF; }
   enter(t);
-  let r: i32;
+  let r: i32 = 0;
   while (true) {
     if (t.handle != <u32>c) { r = EBADF; break; }
     if (t.state == LISTEN) { r = ENOTCONN; break; }

@@ -87,7 +87,7 @@ function wire(dst: u32, seg: usize, len: u32): void {
 
 /** Fill in the checksum of the segment at `seg` (`len` bytes, checksum field zero). */
 function checksum(src: u32, dst: u32, seg: usize, len: u32): void {
-  store<u16>(seg + 16, csumFold(csumPartial(seg, len, pseudoSum(src, dst, PROTO_TCP, len))));
+  be16(seg + 16, csumFold(csumPartial(seg, len, pseudoSum(src, dst, PROTO_TCP, len))));
 }
 
 /** The window field for a segment of `t` now (§3.8.6.2.2; RFC 7323 §2.3: SYNs unscaled). */
