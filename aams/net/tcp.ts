@@ -300,8 +300,9 @@ export function tcpWritable(c: i32): bool {
 /** The counters (tcp_tcb.ts S_*, S_COUNT u32 words; TCP.md "Counters"). */
 export function tcpStats(out: usize): void { netLock(); tcpInit(); statsCopy(out); netUnlock(); }
 
-/** Connection details for tests: +0 state +4 mss +8 cwnd +12 ssthresh +16 snd window +20 srtt µs
- *  +24 rto µs +28 window scaling on (1/0) +32 peer's shift. False for a bad handle. */
+/** Connection details for tests (52 bytes): +0 state +4 mss +8 cwnd +12 ssthresh +16 snd window
+ *  +20 srtt µs +24 rto µs +28 window scaling on (1/0) +32 peer's shift +36 RCV.NXT +40 SND.NXT
+ *  +44 local port +48 remote port. False for a bad handle. */
 export function tcpInfo(c: i32, out: usize): bool {
   netLock();
   let t = tcbOf(c);
@@ -310,6 +311,8 @@ export function tcpInfo(c: i32, out: usize): bool {
     store<u32>(out + 12, t.ssthresh); store<u32>(out + 16, t.sndWnd);
     store<u32>(out + 20, <u32>(t.srtt / 1000)); store<u32>(out + 24, <u32>(t.rto / 1000));
     store<u32>(out + 28, (t.flags & F_WSCALE) ? 1 : 0); store<u32>(out + 32, t.sndShift);
+    store<u32>(out + 36, t.rcvNxt); store<u32>(out + 40, t.sndNxt);
+    store<u32>(out + 44, t.lport); store<u32>(out + 48, t.rport);
   }
   netUnlock();
   return t != null;

@@ -172,7 +172,20 @@ function inputSync(t: Tcb, seq: u32, ack: u32, flags: u32, wnd: u32, data: usize
   else ok = win != 0 && ((seqGe(seq, t.rcvNxt) && seqLt(seq, t.rcvNxt + win)) ||
     (seqGe(seq + slen - 1, t.rcvNxt) && seqLt(seq + slen - 1, t.rcvNxt + win)));
   if (!ok) {
-    if (!(flags & TH_RST)) { stat(S_OUT_OF_WINDOW); sendAck(t); }
+    if (flags & TH_RST) return;
+    stat(S_OUT_OF_WINDOW);
+    // Zero window: "special allowance should be made to accept valid ACKs" (§3.10.7.4). A pure
+    // ACK near RCV.NXT still moves SND.UNA and the send window (the ACK field is validated as
+    // always), then gets its ACK: a peer's window probe is answered, and two ends that both
+    // hold a zero window cannot deadlock on each other's unreadable ACKs.
+    if (win == 0 && slen == 0 && (flags & (TH_ACK | TH_SYN)) == TH_ACK && t.state != SYN_RECEIVED &&
+        <u32>abs<i32>(<i32>(seq - t.rcvNxt)) <= RCV_BUF && seqLe(ack, t.sndMax) && seqGe(ack, t.sndUna - t.maxSndWnd)) {
+      if (!ackProcess(t, seq, ack, wnd, 0, flags)) return;
+      t.flags |= F_ACKNOW;
+      tcpOutput(t);
+      return;
+    }
+    sendAck(t);
     return;
   }
   if (flags & TH_RST) {                                                     // step 2
@@ -236,8 +249,11 @@ function ackProcess(t: Tcb, seq: u32, ack: u32, wnd: u32, dlen: u32, flags: u32)
     if (partial) { retransmitFirst(t); armRexmt(t); }
     tcbWake(t);                                               // room in the send ring
   }
-  // The send window (§3.10.7.4 step 5: SND.WL1/WL2 keep old segments from moving it back).
-  if (seqLt(t.sndWl1, seq) || (t.sndWl1 == seq && seqLe(t.sndWl2, ack))) {
+  // The send window (§3.10.7.4 step 5: SND.WL1/WL2 keep old segments from moving it back),
+  // ordered by the acknowledgement first: a peer that went back after a timeout resends old
+  // sequence numbers with a newer ACK and window, which the RFC's order (sequence first) would
+  // ignore, leaving a stale window that overruns the peer's buffer (TCP.md "Send window").
+  if (seqGt(ack, t.sndWl2) || (ack == t.sndWl2 && seqGe(seq, t.sndWl1))) {
     if (newWnd > 0 && t.sndWnd == 0 && (t.flags & F_PERSIST)) { t.tRexmt = 0; t.flags &= ~F_PERSIST; }
     t.sndWnd = newWnd; t.sndWl1 = seq; t.sndWl2 = ack;
     if (newWnd > t.maxSndWnd) t.maxSndWnd = newWnd;

@@ -62,6 +62,7 @@ function lossDraw(): u32 {
   store<u32>(LOSS + 8, x);
   return x % 1000;
 }
+export function lossHeld(): bool { return load<u32>(LOSS + 12) != 0; }
 /** Send the held segment, if any (after the next segment, or from the timers). */
 export function lossFlush(): void {
   let n = load<u32>(LOSS + 12);
@@ -78,6 +79,7 @@ function wire(dst: u32, seg: usize, len: u32): void {
       memory.copy(HELD, seg, len);
       store<u32>(LOSS + 12, len); store<u32>(LOSS + 16, dst);
       stat(S_LOSS_REORDERS);
+      netTimerKick();                                         // tcpTimers sends it if nothing follows
       return;
     }
   }
@@ -155,8 +157,11 @@ export function sendReset(lip: u32, lport: u32, rip: u32, rport: u32, seq: u32, 
   wire(rip, seg, HDR);
 }
 
-/** An ACK now (out-of-window segments, challenge ACKs, window updates, the delayed-ACK timer). */
-export function sendAck(t: Tcb): void { sendSegment(t, t.sndNxt, TH_ACK, 0); }
+/** An ACK now (out-of-window segments, challenge ACKs, window updates, the delayed-ACK timer).
+ *  Its sequence number is SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to SND.UNA, and
+ *  a pure ACK numbered there would be below the peer's RCV.NXT, fail its acceptability test and
+ *  never be read: both ends would then retransmit into each other's discard. */
+export function sendAck(t: Tcb): void { sendSegment(t, t.sndMax, TH_ACK, 0); }
 
 /** Arm the retransmission timer at now + RTO (restart), kicking the timer task if earlier. */
 export function armRexmt(t: Tcb): void {
@@ -239,10 +244,8 @@ export function retransmitFirst(t: Tcb): void {
   sendSegment(t, t.sndUna, TH_ACK | (fin ? TH_FIN : 0), len);
 }
 
-/** A zero-window probe: one byte beyond the window (§3.8.6.1). It counts in sndMax (so its ACK is
- *  acceptable) but not in sndNxt: an ACK that takes it moves sndNxt (tcp_in.ts). */
-export function sendProbe(t: Tcb): void {
-  if (unsent(t) == 0) { sendAck(t); return; }
-  sendSegment(t, t.sndNxt, TH_ACK, 1);
-  if (seqLe(t.sndMax, t.sndNxt)) t.sndMax = t.sndNxt + 1;
-}
+/** A zero-window probe (§3.8.6.1): a segment numbered SND.UNA − 1 with no data, which the peer
+ *  finds unacceptable and answers with an ACK carrying its window (as Linux probes). Sending a
+ *  byte beyond the window instead was rejected: it would have to count in SND.MAX, and an ACK
+ *  numbered SND.MAX would then fail the peer's test while its window is zero (TCP.md). */
+export function sendProbe(t: Tcb): void { sendSegment(t, t.sndUna - 1, TH_ACK, 0); }

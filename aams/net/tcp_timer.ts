@@ -21,7 +21,7 @@
 
 import { tcpInit, Tcb, firstTcb, setNextDeadline, tcbClosed, stat, F_PERSIST, F_ORPHAN, F_ACKNOW,
   SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO } from "./tcp_tcb";
-import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, kickIfEarlier } from "./tcp_out";
+import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, lossHeld, kickIfEarlier } from "./tcp_out";
 import { ccTimeout, RTO_MAX } from "./tcp_cc";
 import { embryonicDrop } from "./tcp_listen";
 
@@ -49,6 +49,7 @@ export function tcpTimers(t0: f64): f64 {
     }
     t = after;
   }
+  if (lossHeld() && t0 + 1e6 < next) next = t0 + 1e6;
   setNextDeadline(next);
   return next;
 }

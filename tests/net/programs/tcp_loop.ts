@@ -63,7 +63,7 @@ function writer(t: Task): u64 {
     let n = min<u32>(CHUNK, size - sent);
     for (let i: u32 = 0; i < n; i++) store<u8>(buf + i, pat(sent + i, seed));
     let off: u32 = 0;
-    while (off < n) { let w = tcpSend(c, buf + off, n - off); if (w <= 0) { heapFree(buf); return 1; } off += <u32>w; }
+    while (off < n) { let w = tcpSend(c, buf + off, n - off); if (w <= 0) { heapFree(buf); println("send " + w.toString() + " after " + sent.toString()); return 1; } off += <u32>w; }
     sent += n;
   }
   tcpShutdown(c);
@@ -80,7 +80,7 @@ function client(ip: u32, port: u32, size: u32, seed: u32): bool {
   let got: u32 = 0, ok = true;
   while (true) {
     let n = tcpRecv(c, buf, CHUNK);
-    if (n < 0) { ok = false; break; }
+    if (n < 0) { println("recv " + n.toString()); ok = false; break; }
     if (n == 0) break;
     for (let i: u32 = 0; i < <u32>n; i++) if (load<u8>(buf + i) != pat(got + i, seed)) ok = false;
     got += <u32>n;
@@ -88,6 +88,7 @@ function client(ip: u32, port: u32, size: u32, seed: u32): bool {
   let wr = w.join();
   heapFree(buf);
   tcpClose(c);
+  if (!(ok && wr == 0 && got == size)) println("client: got " + got.toString() + " of " + size.toString() + ", writer " + wr.toString() + ", bytes " + (ok ? "same" : "differ"));
   return ok && wr == 0 && got == size;
 }
 
@@ -159,7 +160,7 @@ export function main(): i32 {
     let s = stats();
     println("loss: 1 MB " + (ok == 1 ? "ok" : "BAD") + ", dropped " + s[20].toString() + ", reordered " + s[21].toString() +
       ", retrans " + s[6].toString() + ", rto " + s[7].toString() + ", fast " + s[8].toString() + ", partial " + s[9].toString() +
-      ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString());
+      ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString() + ", resets in " + s[3].toString() + " out " + s[11].toString() + ", challenge " + s[16].toString() + ", oow " + s[17].toString());
     return 0;
   }
   if (mode == "refuse") {
