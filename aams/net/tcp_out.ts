@@ -12,7 +12,8 @@
 //
 // ╒═══════════ TCP header as built here (RFC 9293 §3.1, network byte order) ═══════════╕
 //  +0 sport  +2 dport  +4 seq  +8 ack  +12 offset<<4  +13 flags  +14 window  +16 checksum  +18 urg
-//  +20 options: SYN and SYN-ACK carry MSS (4) + NOP + window scale (3) = 8 bytes; others none
+//  +20 options: SYN carries MSS (4) + NOP + window scale (3) = 8 bytes; SYN-ACK the same when the
+//      SYN had window scale, else MSS only; other segments none (no timestamps, no SACK)
 
 import { now } from "aam";
 import { ipSend } from "./ip";
@@ -115,7 +116,9 @@ function windowField(t: Tcb, syn: bool): u32 {
  *  starting at sequence `seq` (0 for none). Every segment but the first SYN carries ACK. */
 export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): void {
   let syn = (flags & TH_SYN) != 0;
-  let opt: u32 = syn ? 8 : 0;
+  // RFC 7323 §2.2: a SYN-ACK carries window scale only if the SYN did (F_WSCALE then set).
+  let ws = syn && (!(flags & TH_ACK) || (t.flags & F_WSCALE) != 0);
+  let opt: u32 = syn ? (ws ? 8 : 4) : 0;
   let seg = SCRATCH;
   be16(seg, t.lport); be16(seg + 2, t.rport);
   be32(seg + 4, seq);
@@ -126,7 +129,7 @@ export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): void {
   store<u32>(seg + 16, 0);                                   // checksum, urgent pointer
   if (syn) {
     store<u8>(seg + 20, 2); store<u8>(seg + 21, 4); be16(seg + 22, MSS_OURS);
-    store<u8>(seg + 24, 1); store<u8>(seg + 25, 3); store<u8>(seg + 26, 3); store<u8>(seg + 27, <u8>RCV_SHIFT);
+    if (ws) { store<u8>(seg + 24, 1); store<u8>(seg + 25, 3); store<u8>(seg + 26, 3); store<u8>(seg + 27, <u8>RCV_SHIFT); }
   }
   let off = HDR + opt;
   if (len) {
