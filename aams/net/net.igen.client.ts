@@ -27,7 +27,7 @@ export class NetAddr {
   set port(v: u32) { store<u32>(changetype<usize>(this), v, 4); }
 }
 
-/** struct net_info: 312 bytes, aligned to 4, a view over memory (no copy).
+/** struct net_info: 328 bytes, aligned to 4, a view over memory (no copy).
  *   offset  size  field
  *        0     4  ip: uint32_t
  *        4     4  mask: uint32_t
@@ -38,11 +38,12 @@ export class NetAddr {
  *       20   160  counters: uint32_t [40]
  *      180   128  tcp: uint32_t [32]
  *      308     4  sockets: uint32_t
+ *      312    16  nic: uint32_t [4]
  */
 @unmanaged
 export class NetInfo {
   /** A zeroed struct net_info from the running machine's heap; give it back with free(). */
-  static alloc(): NetInfo { let p = heapAlloc(312); memory.fill(p, 0, 312); return changetype<NetInfo>(p); }
+  static alloc(): NetInfo { let p = heapAlloc(328); memory.fill(p, 0, 328); return changetype<NetInfo>(p); }
   free(): void { heapFree(changetype<usize>(this)); }
   get ip(): u32 { return load<u32>(changetype<usize>(this), 0); }
   set ip(v: u32) { store<u32>(changetype<usize>(this), v, 0); }
@@ -62,12 +63,14 @@ export class NetInfo {
   get tcp(): usize { return changetype<usize>(this) + 180; }
   get sockets(): u32 { return load<u32>(changetype<usize>(this), 308); }
   set sockets(v: u32) { store<u32>(changetype<usize>(this), v, 308); }
+  /** uint32_t nic[4]: the address of its first element. */
+  get nic(): usize { return changetype<usize>(this) + 312; }
 }
 
 // ──── machine net (kernel-level) ────
 
 /** Interface hash of net: a server offering another one refuses the connect. */
-export const NET_INTERFACE_HASH: u64 = 0x723a4db38f74e235;
+export const NET_INTERFACE_HASH: u64 = 0xcbdc37aeb034d790;
 
 /** A call of net.socket(type) -> int32_t in flight: its record's address (done, failed, error, release: IgenCall). */
 @unmanaged

@@ -24,6 +24,7 @@
 #define NET_MSG_DONTWAIT 0x40        /* recvfrom: -NET_EAGAIN instead of waiting (UDP) */
 #define NET_COUNTERS 40              /* entries of net_info.counters (aams/net/stack.ts Stat) */
 #define NET_TCP_COUNTERS 32          /* entries of net_info.tcp (tcp.ts tcpStats) */
+#define NET_NIC_COUNTERS 4           /* entries of net_info.nic (nic.ts nicStats) */
 
 #define NET_EBADF (-9)               /* not an open descriptor; a UDP socket closed while waiting */
 #define NET_EAGAIN (-11)             /* NET_MSG_DONTWAIT and nothing queued */
@@ -44,6 +45,7 @@
 #define NET_ETIMEDOUT (-110)         /* connect or a connection timed out */
 #define NET_ECONNREFUSED (-111)      /* connect: the peer answered RST */
 #define NET_EHOSTUNREACH (-113)      /* connect: ARP found nobody */
+#define NET_EALREADY (-114)          /* a call on a descriptor whose listen/connect is still running */
 
 /* A peer: what accept and recvfrom report. */
 struct net_addr {
@@ -62,6 +64,7 @@ struct net_info {
     uint32_t counters[NET_COUNTERS]; /* stack.ts Stat order: frames, drops by reason, ARP, IP, ICMP, UDP */
     uint32_t tcp[NET_TCP_COUNTERS];  /* tcp.ts tcpStats */
     uint32_t sockets;                /* descriptors open */
+    uint32_t nic[NET_NIC_COUNTERS];  /* the driver's: frames received, bad frames dropped, frames sent, sends dropped (no buffer) */
 };
 
 /* machine net: records below */
@@ -74,7 +77,7 @@ struct net_info {
 
 /* ---- machine net (kernel-level) ---- */
 
-#define NET_INTERFACE_HASH UINT64_C(0x723a4db38f74e235)
+#define NET_INTERFACE_HASH UINT64_C(0xcbdc37aeb034d790)
 #define NET_SOCKET_ORDINAL UINT32_C(0xf98c854b) /* "net.socket" */
 #define NET_BIND_ORDINAL UINT32_C(0x954537a1) /* "net.bind" */
 #define NET_LISTEN_ORDINAL UINT32_C(0x3caf7b7d) /* "net.listen" */
@@ -387,7 +390,7 @@ IGEN_LAYOUT_ASSERT(offsetof(struct net_close_result, result) == 0, "net_close_re
 /* net.info(info) -> int32_t */
 /* The request of net.info: 4 bytes, aligned to 4.
  *   offset  size  field
- *        0     4  info  out, 1 x 312 bytes
+ *        0     4  info  out, 1 x 328 bytes
  */
 struct net_info_request {
     struct net_info *info;

@@ -37,7 +37,7 @@ function getNetAddr(d: DataView, o: number): NetAddr {
   };
 }
 
-/** struct net_info: 312 bytes, aligned to 4. */
+/** struct net_info: 328 bytes, aligned to 4. */
 export interface NetInfo {
   ip: number; // uint32_t at 0
   mask: number; // uint32_t at 4
@@ -48,6 +48,7 @@ export interface NetInfo {
   counters: number[]; // uint32_t [40] at 20
   tcp: number[]; // uint32_t [32] at 180
   sockets: number; // uint32_t at 308
+  nic: number[]; // uint32_t [4] at 312
 }
 function putNetInfo(d: DataView, o: number, v: NetInfo): void {
   d.setUint32(o + 0, v.ip, true);
@@ -59,6 +60,7 @@ function putNetInfo(d: DataView, o: number, v: NetInfo): void {
   for (let i0 = 0; i0 < 40; i0++) { d.setUint32(o + 20 + i0 * 4, v.counters[i0], true); }
   for (let i0 = 0; i0 < 32; i0++) { d.setUint32(o + 180 + i0 * 4, v.tcp[i0], true); }
   d.setUint32(o + 308, v.sockets, true);
+  for (let i0 = 0; i0 < 4; i0++) { d.setUint32(o + 312 + i0 * 4, v.nic[i0], true); }
 }
 function getNetInfo(d: DataView, o: number): NetInfo {
   return {
@@ -71,13 +73,14 @@ function getNetInfo(d: DataView, o: number): NetInfo {
     counters: Array.from({ length: 40 }, (_, i0) => d.getUint32(o + 20 + i0 * 4, true)),
     tcp: Array.from({ length: 32 }, (_, i0) => d.getUint32(o + 180 + i0 * 4, true)),
     sockets: d.getUint32(o + 308, true),
+    nic: Array.from({ length: 4 }, (_, i0) => d.getUint32(o + 312 + i0 * 4, true)),
   };
 }
 
 // ──── machine net (kernel-level) ────
 
 /** Interface hash of net: a call is refused if the image's machine serves another. */
-export const NET_INTERFACE_HASH = 0x723a4db38f74e235n;
+export const NET_INTERFACE_HASH = 0xcbdc37aeb034d790n;
 
 /** Machine net as the host calls it; every method rejects with the refusal, trap or host error. */
 export interface NetClient {
@@ -236,7 +239,7 @@ export function netClient(sys: IgenHost): NetClient {
       const record = new Uint8Array(8);
       const d = igenView(record);
       const res = await $sys.call({ machine: "net", hash: NET_INTERFACE_HASH, slot: 11, ordinal: 0x1eae83ba, record, buffers: [
-        { field: 0, data: new Uint8Array(1 * 312), dir: "out" },
+        { field: 0, data: new Uint8Array(1 * 328), dir: "out" },
       ] });
       const result = igenView(res.record).getInt32(4, true);
       const infoOut = getNetInfo(igenView(res.buffers[0]), 0);

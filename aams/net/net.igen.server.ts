@@ -74,7 +74,7 @@ const NET_RECVFROM_SPEC = memory.data<u32>([24, 20, 4, 0xc9bd9ed2, 2, 0,
 const NET_SHUTDOWN_SPEC = memory.data<u32>([8, 4, 4, 0xf6be8754, 0, 0]);
 const NET_CLOSE_SPEC = memory.data<u32>([8, 4, 4, 0xcd23847e, 0, 0]);
 const NET_INFO_SPEC = memory.data<u32>([8, 4, 4, 0x1eae83ba, 1, 0,
-  /* info */ 0, 2, 312, 1, 0, 0x138]);
+  /* info */ 0, 2, 328, 1, 0, 0x148]);
 
 /** Offers the handlers of machine net on `machine` (a kernel-level machine) and declares the
  *  interface hash clients must match. Call it from machines(). */

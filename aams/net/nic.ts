@@ -162,6 +162,16 @@ export function nicOpen(m: Machine, rx: (frame: usize, len: u32) => void): bool 
   return true;
 }
 
+/** Frames handed to the device and not yet returned by it (after taking back what it returned).
+ *  A program that must know its last frames left (before exit: QEMU stops at once, with frames
+ *  still in its queue) waits until this is 0. */
+export function nicTxPending(): u32 {
+  let d = driver();
+  if (!d) return 0;
+  reclaim(d);
+  return TX_BUFS - atomic.load<u32>(d + D_TXTOP);
+}
+
 /** A device is attached and running. */
 export function nicUp(): bool { return driver() != 0; }
 

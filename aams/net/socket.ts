@@ -12,12 +12,14 @@
 // the caller's race, as with POSIX; tcp.ts checks its handles, so the worst case is an error.
 //
 // Descriptor life (kind):
-//  socket(STREAM) → TCP_NEW (value: the port bind gave, 0 none) ─listen / connect→ TCP (handle)
+//  socket(STREAM) → TCP_NEW (value: the port bind gave, 0 none) ─listen / connect→ OPENING
+//    (while tcp.ts works, the lock not held; other calls answer EALREADY) → TCP (handle), or
+//    back to TCP_NEW when it failed
 //  socket(DGRAM)  → UDP (value: the socket record)        accept → a new TCP descriptor
 //  close → FREE (TCP: tcpClose; UDP: udpClose, which wakes its readers with -EBADF)
 //
 // ╒══ FDS (static, FD_MAX × 8 bytes, under the stack lock) ══╕
-//  +0 KIND (0 free, 1 TCP_NEW, 2 TCP, 3 UDP)   +4 VALUE (port, handle or record)
+//  +0 KIND (0 free, 1 TCP_NEW, 2 TCP, 3 UDP, 4 OPENING)   +4 VALUE (port, handle or record)
 // Descriptors are FD_BASE .. FD_BASE + FD_MAX − 1 (0..2 are never used: they read as stdio).
 import { netLock, netUnlock } from "./stack";
 import { udpOpen, udpBind, udpConnect, udpSendto, udpRecvfrom, udpClose } from "./udp";
@@ -40,6 +42,8 @@ import { tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClo
 @inline const TCP: u32 = 2;
 // @ts-ignore: decorator
 @inline const UDP: u32 = 3;
+// @ts-ignore: decorator
+@inline const OPENING: u32 = 4;
 
 // @ts-ignore: decorator
 @inline export const EBADF: i32 = -9;
@@ -53,6 +57,8 @@ import { tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClo
 @inline export const EPROTOTYPE: i32 = -91;
 // @ts-ignore: decorator
 @inline export const EOPNOTSUPP: i32 = -95;
+// @ts-ignore: decorator
+@inline export const EALREADY: i32 = -114;
 // @ts-ignore: decorator
 @inline export const EISCONN: i32 = -106;
 // @ts-ignore: decorator
@@ -101,33 +107,56 @@ export function sockBind(fd: i32, ip: u32, port: u32): i32 {
   return r;
 }
 
+// The entry of fd as KIND << 32 | VALUE, read under the lock (FREE for a number outside the
+// table). With `opening`, a TCP_NEW entry becomes OPENING in the same hold (listen, connect).
+function get(fd: i32, opening: bool = false): u64 {
+  let e = slot(fd);
+  if (!e) return 0;
+  netLock();
+  let kind = load<u32>(e), v = load<u32>(e + 4);
+  if (opening && kind == TCP_NEW) store<u32>(e, OPENING);
+  netUnlock();
+  return <u64>kind << 32 | <u64>v;
+}
+// @ts-ignore: decorator
+@inline function kindOf(x: u64): u32 { return <u32>(x >> 32); }
+// @ts-ignore: decorator
+@inline function valueOf(x: u64): u32 { return <u32>x; }
+
+// After listen/connect on an OPENING entry: h ≥ 0 makes it TCP; a failure puts it back to
+// TCP_NEW. A close meanwhile (the entry is no longer OPENING) gets the new handle closed and EBADF.
+function opened(fd: i32, port: u32, h: i32): i32 {
+  let e = slot(fd);
+  netLock();
+  let still = load<u32>(e) == OPENING;
+  if (still) { store<u32>(e, h >= 0 ? TCP : TCP_NEW); store<u32>(e + 4, h >= 0 ? <u32>h : port); }
+  netUnlock();
+  if (still) return h < 0 ? h : 0;
+  if (h >= 0) tcpClose(h);
+  return EBADF;
+}
+
+// The errno for a call that needs kind `want` on an entry of kind `kind`.
+function wrong(kind: u32, want: u32): i32 {
+  if (kind == FREE) return EBADF;
+  if (kind == OPENING) return EALREADY;
+  if (kind == UDP) return EOPNOTSUPP;
+  return want == TCP ? (kind == TCP_NEW ? ENOTCONN : EINVAL) : EISCONN;
+}
+
 /** listen(fd, backlog): a TCP descriptor bound to a port becomes a listener. */
 export function sockListen(fd: i32, backlog: u32): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), port = load<u32>(e + 4);
-  netUnlock();
-  if (kind == FREE) return EBADF;
-  if (kind != TCP_NEW) return kind == UDP ? EOPNOTSUPP : EINVAL;
-  if (port == 0) return EINVAL;
-  let h = tcpListen(port, backlog);
-  if (h < 0) return h;
-  netLock();
-  store<u32>(e, TCP); store<u32>(e + 4, <u32>h);
-  netUnlock();
-  return 0;
+  let x = get(fd, true), kind = kindOf(x), port = valueOf(x);
+  if (kind != TCP_NEW) return kind == TCP ? EINVAL : wrong(kind, TCP_NEW);
+  if (port == 0) return opened(fd, 0, EINVAL);
+  return opened(fd, port, tcpListen(port, backlog));
 }
 
 /** accept(fd, peer): waits for a connection on a listener; a new descriptor. */
 export function sockAccept(fd: i32, peer: usize): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), h = <i32>load<u32>(e + 4);
-  netUnlock();
-  if (kind != TCP) return kind == FREE ? EBADF : kind == UDP ? EOPNOTSUPP : EINVAL;
-  let c = tcpAccept(h, peer);
+  let x = get(fd);
+  if (kindOf(x) != TCP) return kindOf(x) == TCP_NEW ? EINVAL : wrong(kindOf(x), TCP);
+  let c = tcpAccept(<i32>valueOf(x), peer);
   if (c < 0) return c;
   netLock();
   let nfd = fdNew(TCP, <u32>c);
@@ -139,21 +168,16 @@ export function sockAccept(fd: i32, peer: usize): i32 {
 /** connect(fd, ip, port): TCP opens a connection (blocking until established); UDP sets the
  *  default destination of send. */
 export function sockConnect(fd: i32, ip: u32, port: u32): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), v = load<u32>(e + 4), r: i32 = 0;
-  if (kind == UDP) r = udpConnect(<usize>v, ip, port);
-  netUnlock();
-  if (kind == UDP) return r;
-  if (kind != TCP_NEW) return kind == FREE ? EBADF : EISCONN;
-  if (port == 0 || port > 65535) return EINVAL;
-  let c = tcpConnect(ip, port, v);
-  if (c < 0) return c;
-  netLock();
-  store<u32>(e, TCP); store<u32>(e + 4, <u32>c);
-  netUnlock();
-  return 0;
+  let x = get(fd, true), kind = kindOf(x), v = valueOf(x);
+  if (kind == UDP) {
+    netLock();
+    let r = udpConnect(<usize>v, ip, port);
+    netUnlock();
+    return r;
+  }
+  if (kind != TCP_NEW) return wrong(kind, TCP_NEW);
+  if (port == 0 || port > 65535) return opened(fd, v, EINVAL);
+  return opened(fd, v, tcpConnect(ip, port, v));
 }
 
 /** send(fd, buf, n): TCP bytes taken; UDP to the connected peer. */
@@ -161,49 +185,39 @@ export function sockSend(fd: i32, buf: usize, n: u32): i32 {
   return sockSendto(fd, buf, n, 0, 0);
 }
 
-/** sendto(fd, buf, n, ip, port): UDP to (ip, port) (port 0: the connected peer); TCP ignores
- *  the address only when it is 0 (send). */
+/** sendto(fd, buf, n, ip, port): UDP to (ip, port) (port 0: the connected peer); on TCP only
+ *  without an address (send). */
 export function sockSendto(fd: i32, buf: usize, n: u32, ip: u32, port: u32): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), v = load<u32>(e + 4), r: i32 = 0;
-  if (kind == UDP) r = udpSendto(<usize>v, buf, n, ip, port);
-  netUnlock();
-  if (kind == UDP) return r;
-  if (kind == FREE) return EBADF;
-  if (kind == TCP_NEW) return ENOTCONN;
+  let x = get(fd), kind = kindOf(x);
+  if (kind == UDP) {
+    netLock();
+    let r = udpSendto(<usize>valueOf(x), buf, n, ip, port);
+    netUnlock();
+    return r;
+  }
+  if (kind != TCP) return wrong(kind, TCP);
   if (port != 0) return EISCONN;
-  return tcpSend(<i32>v, buf, n);
+  return tcpSend(<i32>valueOf(x), buf, n);
 }
 
 /** recv(fd, buf, n, flags) / recvfrom: TCP bytes (0 at EOF); UDP the next datagram (cut to n),
  *  its source at `from` (8 bytes: ip, port) when not 0. flags: MSG_DONTWAIT (UDP only). */
 export function sockRecvfrom(fd: i32, buf: usize, n: u32, from: usize, flags: u32): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), v = load<u32>(e + 4);
-  netUnlock();
-  if (kind == UDP) return udpRecvfrom(<usize>v, buf, n, from, flags);      // a close meanwhile: -EBADF from there
-  if (kind == FREE) return EBADF;
-  if (kind == TCP_NEW) return ENOTCONN;
-  return tcpRecv(<i32>v, buf, n);
+  let x = get(fd), kind = kindOf(x);
+  if (kind == UDP) return udpRecvfrom(<usize>valueOf(x), buf, n, from, flags);   // a close meanwhile: -EBADF from there
+  if (kind != TCP) return wrong(kind, TCP);
+  return tcpRecv(<i32>valueOf(x), buf, n);
 }
 
 /** shutdown(fd): TCP sends FIN after the queued data. */
 export function sockShutdown(fd: i32): i32 {
-  let e = slot(fd);
-  if (!e) return EBADF;
-  netLock();
-  let kind = load<u32>(e), v = load<u32>(e + 4);
-  netUnlock();
-  if (kind == FREE) return EBADF;
-  if (kind != TCP) return kind == UDP ? EOPNOTSUPP : ENOTCONN;
-  return tcpShutdown(<i32>v);
+  let x = get(fd);
+  if (kindOf(x) != TCP) return wrong(kindOf(x), TCP);
+  return tcpShutdown(<i32>valueOf(x));
 }
 
-/** close(fd): the descriptor is free at once; TCP finishes in the background (tcpClose). */
+/** close(fd): the descriptor is free at once; TCP finishes in the background (tcpClose). An
+ *  OPENING descriptor is freed too; its listen/connect closes what it opened (opened()). */
 export function sockClose(fd: i32): i32 {
   let e = slot(fd);
   if (!e) return EBADF;

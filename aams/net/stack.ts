@@ -106,6 +106,16 @@ export const enum Stat {
 }
 const STATS = memory.data(4 * 40);
 
+/** The counters' names, in Stat order (tests and examples print them). */
+export const STAT_NAMES: string[] = ["rx_frames", "tx_frames", "tx_failed",
+  "eth_short", "eth_not_ours", "eth_unknown",
+  "arp_in", "arp_bad", "arp_replies_sent", "arp_requests_sent", "arp_queue_drops", "arp_unresolved",
+  "ip_in", "ip_bad_header", "ip_bad_csum", "ip_bad_len", "ip_fragments", "ip_not_ours", "ip_ttl0", "ip_bad_src", "ip_unknown_proto",
+  "ip_out", "ip_no_route", "ip_loopback",
+  "icmp_in", "icmp_bad", "icmp_echo_replies", "icmp_unreach_sent", "icmp_other",
+  "udp_in", "udp_bad", "udp_no_port", "udp_queue_drops", "udp_out",
+  "tcp_in"];
+
 /** Adds one to counter `s` (the lock held). */
 // @ts-ignore: decorator
 @inline export function count(s: Stat): void { let p = STATS + (<usize>s << 2); store<u32>(p, load<u32>(p) + 1); }

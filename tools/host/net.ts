@@ -52,7 +52,16 @@ interface Link {
   send(frame: Buffer): void;
   pause(): void;
   resume(): void;
-  close(): void;
+  /** Ends the link after the frames already given to it were written (at most FLUSH_MS). */
+  close(): Promise<void>;
+}
+const FLUSH_MS = 2000;
+// Resolves when `w` has written everything given to it and ended, or after FLUSH_MS.
+function ended(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, FLUSH_MS);
+    w.end(() => { clearTimeout(t); resolve(); });
+  });
 }
 
 // The framing of both links: 4-byte big-endian length, then the frame.
@@ -87,7 +96,7 @@ function streamLink(path: string, onFrame: (f: Buffer) => void, report: (s: stri
     send: (f) => { if (!s.destroyed) s.write(framed(f)); },
     pause: () => s.pause(),
     resume: () => s.resume(),
-    close: () => { closed = true; s.destroy(); },
+    close: async () => { closed = true; if (!s.destroyed) await ended(s); s.destroy(); },
   };
 }
 
@@ -105,7 +114,11 @@ function tapLink(relay: string, name: string, onFrame: (f: Buffer) => void, repo
     send: (f) => { if (!closed && child.exitCode === null) child.stdin.write(framed(f)); },
     pause: () => child.stdout.pause(),
     resume: () => child.stdout.resume(),
-    close: () => { closed = true; child.stdin.end(); child.kill("SIGTERM"); },
+    close: async () => {
+      closed = true;
+      if (child.exitCode === null) await ended(child.stdin);       // the relay exits when stdin closes
+      if (child.exitCode === null) child.kill("SIGTERM");
+    },
   };
 }
 
@@ -136,6 +149,7 @@ export class NetDevice {
   private readonly cleanup: () => void;
   private pending: Buffer[] = [];
   private paused = false;
+  private batch = false;
   private seenBell = 0;
   private epoch = -1;
   private lastAvail = [0, 0];
@@ -173,14 +187,14 @@ export class NetDevice {
     this.loop();
   }
 
-  /** The system ended: stop serving, close the link, delete a TAP we created. */
-  stop(): void {
-    if (this.stopped) return;
+  /** The system ended: stop serving, close the link once the frames sent so far were written,
+   *  then delete a TAP we created. Resolves when that is done. */
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.stopped = true;
     Atomics.add(this.r, R_BELL, 1);
     Atomics.notify(this.r, R_BELL);
-    this.link.close();
-    this.cleanup();
+    return this.link.close().then(() => this.cleanup());
   }
 
   private report(what: string): void {
@@ -200,8 +214,15 @@ export class NetDevice {
     if (this.stopped) return;
     if (f.length < MIN_FRAME || f.length > MAX_FRAME || this.pending.length >= PENDING_MAX) { this.counts.rxDropped++; return; }
     this.pending.push(f);
-    this.serve();
-    if (this.pending.length && !this.paused) { this.paused = true; this.link.pause(); }
+    if (!this.batch) {                             // one serve for all the frames of a chunk
+      this.batch = true;
+      queueMicrotask(() => {
+        this.batch = false;
+        if (this.stopped) return;
+        this.serve();
+        if (this.pending.length && !this.paused) { this.paused = true; this.link.pause(); }
+      });
+    }
   }
 
   // Steps 2–4.

@@ -164,10 +164,10 @@ export function startImage(o: RunOptions): AamSystem {
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
       pump.stop();
       for (const d of disks) d.stop();
-      nic?.stop();
+      const nicDone = nic?.stop();                                         // the link flushes what was sent
       stdinWakeAll(stdin);                                                 // cores waiting for input
       if (drainTimer) clearInterval(drainTimer);
-      Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
+      Promise.allSettled([...workers.map((w) => w.terminate()), nicDone]).then(() => {   // step 3
         // The cores have stopped: the counters are final, and the trace rings give up what their
         // cores wrote but had not published yet (runtime/sys/trace.ts step 4).
         const stats = o.stats || tracer ? readStats(memory, cores) : undefined;
