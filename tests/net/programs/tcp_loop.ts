@@ -1,0 +1,176 @@
+// tcp_loop.ts: TCP over the stack's loopback path, no device and no net machine
+// (tests/net/tcp_loop.test.mjs). The program listens and connects to its own addresses (127.0.0.1
+// and 10.0.0.2): an echo server task per connection, a client that writes a byte pattern from one
+// task and reads the echo back in another, checking every byte. Modes (argv[1]):
+//   basic            0 B, 1 B, 1 MB over 127.0.0.1 and 10.0.0.2, then the heap baseline
+//   many N           N connections at once, 20 KB each
+//   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
+//   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE
+// Each check prints one line; the heap line compares small blocks in use with a baseline taken
+// after a warm-up round (TIME_WAIT shortened to 2 × 50 ms by tcpConfigure, and waited out).
+import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
+import { netConfigure, netStart } from "../../../aams/net/stack";
+import {
+  tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpStats, tcpConfigure, TCP_STATS_WORDS,
+} from "../../../aams/net/tcp";
+
+const LOCAL: u32 = 0x0A000002;          // 10.0.0.2
+const LO: u32 = 0x7F000001;             // 127.0.0.1
+const CHUNK: u32 = 16384;
+
+function blocks(): u64 { let b: u64 = 0; for (let c = 0; c < coreCount(); c++) b += heapBlocksInUse(c); return b; }
+// @ts-ignore: decorator
+@inline function pat(i: u32, seed: u32): u8 { return <u8>(i * 31 + (i >> 8) + seed); }
+
+/** Echo one connection (arg0 handle, arg1 wait group): read, write back, at EOF shut down, close. */
+function echoConn(t: Task): u64 {
+  let c = <i32>t.arg0;
+  let buf = heapAlloc(CHUNK);
+  let total: u64 = 0;
+  while (true) {
+    let n = tcpRecv(c, buf, CHUNK);
+    if (n <= 0) break;
+    total += <u64>n;
+    let off = 0;
+    while (off < n) { let w = tcpSend(c, buf + off, <u32>(n - off)); if (w <= 0) break; off += w; }
+  }
+  tcpShutdown(c);
+  tcpClose(c);
+  heapFree(buf);
+  WaitGroup.fromArg(t.arg1).done();
+  return total;
+}
+
+/** Accept arg1 connections on listener arg0, an echo task each; arg2 a wait group for them all. */
+function server(t: Task): u64 {
+  let l = <i32>t.arg0, n = <u32>t.arg1;
+  let peer = heapAlloc(8);
+  for (let i: u32 = 0; i < n; i++) {
+    let c = tcpAccept(l, peer);
+    if (c <= 0) { println("accept failed " + c.toString()); break; }
+    spawn(echoConn, <u64>c, t.arg2).release();
+  }
+  heapFree(peer);
+  return 0;
+}
+
+/** Write arg1 bytes of the pattern (seed arg2) to connection arg0, then shut down. */
+function writer(t: Task): u64 {
+  let c = <i32>t.arg0, size = <u32>t.arg1, seed = <u32>t.arg2;
+  let buf = heapAlloc(CHUNK);
+  let sent: u32 = 0;
+  while (sent < size) {
+    let n = min<u32>(CHUNK, size - sent);
+    for (let i: u32 = 0; i < n; i++) store<u8>(buf + i, pat(sent + i, seed));
+    let off: u32 = 0;
+    while (off < n) { let w = tcpSend(c, buf + off, n - off); if (w <= 0) { heapFree(buf); println("send " + w.toString() + " after " + sent.toString()); return 1; } off += <u32>w; }
+    sent += n;
+  }
+  tcpShutdown(c);
+  heapFree(buf);
+  return 0;
+}
+
+/** One client connection to ip:port moving `size` bytes: true when the echo is byte-exact. */
+function client(ip: u32, port: u32, size: u32, seed: u32): bool {
+  let c = tcpConnect(ip, port, 0);
+  if (c <= 0) { println("connect failed " + c.toString()); return false; }
+  let w = spawn(writer, <u64>c, size, seed);
+  let buf = heapAlloc(CHUNK);
+  let got: u32 = 0, ok = true;
+  while (true) {
+    let n = tcpRecv(c, buf, CHUNK);
+    if (n < 0) { println("recv " + n.toString()); ok = false; break; }
+    if (n == 0) break;
+    for (let i: u32 = 0; i < <u32>n; i++) if (load<u8>(buf + i) != pat(got + i, seed)) ok = false;
+    got += <u32>n;
+  }
+  let wr = w.join();
+  heapFree(buf);
+  tcpClose(c);
+  if (!(ok && wr == 0 && got == size)) println("client: got " + got.toString() + " of " + size.toString() + ", writer " + wr.toString() + ", bytes " + (ok ? "same" : "differ"));
+  return ok && wr == 0 && got == size;
+}
+
+function clientTask(t: Task): u64 { return client(<u32>(t.arg0 >> 16), <u32>(t.arg0 & 0xffff), <u32>t.arg1, <u32>t.arg2) ? 1 : 0; }
+
+/** `n` connections at once to ip:port, `size` bytes each; how many were byte-exact. */
+function round(ip: u32, port: u32, n: u32, size: u32): u32 {
+  let l = tcpListen(port, n);
+  if (l <= 0) { println("listen failed " + l.toString()); return 0; }
+  let wg = WaitGroup.create(n);
+  let s = spawn(server, <u64>l, n, wg.asArg());
+  let ok: u32 = 0;
+  if (n == 1) ok = client(ip, port, size, port) ? 1 : 0;
+  else {
+    let fs = new StaticArray<u32>(n);
+    for (let i: u32 = 0; i < n; i++) fs[i] = <u32>spawn(clientTask, (<u64>ip << 16) | port, size, i).asArg();
+    for (let i: u32 = 0; i < n; i++) ok += <u32>Future.fromArg(<u64>fs[i]).join();
+  }
+  s.join();
+  wg.wait();
+  wg.dispose();
+  tcpClose(l);
+  return ok;
+}
+
+function stats(): StaticArray<u32> {
+  let a = new StaticArray<u32>(TCP_STATS_WORDS);
+  tcpStats(changetype<usize>(a));
+  return a;
+}
+
+const MSL_MS: u32 = 50;
+
+export function main(): i32 {
+  netConfigure(LOCAL, 24, 0);
+  netStart();
+  tcpConfigure(MSL_MS, 0, 0, 0);
+  let a = args();
+  let mode = a.length > 1 ? a[1] : "basic";
+  if (mode == "basic") {
+    round(LO, 5000, 1, 1000);                              // warm-up: first allocations of each size
+    sleep(4e6 * <f64>MSL_MS);
+    let b0 = blocks(), l0 = heapLargeCount();
+    let r0 = round(LO, 5001, 1, 0), r1 = round(LO, 5002, 1, 1), r2 = round(LO, 5003, 1, 1 << 20);
+    let r3 = round(LOCAL, 5004, 1, 0), r4 = round(LOCAL, 5005, 1, 1), r5 = round(LOCAL, 5006, 1, 1 << 20);
+    sleep(4e6 * <f64>MSL_MS);                              // TIME_WAIT is 2 MSL
+    let leak = <i64>(blocks() - b0), large = <i64>heapLargeCount() - <i64>l0;
+    let s = stats();
+    println("lo: 0 B " + (r0 == 1 ? "ok" : "BAD") + ", 1 B " + (r1 == 1 ? "ok" : "BAD") + ", 1 MB " + (r2 == 1 ? "ok" : "BAD"));
+    println("own: 0 B " + (r3 == 1 ? "ok" : "BAD") + ", 1 B " + (r4 == 1 ? "ok" : "BAD") + ", 1 MB " + (r5 == 1 ? "ok" : "BAD"));
+    println("tcbs " + s[23].toString() + ", buffers " + s[24].toString() + ", heap blocks +" + leak.toString() + ", large +" + large.toString());
+    println("segs in " + s[4].toString() + " out " + s[5].toString() + " retrans " + s[6].toString() + " bad " + s[10].toString());
+    return 0;
+  }
+  if (mode == "many") {
+    let n = a.length > 2 ? <u32>parseInt(a[2]) : 100;
+    let ok = round(LOCAL, 6000, n, 20000);
+    sleep(4e6 * <f64>MSL_MS);
+    let s = stats();
+    println("many: " + ok.toString() + " of " + n.toString() + " byte-exact, tcbs left " + s[23].toString() + ", buffers " + s[24].toString());
+    return 0;
+  }
+  if (mode == "loss") {
+    let d = <u32>parseInt(a[2]), r = <u32>parseInt(a[3]), seed = <u32>parseInt(a[4]);
+    tcpConfigure(MSL_MS, d, r, seed);
+    let ok = round(LO, 7000, 1, 1 << 20);
+    tcpConfigure(MSL_MS, 0, 0, 0);
+    sleep(4e6 * <f64>MSL_MS);
+    let s = stats();
+    println("loss: 1 MB " + (ok == 1 ? "ok" : "BAD") + ", dropped " + s[20].toString() + ", reordered " + s[21].toString() +
+      ", retrans " + s[6].toString() + ", rto " + s[7].toString() + ", fast " + s[8].toString() + ", partial " + s[9].toString() +
+      ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString() + ", resets in " + s[3].toString() + " out " + s[11].toString() + ", challenge " + s[16].toString() + ", oow " + s[17].toString());
+    return 0;
+  }
+  if (mode == "refuse") {
+    let c = tcpConnect(LO, 5999, 0);
+    let l = tcpListen(5998, 4);
+    let l2 = tcpListen(5998, 4);
+    tcpClose(l);
+    println("refuse: connect " + c.toString() + ", listen twice " + l2.toString());
+    return 0;
+  }
+  println("unknown mode " + mode);
+  return 2;
+}
