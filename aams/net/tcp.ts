@@ -26,7 +26,7 @@ import {
   TIME_WAIT, CLOSING, F_FIN_QUEUED, F_FIN_RCVD, F_ORPHAN, F_ACKNOW, F_WSCALE, MSS_OURS,
   EBADF, EINVAL, EPIPE, EADDRINUSE, ENOBUFS, ENOTCONN, ECONNREFUSED, ECONNRESET, EHOSTUNREACH,
   tcpInit, tcbCreate, tcbHash, tcbOf, tcbClosed, tcbRelease, tcbWake, tcbDropBuffers, handleAlloc, handleFree,
-  listenerFor, listenerAdd, tcbLookup, ephemeralPort, isnFor, statsCopy, setMsl, msl,
+  listenerFor, listenerAdd, tcbLookup, ephemeralPort, isnFor, statsCopy, setMsl, msl, stat, S_ATTEMPT_FAILS,
 } from "./tcp_tcb";
 import { tcpOutput, sendSyn, sendReset, lossConfigure, kickIfEarlier } from "./tcp_out";
 import { acceptPop, listenerClose, BACKLOG_MAX } from "./tcp_listen";
@@ -119,6 +119,7 @@ export function tcpConnect(ip: u32, port: u32, lport: u32): i32 {
   while (t.state == SYN_SENT || t.state == SYN_RECEIVED) waitOn(t);
   let r: i32 = h;
   if (t.state == CLOSED) {
+    stat(S_ATTEMPT_FAILS);
     r = t.err ? t.err : ECONNREFUSED;
     handleFree(t);
   }
