@@ -253,12 +253,6 @@ function tcbUnhash(t: Tcb): void {
   if (prev) changetype<Tcb>(prev).hashNext = t.hashNext; else store<u32>(b, <u32>t.hashNext);
   t.hashNext = 0;
 }
-/** Whether any TCB (connection or listener) uses local port `lport`. */
-export function portInUse(lport: u32): bool {
-  let p = <usize>load<u32>(GLOBALS + G_ALL);
-  while (p) { let t = changetype<Tcb>(p); if (t.lport == lport && t.state != CLOSED) return true; p = t.allNext; }
-  return false;
-}
 /** The listener on `lport`, or null. */
 export function listenerFor(lport: u32): Tcb | null {
   let p = <usize>load<u32>(GLOBALS + G_LISTENERS);

@@ -51,10 +51,10 @@ test("run: 200 connections at once, 20 KB each, all byte-exact, nothing left", a
   assert.is(r.stdout, "many: 200 of 200 byte-exact, tcbs left 0, buffers 0\n");
 });
 
-test("run: a port nobody listens on refuses (ECONNREFUSED), a second listener gets EADDRINUSE", async () => {
+test("run: a port nobody listens on refuses (ECONNREFUSED), a second listener gets EADDRINUSE, no route or link is EHOSTUNREACH", async () => {
   const r = await aam(["run", await image(LOOP), "--cores", "2", "--", "refuse"]);
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stdout, "refuse: connect -111, listen twice -98\n");
+  assert.is(r.stdout, "refuse: connect -111, listen twice -98, no route -113, no link -113\n");
 });
 
 for (const [drop, reorder, seed, what] of [[20, 0, 7, "2 % dropped"], [0, 100, 3, "10 % reordered"], [50, 50, 11, "5 % dropped and 5 % reordered"]]) {

@@ -5,7 +5,8 @@
 //   basic            0 B, 1 B, 1 MB over 127.0.0.1 and 10.0.0.2, then the heap baseline
 //   many N           N connections at once, 20 KB each
 //   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
-//   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE
+//   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE;
+//                    connect without a route or a link: EHOSTUNREACH
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
 // after a warm-up round (TIME_WAIT shortened to 2 × 50 ms by tcpConfigure, and waited out).
 import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
@@ -168,7 +169,9 @@ export function main(): i32 {
     let l = tcpListen(5998, 4);
     let l2 = tcpListen(5998, 4);
     tcpClose(l);
-    println("refuse: connect " + c.toString() + ", listen twice " + l2.toString());
+    let u1 = tcpConnect(0xC0A84D01, 80, 0);                  // 192.168.77.1: off-link, no gateway
+    let u2 = tcpConnect(0x0A000063, 80, 0);                  // 10.0.0.99: on-link, no device
+    println("refuse: connect " + c.toString() + ", listen twice " + l2.toString() + ", no route " + u1.toString() + ", no link " + u2.toString());
     return 0;
   }
   println("unknown mode " + mode);
