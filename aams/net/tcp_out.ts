@@ -94,7 +94,7 @@ function windowField(t: Tcb, syn: bool): u32 {
   if (seqGt(adv, t.rcvNxt) || adv == t.rcvNxt) {
     // Never shrink the right edge; open it only by a worthwhile amount (receiver SWS avoidance).
     let thresh = min<u32>(RCV_BUF / 2, MSS_OURS);
-    if (seqLt(right, adv) || (seqGt(right, adv) && right - adv < thresh && adv != t.rcvNxt)) right = adv;
+    if (seqLt(right, adv) || (seqGt(right, adv) && right - adv < thresh)) right = adv;
   }
   let w = right - t.rcvNxt;
   if (syn) return min<u32>(w, 65535);

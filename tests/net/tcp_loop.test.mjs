@@ -3,7 +3,8 @@
 // and over our own address, with every TCB, buffer and heap block back after TIME_WAIT? do 200
 // connections at once all complete? are refused connections and a second listener reported with
 // the right errno? with segments dropped and reordered by the seeded loss hook, is 1 MB still
-// intact, and did retransmission, fast retransmit and out-of-order reassembly actually run? are
+// intact, and did retransmission, fast retransmit and out-of-order reassembly actually run? does a
+// receiver that holds a zero window get probes rather than a spin? are
 // hostile segments (broken headers, no connection, a SYN flood, RSTs and SYNs on an established
 // connection, out-of-window data) dropped or answered as RFC 9293 / RFC 5961 say?
 // Node (`aam run`) for all; QEMU (`aam boot`) for the basic and hostile programs.
@@ -55,6 +56,12 @@ test("run: a port nobody listens on refuses (ECONNREFUSED), a second listener ge
   const r = await aam(["run", await image(LOOP), "--cores", "2", "--", "refuse"]);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, "refuse: connect -111, listen twice -98, no route -113, no link -113\n");
+});
+
+test("run: a peer holding a zero window gets probes, not a spin; the data arrives when it reads", async () => {
+  const r = await aam(["run", await image(LOOP), "--cores", "2", "--", "zerowin"]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.is(r.stdout, "zero window: probes sent, segments in 2 s <= 40, then 1 MB intact, tcbs left 0, buffers 0\n");
 });
 
 for (const [drop, reorder, seed, what] of [[20, 0, 7, "2 % dropped"], [0, 100, 3, "10 % reordered"], [50, 50, 11, "5 % dropped and 5 % reordered"]]) {

@@ -5,6 +5,7 @@
 //   basic            0 B, 1 B, 1 MB over 127.0.0.1 and 10.0.0.2, then the heap baseline
 //   many N           N connections at once, 20 KB each
 //   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
+//   zerowin          a server that does not read for 4 s: probes, no spinning, then 1 MB intact
 //   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE;
 //                    connect without a route or a link: EHOSTUNREACH
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
@@ -162,6 +163,37 @@ export function main(): i32 {
     println("loss: 1 MB " + (ok == 1 ? "ok" : "BAD") + ", dropped " + s[20].toString() + ", reordered " + s[21].toString() +
       ", retrans " + s[6].toString() + ", rto " + s[7].toString() + ", fast " + s[8].toString() + ", partial " + s[9].toString() +
       ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString() + ", resets in " + s[3].toString() + " out " + s[11].toString() + ", challenge " + s[16].toString() + ", oow " + s[17].toString());
+    return 0;
+  }
+  if (mode == "zerowin") {
+    // The server accepts and does not read for 4 s: the client fills both rings, sees a zero
+    // window and probes; it must not spin (few segments in the last 2 s), and the data must all
+    // arrive once the server reads.
+    let l = tcpListen(5100, 1);
+    let c = tcpConnect(LO, 5100, 0);
+    let peer = heapAlloc(8);
+    let a = tcpAccept(l, peer);
+    let w = spawn(writer, <u64>c, 1 << 20, 5);
+    sleep(2e9);
+    let s1 = stats();
+    sleep(2e9);
+    let s2 = stats();
+    let buf = heapAlloc(CHUNK);
+    let got: u32 = 0, same = true;
+    while (true) {
+      let n = tcpRecv(a, buf, CHUNK);
+      if (n <= 0) break;
+      for (let i: u32 = 0; i < <u32>n; i++) if (load<u8>(buf + i) != pat(got + i, 5)) same = false;
+      got += <u32>n;
+    }
+    let wr = w.join();
+    tcpClose(a); tcpClose(c); tcpClose(l);
+    heapFree(buf); heapFree(peer);
+    sleep(4e6 * <f64>MSL_MS);
+    let s3 = stats();
+    let quiet = s2[5] - s1[5];
+    println("zero window: probes " + (s2[18] > 0 ? "sent" : "NONE") + ", segments in 2 s " + (quiet <= 40 ? "<= 40" : quiet.toString()) +
+      ", then 1 MB " + (got == 1 << 20 && same && wr == 0 ? "intact" : "BAD") + ", tcbs left " + s3[23].toString() + ", buffers " + s3[24].toString());
     return 0;
   }
   if (mode == "refuse") {
