@@ -64,6 +64,12 @@ test("run: a peer holding a zero window gets probes, not a spin; the data arrive
   assert.is(r.stdout, "zero window: probes sent, segments in 2 s <= 40, then 1 MB intact, tcbs left 0, buffers 0\n");
 });
 
+test("run: a new SYN for the 4-tuple of a TIME_WAIT connection takes it over (TCP.md)", async () => {
+  const r = await aam(["run", await image(LOOP), "--cores", "2", "--", "reuse"]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.is(r.stdout, "reuse: eof 0, second connection works, TIME_WAIT reuses 1\n");
+});
+
 for (const [drop, reorder, seed, what] of [[20, 0, 7, "2 % dropped"], [0, 100, 3, "10 % reordered"], [50, 50, 11, "5 % dropped and 5 % reordered"]]) {
   test(`run: 1 MB intact with ${what} (seed ${seed}); the recovery paths ran`, async () => {
     const r = await aam(["run", await image(LOOP), "--cores", "2", "--", "loss", String(drop), String(reorder), String(seed)]);

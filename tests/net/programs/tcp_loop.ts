@@ -6,6 +6,7 @@
 //   many N           N connections at once, 20 KB each
 //   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
 //   zerowin          a server that does not read for 4 s: probes, no spinning, then 1 MB intact
+//   reuse            a new SYN takes over a TIME_WAIT connection of the same 4-tuple
 //   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE;
 //                    connect without a route or a link: EHOSTUNREACH
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
@@ -13,7 +14,7 @@
 import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
 import { netConfigure, netStart } from "../../../aams/net/stack";
 import {
-  tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpStats, tcpConfigure, TCP_STATS_WORDS,
+  tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpAbort, tcpStats, tcpConfigure, TCP_STATS_WORDS,
 } from "../../../aams/net/tcp";
 
 const LOCAL: u32 = 0x0A000002;          // 10.0.0.2
@@ -194,6 +195,28 @@ export function main(): i32 {
     let quiet = s2[5] - s1[5];
     println("zero window: probes " + (s2[18] > 0 ? "sent" : "NONE") + ", segments in 2 s " + (quiet <= 40 ? "<= 40" : quiet.toString()) +
       ", then 1 MB " + (got == 1 << 20 && same && wr == 0 ? "intact" : "BAD") + ", tcbs left " + s3[23].toString() + ", buffers " + s3[24].toString());
+    return 0;
+  }
+  if (mode == "reuse") {
+    // The server closes first and lingers in TIME_WAIT (MSL 60 s here); the client comes back
+    // from the same port: its new SYN (a higher sequence number) takes the TIME_WAIT slot over.
+    tcpConfigure(60000, 0, 0, 0);
+    let l = tcpListen(5200, 4);
+    let peer = heapAlloc(8), buf = heapAlloc(64);
+    let c = tcpConnect(LO, 5200, 40000);
+    let a = tcpAccept(l, peer);
+    tcpClose(a);
+    let eof = tcpRecv(c, buf, 64);
+    tcpClose(c);
+    sleep(50e6);
+    let before = stats();
+    let c2 = tcpConnect(LO, 5200, 40000);
+    let a2 = c2 > 0 ? tcpAccept(l, peer) : -1;
+    let ok = a2 > 0 && tcpSend(c2, buf, 10) == 10 && tcpRecv(a2, buf, 64) == 10;
+    let after = stats();
+    println("reuse: eof " + eof.toString() + ", second connection " + (ok ? "works" : "FAILED") + ", TIME_WAIT reuses " + (after[22] - before[22]).toString());
+    tcpAbort(a2); tcpAbort(c2); tcpClose(l);
+    heapFree(peer); heapFree(buf);
     return 0;
   }
   if (mode == "refuse") {
