@@ -20,7 +20,7 @@
 // so its buffers come back (TCP.md "Zero window").
 
 import { tcpInit, Tcb, firstTcb, setNextDeadline, tcbClosed, stat, F_PERSIST, F_ORPHAN, F_ACKNOW,
-  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO } from "./tcp_tcb";
+  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO, S_RETRANS } from "./tcp_tcb";
 import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, lossHeld, kickIfEarlier } from "./tcp_out";
 import { ccTimeout, RTO_MAX } from "./tcp_cc";
 import { embryonicDrop } from "./tcp_listen";
@@ -70,7 +70,7 @@ function rexmtFired(t: Tcb, t0: f64): void {
       if (t.listener) embryonicDrop(t); else tcbClosed(t, ETIMEDOUT);
       return;
     }
-    stat(S_RTO);
+    stat(S_RTO); stat(S_RETRANS);
     t.retries++;
     t.rto = min<f64>(t.rto * 2, RTO_MAX);
     sendSyn(t);                                                // arms the timer again (TREXMT is 0)

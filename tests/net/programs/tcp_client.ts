@@ -3,8 +3,8 @@
 // while another reads the echo back, then shut down and read to EOF. argv[4] connections run at
 // once (default 1). Prints one line: "client: N of N byte-exact" (or why not).
 //   aam run tests/net/programs/tcp_client.ts --net tap:T --ip 10.0.9.2/24 -- 10.0.9.1 7 1000000 4
-import { Task, Future, args, println, spawn, heapAlloc, heapFree } from "aam";
-import { defineNet, connectNet, NetClient, SOCK_STREAM } from "../../../aams/net";
+import { Task, Future, args, println, eprintln, spawn, heapAlloc, heapFree } from "aam";
+import { defineNet, connectNet, NetClient, NetInfo, SOCK_STREAM } from "../../../aams/net";
 import { ipParse } from "../../../aams/net/checksum";
 
 export function machines(): void { defineNet(); }
@@ -66,5 +66,12 @@ export function main(): i32 {
   let ok: u32 = 0;
   for (let i: u32 = 0; i < n; i++) ok += <u32>Future.fromArg(fs[i]).join();
   println("client: " + ok.toString() + " of " + n.toString() + " byte-exact");
+  let info = NetInfo.alloc();                               // TCP's counters to stderr (TCP.md "Counters")
+  net.infoSync(info);
+  let tc = info.tcp;
+  eprintln("tcp: segs in " + load<u32>(tc + 16).toString() + " out " + load<u32>(tc + 20).toString() + " retrans " + load<u32>(tc + 24).toString() +
+    " rto " + load<u32>(tc + 28).toString() + " fast " + load<u32>(tc + 32).toString() + " ooo " + load<u32>(tc + 56).toString() +
+    " dupacks " + load<u32>(tc + 60).toString() + " oow " + load<u32>(tc + 68).toString() + " bad " + load<u32>(tc + 40).toString());
+  info.free();
   return ok == n ? 0 : 1;
 }
