@@ -71,6 +71,12 @@ test("run: a new SYN for the 4-tuple of a TIME_WAIT connection takes it over (TC
   assert.is(r.stdout, "reuse: eof 0, second connection works, TIME_WAIT reuses 1\n");
 });
 
+test("run: simultaneous open — two connects to each other's port both complete", async () => {
+  const r = await aam(["run", await image(LOOP, DBG), "--cores", "2", "--", "simopen"]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.is(r.stdout, "simultaneous open: both connected, data both ways, tcbs left 0\n");
+});
+
 for (const [drop, reorder, seed, what] of [[20, 0, 7, "2 % dropped"], [0, 100, 3, "10 % reordered"], [50, 50, 11, "5 % dropped and 5 % reordered"]]) {
   test(`run: 1 MB intact with ${what} (seed ${seed}); the recovery paths ran`, async () => {
     const r = await aam(["run", await image(LOOP, DBG), "--cores", "2", "--", "loss", String(drop), String(reorder), String(seed)]);

@@ -6,6 +6,7 @@
 //   many N           N connections at once, 20 KB each
 //   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
 //   zerowin          a server that does not read for 4 s: probes, no spinning, then 1 MB intact
+//   simopen          two connects to each other (simultaneous open)
 //   reuse            a new SYN takes over a TIME_WAIT connection of the same 4-tuple
 //   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE;
 //                    connect without a route or a link: EHOSTUNREACH
@@ -94,6 +95,9 @@ function client(ip: u32, port: u32, size: u32, seed: u32): bool {
   if (!(ok && wr == 0 && got == size)) println("client: got " + got.toString() + " of " + size.toString() + ", writer " + wr.toString() + ", bytes " + (ok ? "same" : "differ"));
   return ok && wr == 0 && got == size;
 }
+
+/** Connect from port arg0 >> 16 to 127.0.0.1 port arg0 & 0xffff; the handle or -errno. */
+function connectTask(t: Task): u64 { return <u64><u32>tcpConnect(LO, <u32>(t.arg0 & 0xffff), <u32>(t.arg0 >> 16)); }
 
 function clientTask(t: Task): u64 { return client(<u32>(t.arg0 >> 16), <u32>(t.arg0 & 0xffff), <u32>t.arg1, <u32>t.arg2) ? 1 : 0; }
 
@@ -217,6 +221,27 @@ export function main(): i32 {
     println("reuse: eof " + eof.toString() + ", second connection " + (ok ? "works" : "FAILED") + ", TIME_WAIT reuses " + (after[22] - before[22]).toString());
     tcpAbort(a2); tcpAbort(c2); tcpClose(l);
     heapFree(peer); heapFree(buf);
+    return 0;
+  }
+  if (mode == "simopen") {
+    // Simultaneous open (RFC 9293 §3.5, figure 7): two connects to each other's port; their first
+    // SYNs are dropped by the loss hook so that both ends are in SYN_SENT when the retransmitted
+    // SYNs cross.
+    tcpConfigure(MSL_MS, 1000, 0, 1);
+    let fa = spawn(connectTask, (<u64>5301 << 16) | 5302), fb = spawn(connectTask, (<u64>5302 << 16) | 5301);
+    sleep(300e6);
+    tcpConfigure(MSL_MS, 0, 0, 0);
+    let ca = <i32>fa.join(), cb = <i32>fb.join();
+    let buf = heapAlloc(64);
+    store<u32>(buf, 0x61626364);
+    let ok = ca > 0 && cb > 0 && tcpSend(ca, buf, 4) == 4 && tcpRecv(cb, buf + 8, 8) == 4 && load<u32>(buf + 8) == 0x61626364 &&
+      tcpSend(cb, buf, 4) == 4 && tcpRecv(ca, buf + 16, 8) == 4;
+    if (ca > 0) { tcpShutdown(ca); tcpClose(ca); }
+    if (cb > 0) { tcpShutdown(cb); tcpClose(cb); }
+    heapFree(buf);
+    sleep(4e6 * <f64>MSL_MS);
+    let s = stats();
+    println("simultaneous open: " + (ok ? "both connected, data both ways" : "FAILED " + ca.toString() + " " + cb.toString()) + ", tcbs left " + s[23].toString());
     return 0;
   }
   if (mode == "refuse") {
