@@ -162,6 +162,7 @@ for (const host of hosts) {
         peer.send(eth(rep.arp.sha, 0x0800, ipv4(PEER_IP, OUR_IP, 1, icmpEcho(9, i, Buffer.alloc(56, i)))));
         await peer.next((f) => parse(f).ip?.icmp?.type === 0 && parse(f).ip.icmp.rest.readUInt16BE(2) === i, `echo reply ${i}`);
       }
+      peer.send(eth(rep.arp.sha, 0x88b5, Buffer.alloc(46)));          // "done" (an EtherType for experiments)
       const r = await peer.done();
       assert.is(r.code, 0, r.stderr);
       assert.match(r.stdout, /^replies 3 arp 1 started yes$/m);
