@@ -22,7 +22,7 @@ import { netTimerKick } from "./stack";
 import {
   Tcb, DEBUG, F_ACKNOW, F_DELACK, F_FIN_QUEUED, F_FIN_SENT, F_WSCALE, F_RTT, F_PERSIST,
   SYN_SENT, SYN_RECEIVED, MSS_OURS, RCV_BUF, RCV_SHIFT, seqGt, seqLt, seqLe,
-  stat, EHOSTUNREACH, S_SEGS_OUT, S_RESETS_OUT, S_LOSS_DROPS, S_LOSS_REORDERS, S_RETRANS, nextDeadline,
+  stat, EHOSTUNREACH, ENOBUFS, S_SEGS_OUT, S_RESETS_OUT, S_LOSS_DROPS, S_LOSS_REORDERS, S_RETRANS, nextDeadline,
 } from "./tcp_tcb";
 
 export const TH_FIN: u32 = 0x01;
@@ -209,10 +209,16 @@ export function tcpOutput(t: Tcb): void {
     // Sender SWS avoidance (§3.8.6.2.1), Nagle off: a window-limited sliver waits while data flies.
     if (len < avail && len < t.mss && len < (t.maxSndWnd >> 1) && flight > 0 && !fin) break;
     let flags = TH_ACK | (len && len == avail ? TH_PSH : 0) | (fin ? TH_FIN : 0);
-    if (seqLt(seq, t.sndMax)) stat(S_RETRANS);
-    sendSegment(t, seq, flags, len);
+    let fresh = !seqLt(seq, t.sndMax);
+    if (!fresh) stat(S_RETRANS);
+    if (sendSegment(t, seq, flags, len) == ENOBUFS && fresh) {
+      // The device had no room (if IP says so): nothing left, so SND.NXT stays; the next ACK or
+      // the retransmission timer (tcp_timer.ts: unsent data with nothing in flight) sends it.
+      if (!t.tRexmt) armRexmt(t);
+      break;
+    }
     sent = true;
-    if (!(t.flags & F_RTT) && len && !seqLt(seq, t.sndMax)) {  // Karn: time only new data
+    if (!(t.flags & F_RTT) && len && fresh) {                    // Karn: time only new data
       t.flags |= F_RTT; t.rttSeq = seq; t.rttStart = now();
     }
     t.sndNxt = seq + len + (fin ? 1 : 0);

@@ -76,7 +76,7 @@ function rexmtFired(t: Tcb, t0: f64): void {
     sendSyn(t);                                                // arms the timer again (TREXMT is 0)
     return;
   }
-  if (t.sndUna == t.sndMax) return;                            // nothing outstanding any more
+  if (t.sndUna == t.sndMax) { tcpOutput(t); return; }         // nothing in flight: send what waits
   if (t.retries >= DATA_RETRIES) { giveUp(t); return; }
   ccTimeout(t);
   t.sndNxt = t.sndUna;                                         // go back: resend from the first unacked byte
