@@ -3,8 +3,8 @@
 //
 // Owns: what happens when a deadline passes: the retransmission timer (RFC 6298 §5: back off,
 // resend from SND.UNA, give up after DATA_RETRIES), the SYN and SYN-ACK retransmissions (give up
-// after SYN_RETRIES), the persist timer (zero-window probes, §3.8.6.1), the delayed ACK, TIME_WAIT
-// and the orphaned FIN_WAIT_2 limit. Not: arming them (tcp_out.ts, tcp_in.ts, tcp.ts arm a
+// after SYN_RETRIES / SYNACK_RETRIES), the persist timer (zero-window probes, §3.8.6.1), the
+// delayed ACK, TIME_WAIT and the orphaned FIN_WAIT_2 limit. Not: arming them (tcp_out.ts, tcp_in.ts, tcp.ts arm a
 // deadline and call netTimerKick if it is earlier than the last one returned here), sleeping
 // (the stack's timer task: stack.ts).
 //
@@ -25,7 +25,8 @@ import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, lossHeld, kickIfEa
 import { ccTimeout, RTO_MAX } from "./tcp_cc";
 import { embryonicDrop } from "./tcp_listen";
 
-export const SYN_RETRIES: u32 = 5;     // SYN / SYN-ACK sent 6 times: 1+2+4+8+16+32 s ≈ 63 s
+export const SYN_RETRIES: u32 = 5;     // connect: the SYN sent 6 times, given up after 1+2+…+32 s ≈ 63 s
+export const SYNACK_RETRIES: u32 = 3;  // a half-open passive connection: SYN-ACK sent 4 times, dropped after 15 s
 export const DATA_RETRIES: u32 = 8;    // from a 200 ms RTO: ≈ 100 s of silence
 export const ORPHAN_PROBES: u32 = 8;
 
@@ -66,7 +67,7 @@ function rexmtFired(t: Tcb, t0: f64): void {
     return;
   }
   if (t.state == SYN_SENT || t.state == SYN_RECEIVED) {
-    if (t.retries >= SYN_RETRIES) {
+    if (t.retries >= (t.listener ? SYNACK_RETRIES : SYN_RETRIES)) {
       if (t.listener) embryonicDrop(t); else tcbClosed(t, ETIMEDOUT);
       return;
     }
