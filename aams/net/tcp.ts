@@ -18,7 +18,7 @@
 //     closed meanwhile is freed by the last one out (tcbRelease).
 // Handles are small integers (1..4095), reused after tcpClose, as POSIX descriptors are.
 
-import { Signal } from "aam";
+import { Signal, now } from "aam";
 import { netLock, netUnlock } from "./stack";
 import { ipSource } from "./ip";
 import {
@@ -26,11 +26,10 @@ import {
   TIME_WAIT, CLOSING, F_FIN_QUEUED, F_FIN_RCVD, F_ORPHAN, F_ACKNOW, F_WSCALE, MSS_OURS,
   EBADF, EINVAL, EPIPE, EADDRINUSE, ENOBUFS, ENOTCONN, ECONNREFUSED, ECONNRESET, EHOSTUNREACH,
   tcpInit, tcbCreate, tcbHash, tcbOf, tcbClosed, tcbRelease, tcbWake, tcbDropBuffers, handleAlloc, handleFree,
-  listenerFor, listenerAdd, tcbLookup, ephemeralPort, isnFor, statsCopy, setMsl, msl,
+  listenerFor, listenerAdd, tcbLookup, ephemeralPort, isnFor, statsCopy, setMsl, msl, stat, S_ATTEMPT_FAILS,
 } from "./tcp_tcb";
-import { tcpOutput, sendSyn, sendReset, lossConfigure, kickIfEarlier } from "./tcp_out";
+import { tcpOutput, sendSyn, sendReset, lossConfigure, kickIfEarlier, unreachable } from "./tcp_out";
 import { acceptPop, listenerClose, BACKLOG_MAX } from "./tcp_listen";
-import { now } from "aam";
 
 export { tcpInput } from "./tcp_in";
 export { tcpTimers } from "./tcp_timer";
@@ -114,11 +113,12 @@ export function tcpConnect(ip: u32, port: u32, lport: u32): i32 {
   tcbHash(t);
   let h = handleAlloc(t);
   if (h < 0) { tcbClosed(t, 0); netUnlock(); return h; }
-  sendSyn(t);
+  if (unreachable(sendSyn(t))) tcbClosed(t, EHOSTUNREACH);
   enter(t);
   while (t.state == SYN_SENT || t.state == SYN_RECEIVED) waitOn(t);
   let r: i32 = h;
   if (t.state == CLOSED) {
+    stat(S_ATTEMPT_FAILS);
     r = t.err ? t.err : ECONNREFUSED;
     handleFree(t);
   }

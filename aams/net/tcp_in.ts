@@ -25,7 +25,7 @@
 // Then tcpOutput sends what the new state allows (data, the owed ACK).
 
 import { now } from "aam";
-import { csumPartial, csumFold, pseudoSum } from "./checksum";
+import { csumPartial, csumFold, pseudoSum, get16, get32 } from "./checksum";
 import {
   Tcb, DEBUG, CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT,
   CLOSING, LAST_ACK, TIME_WAIT, F_ACKNOW, F_DELACK, F_FIN_SENT, F_FIN_RCVD, F_WSCALE, F_ORPHAN, F_PERSIST,
@@ -34,7 +34,7 @@ import {
   tcbDropBuffers, msl, stat, S_SEGS_IN, S_BAD_SEGS, S_RESETS_IN, S_OOO_SEGS, S_CHALLENGE_ACKS,
   S_OUT_OF_WINDOW, S_TIMEWAIT_REUSE, S_ACTIVE_OPENS,
 } from "./tcp_tcb";
-import { TH_FIN, TH_SYN, TH_RST, TH_ACK, rd16, rd32, sendReset, sendAck, sendSyn, tcpOutput, armRexmt, retransmitFirst, kickIfEarlier } from "./tcp_out";
+import { TH_FIN, TH_SYN, TH_RST, TH_ACK, sendReset, sendAck, sendSyn, tcpOutput, armRexmt, retransmitFirst, kickIfEarlier } from "./tcp_out";
 import { ccInit, ccNewAck, ccDupAck } from "./tcp_cc";
 import { listenSyn, listenEstablished, embryonicDrop } from "./tcp_listen";
 
@@ -53,7 +53,7 @@ function parseOptions(p: usize, end: usize): bool {
     if (p + 1 >= end) return false;
     let n = <usize>load<u8>(p + 1);
     if (n < 2 || p + n > end) return false;
-    if (kind == 2 && n == 4) store<u32>(OPTS, rd16(p + 2));
+    if (kind == 2 && n == 4) store<u32>(OPTS, get16(p + 2));
     else if (kind == 3 && n == 3) store<i32>(OPTS + 4, <i32>load<u8>(p + 2));
     p += n;                                                   // SACK-permitted, timestamps …: ignored
   }
@@ -69,12 +69,12 @@ export function tcpInput(src: u32, dst: u32, seg: usize, len: u32): void {
   let off = <u32>(load<u8>(seg + 12) >> 4) * 4;
   if (off < 20 || off > len) { stat(S_BAD_SEGS); return; }
   if (csumFold(csumPartial(seg, len, pseudoSum(src, dst, 6, len))) != 0) { stat(S_BAD_SEGS); return; }
-  let sport = rd16(seg), dport = rd16(seg + 2);
+  let sport = get16(seg), dport = get16(seg + 2);
   if (sport == 0 || dport == 0 || src == 0 || (src >>> 28) == 14 || (dst >>> 28) == 14 || src == 0xffffffff || dst == 0xffffffff) {
     stat(S_BAD_SEGS); return;
   }
   if (!parseOptions(seg + 20, seg + off)) { stat(S_BAD_SEGS); return; }
-  let seq = rd32(seg + 4), ack = rd32(seg + 8), flags = <u32>load<u8>(seg + 13), wnd = rd16(seg + 14);
+  let seq = get32(seg + 4), ack = get32(seg + 8), flags = <u32>load<u8>(seg + 13), wnd = get16(seg + 14);
   let data = seg + off, dlen = len - off;
 
   let t = tcbLookup(dst, dport, src, sport);

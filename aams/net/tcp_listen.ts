@@ -15,8 +15,8 @@
 //    evicts the OLDEST half-open connection (freed without a RST: a flood's sources are usually
 //    forged), counted in S_SYNQ_EVICT: a flood cannot lock out a real client for long, and costs
 //    one TCB record (no buffers) per entry. MAX_TCBS bounds every listener together.
-//  - a half-open connection whose SYN-ACK went unanswered SYN_RETRIES times is dropped
-//    (tcp_timer.ts).
+//  - a half-open connection whose SYN-ACK went unanswered 4 times is dropped after 15 s
+//    (tcp_timer.ts SYNACK_RETRIES), so a flood's records go back to the heap soon after it.
 //
 // Steps of a passive open:
 //  1. SYN on LISTEN (tcp_in.ts): listenSyn makes a SYN_RECEIVED TCB, hashes it, appends it to the

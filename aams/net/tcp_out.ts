@@ -17,12 +17,12 @@
 
 import { now } from "aam";
 import { ipSend } from "./ip";
-import { csumPartial, csumFold, pseudoSum } from "./checksum";
+import { csumPartial, csumFold, pseudoSum, put16, put32 } from "./checksum";
 import { netTimerKick } from "./stack";
 import {
   Tcb, DEBUG, F_ACKNOW, F_DELACK, F_FIN_QUEUED, F_FIN_SENT, F_WSCALE, F_RTT, F_PERSIST,
   SYN_SENT, SYN_RECEIVED, MSS_OURS, RCV_BUF, RCV_SHIFT, seqGt, seqLt, seqLe,
-  stat, S_SEGS_OUT, S_RESETS_OUT, S_LOSS_DROPS, S_LOSS_REORDERS, S_RETRANS, nextDeadline,
+  stat, EHOSTUNREACH, ENOBUFS, S_SEGS_OUT, S_RESETS_OUT, S_LOSS_DROPS, S_LOSS_REORDERS, S_RETRANS, nextDeadline,
 } from "./tcp_tcb";
 
 export const TH_FIN: u32 = 0x01;
@@ -41,15 +41,6 @@ const SCRATCH = memory.data(2048);
 //  +0 DROP per mille  +4 REORDER per mille  +8 RNG state  +12 HELD length (0: none)  +16 HELD dst
 const LOSS = memory.data(32);
 const HELD = memory.data(2048);
-
-// @ts-ignore: decorator
-@inline export function be16(p: usize, v: u32): void { store<u16>(p, bswap<u16>(<u16>v)); }
-// @ts-ignore: decorator
-@inline export function be32(p: usize, v: u32): void { store<u32>(p, bswap<u32>(v)); }
-// @ts-ignore: decorator
-@inline export function rd16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
-// @ts-ignore: decorator
-@inline export function rd32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
 
 /** Test hook (tests/net/programs/tcp_*.ts): from now on drop `dropPm`/1000 and hold back
  *  `reorderPm`/1000 of the segments TCP sends (a held segment goes after the next one), drawn
@@ -71,26 +62,28 @@ export function lossFlush(): void {
   store<u32>(LOSS + 12, 0);
   ipSend(load<u32>(LOSS + 16), PROTO_TCP, HELD, n);
 }
-function wire(dst: u32, seg: usize, len: u32): void {
+/** Hand a segment to IP (through the loss hook): ipSend's result (0 or -errno). */
+function wire(dst: u32, seg: usize, len: u32): i32 {
   stat(S_SEGS_OUT);
   let drop = load<u32>(LOSS), reorder = load<u32>(LOSS + 4);
   if (drop | reorder) {
-    if (drop && lossDraw() < drop) { stat(S_LOSS_DROPS); return; }
+    if (drop && lossDraw() < drop) { stat(S_LOSS_DROPS); return 0; }
     if (reorder && !load<u32>(LOSS + 12) && lossDraw() < reorder) {
       memory.copy(HELD, seg, len);
       store<u32>(LOSS + 12, len); store<u32>(LOSS + 16, dst);
       stat(S_LOSS_REORDERS);
       netTimerKick();                                         // tcpTimers sends it if nothing follows
-      return;
+      return 0;
     }
   }
-  ipSend(dst, PROTO_TCP, seg, len);
+  let r = ipSend(dst, PROTO_TCP, seg, len);
   lossFlush();
+  return r;
 }
 
 /** Fill in the checksum of the segment at `seg` (`len` bytes, checksum field zero). */
 function checksum(src: u32, dst: u32, seg: usize, len: u32): void {
-  be16(seg + 16, csumFold(csumPartial(seg, len, pseudoSum(src, dst, PROTO_TCP, len))));
+  put16(seg + 16, csumFold(csumPartial(seg, len, pseudoSum(src, dst, PROTO_TCP, len))));
 }
 
 /** The window field for a segment of `t` now (§3.8.6.2.2; RFC 7323 §2.3: SYNs unscaled). */
@@ -101,7 +94,7 @@ function windowField(t: Tcb, syn: bool): u32 {
   if (seqGt(adv, t.rcvNxt) || adv == t.rcvNxt) {
     // Never shrink the right edge; open it only by a worthwhile amount (receiver SWS avoidance).
     let thresh = min<u32>(RCV_BUF / 2, MSS_OURS);
-    if (seqLt(right, adv) || (seqGt(right, adv) && right - adv < thresh && adv != t.rcvNxt)) right = adv;
+    if (seqLt(right, adv) || (seqGt(right, adv) && right - adv < thresh)) right = adv;
   }
   let w = right - t.rcvNxt;
   if (syn) return min<u32>(w, 65535);
@@ -114,21 +107,21 @@ function windowField(t: Tcb, syn: bool): u32 {
 
 /** Build and send one segment of `t`: `flags`, sequence `seq`, `len` bytes of the send ring
  *  starting at sequence `seq` (0 for none). Every segment but the first SYN carries ACK. */
-export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): void {
+export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): i32 {
   let syn = (flags & TH_SYN) != 0;
   // RFC 7323 §2.2: a SYN-ACK carries window scale only if the SYN did (F_WSCALE then set).
   let ws = syn && (!(flags & TH_ACK) || (t.flags & F_WSCALE) != 0);
   let opt: u32 = syn ? (ws ? 8 : 4) : 0;
   let seg = SCRATCH;
-  be16(seg, t.lport); be16(seg + 2, t.rport);
-  be32(seg + 4, seq);
-  be32(seg + 8, (flags & TH_ACK) ? t.rcvNxt : 0);
+  put16(seg, t.lport); put16(seg + 2, t.rport);
+  put32(seg + 4, seq);
+  put32(seg + 8, (flags & TH_ACK) ? t.rcvNxt : 0);
   store<u8>(seg + 12, <u8>(((HDR + opt) / 4) << 4));
   store<u8>(seg + 13, <u8>flags);
-  be16(seg + 14, windowField(t, syn));
+  put16(seg + 14, windowField(t, syn));
   store<u32>(seg + 16, 0);                                   // checksum, urgent pointer
   if (syn) {
-    store<u8>(seg + 20, 2); store<u8>(seg + 21, 4); be16(seg + 22, MSS_OURS);
+    store<u8>(seg + 20, 2); store<u8>(seg + 21, 4); put16(seg + 22, MSS_OURS);
     if (ws) { store<u8>(seg + 24, 1); store<u8>(seg + 25, 3); store<u8>(seg + 26, 3); store<u8>(seg + 27, <u8>RCV_SHIFT); }
   }
   let off = HDR + opt;
@@ -141,7 +134,7 @@ export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): void {
   }
   checksum(t.lip, t.rip, seg, off + len);
   if (flags & TH_ACK) { t.flags &= ~(F_ACKNOW | F_DELACK); t.tDelack = 0; t.ackPending = 0; }
-  wire(t.rip, seg, off + len);
+  return wire(t.rip, seg, off + len);
 }
 // @ts-ignore: decorator
 @inline function seqGe32(a: u32, b: u32): bool { return <i32>(a - b) >= 0; }
@@ -150,8 +143,8 @@ export function sendSegment(t: Tcb, seq: u32, flags: u32, len: u32): void {
  *  connection refuses: seq `seq`, ack `ack` when `withAck`. */
 export function sendReset(lip: u32, lport: u32, rip: u32, rport: u32, seq: u32, ack: u32, withAck: bool): void {
   let seg = SCRATCH;
-  be16(seg, lport); be16(seg + 2, rport);
-  be32(seg + 4, seq); be32(seg + 8, withAck ? ack : 0);
+  put16(seg, lport); put16(seg + 2, rport);
+  put32(seg + 4, seq); put32(seg + 8, withAck ? ack : 0);
   store<u8>(seg + 12, <u8>(5 << 4));
   store<u8>(seg + 13, <u8>(TH_RST | (withAck ? TH_ACK : 0)));
   store<u32>(seg + 14, 0); store<u16>(seg + 18, 0);
@@ -165,6 +158,8 @@ export function sendReset(lip: u32, lport: u32, rip: u32, rport: u32, seq: u32, 
  *  a pure ACK numbered there would be below the peer's RCV.NXT, fail its acceptability test and
  *  never be read: both ends would then retransmit into each other's discard. */
 export function sendAck(t: Tcb): void { sendSegment(t, t.sndMax, TH_ACK, 0); }
+/** ipSend's refusals that mean "no way to that address" (ip.ts). */
+export function unreachable(r: i32): bool { return r == -100 || r == -101 || r == EHOSTUNREACH; }
 
 /** Arm the retransmission timer at now + RTO (restart), kicking the timer task if earlier. */
 export function armRexmt(t: Tcb): void {
@@ -174,12 +169,14 @@ export function armRexmt(t: Tcb): void {
 }
 export function kickIfEarlier(d: f64): void { if (d < nextDeadline()) netTimerKick(); }
 
-/** Send SYN (active open) or SYN-ACK (passive) for `t`, from ISS (also a retransmission). */
-export function sendSyn(t: Tcb): void {
-  sendSegment(t, t.iss, t.state == SYN_SENT ? TH_SYN : TH_SYN | TH_ACK, 0);
+/** Send SYN (active open) or SYN-ACK (passive) for `t`, from ISS (also a retransmission).
+ *  ipSend's result: a connect fails at once when IP has no route (-ENETUNREACH, -ENETDOWN). */
+export function sendSyn(t: Tcb): i32 {
+  let r = sendSegment(t, t.iss, t.state == SYN_SENT ? TH_SYN : TH_SYN | TH_ACK, 0);
   if (seqLt(t.sndNxt, t.iss + 1)) t.sndNxt = t.iss + 1;
   if (seqLt(t.sndMax, t.sndNxt)) t.sndMax = t.sndNxt;
   if (!t.tRexmt) armRexmt(t);
+  return r;
 }
 
 /** Bytes of the send ring not yet sent at sndNxt (0 once the FIN went). */
@@ -212,10 +209,16 @@ export function tcpOutput(t: Tcb): void {
     // Sender SWS avoidance (§3.8.6.2.1), Nagle off: a window-limited sliver waits while data flies.
     if (len < avail && len < t.mss && len < (t.maxSndWnd >> 1) && flight > 0 && !fin) break;
     let flags = TH_ACK | (len && len == avail ? TH_PSH : 0) | (fin ? TH_FIN : 0);
-    if (seqLt(seq, t.sndMax)) stat(S_RETRANS);
-    sendSegment(t, seq, flags, len);
+    let fresh = !seqLt(seq, t.sndMax);
+    if (!fresh) stat(S_RETRANS);
+    if (sendSegment(t, seq, flags, len) == ENOBUFS && fresh) {
+      // The device had no room (if IP says so): nothing left, so SND.NXT stays; the next ACK or
+      // the retransmission timer (tcp_timer.ts: unsent data with nothing in flight) sends it.
+      if (!t.tRexmt) armRexmt(t);
+      break;
+    }
     sent = true;
-    if (!(t.flags & F_RTT) && len && !seqLt(seq, t.sndMax)) {  // Karn: time only new data
+    if (!(t.flags & F_RTT) && len && fresh) {                    // Karn: time only new data
       t.flags |= F_RTT; t.rttSeq = seq; t.rttStart = now();
     }
     t.sndNxt = seq + len + (fin ? 1 : 0);

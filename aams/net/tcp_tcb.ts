@@ -67,7 +67,7 @@ export const EHOSTUNREACH: i32 = -113;
 
 // ── limits (TCP.md "Limits") ──
 export const MAX_HANDLES: u32 = 4096;  // handles 1..4095
-export const MAX_TCBS: u32 = 4000;     // every TCB, TIME_WAIT and embryonic included
+export const MAX_TCBS: u32 = 16384;    // every TCB, TIME_WAIT and embryonic included (a record each)
 export const BUCKETS: u32 = 1024;      // demultiplexing hash (power of two)
 export const RCV_BUF: u32 = 128 << 10; // receive buffer, bytes: the largest window we offer
 export const SND_BUF: u32 = 128 << 10; // send buffer, bytes
@@ -179,7 +179,8 @@ export const S_LOSS_REORDERS: u32 = 21; // test hook: segments held back
 export const S_TIMEWAIT_REUSE: u32 = 22;
 export const S_TCBS: u32 = 23;          // TCBs alive now (copied from COUNT)
 export const S_BUFFERS: u32 = 24;       // buffer bytes held now
-export const S_COUNT: u32 = 25;
+export const S_TIMEWAIT_EVICT: u32 = 25; // TIME_WAIT records freed early for a new TCB (table full)
+export const S_COUNT: u32 = 26;
 const STATS = memory.data(<i32>(S_COUNT * 4));
 
 // @ts-ignore: decorator
@@ -253,12 +254,6 @@ function tcbUnhash(t: Tcb): void {
   if (prev) changetype<Tcb>(prev).hashNext = t.hashNext; else store<u32>(b, <u32>t.hashNext);
   t.hashNext = 0;
 }
-/** Whether any TCB (connection or listener) uses local port `lport`. */
-export function portInUse(lport: u32): bool {
-  let p = <usize>load<u32>(GLOBALS + G_ALL);
-  while (p) { let t = changetype<Tcb>(p); if (t.lport == lport && t.state != CLOSED) return true; p = t.allNext; }
-  return false;
-}
 /** The listener on `lport`, or null. */
 export function listenerFor(lport: u32): Tcb | null {
   let p = <usize>load<u32>(GLOBALS + G_LISTENERS);
@@ -313,9 +308,17 @@ export function handleFree(t: Tcb): void {
 }
 
 // ── life ──
-/** A new TCB in state CLOSED, listed; null when MAX_TCBS exist. */
+/** A new TCB in state CLOSED, listed; null when MAX_TCBS exist and none of them is in TIME_WAIT
+ *  without a handle (the oldest such is freed for the new one: as Linux's tcp_max_tw_buckets, a
+ *  busy server's TIME_WAIT records never lock out new connections). */
 export function tcbCreate(): Tcb | null {
-  if (load<u32>(GLOBALS + G_COUNT) >= MAX_TCBS) return null;
+  if (load<u32>(GLOBALS + G_COUNT) >= MAX_TCBS) {
+    let oldest: usize = 0, p = <usize>load<u32>(GLOBALS + G_ALL);        // newest first
+    while (p) { let t = changetype<Tcb>(p); if (t.state == TIME_WAIT && t.handle == 0 && t.refs == 0) oldest = p; p = t.allNext; }
+    if (!oldest) return null;
+    stat(S_TIMEWAIT_EVICT);
+    tcbClosed(changetype<Tcb>(oldest), 0);                               // frees it: no handle
+  }
   let size = offsetof<Tcb>() + <usize>OOO_MAX * 8;
   let p = heapAlloc(size);
   memory.fill(p, 0, size);

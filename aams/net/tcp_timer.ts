@@ -3,8 +3,8 @@
 //
 // Owns: what happens when a deadline passes: the retransmission timer (RFC 6298 §5: back off,
 // resend from SND.UNA, give up after DATA_RETRIES), the SYN and SYN-ACK retransmissions (give up
-// after SYN_RETRIES), the persist timer (zero-window probes, §3.8.6.1), the delayed ACK, TIME_WAIT
-// and the orphaned FIN_WAIT_2 limit. Not: arming them (tcp_out.ts, tcp_in.ts, tcp.ts arm a
+// after SYN_RETRIES / SYNACK_RETRIES), the persist timer (zero-window probes, §3.8.6.1), the
+// delayed ACK, TIME_WAIT and the orphaned FIN_WAIT_2 limit. Not: arming them (tcp_out.ts, tcp_in.ts, tcp.ts arm a
 // deadline and call netTimerKick if it is earlier than the last one returned here), sleeping
 // (the stack's timer task: stack.ts).
 //
@@ -20,12 +20,13 @@
 // so its buffers come back (TCP.md "Zero window").
 
 import { tcpInit, Tcb, firstTcb, setNextDeadline, tcbClosed, stat, F_PERSIST, F_ORPHAN, F_ACKNOW,
-  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO } from "./tcp_tcb";
+  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO, S_RETRANS } from "./tcp_tcb";
 import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, lossHeld, kickIfEarlier } from "./tcp_out";
 import { ccTimeout, RTO_MAX } from "./tcp_cc";
 import { embryonicDrop } from "./tcp_listen";
 
-export const SYN_RETRIES: u32 = 5;     // SYN / SYN-ACK sent 6 times: 1+2+4+8+16+32 s ≈ 63 s
+export const SYN_RETRIES: u32 = 5;     // connect: the SYN sent 6 times, given up after 1+2+…+32 s ≈ 63 s
+export const SYNACK_RETRIES: u32 = 3;  // a half-open passive connection: SYN-ACK sent 4 times, dropped after 15 s
 export const DATA_RETRIES: u32 = 8;    // from a 200 ms RTO: ≈ 100 s of silence
 export const ORPHAN_PROBES: u32 = 8;
 
@@ -66,17 +67,17 @@ function rexmtFired(t: Tcb, t0: f64): void {
     return;
   }
   if (t.state == SYN_SENT || t.state == SYN_RECEIVED) {
-    if (t.retries >= SYN_RETRIES) {
+    if (t.retries >= (t.listener ? SYNACK_RETRIES : SYN_RETRIES)) {
       if (t.listener) embryonicDrop(t); else tcbClosed(t, ETIMEDOUT);
       return;
     }
-    stat(S_RTO);
+    stat(S_RTO); stat(S_RETRANS);
     t.retries++;
     t.rto = min<f64>(t.rto * 2, RTO_MAX);
     sendSyn(t);                                                // arms the timer again (TREXMT is 0)
     return;
   }
-  if (t.sndUna == t.sndMax) return;                            // nothing outstanding any more
+  if (t.sndUna == t.sndMax) { tcpOutput(t); return; }         // nothing in flight: send what waits
   if (t.retries >= DATA_RETRIES) { giveUp(t); return; }
   ccTimeout(t);
   t.sndNxt = t.sndUna;                                         // go back: resend from the first unacked byte

@@ -5,13 +5,17 @@
 //   basic            0 B, 1 B, 1 MB over 127.0.0.1 and 10.0.0.2, then the heap baseline
 //   many N           N connections at once, 20 KB each
 //   loss D R SEED    1 MB with D/1000 segments dropped and R/1000 reordered (seeded), counters
-//   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE
+//   zerowin          a server that does not read for 4 s: probes, no spinning, then 1 MB intact
+//   simopen          two connects to each other (simultaneous open)
+//   reuse            a new SYN takes over a TIME_WAIT connection of the same 4-tuple
+//   refuse           connect to a port nobody listens on: ECONNREFUSED; listen twice: EADDRINUSE;
+//                    connect without a route or a link: EHOSTUNREACH
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
 // after a warm-up round (TIME_WAIT shortened to 2 × 50 ms by tcpConfigure, and waited out).
 import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
 import { netConfigure, netStart } from "../../../aams/net/stack";
 import {
-  tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpStats, tcpConfigure, TCP_STATS_WORDS,
+  tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpAbort, tcpStats, tcpConfigure, TCP_STATS_WORDS,
 } from "../../../aams/net/tcp";
 
 const LOCAL: u32 = 0x0A000002;          // 10.0.0.2
@@ -92,6 +96,9 @@ function client(ip: u32, port: u32, size: u32, seed: u32): bool {
   return ok && wr == 0 && got == size;
 }
 
+/** Connect from port arg0 >> 16 to 127.0.0.1 port arg0 & 0xffff; the handle or -errno. */
+function connectTask(t: Task): u64 { return <u64><u32>tcpConnect(LO, <u32>(t.arg0 & 0xffff), <u32>(t.arg0 >> 16)); }
+
 function clientTask(t: Task): u64 { return client(<u32>(t.arg0 >> 16), <u32>(t.arg0 & 0xffff), <u32>t.arg1, <u32>t.arg2) ? 1 : 0; }
 
 /** `n` connections at once to ip:port, `size` bytes each; how many were byte-exact. */
@@ -163,12 +170,88 @@ export function main(): i32 {
       ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString() + ", resets in " + s[3].toString() + " out " + s[11].toString() + ", challenge " + s[16].toString() + ", oow " + s[17].toString());
     return 0;
   }
+  if (mode == "zerowin") {
+    // The server accepts and does not read for 4 s: the client fills both rings, sees a zero
+    // window and probes; it must not spin (few segments in the last 2 s), and the data must all
+    // arrive once the server reads.
+    let l = tcpListen(5100, 1);
+    let c = tcpConnect(LO, 5100, 0);
+    let peer = heapAlloc(8);
+    let a = tcpAccept(l, peer);
+    let w = spawn(writer, <u64>c, 1 << 20, 5);
+    sleep(2e9);
+    let s1 = stats();
+    sleep(2e9);
+    let s2 = stats();
+    let buf = heapAlloc(CHUNK);
+    let got: u32 = 0, same = true;
+    while (true) {
+      let n = tcpRecv(a, buf, CHUNK);
+      if (n <= 0) break;
+      for (let i: u32 = 0; i < <u32>n; i++) if (load<u8>(buf + i) != pat(got + i, 5)) same = false;
+      got += <u32>n;
+    }
+    let wr = w.join();
+    tcpClose(a); tcpClose(c); tcpClose(l);
+    heapFree(buf); heapFree(peer);
+    sleep(4e6 * <f64>MSL_MS);
+    let s3 = stats();
+    let quiet = s2[5] - s1[5];
+    println("zero window: probes " + (s2[18] > 0 ? "sent" : "NONE") + ", segments in 2 s " + (quiet <= 40 ? "<= 40" : quiet.toString()) +
+      ", then 1 MB " + (got == 1 << 20 && same && wr == 0 ? "intact" : "BAD") + ", tcbs left " + s3[23].toString() + ", buffers " + s3[24].toString());
+    return 0;
+  }
+  if (mode == "reuse") {
+    // The server closes first and lingers in TIME_WAIT (MSL 60 s here); the client comes back
+    // from the same port: its new SYN (a higher sequence number) takes the TIME_WAIT slot over.
+    tcpConfigure(60000, 0, 0, 0);
+    let l = tcpListen(5200, 4);
+    let peer = heapAlloc(8), buf = heapAlloc(64);
+    let c = tcpConnect(LO, 5200, 40000);
+    let a = tcpAccept(l, peer);
+    tcpClose(a);
+    let eof = tcpRecv(c, buf, 64);
+    tcpClose(c);
+    sleep(50e6);
+    let before = stats();
+    let c2 = tcpConnect(LO, 5200, 40000);
+    let a2 = c2 > 0 ? tcpAccept(l, peer) : -1;
+    let ok = a2 > 0 && tcpSend(c2, buf, 10) == 10 && tcpRecv(a2, buf, 64) == 10;
+    let after = stats();
+    println("reuse: eof " + eof.toString() + ", second connection " + (ok ? "works" : "FAILED") + ", TIME_WAIT reuses " + (after[22] - before[22]).toString());
+    tcpAbort(a2); tcpAbort(c2); tcpClose(l);
+    heapFree(peer); heapFree(buf);
+    return 0;
+  }
+  if (mode == "simopen") {
+    // Simultaneous open (RFC 9293 §3.5, figure 7): two connects to each other's port; their first
+    // SYNs are dropped by the loss hook so that both ends are in SYN_SENT when the retransmitted
+    // SYNs cross.
+    tcpConfigure(MSL_MS, 1000, 0, 1);
+    let fa = spawn(connectTask, (<u64>5301 << 16) | 5302), fb = spawn(connectTask, (<u64>5302 << 16) | 5301);
+    sleep(300e6);
+    tcpConfigure(MSL_MS, 0, 0, 0);
+    let ca = <i32>fa.join(), cb = <i32>fb.join();
+    let buf = heapAlloc(64);
+    store<u32>(buf, 0x61626364);
+    let ok = ca > 0 && cb > 0 && tcpSend(ca, buf, 4) == 4 && tcpRecv(cb, buf + 8, 8) == 4 && load<u32>(buf + 8) == 0x61626364 &&
+      tcpSend(cb, buf, 4) == 4 && tcpRecv(ca, buf + 16, 8) == 4;
+    if (ca > 0) { tcpShutdown(ca); tcpClose(ca); }
+    if (cb > 0) { tcpShutdown(cb); tcpClose(cb); }
+    heapFree(buf);
+    sleep(4e6 * <f64>MSL_MS);
+    let s = stats();
+    println("simultaneous open: " + (ok ? "both connected, data both ways" : "FAILED " + ca.toString() + " " + cb.toString()) + ", tcbs left " + s[23].toString());
+    return 0;
+  }
   if (mode == "refuse") {
     let c = tcpConnect(LO, 5999, 0);
     let l = tcpListen(5998, 4);
     let l2 = tcpListen(5998, 4);
     tcpClose(l);
-    println("refuse: connect " + c.toString() + ", listen twice " + l2.toString());
+    let u1 = tcpConnect(0xC0A84D01, 80, 0);                  // 192.168.77.1: off-link, no gateway
+    let u2 = tcpConnect(0x0A000063, 80, 0);                  // 10.0.0.99: on-link, no device
+    println("refuse: connect " + c.toString() + ", listen twice " + l2.toString() + ", no route " + u1.toString() + ", no link " + u2.toString());
     return 0;
   }
   println("unknown mode " + mode);
