@@ -232,8 +232,8 @@ function connection(t: Task): u64 {
       continue;
     }
     parse(buf, end, r);
+    skip = r.status == 0 ? r.body : 0;                         // the body (of a parsed request): read and dropped
     open = answer(net, fs, fd, r, o);
-    skip = r.status == 0 ? r.body : 0;                         // the body: read and dropped
     let rest = have - end;
     let drop = min(skip, rest);
     memory.copy(buf, buf + end + drop, rest - drop);

@@ -151,14 +151,14 @@ export function arpInput(a: usize, len: u32): void {
 
 /** Sends `frame` (`len` bytes, source MAC and EtherType filled) to next hop `ip`, filling the
  *  destination MAC from the cache, or keeps a copy until ARP answers. 0, or -ENOBUFS when the
- *  frame was dropped (too many waiting). Stack lock held. */
+ *  frame was dropped (too many waiting, or the link had no transmit buffer: TCP keeps the
+ *  segment and sends it again sooner than a timeout would). Stack lock held. */
 export function arpOutput(ip: u32, frame: usize, len: u32): i32 {
   let e = find(ip);
   if (e && load<u32>(e + E_STATE) == RESOLVED) {
     if (load<f64>(e + E_TIME) > now()) {
       memory.copy(frame, e + E_MAC, 6);
-      linkSend(frame, len);
-      return 0;
+      return linkSend(frame, len) ? 0 : ENOBUFS;
     }
     store<u32>(e + E_STATE, FREE);                      // expired: ask again
     e = 0;

@@ -33,7 +33,8 @@
 //  3. dst ours or 127/8: queued for loopback delivery (stack.ts loopQueue) and 0;
 //  4. no link: -ENETDOWN; broadcast (255.255.255.255 or our subnet's): to ff:ff:ff:ff:ff:ff;
 //  5. on our subnet: to dst; else to the gateway (none: -ENETUNREACH); multicast: -ENETUNREACH;
-//  6. arp.ts arpOutput: sent now, or held until the next hop answers (-ENOBUFS if too many wait).
+//  6. arp.ts arpOutput: sent now, or held until the next hop answers; -ENOBUFS when too many
+//     wait or the link had no transmit buffer (the packet is lost: TCP keeps its segment).
 //
 // ╒══ IPv4 header (20 bytes, no options sent) ═══════════════════════════════════════════╕
 //  +0 version 4 | IHL  +1 TOS  +2 total length  +4 id  +6 flags (DF 0x4000, MF 0x2000) | offset
@@ -62,6 +63,8 @@ import { tcpInput } from "./tcp";
 @inline const ENETDOWN: i32 = -100;
 // @ts-ignore: decorator
 @inline const ENETUNREACH: i32 = -101;
+// @ts-ignore: decorator
+@inline const ENOBUFS: i32 = -105;
 
 /** Our address (host order), 0 before configuration (contract). */
 export function ipLocal(): u32 { return netIp(); }
@@ -134,7 +137,7 @@ export function ipSend(dst: u32, proto: u32, payload: usize, len: u32): i32 {
   if (isLoopback(dst) || (me != 0 && dst == me)) { count(Stat.IP_LOOPBACK); loopQueue(h, total); return 0; }   // 3
   if (!netLinkUp()) { count(Stat.IP_NO_ROUTE); return ENETDOWN; }                                  // 4
   ethHeader(TXBUF, 0, ETH_IPV4);
-  if (isBroadcast(dst)) { linkSend(TXBUF, ETH_HLEN + total); return 0; }
+  if (isBroadcast(dst)) return linkSend(TXBUF, ETH_HLEN + total) ? 0 : ENOBUFS;
   let hop = dst, mask = netMask();                                                                 // 5
   if ((dst >> 28) == 14 || (dst >> 28) == 15) { count(Stat.IP_NO_ROUTE); return ENETUNREACH; }
   if ((dst & mask) != (me & mask)) {

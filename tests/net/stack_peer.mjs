@@ -93,13 +93,15 @@ export async function startPeer(cmd, image, { args = [], extra = [] } = {}) {
   const server = net.createServer();
   await new Promise((res) => server.listen(sockPath, res));
   const p = spawn(process.execPath, [AAM, cmd, image, "--net", `stream:${sockPath}`, "--ip", "10.0.0.2/24", ...extra, ...(args.length ? ["--", ...args] : [])],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });    // its own process group: kill() takes QEMU too
+  let ended = false;
+  const killAll = () => { if (!ended) try { process.kill(-p.pid, "SIGKILL"); } catch {} };
   let stdout = "", stderr = "";
   const lineWaiters = [];
   p.stdout.on("data", (d) => { stdout += d; for (const w of [...lineWaiters]) if (w.re.test(stdout)) { lineWaiters.splice(lineWaiters.indexOf(w), 1); w.res(); } });
   p.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise((res) => p.on("close", (code) => res({ code, stdout, stderr })));
-  const killer = setTimeout(() => p.kill("SIGKILL"), HANG_MS);
+  const exited = new Promise((res) => p.on("close", (code) => { ended = true; res({ code, stdout, stderr }); }));
+  const killer = setTimeout(killAll, HANG_MS);
   const conn = await new Promise((res, rej) => {
     server.once("connection", res);
     exited.then((r) => rej(new Error(`aam ended before connecting (${r.code}):\n${r.stderr}`)));
@@ -137,7 +139,7 @@ export async function startPeer(cmd, image, { args = [], extra = [] } = {}) {
       fs.rmSync(dir, { recursive: true, force: true });
       return r;
     },
-    kill() { p.kill("SIGKILL"); },
+    kill() { killAll(); },
   };
 }
 
