@@ -212,9 +212,11 @@ export function tcpOutput(t: Tcb): void {
     let fresh = !seqLt(seq, t.sndMax);
     if (!fresh) stat(S_RETRANS);
     if (sendSegment(t, seq, flags, len) == ENOBUFS && fresh) {
-      // The device had no room (if IP says so): nothing left, so SND.NXT stays; the next ACK or
-      // the retransmission timer (tcp_timer.ts: unsent data with nothing in flight) sends it.
-      if (!t.tRexmt) armRexmt(t);
+      // The device had no room: nothing left, so SND.NXT stays. With data in flight its ACKs
+      // send it; with none, the timer tries again in 1 ms (tcp_timer.ts: nothing in flight, so
+      // no backoff, just tcpOutput).
+      if (t.sndNxt == t.sndUna) { t.tRexmt = now() + 1e6; t.flags &= ~F_PERSIST; kickIfEarlier(t.tRexmt); }
+      else if (!t.tRexmt) armRexmt(t);
       break;
     }
     sent = true;

@@ -163,8 +163,10 @@ export function main(): i32 {
     tcpConfigure(MSL_MS, d, r, seed);
     let ok = round(LO, 7000, 1, 1 << 20);
     tcpConfigure(MSL_MS, 0, 0, 0);
-    sleep(4e6 * <f64>MSL_MS);
+    // A FIN or its ACK may have been dropped: the closing side resends it after a (backed-off)
+    // RTO, so wait for the last TCB to go, at most 30 s.
     let s = stats();
+    for (let i = 0; i < 300 && s[23] != 0; i++) { sleep(100e6); s = stats(); }
     println("loss: 1 MB " + (ok == 1 ? "ok" : "BAD") + ", dropped " + s[20].toString() + ", reordered " + s[21].toString() +
       ", retrans " + s[6].toString() + ", rto " + s[7].toString() + ", fast " + s[8].toString() + ", partial " + s[9].toString() +
       ", ooo " + s[14].toString() + ", tcbs left " + s[23].toString() + ", resets in " + s[3].toString() + " out " + s[11].toString() + ", challenge " + s[16].toString() + ", oow " + s[17].toString());
