@@ -1,7 +1,8 @@
 // platform.c: the platform interface (runtime/rt/platform.ts) on bare metal: every import of the image.
 //
 // Owns: the aam imports (core_id, core_count, now_ns, park, wake, exit, fatal), the WASI subset
-// (fd_write, fd_read, args_*, environ_*, clock_time_get, random_get, proc_exit), the command line split.
+// (fd_write, fd_read, args_*, environ_*, clock_time_get, random_get, proc_exit), the command line split
+// (arguments after `--`; the environment from the options `env=NAME=VALUE` before it).
 // Not: instantiation or the entry loop (host.c), devices (serial.c, apic.c, clock.c).
 // Signatures come from the generated image.h, so a mismatch with the image fails to compile.
 //
@@ -58,32 +59,44 @@ static int hexval(char c) {
   return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-// One argument; %XX is the byte XX (tools/boot/boot.ts encodes spaces, `%` and non-ASCII so).
-static void add_arg(const char *s, uint32_t n) {
-  if (argc == ARGS_MAX || args_len + n + 1 > sizeof args_buf) return;
-  argv_off[argc++] = args_len;
+// ---- environment: the kernel options `env=NAME=VALUE` (before `--`), encoded as arguments ----
+#define ENV_MAX 32
+static char env_buf[1024];
+static uint32_t env_len, envc;
+static uint32_t env_off[ENV_MAX];
+
+// One word into a string table; %XX is the byte XX (tools/boot/boot.ts encodes spaces, `%` and
+// non-ASCII so). A word that does not fit is dropped (boot.ts refuses such command lines first).
+static void add_word(char *buf, uint32_t cap, uint32_t *len, uint32_t *count, uint32_t max, uint32_t *off, const char *s, uint32_t n) {
+  if (*count == max || *len + n + 1 > cap) return;
+  off[(*count)++] = *len;
   for (uint32_t i = 0; i < n; i++) {
     int hi = s[i] == '%' && i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-    if (lo >= 0) { args_buf[args_len++] = (char)(hi << 4 | lo); i += 2; }
-    else args_buf[args_len++] = s[i];
+    if (lo >= 0) { buf[(*len)++] = (char)(hi << 4 | lo); i += 2; }
+    else buf[(*len)++] = s[i];
   }
-  args_buf[args_len++] = 0;
+  buf[(*len)++] = 0;
 }
+static void add_arg(const char *s, uint32_t n) { add_word(args_buf, sizeof args_buf, &args_len, &argc, ARGS_MAX, argv_off, s, n); }
+static void add_env(const char *s, uint32_t n) { add_word(env_buf, sizeof env_buf, &env_len, &envc, ENV_MAX, env_off, s, n); }
 
 void platform_init(const char *cmdline) {
-  const char *words[ARGS_MAX];
-  uint32_t lens[ARGS_MAX], n = 0, dashes = ARGS_MAX;
-  for (const char *p = cmdline; *p && n < ARGS_MAX;) {
+  enum { WORDS_MAX = ARGS_MAX + ENV_MAX + 16 };   // the arguments, the environment and the other options
+  const char *words[WORDS_MAX];
+  uint32_t lens[WORDS_MAX], n = 0, dashes = WORDS_MAX;
+  for (const char *p = cmdline; *p && n < WORDS_MAX;) {
     while (*p == ' ') p++;
     if (!*p) break;
     words[n] = p;
     while (*p && *p != ' ') p++;
     lens[n] = (uint32_t)(p - words[n]);
-    if (dashes == ARGS_MAX && lens[n] == 2 && words[n][0] == '-' && words[n][1] == '-') dashes = n;
+    if (dashes == WORDS_MAX && lens[n] == 2 && words[n][0] == '-' && words[n][1] == '-') dashes = n;
     n++;
   }
-  uint32_t first = dashes == ARGS_MAX ? 0 : dashes + 1;  // words before `--` are kernel options (main.c)
+  uint32_t first = dashes == WORDS_MAX ? 0 : dashes + 1;  // words before `--` are kernel options (main.c)
   add_arg("aam", 3);                 // argv[0], as a WASI program expects
+  for (uint32_t i = 0; i < first; i++)
+    if (lens[i] > 4 && !memcmp(words[i], "env=", 4)) add_env(words[i] + 4, lens[i] - 4);
   for (uint32_t i = first; i < n; i++) add_arg(words[i], lens[i]);
   uint32_t r[4];
   cpuid(1, 0, r);
@@ -245,12 +258,16 @@ u32 w2c_wasi__snapshot__preview1_args_get(wasi_t *w, u32 argv, u32 buf) {
 
 u32 w2c_wasi__snapshot__preview1_environ_sizes_get(wasi_t *w, u32 count_out, u32 size_out) {
   (void)w;
-  u32 e = store_u32(count_out, 0);
-  return e ? e : store_u32(size_out, 0);
+  u32 e = store_u32(count_out, envc);
+  return e ? e : store_u32(size_out, env_len);
 }
 
 u32 w2c_wasi__snapshot__preview1_environ_get(wasi_t *w, u32 env, u32 buf) {
-  (void)w, (void)env, (void)buf;
+  (void)w;
+  uint8_t *b = mem_at(buf, env_len);
+  if (!b || !mem_at(env, (uint64_t)envc * 4)) return WASI_EFAULT;
+  memcpy(b, env_buf, env_len);
+  for (uint32_t i = 0; i < envc; i++) store_u32(env + i * 4, buf + env_off[i]);
   return WASI_ESUCCESS;
 }
 

@@ -10,6 +10,7 @@ export { Task, TaskFn } from "./task/task";
 export { spawn, spawnDetached, yieldNow, self } from "./sched/sched";
 export { Future } from "./sched/future";
 export { Signal, Mutex, WaitGroup } from "./sched/signal";
+export { sleep, timerStart, timerCancel } from "./sched/timer";
 export { Machine, MachineOptions, BufferOptions, defineMachine, findMachine } from "./machine/machine";
 export { Interface, OrderedInterface, connect } from "./machine/imc";
 export { IN, OUT, INOUT, E_NO_METHOD, E_BAD_POINTER, E_BAD_LENGTH } from "./machine/validate";

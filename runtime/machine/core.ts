@@ -14,8 +14,8 @@
 //     every 64th task also look outside (step 3 below), so signals and calls are not starved by
 //     a busy ring, and every 1024th flush the machine's task count and try the tick;
 //  2. no task: outside work — the host's doorbell, this core's device interrupts (irq.ts: each
-//     becomes a signal to the device's owner), the machine's signals (ims.ts), its interface
-//     queues (imc.ts);
+//     becomes a signal to the device's owner), due timers (sched/timer.ts: any core fires any
+//     machine's), the machine's signals (ims.ts), its interface queues (imc.ts);
 //  3. nothing at all: idle (below).
 //
 // Idle, with the sleep protocol of sched.ts (a, b, c):
@@ -35,7 +35,8 @@ import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi"
 import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
-import { spinWindow, spinOutcome, wakeSample, clockNow } from "../sched/spin";
+import { spinWindow, spinOutcome, wakeSample, clockNow, coarseNow } from "../sched/spin";
+import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
 import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
@@ -74,6 +75,7 @@ export function coreLoop(): void {
       if (TRACE) trace(EV_CORE_UNPARK, 0, 0, 0);           // step 4: no core parks while a ring is outstanding
       hostPoll();
       irqPoll();                                           // irq.ts step 3: to the owner, as an IMS
+      if (timerNext() >= 0) timerPoll(clockNow());         // sched/timer.ts step 2
       managerMaybeTick();
       continue;
     }
@@ -117,11 +119,12 @@ function flushMachineCount(m: usize): void {
   if (k) { add64(m + M_TASKS_RUN, k); store<u64>(pend, 0); }
 }
 
-// Between tasks: the host's doorbell, device interrupts, the machine's signals, then its
-// interface queues.
+// Between tasks: the host's doorbell, device interrupts, due timers, the machine's signals, then
+// its interface queues.
 function outsideWork(m: usize): bool {
   let h = hostPoll();                     // service/host.ts step 4
   h += irqPoll();                         // irq.ts step 3
+  if (timerNext() >= 0) h += timerPoll(clockNow());   // sched/timer.ts step 2 (a clock read only while a timer is pending)
   let k = imsHandle(m, onSignal);
   return imcPoll(m) + k + h > 0;
 }
@@ -136,6 +139,7 @@ function hasWork(m: usize, s: usize, stop: usize, expect: u32): bool {
   if (schedHasTask(s)) return true;
   if (load32(stop) != expect) return true;                         // reassigned: go and look
   if (hostRang() || irqPending()) return true;                     // service/host.ts step 4; irq.ts
+  if (timerDue(coarseNow())) return true;                          // sched/timer.ts
   return imsPending(m) || imcPending(m) != 0;
 }
 

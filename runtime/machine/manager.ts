@@ -22,6 +22,7 @@ import { assign, assignedTo, coreBusy, donorCore, machineReady } from "./cores";
 import { policyTick } from "./policy";
 import { stallNew, stallCheck, stallReport, stallThreshold } from "./stall";
 import { clockNow } from "../sched/spin";
+import { timerNext } from "../sched/timer";
 
 /** Manager tick in µs: `--define AAM_TICK_US=N`. */
 // @ts-ignore: decorator
@@ -67,8 +68,19 @@ export function managerStart(): void {
 
 /** How long an idle core may sleep: forever when no decision can be pending (a single machine,
  *  or every machine at its minimum with nothing waiting), else one tick; while another core runs
- *  a task and the stall detector is on, a quarter of its threshold at most (someone must tick). */
+ *  a task and the stall detector is on, a quarter of its threshold at most (someone must tick);
+ *  and never past the earliest pending timer (sched/timer.ts). */
 export function parkTimeout(): f64 {
+  let t = managerTimeout();
+  let d = timerNext();                                       // sched/timer.ts step 3
+  if (d >= 0) {
+    let dt = max(d - clockNow(), 0);
+    if (t < 0 || dt < t) t = dt;
+  }
+  return t;
+}
+
+function managerTimeout(): f64 {
   let g = managerRecord();
   if (!g) return -1;
   let t = policyTimeout(g);

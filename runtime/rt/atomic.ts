@@ -13,6 +13,9 @@
 // lock guards may be half-updated (docs/ARCHITECTURE.md "Traps"). The hosts read both words.
 //
 // Lock order (a core holding a lock may take only locks further down this list):
+//  0. net            (aams/net/stack.ts: the network stack's one lock; under it the stack
+//                     signals Signals (which may take 1 and 4), allocates (8), starts and
+//                     cancels timers (9) and hands frames to the driver (7))
 //  1. manager        (machine/manager.ts; decisions, assignments)
 //  2. machine        (machine/imc.ts connect: a machine's interface lists)
 //  3. ordered calls  (machine/imc.ts: an interface's ordered-call list)
@@ -23,8 +26,10 @@
 //  7. virtqueue      (dev/virtio.ts: one virtqueue's free descriptors and rings; nothing is
 //                     allocated under it)
 //  8. pages          (rt/pages.ts: the page allocator; any allocation may take it)
-// No path nests two of them today except through an allocation (6); the order is what a new path
-// must keep.
+//  9. timer          (sched/timer.ts: the pending timers; nothing is taken or allocated under it,
+//                     so a core holding any lock above may start or cancel a timer)
+// The runtime's own paths nest none of 1–9 except through an allocation (6); net (0) nests the
+// others; the order is what a new path must keep.
 
 import { CORE_ID } from "./platform";
 import { coreRec, DEBUG } from "./layout";

@@ -13,14 +13,19 @@ export const HANG_MS = 300000;
 
 /** Run `aam …args`; resolves {code, stdout, stderr, ms}. Kills it and rejects after timeoutMs.
  *  `user`: run as this uid/gid (the test process must be root), e.g. to meet permissions.
+ *  `noDacOverride`: when the test runs as root, run aam as root without CAP_DAC_OVERRIDE and
+ *  CAP_DAC_READ_SEARCH (setpriv), so that file permissions apply to it, while it can still read
+ *  the checkout however the folders above it are protected (unlike another user).
  *  `input`: its stdin: a Buffer or string (through a pipe), or { file } (the file itself as fd 0,
  *  e.g. "/dev/null"); without it stdin is closed ("ignore"). `binary`: stdout as a Buffer. */
-export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user, input, binary = false } = {}) {
+export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user, input, binary = false, noDacOverride = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const inFd = input?.file !== undefined ? fs.openSync(input.file, "r") : null;
     const stdin = inFd ?? (input === undefined ? "ignore" : "pipe");
-    const p = spawn(process.execPath, [AAM, ...args], { cwd, env: { ...process.env, ...env }, stdio: [stdin, "pipe", "pipe"], ...(user ?? {}) });
+    const dropDac = noDacOverride && process.getuid?.() === 0;
+    const argv = dropDac ? ["setpriv", ["--bounding-set", "-dac_override,-dac_read_search", "--", process.execPath, AAM, ...args]] : [process.execPath, [AAM, ...args]];
+    const p = spawn(argv[0], argv[1], { cwd, env: { ...process.env, ...env }, stdio: [stdin, "pipe", "pipe"], ...(user ?? {}) });
     if (inFd !== null) fs.closeSync(inFd);
     if (stdin === "pipe") {
       p.stdin.on("error", () => {});       // a program that stops reading early: EPIPE is no test failure

@@ -13,6 +13,7 @@
 // not fit QEMU's status: the kernel prints it as a last COM2 line "aam: exit status N" first.
 
 import type { DiskSpec } from "../host/virtio";
+import { tapPrepare, NetError, type NetSpec } from "../host/net";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -44,7 +45,13 @@ export interface BootOptions {
   stats?: boolean;
   mem?: string;                            // QEMU -m, default 1G
   disk?: DiskSpec;                         // --disk: a virtio-blk device on this raw image
+  net?: NetQemu;                           // --net: a virtio-net device on this backend
+  env?: Record<string, string>;            // the image's environment (WASI environ), on the kernel command line
 }
+
+/** A network for QEMU (tools/cli/net.ts checked it): the backend, and for `user` the network
+ *  slirp serves when --ip named one (addr/prefix and gateway as 32-bit numbers). */
+export interface NetQemu { spec: NetSpec; ip?: { addr: number; prefix: number }; gw?: number }
 
 /** Throws a one-line BootError naming the missing tool and how to install it. */
 export function requireTool(tool: string): void {
@@ -165,6 +172,32 @@ export function diskArgs(d: DiskSpec): string[] {
     "-device", "virtio-blk-device,drive=disk0"];
 }
 
+// A virtio-net device (the second virtio-mmio slot after a disk: handles follow the command line)
+// on the backend --net chose: a TAP (tapPrepare made sure it exists), a unix stream socket a peer
+// listens on (4-byte big-endian length + frame), or slirp with its host forwards (tcp, bound to
+// 127.0.0.1). QEMU's default MAC, 52:54:00:12:34:56, as on Node (tools/host/net.ts NODE_MAC).
+export function netArgs(n: NetQemu, legacyOff = true): string[] {
+  const esc = (v: string): string => v.replace(/,/g, ",,");
+  const dot = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join(".");
+  let backend: string;
+  switch (n.spec.kind) {
+    case "tap": backend = `tap,id=n0,ifname=${n.spec.name},script=no,downscript=no`; break;
+    case "stream": backend = `stream,id=n0,server=off,addr.type=unix,addr.path=${esc(path.resolve(n.spec.path))}`; break;
+    case "user": {
+      backend = "user,id=n0";
+      if (n.ip && n.gw !== undefined) {
+        const mask = (0xffffffff << (32 - n.ip.prefix)) >>> 0;
+        backend += `,net=${dot((n.ip.addr & mask) >>> 0)}/${n.ip.prefix},host=${dot(n.gw)}`;
+      }
+      // the guest's address named: slirp's default is its DHCP start (network + 15), the image's only by chance
+      const guest = n.ip ? dot(n.ip.addr) : "";
+      for (const f of n.spec.forwards) backend += `,hostfwd=tcp:127.0.0.1:${f.host}-${guest}:${f.guest}`;
+      break;
+    }
+  }
+  return [...(legacyOff ? ["-global", "virtio-mmio.force-legacy=false"] : []), "-netdev", backend, "-device", "virtio-net-device,netdev=n0"];
+}
+
 // COM3 (0x3e8), where boot/trace.c streams the trace rings of a --trace image, into `file`.
 export function traceArgs(file: string): string[] {
   return ["-chardev", `file,id=trace,path=${file}`, "-device", "isa-serial,chardev=trace,iobase=0x3e8,irq=4"];
@@ -175,8 +208,12 @@ export interface Run { code: number; status: number | null; ms: number; stderr: 
 /** Boot `elf`. The guest's stdout (COM1, or with `stdin` its ring) and stderr (COM2) are copied
  *  to ours as they come, unless `capture` (then both are only returned). `stdin`: the fd the
  *  guest's stdin comes from; with it, stdin and stdout go through rings in guest RAM. */
-export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number; disk?: DiskSpec } = {}): Promise<Run> {
+export function runKernel(elf: string, smp: number, append: string, o: { mem?: string; capture?: boolean; trace?: string; ramFile?: string; fns?: Record<number, string>; sources?: SourceRoots; stdin?: number; disk?: DiskSpec; net?: NetQemu } = {}): Promise<Run> {
   requireTool(QEMU);
+  let untap = (): void => {};                        // a TAP we created is deleted when QEMU ends
+  if (o.net?.spec.kind === "tap") {
+    try { untap = tapPrepare(o.net.spec.name); } catch (e) { throw e instanceof NetError ? new BootError(e.message) : e; }
+  }
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
   // O_NONBLOCK so neither side waits for the other; drained by polling and once more at exit.
@@ -227,6 +264,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
     const ramFile = o.ramFile ?? (rings ? path.join(dir, "ram") : undefined);
     if (o.trace) args.push(...traceArgs(o.trace));
     if (o.disk) args.push(...diskArgs(o.disk));
+    if (o.net) args.push(...netArgs(o.net, !o.disk));
     if (ramFile) {                         // guest RAM in a file the host can read (and write)
       args[args.indexOf("-M") + 1] += ",memory-backend=ram";
       args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${ramFile},share=on`);
@@ -250,6 +288,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
       stdout += text.end();
       fs.closeSync(fd);
       fs.rmSync(dir, { recursive: true, force: true });
+      untap();
     };
     child.on("error", (e) => { done(); reject(e); });
     child.on("close", async (status) => {
@@ -402,7 +441,7 @@ class StdoutCopy {
 // The kernel command line: options (`lf`: the program's bytes as written, no "\r\n"; `stats`),
 // then `--` and the image's arguments, one word each: the kernel splits at spaces, so every byte
 // of an argument's UTF-8 outside 0x21..0x7e, and `%`, goes as %XX (boot/platform.c decodes it).
-function cmdline(args: string[], stats: boolean, options: string[] = []): string {
+function cmdline(args: string[], stats: boolean, options: string[] = [], env: Record<string, string> = {}): string {
   for (const a of args) if (!a) throw new BootError("an empty argument cannot cross the kernel command line");
   // boot/platform.c keeps ARGS_MAX (64) words in 1024 bytes, the program's name first: refuse
   // rather than let the kernel drop what does not fit.
@@ -411,7 +450,13 @@ function cmdline(args: string[], stats: boolean, options: string[] = []): string
     throw new BootError(`the program's arguments (${args.length} words, ${bytes} bytes) exceed what the kernel keeps (63 words, 960 bytes); pass larger input on stdin`);
   }
   const word = (a: string): string => [...Buffer.from(a, "utf8")].map((b) => b > 0x20 && b < 0x7f && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).padStart(2, "0")).join("");
-  return ["lf", ...(stats ? ["stats"] : []), ...options, "--", ...args.map(word)].join(" ");
+  // The environment: an option `env=NAME=VALUE` each, encoded as the arguments (boot/platform.c
+  // keeps ENV_MAX (32) of them in 1024 bytes).
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  for (const e of vars) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new BootError(`the environment variable ${JSON.stringify(e)} cannot cross the kernel command line (NAME=VALUE, NAME of letters, digits and _)`);
+  const envBytes = vars.reduce((n, e) => n + Buffer.byteLength(e, "utf8") + 1, 0);
+  if (vars.length > 32 || envBytes > 1024) throw new BootError(`the image's environment (${vars.length} variables, ${envBytes} bytes) exceeds what the kernel keeps (32, 1024 bytes)`);
+  return ["lf", ...(stats ? ["stats"] : []), ...options, ...vars.map((e) => "env=" + word(e)), "--", ...args.map(word)].join(" ");
 }
 
 /** `aam boot`: run the image on `cores` QEMU cores; resolves with the guest's exit code. */
@@ -422,7 +467,7 @@ export async function bootImage(wasm: Uint8Array, o: BootOptions): Promise<numbe
   const elf = kernelFor(o.root, wasm);
   const buildMs = performance.now() - t0;
   const man = manifestOf(wasm);
-  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined), stdin: 0, disk: o.disk });
+  const r = await runKernel(elf, o.cores, cmdline(o.args, !!o.stats, [], o.env), { mem: o.mem, fns: man?.fns, sources: sourceRootsOf(man ?? undefined), stdin: 0, disk: o.disk, net: o.net });
   if (o.stats) {
     // The same kernel without an image, same core count: what the boot costs before any image runs.
     const bare = await runKernel(bareKernel(o.root), o.cores, "lf", { capture: true });
@@ -448,7 +493,7 @@ export function writeKernel(root: string, wasm: Uint8Array, out: string): number
  *  machine names and --stats counters from the records the kernel copied out at exit. A TRAP frame
  *  prints the flight recorder to stderr (after QEMU exits: the stream is read at the end).
  *  `log: false` streams every frame over COM3 instead (~5 us a byte under TCG). */
-export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean; disk?: DiskSpec }):
+export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: number; stats: boolean; args: string[]; mem?: string; capture?: boolean; log?: boolean; disk?: DiskSpec; net?: NetQemu; env?: Record<string, string> }):
     Promise<{ raw: RawTrace; code: number; bytes: number; frames: number; ms: number; stdout: string; stderr: string }> {
   if (!Number.isInteger(o.cores) || o.cores < 1 || o.cores > MAX_CORES) throw new BootError(`--cores must be 1..${MAX_CORES}, got ${o.cores}`);
   const m = manifestOf(wasm);
@@ -461,7 +506,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
     const log = o.log ?? true, ram = path.join(dir, "ram");
     // 2G: the RAM log (at most 256 MiB) still leaves a 1 GiB image memory its whole maximum
     const mem = o.mem ?? (log ? "2G" : undefined);
-    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : []), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m), stdin: 0, disk: o.disk });
+    const r = await runKernel(elf, o.cores, cmdline(o.args, o.stats, log ? ["tracelog"] : [], o.env), { mem, trace: file, capture: o.capture, ramFile: log ? ram : undefined, fns: m?.fns, sources: sourceRootsOf(m), stdin: 0, disk: o.disk, net: o.net });
     const com3 = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const stream = log ? Buffer.concat([ramLog(com3, ram), com3]) : com3;
     const { raw, frames, ended } = decodeTraceStream(stream, m, o.cores);

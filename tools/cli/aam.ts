@@ -10,6 +10,7 @@ import { EXIT_HOST_ERROR, EXIT_USAGE, EXIT_BUILD_ERROR, MAX_CORES } from "../hos
 import { DEFINES, checkDefine } from "../build/defines";
 import { PathError, checkProgram, readImage, prepareOutputFile, prepareOutputDir, checkDisk } from "./paths";
 import type { DiskSpec } from "../host/virtio";
+import { netCheck, NetUsageError, type NetPlan } from "./net";
 import { writeAtomic } from "../build/files";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
@@ -17,13 +18,13 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..",
 const USAGE = `usage:
   aam build <entry.ts> [-o image.wasm] [--debug] [--trace] [--define AAM_NAME=N ...] [--no-cache] [--verbose]
       compile a program with the runtime into one system image (+ image.wasm.json manifest)
-  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
+  aam run <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--net tap:NAME|stream:PATH [--ip A.B.C.D/N] [--gw A.B.C.D]] [--debug] [--trace] [--define AAM_NAME=N ...] [-- args...]
       run a system on the Node host, one worker per core (default: ${defaultCores()} cores)
-  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu [--com3]] [--stats] [--disk img[:ro]] -o trace.json [--html view.html] [-- args...]
+  aam trace <entry.ts|image.wasm> [--cores N] [--host node|qemu [--com3]] [--stats] [--disk img[:ro]] [--net … as run|boot] -o trace.json [--html view.html] [-- args...]
       run (or boot) a --trace build and write the Chrome trace-event JSON (Perfetto, chrome://tracing)
       and optionally the self-contained timeline viewer (docs/TRACING.md); on QEMU the events come
       through a RAM log, or with --com3 all of them over the serial port COM3 (~5 us a byte under TCG)
-  aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--debug] [--define AAM_NAME=N ...] [-- args...]
+  aam boot <entry.ts|image.wasm> [--cores N] [--stats] [--disk img[:ro]] [--net tap:NAME|stream:PATH|user [--ip A.B.C.D/N] [--gw A.B.C.D] [--forward H:G ...]] [--debug] [--define AAM_NAME=N ...] [-- args...]
       boot the system bare-metal under qemu-system-x86_64 -smp N (TCG); exits with the guest's status
   aam image <entry.ts|image.wasm> -o kernel.elf [--debug] [--define AAM_NAME=N ...]
       write the bootable kernel ELF only (QEMU command line: docs/BOOT.md)
@@ -53,6 +54,12 @@ const USAGE = `usage:
   --trace: compile the trace points in (without it the image has no trace code at all)
   --disk img[:ro]: attach the raw disk image img as a virtio block device, read-write (:ro read-only);
     its size must be a multiple of 512 bytes; machine "block" (aams/block) drives it (docs/API.md)
+  --net tap:NAME|stream:PATH|user: attach a virtio-net device (aams/net drives it, docs/API.md): tap:NAME a TAP
+    interface (root; created and set up if missing, then deleted at exit; on Node through the relay build/net/taprelay),
+    stream:PATH frames over the unix stream socket a peer listens on at PATH (4-byte big-endian length + frame),
+    user QEMU's user-mode network (aam boot only; --forward HOSTPORT:GUESTPORT, repeatable, forwards
+    127.0.0.1:HOSTPORT to the image's TCP port GUESTPORT); --ip A.B.C.D/N and --gw A.B.C.D give the image
+    AAM_NET_IP and AAM_NET_GW (user without --ip: 10.0.2.15/24, gateway 10.0.2.2)
   every command that builds a .ts reads the image back from build/image-cache/ when nothing that goes
     into it changed (sources, runtime/, defines, tool versions); --no-cache builds anyway, --verbose
     says which it was; --help (-h) after any command prints this text
@@ -67,19 +74,20 @@ const COMMANDS = ["build", "run", "trace", "boot", "image", "igen", "gen", "benc
 // The options each command takes (canonical names). `--debug`, `--trace`, `--define` and the cache
 // options shape a build, so every command that can build a .ts takes them.
 const BUILDS = ["--debug", "--trace", "--define", "--no-cache", "--verbose"];
+const NET = ["--net", "--ip", "--gw", "--forward"];
 const OPTIONS: Record<string, string[]> = {
   build: ["-o", ...BUILDS],
-  run: ["--cores", "--stats", "--disk", ...BUILDS],
-  trace: ["--cores", "--stats", "--host", "--com3", "-o", "--html", "--disk", ...BUILDS],
-  boot: ["--cores", "--stats", "--disk", ...BUILDS],
+  run: ["--cores", "--stats", "--disk", ...NET, ...BUILDS],
+  trace: ["--cores", "--stats", "--host", "--com3", "-o", "--html", "--disk", ...NET, ...BUILDS],
+  boot: ["--cores", "--stats", "--disk", ...NET, ...BUILDS],
   image: ["-o", ...BUILDS],
   bench: ["--quick", "--iterations", "--json", "--host", "--rounds"],
   mkdisk: ["--size", "--from", "--fat"],
 };
 const ALIASES: Record<string, string> = { "--out": "-o", "-D": "--define" };
-const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define", "--disk", "--size", "--from", "--fat"]);
+const TAKES_VALUE = new Set(["-o", "--cores", "--rounds", "--iterations", "--json", "--html", "--host", "--define", "--disk", "--size", "--from", "--fat", ...NET]);
 
-interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean; disk?: DiskSpec; size?: string; from?: string; fat?: string }
+interface Parsed { cmd: string; file?: string; out?: string; cores?: number; stats: boolean; debug: boolean; rest: string[]; defines: Record<string, string>; iterations?: number; json?: string; quick?: boolean; rounds?: number; host?: string; trace?: boolean; html?: string; com3?: boolean; noCache?: boolean; verbose?: boolean; disk?: DiskSpec; size?: string; from?: string; fat?: string; net?: string; ip?: string; gw?: string; forwards: string[] }
 
 function wholeNumber(flag: string, v: string, min: number, max = Infinity): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
@@ -91,7 +99,7 @@ function wholeNumber(flag: string, v: string, min: number, max = Infinity): numb
 
 function parse(argv: string[]): Parsed {
   const cmd = argv[0] ?? "help";
-  const p: Parsed = { cmd, stats: false, debug: false, rest: [], defines: {} };
+  const p: Parsed = { cmd, stats: false, debug: false, rest: [], defines: {}, forwards: [] };
   const dashdash = argv.indexOf("--");
   if (["--help", "-h", "help"].includes(cmd) || argv.slice(1, dashdash < 0 ? undefined : dashdash).some((a) => a === "--help" || a === "-h")) {
     p.cmd = "help";
@@ -136,6 +144,13 @@ function parse(argv: string[]): Parsed {
         if (p.disk) throw new UsageError("one --disk at most");
         p.disk = v.endsWith(":ro") ? { path: v.slice(0, -3), readOnly: true } : { path: v, readOnly: false };
         break;
+      case "--net": case "--ip": case "--gw": {
+        const k = a.slice(2) as "net" | "ip" | "gw";
+        if (p[k] !== undefined) throw new UsageError(`one ${a} at most`);
+        p[k] = v;
+        break;
+      }
+      case "--forward": p.forwards.push(v); break;
       case "--stats": p.stats = true; break;
       case "--quick": p.quick = true; break;
       case "--trace": p.trace = true; break;
@@ -234,6 +249,19 @@ async function main(argv: string[]): Promise<number> {
   if (p.html !== undefined) prepareOutputFile(p.html, "--html");
   if (p.json !== undefined) prepareOutputFile(p.json, "--json");
   if (p.disk) checkDisk(p.disk);
+  const host = p.cmd === "boot" ? "qemu" : (p.host ?? "node") as "node" | "qemu";
+  let net: NetPlan | null = null;
+  try { net = netCheck(p, p.cmd, host); } catch (e) { throw e instanceof NetUsageError ? new UsageError(e.message) : e; }
+  // The image's environment: the process's on Node; on QEMU only what aam passes (AAM_NET_*).
+  const nodeEnv = { ...process.env, ...net?.env } as Record<string, string>;
+  const qemuEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("AAM_NET_"))), ...net?.env } as Record<string, string>;
+  const qemuNet = net ? { spec: net.spec, ip: net.ip, gw: net.gw } : undefined;
+  const nodeNet = async (): Promise<{ net?: NetPlan["spec"]; relay?: string }> => {
+    if (!net) return {};
+    if (net.spec.kind !== "tap") return { net: net.spec };
+    const { ensureTapRelay } = await import("../build/taprelay");
+    return { net: net.spec, relay: ensureTapRelay(ROOT) };
+  };
   let given: Program | undefined;                       // an image file: read and checked now
   if (p.file?.endsWith(".wasm")) {
     given = readImage(p.file);
@@ -249,7 +277,7 @@ async function main(argv: string[]): Promise<number> {
     case "run": {
       const img = await image();
       const argv0 = path.basename(p.file!).replace(/\.(ts|wasm)$/, "");
-      const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string>, disks: p.disk ? [p.disk] : [] });
+      const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: nodeEnv, disks: p.disk ? [p.disk] : [], ...await nodeNet() });
       if (r.stats) fs.writeSync(2, formatStats(r.stats));
       return r.code;
     }
@@ -260,9 +288,9 @@ async function main(argv: string[]): Promise<number> {
       const img = await image();
       if ((p.host ?? "node") === "qemu") {
         const { bootTraced } = await import("../boot/boot");
-        ({ raw, code } = await bootTraced(img.bytes, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3, disk: p.disk }));
+        ({ raw, code } = await bootTraced(img.bytes, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, log: !p.com3, disk: p.disk, net: qemuNet, env: qemuEnv }));
       } else {
-        const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: { ...process.env } as Record<string, string>, disks: p.disk ? [p.disk] : [] });
+        const r = await runImage({ ...img, cores: p.cores, stats: p.stats, args: [argv0, ...p.rest], env: nodeEnv, disks: p.disk ? [p.disk] : [], ...await nodeNet() });
         if (r.stats) fs.writeSync(2, formatStats(r.stats));
         raw = r.trace!;
         code = r.code;
@@ -284,7 +312,7 @@ async function main(argv: string[]): Promise<number> {
     case "boot": {
       const wasm = (await image()).bytes;
       const { bootImage } = await import("../boot/boot");  // QEMU host: loads only when used
-      return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, disk: p.disk });
+      return await bootImage(wasm, { root: ROOT, cores: p.cores ?? defaultCores(), stats: p.stats, args: p.rest, disk: p.disk, net: qemuNet, env: qemuEnv });
     }
     case "image": {
       const wasm = (await image()).bytes;

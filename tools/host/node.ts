@@ -34,6 +34,7 @@ import { findForeign, manifestRecipes } from "../build/foreign";
 import type { ForeignModuleData } from "./foreign";
 import { stdinChannel, stdinWakeAll, StdinPump } from "./stdio";
 import { BlockDevice, DiskError, type DiskSpec } from "./virtio";
+import { NetDevice, NetError, type NetSpec } from "./net";
 import { MAX_CORES, CTL_STOP, CTL_EXTRA, EXIT_TRAP, EXIT_HOST_ERROR, EXIT_INTERRUPT } from "./abi";
 
 export type { HostCall, HostCallResult, ImageManifest };
@@ -52,6 +53,8 @@ export interface RunOptions {
   traceDrainMs?: number;         // how often the trace rings are drained (images built with --trace)
   foreign?: { name: string; wasm: string }[];   // the image's foreign modules (default: built ones its manifest names)
   disks?: DiskSpec[];            // virtio block devices backed by these files (--disk), handles 0, 1, …
+  net?: NetSpec;                 // a virtio-net device on this link (--net), the handle after the disks'
+  relay?: string;                // the TAP relay (build/net/taprelay) for a tap link
 }
 
 export interface RunResult {
@@ -113,11 +116,18 @@ export function startImage(o: RunOptions): AamSystem {
   const memory = new WebAssembly.Memory({ initial: m.initialPages, maximum: m.maximumPages, shared: true });
   const ctl = new SharedArrayBuffer(4 * (cores + CTL_EXTRA));    // park words, then the CTL_* words (worker.ts)
   const ctlWords = new Int32Array(ctl);
-  let disks: BlockDevice[];                                       // the device models (virtio.ts)
-  try { disks = (o.disks ?? []).map((spec, i) => new BlockDevice(spec, i, memory, ctlWords, o.fds?.[1] ?? 2)); } catch (e) {
-    const err = e instanceof DiskError ? new HostError(e.message) : e as Error;
+  let disks: BlockDevice[];                                       // the device models (virtio.ts, net.ts)
+  let nic: NetDevice | null = null;
+  try {
+    disks = (o.disks ?? []).map((spec, i) => new BlockDevice(spec, i, memory, ctlWords, o.fds?.[1] ?? 2));
+    if (o.net) {
+      try { nic = new NetDevice(o.net, disks.length, memory, ctlWords, o.fds?.[1] ?? 2, o.relay); } catch (e) { for (const d of disks) d.stop(); throw e; }
+    }
+  } catch (e) {
+    const err = e instanceof DiskError || e instanceof NetError ? new HostError(e.message) : e as Error;
     return { done: Promise.reject(err), call: () => Promise.reject(err), stop: () => Promise.reject(err) };
   }
+  const devices = [...disks.map((d) => d.data), ...(nic ? [nic.data] : [])];
   const port = new HostPort(memory, ctlWords, cores);
   const stdin = stdinChannel();
   const pump = new StdinPump(stdin, o.stdin ?? 0);
@@ -154,9 +164,10 @@ export function startImage(o: RunOptions): AamSystem {
       for (let c = 0; c < cores; c++) { Atomics.store(ctlWords, c, 1); Atomics.notify(ctlWords, c); }
       pump.stop();
       for (const d of disks) d.stop();
+      const nicDone = nic?.stop();                                         // the link flushes what was sent
       stdinWakeAll(stdin);                                                 // cores waiting for input
       if (drainTimer) clearInterval(drainTimer);
-      Promise.allSettled(workers.map((w) => w.terminate())).then(() => {   // step 3
+      Promise.allSettled([...workers.map((w) => w.terminate()), nicDone]).then(() => {   // step 3
         // The cores have stopped: the counters are final, and the trace rings give up what their
         // cores wrote but had not published yet (runtime/sys/trace.ts step 4).
         const stats = o.stats || tracer ? readStats(memory, cores) : undefined;
@@ -171,6 +182,11 @@ export function startImage(o: RunOptions): AamSystem {
       });
     };
     const onInt = (): void => finish(EXIT_INTERRUPT, { t: "error", core: -1, message: "interrupted" });
+    nic?.onFatal((message) => {                                          // the network link failed
+      const report = `aam: ${message}\n`;
+      fs.writeSync(o.fds?.[1] ?? 2, report);
+      finish(EXIT_HOST_ERROR, { t: "error", core: -1, message }, report);
+    });
     process.on("SIGINT", onInt);
 
     let upHook: ((core: number) => void) | null = null;
@@ -209,7 +225,7 @@ export function startImage(o: RunOptions): AamSystem {
           module: o.module, memory, ctl, core, cores,
           args: o.args ?? ["image"], env: o.env ?? {},
           timeOrigin: performance.timeOrigin, fds: o.fds ?? [1, 2], stdin, fns: o.manifest.fns, sources: sourceRootsOf(o.manifest),
-          foreign, devices: disks.map((d) => d.data),
+          foreign, devices,
         },
         stdout: false, stderr: false,
       });

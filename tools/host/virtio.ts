@@ -3,11 +3,14 @@
 //
 // Owns: the platform imports dev_find, dev_read, dev_write, dev_addr and dev_route on Node
 // (devImports, run in each worker), the register semantics they share (a register file in a
-// SharedArrayBuffer per device, guarded by its lock word), and the device itself (BlockDevice,
-// in node.ts's main thread): it reads the driver's virtqueue from the shared memory, performs
-// each request on the file with fs.readSync/writeSync/fsyncSync, returns it in the used ring and
-// delivers the interrupt. Not: the driver (runtime/dev/virtio.ts, aams/block), the QEMU host's
-// devices (QEMU's own; boot/virtio.c), checking the command line's --disk (tools/cli/paths.ts).
+// SharedArrayBuffer per device, guarded by its lock word; R_NQ queues per device, selected with
+// QUEUE_SEL: 1 for the block device, 2 for the network device), what every device model shares
+// (raiseInterrupt, queueRings), and the block device itself (BlockDevice, in node.ts's main
+// thread): it reads the driver's virtqueue from the shared memory, performs each request on the
+// file with fs.readSync/writeSync/fsyncSync, returns it in the used ring and delivers the
+// interrupt. Not: the network device (net.ts), the drivers (runtime/dev/virtio.ts, aams/block,
+// aams/net/nic.ts), the QEMU host's devices (QEMU's own; boot/virtio.c), checking the command
+// line's --disk (tools/cli/paths.ts).
 //
 // The same registers as QEMU's virtio-mmio (runtime/abi.json enum virtio), so the image's driver
 // cannot tell the hosts apart. Device protocol, per QUEUE_NOTIFY (the driver's worker adds 1 to
@@ -36,11 +39,19 @@ export interface DiskSpec { path: string; readOnly: boolean }
 export interface DeviceData { regs: SharedArrayBuffer }
 
 // The register file (Int32Array over DeviceData.regs), shared by the workers and the main thread.
-const R_LOCK = 0, R_STATUS = 1, R_QSEL = 2, R_DFSEL = 3, R_DRFSEL = 4, R_DRF0 = 5, R_DRF1 = 6, R_ISR = 7, R_ROUTE = 8,
-  R_BELL = 9, R_EPOCH = 10, R_KIND = 11, R_NUMMAX = 12, R_FEAT0 = 13, R_FEAT1 = 14, R_CONFIG = 16, R_QUEUE = 48;
+// R_NQ: the queues the device has (1 block, 2 network); queue q's words are at R_QUEUE + Q_WORDS × q.
+export const R_LOCK = 0, R_STATUS = 1, R_QSEL = 2, R_DFSEL = 3, R_DRFSEL = 4, R_DRF0 = 5, R_DRF1 = 6, R_ISR = 7, R_ROUTE = 8,
+  R_BELL = 9, R_EPOCH = 10, R_KIND = 11, R_NUMMAX = 12, R_FEAT0 = 13, R_FEAT1 = 14, R_NQ = 15, R_CONFIG = 16, R_QUEUE = 48;
 const CONFIG_WORDS = 32;                    // 128 bytes of device configuration
-const Q_NUM = 0, Q_READY = 1, Q_DESC = 2, Q_AVAIL = 4, Q_USED = 6;   // words of queue 0 at R_QUEUE
-const REGS_WORDS = R_QUEUE + 8;
+export const Q_NUM = 0, Q_READY = 1, Q_DESC = 2, Q_AVAIL = 4, Q_USED = 6, Q_WORDS = 8;   // words of a queue
+export const MAX_QUEUES = 2;
+export const REGS_WORDS = R_QUEUE + Q_WORDS * MAX_QUEUES;
+
+/** The first word of the selected queue's registers, or -1 when QUEUE_SEL names no queue. */
+function selected(r: Int32Array): number {
+  const sel = Atomics.load(r, R_QSEL) >>> 0;
+  return sel < Atomics.load(r, R_NQ) ? R_QUEUE + Q_WORDS * sel : -1;
+}
 
 const BLK_ID = 2;
 const QUEUE_MAX = 256;
@@ -58,7 +69,7 @@ function locked<T>(r: Int32Array, f: () => T): T {
 
 function readReg(r: Int32Array, off: number): number {
   if (off >= VIRTIO_CONFIG && off < VIRTIO_CONFIG + 4 * CONFIG_WORDS) return Atomics.load(r, R_CONFIG + (off - VIRTIO_CONFIG) / 4);
-  const q = Atomics.load(r, R_QSEL) === 0 ? R_QUEUE : -1;
+  const q = selected(r);
   switch (off) {
     case VIRTIO_MAGIC: return 0x74726976;
     case VIRTIO_VERSION: return 2;
@@ -78,7 +89,7 @@ function writeReg(r: Int32Array, off: number, v: number): void {
   if (off === VIRTIO_QUEUE_NOTIFY) { Atomics.add(r, R_BELL, 1); Atomics.notify(r, R_BELL); return; }
   if (off === VIRTIO_INTERRUPT_ACK) { Atomics.and(r, R_ISR, ~v); return; }
   locked(r, () => {
-    const q = Atomics.load(r, R_QSEL) === 0 ? R_QUEUE : -1;
+    const q = selected(r);
     switch (off) {
       case VIRTIO_DEVICE_FEATURES_SEL: Atomics.store(r, R_DFSEL, v); break;
       case VIRTIO_DRIVER_FEATURES_SEL: Atomics.store(r, R_DRFSEL, v); break;
@@ -131,6 +142,34 @@ export function devImports(devices: DeviceData[]): Record<string, (...a: number[
   };
 }
 
+// ── what every device model does (node.ts's main thread) ──
+
+/** Step 5: INTERRUPT_STATUS |= 1 (used buffers), then the interrupt, to the core the image
+ *  routed device `dev` to: its bit in that core's FC_IRQ_PENDING, and a wake of the core. */
+export function raiseInterrupt(r: Int32Array, memory: WebAssembly.Memory, ctl: Int32Array, dev: number): void {
+  Atomics.or(r, R_ISR, 1);
+  const core = Atomics.load(r, R_ROUTE) - 1;
+  if (core < 0) return;                                                // never routed: nothing is delivered (platform.ts)
+  const words = new Int32Array(memory.buffer);
+  Atomics.or(words, (CORE_BASE + core * CORE_REC_SIZE + FC_IRQ_PENDING) >> 2, 1 << dev);
+  Atomics.store(ctl, core, 1);
+  Atomics.notify(ctl, core, 1);
+}
+
+/** Queue `q`'s rings in image memory of `size` bytes, or a sentence saying why they cannot be
+ *  served (outside the memory, misaligned, or the queue is not ready). */
+export function queueRings(r: Int32Array, q: number, size: number): { num: number; desc: number; avail: number; used: number } | string {
+  const base = R_QUEUE + Q_WORDS * q;
+  const num = Atomics.load(r, base + Q_NUM);
+  if (!Atomics.load(r, base + Q_READY) || !num) return "not ready";
+  const addr = (w: number): number => Atomics.load(r, base + w + 1) !== 0 ? -1 : Atomics.load(r, base + w) >>> 0;
+  const desc = addr(Q_DESC), avail = addr(Q_AVAIL), used = addr(Q_USED);
+  if (desc < 0 || avail < 0 || used < 0 || desc + 16 * num > size || avail + 6 + 2 * num > size || used + 6 + 8 * num > size || (avail & 1) || (used & 3)) {
+    return `queue ${q}'s rings (descriptors 0x${desc.toString(16)}, available 0x${avail.toString(16)}, used 0x${used.toString(16)}, ${num} entries) lie outside the image's memory (${size} bytes) or are misaligned; the queue is not served`;
+  }
+  return { num, desc, avail, used };
+}
+
 // ── the block device (node.ts's main thread) ──
 
 export class DiskError extends Error { name = "DiskError"; }
@@ -168,6 +207,7 @@ export class BlockDevice {
     const r = this.r = new Int32Array(this.data.regs);
     r[R_KIND] = BLK_ID;
     r[R_NUMMAX] = QUEUE_MAX;
+    r[R_NQ] = 1;
     r[R_FEAT0] = F_BLK_SIZE | F_FLUSH | (spec.readOnly ? F_RO : 0);
     r[R_FEAT1] = 1;                                                    // VERSION_1
     r[R_CONFIG] = this.sectors % 2 ** 32;                              // capacity, u64, in sectors
@@ -200,16 +240,12 @@ export class BlockDevice {
   private serve(): void {
     const r = this.r;
     if (Atomics.load(r, R_EPOCH) !== this.epoch) { this.epoch = Atomics.load(r, R_EPOCH); this.lastAvail = 0; this.usedIdx = 0; }
-    const num = Atomics.load(r, R_QUEUE + Q_NUM);
-    if (!(Atomics.load(r, R_STATUS) & 4) || !Atomics.load(r, R_QUEUE + Q_READY) || !num) return;
+    if (!(Atomics.load(r, R_STATUS) & 4)) return;
     const buf = this.memory.buffer;
     const size = buf.byteLength;
-    const addr = (w: number): number => Atomics.load(r, R_QUEUE + w + 1) !== 0 ? -1 : Atomics.load(r, R_QUEUE + w) >>> 0;
-    const desc = addr(Q_DESC), avail = addr(Q_AVAIL), used = addr(Q_USED);
-    if (desc < 0 || avail < 0 || used < 0 || desc + 16 * num > size || avail + 6 + 2 * num > size || used + 6 + 8 * num > size || (avail & 1) || (used & 3)) {
-      this.report(`queue 0's rings (descriptors 0x${desc.toString(16)}, available 0x${avail.toString(16)}, used 0x${used.toString(16)}, ${num} entries) lie outside the image's memory (${size} bytes) or are misaligned; the queue is not served`);
-      return;
-    }
+    const rings = queueRings(r, 0, size);
+    if (typeof rings === "string") { if (rings !== "not ready") this.report(rings); return; }
+    const { num, desc, avail, used } = rings;
     const u16 = new Uint16Array(buf), u32 = new Uint32Array(buf), u8 = new Uint8Array(buf), dv = new DataView(buf);
     const availIdx = Atomics.load(u16, (avail + 2) >> 1);
     let done = 0;
@@ -227,16 +263,8 @@ export class BlockDevice {
     if (done) this.interrupt();
   }
 
-  // Step 5: the interrupt, to the core the image routed the device to.
-  private interrupt(): void {
-    Atomics.or(this.r, R_ISR, 1);
-    const core = Atomics.load(this.r, R_ROUTE) - 1;
-    if (core < 0) return;                                              // never routed: nothing is delivered (platform.ts)
-    const words = new Int32Array(this.memory.buffer);
-    Atomics.or(words, (CORE_BASE + core * CORE_REC_SIZE + FC_IRQ_PENDING) >> 2, 1 << this.dev);
-    Atomics.store(this.ctl, core, 1);
-    Atomics.notify(this.ctl, core, 1);
-  }
+  // Step 5.
+  private interrupt(): void { raiseInterrupt(this.r, this.memory, this.ctl, this.dev); }
 
   // Steps 2–3 for the chain at `head`; returns the bytes written into the chain's device-writable
   // buffers (the used element's len).
