@@ -38,7 +38,8 @@ for (const host of HOSTS) {
   it(`keep-alive: 5 URLs on one curl command share one connection (${host})`, async () => {
     const r = await ctx.ns.exec("curl", ["-v", "-s", "-m", "120", ...Array(5).fill(url())], { timeoutMs: STEP_MS });
     assert.is(r.code, 0, r.stderr);
-    assert.is(r.stdout.split("aam httpd").length - 1, 5, "five pages");
+    const one = (await ctx.ns.exec("curl", ["-s", "-m", "120", url()], { timeoutMs: STEP_MS })).stdout.split("aam httpd").length - 1;
+    assert.is(r.stdout.split("aam httpd").length - 1, 5 * one, "five pages");
     const reused = (r.stderr.match(/Re-using existing connection/g) ?? []).length;
     const connected = (r.stderr.match(/Connected to /g) ?? []).length;
     assert.is(reused, 4, r.stderr);
