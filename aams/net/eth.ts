@@ -1,7 +1,7 @@
-// eth.ts: Ethernet II framing for the stack: which received frames are ours and to which
-// protocol they go, and the header of every frame sent.
+// eth.ts: Ethernet II framing for the stack: which received frames are ours, and the header of
+// every frame sent.
 //
-// Owns: ethInput (checks and dispatch), ethHeader (the 14 bytes in front of a frame sent), the
+// Owns: ethAccept (the checks; engine.ts hands an accepted frame to ARP or IPv4), ethHeader (the 14 bytes in front of a frame sent), the
 // stack's transmit buffer TXBUF. Not: the link (stack.ts linkSend, the driver behind it), ARP's
 // cache (arp.ts), IPv4 (ip.ts). No VLAN tags (802.1Q frames are counted as an unknown
 // EtherType), no IEEE 802.3 length frames, no multicast groups: a multicast destination other
@@ -15,8 +15,6 @@
 // link copies the frame; a frame that waits for ARP is copied to the heap).
 import { count, Stat, netMac } from "./stack";
 import { get16, put16 } from "./checksum";
-import { ipInput } from "./ip";
-import { arpInput } from "./arp";
 
 // @ts-ignore: decorator
 @inline export const ETH_HLEN: u32 = 14;
@@ -48,14 +46,14 @@ export function ethHeader(frame: usize, dst: usize, type: u32): void {
   put16(frame + 12, type);
 }
 
-/** A received frame (stack lock held): checked, then handed to ARP or IPv4; anything else is
- *  counted and dropped. */
-export function ethInput(frame: usize, len: u32): void {
-  if (len < ETH_HLEN || len > ETH_MAX) { count(Stat.ETH_SHORT); return; }
-  if (macIsGroup(frame) ? !macIsBroadcast(frame) : !macEqual(frame, netMac())) { count(Stat.ETH_NOT_OURS); return; }
-  if (macIsGroup(frame + 6)) { count(Stat.ETH_NOT_OURS); return; }      // a group source address is never valid
+/** A received frame (stack lock held): its EtherType, ETH_IPV4 or ETH_ARP, when it is ours;
+ *  else 0 and the frame is counted and dropped. */
+export function ethAccept(frame: usize, len: u32): u32 {
+  if (len < ETH_HLEN || len > ETH_MAX) { count(Stat.ETH_SHORT); return 0; }
+  if (macIsGroup(frame) ? !macIsBroadcast(frame) : !macEqual(frame, netMac())) { count(Stat.ETH_NOT_OURS); return 0; }
+  if (macIsGroup(frame + 6)) { count(Stat.ETH_NOT_OURS); return 0; }   // a group source address is never valid
   let type = get16(frame + 12);
-  if (type == ETH_IPV4) ipInput(frame + ETH_HLEN, len - ETH_HLEN, false);
-  else if (type == ETH_ARP) arpInput(frame + ETH_HLEN, len - ETH_HLEN);
-  else count(Stat.ETH_UNKNOWN);
+  if (type == ETH_IPV4 || type == ETH_ARP) return type;
+  count(Stat.ETH_UNKNOWN);
+  return 0;
 }

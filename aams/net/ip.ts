@@ -1,9 +1,10 @@
-// ip.ts: IPv4 (RFC 791, RFC 1122 §3) for a host: the checks every received packet passes, the
-// dispatch to ICMP, UDP and TCP, and the header, route and next hop of every packet sent.
+// ip.ts: IPv4 (RFC 791, RFC 1122 §3) for a host: the checks every received packet passes, and
+// the header, route and next hop of every packet sent.
 //
-// Owns: ipInput, ipSend, ipSource, ipLocal, ipMtu (ipSend/ipLocal/ipMtu: the B ↔ C contract).
-// Not: the link and ARP (eth.ts, arp.ts), the protocols above (icmp.ts, udp.ts, tcp*.ts), the
-// loopback queue itself (stack.ts: delivered when the lock is released, never inside ipSend).
+// Owns: ipAccept (input steps 1–8), ipSend, ipSource, ipLocal, ipMtu (what TCP calls).
+// Not: step 9, the dispatch to ICMP, UDP and TCP (engine.ts, above them all, so that no
+// protocol file imports one above it), the link and ARP (eth.ts, arp.ts), the loopback queue
+// itself (stack.ts: delivered when the lock is released, never inside ipSend).
 //
 // Input checks, in this order; a packet failing one is dropped and counted (stack.ts Stat):
 //  1. at least 20 bytes, version 4, 20 ≤ IHL×4 ≤ the bytes received        → IP_BAD_HEADER
@@ -16,8 +17,8 @@
 //     when it came through loopback                                        → IP_NOT_OURS
 //  8. the source is a unicast address that is not ours and not 127/8 (a loopback packet may
 //     have either)                                                         → IP_BAD_SRC
-//  9. the protocol: 1 ICMP, 6 TCP (unicast only), 17 UDP; any other gets an ICMP protocol
-//     unreachable (unicast only)                                           → IP_UNKNOWN_PROTO
+//  9. (engine.ts) the protocol: 1 ICMP, 6 TCP (unicast only), 17 UDP; any other gets an ICMP
+//     protocol unreachable (unicast only)                                  → IP_UNKNOWN_PROTO
 // Options are accepted and ignored (the payload starts after IHL×4 bytes).
 //
 // Fragments (decision, README "Decisions"): no reassembly. Every sent packet carries DF and fits
@@ -43,9 +44,6 @@ import { get16, get32, put16, put32, csumPartial, csumFold } from "./checksum";
 import { count, Stat, netIp, netMask, netGw, netLinkUp, nextIpId, loopQueue, linkSend } from "./stack";
 import { TXBUF, ETH_HLEN, ETH_IPV4, ethHeader } from "./eth";
 import { arpOutput } from "./arp";
-import { icmpInput, icmpUnreachable } from "./icmp";
-import { udpInput } from "./udp";
-import { tcpInput } from "./tcp";
 
 // @ts-ignore: decorator
 @inline export const IP_MTU: u32 = 1500;
@@ -88,34 +86,25 @@ export function isBroadcast(a: u32): bool {
 export function ipSource(dst: u32): u32 { return isLoopback(dst) ? dst : netIp(); }
 
 /** A received IPv4 packet (`len` bytes after the Ethernet header; `loop`: it came through the
- *  loopback queue). Steps 1–9 above; stack lock held. */
-export function ipInput(p: usize, len: u32, loop: bool): void {
+ *  loopback queue): steps 1–8 above, stack lock held. Its header length when it is ours (the
+ *  payload is total length − that, after it); else 0 and it is counted and dropped. */
+export function ipAccept(p: usize, len: u32, loop: bool): u32 {
   count(Stat.IP_IN);
-  if (len < IP_HLEN) { count(Stat.IP_BAD_HEADER); return; }
+  if (len < IP_HLEN) { count(Stat.IP_BAD_HEADER); return 0; }
   let vihl = <u32>load<u8>(p), hlen = (vihl & 15) << 2;
-  if ((vihl >> 4) != 4 || hlen < IP_HLEN || hlen > len) { count(Stat.IP_BAD_HEADER); return; }      // 1
+  if ((vihl >> 4) != 4 || hlen < IP_HLEN || hlen > len) { count(Stat.IP_BAD_HEADER); return 0; }    // 1
   let total = get16(p + 2);
-  if (total < hlen || total > len) { count(Stat.IP_BAD_LEN); return; }                             // 2
-  if (csumFold(csumPartial(p, hlen, 0)) != 0) { count(Stat.IP_BAD_CSUM); return; }                 // 3
+  if (total < hlen || total > len) { count(Stat.IP_BAD_LEN); return 0; }                           // 2
+  if (csumFold(csumPartial(p, hlen, 0)) != 0) { count(Stat.IP_BAD_CSUM); return 0; }               // 3
   let frag = get16(p + 6);
-  if (frag & 0x8000) { count(Stat.IP_BAD_HEADER); return; }                                        // 4
-  if (frag & 0x3FFF) { count(Stat.IP_FRAGMENTS); return; }                                         // 5
-  if (load<u8>(p + 8) == 0) { count(Stat.IP_TTL0); return; }                                       // 6
+  if (frag & 0x8000) { count(Stat.IP_BAD_HEADER); return 0; }                                      // 4
+  if (frag & 0x3FFF) { count(Stat.IP_FRAGMENTS); return 0; }                                       // 5
+  if (load<u8>(p + 8) == 0) { count(Stat.IP_TTL0); return 0; }                                     // 6
   let src = get32(p + 12), dst = get32(p + 16), me = netIp();
   let bcast = isBroadcast(dst);
-  if (!(bcast || (me != 0 && dst == me) || (loop && isLoopback(dst)))) { count(Stat.IP_NOT_OURS); return; }   // 7
-  if (src == 0 || (src >> 28) >= 14 || isBroadcast(src) || (!loop && (isLoopback(src) || src == me))) { count(Stat.IP_BAD_SRC); return; }  // 8
-  let proto = <u32>load<u8>(p + 9), data = p + hlen, dlen = total - hlen;
-  if (proto == PROTO_ICMP) icmpInput(src, dst, data, dlen, bcast, p);                              // 9
-  else if (proto == PROTO_UDP) udpInput(src, dst, data, dlen, bcast, p);
-  else if (proto == PROTO_TCP) {
-    if (bcast) { count(Stat.IP_NOT_OURS); return; }
-    count(Stat.TCP_IN);
-    tcpInput(src, dst, data, dlen);
-  } else {
-    count(Stat.IP_UNKNOWN_PROTO);
-    if (!bcast) icmpUnreachable(p, 2);
-  }
+  if (!(bcast || (me != 0 && dst == me) || (loop && isLoopback(dst)))) { count(Stat.IP_NOT_OURS); return 0; }   // 7
+  if (src == 0 || (src >> 28) >= 14 || isBroadcast(src) || (!loop && (isLoopback(src) || src == me))) { count(Stat.IP_BAD_SRC); return 0; }  // 8
+  return hlen;
 }
 
 /** Sends `len` bytes at `payload` as protocol `proto` to `dst` (host order): steps 1–6 above.

@@ -4,7 +4,7 @@
 // and the protocol files), descriptors (socket.ts), the driver (nic.ts).
 //
 // This is the one file of the stack that imports the driver: it plugs nicSend in as the link
-// (stack.ts netAttachLink) and netInput in as nicOpen's rx callback, so every other file runs
+// (stack.ts netAttachLink) and netInput (engine.ts) in as nicOpen's rx callback, so every other file runs
 // in tests over a link of the test's own.
 //
 // Start-up, in order:
@@ -12,7 +12,7 @@
 //     netConfigure: options.ip/gw, else AAM_NET_IP / AAM_NET_GW, else none), the device
 //     (nicOpen; none → only loopback works, info.link_up 0);
 //  2. the first call of any task, or the first frame received, runs netStart on a core of net:
-//     the timer task is spawned there and sends the gratuitous ARP (stack.ts);
+//     the timer task is spawned there and sends the gratuitous ARP (engine.ts);
 //  3. from then on frames arrive through rx (between tasks, on a core of net), calls as tasks.
 // A program that only answers ping and ARP makes no call: its first received frame starts the
 // stack (a peer asks ARP first).
@@ -20,7 +20,8 @@ import { Machine, defineMachine, environ, fail } from "aam";
 import { nicOpen, nicSend, nicMac, nicStats } from "./nic";
 import { NetAddr, NetInfo } from "./net.igen.client";
 import { offerNet } from "./net.igen.server";
-import { netConfigure, netAttachLink, netInput, netStart, netStarted, netIp, netMask, netGw, netMac, netLinkUp, netStats } from "./stack";
+import { netConfigure, netAttachLink, netStarted, netIp, netMask, netGw, netMac, netLinkUp, netStats } from "./stack";
+import { netInput, netStart } from "./engine";
 import { ipParse } from "./checksum";
 import { sockOpen, sockBind, sockListen, sockAccept, sockConnect, sockSend, sockSendto, sockRecvfrom, sockShutdown, sockClose, sockCount } from "./socket";
 import { tcpStats } from "./tcp";

@@ -1,12 +1,15 @@
-// stack.ts: the core of the network stack (machine "net", aams/net/README.md): its shared state,
-// its lock, the way frames come in and go out, the loopback queue and the timer task.
+// stack.ts: the base of the network stack (machine "net", aams/net/README.md): its shared state,
+// its lock, the way frames go out, the loopback queue and the timer task's wake-up word.
 //
-// Owns: the NET record (configuration, link, loopback queue, timer task), the STATS counters,
-// netLock/netUnlock/netTimerKick (the B ↔ C contract), netInput (a received frame, from the
-// driver's rx callback or a test), linkSend (a frame to the link), netConfigure, netStart.
-// Not: the protocols (eth.ts, arp.ts, ip.ts, icmp.ts, udp.ts, tcp*.ts), the driver (nic.ts,
-// plugged in by machine.ts through netAttachLink: nothing below machine.ts imports the driver,
-// so the stack runs in a test over a link of the test's own), the sockets (socket.ts).
+// Owns: the NET record (configuration, link, loopback queue, the timer task's Signal), the STATS
+// counters, netLock/netUnlock/netTimerKick (what every protocol file calls), linkSend (a frame to
+// the link), netConfigure. Not: the protocols (eth.ts, arp.ts, ip.ts, icmp.ts, udp.ts, tcp*.ts),
+// what drives them from below and from time (engine.ts: received frames, loopback delivery, the
+// timer task), the driver (nic.ts, plugged in by machine.ts through netAttachLink: nothing below
+// machine.ts imports the driver, so the stack runs in a test over a link of the test's own), the
+// sockets (socket.ts). It imports no other file of the stack: every protocol file may import it,
+// and what it must call upwards (loopback delivery) it calls through a function index that
+// engine.ts registers (netOnLoopback), as the link is a function index too.
 //
 // Every core may run stack code (a task of machine net, the driver's rx callback between tasks,
 // a test's task): all state lives in static data and the heap, never in module-level lets.
@@ -20,22 +23,16 @@
 // Loopback (packets to our own address or 127/8). ipSend never calls the input path: it queues
 // the packet (ip.ts loopQueue) and the holder of the lock delivers it in netUnlock:
 //  1. netUnlock: while the loopback queue is not empty and fewer than LOOP_BATCH were delivered
-//     by this unlock, unlink the first packet and run ipInput on it (the lock still held; what
-//     it sends back is queued behind it);
+//     by this unlock, unlink the first packet and hand it to the DELIVER function (engine.ts: the
+//     IPv4 input path; the lock still held; what it sends back is queued behind it);
 //  2. release the lock;
 //  3. if packets are left (a burst above LOOP_BATCH), kick the timer task, which takes the lock
 //     and drains them in its own unlock, so no caller spends unbounded time in netUnlock.
 // Delivery is in queue order, never inside the sender's call: TCP's handlers never see a segment
 // of their own connection arrive while they are still building one.
 //
-// The timer task (a task of the machine that ran netStart: machine net). Protocol:
-//  1. netStart (first call or first frame; cas STARTED 0 → 1) spawns it; it sends the gratuitous
-//     ARP announcing our address (arp.ts);
-//  2. loop: clear KICKED; take the lock; next = min(arpTimers(now), tcpTimers(now)); unlock;
-//  3. arm timerStart(KICK, next − now) (none when next is ∞), wait on KICK, cancel the timer.
-//     netTimerKick sets KICKED and gives KICK one unit if KICKED was clear, so a burst of kicks
-//     wakes it once; a timer that fired while the kick woke it leaves one spare unit: the next
-//     round wakes early, finds nothing due and sleeps again (harmless).
+// The timer task (engine.ts) sleeps on the Signal in KICK; netTimerKick sets KICKED and gives
+// KICK one unit if KICKED was clear, so a burst of kicks wakes it once.
 //
 // ╒══ NET (static, 64 bytes) ═════════════════════════════════════════════════════════════╕
 //  +0  LOCK      the spinlock "net"
@@ -46,18 +43,15 @@
 //  +24 LINK      table index of the link's send: (frame, len) => bool (0: no link)
 //  +28 LOOP_HEAD first queued loopback packet (heap: +0 next, +4 len, +8 the IP packet)  ┐ lock
 //  +32 LOOP_TAIL last one                                                               ┘
-//  +36 STARTED   the timer task was spawned (cas)
+//  +36 STARTED   the timer task was spawned (cas: netBegin)
 //  +40 KICK      the timer task's Signal (0 until spawned)
 //  +44 KICKED    a kick is pending (xchg)
 //  +48 IP_ID     the next IPv4 identification                                           lock
 //  +52 PORT      the next ephemeral port (udp.ts, tcp: netEphemeral)                     lock
+//  +56 DELIVER   table index of the loopback delivery: (pkt, len) => void (engine.ts; 0: none)
 // ╘═══════════════════════════════════════════════════════════════════════════════════════╛
-import { Task, Signal, spawnDetached, now, timerStart, timerCancel, heapAlloc, heapFree } from "aam";
-import { lock, unlock, cas32, xchg32, load32 } from "aam/atomic";
-import { tcpTimers } from "./tcp";
-import { ipInput } from "./ip";
-import { arpTimers, arpAnnounce } from "./arp";
-import { ethInput } from "./eth";
+import { Signal, heapAlloc, heapFree, fail } from "aam";
+import { lock, unlock, cas32, xchg32, load32, store32 } from "aam/atomic";
 
 const NET = memory.data(64);
 // @ts-ignore: decorator
@@ -86,6 +80,8 @@ const NET = memory.data(64);
 @inline const N_IP_ID: usize = 48;
 // @ts-ignore: decorator
 @inline const N_PORT: usize = 52;
+// @ts-ignore: decorator
+@inline const N_DELIVER: usize = 56;
 
 // @ts-ignore: decorator
 @inline const LOOP_BATCH: u32 = 256;
@@ -138,7 +134,9 @@ export function netUnlock(): void {
     let next = load<u32>(p);
     store<u32>(NET + N_LOOP_HEAD, next);
     if (!next) store<u32>(NET + N_LOOP_TAIL, 0);
-    ipInput(p + 8, load<u32>(p + 4), true);
+    let deliver = load<u32>(NET + N_DELIVER);
+    if (!deliver) fail("net: a loopback packet and no input path to deliver it (aams/net/engine.ts is not linked)");
+    call_indirect<void>(deliver, p + 8, load<u32>(p + 4));
     heapFree(p);
     n++;
   }
@@ -146,6 +144,9 @@ export function netUnlock(): void {
   unlock(NET + N_LOCK);
   if (left) netTimerKick();
 }
+
+/** Sets the loopback delivery (engine.ts, at its start; the same index on every core). */
+export function netOnLoopback(deliver: (pkt: usize, len: u32) => void): void { store32(NET + N_DELIVER, deliver.index); }
 
 /** Queues a copy of the IPv4 packet [pkt, +len) for loopback delivery (ip.ts; the lock held). */
 export function loopQueue(pkt: usize, len: u32): void {
@@ -207,26 +208,15 @@ export function netEphemeral(): u32 {
   return 49152 + (v % 16384);
 }
 
-// ──── input ────
+// ──── the timer task's words (engine.ts runs the task) ────
 
-/** A received Ethernet frame (14..1514 bytes, no FCS): the driver's rx callback, or a test.
- *  Takes the lock; valid memory only during the call. */
-export function netInput(frame: usize, len: u32): void {
-  netLock();
-  count(Stat.RX_FRAMES);
-  ethInput(frame, len);
-  netUnlock();
-}
-
-// ──── the timer task ────
-
-/** Starts the timer task on the calling machine (once; later calls do nothing). Call from a
- *  task or between tasks of machine net (machine.ts does, on its first call and first frame). */
-export function netStart(): void {
-  if (load32(NET + N_STARTED) != 0 || cas32(NET + N_STARTED, 0, 1) != 0) return;
+/** The first caller (cas STARTED 0 → 1) gets the timer task's new Signal, stored in KICK; every
+ *  later caller gets null. */
+export function netBegin(): Signal | null {
+  if (load32(NET + N_STARTED) != 0 || cas32(NET + N_STARTED, 0, 1) != 0) return null;
   let kick = Signal.create(0);
-  store<u32>(NET + N_KICK, changetype<u32>(kick));
-  spawnDetached(timerTask);
+  store32(NET + N_KICK, changetype<u32>(kick));
+  return kick;
 }
 
 /** Contract: the timer task recomputes its deadline soon (C calls it after arming a timer that
@@ -237,27 +227,8 @@ export function netTimerKick(): void {
   if (xchg32(NET + N_KICKED, 1) == 0) changetype<Signal>(k).signal();
 }
 
-function timerTask(t: Task): u64 {
-  let kick = changetype<Signal>(load32(NET + N_KICK));
-  netLock();
-  arpAnnounce();                                       // step 1
-  netUnlock();
-  while (true) {
-    xchg32(NET + N_KICKED, 0);                         // step 2
-    netLock();
-    let at = now();
-    let next = min(arpTimers(at), tcpTimers(at));
-    netUnlock();
-    let id: u32 = 0;                                   // step 3
-    if (next != Infinity) {
-      let d = next - now();
-      id = timerStart(kick, d > 0 ? d : 0);
-    }
-    kick.wait();
-    if (id) timerCancel(id);
-  }
-  return 0;
-}
+/** The timer task takes the pending kick before it looks at the deadlines (engine.ts step 2). */
+export function netKickTaken(): void { xchg32(NET + N_KICKED, 0); }
 
-/** The timer task was started (tests). */
+/** The timer task was started (tests, info). */
 export function netStarted(): bool { return load32(NET + N_STARTED) != 0; }

@@ -44,7 +44,7 @@
 //  +0 DEADLINE f64 ns   +8 SIGNAL   +12 NEXT record   +16 ID
 
 import { platform } from "~lib/rt/platform";
-import { lock, tryLock, unlock, load32, load64, store64 } from "~lib/rt/atomic";
+import { lock, tryLock, unlock, load64, store64 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { DEBUG } from "~lib/rt/layout";
 import { Signal } from "./signal";
@@ -68,9 +68,9 @@ import { Signal } from "./signal";
 // @ts-ignore: decorator
 @inline const R_SIZE: usize = 24;
 
-// The list: static data, shared by every core (module-level lets are per core). NEXT starts as
-// 0 bits = 0.0, read as "none" through SEQ == 0 (no timer was ever started: see timerNext).
-const LIST = memory.data(32, 16);
+// The list: static data, shared by every core (module-level lets are per core), initialised
+// once for all instances (static data is: tests/runtime/static_data): NEXT starts as ∞.
+const LIST = memory.data<u64>([0, 0, 0x7FF0000000000000, 0], 16);
 
 // @ts-ignore: decorator
 @inline function nextDeadline(): f64 { return reinterpret<f64>(load64(LIST + L_NEXT)); }
@@ -130,9 +130,10 @@ export function sleep(ns: f64): void {
   s.dispose();
 }
 
-/** The earliest pending deadline (ns), or -1 when no timer is pending. One atomic load. */
-export function timerNext(): f64 {
-  if (load32(LIST + L_SEQ) == 0) return -1;            // no timer was ever started
+/** The earliest pending deadline (ns), or -1 when no timer is pending. One atomic load: the
+ *  cores' loops call it between tasks. */
+// @ts-ignore: decorator
+@inline export function timerNext(): f64 {
   let d = nextDeadline();
   return d == Infinity ? -1 : d;
 }

@@ -31,7 +31,7 @@ import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { VIRTIO_MAX_DEVICES } from "./abi";
 import { type DeviceData, R_KIND, R_NUMMAX, R_NQ, R_FEAT0, R_FEAT1, R_CONFIG, R_BELL, R_EPOCH, R_STATUS, REGS_WORDS,
-  raiseInterrupt, queueRings } from "./virtio";
+  raiseInterrupt, queueRings, serveBells } from "./virtio";
 
 /** A network the command line attached (`--net`); `user` exists on QEMU only. */
 export type NetSpec = { kind: "tap"; name: string } | { kind: "stream"; path: string } | { kind: "user"; forwards: { host: number; guest: number }[] };
@@ -178,7 +178,6 @@ export class NetDevice {
   private pending: Buffer[] = [];
   private paused = false;
   private batch = false;
-  private seenBell = 0;
   private epoch = -1;
   private lastAvail = [0, 0];
   private usedIdx = [0, 0];
@@ -215,7 +214,7 @@ export class NetDevice {
       }
       default: throw new NetError("--net user is QEMU's network (aam boot); on Node use --net tap:NAME or stream:PATH");
     }
-    this.loop();
+    serveBells(this.r, () => this.stopped, () => this.serve());
   }
 
   /** `hook(message)` ends the run when the link fails (at once if it failed already). */
@@ -237,13 +236,6 @@ export class NetDevice {
   private report(what: string): void {
     const name = this.spec.kind === "tap" ? `tap:${this.spec.name}` : this.spec.kind === "stream" ? `stream:${this.spec.path}` : "user";
     try { fs.writeSync(this.err, `aam: virtio-net ${name}: ${what}\n`); } catch { /* stderr gone */ }
-  }
-
-  private loop(): void {
-    if (this.stopped) return;
-    const w = Atomics.waitAsync(this.r, R_BELL, this.seenBell);
-    const go = (): void => { this.seenBell = Atomics.load(this.r, R_BELL); if (!this.stopped) { this.serve(); this.loop(); } };
-    if (w.async) w.value.then(go); else go();
   }
 
   // Step 1.

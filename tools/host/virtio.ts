@@ -144,6 +144,19 @@ export function devImports(devices: DeviceData[]): Record<string, (...a: number[
 
 // ── what every device model does (node.ts's main thread) ──
 
+/** A device model's main loop (main thread): wait for the BELL word to move (a QUEUE_NOTIFY
+ *  of any worker, or stop()), then serve every queue; until `stopped()`. */
+export function serveBells(r: Int32Array, stopped: () => boolean, serve: () => void): void {
+  let seen = 0;
+  const loop = (): void => {
+    if (stopped()) return;
+    const w = Atomics.waitAsync(r, R_BELL, seen);
+    const go = (): void => { seen = Atomics.load(r, R_BELL); if (!stopped()) { serve(); loop(); } };
+    if (w.async) w.value.then(go); else go();
+  };
+  loop();
+}
+
 /** Step 5: INTERRUPT_STATUS |= 1 (used buffers), then the interrupt, to the core the image
  *  routed device `dev` to: its bit in that core's FC_IRQ_PENDING, and a wake of the core. */
 export function raiseInterrupt(r: Int32Array, memory: WebAssembly.Memory, ctl: Int32Array, dev: number): void {
@@ -193,7 +206,6 @@ export class BlockDevice {
   private readonly r: Int32Array;
   private readonly fd: number;
   private readonly sectors: number;
-  private seenBell = 0;
   private epoch = -1;
   private lastAvail = 0;
   private usedIdx = 0;
@@ -213,7 +225,7 @@ export class BlockDevice {
     r[R_CONFIG] = this.sectors % 2 ** 32;                              // capacity, u64, in sectors
     r[R_CONFIG + 1] = Math.floor(this.sectors / 2 ** 32);
     r[R_CONFIG + 5] = SECTOR;                                          // blk_size at 0x14
-    this.loop();
+    serveBells(this.r, () => this.stopped, () => this.serve());
   }
 
   /** The system ended: stop serving and close the file. */
@@ -223,13 +235,6 @@ export class BlockDevice {
     Atomics.add(this.r, R_BELL, 1);
     Atomics.notify(this.r, R_BELL);
     try { fs.closeSync(this.fd); } catch { /* closed */ }
-  }
-
-  private loop(): void {
-    if (this.stopped) return;
-    const w = Atomics.waitAsync(this.r, R_BELL, this.seenBell);
-    const go = (): void => { this.seenBell = Atomics.load(this.r, R_BELL); if (!this.stopped) { this.serve(); this.loop(); } };
-    if (w.async) w.value.then(go); else go();
   }
 
   private report(what: string): void {

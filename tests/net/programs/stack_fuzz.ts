@@ -7,7 +7,8 @@
 // (IPv4 header checksum, ICMP/UDP/TCP checksums, lengths inside the frame)? does the heap return to
 // its baseline once ARP gave up on the addresses the mutations invented? Prints one line each.
 import { println, args, coreCount, heapBlocksInUse, heapAlloc, heapFree, now } from "aam";
-import { netConfigure, netAttachLink, netInput, netLock, netUnlock, stat, Stat } from "../../../aams/net/stack";
+import { netConfigure, netAttachLink, netLock, netUnlock, stat, Stat } from "../../../aams/net/stack";
+import { netInput } from "../../../aams/net/engine";
 import { udpOpen, udpBind, udpRecvfrom, udpClose, MSG_DONTWAIT } from "../../../aams/net/udp";
 import { arpTimers } from "../../../aams/net/arp";
 import { csumPartial, csumFold, pseudoSum, get16, put16, put32 } from "../../../aams/net/checksum";

@@ -5,6 +5,7 @@
 // heap is back to its baseline after the sockets close. Prints one line per check.
 import { println, coreCount, heapBytesInUse, heapBlocksInUse, heapAlloc, heapFree } from "aam";
 import { netConfigure, netLock, netUnlock, stat, Stat } from "../../../aams/net/stack";
+import "../../../aams/net/engine";                        // the input path: loopback packets are delivered through it
 import { udpOpen, udpBind, udpSendto, udpRecvfrom, udpClose, udpDrops, MSG_DONTWAIT, UDP_QUEUE_MAX } from "../../../aams/net/udp";
 import { ipSend, ipLocal } from "../../../aams/net/ip";
 import { csumPartial, csumFold, put16 } from "../../../aams/net/checksum";

@@ -7,7 +7,8 @@
 // out-of-window segment get an ACK and change nothing, and does the exact RST reset it? is the heap
 // back to its baseline at the end?
 import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, sleep } from "aam";
-import { netConfigure, netStart, netLock, netUnlock } from "../../../aams/net/stack";
+import { netConfigure, netLock, netUnlock } from "../../../aams/net/stack";
+import { netStart } from "../../../aams/net/engine";
 import { csumPartial, csumFold, pseudoSum, put16, put32 } from "../../../aams/net/checksum";
 import {
   tcpInput, tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpClose, tcpStats, tcpConfigure, tcpInfo, tcpState, ESTABLISHED,

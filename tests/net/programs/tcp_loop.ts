@@ -13,7 +13,8 @@
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
 // after a warm-up round (TIME_WAIT shortened to 2 × 50 ms by tcpConfigure, and waited out).
 import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
-import { netConfigure, netStart } from "../../../aams/net/stack";
+import { netConfigure } from "../../../aams/net/stack";
+import { netStart } from "../../../aams/net/engine";
 import {
   tcpListen, tcpAccept, tcpConnect, tcpSend, tcpRecv, tcpShutdown, tcpClose, tcpAbort, tcpStats, tcpConfigure, TCP_STATS_WORDS,
 } from "../../../aams/net/tcp";
