@@ -14,8 +14,12 @@
 //    entry and the frames waiting on it are dropped (counted: ARP_UNRESOLVED);
 //  - up to ARP_PENDING frames wait per unresolved address (heap copies); one more is dropped
 //    (ARP_QUEUE_DROPS) and arpOutput answers -ENOBUFS. TCP retransmits what is lost.
-//  - when the table is full, a new entry replaces the resolved one that expires first; if every
-//    entry is waiting for an answer, the frame is dropped.
+//  - when the table is full, a new entry replaces the oldest one still waiting for an answer
+//    (its frames are dropped, counted ARP_UNRESOLVED), and only when none waits the resolved one
+//    that expires first. So a flood of packets to addresses that never answer (SYNs from spoofed
+//    sources: every SYN-ACK needs ARP) churns the unresolved entries and never evicts the
+//    neighbours that do answer (rejected: evicting resolved entries first, which under such a
+//    flood left no entry for a real peer and dropped the replies to it).
 //
 // ╒══ ARP packet (28 bytes after the Ethernet header) ════════════════════════════════════╕
 //  +0 htype 1  +2 ptype 0x0800  +4 hlen 6  +5 plen 4  +6 op (1 request, 2 reply)
@@ -80,15 +84,18 @@ function find(ip: u32): usize {
   return 0;
 }
 
-/** A fresh entry for `ip` (a free one, else the resolved one expiring first), or 0. */
+/** A fresh entry for `ip`: a free one, else the oldest waiting one (its frames dropped), else
+ *  the resolved one expiring first (the rule above). */
 function claim(ip: u32): usize {
-  let victim: usize = 0, soonest = Infinity;
+  let waiting: usize = 0, resolved: usize = 0, oldest = Infinity, soonest = Infinity;
   for (let i: u32 = 0; i < ARP_ENTRIES; i++) {
-    let e = entry(i), st = load<u32>(e + E_STATE);
-    if (st == FREE) { victim = e; break; }
-    if (st == RESOLVED && load<f64>(e + E_TIME) < soonest) { soonest = load<f64>(e + E_TIME); victim = e; }
+    let e = entry(i), st = load<u32>(e + E_STATE), t = load<f64>(e + E_TIME);
+    if (st == FREE) { waiting = e; resolved = 0; break; }
+    if (st == WAITING) { if (t < oldest) { oldest = t; waiting = e; } }
+    else if (t < soonest) { soonest = t; resolved = e; }
   }
-  if (!victim) return 0;
+  let victim = waiting ? waiting : resolved;
+  if (load<u32>(victim + E_STATE) == WAITING) flush(victim, false);
   memory.fill(victim, 0, ENTRY);
   store<u32>(victim + E_IP, ip);
   return victim;
@@ -144,7 +151,7 @@ export function arpInput(a: usize, len: u32): void {
   if (me == 0 || tpa != me) return;
   if (!merged) {
     e = claim(spa);
-    if (e) { memory.copy(e + E_MAC, a + 8, 6); store<u32>(e + E_STATE, RESOLVED); store<f64>(e + E_TIME, now() + ARP_TTL); }
+    memory.copy(e + E_MAC, a + 8, 6); store<u32>(e + E_STATE, RESOLVED); store<f64>(e + E_TIME, now() + ARP_TTL);
   }
   if (op == 1) { arpSend(2, a + 8, a + 8, spa, me); count(Stat.ARP_REPLIES_SENT); }
 }
@@ -165,7 +172,6 @@ export function arpOutput(ip: u32, frame: usize, len: u32): i32 {
   }
   if (!e) {
     e = claim(ip);
-    if (!e) { count(Stat.ARP_QUEUE_DROPS); return ENOBUFS; }
     store<u32>(e + E_STATE, WAITING);
   }
   let n = <u32>load<u8>(e + E_NPEND);

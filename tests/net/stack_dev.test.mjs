@@ -151,6 +151,38 @@ for (const host of hosts) {
 }
 
 for (const host of hosts) {
+  test(`${host}: replies to 100 on-link addresses that never answer ARP fill the table, yet the peer that answered keeps its entry: its ping is answered at once, with no new ARP request (arp.ts evicts waiting entries first)`, async () => {
+    const peer = await startPeer(host, await image(PROG), { extra: ["--gw", "10.0.0.1"] });
+    try {
+      const ann = parse(await peer.next((f) => parse(f).arp?.spa === OUR_IP && parse(f).arp.tpa === OUR_IP, "the gratuitous ARP"));
+      const mac = Buffer.from(ann.arp.sha);
+      await peer.line(/^ready link 1$/m);
+      await peer.next((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === PEER_IP, "an ARP request for the peer");
+      peer.send(eth(mac, 0x0806, arp(2, PEER_MAC, PEER_IP, mac, OUR_IP)));
+      await peer.next((f) => parse(f).ip?.udp?.dport === 5555 && parse(f).ip.dst === PEER_IP, "the datagram to the peer");
+      await peer.line(/^sent 5 5 5$/m);
+      const silent = Array.from({ length: 100 }, (_, i) => ip(`10.0.0.${100 + i}`));
+      for (const [i, src] of silent.entries()) {         // one at a time: the socket's queue holds 64
+        peer.send(eth(mac, 0x0800, ipv4(src, OUR_IP, 17, udp(src, OUR_IP, 30000 + i, 7, Buffer.from("x")))));
+        await peer.next((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === src, `the ARP request for 10.0.0.${100 + i}`);
+      }
+      peer.send(eth(mac, 0x0800, ipv4(PEER_IP, OUR_IP, 1, icmpEcho(0x4244, 1, Buffer.from("still there")))));
+      const pong = parse(await peer.next((f) => parse(f).ip?.icmp?.type === 0 && parse(f).ip.icmp.rest.readUInt16BE(0) === 0x4244, "the echo reply to the peer"));
+      assert.equal([...pong.dst], [...PEER_MAC], "sent straight to the peer's MAC");
+      peer.send(eth(mac, 0x0800, ipv4(PEER_IP, OUR_IP, 17, udp(PEER_IP, OUR_IP, 42000, 7, Buffer.from("quit")))));
+      const r = await peer.done();
+      assert.is(r.code, 0, r.stderr + r.stdout);
+      assert.is(peer.frames.filter((f) => parse(f).arp?.op === 1 && parse(f).arp.tpa === PEER_IP).length, 1, "the peer was asked for once only");
+      const s = stats(r.stdout);
+      assert.ok(s.arp_unresolved >= 100 - 63, `waiting entries were replaced, their datagrams dropped and counted (arp_unresolved ${s.arp_unresolved})`);
+    } finally {
+      peer.kill();
+      await peer.done();
+    }
+  });
+}
+
+for (const host of hosts) {
   test(`${host}: a program that never calls the machine still answers ARP and ping (the first frame starts the stack)`, async () => {
     const peer = await startPeer(host, await image("tests/net/programs/stack_idle.ts"));
     try {
