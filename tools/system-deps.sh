@@ -6,7 +6,8 @@
 # chromium for the trace viewer's tests (tests/trace), clang/lld/wasi-libc for the foreign
 # machines (C libraries built to wasm32, aams/), and the real tools the machines' tests talk to
 # (lzop, pigz, zlib-flate from qpdf, openssl, sqlite3; dosfstools and mtools for aam mkdisk and
-# the file system's tests). Idempotent and silent
+# the file system's tests), and the Linux peers of the network tests and `aam bench net` (ip and
+# tc from iproute2, ping, OpenBSD nc, curl; tests/net, tools/bench/net.ts). Idempotent and silent
 # when every tool is present; as root it runs apt-get (with one `apt-get update` if the first
 # install fails). boot/deps.sh calls this.
 # Not: npm packages (they come from package.json through `npm ci`).
@@ -34,6 +35,12 @@ need sqlite3 sqlite3
 need_file /usr/sbin/mkfs.fat dosfstools   # aam mkdisk and the fs tests (aams/fs): mkfs.fat, fsck.fat
 need_file /usr/sbin/fsck.fat dosfstools
 need mcopy mtools             # aam mkdisk --from, and the fs tests' mtype/mdir
+need ip iproute2              # the network tests (tests/net): namespaces, taps, tc netem
+need tc iproute2
+need ping iputils-ping        # ... and Linux's own stack as the peer: ping, nc, curl
+need nc netcat-openbsd
+need curl curl
+need python3 python3          # tests/net/peer.py and impair.py: hand-built frames (AF_PACKET), a lossy wire
 
 [ -z "$missing" ] && exit 0
 

@@ -47,6 +47,7 @@ const USAGE = `usage:
       \`aam bench machines\`: MB/s (and SQLite's statements per second) of the machines of aams/ on 1 and
       2 cores against Node's native and pure-JS peers in the same run [--quick] [--json FILE];
       \`aam bench fs\`: the file-system machine on a disk image (Node and QEMU) against mtools and dd [--quick] [--json FILE]
+      \`aam bench net\`: the network machine (echo stream, HTTP requests) against Linux's stack, root [--quick] [--host node|qemu] [--rounds N] [--json FILE]
   --define AAM_NAME=N: a build-time constant, checked at build time (meaning, default and limits of
     each: docs/DEFINES.md): ${DEFINES.slice(0, 5).map((d) => d.name).join(", ")},
     ${DEFINES.slice(5).map((d) => d.name).join(", ")}
@@ -357,7 +358,13 @@ async function main(argv: string[]): Promise<number> {
         if (p.json) writeJson(p.json, { host: "node+qemu", fs: r });
         return 0;
       }
-      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy, machines, fs; none: the full harness)`);
+      if (p.file === "net") {                         // the network machine against Linux's stack (root)
+        const { benchNet } = await import("../bench/net");
+        const r = await benchNet({ root: ROOT, quick: !!p.quick, rounds: p.rounds, hosts: p.host ? [p.host as "node" | "qemu"] : undefined, out: (s) => process.stdout.write(s) });
+        if (p.json) writeJson(p.json, { host: p.host ?? "node+qemu", net: r });
+        return 0;
+      }
+      if (p.file !== "sched") throw new UsageError(`unknown benchmark '${p.file}' (available: sched, startup, policy, machines, fs, net; none: the full harness)`);
       const { benchSched } = await import("../bench/sched");
       const r = await benchSched(ROOT, p.iterations ?? 10000, (s) => process.stdout.write(s), true, p.rounds ?? 5);
       if (p.json) writeJson(p.json, { host: "node", cores: 1, iterations: p.iterations ?? 10000, sched: r });
