@@ -133,7 +133,9 @@ export function foreignKernelObject(root: string, f: ForeignBuilt, opt = "-O2"):
   const bin = path.join(root, "node_modules/.bin/wasm2c");
   const wasm = renameImports(fs.readFileSync(f.plain), (m) => m === "env" ? `${f.name}_env` : m === "wasi_snapshot_preview1" ? `${f.name}_wasi` : m);
   const h = createHash("sha256").update(wasm).update(opt);
-  for (const x of ["tools/boot/foreign.ts", "boot/build.sh", "boot/wasm-rt.h", "boot/foreign.h", "boot/kernel.h", "node_modules/wabt/package.json"]) h.update(fs.readFileSync(path.join(root, x)));
+  // every header of boot/: foreign.h includes kernel.h, which includes abi.h and its parts, jmp.h
+  const headers = fs.readdirSync(path.join(root, "boot")).filter((n) => n.endsWith(".h")).sort().map((n) => `boot/${n}`);
+  for (const x of ["tools/boot/foreign.ts", "boot/build.sh", ...headers, "node_modules/wabt/package.json"]) h.update(x).update(fs.readFileSync(path.join(root, x)));
   h.update(JSON.stringify(f.exports));
   const key = h.digest("hex").slice(0, 32);
   const dir = path.join(root, "build/foreign/kernel");

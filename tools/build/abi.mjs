@@ -1,12 +1,16 @@
 // abi.mjs: the image↔host contract, from its one data file to the three languages that use it.
 //
 // Owns: reading and checking runtime/abi.json (names, offsets inside their records, no overlap,
-// natural alignment, fixed regions that do not collide), writing runtime/rt/abi.ts
-// (AssemblyScript, ~lib/rt/abi), tools/host/abi.ts (TypeScript: the Node host, the tools, the
-// trace decoder, the boot tool) and boot/abi.h (C: the QEMU shim), each with the data file's box
-// diagrams, and the contract's hash that an image's manifest carries. boot/abi.h also gets the
-// event ids of runtime/trace-events.json (C cannot read JSON), and runtime/sys/trace_events.ts
-// the same ids as AssemblyScript constants (the image cannot read JSON either).
+// natural alignment, fixed regions that do not collide), writing its constants in AssemblyScript
+// (~lib/rt/abi), TypeScript (tools/host/abi.ts: the Node host, the tools, the trace decoder, the
+// boot tool) and C (boot/abi.h: the QEMU shim), each with the data file's box diagrams, and the
+// contract's hash that an image's manifest carries. The data file's `files` split the contracts
+// into parts (memory, machine, trace, host, dev), one generated file each per language
+// (runtime/rt/abi_memory.ts, tools/host/abi_memory.ts, boot/abi_memory.h, …), so no generated
+// file outgrows a reader; abi.ts/abi.h re-export or include every part, and a part imports the
+// names it uses from the parts before it (never after: no cycle). boot/abi.h also gets the event
+// ids of runtime/trace-events.json (C cannot read JSON), and runtime/sys/trace_events.ts the same
+// ids as AssemblyScript constants (the image cannot read JSON either).
 // Not: where the numbers are used, nor the manifest itself (tools/build/link.ts).
 //
 //   node tools/build/abi.mjs           write the generated files (`make gen`, `aam gen`)
@@ -20,7 +24,10 @@ import { createHash } from "node:crypto";
 
 export const SOURCE = "runtime/abi.json";
 export const EVENTS = "runtime/trace-events.json";
+/** The entry file of each language (what code imports or includes); the parts sit beside them. */
 export const OUTPUTS = { as: "runtime/rt/abi.ts", ts: "tools/host/abi.ts", c: "boot/abi.h", events: "runtime/sys/trace_events.ts" };
+/** The generated file of one part (a `files` entry of the data file) in one language. */
+export const partFile = (lang, part) => ({ as: `runtime/rt/abi_${part}.ts`, ts: `tools/host/abi_${part}.ts`, c: `boot/abi_${part}.h` })[lang];
 export const REGENERATE = "make gen";
 
 const SIZES = { u8: 1, u16: 2, u32: 4, i32: 4, u64: 8, f64: 8 };
@@ -130,11 +137,29 @@ export function model(spec) {
     consts.push({ name, value: v, text: d.text ?? lit, type: d.type, doc: d.doc });
   }
   if (!problems.length) checkContracts(spec, records, (x, what) => ev(x, what), problems);
+  checkFiles(spec, problems);
   for (const [k, v] of Object.entries(spec.manifest ?? {})) {
     if (k === "doc") continue;
     for (const [field, name] of Object.entries(v)) if (!raw.has(name)) problems.push(`manifest.${k}.${field}: unknown name ${name}`);
   }
   return { spec, consts, byName: new Map(consts.map((c) => [c.name, c])), problems };
+}
+
+// The parts: every contract in exactly one, each part named by a lower-case word.
+function checkFiles(spec, problems) {
+  const contracts = new Set((spec.contracts ?? []).map((c) => c.name));
+  const where = new Map();
+  if (!Array.isArray(spec.files) || !spec.files.length) { problems.push("files: missing (the parts the contracts are written to)"); return; }
+  for (const f of spec.files) {
+    if (!/^[a-z]+$/.test(f.name ?? "")) problems.push(`files: ${JSON.stringify(f.name)}: not a lower-case word`);
+    if (!f.doc) problems.push(`files.${f.name}: no doc`);
+    for (const c of f.contracts ?? []) {
+      if (!contracts.has(c)) problems.push(`files.${f.name}: no contract ${c}`);
+      if (where.has(c)) problems.push(`contract ${c} is in files ${where.get(c)} and ${f.name}`);
+      where.set(c, f.name);
+    }
+  }
+  for (const c of contracts) if (!where.has(c)) problems.push(`contract ${c} is in no part (files)`);
 }
 
 // A field's bytes as an expression: count × (bytes, or its type's size).
@@ -297,11 +322,12 @@ const emit = {
 };
 const docLine = { as: (d) => [`/** ${d} */`], ts: (d) => [`/** ${d} */`], c: (d) => [`// ${d}`] };
 
-function body(m, lang) {
+// The constants of some contracts in one language; `names` collects the names defined.
+function body(m, lang, contracts = m.spec.contracts, names = []) {
   const out = [];
-  const k = (name) => emit[lang](m.byName.get(name));
+  const k = (name) => { names.push(name); return emit[lang](m.byName.get(name)); };
   const documented = (name, doc) => [...(doc ? wrap(doc, WIDTH, lang === "c" ? "// " : "/** ", lang === "c" ? "// " : " *  ").map((l, i, a) => lang !== "c" && i === a.length - 1 ? l + " */" : l) : []), ...k(name)];
-  for (const c of m.spec.contracts) {
+  for (const c of contracts) {
     out.push("");
     if (c.kind === "constants") {
       out.push(`// ── ${c.title} ${"─".repeat(Math.max(4, WIDTH - 8 - c.title.length))}`, ...para(c.doc));
@@ -329,46 +355,88 @@ function body(m, lang) {
   return out;
 }
 
-function header(m, lang, file) {
-  const hash = abiHash(m);
-  const what = {
-    as: "the image↔host contract in AssemblyScript, compiled as ~lib/rt/abi",
-    ts: "the image↔host contract in TypeScript, for the Node host, the tools, the trace decoder and `aam boot`",
-    c: "the image↔host contract in C, for the QEMU shim",
-  }[lang];
+const WHAT = {
+  as: "the image↔host contract in AssemblyScript, compiled as ~lib/rt/abi",
+  ts: "the image↔host contract in TypeScript, for the Node host, the tools, the trace decoder and `aam boot`",
+  c: "the image↔host contract in C, for the QEMU shim",
+};
+
+// A generated file's opening: what it is, where it comes from, what it holds.
+function header(m, lang, file, part) {
+  const entry = OUTPUTS[lang];
   const lines = [
-    `// ${path.basename(file)}: ${what}.`,
+    ...para(`${path.basename(file)}: ${part ? `part "${part.name}" of ${path.basename(entry)}, ` : ""}${WHAT[lang]}${part ? `: ${part.doc}` : ""}.`),
     "//",
-    ...para(`GENERATED by tools/build/abi.mjs from ${SOURCE}${lang === "c" ? ` and ${EVENTS}` : ""}: do not edit. ` +
+    ...para(`GENERATED by tools/build/abi.mjs from ${SOURCE}${lang === "c" && !part ? ` and ${EVENTS}` : ""}: do not edit. ` +
       `Change the data file and run \`${REGENERATE}\` (node tools/build/abi.mjs); the build refuses a stale copy and ` +
-      `tests/abi checks every one. The same constants: ${Object.values(OUTPUTS).filter((o) => o !== file).join(", ")}. ` +
-      `Contract hash ${hash}.`),
-    "//",
-    ...para(m.spec.doc),
+      `tests/abi checks every one. The same constants: ${["as", "ts", "c"].filter((l) => l !== lang).map((l) => part ? partFile(l, part.name) : OUTPUTS[l]).join(", ")}. ` +
+      `Contract hash ${abiHash(m)}.`),
   ];
+  if (!part) lines.push("//", ...para(m.spec.doc));
   return lines;
 }
+
+// The parts in order, each with its contracts, the names it defines and the parts it uses.
+function parts(m) {
+  const byName = new Map(m.spec.contracts.map((c) => [c.name, c]));
+  const owner = new Map();                 // constant → part
+  const out = m.spec.files.map((f) => {
+    const contracts = f.contracts.map((c) => byName.get(c));
+    const names = [];
+    body(m, "ts", contracts, names);
+    for (const n of names) owner.set(n, f.name);
+    return { ...f, contracts, names };
+  });
+  out.forEach((p, i) => {
+    p.uses = new Map();                    // earlier part → names of it this part's values use
+    for (const n of p.names) {
+      for (const t of m.byName.get(n).text.match(/[A-Z][A-Z0-9_]*/g) ?? []) {
+        const o = owner.get(t);
+        if (!o || o === p.name) continue;
+        if (out.findIndex((q) => q.name === o) > i) throw new AbiError(`${SOURCE}: ${n} (part ${p.name}) uses ${t} of part ${o}, which comes after it in files: reorder the parts`);
+        if (!p.uses.has(o)) p.uses.set(o, new Set());
+        p.uses.get(o).add(t);
+      }
+    }
+  });
+  return out;
+}
+
+const imports = (p) => [...p.uses].map(([o, names]) => `import { ${[...names].sort().join(", ")} } from "./abi_${o}";`);
 
 /** The generated files' text by output path (relative to the repository). */
 export function generate(root) {
   const spec = JSON.parse(fs.readFileSync(path.join(root, SOURCE), "utf8"));
   const m = model(spec);
   if (m.problems.length) throw new AbiError(`${SOURCE}:\n  ${m.problems.join("\n  ")}`);
-  const hash = abiHash(m);
+  const ps = parts(m);
   const files = {};
-  // AssemblyScript
-  files[OUTPUTS.as] = [...header(m, "as", OUTPUTS.as), ...body(m, "as")].join("\n") + "\n";
-  // TypeScript: also the hash and the manifest's entries
+  for (const p of ps) {
+    files[partFile("as", p.name)] = [...header(m, "as", partFile("as", p.name), p), ...(p.uses.size ? ["", ...imports(p)] : []), ...body(m, "as", p.contracts)].join("\n") + "\n";
+    files[partFile("ts", p.name)] = [...header(m, "ts", partFile("ts", p.name), p), ...(p.uses.size ? ["", ...imports(p)] : []), ...body(m, "ts", p.contracts)].join("\n") + "\n";
+    files[partFile("c", p.name)] = [...header(m, "c", partFile("c", p.name), p), "#pragma once", ...[...p.uses.keys()].map((o) => `#include "abi_${o}.h"`), ...body(m, "c", p.contracts)].join("\n") + "\n";
+  }
+  const list = (lang) => ps.flatMap((p) => wrap(p.doc, WIDTH, `//   ${path.basename(partFile(lang, p.name)).padEnd(16)}`, `//   ${"".padEnd(16)}`));
+  // AssemblyScript: every part
+  files[OUTPUTS.as] = [...header(m, "as", OUTPUTS.as), "//", "// The parts:", ...list("as"), "",
+    ...ps.map((p) => `export * from "./abi_${p.name}";`)].join("\n") + "\n";
+  // TypeScript: every part, the hash and the manifest's entries
   const manifest = Object.entries(spec.manifest ?? {}).filter(([k]) => k !== "doc");
-  files[OUTPUTS.ts] = [...header(m, "ts", OUTPUTS.ts), ...body(m, "ts"), "",
+  files[OUTPUTS.ts] = [...header(m, "ts", OUTPUTS.ts), "//", "// The parts:", ...list("ts"), "",
+    ...ps.map((p) => `export * from "./abi_${p.name}";`), "",
     "// ── the manifest ──────────────────────────────────────────────────────────────────────────────",
     ...para(spec.manifest?.doc ?? ""),
-    `export const ABI_HASH = "${hash}";`,
+    `export const ABI_HASH = "${abiHash(m)}";`,
     ...manifest.map(([k, v]) => `export const MANIFEST_${k.toUpperCase()} = { ${Object.entries(v).map(([f, n]) => `${f}: ${n}`).join(", ")} };`),
   ].join("\n") + "\n";
-  // C: the event ids too
+  const used = [...new Set(manifest.flatMap(([, v]) => Object.values(v)))].sort();
+  const from = ps.map((p) => [p.name, used.filter((n) => p.names.includes(n))]).filter(([, ns]) => ns.length);
+  files[OUTPUTS.ts] = files[OUTPUTS.ts].replace("\n// ── the manifest",
+    `\n${from.map(([o, ns]) => `import { ${ns.join(", ")} } from "./abi_${o}";`).join("\n")}\n\n// ── the manifest`);
+  // C: every part, and the event ids
   const events = JSON.parse(fs.readFileSync(path.join(root, EVENTS), "utf8")).events;
-  files[OUTPUTS.c] = [...header(m, "c", OUTPUTS.c), "#pragma once", ...body(m, "c"), "",
+  files[OUTPUTS.c] = [...header(m, "c", OUTPUTS.c), "//", "// The parts:", ...list("c"), "#pragma once",
+    ...ps.map((p) => `#include "abi_${p.name}.h"`), "",
     `// ── trace event ids (${EVENTS}) ${"─".repeat(WIDTH - 31 - EVENTS.length)}`,
     ...events.map((e) => `#define EV_${e.name.toUpperCase()} ${e.id}`),
   ].join("\n") + "\n";
@@ -382,9 +450,15 @@ export function generate(root) {
   return files;
 }
 
+/** Every generated file (repository-relative), the entries and all parts. */
+export const outputs = (root) => Object.keys(generate(root));
+/** The generated files the image compiles: the AssemblyScript parts, their entry, the event ids. */
+export const imageOutputs = (root) => outputs(root).filter((f) => f.startsWith("runtime/"));
+
 /** The generated files that differ from what the data file gives: [{ file, why }]. */
-export function stale(root, which = Object.values(OUTPUTS)) {
+export function stale(root, which) {
   const want = generate(root);
+  which ??= Object.keys(want);
   const out = [];
   for (const file of which) {
     let have = null;

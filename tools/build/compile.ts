@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import asc from "assemblyscript/dist/asc.js";
 import { MEMORY_BASE } from "../host/abi";
-import { OUTPUTS, staleMessage } from "./abi.mjs";
+import { imageOutputs, staleMessage } from "./abi.mjs";
 import { checkDefines } from "./defines";
 import { explainAsc } from "./diagnostics";
 import { sourcePath } from "../host/symbols";
@@ -104,7 +104,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const defines = { ...checkDefines(opts.defines ?? {}), ...(opts.debug ? { AAM_DEBUG: "1" } : {}) };
   const entry = path.resolve(opts.entry);
   if (!fs.existsSync(entry)) throw new BuildError(`build: ${opts.entry}: no such file`);
-  const stale = staleMessage(opts.root, [OUTPUTS.as, OUTPUTS.events]);   // what the image compiles
+  const stale = staleMessage(opts.root, imageOutputs(opts.root));   // what the image compiles
   if (stale) throw new BuildError(`build: ${stale}`);
   registerLibrary(opts.root);
   const runtimeDir = path.join(opts.root, "runtime");
