@@ -23,7 +23,7 @@ import * as zlib from "node:zlib";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cachedBuild } from "../build/cache";
-import { foreignSources } from "../build/foreign";
+import { foreignSources, readRecipe } from "../build/foreign";
 import { summarize, type Stats } from "./stats";
 import { benchImage, timeNs } from "./image";
 
@@ -46,14 +46,15 @@ function corpus(n: number): Buffer {
   return b;
 }
 
-// zlib 1.3.1 from aams/zlib's pinned sources, compiled natively (c/zlib_native.c): its path, or
-// why there is none (no C compiler).
+// zlib 1.3.1 from aams/zlib's pinned sources with the recipe's defines, compiled natively
+// (c/zlib_native.c): its path, or why there is none (no C compiler).
 function nativeZlib(root: string): { bin: string } | { why: string } {
   const src = foreignSources(root, path.join(root, "aams/zlib"));
   const bin = path.join(root, "build/bench/zlib_native");
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   const files = ["adler32", "compress", "crc32", "deflate", "inflate", "inftrees", "inffast", "trees", "zutil"].map((f) => path.join(src, `${f}.c`));
-  const r = spawnSync(process.env.CC || "cc", ["-O2", `-I${src}`, "-o", bin, path.join(root, "tools/bench/c/zlib_native.c"), ...files], { encoding: "utf8" });
+  const cflags = readRecipe(path.join(root, "aams/zlib")).cflags ?? [];   // the machine's configuration (UNALIGNED_OK)
+  const r = spawnSync(process.env.CC || "cc", ["-O2", ...cflags, `-I${src}`, "-o", bin, path.join(root, "tools/bench/c/zlib_native.c"), ...files], { encoding: "utf8" });
   if (r.status !== 0) return { why: `cc failed: ${(r.error?.message ?? r.stderr ?? "").trim().split("\n")[0]}` };
   return { bin };
 }
