@@ -65,7 +65,9 @@ for (const s of suites) {
     passed += p; skipped += sk; failed += total - p - sk;
     sp += p; st += total;
   }
-  process.stdout.write(`suite ${s}: ${sp}/${st} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const mine = fileTimes.filter((f) => f.file.startsWith(`tests/${s}/`)).sort((a, b) => b.s - a.s);
+  process.stdout.write(`suite ${s}: ${sp}/${st} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+    `${mine.length > 1 ? ` (${mine.slice(0, 4).map((f) => `${path.basename(f.file)} ${f.s.toFixed(0)} s`).join(", ")})` : ""}\n`);
 }
 fileTimes.sort((a, b) => b.s - a.s);
 try {
