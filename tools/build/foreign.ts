@@ -109,12 +109,17 @@ export function foreignSources(root: string, recipeDir: string): string { return
 function fetchSources(root: string, r: Recipe): string {
   const dest = path.join(root, "build/foreign/src", sha(r.integrity));
   if (fs.existsSync(path.join(dest, ".verified"))) return path.join(dest, r.dir);
+  // Two builds at once (test suites run side by side) must not see each other's half-written
+  // files: each packs into a folder of its own and extracts into one; the first to finish wins.
   const pack = path.join(root, "build/foreign/pack");
-  makeDirs(pack);
-  const p = spawnSync("npm", ["pack", r.package, "--pack-destination", pack, "--json", "--silent"], { encoding: "utf8" });
+  const packTmp = path.join(pack, `.tmp-${process.pid}`);
+  makeDirs(packTmp);
+  const p = spawnSync("npm", ["pack", r.package, "--pack-destination", packTmp, "--json", "--silent"], { encoding: "utf8" });
   if (p.status !== 0) throw new ForeignError(`npm pack ${r.package} failed: ${(p.stderr || p.stdout).trim().split("\n").slice(-3).join(" ")}`);
   const info = JSON.parse(p.stdout) as { filename: string }[];
   const tgz = path.join(pack, info[0].filename);
+  fs.renameSync(path.join(packTmp, info[0].filename), tgz);
+  fs.rmSync(packTmp, { recursive: true, force: true });
   const got = "sha512-" + createHash("sha512").update(fs.readFileSync(tgz)).digest("base64");
   if (got !== r.integrity) {
     fs.rmSync(tgz, { force: true });
@@ -126,8 +131,13 @@ function fetchSources(root: string, r: Recipe): string {
   const x = spawnSync("tar", ["xzf", tgz, "-C", tmp, r.dir], { encoding: "utf8" });
   if (x.status !== 0) throw new ForeignError(`${tgz}: cannot extract ${r.dir}: ${x.stderr.trim()}`);
   fs.writeFileSync(path.join(tmp, ".verified"), `${r.package} ${r.integrity}\n`);
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.renameSync(tmp, dest);
+  if (!fs.existsSync(path.join(dest, ".verified"))) {
+    fs.rmSync(dest, { recursive: true, force: true });      // an unverified leftover of a killed build
+    try { fs.renameSync(tmp, dest); } catch (e) {
+      if (!fs.existsSync(path.join(dest, ".verified"))) throw e;   // else another build just won
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
   return path.join(dest, r.dir);
 }
 

@@ -2,6 +2,17 @@
 // with one summary line `N passed, N failed[, N skipped]` totalled over all suites.
 // A suite is a folder of tests/ with *.test.mjs files (plain ESM) or *.test.ts files (run through
 // esbuild-register). Pass folder names to run only those suites: `node tools/test/run.mjs runtime`.
+//
+// Suites run JOBS at a time (default 2; JOBS=1 runs them one after another). Most of a suite's time
+// is one process waiting on another (a QEMU guest, a worker, a build), so two at once on this
+// 2-CPU machine take well under twice as long as one; the suites must hold on a busy machine anyway
+// (`make test-under-load`). Two rules keep suites that run side by side apart:
+//   1. suites that share a machine-wide resource never overlap: `net` and `bench` both make network
+//      namespaces, veths and taps in the root namespace (RESOURCES below);
+//   2. a suite's output is held until it ends and then printed whole, so the log reads as if the
+//      suites had run one after another (in the order they ended).
+// The longest suites start first (their last durations, from build/test-times.json), so the two
+// lanes end close together.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,9 +20,29 @@ import * as path from "node:path";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const testsDir = path.join(root, "tests");
 const only = process.argv.slice(2);
+const jobs = Math.max(1, Number(process.env.JOBS ?? 2) || 1);
+const RESOURCES = { net: ["netns"], bench: ["netns"] };
+const TIMES = path.join(root, "build/test-times.json");
+
+const kinds = (s) => {
+  const files = fs.readdirSync(path.join(testsDir, s));
+  return [files.some((f) => f.endsWith(".test.ts")) && "ts", files.some((f) => f.endsWith(".test.mjs")) && "mjs"].filter(Boolean);
+};
 const suites = fs.readdirSync(testsDir, { withFileTypes: true })
   .filter((e) => e.isDirectory() && (!only.length || only.includes(e.name)))
-  .map((e) => e.name).sort();
+  .map((e) => e.name).sort().filter((s) => kinds(s).length);
+
+// The last run's durations, summed per suite: the longest start first.
+const last = new Map();
+let earlier = [];
+try {
+  earlier = JSON.parse(fs.readFileSync(TIMES, "utf8"));
+  for (const f of earlier) {
+    const s = f.file.split("/")[1];
+    last.set(s, (last.get(s) ?? 0) + f.s);
+  }
+} catch { /* no earlier run: alphabetical */ }
+const queue = [...suites].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0));
 
 let passed = 0, failed = 0, skipped = 0;
 const t0 = Date.now();
@@ -20,7 +51,7 @@ const t0 = Date.now();
 // duration (the last one ends with the process). Those go to build/test-times.json and the slowest
 // are listed at the end, so a slow test is found without a second run.
 const fileTimes = [];
-function runUvu(s, ts) {
+function runUvu(s, ts, write) {
   const uvu = path.join(root, "node_modules/uvu/bin.js");
   const args = ts ? [uvu, "--no-color", "-r", "esbuild-register", `tests/${s}`, "\\.test\\.ts$"] : [uvu, "--no-color", `tests/${s}`, "\\.test\\.mjs$"];
   return new Promise((resolve) => {
@@ -29,7 +60,7 @@ function runUvu(s, ts) {
     const close = () => { if (current) fileTimes.push({ file: `tests/${s}/${current}`, s: (Date.now() - since) / 1000 }); current = null; };
     p.stdout.on("data", (b) => {
       const text = b.toString("utf8");
-      out += text; process.stdout.write(text);
+      out += text; write(text);
       const lines = (partial + text).split("\n");
       partial = lines.pop();
       for (const l of lines) {
@@ -37,44 +68,69 @@ function runUvu(s, ts) {
         if (m) { close(); current = m[1]; since = Date.now(); }
       }
     });
-    p.stderr.on("data", (b) => { out += b.toString("utf8"); process.stdout.write(b); });
+    p.stderr.on("data", (b) => { out += b.toString("utf8"); write(b.toString("utf8")); });
     p.on("close", (status, signal) => {
       close();
       const num = (label) => { const m = new RegExp(`${label}:\\s+(\\d+)`).exec(out); return m ? Number(m[1]) : null; };
-      const total = num("Total"), passed = num("Passed"), sk = num("Skipped") ?? 0;
-      if (total === null || passed === null) {
-        process.stdout.write(`suite ${s}: no uvu summary (exit ${status}${signal ? ", " + signal : ""}); counted as 1 failure\n`);
+      const total = num("Total"), ok = num("Passed"), sk = num("Skipped") ?? 0;
+      if (total === null || ok === null) {
+        write(`suite ${s}: no uvu summary (exit ${status}${signal ? ", " + signal : ""}); counted as 1 failure\n`);
         return resolve({ p: 0, total: 1, sk: 0 });      // the suite died before uvu could count
       }
-      if (status !== 0 && total - passed - sk === 0) { process.stdout.write(`suite ${s}: exit ${status}; counted as 1 failure\n`); return resolve({ p: passed, total: total + 1, sk }); }
-      resolve({ p: passed, total, sk });
+      if (status !== 0 && total - ok - sk === 0) { write(`suite ${s}: exit ${status}; counted as 1 failure\n`); return resolve({ p: ok, total: total + 1, sk }); }
+      resolve({ p: ok, total, sk });
     });
   });
 }
 
-for (const s of suites) {
-  const files = fs.readdirSync(path.join(testsDir, s));
-  const ts = files.some((f) => f.endsWith(".test.ts"));
-  const mjs = files.some((f) => f.endsWith(".test.mjs"));
-  if (!ts && !mjs) continue;
+async function runSuite(s) {
+  let text = `\n=== suite ${s}\n`;
+  const write = jobs === 1 ? (t) => process.stdout.write(t) : (t) => { text += t; };
+  if (jobs === 1) process.stdout.write(text);
   const started = Date.now();
-  process.stdout.write(`\n=== suite ${s}\n`);
   let sp = 0, st = 0;
-  for (const kind of [ts && "ts", mjs && "mjs"].filter(Boolean)) {
-    const { p, total, sk } = await runUvu(s, kind === "ts");
+  for (const kind of kinds(s)) {
+    const { p, total, sk } = await runUvu(s, kind === "ts", write);
     passed += p; skipped += sk; failed += total - p - sk;
     sp += p; st += total;
   }
   const mine = fileTimes.filter((f) => f.file.startsWith(`tests/${s}/`)).sort((a, b) => b.s - a.s);
-  process.stdout.write(`suite ${s}: ${sp}/${st} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+  write(`suite ${s}: ${sp}/${st} in ${((Date.now() - started) / 1000).toFixed(1)} s` +
     `${mine.length > 1 ? ` (${mine.slice(0, 4).map((f) => `${path.basename(f.file)} ${f.s.toFixed(0)} s`).join(", ")})` : ""}\n`);
+  if (jobs > 1) process.stdout.write(text);
 }
+
+// The scheduler: up to `jobs` suites at once, the first in the queue whose resources are free.
+const held = new Set();
+const running = new Set();
+await new Promise((done) => {
+  const next = () => {
+    if (!queue.length && !running.size) return done();
+    while (running.size < jobs) {
+      const i = queue.findIndex((s) => !(RESOURCES[s] ?? []).some((r) => held.has(r)));
+      if (i < 0) break;
+      const s = queue.splice(i, 1)[0];
+      for (const r of RESOURCES[s] ?? []) held.add(r);
+      const run = runSuite(s).then(() => {
+        for (const r of RESOURCES[s] ?? []) held.delete(r);
+        running.delete(run);
+        next();
+      });
+      running.add(run);
+    }
+  };
+  next();
+});
+
+// Kept: the earlier durations of suites this run did not run (`run.mjs cli` keeps the rest).
+for (const f of earlier) if (!suites.includes(f.file.split("/")[1])) fileTimes.push(f);
 fileTimes.sort((a, b) => b.s - a.s);
 try {
-  fs.mkdirSync(path.join(root, "build"), { recursive: true });
-  fs.writeFileSync(path.join(root, "build/test-times.json"), JSON.stringify(fileTimes, null, 1) + "\n");
+  fs.mkdirSync(path.dirname(TIMES), { recursive: true });
+  fs.writeFileSync(TIMES, JSON.stringify(fileTimes, null, 1) + "\n");
 } catch { /* a read-only checkout: the list below is enough */ }
-process.stdout.write(`\nslowest files: ${fileTimes.slice(0, 8).map((f) => `${f.file} ${f.s.toFixed(0)} s`).join(", ")}\n`);
-process.stdout.write(`all suites in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+const ran = fileTimes.filter((f) => suites.includes(f.file.split("/")[1]));
+process.stdout.write(`\nslowest files: ${ran.slice(0, 8).map((f) => `${f.file} ${f.s.toFixed(0)} s`).join(", ")}\n`);
+process.stdout.write(`all suites in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${jobs} at a time\n`);
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
 process.exit(failed ? 1 : 0);
