@@ -62,11 +62,18 @@ export async function image(entry, { debug = false, env = {}, trace = false, def
   return p;
 }
 
-/** Build several images two at a time (a suite's test.before): [entry, options] pairs. */
+/** Build several images two at a time (a suite's test.before): [entry, options] pairs. uvu counts
+ *  a test.before that throws as every test of the file failed but prints nothing of it: the
+ *  error is written to stderr here, so the log says which build failed and why. */
 export async function prebuild(list) {
   const queue = [...list];
   const worker = async () => { for (let it; (it = queue.shift());) await image(it[0], it[1] ?? {}); };
-  await Promise.all([worker(), worker()]);
+  try {
+    await Promise.all([worker(), worker()]);
+  } catch (e) {
+    process.stderr.write(`\nprebuild failed (every test of this file fails with it): ${e.stack ?? e}\n`);
+    throw e;
+  }
 }
 
 /** Numbers after each label in a line like "ops 4000 corruptions 0". */

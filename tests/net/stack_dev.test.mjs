@@ -142,7 +142,7 @@ for (const host of hosts) {
       assert.is(Number(nic[1]), s.rx_frames, "every frame the driver took reached the stack");
       assert.is(Number(nic[3]), s.tx_frames, "every frame the stack sent went to the driver");
       assert.is(Number(nic[4]), 0, "no send dropped");
-      assert.match(r.stdout, /^echoed 5 heap \+0$/m);
+      assert.match(r.stdout, /^echoed 5 heap \+0$/m, r.stdout);
     } finally {
       peer.kill();
       await peer.done();

@@ -81,7 +81,9 @@ export async function benchPolicy(root: string, rounds: number, out: (s: string)
   }
   const steady = summarize(per);
   const ls = await run(root, ["run", "tests/machines/programs/loadstep.ts", "--cores", "4", "--", "6000", "20000"]);
-  const step = Number(/ticks to second core (\d+)/.exec(ls.stdout)?.[1] ?? NaN);
+  const stepLine = /ticks to second core (\d+)/.exec(ls.stdout);
+  if (ls.code !== 0 || !stepLine) throw new Error(`tests/machines/programs/loadstep.ts: status ${ls.code}, no "ticks to second core" line\n${ls.stdout}${ls.stderr}`);
+  const step = Number(stepLine[1]);
   const idle = await idleCpu(root);
   const r: PolicyBench = {
     steady_changes_per_s: steady.median, steady_rounds: steady,
