@@ -13,8 +13,8 @@
 //      alone and beside two CPU burners), so they keep the machine to themselves as before;
 //   2. a suite's output is held until it ends and then printed whole, so the log reads as if the
 //      suites had run one after another (in the order they ended).
-// The longest suites start first (their last durations, from build/test-times.json), so the two
-// lanes end close together.
+// The exclusive suites run first; then the longest start first (their last durations, from
+// build/test-times.json), so the two lanes end close together.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -45,7 +45,8 @@ try {
     last.set(s, (last.get(s) ?? 0) + f.s);
   }
 } catch { /* no earlier run: alphabetical */ }
-const queue = [...suites].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0));
+// Exclusive suites first (each alone), then the rest longest first, two at a time.
+const queue = [...suites].sort((a, b) => (EXCLUSIVE.has(b) - EXCLUSIVE.has(a)) || (last.get(b) ?? 0) - (last.get(a) ?? 0));
 
 // The tools are bundled once here, before any suite starts: suites side by side would otherwise
 // each find the bundle stale after an edit and write it at the same time (tools/bin/aam.js).
@@ -108,7 +109,7 @@ async function runSuite(s) {
 }
 
 // The scheduler: up to `jobs` suites at once; an exclusive suite waits until nothing runs, and
-// nothing starts beside it. The queue is taken in order (longest first).
+// nothing starts beside it. The queue is taken in order.
 const running = new Set();
 let alone = false;
 await new Promise((done) => {
