@@ -422,17 +422,16 @@ export function generate(root) {
     ...ps.map((p) => `export * from "./abi_${p.name}";`)].join("\n") + "\n";
   // TypeScript: every part, the hash and the manifest's entries
   const manifest = Object.entries(spec.manifest ?? {}).filter(([k]) => k !== "doc");
+  const used = [...new Set(manifest.flatMap(([, v]) => Object.values(v)))].sort();
+  const from = ps.map((p) => [p.name, used.filter((n) => p.names.includes(n))]).filter(([, ns]) => ns.length);
   files[OUTPUTS.ts] = [...header(m, "ts", OUTPUTS.ts), "//", "// The parts:", ...list("ts"), "",
     ...ps.map((p) => `export * from "./abi_${p.name}";`), "",
+    ...from.map(([o, ns]) => `import { ${ns.join(", ")} } from "./abi_${o}";`), "",
     "// ── the manifest ──────────────────────────────────────────────────────────────────────────────",
     ...para(spec.manifest?.doc ?? ""),
     `export const ABI_HASH = "${abiHash(m)}";`,
     ...manifest.map(([k, v]) => `export const MANIFEST_${k.toUpperCase()} = { ${Object.entries(v).map(([f, n]) => `${f}: ${n}`).join(", ")} };`),
   ].join("\n") + "\n";
-  const used = [...new Set(manifest.flatMap(([, v]) => Object.values(v)))].sort();
-  const from = ps.map((p) => [p.name, used.filter((n) => p.names.includes(n))]).filter(([, ns]) => ns.length);
-  files[OUTPUTS.ts] = files[OUTPUTS.ts].replace("\n// ── the manifest",
-    `\n${from.map(([o, ns]) => `import { ${ns.join(", ")} } from "./abi_${o}";`).join("\n")}\n\n// ── the manifest`);
   // C: every part, and the event ids
   const events = JSON.parse(fs.readFileSync(path.join(root, EVENTS), "utf8")).events;
   files[OUTPUTS.c] = [...header(m, "c", OUTPUTS.c), "//", "// The parts:", ...list("c"), "#pragma once",
