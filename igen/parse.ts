@@ -2,8 +2,9 @@
 //
 // Owns: parsing the preprocessed tokens into file-scope typedefs, struct/union/enum tags and
 // enumerators (resolved to types.ts types as C does, in one pass: a name is a type once its
-// typedef has been read), and the syntax of `machine` blocks into MachineAst.
-// Not: checking machines against the rules of an interface (model.ts), layouts (layout.ts).
+// typedef has been read); it hands `machine` blocks to machines.ts with the C parts they need.
+// Not: the syntax inside `machine` blocks (machines.ts), checking machines against the rules of
+// an interface (model.ts), layouts (layout.ts).
 //
 // C is parsed as a C compiler would, with these limits: function prototypes and variables are
 // read and dropped (their parameter lists and initializers are skipped unparsed), function
@@ -25,39 +26,9 @@ import { evalExpr, Cursor, TypeInfo, Value } from './expr';
 import { MAX_NESTING, MAX_TYPE_DEPTH } from './limits';
 import { builtinTypedefs, CType, EnumDecl, Field, findIncomplete, findUnsupported, intType, spell, StructDecl, strip, typeDepth } from './types';
 import { sizeAlign } from './layout';
+import { CGrammar, isMachineStart, machine, MachineAst } from './machines';
 
-export type Direction = 'in' | 'out' | 'inout';
-
-export interface LenAst {
-  loc: Loc;
-  param?: string; // [[len(n)]] naming a parameter (or an enumerator, resolved by model.ts)
-  value?: bigint; // [[len(16)]], [[len(KEY_BYTES)]]
-}
-
-export interface ParamAst {
-  name: string;
-  loc: Loc; // the parameter's name
-  typeLoc: Loc; // the parameter's first token
-  dir: { value: Direction; loc: Loc } | null;
-  type: CType;
-  len: LenAst | null;
-}
-
-export interface TaskAst {
-  name: string;
-  loc: Loc;
-  selector: { value: string; loc: Loc } | null;
-  params: ParamAst[];
-  result: { type: CType; loc: Loc } | null;
-}
-
-export interface MachineAst {
-  name: string;
-  loc: Loc;
-  kernel: boolean;
-  tasks: TaskAst[];
-  span: { start: number; end: number }; // offsets in the IDL file, for gen/c.ts
-}
+export type { Direction, LenAst, ParamAst, TaskAst, MachineAst } from './machines';
 
 export interface Program {
   main: SourceFile;
@@ -74,7 +45,6 @@ const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', '__re
 const BASIC = new Set(['void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', '_Bool', '_Complex']);
 const LAYOUT_CHANGING = new Set(['__attribute__', '__attribute', '_Alignas', 'alignas', '_Atomic', '__declspec', 'typeof', '__typeof__', '_BitInt', '__int128']);
 const HARMLESS_ATTRS = new Set(['deprecated', 'maybe_unused', 'nodiscard', 'fallthrough', 'noreturn', 'reproducible', 'unsequenced']);
-const DIRECTIONS = new Set(['in', 'out', 'inout']);
 
 interface Specifiers {
   type: CType;
@@ -563,111 +533,13 @@ export function parse(tokens: Token[], main: SourceFile): Program {
     return x.kind === 'int' && y.kind === 'int' && x.int === y.int;
   }
 
-  // ---- machines ----
+  // ---- machines (machines.ts) ----
 
-  function isMachineStart(): boolean {
-    return peek().kind === 'ident' && peek().text === 'machine' && !typedefs.has('machine') && peek(1).kind === 'ident';
-  }
-
-  function machine() {
-    const kw = next();
-    if (kw.loc.file !== main) fail(kw.loc, 'machine declarations belong in the IDL file, not in an included header');
-    const name = ident('a machine name');
-    let kernel = false;
-    let level: Token | null = null;
-    for (const a of attrs()) {
-      if (a.name.text !== 'kernel' && a.name.text !== 'user') fail(a.name.loc, `unknown machine attribute '${a.name.text}' (expected kernel or user)`);
-      if (a.args) fail(a.name.loc, `attribute '${a.name.text}' takes no arguments`);
-      if (level && level.text !== a.name.text) fail(a.name.loc, `machine '${name.text}' cannot be both ${level.text} and ${a.name.text}`);
-      level = a.name;
-      kernel = a.name.text === 'kernel';
-    }
-    const open = expect('{', ` after machine '${name.text}'`);
-    const tasks: TaskAst[] = [];
-    for (;;) {
-      const t = peek();
-      if (at('}')) break;
-      if (at(';')) { next(); continue; }
-      if (t.kind === 'eof') fail(open.loc, `unterminated machine '${name.text}' (no closing '}')`);
-      if (t.kind !== 'ident' || t.text !== 'task') fail(t.loc, `expected 'task' or '}' in machine '${name.text}', found ${describe(t)}`);
-      tasks.push(task());
-    }
-    let end = next();
-    if (at(';')) end = next();
-    machines.push({ name: name.text, loc: name.loc, kernel, tasks, span: { start: kw.loc.offset, end: end.loc.offset + end.text.length } });
-  }
-
-  function task(): TaskAst {
-    next(); // 'task'
-    const name = ident('a task name');
-    let selector: TaskAst['selector'] = null;
-    for (const a of attrs()) {
-      if (a.name.text !== 'selector') fail(a.name.loc, `unknown task attribute '${a.name.text}' (expected selector)`);
-      const s = a.args;
-      if (!s || s.length !== 1 || s[0].kind !== 'string') fail(a.name.loc, 'selector takes one string, e.g. [[selector("zlib.deflate")]]');
-      const value = s[0].text.slice(1, -1);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(value)) fail(s[0].loc, `selector "${value}" must have the form machine.task`);
-      selector = { value, loc: s[0].loc };
-    }
-    expect('(', ` after task '${name.text}'`);
-    const params: ParamAst[] = [];
-    if (at('void') && at(')', 1)) next();
-    while (!at(')')) {
-      if (at('...')) fail(peek().loc, 'unsupported C construct: variadic task (a task takes a fixed list of parameters)');
-      params.push(param());
-      if (at(',')) { next(); continue; }
-      if (!at(')')) fail(peek().loc, `expected ',' or ')' in the parameters of task '${name.text}', found ${describe(peek())}`);
-    }
-    next();
-    let result: TaskAst['result'] = null;
-    if (at('->')) {
-      next();
-      const loc = peek().loc;
-      const spec = specifiers('type');
-      if (spec.definesTag) fail(spec.loc, `a struct or enum cannot be defined in the result of task '${name.text}'; define it before the machine`);
-      const type = declarator(true).apply(spec.type);
-      if (strip(type).kind !== 'void') result = { type, loc };
-    }
-    expect(';', ` after task '${name.text}'`);
-    return { name: name.text, loc: name.loc, selector, params, result };
-  }
-
-  function param(): ParamAst {
-    const first = peek();
-    let dir: ParamAst['dir'] = null;
-    if (first.kind === 'ident' && DIRECTIONS.has(first.text) && !typedefs.has(first.text) && peek(1).kind === 'ident') {
-      dir = { value: first.text as Direction, loc: first.loc };
-      next();
-    }
-    const spec = specifiers('param');
-    if (spec.definesTag) fail(spec.loc, 'a struct or enum cannot be defined in a task parameter; define it before the machine');
-    const typeLoc = spec.loc;
-    if (!(peek().kind === 'ident' || at('*') || at('('))) fail(peek().loc, `expected a parameter name, found ${describe(peek())}`);
-    const d = declarator(false);
-    const name = d.name!;
-    const type = d.apply(spec.type);
-    let len: LenAst | null = null;
-    for (const a of attrs()) {
-      if (a.name.text !== 'len') fail(a.name.loc, `unknown parameter attribute '${a.name.text}' (expected len)`);
-      if (len) fail(a.name.loc, `parameter '${name.text}' has two [[len]] annotations`);
-      const args = a.args ?? [];
-      if (args.length === 0) fail(a.name.loc, '[[len]] needs a parameter name or a constant, e.g. [[len(n)]]');
-      if (args.length === 1 && args[0].kind === 'ident' && !enumerators.has(args[0].text)) {
-        len = { loc: args[0].loc, param: args[0].text };
-      } else {
-        const eof: Token = { kind: 'eof', text: '', loc: args[args.length - 1].loc, bol: true, space: true };
-        let end = 0;
-        const v = withTokens(args.concat(eof), () => {
-          const r = constExpr();
-          end = pos;
-          return r;
-        });
-        if (end < args.length) fail(args[end].loc, `unexpected '${args[end].text}' in [[len]]`);
-        len = { loc: args[0].loc, value: v.v };
-      }
-    }
-    return { name: name.text, loc: name.loc, typeLoc, dir, type, len };
-  }
+  const grammar: CGrammar = {
+    main, typedefs, enumerators, peek, next, at, expect, ident, describe, attrs,
+    specifiers: (c) => specifiers(c), declarator: (a) => declarator(a), constExpr, withTokens,
+    pos: () => pos,
+  };
 
   function withTokens<T>(list: Token[], f: () => T): T {
     const savedTokens = tokens;
@@ -686,7 +558,7 @@ export function parse(tokens: Token[], main: SourceFile): Program {
 
   while (peek().kind !== 'eof') {
     if (at(';')) { next(); continue; }
-    if (isMachineStart()) machine();
+    if (isMachineStart(grammar)) machines.push(machine(grammar));
     else if (peek().kind === 'ident' && peek().text === '_Static_assert') staticAssert();
     else declaration();
   }

@@ -96,7 +96,11 @@ function policyTimeout(g: usize): f64 {
   let n = load<u32>(g + MGR_NMACH);
   for (let id: u32 = 1; id <= n; id++) {
     let m = machineAt(id);
-    if (load32(m + M_WAITING) || load32(m + M_CORES) > load<u32>(m + M_MIN)) return load<f64>(g + MGR_TICK_NS);
+    if (load32(m + M_WAITING)) return load<f64>(g + MGR_TICK_NS);
+    // a core above the minimum may have to be released, but only to another machine: a single
+    // machine's idle cores park until its own work wakes them (policy ticks would wake them
+    // every tick for IDLE_TICKS ticks, tests/boot/system.test.mjs "an idle system does not spin")
+    if (n > 1 && load32(m + M_CORES) > load<u32>(m + M_MIN)) return load<f64>(g + MGR_TICK_NS);
     // work that reached a coreless machine without an activation (a race with a revocation)
     if (load32(m + M_CORES) == 0 && machineReady(m) > 0) return load<f64>(g + MGR_TICK_NS);
   }
