@@ -4,6 +4,7 @@ export { coreId, coreCount, now, exit, args, environ } from "./sys/sys";
 export { print, println, eprintln } from "./sys/console";
 export { stdinRead, stdoutWrite, stdinReadAll, stdoutWriteBytes } from "./sys/stdio";
 export { fail, failOwned } from "~lib/rt/trap";
+export { failQuietly } from "./sched/dispatch";
 export { Text, text } from "~lib/rt/text";
 export { heapAlloc, heapFree, heapSize, heapBytesInUse, heapBlocksInUse, heapLargeBytes, heapLargeCount } from "~lib/rt/heap";
 export { Task, TaskFn } from "./task/task";

@@ -25,8 +25,9 @@
 //      operations (README.md, "After a crash").
 //   4. run the operation: a result, or -errno with err/detail set (nothing in the file system
 //      traps on a bad image or a bad argument: a trap here would leave the mutex held).
-//   5. read err/detail, unlock; then on an error build the message (text) and failOwned it.
-import { Machine, MachineOptions, defineMachine, failOwned, text, Text, heapAlloc, heapFree } from "aam";
+//   5. read err/detail, unlock; then on an error build the message (text) and failQuietly it
+//      (the handler returns next; no trap report: a failed call is an answer).
+import { Machine, MachineOptions, defineMachine, failOwned, failQuietly, text, Text, heapAlloc, heapFree } from "aam";
 import { load32, cas32 } from "aam/atomic";
 import { FsDirent, FsStat, FsStatfs } from "./fs.igen.client";
 import { offerFs } from "./fs.igen.server";
@@ -93,7 +94,8 @@ function ready(v: Volume): i32 {
   return v.cache.dirtyCount * 2 > v.cache.n ? v.sync() : 0;
 }
 
-// Unlocks; fails the call when r < 0, naming `what`, the path(s) and the error.
+// Unlocks; fails the call when r < 0, naming `what`, the path(s) and the error (failQuietly: every
+// handler returns right after this, and nothing is printed: the error is the caller's to report).
 function leave(v: Volume, r: i64, what: string, p: usize = 0, len: u32 = 0, p2: usize = 0, len2: u32 = 0): void {
   let e = v.err, detail = v.detail, mounting = v.mounted == 0;
   v.mutex.unlock();
@@ -104,7 +106,7 @@ function leave(v: Volume, r: i64, what: string, p: usize = 0, len: u32 = 0, p2: 
   if (len2 != 0) pathText(t.s(" -> "), p2, len2);
   t.s(": ").s(errnoName(-e)).s(": ").s(errnoText(-e));
   if (detail.length != 0 && detail != errnoText(-e)) t.s(mounting ? " (mount: " : " (").s(detail).s(")");
-  failOwned(t.done());
+  failQuietly(t.done());     // an answer, not a fault: no trap report (the handler returns next)
 }
 
 // The path's UTF-8 as text (not UTF-8: its bytes as '?').

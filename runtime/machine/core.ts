@@ -35,7 +35,7 @@ import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi"
 import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
-import { spinWindow, spinOutcome, wakeSample, clockNow, coarseNow } from "../sched/spin";
+import { spinWindow, spinOutcome, spinRounds, spinElapsed, wakeSample, clockNow, coarseNow } from "../sched/spin";
 import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
@@ -155,13 +155,17 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
     t0 = clockNow();
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
-      let found = false;
-      for (let i = 1; ; i++) {
+      let found = false, i = 1;
+      for (; ; i++) {
         if (hasWork(m, s, stop, expect)) { found = true; break; }
-        if ((i & 15) == 0 && clockNow() - t0 > w) break;
+        if ((i & 15) == 0) {
+          let d = clockNow() - t0;
+          spinRounds(false, d, i);
+          if (d > w) break;
+        }
       }
       store32(m + M_SPINNER, 0);
-      if (found) { spinOutcome(clockNow() - t0, true); return; }
+      if (found) { spinOutcome(spinElapsed(false, t0, i), true); return; }   // no clock read: the work waits
     }
   }
   if (managerIdle(m)) return;                                      // step 3

@@ -28,24 +28,33 @@
 //  d.  A core of the client drains RQ: completes the call's future (waking K or running the
 //      continuation of an event-style call), returns the credit, drops the call's reference.
 //
-// ╒════════ interface record (128 bytes) ════════╕
+// ╒════════ interface record (256 bytes, 64-byte aligned: four cache lines) ════════╕
+// Each line is written by one side only, so that a call moves no line of this record between
+// the client's and the server's cores in the steady state (issue 15: a line that both write
+// costs a cross-core transfer per call; so does a line one writes per call and the other reads).
+//  line 0, read-mostly: written at connect, or (MON, SIG) only when monitoring starts or stops
 //  +0  SERVER  +4 CLIENT machines                                    read-only
 //  +8  NEXT_S  link in the server's IFACES list, +12 NEXT_C in the client's list (machine LOCK)
 //  +16 LIMIT   server tasks of this interface allowed at once (0: no limit)     read-only
-//  +20 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
-//  +24 HIGH    high-water mark of RUNNING                        atomic max
-//  +28 TQ      +32 RQ   MPMC rings (task/mpmc.ts)                       read-only pointers
-//  +36 TQ_MON  +40 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
-//  +44 TQ_SIG  +48 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
-//  +56 TQ_LAST +64 RQ_LAST  f64 last time the receiver took one, by its core's coarse clock
-//                           (sched/spin.ts coarseNow; receiver cores; racy is fine)
-//  +72 CREDITS counting signal, 16 bytes (sched/signal.ts layout)
-//  +88 ORD_LOCK (lock order: 3) +92 ORD_BUSY +96 ORD_HEAD +100 ORD_TAIL  ordered calls waiting, sorted by
-//      sequence number (under ORD_LOCK)
-//  +104 CAP    ring capacity                                      read-only
-//  +108 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
-//  +112 ORD_NEXT  sequence number of the ordered call to run next (server, under ORD_LOCK)
-//  +128 TQ_REC +144 RQ_REC  16-byte signal records (ims.ts layout) that carry this interface's
+//  +20 CAP     ring capacity                                      read-only
+//  +24 TQ      +28 RQ   MPMC rings (task/mpmc.ts)                       read-only pointers
+//  +32 TQ_MON  +36 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
+//  +40 TQ_SIG  +44 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
+//  line 1, the server's cores
+//  +64 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
+//  +68 HIGH    high-water mark of RUNNING                        atomic max
+//  +72 TQ_LAST f64 last time a server core took a call, by its core's coarse clock
+//              (sched/spin.ts coarseNow; racy is fine)
+//  +80 ORD_LOCK (lock order: 3) +84 ORD_BUSY +88 ORD_HEAD +92 ORD_TAIL  ordered calls waiting,
+//      sorted by sequence number (under ORD_LOCK)
+//  +96 ORD_NEXT  sequence number of the ordered call to run next (under ORD_LOCK)
+//  line 2, the client's cores
+//  +128 CREDITS counting signal, 16 bytes (sched/signal.ts layout): wait on issue, signal on
+//       taking a result, both on client cores
+//  +144 RQ_LAST f64 last time a client core took a result (as TQ_LAST)
+//  +152 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
+//  line 3, the idle path
+//  +192 TQ_REC +208 RQ_REC  16-byte signal records (ims.ts layout) that carry this interface's
 //                           NEW_MESSAGES signal in each direction: owned by the sender that set
 //                           the direction's SIG 0 → 1, until the receiver's handler stores SIG = 0
 // Ordered calls carry their sequence number in T_ENQ until they start: several server cores
@@ -85,47 +94,47 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 // @ts-ignore: decorator
 @inline const I_LIMIT: usize = 16;
 // @ts-ignore: decorator
-@inline const I_RUNNING: usize = 20;
+@inline const I_RUNNING: usize = 64;
 // @ts-ignore: decorator
-@inline const I_HIGH: usize = 24;
+@inline const I_HIGH: usize = 68;
 // @ts-ignore: decorator
-@inline const I_TQ: usize = 28;
+@inline const I_TQ: usize = 24;
 // @ts-ignore: decorator
-@inline const I_RQ: usize = 32;
+@inline const I_RQ: usize = 28;
 // @ts-ignore: decorator
-@inline const I_TQ_MON: usize = 36;
+@inline const I_TQ_MON: usize = 32;
 // @ts-ignore: decorator
-@inline const I_RQ_MON: usize = 40;
+@inline const I_RQ_MON: usize = 36;
 // @ts-ignore: decorator
-@inline const I_TQ_SIG: usize = 44;
+@inline const I_TQ_SIG: usize = 40;
 // @ts-ignore: decorator
-@inline const I_RQ_SIG: usize = 48;
+@inline const I_RQ_SIG: usize = 44;
 // @ts-ignore: decorator
-@inline const I_TQ_LAST: usize = 56;
+@inline const I_TQ_LAST: usize = 72;
 // @ts-ignore: decorator
-@inline const I_RQ_LAST: usize = 64;
+@inline const I_RQ_LAST: usize = 144;
 // @ts-ignore: decorator
-@inline const I_CREDITS: usize = 72;
+@inline const I_CREDITS: usize = 128;
 // @ts-ignore: decorator
-@inline const I_ORD_LOCK: usize = 88;
+@inline const I_ORD_LOCK: usize = 80;
 // @ts-ignore: decorator
-@inline const I_ORD_BUSY: usize = 92;
+@inline const I_ORD_BUSY: usize = 84;
 // @ts-ignore: decorator
-@inline const I_ORD_HEAD: usize = 96;
+@inline const I_ORD_HEAD: usize = 88;
 // @ts-ignore: decorator
-@inline const I_ORD_TAIL: usize = 100;
+@inline const I_ORD_TAIL: usize = 92;
 // @ts-ignore: decorator
-@inline const I_CAP: usize = 104;
+@inline const I_CAP: usize = 20;
 // @ts-ignore: decorator
-@inline const I_ORD_ISSUE: usize = 108;
+@inline const I_ORD_ISSUE: usize = 152;
 // @ts-ignore: decorator
-@inline const I_ORD_NEXT: usize = 112;
+@inline const I_ORD_NEXT: usize = 96;
 // @ts-ignore: decorator
-@inline const I_TQ_REC: usize = 128;
+@inline const I_TQ_REC: usize = 192;
 // @ts-ignore: decorator
-@inline const I_RQ_REC: usize = 144;
+@inline const I_RQ_REC: usize = 208;
 // @ts-ignore: decorator
-@inline const IFACE_SIZE: usize = 160;
+@inline const IFACE_SIZE: usize = 256;
 
 // ── interfaces ──────────────────────────────────────────────────────────────────────────────
 
@@ -234,7 +243,8 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   if (refused.length) fail(refused);
   if (cap < 2 || (cap & (cap - 1)) != 0) fail("connect: capacity " + cap.toString() + " is not a power of two ≥ 2");
   let s = changetype<usize>(server);
-  let i = heapAlloc(IFACE_SIZE);
+  let i = heapAlloc(IFACE_SIZE);                            // a 256-byte class: 64-aligned (rt/heap.ts)
+  if (DEBUG) assert((i & 63) == 0, "imc: interface record not on a cache line");
   memory.fill(i, 0, IFACE_SIZE);
   store<u32>(i + I_SERVER, <u32>s);
   store<u32>(i + I_CLIENT, <u32>client);
@@ -329,16 +339,24 @@ function drainRequests(m: usize, i: usize): u32 {
   let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
   let k: u32 = 0;
   while (true) {
-    let running = reserve(i, limit);              // several server cores drain at once
-    if (!running) break;
-    let t = mpmcPop(q, cap);
-    if (!t) { sub32(i + I_RUNNING, 1); break; }
+    let t: usize, running: u32;
+    if (limit) {
+      if (!mpmcLen(q)) break;                     // an empty poll writes nothing
+      running = reserve(i, limit);                // several server cores drain at once
+      if (!running) break;
+      t = mpmcPop(q, cap);
+      if (!t) { sub32(i + I_RUNNING, 1); break; }
+    } else {
+      t = mpmcPop(q, cap);                        // no limit: no slot to reserve first
+      if (!t) break;
+      running = add32(i + I_RUNNING, 1) + 1;
+    }
     k++;
-    atomicMax32(i + I_HIGH, running);
+    if (running > load32(i + I_HIGH)) atomicMax32(i + I_HIGH, running);
     add64(m + M_CALLS_IN, 1);
     let method = load<u32>(t + T_FN);
     let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
-    store<u32>(t + T_KIND, load<u32>(t + T_KIND) | (method << KIND_METHOD_SHIFT));
+    store<u32>(t + T_KIND, load<u32>(t + T_KIND) | ((method & 63) << KIND_METHOD_SHIFT));   // bits 16–21 only
     let err: u64 = 0;
     if (!fn) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, false);      // unknown method
     else if (load<u32>(m + M_FLAGS) & KERNEL) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, true);

@@ -20,9 +20,10 @@ import { CORE_ID } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
 import { FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FC_REASON_SIZE, FW_TRAPPED, TRAP_STACK, OBJ_HEADER, OBJ_RT_ID, OBJ_RT_SIZE, M_NAME } from "~lib/rt/abi";
 import { add32, ownerAdd64 } from "~lib/rt/atomic";
-import { heapTryAlloc } from "~lib/rt/heap";
+import { heapTryAlloc, heapFree } from "~lib/rt/heap";
 import { fail, trapText, failureText, failureBytes, failureOwned, failureFile, failureLine, failureCol, failureClear } from "~lib/rt/trap";
-import { T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, T_ARG0, FLAG_FAILED, FLAG_CALL, FLAG_ROOT, FLAG_MESSAGE, FLAG_SPARE, taskRelease, currentTask, setCurrentTask, sparesInit, spareTake } from "../task/task";
+import { T_FN, T_CTX, T_KIND, T_ENQ, T_SCHED, T_ARG0, FLAG_FAILED, FLAG_CALL, FLAG_ROOT, FLAG_MESSAGE, FLAG_SPARE, FLAG_TRAPPED, taskRelease, currentTask, setCurrentTask, sparesInit, spareTake } from "../task/task";
+import { heapStart } from "~lib/rt/pages";
 import { asyncify, ctxDrop, UNWINDING } from "../task/context";
 import { futureComplete, registerWaiter } from "./future";
 import { signalRegister } from "./signal";
@@ -51,7 +52,9 @@ export function dispatch(s: usize, t: usize): void {
     return;
   }
   if (TRACE) traceClose(EV_TASK_END);
-  if (load<u32>(t + T_KIND) & FLAG_CALL) { schedCallDone(t, result); return; }   // back to the client
+  let kind = load<u32>(t + T_KIND);
+  if (kind & FLAG_FAILED) result = 0;    // failQuietly: a failed task's value is 0
+  if (kind & FLAG_CALL) { schedCallDone(t, result); return; }   // back to the client
   futureComplete(t, result);              // step 4
   taskRelease(t);
 }
@@ -88,7 +91,8 @@ export function failCurrent(kind: u32): u32 {
   let flags = load<u32>(t + T_KIND);
   reportFailure(t, flags & FLAG_ROOT ? <u32>load<u64>(t + T_ARG0) : fn, msg, flags);
   failureClear();
-  flags |= FLAG_FAILED | FLAG_MESSAGE;
+  if (flags & FLAG_MESSAGE) dropMessage(t, flags);   // it called failQuietly, then trapped
+  flags |= FLAG_FAILED | FLAG_MESSAGE | FLAG_TRAPPED;
   store<u32>(t + T_ENQ, <u32>msg);
   store<u32>(t + T_KIND, flags);
   add32(FW_TRAPPED, 1);
@@ -98,6 +102,28 @@ export function failCurrent(kind: u32): u32 {
 
 // The task failCurrent failed on this core, until failFinish completes it (per core).
 let failed: usize = 0;
+
+/** The running task fails with `msg` when it returns, without a trap and without a report: for a
+ *  failure that is an answer (a machine call asking for a file that does not exist), not a
+ *  fault. Its future is failed, `error` = msg, value 0. `msg` is a literal or a string built for
+ *  this failure that nothing else refers to (text(…).done()): the task frees it. Call it last,
+ *  as `return failQuietly(msg)`: a task that blocks afterwards fails (task/context.ts suspend). */
+export function failQuietly(msg: string): u64 {
+  let t = currentTask();
+  if (!t) fail("failQuietly: not inside a task (a failure without a trap is a task's)");
+  let flags = load<u32>(t + T_KIND);
+  if (flags & FLAG_MESSAGE) fail("failQuietly: the task failed already (called twice?)");
+  store<u32>(t + T_ENQ, changetype<u32>(msg));
+  store<u32>(t + T_KIND, flags | FLAG_FAILED | FLAG_MESSAGE);
+  return 0;
+}
+
+// Free the message a task holds (task/task.ts taskRelease does the same at its end).
+function dropMessage(t: usize, flags: u32): void {
+  let msg = <usize>load<u32>(t + T_ENQ);
+  if (!(flags & FLAG_SPARE) && msg >= heapStart()) heapFree(msg - OBJ_HEADER);
+  store<u32>(t + T_KIND, flags & ~(FLAG_MESSAGE | FLAG_FAILED));
+}
 
 /** The second half of a failure, once the host printed what follows the report (its flight
  *  recorder): complete the failed task's future with 0 so that its waiters go on (a machine call

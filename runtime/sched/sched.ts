@@ -59,7 +59,7 @@ import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, 
 import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, DONE } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
-import { wakeCore, spinWindow, spinOutcome, clockNow } from "./spin";
+import { wakeCore, spinWindow, spinOutcome, spinRounds, spinElapsed, clockNow } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -137,8 +137,12 @@ export function schedSpinFor(word: usize): bool {
   let t0 = clockNow();
   for (let i = 1; ; i++) {
     call_indirect<u32>(f, m);
-    if (load32(word) == DONE) { spinOutcome(clockNow() - t0, true); return true; }
-    if ((i & 15) == 0 && (clockNow() - t0 > w || schedHasTask(s))) break;
+    if (load32(word) == DONE) { spinOutcome(spinElapsed(true, t0, i), true); return true; }   // no clock read on the way back
+    if ((i & 15) == 0) {
+      let d = clockNow() - t0;
+      spinRounds(true, d, i);
+      if (d > w || schedHasTask(s)) break;
+    }
   }
   return false;
 }

@@ -1,7 +1,8 @@
 // spin.ts: how long a core with nothing to do polls for work before it parks, by measurement.
 //
-// Owns: the rule below and its state, this core's coarse clock (clockNow, coarseNow), three words of each core's record written only by that
-// core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
+// Owns: the rule below and its state, this core's coarse clock (clockNow, coarseNow), the cost
+// of a spin round (spinRounds, spinElapsed), three words of each core's record written only by
+// that core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
 // the time into the woken core's FC_WAKE_AT (wakeCore), the woken core turns it into a sample
 // (wakeSample). Not: the loop that spins (machine/core.ts idle), which core of a machine may
 // spin (core.ts, the machine's SPINNER word), the sleep protocol (sched.ts).
@@ -78,6 +79,30 @@ export function clockNow(): f64 { coarse = platform.now_ns(); return coarse; }
  *  about right (the grace period of a monitored queue, machine/imc.ts): on a core that runs tasks
  *  without going idle it may lag, which makes a queue stay monitored longer, never less safe. */
 export function coarseNow(): f64 { return coarse; }
+
+// A spin that found its work needs to know how long it spun (step 2's gap), but a clock read
+// there is on the critical path of every machine call (~0.1 µs for the wasm→JS import on Node).
+// So each spin loop reads the clock only every 16 rounds, learns from those reads how long a
+// round takes on this core (an EWMA per loop: the core's idle loop and a caller's wait for its
+// result poll different things), and a hit estimates its gap as rounds × that. Before the first
+// such read, a hit reads the clock.
+let roundIdle: f64 = 0;     // ns per round of machine/core.ts idle's loop, this core
+let roundWait: f64 = 0;     // ns per round of sched.ts schedSpinFor's loop, this core
+
+/** A spin loop (`wait`: the caller's, else the idle core's) read the clock after `rounds` rounds,
+ *  `d` ns after it started: learn the round's cost. */
+export function spinRounds(wait: bool, d: f64, rounds: i32): void {
+  let r = d / <f64>rounds;
+  if (wait) roundWait = roundWait > 0 ? (3 * roundWait + r) / 4 : r;
+  else roundIdle = roundIdle > 0 ? (3 * roundIdle + r) / 4 : r;
+}
+
+/** How long a spin loop that started at `t0` has run after `rounds` rounds, without a clock read
+ *  once its round is known. */
+export function spinElapsed(wait: bool, t0: f64, rounds: i32): f64 {
+  let r = wait ? roundWait : roundIdle;
+  return r > 0 ? r * <f64>rounds : clockNow() - t0;
+}
 
 /** This core's window now (ns). */
 export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }

@@ -33,9 +33,10 @@
 //     (u32), and issues iface.call(method, block, recordSize, ordinal) without waiting: a
 //     continuation (hostDone, step 6) gets the result. Then S checks MB STOP (step 8).
 //  6. hostDone, a task of S's machine once the call's future completed: success → copy the
-//     block back into the slot's data; failed with a message (refused by the kernel, unknown
-//     method) → STATUS REFUSED + the message (UTF-16) in the data; failed without one → STATUS
-//     TRAPPED. Frees the block, releases the future, stores VALUE, then STATE = DONE (atomic).
+//     block back into the slot's data; refused (by the kernel, an unknown method) → STATUS
+//     REFUSED + the message (UTF-16) in the data; the handler trapped → STATUS TRAPPED (the
+//     report is on stderr); failed without a trap (failQuietly, a foreign machine's error) →
+//     STATUS FAILED + the message. Frees the block, releases the future, stores VALUE, then STATE = DONE (atomic).
 //  7. hostDone wakes the host: platform.wake(CORE_COUNT) (a core number past the last: the Node
 //     host adds 1 to its HOST control word and notifies it; the QEMU host ignores it). H waits
 //     on that word with Atomics.waitAsync, scans its slots for DONE, reads the results, stores
@@ -59,13 +60,13 @@ import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN, MB_NSLOTS, MB_DATA, MB_SIGNAL, MB_STOP, MB_STOP_CODE, MB_IFACES, MB_HEADER, SLOT_HEADER,
   SLOT_STATE, SLOT_HASH, SLOT_METHOD, SLOT_ORDINAL, SLOT_RECORD_SIZE, SLOT_NBUF, SLOT_NAME_LEN, SLOT_STATUS, SLOT_ERR_LEN, SLOT_DATA_LEN,
   SLOT_VALUE, SLOT_BLOCK, SLOT_NAME, SLOT_BUFS, SLOT_BUF_ENTRY, SLOT_BUF_FIELD, SLOT_BUF_OFFSET, SLOT_FREE, SLOT_FILLED, SLOT_TAKEN, SLOT_DONE,
-  CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, OBJ_HEADER } from "~lib/rt/abi";
+  CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, CALL_FAILED, OBJ_HEADER } from "~lib/rt/abi";
 import { load32, store32, cas32 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { Signal } from "../sched/signal";
-import { Future, callRefused } from "../sched/future";
-import { Task } from "../task/task";
+import { Future } from "../sched/future";
+import { Task, T_KIND, FLAG_REFUSED, FLAG_TRAPPED } from "../task/task";
 import { Machine, findMachineUtf16 } from "../machine/machine";
 import { Interface, connect, interfaceError } from "../machine/imc";
 
@@ -132,7 +133,10 @@ function hostDone(t: Task): u64 {
   store<u64>(s + SLOT_VALUE, t.arg0);
   let status = CALL_OK;
   if (f.failed) {
-    if (callRefused(changetype<usize>(f))) { writeMessage(s, f.error); status = CALL_REFUSED; } else status = CALL_TRAPPED;
+    let kind = load<u32>(changetype<usize>(f) + T_KIND);
+    if (kind & FLAG_REFUSED) { writeMessage(s, f.error); status = CALL_REFUSED; }
+    else if (kind & FLAG_TRAPPED) status = CALL_TRAPPED;          // the trap report is on stderr
+    else { writeMessage(s, f.error); status = CALL_FAILED; }      // failQuietly, a foreign machine's error
   } else memory.copy(s + SLOT_HEADER, b, <usize>load<u32>(s + SLOT_DATA_LEN));
   f.release();
   heapFree(b);

@@ -33,7 +33,7 @@ import { FC_CTX_ALLOCS, FC_CTX_FREES, FC_SUSPENDS, FW_CTX_LIVE, FW_CTX_PEAK, FW_
 import { add32, sub32, atomicMax32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail, reasonStart, reasonAdd, reasonDec, failReason } from "~lib/rt/trap";
-import { T_CTX, T_ENQ, T_KIND, currentTask } from "./task";
+import { T_CTX, T_ENQ, T_KIND, FLAG_MESSAGE, currentTask } from "./task";
 
 /** Bytes a context starts with: set at build time with `--define AAM_CTX_SIZE=N` (≥ 256). */
 // @ts-ignore: decorator
@@ -69,6 +69,7 @@ export declare namespace asyncify {
 export function suspend(kind: u32, obj: usize): void {
   let t = currentTask();
   if (!t) fail("suspend: not inside a task (blocking calls are for tasks, not percore/boot code)");
+  if (load<u32>(t + T_KIND) & FLAG_MESSAGE) fail("suspend: the task blocked after failQuietly (call it last: return failQuietly(msg))");
   store<u32>(t + T_KIND, (load<u32>(t + T_KIND) & ~0xff) | kind);   // keep the FLAG_ bits
   store<u32>(t + T_ENQ, <u32>obj);
   let ctx = ctxReserve(0);

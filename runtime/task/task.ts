@@ -92,6 +92,10 @@ import { fail } from "~lib/rt/trap";
 /** KIND flag: an ordered machine call (machine/imc.ts). */
 // @ts-ignore: decorator
 @inline export const FLAG_ORDERED: u32 = 0x1000;
+/** KIND flag: a failed task that trapped (sched/dispatch.ts failCurrent), as opposed to one that
+ *  failed on purpose (failQuietly, a foreign machine's error) or a refused call. */
+// @ts-ignore: decorator
+@inline export const FLAG_TRAPPED: u32 = 0x400000;
 
 /** A task as its handler sees it: its arguments. */
 @unmanaged

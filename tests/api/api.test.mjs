@@ -69,6 +69,9 @@ const CASES = [
   ["spawn-module-level", "spawn: no scheduler yet (spawn from percore() or later)", "system"],
   ["wait-outside-task", "suspend: not inside a task (blocking calls are for tasks, not percore/boot code)", "system"],
   ["self-outside-task", "self: not inside a task", "system"],
+  ["quiet-outside-task", "failQuietly: not inside a task (a failure without a trap is a task's)", "system"],
+  ["quiet-twice", "failQuietly: the task failed already (called twice?)", "task"],
+  ["quiet-then-block", "suspend: the task blocked after failQuietly (call it last: return failQuietly(msg))", "task"],
   ["signal-fromarg", "Signal.fromArg: not a signal", "task"],
   ["signal-dispose-busy", "signal: disposed while tasks wait on it", "system"],
   ["mutex-unlock", "mutex: unlock of a mutex that is not locked", "system"],
@@ -112,6 +115,25 @@ for (const [which, message, ends] of CASES) {
     } else {
       assert.is(r.code, 70, r.stdout + r.stderr);
     }
+  });
+}
+
+// failQuietly on both hosts: the callers see the failure, nothing is printed, nothing leaks.
+const QUIET = "tests/api/programs/quiet.ts";
+const QUIET_OUT = `call 4: failed false, value 40, error ''
+task: failed true, value 0, error 'refuse: a literal message'
+call 5: failed true, value 0, error 'calc: 5 is odd'
+task: failed true, value 0, error 'refuse: a literal message'
+callSync 6: 60
+callThen 7: continuation saw 0
+100 rounds: heap +0
+`;
+for (const cmd of ["run", "boot"]) {
+  test(`failQuietly (${cmd === "run" ? "Node" : "QEMU"}): calls and tasks fail with their message, value 0, nothing on stderr, no heap block left`, async () => {
+    const r = await aam([cmd, await image(QUIET), "--cores", "2"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.is(r.stdout, QUIET_OUT);
+    assert.is(r.stderr, "", "a quiet failure prints nothing");
   });
 }
 

@@ -139,9 +139,10 @@ test("fuzz: 10 images with 40 random bytes changed in the boot sector, FATs, roo
     const r = fsops(prog, b, ["tree", "write", "/x.bin", "5000", "1", "mkdir", "/d", "mv", "/HELLO.TXT", "/d/h", "rm", "/f4096.dat", "sync", "outside"]);
     assert.is(r.code, 0, `image ${k}: ${r.stderr}`);
     assert.is(r.lines.at(-1), "outside 0", `image ${k}`);
-    const traps = r.stderr.split("\n").filter((l) => l.includes("trapped"));
-    for (const l of traps) assert.match(l, /in serve_fs_\w+ \(machine fs\): fs\.\w+[ :]/, `image ${k}: ${l}`);
-    failures += traps.length;
+    // A failed call is an answer (failQuietly: nothing printed); nothing in machine fs traps on a
+    // bad image (aams/fs/machine.ts step 4), so no trap report at all.
+    assert.not.match(r.stderr, /trapped/, `image ${k}: ${r.stderr}`);
+    failures += r.lines.filter((l) => / error fs\.\w+[ :]/.test(l)).length;
   }
   assert.ok(failures > 10, `only ${failures} failed calls: the edits did not reach the metadata`);
 });

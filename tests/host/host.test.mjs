@@ -112,7 +112,7 @@ test("refusals reject with exact messages: no such machine, wrong hash, too big 
     "host call calc slot 1: 70000 bytes do not fit a 65536-byte mailbox slot");
   assert.is(await msg(sys.call({ ...addCall("kcalc", 1, 2), ordinal: 4 })),
     "machine 'kcalc' task add: the call carries ordinal 0x4, the task's is 0x3 (a client of another interface?)");
-  assert.is(await msg(sys.call({ ...addCall("calc", 1, 2), slot: 9 })), "machine 'calc' has no method 9 (it offers 0..3)");
+  assert.is(await msg(sys.call({ ...addCall("calc", 1, 2), slot: 9 })), "machine 'calc' has no method 9 (it offers 0..4)");
   const r = await within(HANG_MS, sys.call(addCall("kcalc", 40, 2)), "add");
   assert.is(u32(r.record, 8), 42);
   assert.is((await within(HANG_MS, sys.stop(0), "stop")).code, 0);
@@ -131,6 +131,23 @@ test("a trapping handler rejects its call (the trap is reported on stderr); late
   const err = fs.readFileSync(errFile, "utf8");
   fs.rmSync(errFile);
   assert.match(err, /aam: task trapped on core \d in boom \(machine calc\): unreachable/);
+});
+
+test("a handler that fails its call with failQuietly rejects with its message and prints nothing; the machine goes on", async () => {
+  const errFile = path.join(os.tmpdir(), `aam-host-quiet-${process.pid}.txt`);
+  const fd = fs.openSync(errFile, "w");
+  try {
+    const sys = await start({ fds: [fs.openSync("/dev/null", "w"), fd] });
+    for (let i = 0; i < 3; i++) {
+      const msg = await within(HANG_MS, sys.call({ ...addCall("calc", 7 + i, 0), slot: 4 }), "quiet").then(() => "resolved", (e) => e.message);
+      assert.is(msg, `calc.quiet: ${7 + i} is not allowed`);
+    }
+    assert.is(u32((await within(HANG_MS, sys.call(addCall("calc", 5, 6)), "add")).record, 8), 11);
+    assert.is((await within(HANG_MS, sys.stop(0), "stop")).code, 0);
+  } finally { fs.closeSync(fd); }
+  const err = fs.readFileSync(errFile, "utf8");
+  fs.rmSync(errFile);
+  assert.is(err, "", "no report: the failure is the call's answer");
 });
 
 // Runs a script of this folder as its own process (node), with a hang guard.

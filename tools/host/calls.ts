@@ -21,7 +21,7 @@ import {
   FW_HOST_MAILBOX, FW_HOST_BELL, FW_HOST_SEEN, MB_NSLOTS, MB_DATA, MB_STOP, MB_STOP_CODE, MB_HEADER,
   SLOT_STATE, SLOT_SEQ, SLOT_HASH, SLOT_METHOD, SLOT_ORDINAL, SLOT_RECORD_SIZE, SLOT_NBUF, SLOT_NAME_LEN, SLOT_STATUS, SLOT_ERR_LEN, SLOT_DATA_LEN,
   SLOT_VALUE, SLOT_NAME, SLOT_BUFS, SLOT_HEADER, SLOT_MAX_NAME, SLOT_MAX_BUFS, SLOT_BUF_ENTRY, SLOT_BUF_FIELD, SLOT_BUF_OFFSET,
-  SLOT_FREE, SLOT_FILLED, SLOT_DONE, CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, CTL_HOST,
+  SLOT_FREE, SLOT_FILLED, SLOT_DONE, CALL_OK, CALL_REFUSED, CALL_TRAPPED, CALL_NO_MACHINE, CALL_FAILED, CTL_HOST,
 } from "./abi";
 
 interface Pending {
@@ -205,7 +205,7 @@ export class HostPort {
     const status = dv.getUint32(base + SLOT_STATUS, true);
     if (status === CALL_NO_MACHINE) return p.reject(new Error(`host call: no machine named '${p.req.machine}'`));
     if (status === CALL_TRAPPED) return p.reject(new Error(`${p.what}: the handler trapped (the trap report is on stderr)`));
-    if (status === CALL_REFUSED) {
+    if (status === CALL_REFUSED || status === CALL_FAILED) {   // the call's own message
       const n = dv.getUint32(base + SLOT_ERR_LEN, true);
       return p.reject(new Error(Buffer.from(u8.slice(data, data + n)).toString("utf16le")));
     }

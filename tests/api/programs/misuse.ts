@@ -1,7 +1,7 @@
 // misuse.ts: one misuse of the program API per run, named by argv[1]; tests/api checks that each
 // fails with the error docs/API.md gives, and whether it fails the task or ends the system.
 import { Task, Signal, Mutex, WaitGroup, Machine, Interface, spawn, yieldNow, self, args, println, heapAlloc, heapFree,
-  defineMachine, findMachine, connect, hostServe } from "aam";
+  defineMachine, findMachine, connect, hostServe, failQuietly } from "aam";
 
 const ECHO: u32 = 0, BOOM: u32 = 1;
 function echo(t: Task): u64 { return t.arg0; }
@@ -31,6 +31,7 @@ function waiter(t: Task): u64 { atomic.store<u32>(flag, 1); Signal.fromArg(t.arg
 export function percore(): void {
   if (is("wait-outside-task")) spawn(echo).wait();
   if (is("self-outside-task")) self();
+  if (is("quiet-outside-task")) failQuietly("no task");
 }
 
 // Each misuse that fails only its task runs in a task of its own.
@@ -44,6 +45,8 @@ function misuse(t: Task): u64 {
   if (is("sync-trapped")) connect(findMachine("calc")!).callSync(BOOM);
   if (is("iface-fromarg")) Interface.fromArg(0);
   if (is("signal-fromarg")) Signal.fromArg(0);
+  if (is("quiet-twice")) { failQuietly("first"); failQuietly("second"); }
+  if (is("quiet-then-block")) { failQuietly("first"); yieldNow(); }
   return 0;
 }
 

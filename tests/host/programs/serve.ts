@@ -2,11 +2,11 @@
 // a kernel-level machine "kcalc" (igen interface hash 0x1122334455667788, records checked by the
 // kernel: runtime/machine/validate.ts R1–R5), with hand-written record handling. main() serves until the
 // host calls stop(code) and returns that code. argv[1], if given: mailbox slots.
-import { Task, Signal, defineMachine, findMachine, hostServe, args, println } from "aam";
+import { Task, Signal, defineMachine, findMachine, hostServe, args, println, failQuietly, text } from "aam";
 import { igenOfferInterface, igenOfferRecord } from "aam/igen";
 
 // Methods (task slots) of calc; kcalc offers ADD and XFER as igen records.
-const ADD: u32 = 0, XFER: u32 = 1, BOOM: u32 = 2, HANG: u32 = 3;
+const ADD: u32 = 0, XFER: u32 = 1, BOOM: u32 = 2, HANG: u32 = 3, QUIET: u32 = 4;
 
 // Records (igen layout, little-endian, request then result):
 //  add  (16 bytes): +0 a u32, +4 b u32, +8 sum u32 (result)
@@ -33,6 +33,10 @@ function boom(t: Task): u64 {
   if (t.arg1 != 0xdead) unreachable();              // a handler that traps
   return 0;
 }
+function quiet(t: Task): u64 {                     // a handler that fails its call on purpose
+  let r = <usize>t.arg0;
+  return failQuietly(text("calc.quiet: ").dec(load<u32>(r)).s(" is not allowed").done());
+}
 function hang(t: Task): u64 {
   Signal.create(0).wait();                          // never signalled: the call stays in flight
   return 0;
@@ -47,7 +51,7 @@ const XFER_SPEC = memory.data<u32>([32, 24, 4, 7, 3, 0,
   16, 3, 1, 20, 4, 60000]);
 
 export function machines(): void {
-  defineMachine("calc").offer(ADD, add).offer(XFER, xfer).offer(BOOM, boom).offer(HANG, hang);
+  defineMachine("calc").offer(ADD, add).offer(XFER, xfer).offer(BOOM, boom).offer(HANG, hang).offer(QUIET, quiet);
   let kcalc = defineMachine("kcalc", { kernel: true });
   igenOfferInterface(kcalc, 0x1122334455667788);
   igenOfferRecord(kcalc, ADD, add, ADD_SPEC, "add");

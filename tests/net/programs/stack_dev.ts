@@ -4,9 +4,9 @@
 // to 10.0.0.50:5555 (nobody: ARP gives up) and to 192.168.99.1:5555 (off-link: through the
 // gateway, when --gw 10.0.0.1), then echoes datagrams until one reads "quit"; it waits until ARP
 // dropped the datagram to 10.0.0.50 (arp_unresolved 1: counted, not timed; before the heap
-// baseline, which the freed datagram would otherwise move) and prints every counter of the stack
-// ("stat NAME VALUE"), the heap blocks its echo loop left ("heap +N"), and "done". ARP, ICMP and the hostile frames the peer sends are the stack's own
-// business: main only sees the datagrams that reach port 7.
+// baseline) and prints every counter of the stack ("stat NAME VALUE"), the heap blocks its echo
+// loop left ("heap +N"), and "done". ARP, ICMP and the hostile frames the peer sends are the
+// stack's own business: main only sees the datagrams that reach port 7.
 import { println, coreCount, heapBlocksInUse, heapAlloc, heapFree, sleep } from "aam";
 import { defineNet, connectNet, NetAddr, NetInfo, STAT_NAMES, SOCK_DGRAM } from "../../../aams/net/index";
 
@@ -33,13 +33,17 @@ export function main(): i32 {
     let n = net.recvfromSync(fd, buf, 2048, from, 0);
     if (n < 0) { println("recvfrom " + n.toString()); break; }
     if (n == 4 && load<u32>(buf) == 0x74697571) break;                      // "quit"
+    // The baseline: before the first echo goes out, so that no datagram of the peer is queued
+    // (it sends the next one only once it has this echo: a baseline after the send could count
+    // one, which the end does not), and after ARP gave 10.0.0.50 up (its queued datagram freed).
+    // Both calls have been made once before, so nothing they allocate lazily is still to come.
+    if (echoed == 0) {
+      net.infoSync(info);
+      while (load<u32>(info.counters + 11 * 4) == 0) { sleep(20e6); net.infoSync(info); }   // arp_unresolved
+      b0 = blocks();
+    }
     let s = net.sendtoSync(fd, buf, <u32>n, from.ip, from.port);
     if (s != n) println("sendto " + s.toString());
-    if (echoed == 0) {                                                       // after the first round's allocations, and
-      net.infoSync(info);                                                    // after ARP gave 10.0.0.50 up (its queued
-      while (load<u32>(info.counters + 11 * 4) == 0) { sleep(20e6); net.infoSync(info); }   // datagram freed): a
-      b0 = blocks();                                                         // baseline the loop cannot move
-    }
     echoed++;
   }
   let grew = <i64>(blocks() - b0);
