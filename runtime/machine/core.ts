@@ -35,7 +35,7 @@ import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi"
 import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
-import { spinWindow, spinOutcome, spinRounds, spinElapsed, wakeSample, clockNow, coarseNow } from "../sched/spin";
+import { SPINS, FIXED_SPINS, spinWindow, spinOutcome, spinRounds, spinElapsed, wakeSample, clockNow, coarseNow } from "../sched/spin";
 import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
@@ -48,13 +48,6 @@ import { assignedTo, assignWord, setBusy } from "./cores";
 import { managerIdle, managerMaybeTick, parkTimeout } from "./manager";
 import { hostPoll, hostRang } from "./doorbell";
 
-/** A fixed number of spin rounds before an idle core sleeps, instead of the measured window
- *  (sched/spin.ts): `--define AAM_SPINS=N`, N > 0 (the benchmark's "spin" mode makes it
- *  unbounded, so both sides of a machine call poll like the paper's active mode); 0: measured. */
-// @ts-ignore: decorator
-@inline const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 0;
-// @ts-ignore: decorator
-@inline const FIXED_SPINS: bool = SPINS > 0;
 
 // Per-core state (wasm globals).
 let busy = false;          // this core's BUSY word as last published (cores.ts)

@@ -59,7 +59,7 @@ import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, 
 import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, DONE } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
-import { wakeCore, spinWindow, spinOutcome, spinRounds, spinElapsed, clockNow } from "./spin";
+import { FIXED_SPINS, SPINS, wakeCore, spinWindow, spinOutcome, spinRounds, spinElapsed, clockNow } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -130,6 +130,7 @@ export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, re
  *  `word` for the spin window. True if the word became DONE; false: suspend as usual. */
 export function schedSpinFor(word: usize): bool {
   let s = curSched;
+  if (FIXED_SPINS) return spinForRounds(s, word);
   let w = spinWindow();
   if (w <= 0 || !s || schedHasTask(s)) return false;
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
@@ -143,6 +144,18 @@ export function schedSpinFor(word: usize): bool {
       spinRounds(true, d, i);
       if (d > w || schedHasTask(s)) break;
     }
+  }
+  return false;
+}
+
+// schedSpinFor with AAM_SPINS: up to SPINS rounds, no clock.
+function spinForRounds(s: usize, word: usize): bool {
+  let m = s ? <usize>load<u32>(s + S_MACHINE) : 0, f = load<u32>(HOOKS + H_RESULTS);
+  if (!m || !f) return false;
+  for (let i = 1; i <= SPINS; i++) {
+    call_indirect<u32>(f, m);
+    if (load32(word) == DONE) return true;
+    if ((i & 15) == 0 && schedHasTask(s)) break;
   }
   return false;
 }

@@ -30,6 +30,15 @@ import { coreRec } from "~lib/rt/layout";
 import { FC_WAKE_AT, FC_WAKES, FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE } from "~lib/rt/abi";
 import { load64, store64, ownerAdd64 } from "~lib/rt/atomic";
 
+/** A fixed number of spin rounds instead of the measured window: `--define AAM_SPINS=N`, N > 0,
+ *  for an idle core (machine/core.ts idle) and for a caller waiting for its call's result
+ *  (sched.ts schedSpinFor). The benchmark's "spin" mode makes it unbounded, so that both sides
+ *  of a machine call poll like the paper's active mode; 0: measured. */
+// @ts-ignore: decorator
+@inline export const SPINS: i32 = isDefined(AAM_SPINS) ? <i32>AAM_SPINS : 0;
+// @ts-ignore: decorator
+@inline export const FIXED_SPINS: bool = SPINS > 0;
+
 // @ts-ignore: decorator
 @inline export const SPIN_CAP_DEFAULT: f64 = 20_000.0;   // ns, before the first wake is measured
 // @ts-ignore: decorator

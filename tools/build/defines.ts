@@ -60,7 +60,7 @@ export const DEFINES: readonly Define[] = [
   },
   {
     name: "AAM_SPINS", default: 0, min: 0, max: I32_MAX, pow2: false, unit: "rounds",
-    meaning: "rounds an idle core polls for work before it parks, instead of the measured window; 0: the measured window (runtime/machine/core.ts; runtime/sched/spin.ts)",
+    meaning: "rounds an idle core polls for work before it parks, and a caller polls for its call's result before it suspends, instead of the measured window; 0: the measured window (runtime/sched/spin.ts; machine/core.ts, sched/sched.ts)",
     why: "0 is the default (the window sched/spin.ts measures); max: the i32 loop counter (the benchmark's spin mode uses 10^9)",
   },
   {
