@@ -7,7 +7,9 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import { ROOT, aam } from "../lib/aam.mjs";
+import * as os from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { ROOT, aam, HANG_MS } from "../lib/aam.mjs";
 
 const ts = createRequire(import.meta.url)("typescript");
 
@@ -92,22 +94,41 @@ test("the generated sources are up to date with their data files (aam gen --chec
   assert.is(r.code, 0, r.stderr);
 });
 
-test("aam gen --check names a stale generated file and fails; aam gen rewrites it", async () => {
-  const file = path.join(ROOT, "runtime/sys/trace_events.ts");
-  const good = fs.readFileSync(file, "utf8");
+// A copy of the checkout (its tracked files, the bundled tools, node_modules linked) to spoil a
+// generated file in: the checkout's own copy must not change while other suites build from it
+// (make test runs two suites at a time; a build beside this test once saw the stale file).
+function scratchTree() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-gen-"));
+  const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT }).toString().split("\0").filter(Boolean);
+  for (const f of files) {
+    const src = path.join(ROOT, f);
+    if (!fs.existsSync(src)) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.copyFileSync(src, path.join(dir, f));
+  }
+  fs.cpSync(path.join(ROOT, "build/tools"), path.join(dir, "build/tools"), { recursive: true });   // after the sources: not stale
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+const aamIn = (dir, args) => spawnSync(process.execPath, [path.join(dir, "tools/bin/aam.js"), ...args], { cwd: dir, encoding: "utf8", timeout: HANG_MS });
+
+test("aam gen --check names a stale generated file and fails; aam gen rewrites it", () => {
+  const dir = scratchTree();
   try {
+    const file = path.join(dir, "runtime/sys/trace_events.ts");
+    const good = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, good.replace("= 1;", "= 99;"));
-    const r = await aam(["gen", "--check"]);
-    assert.is(r.code, 1, r.stderr);
+    const r = aamIn(dir, ["gen", "--check"]);
+    assert.is(r.status, 1, r.stderr);
     assert.match(r.stderr, "runtime/sys/trace_events.ts is out of date with runtime/trace-events.json: run `make gen`");
-    const b = await aam(["build", "examples/hello.ts", "-o", "build/test-images/stale-gen.wasm"]);
-    assert.is(b.code, 1, b.stderr);
+    const b = aamIn(dir, ["build", "examples/hello.ts", "-o", "build/stale-gen.wasm"]);
+    assert.is(b.status, 1, b.stderr);
     assert.match(b.stderr, "runtime/sys/trace_events.ts is out of date with runtime/trace-events.json");
-    const w = await aam(["gen"]);
-    assert.is(w.code, 0, w.stderr);
+    const w = aamIn(dir, ["gen"]);
+    assert.is(w.status, 0, w.stderr);
     assert.is(fs.readFileSync(file, "utf8"), good);
   } finally {
-    fs.writeFileSync(file, good);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
