@@ -9,15 +9,14 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, ROOT } from "../lib/aam.mjs";
+import { aam, image, ROOT, kernelImage } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 let trapImage;
 
 test.before(async () => {
   trapImage = await image("tests/aams/programs/foreign_trap.ts");
-  const r = await aam(["image", trapImage, "-o", trapImage.replace(/\.wasm$/, ".elf")]);
-  if (r.code !== 0) throw new Error(`aam image failed (${r.code}):\n${r.stderr}`);
+  await kernelImage(trapImage);
 });
 
 const KINDS = [["1", "memory access out of bounds"], ["2", "unreachable"], ["3", "indirect call: null or signature mismatch"]];

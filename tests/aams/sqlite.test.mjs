@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, kernelImage } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const images = {};
@@ -18,8 +18,7 @@ test.before(async () => {
   await prebuild(programs.map((n) => [n]));
   for (const n of programs) {
     images[n] = await image(n);
-    const r = await aam(["image", images[n], "-o", images[n].replace(/\.wasm$/, ".elf")]);   // the kernel, with SQLite's object
-    if (r.code !== 0) throw new Error(`aam image ${n} failed (${r.code}):\n${r.stderr}`);
+    await kernelImage(images[n]);                 // the kernel, with SQLite's object
   }
 });
 

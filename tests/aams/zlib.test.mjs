@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import * as fs from "node:fs";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, kernelImage } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const sha = (b) => createHash("sha256").update(b).digest("hex").slice(0, 16);
@@ -53,8 +53,7 @@ test.before(async () => {
   await prebuild([["examples/zpipe.ts"], ["tests/aams/programs/zlib_errors.ts"]]);
   for (const n of ["examples/zpipe.ts", "tests/aams/programs/zlib_errors.ts"]) {
     images[n] = await image(n);
-    const r = await aam(["image", images[n], "-o", images[n].replace(/\.wasm$/, ".elf")]);   // the kernel, with the zlib object
-    if (r.code !== 0) throw new Error(`aam image ${n} failed (${r.code}):\n${r.stderr}`);
+    await kernelImage(images[n]);                 // the kernel, with the zlib object
   }
 });
 

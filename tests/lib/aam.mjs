@@ -76,6 +76,21 @@ export async function prebuild(list) {
   }
 }
 
+/** `aam image W.wasm -o W.elf`: an image's kernel ELF, which also fills the boot cache. The first
+ *  one with a foreign machine compiles its wasm2c'd C (SQLite's: ~5 min at gcc -O2 on an idle
+ *  machine, more beside other work), so its hang guard is four times the default. Throws with
+ *  aam's stderr, and writes the error to stderr too: from a test.before, uvu prints nothing of it
+ *  and every test of the file just fails. */
+export async function kernelImage(wasm) {
+  try {
+    const r = await aam(["image", wasm, "-o", wasm.replace(/\.wasm$/, ".elf")], { timeoutMs: 4 * HANG_MS });
+    if (r.code !== 0) throw new Error(`aam image ${wasm} failed (${r.code}):\n${r.stderr}`);
+  } catch (e) {
+    process.stderr.write(`\nkernelImage failed (every test that needs it fails): ${e.stack ?? e}\n`);
+    throw e;
+  }
+}
+
 /** Numbers after each label in a line like "ops 4000 corruptions 0". */
 export function fields(line) {
   const out = {};

@@ -6,7 +6,7 @@
 // failing alike does not pass.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image } from "../lib/aam.mjs";
+import { aam, image, kernelImage } from "../lib/aam.mjs";
 
 const P = (n) => `tests/parity/programs/${n}.ts`;
 const STDIN = Array.from({ length: 10000 }, (_, i) => `line ${i} of the input\n`).join("");   // the stdin scenario's input
@@ -35,8 +35,7 @@ test.before(async () => {
   const worker = async () => {
     for (let s; (s = queue.shift());) {
       images[s.name] = await image(P(s.name));
-      const r = await aam(["image", images[s.name], "-o", images[s.name].replace(/\.wasm$/, ".elf")]);
-      if (r.code !== 0) throw new Error(`aam image ${s.name} failed (${r.code}):\n${r.stderr}`);
+      await kernelImage(images[s.name]);
     }
   };
   await Promise.all([worker(), worker()]);

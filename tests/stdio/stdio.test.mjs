@@ -11,7 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, AAM } from "../lib/aam.mjs";
+import { aam, image, AAM, kernelImage } from "../lib/aam.mjs";
 
 const P = (n) => `tests/stdio/programs/${n}.ts`;
 const PROGRAMS = ["cat", "count", "readers", "interleave", "yes"];
@@ -28,8 +28,7 @@ test.before(async () => {
   const worker = async () => {
     for (let n; (n = queue.shift());) {
       images[n] = await image(P(n));
-      const r = await aam(["image", images[n], "-o", images[n].replace(/\.wasm$/, ".elf")]);   // fills the boot cache
-      if (r.code !== 0) throw new Error(`aam image ${n} failed (${r.code}):\n${r.stderr}`);
+      await kernelImage(images[n]);               // fills the boot cache
     }
   };
   await Promise.all([worker(), worker()]);
