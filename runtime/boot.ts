@@ -16,8 +16,11 @@
 //  4. Run the program's percore() (if it has one), count it in SCB BOOT_PERCORE, wait for all.
 //  5. Core 0 spawns main() as a task (it may block like any task); when it returns, the system
 //     exits with its result. Every core, core 0 included, then runs the scheduler loop.
-// A waiting core spins briefly, then parks with a short timeout; the core that completes a
-// barrier wakes everyone, so nothing depends on the timeout except a lost wake-up's latency.
+// A waiting core spins briefly, then parks without a timeout: the core that completes a barrier,
+// and core 0 when it stores SCHED_STATE 2, wakes every other core, and a wake posted before the
+// park is not lost (platform park/wake token). (Parking with a 100 µs timeout instead cost a wake
+// per 100 µs of core 0's set-up on every waiting core: under load the boot alone made ~50 hlt a
+// core, tests/boot/system.test.mjs "an idle system does not spin".)
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
@@ -98,6 +101,7 @@ function setUpOnce(machines: () => void): void {
     machines();
     managerStart();
     store32(SCB_SCHED_STATE, 2);
+    for (let c = 0; c < CORE_COUNT; c++) if (c != CORE_ID) platform.wake(c);
     return;
   }
   waitFor(SCB_SCHED_STATE, 2);
@@ -115,6 +119,6 @@ function arrive(word: usize): void {
 function waitFor(word: usize, value: u32): void {
   let spins = 0;
   while (load32(word) != value) {
-    if (++spins > 1000) platform.park(100_000);
+    if (++spins > 1000) platform.park(-1);     // woken by whoever completes the wait
   }
 }
