@@ -11,7 +11,7 @@
 // of stdin is read while the machine works on the last (two buffers). GCM decryption reads all of
 // stdin first: the tag is at the end, and no plaintext may come out before it is checked.
 import { args, eprintln, heapAlloc, heapFree, stdinRead, stdoutWrite } from "aam";
-import { AesMode, AesDir, AesClient, connectAes } from "../aams/aes/aes.igen.client";
+import { AesMode, AesDir, AesClient, connectAes } from "../aams/aes/aes_igen_client";
 import { defineAes, AES_NOPAD, AES_CONSTTIME, AES_TAG_BYTES } from "../aams/aes/machine";
 
 export function machines(): void { defineAes(); }

@@ -12,7 +12,7 @@
 // core left to it, main (the only writer) never changes core; lzo still compresses on the others.
 import { args, eprintln, stdinRead, stdoutWrite, coreCount } from "aam";
 import { defineLzo } from "../aams/lzo/lzo";
-import { connectLzo } from "../aams/lzo/lzo.igen.client";
+import { connectLzo } from "../aams/lzo/lzo_igen_client";
 import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../aams/lzo/stream";
 import { F_ADLER32_D, F_CRC32_D, F_H_CRC32 } from "../aams/lzo/lzop";
 

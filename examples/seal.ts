@@ -16,7 +16,7 @@
 
 import { args, eprintln, heapAlloc, heapFree, stdinRead, stdoutWrite, stdinReadAll } from "aam";
 import { zlibMachine, ZStream, ZLIB_DEFLATE, ZLIB_INFLATE, ZLIB_FORMAT_ZLIB } from "../aams/zlib";
-import { AesMode, AesDir, AesClient, connectAes } from "../aams/aes/aes.igen.client";
+import { AesMode, AesDir, AesClient, connectAes } from "../aams/aes/aes_igen_client";
 import { defineAes, AES_TAG_BYTES } from "../aams/aes/machine";
 
 export function machines(): void {

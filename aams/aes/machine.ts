@@ -1,6 +1,6 @@
 // machine.ts: machine aes (aes.idl): its handlers, its context handles and its error messages.
 // A program serves it with `defineAes()` from its machines() export; clients use the generated
-// client (aes.igen.client.ts: connectAes(), c.openSync(…), …). README.md is its interface.
+// client (aes_igen_client.ts: connectAes(), c.openSync(…), …). README.md is its interface.
 // Owns: the handle table (which contexts exist, which call holds one), argument checks, the
 // message of every refusal. Not: the cipher (cipher.ts), the modes (modes.ts).
 //
@@ -8,8 +8,8 @@
 // key of 15 bytes (AES takes 16, 24 or 32)`); the machine goes on serving. Messages are built
 // in one heap block that the failure takes over (failOwned), so a refusal leaves no garbage.
 import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree, failOwned, text, Text } from "aam";
-import { AesMode, AesDir } from "./aes.igen.client";
-import { offerAes } from "./aes.igen.server";
+import { AesMode, AesDir } from "./aes_igen_client";
+import { offerAes } from "./aes_igen_server";
 import { aesTablesInit } from "./cipher";
 import { CX_SIZE, CX_DETAIL, MODE_ECB, MODE_CBC, MODE_CTR, MODE_GCM, DIR_ENC, DIR_DEC, FLAG_NOPAD, FLAG_CT,
   E_CAP, E_PARTIAL, E_CT_LEN, E_CT_EMPTY, E_PAD, E_AAD_LATE, E_NOT_GCM, E_GCM_LONG,

@@ -36,8 +36,8 @@
 
 import { Machine, MachineOptions, Signal, defineMachine, heapAlloc, heapFree } from "aam";
 import { virtioFind, virtioBegin, virtioDriverOk, virtioAck, virtioConfig64, Virtqueue, DESC_WRITE, irqAttach } from "aam/dev";
-import { BlockInfo } from "./block.igen.client";
-import { offerBlock } from "./block.igen.server";
+import { BlockInfo } from "./block_igen_client";
+import { offerBlock } from "./block_igen_server";
 
 // @ts-ignore: decorator
 @inline export const SECTOR: u32 = 512;

@@ -11,7 +11,7 @@
 // It is never freed (interfaces are never disconnected, docs/ARCHITECTURE.md "Known limits").
 
 import { Machine, findMachine } from "aam";
-import { BlockClient as BlockInterface, BlockInfo, connectBlock } from "./block.igen.client";
+import { BlockClient as BlockInterface, BlockInfo, connectBlock } from "./block_igen_client";
 import { SECTOR, MAX_SECTORS, EIO, EINVAL, EROFS, ENODEV } from "./block";
 
 export class BlockClient {

@@ -30,7 +30,7 @@ export class BlockDisk extends BlockDev {
 }
 
 /** From machines(): machine "block" (the disk given with --disk) and machine "fs" serving the
- *  FAT volume on it. Programs then use connectFs() (aams/fs/fs.igen.client.ts). */
+ *  FAT volume on it. Programs then use connectFs() (aams/fs/fs_igen_client.ts). */
 export function defineDiskFs(): void {
   defineBlock();
   defineFs(new BlockDisk());

@@ -5,7 +5,7 @@
 export { defineFs, fsAttach } from "./machine";
 export { defineDiskFs, BlockDisk } from "./disk";
 export { BlockDev, RamDisk } from "./blockdev";
-export { connectFs, FsClient, FsStat, FsStatfs, FsDirent } from "./fs.igen.client";
+export { connectFs, FsClient, FsStat, FsStatfs, FsDirent } from "./fs_igen_client";
 export { fsErrno, errnoName, errnoText } from "./errno";
 export {
   O_RDONLY as FS_O_RDONLY, O_WRONLY as FS_O_WRONLY, O_RDWR as FS_O_RDWR, O_CREAT as FS_O_CREAT, O_EXCL as FS_O_EXCL,

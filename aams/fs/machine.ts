@@ -29,8 +29,8 @@
 //      (the handler returns next; no trap report: a failed call is an answer).
 import { Machine, MachineOptions, defineMachine, failOwned, failQuietly, text, Text, heapAlloc, heapFree } from "aam";
 import { load32, cas32 } from "aam/atomic";
-import { FsDirent, FsStat, FsStatfs } from "./fs.igen.client";
-import { offerFs } from "./fs.igen.server";
+import { FsDirent, FsStat, FsStatfs } from "./fs_igen_client";
+import { offerFs } from "./fs_igen_server";
 import { BlockDev } from "./blockdev";
 import { Volume } from "./volume";
 import { Walk } from "./dir";

@@ -7,7 +7,7 @@
 // Open files (nodes) are found by their short entry's place; unlink and rename of an open file
 // are refused (EBUSY), so an entry that moves or goes never leaves a node behind.
 import { heapAlloc, heapFree } from "aam";
-import { FsStat, FsDirent, FsStatfs, FsType } from "./fs.igen.client";
+import { FsStat, FsDirent, FsStatfs, FsType } from "./fs_igen_client";
 import { DIR } from "./cache";
 import { Volume, BAD } from "./volume";
 import { Walk, walk, lookup, addEntry, removeEntry, entCluster, dirOf, isEmpty, nextEntry,

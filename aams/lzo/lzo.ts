@@ -14,8 +14,8 @@
 // heap (there is no collector): lzo1x.ts's msg/failWith, over "aam"'s text and failOwned.
 
 import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree } from "aam";
-import { LzopHeader, LzopBlock } from "./lzo.igen.client";
-import { offerLzo } from "./lzo.igen.server";
+import { LzopHeader, LzopBlock } from "./lzo_igen_client";
+import { offerLzo } from "./lzo_igen_server";
 import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH, msg, failWith } from "./lzo1x";
 import { headerWrite, headerRead, blockWrite, blockRead } from "./lzop";
 

@@ -18,7 +18,7 @@
 //   src_len bytes of data.
 
 import { heapAlloc, heapFree } from "aam";
-import { LzopHeader, LzopBlock } from "./lzo.igen.client";
+import { LzopHeader, LzopBlock } from "./lzo_igen_client";
 import { lzo1xBound, lzo1xCompress, lzo1xDecompress, LZO1X_SCRATCH, msg, failWith } from "./lzo1x";
 
 export const F_ADLER32_D: u32 = 0x1, F_ADLER32_C: u32 = 0x2, F_STDIN: u32 = 0x4, F_STDOUT: u32 = 0x8;

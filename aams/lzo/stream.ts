@@ -9,7 +9,7 @@
 // readers over memory. Both return "" on success or what went wrong; nothing stays allocated.
 
 import { heapAlloc, heapFree } from "aam";
-import { LzoClient, LzopHeader, LzopBlock, LzoBlockWriteCall, LzoBlockReadCall } from "./lzo.igen.client";
+import { LzoClient, LzopHeader, LzopBlock, LzoBlockWriteCall, LzoBlockReadCall } from "./lzo_igen_client";
 import { F_ADLER32_D, F_STDIN, F_STDOUT, F_OS_UNIX, LZOP_VERSION, LZOP_LIB_VERSION, LZOP_NEEDED, LZOP_METHOD_LZO1X_1,
   LZOP_LEVEL, LZOP_BLOCK_SIZE, LZOP_HEADER_MAX, LZOP_MAX_BLOCK, F_ADLER32_C, F_CRC32_D, F_CRC32_C, lzopBlockBound } from "./lzop";
 

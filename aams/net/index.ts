@@ -3,7 +3,7 @@
 // with defineNet() and uses it from any task through the generated client connectNet().
 // Re-exports only.
 export { defineNet, NetOptions } from "./machine";
-export { connectNet, NetClient, NetAddr, NetInfo } from "./net.igen.client";
+export { connectNet, NetClient, NetAddr, NetInfo } from "./net_igen_client";
 export { ipParse, ipText } from "./checksum";
 export { SOCK_STREAM, SOCK_DGRAM } from "./socket";
 export { MSG_DONTWAIT } from "./udp";

@@ -18,8 +18,8 @@
 // stack (a peer asks ARP first).
 import { Machine, defineMachine, environ, fail } from "aam";
 import { nicOpen, nicSend, nicMac, nicStats } from "./nic";
-import { NetAddr, NetInfo } from "./net.igen.client";
-import { offerNet } from "./net.igen.server";
+import { NetAddr, NetInfo } from "./net_igen_client";
+import { offerNet } from "./net_igen_server";
 import { netConfigure, netAttachLink, netStarted, netIp, netMask, netGw, netMac, netLinkUp, netStats } from "./stack";
 import { netInput, netStart } from "./engine";
 import { ipParse } from "./checksum";

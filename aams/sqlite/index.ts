@@ -5,7 +5,7 @@
 // statement of a text and hands each result row to a callback as the sqlite3 tool's list mode
 // prints it (columns as SQLite's own text, tab-separated, NULL empty).
 // Not: SQLite (sqlite_glue.c over the pinned amalgamation, in the module's own memory); the typed
-// calls (prepare, bind*, step, column, …) are the generated client's (sqlite.igen.client.ts).
+// calls (prepare, bind*, step, column, …) are the generated client's (sqlite_igen_client.ts).
 //
 //   export function machines(): void { sqliteMachine(); }
 //   let db = SqlDb.open();                         // null + SqlDb.lastError
@@ -15,10 +15,10 @@
 // table: t"); the machine and the database go on.
 
 import { defineMachine, Machine, heapAlloc, heapFree } from "aam";
-import { connectSqlite, SqliteClient, SqlitePrepared, SqliteCounts } from "./sqlite.igen.client";
-import { offerSqliteForeign } from "./sqlite.igen.server";
+import { connectSqlite, SqliteClient, SqlitePrepared, SqliteCounts } from "./sqlite_igen_client";
+import { offerSqliteForeign } from "./sqlite_igen_server";
 
-export { SqliteClient, SqlitePrepared, SqliteValue, SqliteCounts, connectSqlite } from "./sqlite.igen.client";
+export { SqliteClient, SqlitePrepared, SqliteValue, SqliteCounts, connectSqlite } from "./sqlite_igen_client";
 
 // The IDL's #defines (sqlite.idl; igen generates no constants).
 export const SQLITE_ROW: i32 = 100;

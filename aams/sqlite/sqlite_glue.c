@@ -10,7 +10,7 @@
 #include <string.h>
 #include "sqlite3.h"
 #include "aam_foreign.h"
-#include "sqlite.igen.h"
+#include "sqlite_igen.h"
 
 static sqlite3 *dbs[SQLITE_MAX_DBS + 1];
 static struct { sqlite3_stmt *s; int db; } stmts[SQLITE_MAX_STMTS + 1];

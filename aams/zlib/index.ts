@@ -2,7 +2,7 @@
 //
 // Owns: `zlibMachine()` (the machine "zlib": kernel-level, one core, served by the foreign module
 // built from foreign.json), and `ZStream`, a stream of one client over the generated client
-// (zlib.igen.client.ts) that pushes chunks and hands every piece of output to a callback.
+// (zlib_igen_client.ts) that pushes chunks and hands every piece of output to a callback.
 // Not: zlib (zlib_glue.c over the pinned sources, in the module's own memory), the checks and
 // copies of each call (the kernel: runtime/machine/validate.ts, runtime/service/foreign.ts).
 //
@@ -17,10 +17,10 @@ import { defineMachine, Machine, heapAlloc, heapFree } from "aam";
 
 // @ts-ignore: decorator
 @inline const OBJ_HEADER: usize = 16;        // asc's object header in front of a string or an object
-import { connectZlib, ZlibClient, ZlibProgress, ZlibCounts } from "./zlib.igen.client";
-import { offerZlibForeign } from "./zlib.igen.server";
+import { connectZlib, ZlibClient, ZlibProgress, ZlibCounts } from "./zlib_igen_client";
+import { offerZlibForeign } from "./zlib_igen_server";
 
-export { ZlibClient, ZlibCounts, connectZlib } from "./zlib.igen.client";
+export { ZlibClient, ZlibCounts, connectZlib } from "./zlib_igen_client";
 
 // The IDL's #defines (zlib.idl; igen generates no constants): tests/aams/zlib.test.mjs checks
 // that these match the generated header.

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "zlib.h"
 #include "aam_foreign.h"
-#include "zlib.igen.h"
+#include "zlib_igen.h"
 
 struct stream { z_stream z; int mode; int ended; };
 static struct stream *streams[ZLIB_MAX_STREAMS + 1];   /* [0] unused: handles start at 1 */

@@ -1,5 +1,5 @@
-// gen/as.ts: the AssemblyScript side of an IDL file: `<name>.igen.client.ts` (the types and the
-// client stubs) and `<name>.igen.server.ts` (handler registration and dispatch).
+// gen/as.ts: the AssemblyScript side of an IDL file: `<name>_igen_client.ts` (the types and the
+// client stubs) and `<name>_igen_server.ts` (handler registration and dispatch).
 //
 // Owns: the text of both files. The client packs parameters into a call record and sends it
 // (async → a typed call handle, sync, event-based); the server unpacks a record into a call of
@@ -28,11 +28,11 @@ const header = (source: string, what: string) => [
 // ── client ───────────────────────────────────────────────────────────────────────────────────
 
 export const client = {
-  suffix: '.igen.client.ts',
+  suffix: '_igen_client.ts',
   generate(model: Model, source: string): string {
     const nm = names(model);
     const base = source.replace(/\.[^.]*$/, '');
-    const out: string[] = header(source, `// ${base}.igen.client.ts: the AssemblyScript client of ${machineList(model)}, and the types ${model.machines.length > 1 ? 'their' : 'its'} tasks use.`);
+    const out: string[] = header(source, `// ${base}_igen_client.ts: the AssemblyScript client of ${machineList(model)}, and the types ${model.machines.length > 1 ? 'their' : 'its'} tasks use.`);
     out.push(
       '//',
       '// Each task is a method of the client, in three variants:',
@@ -40,7 +40,7 @@ export const client = {
       '//   taskSync(...)  sync: blocks the calling task until the result; traps it if the call fails',
       '//   taskThen(..., fn, arg)  event: fn(call, arg) runs as a task of the calling machine when the',
       '//                  call ended; the call is released after fn returns',
-      `// Records and their layouts are drawn in ${base}.igen.h; the call protocol is in docs/igen.md.`,
+      `// Records and their layouts are drawn in ${base}_igen.h; the call protocol is in docs/igen.md.`,
       '',
       'import { Machine, Interface, heapAlloc, heapFree } from "aam";',
       'import { IgenCall, igenRecord, igenIssue, igenWait, igenSync, igenThen, igenServer, igenConnect, interfaceError } from "aam/igen";',
@@ -261,11 +261,11 @@ function clientMethods(m: Machine, t: Task, slot: number, nm: Names): string[] {
 // ── server ───────────────────────────────────────────────────────────────────────────────────
 
 export const server = {
-  suffix: '.igen.server.ts',
+  suffix: '_igen_server.ts',
   generate(model: Model, source: string): string {
     const nm = names(model);
     const base = source.replace(/\.[^.]*$/, '');
-    const out: string[] = header(source, `// ${base}.igen.server.ts: the AssemblyScript server side of ${machineList(model)}.`);
+    const out: string[] = header(source, `// ${base}_igen_server.ts: the AssemblyScript server side of ${machineList(model)}.`);
     out.push(
       '//',
       '// The machine\'s author writes one typed handler per task and offers them all at once from the',
@@ -288,7 +288,7 @@ export const server = {
     const enumImports = [...used].filter((u) => enumNames.has(u)).sort();
     out.push('import { Machine, Task, fail } from "aam";');
     out.push(`import { igenServe, igenSetHandler, igenOfferRecord, igenOfferInterface${model.machines.some((m) => m.kernel) ? ', foreignModule, igenOfferForeign, igenForeign' : ''} } from "aam/igen";`);
-    out.push(`import { ${[...imports, ...enumImports].join(', ')} } from "./${base}.igen.client";`);
+    out.push(`import { ${[...imports, ...enumImports].join(', ')} } from "./${base}_igen_client";`);
     for (const m of model.machines) out.push(...serverMachine(m, nm));
     return out.join('\n') + '\n';
   },

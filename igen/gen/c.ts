@@ -1,4 +1,4 @@
-// gen/c.ts: the C header of an IDL file, `<name>.igen.h`.
+// gen/c.ts: the C header of an IDL file, `<name>_igen.h`.
 //
 // Owns: the header's text: the IDL's plain C copied as written (machine blocks left out, so
 // `#include`s and `#define`s stay as the author wrote them), then per machine its interface hash
@@ -15,7 +15,7 @@ import { hex32, hex64 } from '../ids';
 import { spell } from '../types';
 import { sizeAlign } from '../layout';
 
-export const suffix = '.igen.h';
+export const suffix = '_igen.h';
 
 export function generate(model: Model, source: string): string {
   const base = source.replace(/\.[^.]*$/, '');

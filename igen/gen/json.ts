@@ -1,4 +1,4 @@
-// gen/json.ts: the model as JSON, `<name>.igen.json`.
+// gen/json.ts: the model as JSON, `<name>_igen.json`.
 //
 // Owns: the JSON form of a Model: every machine with its hash and canonical text, every task
 // with its ordinal, parameters, result and record layouts, and a table of the structs and enums
@@ -16,7 +16,7 @@ import { sizeAlign } from '../layout';
 import { hex32, hex64 } from '../ids';
 import { Loc } from '../errors';
 
-export const suffix = '.igen.json';
+export const suffix = '_igen.json';
 export const FORMAT = 1;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -69,7 +69,7 @@ export function igenIssue(iface: Interface, slot: u32, r: usize, size: usize, or
 /** The future of call `r`. */
 export function igenFuture(r: usize): Future { return changetype<Future>(load<u32>(r - H_FUTURE)); }
 
-/** What every generated call handle shares (X.igen.client.ts: `class XCall extends IgenCall`,
+/** What every generated call handle shares (X_igen_client.ts: `class XCall extends IgenCall`,
  *  which adds wait() and the typed result). The handle is the call record's address. */
 // @ts-ignore: decorator
 @unmanaged

@@ -1,9 +1,9 @@
 // aes-host-driver.ts: JS on the Node host calling machine aes of programs/aes_host.ts through the
-// generated TypeScript client (aams/aes/aes.igen.host.ts) and the host transport (startImage):
+// generated TypeScript client (aams/aes/aes_igen_host.ts) and the host transport (startImage):
 // whole messages encrypted and decrypted in chunks, as a streaming caller would.
 // aes.test.mjs bundles it with esbuild (the test suite runs plain ESM) and calls start().
 import { loadImage, startImage } from "../../tools/host/node";
-import { aesClient, AesMode, AesDir } from "../../aams/aes/aes.igen.host";
+import { aesClient, AesMode, AesDir } from "../../aams/aes/aes_igen_host";
 
 const MODES: Record<string, number> = { ecb: AesMode.AES_ECB, cbc: AesMode.AES_CBC, ctr: AesMode.AES_CTR, gcm: AesMode.AES_GCM };
 

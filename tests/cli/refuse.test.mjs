@@ -101,7 +101,7 @@ test("an output in /proc or /sys, through a file, or that is a folder is refused
   await refused(["igen", idl, "-o", "/proc/aam-x"], "aam: -o /proc/aam-x: cannot create the folder /proc/aam-x (the file system does not allow it, ENOENT)");
   await refused(["igen", idl, "-o/proc/aam-x"], "aam: -o /proc/aam-x: cannot create the folder /proc/aam-x (the file system does not allow it, ENOENT)");
   await refused(["igen", path.join(TMP, "none.idl")], `aam: ${path.join(TMP, "none.idl")}: no such file`);
-  assert.not.ok(fs.existsSync(path.join(TMP, "x.igen.h")), "igen wrote nothing");
+  assert.not.ok(fs.existsSync(path.join(TMP, "x_igen.h")), "igen wrote nothing");
 });
 
 test("an output folder without write permission is refused before the build, for build and igen", async () => {

@@ -1,8 +1,8 @@
 // host-driver.ts: JS on the Node host calling machines krt and urt of programs/host.ts through the
-// generated TypeScript client (programs/rt.igen.host.ts) and the host transport (startImage).
+// generated TypeScript client (programs/rt_igen_host.ts) and the host transport (startImage).
 // igen-run.test.mjs bundles it with esbuild (the test suite runs plain ESM) and calls run().
 import { loadImage, startImage } from "../../tools/host/node";
-import { krtClient, urtClient, RtMode, KRT_INTERFACE_HASH, type IgenHost, type Point, type RtParams } from "./programs/rt.igen.host";
+import { krtClient, urtClient, RtMode, KRT_INTERFACE_HASH, type IgenHost, type Point, type RtParams } from "./programs/rt_igen_host";
 
 const params: RtParams = { tag: 1, scale: 2n, origin: { x: 10, y: 20 }, weight: 2.5, flip: true };
 

@@ -11,11 +11,11 @@ const EXPECT = ": sum 4950 fill 16/232 bump 11,12,13,14 move 17,1030 summary tru
 
 test("aam build regenerates the programs' igen files, byte-identical to the checked-in ones", async () => {
   const dir = path.join(ROOT, "tests/igen-run/programs");
-  const before = Object.fromEntries(fs.readdirSync(dir).filter((f) => f.includes(".igen.")).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+  const before = Object.fromEntries(fs.readdirSync(dir).filter((f) => f.includes("_igen")).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
   await image(P("roundtrip"));
   await image(P("mismatch"));
   for (const f of ["rt", "ver_v1", "ver_v2"]) {
-    for (const ext of [".igen.h", ".igen.json", ".igen.client.ts", ".igen.server.ts", ".igen.host.ts"]) {
+    for (const ext of ["_igen.h", "_igen.json", "_igen_client.ts", "_igen_server.ts", "_igen_host.ts"]) {
       const file = f + ext;
       assert.ok(fs.existsSync(path.join(dir, file)), `${file} generated`);
       if (file in before) assert.is(fs.readFileSync(path.join(dir, file), "utf8"), before[file], `${file} unchanged`);
@@ -33,7 +33,7 @@ test("the generated AssemblyScript of every golden case (tests/igen/cases) compi
   fs.mkdirSync(dir, { recursive: true });
   const lines = [];
   for (const c of fs.readdirSync(cases).filter((c) => c !== "errors").sort()) {
-    for (const f of fs.readdirSync(path.join(cases, c)).filter((f) => /\.igen\.(client|server)\.ts$/.test(f))) {
+    for (const f of fs.readdirSync(path.join(cases, c)).filter((f) => /_igen_(client|server)\.ts$/.test(f))) {
       fs.mkdirSync(path.join(dir, c), { recursive: true });
       fs.copyFileSync(path.join(cases, c, f), path.join(dir, c, f));
       lines.push(`export * from "./${c}/${f.replace(/\.ts$/, "")}";`);
@@ -51,7 +51,7 @@ test("aam igen: writes all five artefacts, exits 0; a bad IDL exits 1 with a loc
   fs.rmSync(dir, { recursive: true, force: true });
   const r = await aam(["igen", "tests/igen/cases/include/net.idl", "-I", "tests/igen/cases/include", "-o", dir]);
   assert.is(r.code, 0, r.stderr);
-  assert.equal(fs.readdirSync(dir).sort(), ["net.igen.client.ts", "net.igen.h", "net.igen.host.ts", "net.igen.json", "net.igen.server.ts"]);
+  assert.equal(fs.readdirSync(dir).sort(), ["net_igen.h", "net_igen.json", "net_igen_client.ts", "net_igen_host.ts", "net_igen_server.ts"]);
   const bad = await aam(["igen", "tests/igen/cases/errors/missing_len.idl", "-o", dir]);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, "missing_len.idl:");
@@ -92,7 +92,7 @@ test("the kernel refuses bad records and pointers of a generated client with mes
 
 test("version mismatch: a client built from ver_v1.idl is refused by a ver_v2.idl server, with the machine and both hashes; the program sees it and goes on", async () => {
   const json = (f) => JSON.parse(fs.readFileSync(path.join(ROOT, "tests/igen-run/programs", f), "utf8")).machines[0].hash;
-  const v1 = json("ver_v1.igen.json"), v2 = json("ver_v2.igen.json");
+  const v1 = json("ver_v1_igen.json"), v2 = json("ver_v2_igen.json");
   assert.is.not(v1, v2);
   const r = await aam(["run", await image(P("mismatch")), "--cores", "2"]);
   assert.is(r.code, 0, r.stdout + r.stderr);

@@ -29,7 +29,7 @@ test('aam igen x.idl -o dir writes the header, the JSON, the AS client and serve
   try {
     const c = capture();
     assert.is(igenCli([path.join(dir, 'x.idl'), '-o', path.join(dir, 'out')], c.log), 0);
-    assert.equal(fs.readdirSync(path.join(dir, 'out')).sort(), ['x.igen.client.ts', 'x.igen.h', 'x.igen.host.ts', 'x.igen.json', 'x.igen.server.ts']);
+    assert.equal(fs.readdirSync(path.join(dir, 'out')).sort(), ['x_igen.h', 'x_igen.json', 'x_igen_client.ts', 'x_igen_host.ts', 'x_igen_server.ts']);
     assert.is(c.err.length, 0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -40,7 +40,7 @@ test('without -o the outputs go next to the IDL; -I dirs are searched', () => {
   const dir = tmp({ 'x.idl': '#include <t.h>\nmachine m { task t(t_t x); }', 'inc/t.h': 'typedef int t_t;' });
   try {
     assert.is(igenCli([path.join(dir, 'x.idl'), '-I', path.join(dir, 'inc')], capture().log), 0);
-    assert.ok(fs.existsSync(path.join(dir, 'x.igen.h')));
+    assert.ok(fs.existsSync(path.join(dir, 'x_igen.h')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -63,10 +63,10 @@ test('an old output is not touched by a failed run', () => {
   const dir = tmp({ 'x.idl': GOOD });
   try {
     assert.is(igenCli([path.join(dir, 'x.idl')], capture().log), 0);
-    const before = fs.readFileSync(path.join(dir, 'x.igen.h'), 'utf8');
+    const before = fs.readFileSync(path.join(dir, 'x_igen.h'), 'utf8');
     fs.writeFileSync(path.join(dir, 'x.idl'), 'machine m { task t(bogus_t x); }');
     assert.is(igenCli([path.join(dir, 'x.idl')], capture().log), 1);
-    assert.is(fs.readFileSync(path.join(dir, 'x.igen.h'), 'utf8'), before);
+    assert.is(fs.readFileSync(path.join(dir, 'x_igen.h'), 'utf8'), before);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // golden.test.ts: every IDL under cases/ against its checked-in outputs.
 //
-// cases/<dir>/<name>.idl generates <name>.igen.h and <name>.igen.json beside it; cases/errors/
+// cases/<dir>/<name>.idl generates <name>_igen.h and <name>_igen.json beside it; cases/errors/
 // <name>.idl must fail with exactly the text in <name>.err. The cases run from memory with
 // paths relative to cases/ and `-I include`, so the outputs do not depend on where the tests run.
 // Regenerate after an intended change: IGEN_UPDATE=1 npx uvu -r esbuild-register tests/igen golden

@@ -5,9 +5,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { zlibClient, ZlibLevel, ZLIB_INTERFACE_HASH, IgenHost } from './cases/zlib/zlib.igen.host';
-import { netClient } from './cases/include/net.igen.host';
-import { layoutClient } from './cases/layout/layout.igen.host';
+import { zlibClient, ZlibLevel, ZLIB_INTERFACE_HASH, IgenHost } from './cases/zlib/zlib_igen_host';
+import { netClient } from './cases/include/net_igen_host';
+import { layoutClient } from './cases/layout/layout_igen_host';
 
 type Req = Parameters<IgenHost['call']>[0];
 

@@ -79,9 +79,9 @@ for (const idl of cases) {
       const r = igen([file], { includeDirs: [includeDir], outDir: dir });
       if (!r.ok) return assert.unreachable(r.errors.map((e) => e.format()).join('\n'));
       const base = path.basename(idl, '.idl');
-      const json = JSON.parse(fs.readFileSync(path.join(dir, `${base}.igen.json`), 'utf8'));
+      const json = JSON.parse(fs.readFileSync(path.join(dir, `${base}_igen.json`), 'utf8'));
       const { exprs, expected } = probeOf(json);
-      const source = `#include "${base}.igen.h"\nconst unsigned int igen_probe[] = {\n${exprs.map((e) => `    ${e},`).join('\n')}\n};\n`;
+      const source = `#include "${base}_igen.h"\nconst unsigned int igen_probe[] = {\n${exprs.map((e) => `    ${e},`).join('\n')}\n};\n`;
       const includes = [dir, path.dirname(file), includeDir];
       const check = (cc: string, flags: string[]) => {
         const got = compile(cc, flags, dir, includes, source);

@@ -13,7 +13,7 @@
 //     the environment variables the build reads (BUILD_ENV; AAM_LINK_DUMP, whose point is the
 //     file a build writes, turns the cache off).
 //  2. the entry's `deps`: every file asc asked for while compiling (the program, each file it
-//     imports, generated .igen files, the runtime files reached as "aam"), with the hash of the
+//     imports, generated _igen files, the runtime files reached as "aam"), with the hash of the
 //     text asc was given, and every file asc looked for and did not find (a file created there
 //     later can change what an import resolves to). A lookup re-hashes them; one differs: miss.
 // The program's IDL files are not in the key: the build runs igen before the lookup

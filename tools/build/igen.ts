@@ -5,7 +5,7 @@
 //
 // The IDL files of a build are (docs/igen.md "aam build"):
 //  1. every *.idl in the entry file's directory;
-//  2. for every relative import of `X.igen.client` or `X.igen.server` (any extension) in the
+//  2. for every relative import of `X_igen_client` or `X_igen_server` (any extension) in the
 //     entry or in a program file it imports relatively (followed transitively), the file X.idl
 //     beside the importing file.
 // Outputs go next to their IDL, as `aam igen X.idl` writes them. A file whose text is unchanged
@@ -19,7 +19,7 @@ import { igen } from "../../igen/main";
 export class IgenBuildError extends Error { name = "BuildError"; }
 
 const IMPORT = /\b(?:import|export)\b[^"';]*?\bfrom\s*["']([^"']+)["']|\bimport\s*["']([^"']+)["']/g;
-const GENERATED = /^(.*)\.igen\.(?:client|server)(?:\.ts)?$/;
+const GENERATED = /^(.*)_igen_(?:client|server)(?:\.ts)?$/;
 
 /** The IDL files a build of `entry` depends on, sorted. */
 export function idlFilesOf(entry: string): string[] {

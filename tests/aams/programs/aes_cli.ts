@@ -7,7 +7,7 @@
 // Output depends only on the arguments, so Node and QEMU must print the same bytes.
 import { println, args, heapAlloc, heapFree, coreCount, heapBlocksInUse, yieldNow } from "aam";
 import { FW_TASKS_LIVE, FW_CTX_LIVE } from "~lib/rt/abi";
-import { AesMode, AesDir, AesClient, connectAes } from "../../../aams/aes/aes.igen.client";
+import { AesMode, AesDir, AesClient, connectAes } from "../../../aams/aes/aes_igen_client";
 import { defineAes, AES_NOPAD, AES_CONSTTIME } from "../../../aams/aes/machine";
 
 export function machines(): void { defineAes({ maxCores: 2 }); }

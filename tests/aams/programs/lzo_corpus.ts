@@ -8,7 +8,7 @@
 //   streamfuzz [rounds]  cut and flipped 2 MiB lzop files through lzopDecompress
 import { args, println, heapAlloc, heapFree, heapBlocksInUse, heapLargeCount, coreCount } from "aam";
 import { defineLzo } from "../../../aams/lzo/lzo";
-import { connectLzo, LzoClient } from "../../../aams/lzo/lzo.igen.client";
+import { connectLzo, LzoClient } from "../../../aams/lzo/lzo_igen_client";
 import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../../../aams/lzo/stream";
 import { F_ADLER32_C, F_CRC32_D, F_CRC32_C, F_H_CRC32, F_ADLER32_D, F_OS_UNIX } from "../../../aams/lzo/lzop";
 import { crc32, CRC32_INIT } from "../../../aams/lzo/lzop";

@@ -4,7 +4,7 @@
 // heap must hold as many blocks after as before (a failed call's message goes with the call).
 // Then one corruption of each kind with its error message, printed after the heap check.
 import { println, heapAlloc, heapFree, heapBlocksInUse, heapLargeCount, coreCount } from "aam";
-import { connectLzo, LzoClient, LzopBlock, LzopHeader } from "../../../aams/lzo/lzo.igen.client";
+import { connectLzo, LzoClient, LzopBlock, LzopHeader } from "../../../aams/lzo/lzo_igen_client";
 import { lzopCompress, lzopDecompress, LZOP_DEFAULT_FLAGS } from "../../../aams/lzo/stream";
 import { makeCorpus } from "./lzo_data";
 import { memReader, memWriter, memRead, memWrite, sink, sinkLen, sinkFree } from "./lzo_mem";

@@ -3,7 +3,7 @@
 // Prints one line per case (tests/aams/zlib.test.mjs compares them, on both hosts).
 import { println, heapAlloc, heapFree, heapBlocksInUse, coreCount } from "aam";
 import { zlibMachine, ZStream, zlibCounts, connectZlib, ZLIB_DEFLATE, ZLIB_INFLATE, ZLIB_FORMAT_ZLIB, ZLIB_FORMAT_GZIP, ZLIB_FORMAT_RAW, ZLIB_FINISH } from "../../../aams/zlib";
-import { ZlibProgress, ZlibClient } from "../../../aams/zlib/zlib.igen.client";
+import { ZlibProgress, ZlibClient } from "../../../aams/zlib/zlib_igen_client";
 
 export function machines(): void { zlibMachine(); }
 

@@ -11,7 +11,7 @@
 // Prints only what both hosts must print alike (tests/parity compares the bytes).
 import { println, args, spawn, Task, Future, heapAlloc, heapFree, WaitGroup } from "aam";
 import { defineBlock, BlockClient, SECTOR } from "../../../aams/block/index";
-import { connectBlock, BlockInfo } from "../../../aams/block/block.igen.client";
+import { connectBlock, BlockInfo } from "../../../aams/block/block_igen_client";
 
 export function machines(): void { defineBlock(); }
 

@@ -28,7 +28,7 @@
 //   faulty LBA (first)   the disk fails every read and write that touches sector LBA or later (EIO)
 //   leak                 heap blocks in use by machine fs's cores before and after 200 failing calls
 import { Task, spawn, Future, Signal, args, eprintln, stdinReadAll, stdoutWrite, heapAlloc, heapFree, coreCount, heapBlocksInUse } from "aam";
-import { connectFs, FsClient, FsStat, FsDirent, FsStatfs, FsStatCall } from "../../../aams/fs/fs.igen.client";
+import { connectFs, FsClient, FsStat, FsDirent, FsStatfs, FsStatCall } from "../../../aams/fs/fs_igen_client";
 import { defineFs, fsAttach } from "../../../aams/fs/machine";
 import { RamDisk } from "../../../aams/fs/blockdev";
 import { IgenCall, igenWait } from "aam/igen";

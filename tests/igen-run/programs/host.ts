@@ -1,5 +1,5 @@
 // host.ts: machines krt and urt (rt_machines.ts) serving calls from JS on the Node host
-// (tests/igen-run/host-driver.ts, through the generated rt.igen.host.ts) until the host stops it.
+// (tests/igen-run/host-driver.ts, through the generated rt_igen_host.ts) until the host stops it.
 import { hostServe } from "aam";
 import { defineRtMachines } from "./rt_machines";
 

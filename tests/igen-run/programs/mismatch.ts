@@ -3,9 +3,9 @@
 // fails (the program observes it through its future and verInterfaceError), and the system
 // goes on: a client of the right version is served.
 import { Task, println, defineMachine, spawn } from "aam";
-import { connectVer, verInterfaceError, VER_INTERFACE_HASH } from "./ver_v1.igen.client";
-import { connectVer as connectVer2 } from "./ver_v2.igen.client";
-import { offerVer } from "./ver_v2.igen.server";
+import { connectVer, verInterfaceError, VER_INTERFACE_HASH } from "./ver_v1_igen_client";
+import { connectVer as connectVer2 } from "./ver_v2_igen_client";
+import { offerVer } from "./ver_v2_igen_server";
 
 function get(key: u64): u32 { return <u32>key * 2; }
 

@@ -2,12 +2,12 @@
 // generated server (rt_machines.ts) and called through its generated client, in all three
 // variants (async, sync, event); then the kernel's refusals of bad records and pointers, made
 // through the same generated client, and a heap check.
-// `aam build` generates rt.igen.*.ts from rt.idl beside this file (tools/build/igen.ts).
+// `aam build` generates rt_igen_*.ts from rt.idl beside this file (tools/build/igen.ts).
 import { Task, Future, Signal, Interface, println, eprintln, heapAlloc, heapFree, defineMachine, spawn, yieldNow, coreCount, heapBytesInUse } from "aam";
 import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE, MEMORY_BASE } from "~lib/rt/abi";
 import { Point, RtParams, RtSummary, RtMode, KrtClient, UrtClient, connectKrt, connectUrt,
   KrtSumCall, KrtFillCall, KrtBumpCall, KrtMoveCall, KrtSummaryCall, KrtDescribeCall,
-  UrtSumCall, UrtFillCall, UrtBumpCall, UrtMoveCall, UrtSummaryCall, UrtDescribeCall } from "./rt.igen.client";
+  UrtSumCall, UrtFillCall, UrtBumpCall, UrtMoveCall, UrtSummaryCall, UrtDescribeCall } from "./rt_igen_client";
 import { defineRtMachines } from "./rt_machines";
 
 export function machines(): void { defineRtMachines(); }

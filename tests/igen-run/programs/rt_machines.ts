@@ -1,9 +1,9 @@
 // rt_machines.ts: machines krt (kernel-level) and urt (user-level) of rt.idl, both served by the
-// same typed handlers through igen's generated server (rt.igen.server.ts). Used by roundtrip.ts
+// same typed handlers through igen's generated server (rt_igen_server.ts). Used by roundtrip.ts
 // (AS clients) and host.ts (the JS host's client).
 import { defineMachine } from "aam";
-import { Point, RtParams, RtSummary, RtMode } from "./rt.igen.client";
-import { offerKrt, offerUrt } from "./rt.igen.server";
+import { Point, RtParams, RtSummary, RtMode } from "./rt_igen_client";
+import { offerKrt, offerUrt } from "./rt_igen_server";
 
 export function sum(data: usize, n: u32): u64 {
   let s: u64 = 0;

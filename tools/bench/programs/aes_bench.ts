@@ -4,7 +4,7 @@
 // in ns as its last line, a JSON array. Arguments: mode (ctr|cbc|gcm) key-bits MiB rounds streams
 // [flags: open's, e.g. 2 for AES_CONSTTIME].
 import { Task, WaitGroup, args, println, now, heapAlloc, spawnDetached } from "aam";
-import { AesMode, AesDir, connectAes, AesClient } from "../../../aams/aes/aes.igen.client";
+import { AesMode, AesDir, connectAes, AesClient } from "../../../aams/aes/aes_igen_client";
 import { defineAes } from "../../../aams/aes/machine";
 
 export function machines(): void { defineAes(); }

@@ -5,7 +5,7 @@
 //   lzo_bench <mib> <reps>
 import { args, println, now, heapAlloc, heapFree, Future } from "aam";
 import { defineLzo } from "../../../aams/lzo/lzo";
-import { connectLzo, LzoClient, LzoCompressCall, LzoDecompressCall } from "../../../aams/lzo/lzo.igen.client";
+import { connectLzo, LzoClient, LzoCompressCall, LzoDecompressCall } from "../../../aams/lzo/lzo_igen_client";
 
 export function machines(): void { defineLzo(); }
 
