@@ -35,6 +35,7 @@ import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASK
 
 export const QEMU = "qemu-system-x86_64";
 const FORMAT = "aam-image/1";
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];
 
 export class BootError extends Error { name = "BootError"; }
 
@@ -218,6 +219,19 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
   // O_NONBLOCK so neither side waits for the other; drained by polling and once more at exit.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-boot-"));
+  // The folder holds a 1 GiB RAM file when stdio goes through rings: deleted when QEMU ends, and
+  // also when this process exits by another path or is stopped by SIGTERM/SIGHUP/SIGINT (QEMU is
+  // killed, the folder deleted, then the signal raised again with its default action).
+  let qemu: ReturnType<typeof spawn> | null = null;
+  const removeDir = (): void => {
+    process.removeListener("exit", removeDir);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onStop);
+    if (qemu && qemu.exitCode === null && qemu.signalCode === null) qemu.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const onStop = (sig: NodeJS.Signals): void => { removeDir(); untap(); process.kill(process.pid, sig); };
+  process.once("exit", removeDir);
+  for (const s of STOP_SIGNALS) process.once(s, onStop);
   const fifo = path.join(dir, "com2");
   const mk = spawnSync("mkfifo", [`${fifo}.in`, `${fifo}.out`]);
   if (mk.status !== 0) throw new BootError(`mkfifo failed: ${mk.stderr || mk.error}`);
@@ -270,6 +284,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
       args.push("-object", `memory-backend-file,id=ram,size=${o.mem ?? "1G"},mem-path=${ramFile},share=on`);
     }
     const child = spawn(QEMU, args, { stdio: ["ignore", "pipe", "inherit"] });
+    qemu = child;
     let stdout = "";
     const out = o.capture ? null : new StdoutCopy(() => child.kill("SIGKILL"));
     const text = new StringDecoder("utf8");
@@ -287,7 +302,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
       input?.close();
       stdout += text.end();
       fs.closeSync(fd);
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir();
       untap();
     };
     child.on("error", (e) => { done(); reject(e); });
