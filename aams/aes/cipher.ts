@@ -12,6 +12,7 @@
 //   SBOX   256 B      S-box             TE0..TE3  4 x 1 KiB  encryption T-tables
 //   ISBOX  256 B      inverse S-box     TD0..TD3  4 x 1 KiB  decryption T-tables
 // Words are big-endian column words: byte 0 of a column is the top byte, as FIPS-197 writes it.
+import { load32, store32, cas32 } from "aam/atomic";
 
 const SBOX = memory.data(256);
 const ISBOX = memory.data(256);
@@ -35,9 +36,9 @@ function gmul(a: u32, b: u32): u32 {
 
 /** Builds the tables once; any core may call it, the first builds and the others wait. */
 export function aesTablesInit(): void {
-  if (atomic.load<u32>(READY) == 2) return;
-  if (atomic.cmpxchg<u32>(READY, 0, 1) != 0) {
-    while (atomic.load<u32>(READY) != 2) {}        // another core is building (a few µs)
+  if (load32(READY) == 2) return;
+  if (cas32(READY, 0, 1) != 0) {
+    while (load32(READY) != 2) {}        // another core is building (a few µs)
     return;
   }
   for (let x: u32 = 0; x < 256; x++) {
@@ -64,7 +65,7 @@ export function aesTablesInit(): void {
       store<u32>(TD + (k << 10) + (x << 2), rotr<u32>(td, k << 3));
     }
   }
-  atomic.store<u32>(READY, 2);
+  store32(READY, 2);
 }
 
 /** The S-box's address (built), for the constant-time cipher's table-free lookups. */

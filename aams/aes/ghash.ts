@@ -12,6 +12,7 @@
 //
 // Timing: the lookups are indexed by bytes of Y, which depend on the data and on H (README.md);
 // ghashBlockCT is the table-free multiplication AES_CONSTTIME contexts use.
+import { load32, store32, cas32 } from "aam/atomic";
 
 export const GH_TABLE_SIZE: usize = 4096;
 
@@ -22,14 +23,14 @@ const R8 = memory.data(512);
 const R8_READY = memory.data(4);
 
 function r8Init(): void {
-  if (atomic.load<u32>(R8_READY) == 2) return;
-  if (atomic.cmpxchg<u32>(R8_READY, 0, 1) != 0) { while (atomic.load<u32>(R8_READY) != 2) {} return; }
+  if (load32(R8_READY) == 2) return;
+  if (cas32(R8_READY, 0, 1) != 0) { while (load32(R8_READY) != 2) {} return; }
   for (let r: u32 = 0; r < 256; r++) {
     let v: u32 = 0;
     for (let j: u32 = 0; j < 8; j++) if ((r >> j) & 1) v ^= 0xE100 >> (7 - j);
     store<u16>(R8 + (<usize>r << 1), <u16>v);
   }
-  atomic.store<u32>(R8_READY, 2);
+  store32(R8_READY, 2);
 }
 
 @inline function be64(p: usize): u64 { return bswap<u64>(load<u64>(p)); }

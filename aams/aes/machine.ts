@@ -7,6 +7,7 @@
 // A failed call fails with a message that names the task and what was wrong (e.g. `aes.open:
 // key of 15 bytes (AES takes 16, 24 or 32)`); the machine goes on serving. Messages are built
 // in one heap block that the failure takes over (failOwned), so a refusal leaves no garbage.
+import { load32, store32, cas32 } from "aam/atomic";
 import { Machine, MachineOptions, defineMachine, heapAlloc, heapFree, failOwned, text, Text } from "aam";
 import { AesMode, AesDir } from "./aes_igen_client";
 import { offerAes } from "./aes_igen_server";
@@ -42,11 +43,11 @@ function acquire(h: u32, what: string): usize {
   let s = (h & 0xFFF) - 1;
   if (h == 0 || s >= SLOTS) refuse(handleText(what, h).s(" is not a handle of machine aes"));
   let e = slotAt(s), gen = h >> 12;
-  let got = atomic.cmpxchg<u32>(e + 4, gen << 1, (gen << 1) | 1);
+  let got = cas32(e + 4, gen << 1, (gen << 1) | 1);
   if (got == gen << 1) {
-    let cx = <usize>atomic.load<u32>(e);
+    let cx = <usize>load32(e);
     if (cx != 0) return cx;
-    atomic.store<u32>(e + 4, gen << 1);            // a free slot's current generation: never opened
+    store32(e + 4, gen << 1);            // a free slot's current generation: never opened
     refuse(handleText(what, h).s(" is closed (or was never opened)"));
   }
   if (got >> 1 != gen) refuse(handleText(what, h).s(" is closed (or was never opened)"));
@@ -54,14 +55,14 @@ function acquire(h: u32, what: string): usize {
   return 0;
 }
 
-function release(h: u32): void { atomic.store<u32>(slotAt((h & 0xFFF) - 1) + 4, (h >> 12) << 1); }
+function release(h: u32): void { store32(slotAt((h & 0xFFF) - 1) + 4, (h >> 12) << 1); }
 
 function closeHeld(h: u32, cx: usize): void {
   let e = slotAt((h & 0xFFF) - 1);
   memory.fill(cx, 0, CX_SIZE);                      // keys and state do not outlive the context
   heapFree(cx);
-  atomic.store<u32>(e + 4, (((h >> 12) + 1) & GEN_MASK) << 1);
-  atomic.store<u32>(e, 0);
+  store32(e + 4, (((h >> 12) + 1) & GEN_MASK) << 1);
+  store32(e, 0);
 }
 
 function modeName(m: u32): string {
@@ -89,8 +90,8 @@ function open(mode: AesMode, dir: AesDir, key: usize, keyLen: u32, iv: usize, iv
   cxInit(cx, m, d, flags, key, <i32>keyLen, iv, <i32>ivLen);
   for (let s: u32 = 0; s < SLOTS; s++) {
     let e = slotAt(s);
-    if (atomic.load<u32>(e) == 0 && atomic.cmpxchg<u32>(e, 0, <u32>cx) == 0) {
-      return ((atomic.load<u32>(e + 4) >> 1) << 12) | (s + 1);
+    if (load32(e) == 0 && cas32(e, 0, <u32>cx) == 0) {
+      return ((load32(e + 4) >> 1) << 12) | (s + 1);
     }
   }
   memory.fill(cx, 0, CX_SIZE);

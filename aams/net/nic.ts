@@ -54,7 +54,7 @@
 //  +0 seg {addr u32, len u32, flags u32}   +16 virtio_net_hdr (12 bytes)   +28 frame (≤ 1514)
 
 import { Machine, heapAlloc, fail } from "aam";
-import { lock, unlock, add32 } from "aam/atomic";
+import { lock, unlock, add32, load32 } from "aam/atomic";
 import { virtioFind, virtioBegin, virtioDriverOk, virtioAck, virtioConfig32, Virtqueue, DESC_WRITE, irqAttach } from "aam/dev";
 
 // @ts-ignore: decorator
@@ -177,7 +177,7 @@ export function nicTxPending(): u32 {
   let d = driver();
   if (!d) return 0;
   reclaim(d);
-  return TX_BUFS - atomic.load<u32>(d + D_TXTOP);
+  return TX_BUFS - load32(d + D_TXTOP);
 }
 
 /** A device is attached and running. */
@@ -194,7 +194,7 @@ export function nicMac(out: usize): void {
  *  frames sent, frames dropped for want of a tx buffer. */
 export function nicStats(out: usize): void {
   let d = driver();
-  for (let i: usize = 0; i < NIC_STATS; i++) store<u32>(out + (i << 2), d ? atomic.load<u32>(d + D_STATS + (i << 2)) : 0);
+  for (let i: usize = 0; i < NIC_STATS; i++) store<u32>(out + (i << 2), d ? load32(d + D_STATS + (i << 2)) : 0);
 }
 
 /** Send one frame (Ethernet header + payload, 14..1514 bytes, no FCS): copied, so `frame` is
@@ -269,9 +269,9 @@ function onInterrupt(arg: u32, dev: u32): void {
   let rxb = <usize>load<u32>(d + D_RXBUF);
   let fn = load<u32>(d + D_RXFN);
   while (true) {
-    if (atomic.load<u32>(d + D_TXTOP) < TX_LOW) {
+    if (load32(d + D_TXTOP) < TX_LOW) {
       reclaim(d);
-      if (atomic.load<u32>(d + D_TXTOP) < TX_LOW) break;             // step 3: the tx interrupt resumes
+      if (load32(d + D_TXTOP) < TX_LOW) break;             // step 3: the tx interrupt resumes
     }
     let x = rxq.take();
     if (!x) break;

@@ -33,7 +33,7 @@
 import { CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
 import { FC_CURRENT, FC_TASKS_RUN, FC_MACHINE, FC_HOST_WAIT, MAX_CORES, FW_STALLS } from "~lib/rt/abi";
-import { load32, add32 } from "~lib/rt/atomic";
+import { load32, add32, load64 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { envInt } from "../sys/sys";
 import { report, reportDec, reportHex, reportEnd } from "../sys/console";
@@ -83,7 +83,7 @@ export function stallThreshold(st: usize): f64 { return st ? load<f64>(st + S_TH
 
 /** When the last report was made (ns, the clock the rate limit reads), 0 before the first. For
  *  tests, which wait for a report rather than for a time (tests/trace/programs/stall.ts). */
-export function stallLastReport(st: usize): f64 { return st ? reinterpret<f64>(atomic.load<u64>(st + S_LAST_REPORT)) : 0; }
+export function stallLastReport(st: usize): f64 { return st ? reinterpret<f64>(load64(st + S_LAST_REPORT)) : 0; }
 
 /** At a tick, under the manager lock. Returns the core whose task is to be reported (at most one
  *  a tick: the rate limit is one a second), or −1; stallReport prints it after the lock. */

@@ -38,7 +38,7 @@
 import { platform } from "~lib/rt/platform";
 import { fail } from "~lib/rt/trap";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
-import { lock, unlock } from "~lib/rt/atomic";
+import { lock, unlock, load32, store32, add32 } from "~lib/rt/atomic";
 import { T_KIND, T_ENQ, FLAG_FAILED, FLAG_MESSAGE } from "../task/task";
 import { Task, TaskFn } from "../task/task";
 import { Machine } from "../machine/machine";
@@ -139,14 +139,14 @@ export function igenOfferForeign(machine: Machine, table: usize, module: u32, sl
 
 /** Calls (since boot) into foreign module `name`, and whether it failed ("" if healthy). */
 export function foreignCalls(name: string): u64 {
-  for (let i: u32 = 0; i < MAX_FOREIGN; i++) if (load<u32>(rec(i) + F_HOST) && changetype<string>(load<u32>(rec(i) + F_NAME)) == name) return <u64>atomic.load<u32>(rec(i) + F_CALLS);
+  for (let i: u32 = 0; i < MAX_FOREIGN; i++) if (load<u32>(rec(i) + F_HOST) && changetype<string>(load<u32>(rec(i) + F_NAME)) == name) return <u64>load32(rec(i) + F_CALLS);
   return 0;
 }
 export function foreignFailed(name: string): string {
   for (let i: u32 = 0; i < MAX_FOREIGN; i++) {
     let r = rec(i);
     if (load<u32>(r + F_HOST) && changetype<string>(load<u32>(r + F_NAME)) == name) {
-      let f = atomic.load<u32>(r + F_FAILED);
+      let f = load32(r + F_FAILED);
       return f ? changetype<string>(f) : "";
     }
   }
@@ -213,18 +213,18 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
     total += (bytes + 7) & ~<usize>7;
   }
   lock(r + F_LOCK, "foreign module");                                      // step 1
-  let failed = atomic.load<u32>(r + F_FAILED);
+  let failed = load32(r + F_FAILED);
   if (failed) {
     unlock(r + F_LOCK);
     heapFree(offs);
     return failCall(tp, what(module, spec).s(changetype<string>(failed)).done());
   }
-  atomic.add<u32>(r + F_CALLS, 1);
+  add32(r + F_CALLS, 1);
   let base = platform.foreign_call(host, <i32>load<u32>(r + F_ALLOC), <i32>total);   // step 2
   if (base <= 0) {
     let why = base < 0 ? text("the module trapped in aam_foreign_alloc (").s(trapText(<u32>(-base - 1))).s("); it is marked failed and refuses every later call").done()
       : text("out of memory in the module (").dec(total).s(" bytes for the call)").done();
-    if (base < 0) atomic.store<u32>(r + F_FAILED, changetype<u32>(why));
+    if (base < 0) store32(r + F_FAILED, changetype<u32>(why));
     unlock(r + F_LOCK);
     heapFree(offs);
     let m = what(module, spec).s(why).done();
@@ -262,7 +262,7 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
   }
   if (trapped) {                                                                // step 6
     let why = what(module, spec).s("the module trapped (").s(trapText(<u32>(-status - 1))).s("); it is marked failed and refuses every later call").done();
-    atomic.store<u32>(r + F_FAILED, changetype<u32>(why));      // kept for good: every later call says it
+    store32(r + F_FAILED, changetype<u32>(why));      // kept for good: every later call says it
     if (own) freeString(<string>msg);
     msg = why;
     own = false;

@@ -57,6 +57,20 @@ test("every import of the image's sources resolves to a file on disk through tsc
   assert.ok(files.length > 60, `only ${files.length} files checked`);
 });
 
+// ARCHITECTURE.md: every atomic of the runtime and of the machines in aams/ goes through one
+// module (runtime/rt/atomic.ts, re-exported as "aam/atomic"), whose helpers say what each access
+// is; AssemblyScript's atomic.* builtins elsewhere bypass it. Comments do not count.
+test("the runtime and aams/ use atomics only through rt/atomic.ts (no atomic.* builtin elsewhere)", () => {
+  const bad = [];
+  for (const f of [...runtime, ...walk("aams")]) {
+    if (f === "runtime/rt/atomic.ts") continue;
+    fs.readFileSync(path.join(ROOT, f), "utf8").split("\n").forEach((l, n) => {
+      if (/\batomic\.(load|store|add|sub|and|or|xor|xchg|cmpxchg|wait|notify|fence)\b/.test(l.replace(/\/\/.*$/, ""))) bad.push(`${f}:${n + 1}: ${l.trim()}`);
+    });
+  }
+  assert.equal(bad, [], bad.join("\n"));
+});
+
 test("no runtime module imports a layer above its own", () => {
   const bad = [];
   for (const f of runtime) {
