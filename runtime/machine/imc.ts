@@ -27,6 +27,9 @@
 //      same c2–s4 steps run in the other direction (RQ_MON, RQ_SIG, IMS to the client).
 //  d.  A core of the client drains RQ: completes the call's future (waking K or running the
 //      continuation of an event-style call), returns the credit, drops the call's reference.
+//  h.  If K spins on the call's future (sched/future.ts h1–h3: callSync, or wait() on a core with
+//      nothing else to run), r hands the result over in place instead: no RQ push and no
+//      signal; K's core does d's work (imcHandoff). The call moves two cache lines, not six.
 //
 // ╒════════ interface record (256 bytes, 64-byte aligned: four cache lines) ════════╕
 // Each line is written by one side only, so that a call moves no line of this record between
@@ -66,7 +69,7 @@ import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atom
 import { heapAlloc } from "~lib/rt/heap";
 import { fail, failOwned } from "~lib/rt/trap";
 import { text } from "~lib/rt/text";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, taskNew, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, taskNew, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
 import { Future, futureComplete, callRefused } from "../sched/future";
 import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
@@ -455,6 +458,17 @@ function nextOrdered(i: usize): void {
   if (run) makeReady(run);
 }
 
+/** Step r for a call handed over in place (sched/future.ts h2), on the spinning caller's core:
+ *  what step d does for a call taken from the result queue. */
+export function imcHandoff(t: usize): void {
+  let i = <usize>load<u32>(t + T_NEXT);
+  store<u32>(t + T_NEXT, 0);
+  store<f64>(i + I_RQ_LAST, coarseNow());        // results come in: the result queue stays monitored
+  store32(t + T_FUTURE, DONE);                   // no list: the caller held the word
+  taskRelease(t);                                // the reference the result queue would have dropped
+  changetype<Signal>(i + I_CREDITS).signal();
+}
+
 /** Step r: a call's handler returned `result` on a core of the server (sched/dispatch.ts, or
  *  failCurrent after a trap; the scheduler's CALL_DONE hook). The call goes back to the client through the result queue. */
 export function callComplete(t: usize, result: u64): void {
@@ -468,6 +482,8 @@ export function callComplete(t: usize, result: u64): void {
   sub32(i + I_RUNNING, 1);
   if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);
   store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
+  store<u32>(t + T_NEXT, <u32>i);                                 // for imcHandoff
+  if (cas32(t + T_FUTURE, SPINNING, HANDED) == SPINNING) return;  // sched/future.ts h2: its caller spins on it
   if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_CAP), t)) fail("imc: result queue full despite credits");
   send(i, server, client, I_RQ_MON, I_RQ_SIG, 1);
 }

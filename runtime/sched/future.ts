@@ -15,10 +15,26 @@
 //     value in ARG0 before it is made ready.
 // A lost wake-up would need a waiter to join the list after the xchg: step 2 re-reads the word
 // in the same cmpxchg that publishes it, and a cmpxchg against DONE fails.
+//
+// Hand-over of a machine call's result to a caller that spins for it (issue 15: the result
+// queue's push, pop and notification cost cache-line transfers per call):
+//  h1. the caller, the word's only waiter so far, cmpxchg 0 → SPINNING (sched.ts schedSpinFor);
+//  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT and the
+//      interface (in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds the call does not
+//      go through the result queue: the caller sees HANDED and finishes it on its own core
+//      (imc.ts imcHandoff: DONE, the queue's reference, the credit); else as before (step 3);
+//  h3. a caller that gives up spinning cmpxchg SPINNING → 0 and suspends (step 2); if that
+//      fails, the word is HANDED (it finishes the call) or DONE (completed through the queue
+//      while it spun: step 3 treats SPINNING as an empty list).
+// Exactly one of h2's and h3's cmpxchg succeeds, so a result is handed over or queued, never
+// both and never lost. Another waiter on the same future that finds SPINNING or HANDED retries
+// until the spinner is done with the word (at most its spin window). model/handoff.pml checks
+// the protocol.
 
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
+import { DEBUG } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
 import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor } from "./sched";
 
@@ -26,6 +42,7 @@ import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor } from 
 export function registerWaiter(word: usize, t: usize): void {
   while (true) {
     let w = load32(word);
+    if (w == SPINNING || w == HANDED) continue;      // h: the caller spins on it, briefly
     if (w == DONE) {
       if (load<u32>(t + T_KIND) & FLAG_WANTS_VALUE) store<u64>(t + T_ARG0, load<u64>(word - T_FUTURE + T_RESULT));
       makeReady(t);
@@ -40,6 +57,8 @@ export function registerWaiter(word: usize, t: usize): void {
 export function completeWord(word: usize, value: u64): void {
   let w = <usize>xchg32(word, DONE);
   if (w == DONE) fail("future: completed twice (word 0x" + (<u32>word).toString(16) + ")");
+  if (DEBUG) assert(w != HANDED, "future: a handed-over call completed through its queue");
+  if (w == SPINNING) w = 0;                       // h3: the spinning caller is no list
   let prev: usize = 0;                           // reverse: waiters run in the order they came
   while (w) { let n = <usize>load<u32>(w + T_NEXT); store<u32>(w + T_NEXT, <u32>prev); prev = w; w = n; }
   while (prev) {

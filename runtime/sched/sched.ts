@@ -37,13 +37,15 @@
 //       +0 RING   c's ring (task/queue.ts). Set at creation.
 //       +4 STATE  RUNNING 0 | SLEEPING 1 | WOKEN 2. c stores; producers cmpxchg SLEEPING→WOKEN.
 //
-// ╒════════ hook record (static data, 8 bytes) ════════╕
+// ╒════════ hook record (static data, 16 bytes) ════════╕
 //  +0 ACTIVATE   table index of (m: usize) => void: a machine that may hold no core got work
 //                (machine/manager.ts managerActivate: it checks, and grants a core).
 //  +4 CALL_DONE  table index of (t: usize, result: u64) => void: a machine call's handler
 //                finished on the server (machine/imc.ts callComplete).
 //  +8 RESULTS    table index of (m: usize) => u32: take in machine m's call results, completing
 //                their futures (machine/imc.ts imcResults), for the caller's spin (schedSpinFor).
+//  +12 HANDOFF   table index of (t: usize) => void: finish call t, whose server handed its
+//                result to the spinning caller in place (machine/imc.ts imcHandoff; future.ts h2).
 // Written once by the core that boots the system (schedHooks), before any core serves a
 // machine; read with plain loads by every core after the boot barrier. Only the paths around a
 // machine call go through it (an inject push to another machine, a call's completion, a caller
@@ -56,7 +58,7 @@ import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic
 import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "../task/queue";
-import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, DONE } from "../task/task";
+import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
 import { FIXED_SPINS, SPINS, wakeCore, spinWindow, spinOutcome, spinRounds, spinElapsed, clockNow } from "./spin";
@@ -102,13 +104,15 @@ import { FIXED_SPINS, SPINS, wakeCore, spinWindow, spinOutcome, spinRounds, spin
 // @ts-ignore: decorator
 @inline export const ENQ_WAIT_SIGNAL: u32 = 3;
 
-const HOOKS = memory.data(12);
+const HOOKS = memory.data(16);
 // @ts-ignore: decorator
 @inline const H_ACTIVATE: usize = 0;
 // @ts-ignore: decorator
 @inline const H_CALL_DONE: usize = 4;
 // @ts-ignore: decorator
 @inline const H_RESULTS: usize = 8;
+// @ts-ignore: decorator
+@inline const H_HANDOFF: usize = 12;
 
 // Per-core state: module-level lets are wasm globals, i.e. private to this core.
 let curSched: usize = 0;   // scheduler this core serves
@@ -119,15 +123,17 @@ let rng: u32 = 0;
 let nextId: u32 = 1;
 
 /** Install the hooks (boot, once, before any core serves a machine). */
-export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void, results: (m: usize) => u32): void {
+export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void, results: (m: usize) => u32, handoff: (t: usize) => void): void {
   store<u32>(HOOKS + H_ACTIVATE, activate.index);
   store<u32>(HOOKS + H_CALL_DONE, callDone.index);
   store<u32>(HOOKS + H_RESULTS, results.index);
+  store<u32>(HOOKS + H_HANDOFF, handoff.index);
 }
 
 /** The caller's spin (sched/spin.ts, future.ts waitWord): while nothing else can run on this
  *  core, take in the machine's call results (hook RESULTS: machine/imc.ts imcResults) and watch
- *  `word` for the spin window. True if the word became DONE; false: suspend as usual. */
+ *  `word` for the spin window; a machine call's word is claimed (future.ts h1), so that its
+ *  server hands the result over in place. True if the word became DONE; false: suspend as usual. */
 export function schedSpinFor(word: usize): bool {
   let s = curSched;
   if (FIXED_SPINS) return spinForRounds(s, word);
@@ -135,8 +141,10 @@ export function schedSpinFor(word: usize): bool {
   if (w <= 0 || !s || schedHasTask(s)) return false;
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
   if (!m || !f) return false;
+  let claimed = claim(word);
   let t0 = clockNow();
   for (let i = 1; ; i++) {
+    if (claimed && handedOver(word)) { spinOutcome(spinElapsed(true, t0, i), true); return true; }
     call_indirect<u32>(f, m);
     if (load32(word) == DONE) { spinOutcome(spinElapsed(true, t0, i), true); return true; }   // no clock read on the way back
     if ((i & 15) == 0) {
@@ -145,18 +153,42 @@ export function schedSpinFor(word: usize): bool {
       if (d > w || schedHasTask(s)) break;
     }
   }
-  return false;
+  return claimed && !unclaim(word);
 }
 
 // schedSpinFor with AAM_SPINS: up to SPINS rounds, no clock.
 function spinForRounds(s: usize, word: usize): bool {
   let m = s ? <usize>load<u32>(s + S_MACHINE) : 0, f = load<u32>(HOOKS + H_RESULTS);
   if (!m || !f) return false;
+  let claimed = claim(word);
   for (let i = 1; i <= SPINS; i++) {
+    if (claimed && handedOver(word)) return true;
     call_indirect<u32>(f, m);
     if (load32(word) == DONE) return true;
     if ((i & 15) == 0 && schedHasTask(s)) break;
   }
+  return claimed && !unclaim(word);
+}
+
+// future.ts h1: the word of a machine call nobody else waits on becomes SPINNING.
+// @ts-ignore: decorator
+@inline function claim(word: usize): bool {
+  return (load<u32>(word - T_FUTURE + T_KIND) & FLAG_CALL) != 0 && cas32(word, 0, SPINNING) == 0;
+}
+
+// future.ts h2 seen by the caller: the server handed the result over; finish the call here.
+// @ts-ignore: decorator
+@inline function handedOver(word: usize): bool {
+  if (load32(word) != HANDED) return false;
+  call_indirect<void>(load<u32>(HOOKS + H_HANDOFF), word - T_FUTURE);
+  return true;
+}
+
+// future.ts h3: give the word back before suspending. False if that came too late: the result
+// was handed over (finished here) or completed through the queue (DONE) meanwhile.
+function unclaim(word: usize): bool {
+  if (cas32(word, SPINNING, 0) == SPINNING) return true;
+  handedOver(word);
   return false;
 }
 

@@ -39,7 +39,7 @@ import { platform } from "~lib/rt/platform";
 import { fail } from "~lib/rt/trap";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { lock, unlock, load32, store32, add32 } from "~lib/rt/atomic";
-import { T_KIND, T_ENQ, FLAG_FAILED, FLAG_MESSAGE } from "../task/task";
+import { failQuietly } from "../sched/dispatch";   // a failed call without a trap: the caller sees call.failed and call.error
 import { Task, TaskFn } from "../task/task";
 import { Machine } from "../machine/machine";
 import { M_MIN, M_MAX, OBJ_HEADER } from "~lib/rt/abi";
@@ -164,14 +164,6 @@ function what(module: string, spec: usize): Text {
 
 function freeString(s: string): void { heapFree(changetype<usize>(s) - OBJ_HEADER); }
 
-// Fail call `t` without trapping: the message goes with the task (freed with it), the caller sees
-// call.failed and call.error; validate.ts only frees the kernel copies of a failed call.
-function failCall(t: usize, msg: string): u64 {
-  store<u32>(t + T_ENQ, changetype<u32>(msg));
-  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED | FLAG_MESSAGE);
-  return 0;
-}
-
 // The module's message of its last failed call (a C string in its memory), as a string.
 function moduleError(host: i32, errFn: i32): string {
   let p = platform.foreign_call(host, errFn, 0);
@@ -189,7 +181,6 @@ function moduleError(host: i32, errFn: i32): string {
 /** The handler of a foreign task: steps 1–6 above. `table` is the machine's generated table,
  *  `slot` the task, `spec` its record spec. */
 export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 {
-  let tp = changetype<usize>(t);
   let r = rec(load<u32>(table) - 1);
   let host = <i32>load<u32>(r + F_HOST) - 1;
   let fn = <i32>load<u32>(table + 4 + (<usize>slot << 2));
@@ -217,7 +208,7 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
   if (failed) {
     unlock(r + F_LOCK);
     heapFree(offs);
-    return failCall(tp, what(module, spec).s(changetype<string>(failed)).done());
+    return failQuietly(what(module, spec).s(changetype<string>(failed)).done());
   }
   add32(r + F_CALLS, 1);
   let base = platform.foreign_call(host, <i32>load<u32>(r + F_ALLOC), <i32>total);   // step 2
@@ -229,7 +220,7 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
     heapFree(offs);
     let m = what(module, spec).s(why).done();
     if (base == 0) freeString(why);
-    return failCall(tp, m);
+    return failQuietly(m);
   }
   let ok = true;
   for (let i: usize = 0; i < n; i++) {
@@ -272,7 +263,7 @@ export function igenForeign(t: Task, table: usize, slot: u32, spec: usize): u64 
   if (msg === null) return 0;
   let m = trapped ? text(<string>msg).done() : what(module, spec).s(<string>msg).done();
   if (own) freeString(<string>msg);
-  return failCall(tp, m);
+  return failQuietly(m);
 }
 
 // Bytes of pointer entry `e` in kernel record copy `krec`: its length field (or constant) ×

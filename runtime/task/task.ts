@@ -14,8 +14,9 @@
 //  +4   FN      handler's function-table index, (t: Task) => u64. Written at spawn.
 //  +8   CTX     saved context while blocked, else 0. Written by the core running the task.
 //  +12  KIND    pending enqueue handler (sched/sched.ts ENQ_*), with FLAG_* bits above bit 8.
-//  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address).
-//               xchg by the completer, cmpxchg by waiters (sched/future.ts).
+//  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address) |
+//               SPINNING | HANDED (a machine call whose caller spins on it: sched/future.ts).
+//               xchg by the completer, cmpxchg by waiters and by the call's server.
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
 //  +28  ENQ     object of the pending enqueue handler (the word or signal waited on); once the
@@ -61,6 +62,14 @@ import { fail } from "~lib/rt/trap";
 /** Future word value of a completed future (task addresses are 16-aligned, never 1). */
 // @ts-ignore: decorator
 @inline export const DONE: u32 = 1;
+/** Future word of a machine call whose only waiter, its caller, spins on it (sched/sched.ts
+ *  schedSpinFor cmpxchg 0 → SPINNING; back to 0 when it gives up). */
+// @ts-ignore: decorator
+@inline export const SPINNING: u32 = 2;
+/** Future word of a call whose server found SPINNING and handed the result over in place
+ *  (machine/imc.ts callComplete cmpxchg SPINNING → HANDED): the caller finishes the call. */
+// @ts-ignore: decorator
+@inline export const HANDED: u32 = 3;
 /** KIND flag: a continuation, given the completed future's value in ARG0 (sched/future.ts then()). */
 // @ts-ignore: decorator
 @inline export const FLAG_WANTS_VALUE: u32 = 0x100;

@@ -66,7 +66,7 @@ for (const [host, cmd] of [["Node", "run"], ["QEMU", "boot"]]) {
   test(`${host}: frames sent on the namespace's TAP come back byte for byte, exactly once`, async () => {
     const { run, res } = await echoOverTap(cmd, `aamt${cmd}`, N);
     assert.is(run.code, 0, run.stderr + run.stdout);
-    assert.equal(res, { hello: true, sent: N, ok: N, dup: 0, bad: 0 }, run.stderr);
+    assert.equal(res, { hello: true, sent: N, ok: N, dup: 0, bad: 0 }, run.stdout + run.stderr);
     assert.match(run.stdout, new RegExp(`answered ${N} of ${N}, refused 0, rx bad 0, tx drops 0\\n$`));
   });
 }
