@@ -7,7 +7,9 @@
 //    a torn sync: lost clusters, a free-cluster count to recompute, FAT copies that differ;
 //  - after fsck.fat -a, fsck.fat -n finds it clean.
 // The kill point is an event count plus a fixed delay of 0–15 ms (so that some kills land inside
-// the next sync, some between syncs); no assertion depends on where it lands.
+// the next sync, some between syncs); no assertion depends on where it lands. After its rounds the
+// workload goes on writing and deleting unsynced files until the kill (crashload's "forever"), so
+// a kill that a busy machine delays still lands inside it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
@@ -23,11 +25,10 @@ let img;
 
 test.before(async () => { fs.rmSync(WORK, { recursive: true, force: true }); fs.mkdirSync(WORK, { recursive: true }); img = await image("tests/fs/programs/crashload.ts"); });
 
-// Runs the workload on `disk` and kills the whole process group after the k-th "synced" line
-// (or lets it finish when k > ROUNDS). Resolves with the number of rounds it saw synced.
+// Runs the workload on `disk` and kills the whole process group after the k-th "synced" line. Resolves with the number of rounds it saw synced.
 function runAndKill(cmd, disk, k, delayMs) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [AAM, cmd, img, "--cores", "2", "--disk", disk, "--", String(ROUNDS)], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [AAM, cmd, img, "--cores", "2", "--disk", disk, "--", String(ROUNDS), "forever"], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "", err = "", synced = 0, killed = false;
     const timer = setTimeout(() => { try { process.kill(-p.pid, "SIGKILL"); } catch {} reject(new Error(`hung:\n${out}\n${err}`)); }, HANG_MS);
     p.stdout.on("data", (d) => {

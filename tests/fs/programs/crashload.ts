@@ -2,6 +2,9 @@
 // runs. Round i: write /W<i>.BIN (4000 + 1500·i bytes of pattern(seed i), as images.mjs makes
 // them) in 1000-byte writes, sync, print "synced i"; then write /T<i>.BIN and delete /T<i-1>.BIN
 // without a sync, so that a kill finds the device between syncs as often as inside one.
+// Usage: crashload N [forever]. With "forever" the rounds are followed by unsynced writes and
+// deletes of /T files until the system is killed (never "done"): a kill that comes late, on a busy
+// machine, still lands inside the workload.
 import { args, println, heapAlloc } from "aam";
 import { defineDiskFs, connectFs, FsClient, FS_O_WRONLY, FS_O_CREAT, FS_O_TRUNC } from "../../../aams/fs";
 
@@ -34,6 +37,13 @@ export function main(): i32 {
     println("synced " + i.toString());
     put(fs, buf, "/T" + i.toString() + ".BIN", 3000, <u32>i + 1000);
     if (i > 0) {
+      let t = path(fs, "/T" + (i - 1).toString() + ".BIN");
+      fs.unlinkSync(changetype<usize>(t), <u32>t.byteLength);
+    }
+  }
+  if (args().length > 2 && args()[2] == "forever") {
+    for (let i = n; ; i++) {
+      put(fs, buf, "/T" + i.toString() + ".BIN", 3000, <u32>i + 1000);
       let t = path(fs, "/T" + (i - 1).toString() + ".BIN");
       fs.unlinkSync(changetype<usize>(t), <u32>t.byteLength);
     }
