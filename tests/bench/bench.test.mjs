@@ -10,7 +10,9 @@ import { aam, ROOT, HANG_MS } from "../lib/aam.mjs";
 const STATS = ["mean", "sd", "median", "p99", "n"];
 const ROWS = ["local_task", "call_app", "call_os"];
 const BASELINES = ["thread_switch", "process_switch", "gettid", "pthread_create", "microtask_rt", "promise_await",
-  "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt"];
+  "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w"];
+// Interleaved with Table 1 in every round (issue 15's fair benchmark); --quick runs 3 rounds.
+const ROUND_IDS = ["call_app/active", "call_app/idle", "call_os/active", "local_task/active", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "microtask_rt"];
 
 function isStats(s, what) {
   assert.type(s, "object", `${what}: no STATS`);
@@ -66,6 +68,23 @@ test("the JSON has issue 15's policy object and the idle system's CPU", () => {
     assert.ok(Number.isFinite(x.wakes_per_call), `${x.id} ${x.mode}: wakes_per_call`);
     isStats(x.latency_noclock_ns, `${x.id} ${x.mode} latency_noclock_ns`);
   }
+});
+
+test("Table 1 and the ratios' baselines ran in 3 interleaved rounds, each with its load average and every row's median", () => {
+  assert.is(j.rounds.length, 3, JSON.stringify(j.rounds));
+  for (const [k, round] of j.rounds.entries()) {
+    assert.is(round.round, k + 1);
+    assert.ok(Number.isFinite(round.load_average) && round.load_average >= 0, `round ${k + 1}: load ${round.load_average}`);
+    for (const id of ROUND_IDS) assert.ok(Number.isFinite(round.medians[id]), `round ${k + 1}: no median of ${id}`);
+  }
+  for (const id of ["wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "microtask_rt"]) assert.is(j.baselines.find((x) => x.id === id).rounds, 3, id);
+  // the row's median is the median of its three rounds' medians
+  const ms = j.rounds.map((x) => x.medians["call_app/active"]).sort((a, b) => a - b);
+  assert.is(j.rows.find((x) => x.id === "call_app" && x.mode === "active").latency_ns.median, ms[1]);
+  // the Atomics rows count the wakes their notifies reported: one per round trip when the caller spins
+  const w1 = j.baselines.find((x) => x.id === "atomics_gap_1w").wakes_per_call, w2 = j.baselines.find((x) => x.id === "atomics_gap_2w").wakes_per_call;
+  assert.ok(w1 > 0 && w1 <= 1, `1 wake: ${w1}`);
+  assert.ok(w2 >= w1 && w2 <= 2, `2 wakes: ${w2}`);
 });
 
 test("throughput rows and the footprint are numbers", () => {

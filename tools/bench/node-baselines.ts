@@ -62,15 +62,63 @@ export async function postMessageRoundTrip(root: string, n: number, warm = 200):
   return summarize(xs);
 }
 
-/** Atomics.wait/notify round trip between two workers (the main thread cannot wait). */
-export async function atomicsRoundTrip(root: string, n: number, warm = 200): Promise<Stats> {
+/** Atomics.wait/notify round trip between two workers (the main thread cannot wait). `gapUs`:
+ *  worker a busy-waits that long before each round trip, so that b has parked (the idle
+ *  machine-call row's gap); `spin`: a spins for the answer (one wake per round trip) instead of
+ *  waiting (two). Returns the samples and the wakes per round trip the notifies reported. */
+export async function atomicsRoundTrip(root: string, n: number, warm = 200, gapUs = 0, spin = false): Promise<{ ns: Stats; wakes_per_call: number }> {
   const sab = new SharedArrayBuffer(8);
   const f = workerFile(root);
-  const b = new Worker(f, { workerData: { mode: "atomics", role: "b", sab, n, warm } });
-  const a = new Worker(f, { workerData: { mode: "atomics", role: "a", sab, n, warm } });
+  const wd = { mode: "atomics", sab, n, warm, gapUs, spin };
+  const b = new Worker(f, { workerData: { ...wd, role: "b" } });
+  const a = new Worker(f, { workerData: { ...wd, role: "a" } });
   try {
-    const xs = await new Promise<Float64Array>((res, rej) => { a.once("message", res); a.once("error", rej); b.once("error", rej); });
-    return summarize(Array.from(xs));
+    const [ra, rb] = await Promise.all([a, b].map((w) => new Promise<any>((res, rej) => { w.once("message", res); w.once("error", rej); })));
+    return { ns: summarize(Array.from(ra.xs as Float64Array)), wakes_per_call: (ra.woke + rb.woke) / n };
+  } finally { await Promise.all([a.terminate(), b.terminate()]); }
+}
+
+// The wasm spin floor's module (workers.mjs "wasmspin"): ping word at 0, pong word at 64.
+const SPIN_WAT = `(module
+ (import "env" "mem" (memory 1 1 shared))
+ (func (export "call") (param $v i32)
+  (i32.atomic.store (i32.const 0) (local.get $v))
+  (block $done (loop $l
+   (br_if $done (i32.eq (i32.atomic.load (i32.const 64)) (local.get $v)))
+   (br $l))))
+ (func (export "serve") (param $n i32) (local $i i32)
+  (local.set $i (i32.const 1))
+  (block $end (loop $next
+   (br_if $end (i32.gt_u (local.get $i) (local.get $n)))
+   (block $got (loop $spin
+    (br_if $got (i32.eq (i32.atomic.load (i32.const 0)) (local.get $i)))
+    (br $spin)))
+   (i32.atomic.store (i32.const 64) (local.get $i))
+   (local.set $i (i32.add (local.get $i) (i32.const 1)))
+   (br $next))))
+)`;
+let spinModule: WebAssembly.Module | null = null;
+
+/** The wasm spin floor: two workers, each in a wasm loop on shared memory, one word each way (as
+ *  the C round trip, in the engine our images run in). A sample is one call timed in JS, the
+ *  worker's clock cost subtracted. */
+export async function wasmSpinRoundTrip(root: string, n: number, warm = 200): Promise<Stats> {
+  if (!spinModule) {
+    const binaryen = (await import("binaryen")).default;
+    const m = binaryen.parseText(SPIN_WAT);
+    m.setFeatures(binaryen.Features.All);
+    if (!m.validate()) throw new Error("wasm spin floor: the module does not validate");
+    spinModule = new WebAssembly.Module(m.emitBinary());
+    m.dispose();
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const f = workerFile(root);
+  const wd = { mode: "wasmspin", module: spinModule, memory, n, warm };
+  const b = new Worker(f, { workerData: { ...wd, role: "b" } });
+  const a = new Worker(f, { workerData: { ...wd, role: "a" } });
+  try {
+    const [ra] = await Promise.all([a, b].map((w) => new Promise<any>((res, rej) => { w.once("message", res); w.once("error", rej); })));
+    return summarize(Array.from(ra.xs as Float64Array).map((x) => x - ra.clock));
   } finally { await Promise.all([a.terminate(), b.terminate()]); }
 }
 

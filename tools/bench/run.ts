@@ -21,12 +21,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cachedBuild } from "../build/cache";
 import { runImage, defaultCores } from "../host/node";
-import { minus, ns, type Stats } from "./stats";
-import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
+import { minus, ns, overRounds, type Stats } from "./stats";
+import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, wasmSpinRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
 import { compileC, runC, C_OPS } from "./native";
 import { benchPolicy } from "./policy";
 
-export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void }
+export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void; rounds?: number }
+interface Baseline { id: string; ns: Stats; wakes_per_call?: number; rounds: number }
 type Mode = "active" | "idle" | "spin";
 interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; wakes_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
 
@@ -50,7 +51,12 @@ const NAMES: Record<string, string> = {
   microtask_rt: "Node queueMicrotask round trip", promise_await: "Node await of a resolved promise",
   post_message_rt: "Node worker postMessage round trip", atomics_rt: "Node Atomics.wait/notify round trip (2 workers)",
   piscina_rt: "Piscina task round trip (1 worker)",
+  wasm_spin_rt: "wasm cross-core round trip, both spinning (2 workers: the engine's floor)",
+  atomics_gap_2w: "Node Atomics.wait/notify round trip after a 50 µs gap, 2 wakes (both wait)",
+  atomics_gap_1w: "Node Atomics.wait/notify round trip after a 50 µs gap, 1 wake (caller spins)",
 };
+const BASE_ORDER = ["thread_switch", "process_switch", "gettid", "pthread_create", "c_spin_rt", "wasm_spin_rt", "microtask_rt", "promise_await",
+  "post_message_rt", "atomics_rt", "atomics_gap_2w", "atomics_gap_1w", "piscina_rt"];
 
 export async function benchAll(o: BenchOptions): Promise<any> {
   const n = o.iterations, warm = Math.min(1000, Math.max(10, n >> 3));
@@ -61,47 +67,97 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   say(`# aam bench — ${date}, host ${o.host}${o.host === "qemu" ? " (TCG-emulated: QEMU without KVM)" : ""}, ${os.cpus().length} CPUs ` +
     `(${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg()[0].toFixed(2)}, ${n} iterations${o.quick ? " (--quick)" : ""}\n`);
 
-  // ── Table 1 ──
+  // ── Table 1 and the baselines its ratios use, in interleaved rounds ──
+  // Each round runs every such row once with n/R iterations (a fresh image per Table 1 row and
+  // mode), then the C spin round trip, the wasm spin floor, the Atomics round trips with the idle
+  // row's gap and queueMicrotask: a slow stretch of this shared VM then hits one round of every
+  // row, not all of one row. A row's median is the median of its rounds' medians (stats.ts).
   // Under single-threaded TCG a spinning vCPU keeps QEMU's one host thread until its time slice
   // ends: a call then waited ~200 ms (measured), which says nothing about the system.
   const spinRoot = o.host === "qemu" ? null : o.root;      // machine/core.ts honours AAM_SPINS
   if (o.host === "qemu") notes.push("spin rows not run under QEMU: single-threaded TCG runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured)");
   const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
-  const rows: Row[] = [];
   const images: Partial<Record<Mode, Uint8Array>> = {};
   for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, DEFINES[mode]);
-  for (const mode of modes) {
-    for (const kind of ["app", "os"]) {
-      const args = ["rows", kind, String(n), String(warm), String(mode === "idle" ? GAP_US : 0)];
-      let w: any;
-      try {
-        w = o.host === "qemu" ? await runQemu(o.root, images[mode]!, 2, args) : await runNode(images[mode]!, 2, args);
-      } catch (e) {
-        notes.push(`${kind} ${mode} on ${o.host}: could not run (${(e as Error).message.split("\n")[0]})`);
-        continue;
-      }
-      const c = w.clock.median;
-      const ims = w.ims / w.calls, wakes = w.wakes / w.calls, moves = w.core_moves;
-      if (kind === "app") rows.push({ id: "local_task", mode, host: o.host, direct_ns: minus(w.local_direct, c), latency_ns: minus(w.local_latency, c), ims_per_call: 0, wakes_per_call: 0, core_moves: 0, latency_noclock_ns: minus(w.local_latency_noclock, c) });
-      rows.push({ id: kind === "app" ? "call_app" : "call_os", mode, host: o.host, direct_ns: minus(w.call_direct, c), latency_ns: minus(w.call_latency, c), ims_per_call: ims, wakes_per_call: wakes, core_moves: moves, latency_noclock_ns: minus(w.call_latency_noclock, c) });
-      if (kind === "os" && !w.kernel) notes.push("call_os: the server machine did not report itself as kernel-level");
-    }
-  }
-  printTable1(rows, say, o.host, spinRoot && spinRoot !== o.root);
-
-  // ── Table 2 and peers (always on this Linux / Node, whatever the host of Table 1) ──
-  const base: { id: string; ns: Stats }[] = [];
-  const add = (id: string, s: Stats | string): void => { if (typeof s === "string") notes.push(`${id}: ${s}`); else base.push({ id, ns: s }); };
+  const R = Math.max(1, o.rounds ?? (o.quick ? 3 : 5));
+  const per = Math.max(10, Math.ceil(n / R)), warmPer = Math.min(1000, Math.max(10, per >> 3));
   const cbin = compileC(o.root);
   if (cbin.note) notes.push(cbin.note);
-  for (const op of C_OPS) if (cbin.bin) add(op, runC(cbin.bin, op, op === "pthread_create" ? Math.min(n, 5000) : n, warm));
+  const acc = new Map<string, { id: string; mode: Mode; direct: Stats[]; latency: Stats[]; noclock: Stats[]; ims: number; wakes: number; calls: number; moves: number }>();
+  const baseAcc = new Map<string, { ns: Stats[]; wakes: number[] }>();
+  const addBase = (id: string, s: Stats | string, wakes?: number): number | undefined => {
+    if (typeof s === "string") { notes.push(`${id}: ${s}`); return undefined; }
+    const e = baseAcc.get(id) ?? { ns: [], wakes: [] };
+    e.ns.push(s);
+    if (wakes !== undefined) e.wakes.push(wakes);
+    baseAcc.set(id, e);
+    return s.median;
+  };
+  const rounds: { round: number; load_average: number; medians: Record<string, number> }[] = [];
+  const failed = new Set<string>();
+  clockCost(n);                                            // the clock's first reads are slower
   const jsClock = clockCost(n);
-  add("microtask_rt", minus(await microtaskRoundTrip(n, warm), jsClock.median));
-  add("promise_await", minus(await promiseAwait(n, warm), jsClock.median));
-  add("post_message_rt", await postMessageRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
-  add("atomics_rt", await atomicsRoundTrip(o.root, n, warm));
-  add("piscina_rt", await piscinaRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
+  for (let k = 1; k <= R; k++) {
+    const med: Record<string, number> = {};
+    const load = os.loadavg()[0];
+    for (const mode of modes) {
+      for (const kind of ["app", "os"]) {
+        if (failed.has(`${kind}/${mode}`)) continue;
+        const args = ["rows", kind, String(per), String(warmPer), String(mode === "idle" ? GAP_US : 0)];
+        let w: any;
+        try {
+          w = o.host === "qemu" ? await runQemu(o.root, images[mode]!, 2, args) : await runNode(images[mode]!, 2, args);
+        } catch (e) {
+          notes.push(`${kind} ${mode} on ${o.host}: could not run (${(e as Error).message.split("\n")[0]})`);
+          failed.add(`${kind}/${mode}`);
+          continue;
+        }
+        const c = w.clock.median;
+        const put = (id: string, direct: Stats, latency: Stats, noclock: Stats, ims: number, wakes: number, calls: number, moves: number): void => {
+          const key = `${id}/${mode}`;
+          const e = acc.get(key) ?? { id, mode, direct: [], latency: [], noclock: [], ims: 0, wakes: 0, calls: 0, moves: 0 };
+          e.direct.push(minus(direct, c)); e.latency.push(minus(latency, c)); e.noclock.push(minus(noclock, c));
+          e.ims += ims; e.wakes += wakes; e.calls += calls; e.moves += moves;
+          acc.set(key, e);
+          med[key] = latency.median - c;
+          med[`${key}/noclock`] = noclock.median - c;
+        };
+        if (kind === "app") put("local_task", w.local_direct, w.local_latency, w.local_latency_noclock, 0, 0, 0, 0);
+        put(kind === "app" ? "call_app" : "call_os", w.call_direct, w.call_latency, w.call_latency_noclock, w.ims, w.wakes, w.calls, w.core_moves);
+        if (kind === "os" && !w.kernel && k === 1) notes.push("call_os: the server machine did not report itself as kernel-level");
+      }
+    }
+    const m = (id: string, x: number | undefined): void => { if (x !== undefined) med[id] = x; };
+    if (cbin.bin) m("c_spin_rt", addBase("c_spin_rt", runC(cbin.bin, "c_spin_rt", per, warmPer), 0));
+    m("wasm_spin_rt", addBase("wasm_spin_rt", await wasmSpinRoundTrip(o.root, per, warmPer), 0));
+    for (const [id, spin] of [["atomics_gap_2w", false], ["atomics_gap_1w", true]] as const) {
+      const a = await atomicsRoundTrip(o.root, per, warmPer, GAP_US, spin);
+      m(id, addBase(id, a.ns, a.wakes_per_call));
+    }
+    m("microtask_rt", addBase("microtask_rt", minus(await microtaskRoundTrip(per, warmPer), jsClock.median)));
+    rounds.push({ round: k, load_average: load, medians: med });
+  }
+  const rows: Row[] = [...acc.values()].map((e) => ({
+    id: e.id, mode: e.mode, host: o.host, direct_ns: overRounds(e.direct), latency_ns: overRounds(e.latency),
+    ims_per_call: e.calls ? e.ims / e.calls : 0, wakes_per_call: e.calls ? e.wakes / e.calls : 0, core_moves: e.moves,
+    latency_noclock_ns: overRounds(e.noclock),
+  }));
+  printTable1(rows, say, o.host, spinRoot && spinRoot !== o.root);
+
+  // ── Table 2 and the other peers (always on this Linux / Node, whatever the host of Table 1),
+  // measured once after the rounds ──
+  for (const op of C_OPS) if (cbin.bin && op !== "c_spin_rt") addBase(op, runC(cbin.bin, op, op === "pthread_create" ? Math.min(n, 5000) : n, warm));
+  addBase("promise_await", minus(await promiseAwait(n, warm), jsClock.median));
+  addBase("post_message_rt", await postMessageRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
+  const at = await atomicsRoundTrip(o.root, n, warm);
+  addBase("atomics_rt", at.ns, at.wakes_per_call);
+  addBase("piscina_rt", await piscinaRoundTrip(o.root, Math.min(n, 5000), Math.min(warm, 200)));
+  const base: Baseline[] = BASE_ORDER.filter((id) => baseAcc.has(id)).map((id) => {
+    const e = baseAcc.get(id)!;
+    return { id, ns: overRounds(e.ns), ...(e.wakes.length ? { wakes_per_call: e.wakes.reduce((a, x) => a + x, 0) / e.wakes.length } : {}), rounds: e.ns.length };
+  });
   printBaselines(base, say);
+  printRounds(rounds, say);
 
   // ── throughput on 1..N cores, and footprint ──
   const tput: { id: string; cores: number; per_s: number }[] = [];
@@ -133,7 +189,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   printRatios(ratios, say);
   if (notes.length) say("## Notes\n\n" + notes.map((x) => `- ${x}`).join("\n") + "\n");
   return {
-    host: o.host, cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0],
+    host: o.host, cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0], rounds,
     rows: rows.filter((r) => r.mode !== "spin"), rows_spin: rows.filter((r) => r.mode === "spin"),
     baselines: base, throughput: tput, footprint: foot, ratios, notes,
     policy: { steady_changes_per_s: pol.steady_changes_per_s, load_step_ticks: pol.load_step_ticks }, idle_cpu_percent: pol.idle_cpu_percent,
@@ -196,7 +252,7 @@ async function footprint(wasm: Uint8Array, ks: number[]): Promise<any> {
 
 // ── ratios and goals (issue 6) ──
 
-function computeRatios(rows: Row[], base: { id: string; ns: Stats }[], tput: { id: string; cores: number; per_s: number }[], bytes: number): any[] {
+function computeRatios(rows: Row[], base: Baseline[], tput: { id: string; cores: number; per_s: number }[], bytes: number): any[] {
   const r = (id: string, mode: Mode): Stats | undefined => rows.find((x) => x.id === id && x.mode === mode)?.latency_ns;
   const b = (id: string): Stats | undefined => base.find((x) => x.id === id)?.ns;
   const out: any[] = [];
@@ -211,10 +267,14 @@ function computeRatios(rows: Row[], base: { id: string; ns: Stats }[], tput: { i
   ratio("spin_call_vs_c_spin", "spin-mode machine call latency / C spin round trip (paper's 'active')", r("call_app", "spin"), b("c_spin_rt"), 1.5);
   const c0 = (mode: Mode): Stats | undefined => rows.find((x) => x.id === "call_app" && x.mode === mode)?.latency_noclock_ns;
   ratio("active_call_noclock_vs_c_spin", "active machine call latency, constant no-op / C spin round trip (issue 15)", c0("active"), b("c_spin_rt"), 1.5);
-  ratio("idle_call_noclock_vs_atomics", "idle machine call latency, constant no-op / Atomics wait/notify round trip (issue 15)", c0("idle"), b("atomics_rt"), 1.0);
+  ratio("active_call_noclock_vs_wasm_spin", "active machine call latency, constant no-op / wasm spin round trip (the engine's floor)", c0("active"), b("wasm_spin_rt"), 1.5);
+  ratio("idle_call_noclock_vs_atomics", "idle machine call latency, constant no-op / Atomics round trip with the same gap, 2 wakes (issue 15)", c0("idle"), b("atomics_gap_2w"), 1.0);
+  ratio("idle_call_noclock_vs_atomics_1w", "idle machine call latency, constant no-op / Atomics round trip with the same gap, 1 wake (issue 15's moonshot ≤ 0.7× of 2 wakes)", c0("idle"), b("atomics_gap_1w"), 1.0);
   const best = (id: string): { cores: number; per_s: number } | undefined => tput.filter((x) => x.id === id).sort((a, c) => c.per_s - a.per_s)[0];
   const ours = best("local_spawn"), pis = best("piscina");
   if (ours && pis) out.push({ id: "throughput_vs_piscina", what: `local spawn throughput (${ours.cores} cores) / Piscina (${pis.cores} threads), best of each`, value: ours.per_s / pis.per_s, goal: 50, met: ours.per_s / pis.per_s >= 50, higher_is_better: true });
+  const unb = tput.find((x) => x.id === "call_unbatched" && x.cores === 2);
+  if (unb) out.push({ id: "call_unbatched_per_s", what: "unbatched sync machine calls per second, 2 cores (issue 15)", value: unb.per_s, goal: 1e6, met: unb.per_s >= 1e6, higher_is_better: true, unit: "/s" });
   out.push({ id: "bytes_per_queued_task", what: "heap bytes per queued task", value: bytes, goal: 64, met: bytes <= 64 });
   return out;
 }
@@ -237,11 +297,24 @@ function printTable1(rows: Row[], say: (s: string) => void, host: string, patche
     `idle: grace 0 and ${GAP_US} µs between calls (IMS each way); spin: active with an unbounded spin window (the paper's "active").\n`);
 }
 
-function printBaselines(base: { id: string; ns: Stats }[], say: (s: string) => void): void {
+function printBaselines(base: Baseline[], say: (s: string) => void): void {
   say("## Table 2 and peers, measured in the same run\n");
-  say("| operation | paper (Table 2) | ours: median | mean ± sd | p99 | n |");
-  say("|---|---|---|---|---|---|");
-  for (const b of base) say(`| ${NAMES[b.id]} | ${PAPER2[b.id] ? PAPER2[b.id] + " ns" : "–"} | ${ns(b.ns.median)} | ${ns(b.ns.mean)} ± ${ns(b.ns.sd)} | ${ns(b.ns.p99)} | ${b.ns.n} |`);
+  say("| operation | paper (Table 2) | ours: median | mean ± sd | p99 | n | wakes per call | rounds |");
+  say("|---|---|---|---|---|---|---|---|");
+  for (const b of base) say(`| ${NAMES[b.id]} | ${PAPER2[b.id] ? PAPER2[b.id] + " ns" : "–"} | ${ns(b.ns.median)} | ${ns(b.ns.mean)} ± ${ns(b.ns.sd)} | ${ns(b.ns.p99)} | ${b.ns.n} | ${b.wakes_per_call === undefined ? "–" : b.wakes_per_call.toFixed(2)} | ${b.rounds} |`);
+  say("\n(rounds > 1: interleaved with Table 1's rows, median of the rounds' medians; the others ran once after the rounds)\n");
+}
+
+// Each round's medians of the rows the issue's ratios compare, and the load average at its start.
+function printRounds(rounds: { round: number; load_average: number; medians: Record<string, number> }[], say: (s: string) => void): void {
+  const cols: [string, string][] = [["call_app/active/noclock", "active call, constant no-op"], ["call_app/spin/noclock", "spin-mode call, constant no-op"],
+    ["c_spin_rt", "C spin"], ["wasm_spin_rt", "wasm spin"], ["call_app/idle/noclock", "idle call, constant no-op"], ["atomics_gap_2w", "Atomics, 2 wakes"],
+    ["atomics_gap_1w", "Atomics, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"]];
+  const have = cols.filter(([k]) => rounds.some((r) => r.medians[k] !== undefined));
+  say("## Rounds: each round's medians\n");
+  say(`| round | load average | ${have.map(([, h]) => h).join(" | ")} |`);
+  say(`|---|---|${have.map(() => "---").join("|")}|`);
+  for (const r of rounds) say(`| ${r.round} | ${r.load_average.toFixed(2)} | ${have.map(([k]) => (r.medians[k] === undefined ? "–" : ns(r.medians[k]))).join(" | ")} |`);
   say("");
 }
 
@@ -270,7 +343,8 @@ function printRatios(ratios: any[], say: (s: string) => void): void {
   say("## Ratios and the issue's goals (medians)\n");
   say("| ratio | value | goal | met |");
   say("|---|---|---|---|");
-  for (const r of ratios) say(`| ${r.what} | ${r.id === "bytes_per_queued_task" ? r.value.toFixed(1) + " B" : r.value.toFixed(2) + "×"} | ${r.higher_is_better ? "≥" : "≤"} ${r.goal}${r.id === "bytes_per_queued_task" ? " B" : "×"} | ${r.met ? "yes" : "**no**"} |`);
+  const v = (r: any, x: number): string => (r.id === "bytes_per_queued_task" ? x.toFixed(1) + " B" : r.unit === "/s" ? (x / 1e6).toFixed(2) + " M/s" : x.toFixed(2) + "×");
+  for (const r of ratios) say(`| ${r.what} | ${v(r, r.value)} | ${r.higher_is_better ? "≥" : "≤"} ${v(r, r.goal)} | ${r.met ? "yes" : "**no**"} |`);
   say("");
 }
 

@@ -37,8 +37,9 @@ const USAGE = `usage:
   aam mkdisk <img> --size 64M [--from dir] [--fat 16|32]
       make a FAT disk image (FAT32 from 33M, FAT16 below or with --fat 16) with mkfs.fat, holding the files of dir (mcopy),
       for machine fs (aams/fs); installs dosfstools and mtools when missing (tools/system-deps.sh)
-  aam bench [--quick] [--iterations N] [--json FILE] [--host node|qemu]
-      the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run
+  aam bench [--quick] [--iterations N] [--rounds R] [--json FILE] [--host node|qemu]
+      the paper's Table 1 and 2 with baselines, throughput and footprint measured in the same run,
+      Table 1 and its ratios' baselines in R interleaved rounds (default 5, 3 with --quick)
       (markdown on stdout; docs/BENCHMARKS.md). \`aam bench sched\`: the local-task benchmark alone,
       plain and --trace alternating [--rounds N] times (default 5); \`aam bench startup\`: time to a program's
       first output, a first run (--no-cache) against a second (image from the cache), [--rounds N] (default 5);
@@ -330,7 +331,7 @@ async function main(argv: string[]): Promise<number> {
       if (p.file === undefined) {
         const { benchAll } = await import("../bench/run");
         const iterations = p.iterations ?? (p.quick ? 200 : 10000);
-        const r = await benchAll({ root: ROOT, iterations, quick: !!p.quick, host: (p.host ?? "node") as "node" | "qemu", out: (s) => process.stdout.write(s) });
+        const r = await benchAll({ root: ROOT, iterations, quick: !!p.quick, host: (p.host ?? "node") as "node" | "qemu", rounds: p.rounds, out: (s) => process.stdout.write(s) });
         if (p.json) writeJson(p.json, r);
         return 0;
       }
