@@ -21,7 +21,7 @@ if [ $# -lt 1 ]; then
 fi
 elf="$1"
 shift
-qemu-system-x86_64 -accel tcg,thread=single \
+qemu-system-x86_64 -accel tcg,thread=multi \
   -M microvm,x-option-roms=off,rtc=off -nodefaults -no-reboot -display none \
   -serial stdio -chardev file,id=err,path=/dev/stderr,append=on -device isa-serial,chardev=err,iobase=0x2f8,irq=3 \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \

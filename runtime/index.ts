@@ -7,7 +7,7 @@ export { fail, failOwned } from "~lib/rt/trap";
 export { failQuietly } from "./sched/dispatch";
 export { Text, text } from "~lib/rt/text";
 export { heapAlloc, heapFree, heapSize, heapBytesInUse, heapBlocksInUse, heapLargeBytes, heapLargeCount } from "~lib/rt/heap";
-export { Task, TaskFn } from "./task/task";
+export { Task, TaskFn, tasksLive } from "./task/task";
 export { spawn, spawnDetached, yieldNow, self } from "./sched/sched";
 export { Future } from "./sched/future";
 export { Signal, Mutex, WaitGroup } from "./sched/signal";

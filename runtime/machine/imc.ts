@@ -13,12 +13,13 @@
 // Protocol of a call (client task K, server machine S), numbered as in machine/model/imc.pml:
 //  c1. K takes a credit from the interface (a counting signal of CAP units): K blocks while CAP
 //      calls are outstanding, so neither queue can overflow and nothing is dropped.
-//  c2. K pushes the call on TQ (lock-free bounded MPMC ring) and reads TQ_MON.
+//  c2. K publishes the call: in its core's next call slot if that is free (p1 below), else on TQ
+//      (lock-free bounded MPMC ring, a heap record); then reads TQ_MON.
 //  c3. TQ_MON = 0: K sets TQ_SIG (xchg) and, if it was 0, sends IMS NEW_MESSAGES to S: at most
 //      one signal per batch of calls. TQ_MON = 1: K only notifies S's scheduler (a core of S
 //      that went to sleep after seeing TQ empty is woken; sched/sched.ts sleep protocol).
 //  s1. S handles NEW_MESSAGES: TQ_SIG = 0, TQ_MON = 1.
-//  s2. A core of S with no local task drains TQ: per call, method → handler from S's task table,
+//  s2. A core of S with no local task drains the slots (p2) and TQ: per call, method → handler from S's task table,
 //      respecting LIMIT and ORDERED; the call becomes a task of S.
 //  s3. TQ empty for longer than the grace period: TQ_MON = 0, then
 //  s4. re-check TQ: non-empty → TQ_MON = 1 and drain again (the re-check closes the race with a
@@ -43,6 +44,7 @@
 //  +24 TQ      +28 RQ   MPMC rings (task/mpmc.ts)                       read-only pointers
 //  +32 TQ_MON  +36 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
 //  +40 TQ_SIG  +44 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
+//  +48 SLOTS   the call slots below (64-aligned block)                       read-only pointer
 //  line 1, the server's cores
 //  +64 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
 //  +68 HIGH    high-water mark of RUNNING                        atomic max
@@ -62,14 +64,36 @@
 //                           the direction's SIG 0 → 1, until the receiver's handler stores SIG = 0
 // Ordered calls carry their sequence number in T_ENQ until they start: several server cores
 // pop the task queue at once, so pop order is not issue order; the sequence number is.
+//
+// ╒════════ call slots (CORE_COUNT rings of RING_BYTES, 64-aligned, allocated at connect) ════════╕
+// A call issued on client core c goes into c's ring when its next slot is free: the record is
+// the slot, written by the client and completed in place by the server, so the call crosses
+// between the cores in that one line (issue 15; the task queue's cell line and a heap record
+// were two more). A slot that is still in use (its future not yet released), takes the call
+// down the task queue in a heap record instead: nothing waits for a slot, and a program may hold
+// more futures than there are slots.
+//  +0   CI    next ring position the server takes          cmpxchg: server cores
+//  +64  PI    next ring position client core c publishes   core c: store; others load (a count)
+//  +128 SLOT[SLOTS]  64-byte task records (task/task.ts), FLAG_SLOT
+// Protocol of a slot (p = position, s = slot p mod SLOTS):
+//  p1. client core c: s free (KIND == 0, load) → fill s as a task (taskInit, KIND = CALL|SLOT),
+//      then NEXT = slotSeq(p) (store: publishes the fields), PI = p + 1.
+//  p2. a server core: NEXT of slot CI == slotSeq(CI) → cmpxchg CI → CI + 1; the winner stores
+//      NEXT = 0 and takes the call as one from the task queue (s2 onward).
+//  p3. the last reference dropped (taskRelease): KIND = 0 (store, last): s is free again.
+// A slot is free only after its call was taken (p2 before p3), so the server never skips a
+// position and c never overwrites a call. A stale NEXT is 0, an address or an older slotSeq:
+// never the one p2 expects. Rejected: a published-count word per ring that the server polls
+// (a second line per call), and a separate sequence array like the task queue's cells (eight
+// cells to a line: consecutive calls alternate writers on it).
 
-import { platform } from "~lib/rt/platform";
 import { DEBUG } from "~lib/rt/layout";
 import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail, failOwned } from "~lib/rt/trap";
 import { text } from "~lib/rt/text";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, taskNew, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
+import { CORE_ID, CORE_COUNT } from "~lib/rt/platform";
+import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, TASK_SIZE, taskNew, taskInit, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, FLAG_SLOT, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
 import { Future, futureComplete, callRefused } from "../sched/future";
 import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
@@ -137,7 +161,29 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 // @ts-ignore: decorator
 @inline const I_RQ_REC: usize = 208;
 // @ts-ignore: decorator
+@inline const I_SLOTS: usize = 48;
+// @ts-ignore: decorator
 @inline const IFACE_SIZE: usize = 256;
+// Call slots (see "call slots" above): per client core a ring of SLOTS records.
+// @ts-ignore: decorator
+@inline const SLOTS: u32 = 8;
+// @ts-ignore: decorator
+@inline const R_CI: usize = 0;
+// @ts-ignore: decorator
+@inline const R_PI: usize = 64;
+// @ts-ignore: decorator
+@inline const R_SLOT0: usize = 128;
+// @ts-ignore: decorator
+@inline const RING_BYTES: usize = R_SLOT0 + <usize>SLOTS * TASK_SIZE;
+
+// Client core c's ring of interface i; slot `pos` of ring r; the NEXT word that publishes the
+// call at ring position `pos` (odd: never 0 nor a record's address, which are 16-aligned).
+// @ts-ignore: decorator
+@inline function ringOf(i: usize, c: usize): usize { return <usize>load<u32>(i + I_SLOTS) + c * RING_BYTES; }
+// @ts-ignore: decorator
+@inline function slotAt(r: usize, pos: u32): usize { return r + R_SLOT0 + (<usize>(pos & (SLOTS - 1)) << 6); }
+// @ts-ignore: decorator
+@inline function slotSeq(pos: u32): u32 { return (pos << 4) | 1; }
 
 // ── interfaces ──────────────────────────────────────────────────────────────────────────────
 
@@ -255,6 +301,10 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   store<u32>(i + I_CAP, cap);
   store<u32>(i + I_TQ, <u32>mpmcNew(cap));
   store<u32>(i + I_RQ, <u32>mpmcNew(cap));
+  let sb = <usize>CORE_COUNT * RING_BYTES;
+  let slots = (heapAlloc(sb + 48) + 63) & ~<usize>63;       // 16-aligned blocks: align to a line; never freed
+  memory.fill(slots, 0, sb);                                // every slot free (KIND 0)
+  store<u32>(i + I_SLOTS, <u32>slots);
   store<i32>(i + I_CREDITS + 4, <i32>cap);                 // Signal layout: +4 COUNT
   lock(s + M_LOCK, "machine");
   store<u32>(i + I_NEXT_S, load<u32>(s + M_IFACES));
@@ -268,16 +318,22 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   return changetype<Interface>(i);
 }
 
-// Steps c1–c3.
+// Steps c1–c3 (c2 through this core's call slot when it is free: p1).
 function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool): usize {
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
-  changetype<Signal>(i + I_CREDITS).wait();                                   // c1
-  let t = taskNew(method, <usize>load<u32>(server + M_SCHED), a0, a1, a2, false);
-  store<u32>(t + T_KIND, FLAG_CALL | (ordered ? FLAG_ORDERED : 0));
+  changetype<Signal>(i + I_CREDITS).wait();                                   // c1 (may move us to another core)
+  let sched = <usize>load<u32>(server + M_SCHED), kind = FLAG_CALL | (ordered ? FLAG_ORDERED : 0);
+  let r = ringOf(i, <usize>CORE_ID), pos = load<u32>(r + R_PI);               // PI: this core's own word
+  let t = slotAt(r, pos);
+  let slot = load32(t + T_KIND) == 0;
+  if (slot) { taskInit(t, method, sched, a0, a1, a2, 2); kind |= FLAG_SLOT; }
+  else t = taskNew(method, sched, a0, a1, a2, false);
+  store<u32>(t + T_KIND, kind);
   store<u64>(t + T_RESULT, <u64>i);
   if (ordered) store<u32>(t + T_ENQ, add32(i + I_ORD_ISSUE, 1));
   if (!load32(i + I_RQ_MON)) { store32(i + I_RQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_RQ_MON); }   // we want results
-  if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
+  if (slot) { store32(t + T_NEXT, slotSeq(pos)); store32(r + R_PI, pos + 1); }
+  else if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
   add64(client + M_CALLS_OUT, 1);
   send(i, client, server, I_TQ_MON, I_TQ_SIG, 0);                             // c3
   return t;
@@ -330,17 +386,57 @@ export function imcResults(m: usize): u32 {
   return k;
 }
 
-/** Requests and results waiting for machine `m` (for the policy and the idle check). */
+/** Requests and results waiting for machine `m`: a count, for the policy. */
 export function imcPending(m: usize): u32 {
   let k: u32 = 0;
-  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += mpmcLen(<usize>load<u32>(i + I_TQ));
+  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += mpmcLen(<usize>load<u32>(i + I_TQ)) + slotsPending(i);
   for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) k += mpmcLen(<usize>load<u32>(i + I_RQ));
   return k;
+}
+
+/** Whether a request or a result waits for machine `m`: the idle core's check, every spin
+ *  round. It reads the slot the next call will come in (a line the call brings anyway), not PI. */
+export function imcWaiting(m: usize): bool {
+  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) if (mpmcLen(<usize>load<u32>(i + I_TQ)) || slotReady(i)) return true;
+  for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) if (mpmcLen(<usize>load<u32>(i + I_RQ))) return true;
+  return false;
+}
+
+// Calls published in interface i's slots and not yet taken (PI − CI of every client core).
+function slotsPending(i: usize): u32 {
+  let k: u32 = 0;
+  for (let c: usize = 0; c < <usize>CORE_COUNT; c++) { let r = ringOf(i, c); k += load32(r + R_PI) - load32(r + R_CI); }
+  return k;
+}
+
+// Whether some client core's next slot of interface i holds a published call (p2's test).
+function slotReady(i: usize): bool {
+  for (let c: usize = 0; c < <usize>CORE_COUNT; c++) {
+    let r = ringOf(i, c), ci = load32(r + R_CI);
+    if (load32(slotAt(r, ci) + T_NEXT) == slotSeq(ci)) return true;
+  }
+  return false;
 }
 
 function drainRequests(m: usize, i: usize): u32 {
   let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
   let k: u32 = 0;
+  // p2, every client core's ring
+  for (let c: usize = 0; c < <usize>CORE_COUNT; c++) {
+    let r = ringOf(i, c);
+    while (true) {
+      let ci = load32(r + R_CI), t = slotAt(r, ci);
+      if (load32(t + T_NEXT) != slotSeq(ci)) break;             // an empty poll writes nothing
+      let running: u32 = 0;
+      if (limit && !(running = reserve(i, limit))) return finishDrain(i, k, q);
+      if (cas32(r + R_CI, ci, ci + 1) != ci) { if (limit) sub32(i + I_RUNNING, 1); continue; }   // another server core took it
+      store<u32>(t + T_NEXT, 0);
+      if (!limit) running = add32(i + I_RUNNING, 1) + 1;
+      k++;
+      accept(m, i, t, running);
+    }
+  }
+  // the task queue
   while (true) {
     let t: usize, running: u32;
     if (limit) {
@@ -355,23 +451,34 @@ function drainRequests(m: usize, i: usize): u32 {
       running = add32(i + I_RUNNING, 1) + 1;
     }
     k++;
-    if (running > load32(i + I_HIGH)) atomicMax32(i + I_HIGH, running);
-    add64(m + M_CALLS_IN, 1);
-    let method = load<u32>(t + T_FN);
-    let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
-    store<u32>(t + T_KIND, load<u32>(t + T_KIND) | ((method & 63) << KIND_METHOD_SHIFT));   // bits 16–21 only
-    let err: u64 = 0;
-    if (!fn) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, false);      // unknown method
-    else if (load<u32>(m + M_FLAGS) & KERNEL) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, true);
-    if (err) {                                        // refused: the call fails, clearly; we go on
-      store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED);
-      callComplete(t, err);
-      continue;
-    }
-    store<u32>(t + T_FN, fn);
-    if (load<u32>(t + T_KIND) & FLAG_ORDERED) startOrdered(i, t);
-    else makeReady(t);
+    accept(m, i, t, running);
   }
+  return finishDrain(i, k, q);
+}
+
+// s2 for call t, taken by this core of server m (RUNNING now `running`): the handler from m's
+// table, the kernel's checks, then ready (or in line, if ordered).
+function accept(m: usize, i: usize, t: usize, running: u32): void {
+  if (running > load32(i + I_HIGH)) atomicMax32(i + I_HIGH, running);
+  add64(m + M_CALLS_IN, 1);
+  let method = load<u32>(t + T_FN);
+  let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
+  store<u32>(t + T_KIND, load<u32>(t + T_KIND) | ((method & 63) << KIND_METHOD_SHIFT));   // bits 16–21 only
+  let err: u64 = 0;
+  if (!fn) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, false);      // unknown method
+  else if (load<u32>(m + M_FLAGS) & KERNEL) err = checkIn(m, <usize>load<u32>(i + I_CLIENT), t, method, true);
+  if (err) {                                        // refused: the call fails, clearly; we go on
+    store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED);
+    callComplete(t, err);
+    return;
+  }
+  store<u32>(t + T_FN, fn);
+  if (load<u32>(t + T_KIND) & FLAG_ORDERED) startOrdered(i, t);
+  else makeReady(t);
+}
+
+// s3: the drain took k calls; none → maybe stop monitoring.
+function finishDrain(i: usize, k: u32, q: usize): u32 {
   if (k) { store<f64>(i + I_TQ_LAST, coarseNow()); return k; }
   if (load32(i + I_TQ_MON)) unmonitor(i, I_TQ_MON, I_TQ_LAST, q);
   return 0;
@@ -408,7 +515,7 @@ function unmonitor(i: usize, mon: usize, last: usize, q: usize): void {
   if (coarseNow() - load<f64>(i + last) < GRACE_NS) return;       // the core's coarse clock: no import per poll
   store32(i + mon, 0);
   if (TRACE) traceMonitor(EV_QUEUE_UNMONITOR, i, mon);
-  if (mpmcLen(q)) { store32(i + mon, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, mon); }
+  if (mpmcLen(q) || (mon == I_TQ_MON && slotReady(i))) { store32(i + mon, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, mon); }
 }
 
 // Ordered calls of one interface run one at a time, in sequence-number (= issue) order: a call

@@ -77,7 +77,8 @@ export function imsSend(from: usize, to: usize, num: u32, param: u32, rec: usize
 /** Step 2, by a core of `m` between two tasks: `handler(m, num, param)` for each signal, oldest
  *  first. Returns the number of signals handled. */
 export function imsHandle(m: usize, handler: (m: usize, num: u32, param: u32) => void): u32 {
-  let r = <usize>xchg32(m + M_SIGNALS, 0);
+  if (!load32(m + M_SIGNALS)) return 0;     // a load first: an xchg on every poll would take the
+  let r = <usize>xchg32(m + M_SIGNALS, 0);   // line (the machine's first: callers read SCHED, CORES) from its readers
   if (!r) return 0;
   let prev: usize = 0;
   while (r) { let n = <usize>load<u32>(r); store<u32>(r, <u32>prev); prev = r; r = n; }

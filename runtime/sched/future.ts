@@ -70,7 +70,7 @@ export function completeWord(word: usize, value: u64): void {
 }
 
 /** Steps 1–2: block the running task until the word is DONE. Before it suspends, a task that
- *  is the only work of its core waits actively for the spin window (sched.ts schedSpinFor:
+ *  is the only work of its core waits actively for up to CAP (sched.ts schedSpinFor:
  *  taking in call results), which saves the unwind and rewind of its stack when the result is
  *  a few microseconds away. */
 export function waitWord(word: usize): void {

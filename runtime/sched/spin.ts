@@ -4,24 +4,33 @@
 // of a spin round (spinRounds, spinElapsed), three words of each core's record written only by
 // that core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
 // the time into the woken core's FC_WAKE_AT (wakeCore), the woken core turns it into a sample
-// (wakeSample). Not: the loop that spins (machine/core.ts idle), which core of a machine may
+// (wakeSample). A caller waiting for its call's result spins up to CAP itself (sched.ts
+// schedSpinFor). Not: the loop that spins (machine/core.ts idle), which core of a machine may
 // spin (core.ts, the machine's SPINNER word), the sleep protocol (sched.ts).
 //
 // Rule (docs/ARCHITECTURE.md "Spin or park"), over a record r (a core's, or a test's):
-//  1. window = min(2 × GAP, CAP): GAP is an EWMA (¾ old + ¼ new) of idle gaps worth spinning
-//     through; CAP = 2 × WAKE (a park costs the sleeper one wake latency, and the waker about as
-//     much again); until the first wake is measured CAP_DEFAULT. WAKE above SPIN_WAKE_MAX means
-//     the host runs more threads than it has CPUs (a wake is a few µs when the woken thread has a
-//     CPU to run on): then CAP = 0, since a spinning core would take the CPU that the core it
-//     waits for needs (measured at load 12 on 2 CPUs: calls 3× slower with spinning than without).
+//  1. window = min(2 × GAP, CAP): GAP is a decaying maximum of the idle gaps worth spinning
+//     through (a longer gap replaces it, a shorter one moves it 1/32 of the way down); CAP = 2 ×
+//     WAKE (a park costs the sleeper one wake latency, and the waker about as much again); until
+//     the first wake is measured CAP_DEFAULT. WAKE above SPIN_WAKE_MAX (100 µs) means the host
+//     runs more threads than it has CPUs (a wake is 10–40 µs on this paravirtualised VM when the
+//     woken thread has a CPU to run on, a time slice when it has not): then CAP = 0, since a
+//     spinning core would take the CPU that the core it waits for needs (measured at load 12 on
+//     2 CPUs: calls 3× slower with spinning than without). The limit was 25 µs: within this
+//     VM's ordinary wakes, so a system flipped between spinning and parking on every call for
+//     thousands of calls (measured: 36 k calls/s in one run, 578 k/s in the next).
 //  2. work came inside the window, or after the park but sooner than CAP (a spin that long would
 //     have paid): GAP takes the gap in, MISSES = 0. So two cores that park in turn (each one's
 //     gap holds the other's wake) grow their windows until they stop parking;
 //  3. no work within CAP (or none at all: a timeout, a reassignment): a miss; from the second in
 //     a row GAP halves at each, so a core whose work comes rarely stops spinning after a few idle
 //     periods, and an idle system parks at once (issue 15: under 1 % of a CPU).
-// Rejected: a constant number of rounds (200 rounds were ~2 µs on Node: a client slower than
-// that paid a platform wake on each side of every call; docs/BENCHMARKS.md "active" mode);
+// Rejected: GAP as a mean (an EWMA, ¾ old + ¼ new, before): a stream of 150 ns calls with a
+// gap of a few µs now and then parked at each such gap, since 2 × the mean did not cover it, and
+// the park cost the next call a wake (tens of µs); parking too early costs a wake, spinning too
+// long at most CAP, so the window covers the recent longest gap. A constant number of rounds
+// (200 rounds were ~2 µs on Node: a client slower than that paid a platform wake on each side of
+// every call; docs/BENCHMARKS.md "active" mode);
 // spinning until the manager's tick (an idle system would burn its CPUs); measuring the wake cost
 // once at boot (start-up time, and it changes with the host's load: the samples follow it).
 
@@ -42,7 +51,7 @@ import { load64, store64, ownerAdd64 } from "~lib/rt/atomic";
 // @ts-ignore: decorator
 @inline export const SPIN_CAP_DEFAULT: f64 = 20_000.0;   // ns, before the first wake is measured
 // @ts-ignore: decorator
-@inline export const SPIN_WAKE_MAX: f64 = 25_000.0;      // ns: wakes slower than this mean the host is oversubscribed
+@inline export const SPIN_WAKE_MAX: f64 = 100_000.0;     // ns: wakes slower than this mean the host is oversubscribed
 // @ts-ignore: decorator
 @inline const SAMPLE_MAX: f64 = 10_000_000.0;           // ns: a longer "latency" was a stamp left from long ago
 
@@ -61,7 +70,7 @@ export function spinWindowOf(r: usize): f64 { return min(2 * load<f64>(r + FC_SP
 export function spinOutcomeIn(r: usize, g: f64, hit: bool): void {
   let gap = load<f64>(r + FC_SPIN_GAP);
   if (hit || g < spinCapOf(r)) {
-    store<f64>(r + FC_SPIN_GAP, (3 * gap + g) / 4);
+    store<f64>(r + FC_SPIN_GAP, g > gap ? g : gap + (g - gap) / 32);
     store<u32>(r + FC_SPIN_MISSES, 0);
     return;
   }
@@ -106,6 +115,9 @@ export function spinRounds(wait: bool, d: f64, rounds: i32): void {
   else roundIdle = roundIdle > 0 ? (3 * roundIdle + r) / 4 : r;
 }
 
+/** What a round of a spin loop (`wait`: the caller's) costs on this core, ns (0: not known yet). */
+export function spinRoundCost(wait: bool): f64 { return wait ? roundWait : roundIdle; }
+
 /** How long a spin loop that started at `t0` has run after `rounds` rounds, without a clock read
  *  once its round is known. */
 export function spinElapsed(wait: bool, t0: f64, rounds: i32): f64 {
@@ -115,6 +127,9 @@ export function spinElapsed(wait: bool, t0: f64, rounds: i32): f64 {
 
 /** This core's window now (ns). */
 export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }
+
+/** This core's CAP now (ns): the window of a caller waiting for its call's result. */
+export function spinCap(): f64 { return spinCapOf(coreRec(CORE_ID)); }
 
 /** This core's idle period ended (steps 2–3). */
 export function spinOutcome(g: f64, hit: bool): void { spinOutcomeIn(coreRec(CORE_ID), g, hit); }

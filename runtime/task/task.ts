@@ -2,7 +2,8 @@
 // a future. No stack and no context while queued (context.ts gives one only to a blocked task).
 //
 // Owns: the 64-byte record layout, allocation (the heap's per-core 64-byte size class, i.e. a
-// per-core free list), and the reference count that frees a record.
+// per-core free list; a machine call may live in a call slot instead, machine/imc.ts), and the
+// reference count that frees a record.
 // Also the word naming the task this core runs (currentTask), which contexts, the scheduler and
 // trap recovery all read.
 // Not: queues (queue.ts), running (sched/dispatch.ts), the future protocol (sched/future.ts).
@@ -10,10 +11,12 @@
 // ╒═══════════════════ task record (64 bytes, 16-aligned) ═══════════════════╕
 //  +0   NEXT    link on the one list holding the task: an inject list or a waiter list.
 //               Written by whoever holds the task (plain); lists publish it with their own
-//               atomic (see sched/future.ts, sched/sched.ts).
+//               atomic (see sched/future.ts, sched/sched.ts). A machine call in a call slot
+//               waiting for its server: the slot's sequence word, odd (machine/imc.ts p1, store).
 //  +4   FN      handler's function-table index, (t: Task) => u64. Written at spawn.
 //  +8   CTX     saved context while blocked, else 0. Written by the core running the task.
 //  +12  KIND    pending enqueue handler (sched/sched.ts ENQ_*), with FLAG_* bits above bit 8.
+//               0 in a free call slot (machine/imc.ts): taskRelease stores it last (atomic).
 //  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address) |
 //               SPINNING | HANDED (a machine call whose caller spins on it: sched/future.ts).
 //               xchg by the completer, cmpxchg by waiters and by the call's server.
@@ -28,8 +31,10 @@
 
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { heapStart } from "~lib/rt/pages";
-import { add32, sub32, store32, xchg32, cas32 } from "~lib/rt/atomic";
-import { FW_TASKS_LIVE, OBJ_HEADER } from "~lib/rt/abi";
+import { add32, sub32, store32, xchg32, cas32, load64, ownerAdd64 } from "~lib/rt/atomic";
+import { FC_TASKS_LIVE, OBJ_HEADER } from "~lib/rt/abi";
+import { CORE_ID, CORE_COUNT } from "~lib/rt/platform";
+import { coreRec } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
 
 // @ts-ignore: decorator
@@ -106,6 +111,11 @@ import { fail } from "~lib/rt/trap";
 // @ts-ignore: decorator
 @inline export const FLAG_TRAPPED: u32 = 0x400000;
 
+/** KIND flag: a machine call in one of its interface's preallocated call slots (machine/imc.ts),
+ *  not a heap block: the last release frees the slot (KIND = 0) instead of the block. */
+// @ts-ignore: decorator
+@inline export const FLAG_SLOT: u32 = 0x800000;
+
 /** A task as its handler sees it: its arguments. */
 @unmanaged
 export class Task {
@@ -119,23 +129,40 @@ export type TaskFn = (t: Task) => u64;
 /** A new record with two references (or one when `detached`), not yet on any queue. */
 export function taskNew(fn: u32, sched: usize, a0: u64, a1: u64, a2: u64, detached: bool): usize {
   let t = heapAlloc(TASK_SIZE);
+  taskInit(t, fn, sched, a0, a1, a2, detached ? 1 : 2);
+  return t;
+}
+
+/** Fill record t (a new heap block, or a free call slot: machine/imc.ts) as a task with `refs`
+ *  references; KIND 0. */
+// @ts-ignore: decorator
+@inline export function taskInit(t: usize, fn: u32, sched: usize, a0: u64, a1: u64, a2: u64, refs: u32): void {
   store<u32>(t + T_NEXT, 0);
   store<u32>(t + T_FN, fn);
   store<u32>(t + T_CTX, 0);
   store<u32>(t + T_KIND, 0);
   store<u32>(t + T_FUTURE, 0);
-  store<u32>(t + T_REFS, detached ? 1 : 2);
+  store<u32>(t + T_REFS, refs);
   store<u32>(t + T_SCHED, <u32>sched);
   store<u32>(t + T_ENQ, 0);
   store<u64>(t + T_RESULT, 0);
   store<u64>(t + T_ARG0, a0);
   store<u64>(t + T_ARG1, a1);
   store<u64>(t + T_ARG2, a2);
-  add32(FW_TASKS_LIVE, 1);
-  return t;
+  ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, 1);
 }
 
-/** Drop one reference; the last one frees the record. */
+/** Task records live: made and not yet freed, summed over the cores' counts (FC_TASKS_LIVE: each
+ *  core counts what it makes and frees, so no line is shared; a snapshot while tasks come and go). */
+export function tasksLive(): u32 {
+  let k: i64 = 0;
+  for (let c = 0; c < CORE_COUNT; c++) k += <i64>load64(coreRec(c) + FC_TASKS_LIVE);
+  return k > 0 ? <u32>k : 0;
+}
+
+/** Drop one reference; the last one frees the record: a heap block goes back to the heap, a call
+ *  slot (FLAG_SLOT) becomes free for its client core's next call when KIND turns 0 (the last
+ *  store: everything before it, the message's free included, is done with the record). */
 export function taskRelease(t: usize): void {
   let before = sub32(t + T_REFS, 1);
   if (before == 1) {
@@ -146,9 +173,10 @@ export function taskRelease(t: usize): void {
       if (kind & FLAG_SPARE) sparePut(msg - OBJ_HEADER);
       else if (msg >= heapStart()) heapFree(msg - OBJ_HEADER);
     }
+    ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1
+    if (kind & FLAG_SLOT) { store32(t + T_KIND, 0); return; }
     store<u32>(t + T_FN, 0);
     heapFree(t);
-    sub32(FW_TASKS_LIVE, 1);
   } else if (before == 0) {
     fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
   }

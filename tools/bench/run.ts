@@ -64,7 +64,8 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   const notes: string[] = [];
   const date = new Date().toISOString().slice(0, 10);
   const say = (s: string): void => o.out(s + "\n");
-  say(`# aam bench — ${date}, host ${o.host}${o.host === "qemu" ? " (TCG-emulated: QEMU without KVM)" : ""}, ${os.cpus().length} CPUs ` +
+  const tcg = o.host === "qemu" ? (await import("../boot/boot")).tcgThreads() : null;   // AAM_TCG
+  say(`# aam bench — ${date}, host ${o.host}${tcg ? ` (${tcg}-threaded TCG-emulated: QEMU without KVM)` : ""}, ${os.cpus().length} CPUs ` +
     `(${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg()[0].toFixed(2)}, ${n} iterations${o.quick ? " (--quick)" : ""}\n`);
 
   // ── Table 1 and the baselines its ratios use, in interleaved rounds ──
@@ -73,9 +74,10 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   // row's gap and queueMicrotask: a slow stretch of this shared VM then hits one round of every
   // row, not all of one row. A row's median is the median of its rounds' medians (stats.ts).
   // Under single-threaded TCG a spinning vCPU keeps QEMU's one host thread until its time slice
-  // ends: a call then waited ~200 ms (measured), which says nothing about the system.
-  const spinRoot = o.host === "qemu" ? null : o.root;      // machine/core.ts honours AAM_SPINS
-  if (o.host === "qemu") notes.push("spin rows not run under QEMU: single-threaded TCG runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured)");
+  // ends: a call then waited ~200 ms (measured), which says nothing about the system. Multi-
+  // threaded TCG (AAM_TCG=multi) runs the vCPUs side by side: the spin rows run there.
+  const spinRoot = tcg === "single" ? null : o.root;       // machine/core.ts honours AAM_SPINS
+  if (tcg === "single") notes.push("spin rows not run under QEMU with single-threaded TCG: it runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured); AAM_TCG=multi runs them");
   const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
   const images: Partial<Record<Mode, Uint8Array>> = {};
   for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, DEFINES[mode]);
@@ -167,7 +169,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     tput.push({ id: "local_spawn", cores: c, per_s: local.per_s });
     if (c >= 2) {                                   // a client core and at least one server core
       for (const [id, batch] of [["call_batched", 64], ["call_unbatched", 1]] as const) {
-        const r = await runNode(images.active!, c, ["tput_call", String(batch === 1 ? calls / 10 : calls), String(batch)]);
+        const r = await runNode(images.active!, c, ["tput_call", String(calls), String(batch)]);
         tput.push({ id, cores: c, per_s: r.per_s });
       }
     }
@@ -189,7 +191,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   printRatios(ratios, say);
   if (notes.length) say("## Notes\n\n" + notes.map((x) => `- ${x}`).join("\n") + "\n");
   return {
-    host: o.host, cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0], rounds,
+    host: o.host, ...(tcg ? { tcg } : {}), cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0], rounds,
     rows: rows.filter((r) => r.mode !== "spin"), rows_spin: rows.filter((r) => r.mode === "spin"),
     baselines: base, throughput: tput, footprint: foot, ratios, notes,
     policy: { steady_changes_per_s: pol.steady_changes_per_s, load_step_ticks: pol.load_step_ticks }, idle_cpu_percent: pol.idle_cpu_percent,
@@ -217,7 +219,7 @@ async function runNode(wasm: Uint8Array, cores: number, args: string[], stats = 
   } finally { fs.closeSync(fd); fs.rmSync(tmp, { force: true }); }
 }
 
-// One boot under QEMU (single-threaded TCG, tools/boot/boot.ts's command line); stdout captured.
+// One boot under QEMU (TCG as AAM_TCG says, tools/boot/boot.ts's command line); stdout captured.
 async function runQemu(root: string, wasm: Uint8Array, smp: number, args: string[]): Promise<any> {
   const { kernelFor, qemuArgs, requireTool, QEMU } = await import("../boot/boot");
   requireTool(QEMU);

@@ -5,8 +5,8 @@
 // hostile case N times quietly, counts the calls that did not fail with the expected error and
 // the heap blocks left over, then prints each case's message once.
 // Output depends only on the arguments, so Node and QEMU must print the same bytes.
-import { println, args, heapAlloc, heapFree, coreCount, heapBlocksInUse, yieldNow } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE } from "~lib/rt/abi";
+import { println, args, heapAlloc, heapFree, coreCount, heapBlocksInUse, yieldNow, tasksLive } from "aam";
+import { FW_CTX_LIVE } from "~lib/rt/abi";
 import { AesMode, AesDir, AesClient, connectAes } from "../../../aams/aes/aes_igen_client";
 import { defineAes, AES_NOPAD, AES_CONSTTIME } from "../../../aams/aes/machine";
 
@@ -122,7 +122,7 @@ const HOSTILE: string[][] = [
 ];
 
 function settled(): i64 {
-  for (let i = 0; i < 100000 && (atomic.load<u32>(FW_TASKS_LIVE) > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0); i++) yieldNow();
+  for (let i = 0; i < 100000 && (tasksLive() > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0); i++) yieldNow();
   let b: i64 = 0;
   for (let k = 0; k < coreCount(); k++) b += <i64>heapBlocksInUse(k);
   return b;

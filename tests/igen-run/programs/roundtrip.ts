@@ -3,8 +3,8 @@
 // variants (async, sync, event); then the kernel's refusals of bad records and pointers, made
 // through the same generated client, and a heap check.
 // `aam build` generates rt_igen_*.ts from rt.idl beside this file (tools/build/igen.ts).
-import { Task, Future, Signal, Interface, println, eprintln, heapAlloc, heapFree, defineMachine, spawn, yieldNow, coreCount, heapBytesInUse } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE, MEMORY_BASE } from "~lib/rt/abi";
+import { Task, Future, Signal, Interface, println, eprintln, heapAlloc, heapFree, defineMachine, spawn, yieldNow, coreCount, heapBytesInUse, tasksLive } from "aam";
+import { FW_CTX_LIVE, FW_SIGNALS_LIVE, MEMORY_BASE } from "~lib/rt/abi";
 import { Point, RtParams, RtSummary, RtMode, KrtClient, UrtClient, connectKrt, connectUrt,
   KrtSumCall, KrtFillCall, KrtBumpCall, KrtMoveCall, KrtSummaryCall, KrtDescribeCall,
   UrtSumCall, UrtFillCall, UrtBumpCall, UrtMoveCall, UrtSummaryCall, UrtDescribeCall } from "./rt_igen_client";
@@ -195,7 +195,7 @@ function syncRefused(t: Task): u64 {
 }
 
 function settledHeap(): i64 {
-  for (let i = 0; i < 1000000 && (atomic.load<u32>(FW_TASKS_LIVE) > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0 || atomic.load<u32>(FW_SIGNALS_LIVE) != 0); i++) yieldNow();
+  for (let i = 0; i < 1000000 && (tasksLive() > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0 || atomic.load<u32>(FW_SIGNALS_LIVE) != 0); i++) yieldNow();
   let b: i64 = 0;
   for (let c = 0; c < coreCount(); c++) b += <i64>heapBytesInUse(c);
   return b;

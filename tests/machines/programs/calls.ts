@@ -3,8 +3,8 @@
 // Every call's result is checked; each event continuation must run exactly once.
 // Usage: calls <async|sync|event> [calls per client pair]
 import { Task, Future, Signal, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
-  connect, heapBytesInUse, coreCount, yieldNow } from "aam";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
+  connect, heapBytesInUse, coreCount, yieldNow, tasksLive } from "aam";
+import { FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
 
 function signalsPending(): bool {   // a signal record not yet handled and freed
   return atomic.load<u32>(FW_SIGNALS_LIVE) != 0;
@@ -13,7 +13,7 @@ function signalsPending(): bool {   // a signal record not yet handled and freed
 // Heap bytes in use over all cores and arenas once every other task record is gone (a waiter
 // can run before the task it waited for has dropped its record).
 function settledHeap(): i64 {
-  for (let i = 0; i < 1000000 && (atomic.load<u32>(FW_TASKS_LIVE) > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0 || signalsPending()); i++) yieldNow();
+  for (let i = 0; i < 1000000 && (tasksLive() > 1 || atomic.load<u32>(FW_CTX_LIVE) > 0 || signalsPending()); i++) yieldNow();
   let b: i64 = 0;
   for (let c = 0; c < coreCount(); c++) b += <i64>heapBytesInUse(c);
   return b;

@@ -4,8 +4,7 @@
 // locally; whichever core takes it out checks and frees it (mostly a cross-core free).
 // Prints the counts; main exits 0 only with 0 corruptions and heap use back to its start value.
 // Usage: alloc_stress [iterations per core] [live slots per core]
-import { coreId, coreCount, println, args, heapAlloc, heapFree, heapBytesInUse, heapBlocksInUse, heapLargeBytes } from "aam";
-import { FW_TASKS_LIVE } from "~lib/rt/abi";
+import { coreId, coreCount, println, args, heapAlloc, heapFree, heapBytesInUse, heapBlocksInUse, heapLargeBytes, tasksLive } from "aam";
 
 const MAILBOX = 1024;
 const mailbox = memory.data(MAILBOX * 4);
@@ -92,7 +91,7 @@ export function main(): i32 {
     leaked += <i64>(heapBytesInUse(c) - load<u64>(startBytes + (<usize>c << 3)));
     leakedBlocks += <i64>(heapBlocksInUse(c) - load<u64>(startBlocks + (<usize>c << 3)));
   }
-  let live = <i64>atomic.load<u32>(FW_TASKS_LIVE);   // main runs as a task: its record is in use
+  let live = <i64>tasksLive();   // main runs as a task: its record is in use
   leaked -= 64 * live;
   leakedBlocks -= live;
   let large = <i64>(heapLargeBytes() - load<u64>(startLarge));

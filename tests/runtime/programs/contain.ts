@@ -13,8 +13,8 @@
 //            (a pointer outside the caller's memory, a length over the limit): their messages
 //            are freed with the calls, nothing else is left
 import { Task, Future, Interface, spawn, yieldNow, println, args, fail, heapAlloc, heapFree, heapBlocksInUse, coreCount,
-  defineMachine, findMachine, connect, IN } from "aam";
-import { FW_TASKS_LIVE, FW_BLOCKED_LIVE } from "~lib/rt/abi";
+  defineMachine, findMachine, connect, IN, tasksLive } from "aam";
+import { FW_BLOCKED_LIVE } from "~lib/rt/abi";
 
 const FAULT: u32 = 0, ECHO: u32 = 1;
 const WAYS = ["stack", "oom", "fill-large", "fill-small", "ctx", "oob", "fail"];
@@ -61,7 +61,7 @@ export function machines(): void {
 // Heap blocks in use on every core, once every other task record is gone (a finished task's last
 // reference may be dropped on another core just after its waiter woke: wait for it, by count).
 function blocks(): u64 {
-  while (atomic.load<u32>(FW_TASKS_LIVE) > 1) yieldNow();
+  while (tasksLive() > 1) yieldNow();
   let k: u64 = 0;
   for (let c = 0; c < coreCount(); c++) k += heapBlocksInUse(c);
   return k;

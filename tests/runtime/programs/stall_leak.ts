@@ -2,8 +2,8 @@
 // has reported it (FW_STALLS counts reports: no timing window), three times over; heap blocks in
 // use after the last two reports equal those before them. Build with --define AAM_STALL_MS=20
 // (both hosts; the detector reports at most once a second, system-wide).
-import { Task, spawn, yieldNow, println, heapBlocksInUse, coreCount } from "aam";
-import { FW_STALLS, FW_TASKS_LIVE } from "~lib/rt/abi";
+import { Task, spawn, yieldNow, println, heapBlocksInUse, coreCount, tasksLive } from "aam";
+import { FW_STALLS } from "~lib/rt/abi";
 
 function stuck(t: Task): u64 {
   let x: u64 = 1;
@@ -14,7 +14,7 @@ function stuck(t: Task): u64 {
 // Heap blocks in use on every core, once every other task record is gone (a finished task's last
 // reference may be dropped on another core just after its waiter woke: wait for it, by count).
 function blocks(): u64 {
-  while (atomic.load<u32>(FW_TASKS_LIVE) > 1) yieldNow();
+  while (tasksLive() > 1) yieldNow();
   let k: u64 = 0;
   for (let c = 0; c < coreCount(); c++) k += heapBlocksInUse(c);
   return k;

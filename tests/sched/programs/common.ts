@@ -1,7 +1,7 @@
 // common.ts: helpers the scheduler test programs share: a memory baseline and counters.
-import { coreCount, yieldNow, heapBytesInUse, heapLargeBytes } from "aam";
+import { coreCount, yieldNow, heapBytesInUse, heapLargeBytes, tasksLive as liveTasks } from "aam";
 import { coreRec } from "~lib/rt/layout";
-import { FW_TASKS_LIVE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK, FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/abi";
+import { FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK, FC_TASKS_RUN, FC_TASKS_STOLEN } from "~lib/rt/abi";
 
 export function heapInUse(): i64 {
   let b: i64 = 0;
@@ -10,7 +10,7 @@ export function heapInUse(): i64 {
 }
 
 /** Task records alive now (the caller's own included). */
-export function tasksLive(): u32 { return atomic.load<u32>(FW_TASKS_LIVE); }
+export function tasksLive(): u32 { return liveTasks(); }
 export function contextsLive(): u32 { return atomic.load<u32>(FW_CTX_LIVE); }
 export function contextsPeak(): u32 { return atomic.load<u32>(FW_CTX_PEAK); }
 export function blockedPeak(): u32 { return atomic.load<u32>(FW_BLOCKED_PEAK); }

@@ -20,7 +20,7 @@ export function main(): i32 {
   while (spinWindowOf(r) < 30 * US && k < 100) { spinOutcomeIn(r, 30 * US, false); k++; }
   println("parking_in_turn cap_us " + us(spinCapOf(r)) + " periods_until_window_covers_30us " + k.toString() + " window_us " + us(spinWindowOf(r)));
   // Now it spins and catches every call within 3 µs: the window follows the gaps down.
-  for (let i = 0; i < 40; i++) spinOutcomeIn(r, 3 * US, true);
+  for (let i = 0; i < 200; i++) spinOutcomeIn(r, 3 * US, true);
   println("hits_at_3us window_us " + us(spinWindowOf(r)));
   // Work stops: idle periods end in timeouts (no work). Count periods until the window < 100 ns.
   k = 0;
