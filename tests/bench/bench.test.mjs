@@ -10,9 +10,10 @@ import { aam, ROOT, HANG_MS } from "../lib/aam.mjs";
 const STATS = ["mean", "sd", "median", "p99", "n"];
 const ROWS = ["local_task", "call_app", "call_os"];
 const BASELINES = ["thread_switch", "process_switch", "gettid", "pthread_create", "microtask_rt", "promise_await",
-  "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w"];
+  "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w"];
 // Interleaved with Table 1 in every round (issue 15's fair benchmark); --quick runs 3 rounds.
-const ROUND_IDS = ["call_app/active", "call_app/idle", "call_os/active", "local_task/active", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "microtask_rt"];
+const ROUND_IDS = ["call_app/active", "call_app/idle", "call_app/parked", "call_os/active", "local_task/active", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w",
+  "atomics_parked_2w", "atomics_parked_1w", "microtask_rt"];
 
 function isStats(s, what) {
   assert.type(s, "object", `${what}: no STATS`);
@@ -77,7 +78,14 @@ test("Table 1 and the ratios' baselines ran in 3 interleaved rounds, each with i
     assert.ok(Number.isFinite(round.load_average) && round.load_average >= 0, `round ${k + 1}: load ${round.load_average}`);
     for (const id of ROUND_IDS) assert.ok(Number.isFinite(round.medians[id]), `round ${k + 1}: no median of ${id}`);
   }
-  for (const id of ["wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "microtask_rt"]) assert.is(j.baselines.find((x) => x.id === id).rounds, 3, id);
+  for (const id of ["wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w", "microtask_rt"]) assert.is(j.baselines.find((x) => x.id === id).rounds, 3, id);
+  // the parked rows: both calls, with their wakes counted
+  for (const id of ["call_app", "call_os"]) {
+    const row = j.rows_parked.find((x) => x.id === id);
+    assert.ok(row, `rows_parked: no ${id}`);
+    isStats(row.latency_noclock_ns, `${id}/parked`);
+    assert.ok(Number.isFinite(row.wakes_per_call), `${id}/parked wakes_per_call`);
+  }
   // the row's median is the median of its three rounds' medians
   const ms = j.rounds.map((x) => x.medians["call_app/active"]).sort((a, b) => a - b);
   assert.is(j.rows.find((x) => x.id === "call_app" && x.mode === "active").latency_ns.median, ms[1]);

@@ -28,15 +28,20 @@ import { benchPolicy } from "./policy";
 
 export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void; rounds?: number }
 interface Baseline { id: string; ns: Stats; wakes_per_call?: number; rounds: number }
-type Mode = "active" | "idle" | "spin";
+type Mode = "active" | "idle" | "spin" | "parked";
 interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; wakes_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
 
 const PROGRAM = "tools/bench/programs/table1.ts";
 const GAP_US = 50;
+// The parked mode's gap: longer than any spin window (CAP, twice the measured wake: 40–80 µs
+// here), so the server's core has parked when the call comes; 1/PARKED_SHARE of the iterations.
+const PARKED_GAP_US = 1000;
+const PARKED_SHARE = 20;
 const DEFINES: Record<Mode, Record<string, string>> = {
   active: { AAM_GRACE_US: "1000000", AAM_TICK_US: "1000000000" },
   idle: { AAM_GRACE_US: "0", AAM_TICK_US: "1000000000" },
   spin: { AAM_GRACE_US: "1000000", AAM_TICK_US: "1000000000", AAM_SPINS: "1000000000" },
+  parked: { AAM_GRACE_US: "0", AAM_TICK_US: "1000000000" },
 };
 // The paper's Table 1 (mean ns) and Table 2.
 const PAPER: Record<string, [number, number]> = {
@@ -54,9 +59,11 @@ const NAMES: Record<string, string> = {
   wasm_spin_rt: "wasm cross-core round trip, both spinning (2 workers: the engine's floor)",
   atomics_gap_2w: "Node Atomics.wait/notify round trip after a 50 µs gap, 2 wakes (both wait)",
   atomics_gap_1w: "Node Atomics.wait/notify round trip after a 50 µs gap, 1 wake (caller spins)",
+  atomics_parked_2w: "Node Atomics.wait/notify round trip after a 1 ms gap, 2 wakes (both wait)",
+  atomics_parked_1w: "Node Atomics.wait/notify round trip after a 1 ms gap, 1 wake (caller spins)",
 };
 const BASE_ORDER = ["thread_switch", "process_switch", "gettid", "pthread_create", "c_spin_rt", "wasm_spin_rt", "microtask_rt", "promise_await",
-  "post_message_rt", "atomics_rt", "atomics_gap_2w", "atomics_gap_1w", "piscina_rt"];
+  "post_message_rt", "atomics_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w", "piscina_rt"];
 
 export async function benchAll(o: BenchOptions): Promise<any> {
   const n = o.iterations, warm = Math.min(1000, Math.max(10, n >> 3));
@@ -78,11 +85,12 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   // threaded TCG (AAM_TCG=multi) runs the vCPUs side by side: the spin rows run there.
   const spinRoot = tcg === "single" ? null : o.root;       // machine/core.ts honours AAM_SPINS
   if (tcg === "single") notes.push("spin rows not run under QEMU with single-threaded TCG: it runs one vCPU at a time, so a spinning vCPU holds the host thread for a whole time slice (~200 ms per call measured); AAM_TCG=multi runs them");
-  const modes: Mode[] = spinRoot ? ["active", "idle", "spin"] : ["active", "idle"];
+  const modes: Mode[] = spinRoot ? ["active", "idle", "parked", "spin"] : ["active", "idle", "parked"];
   const images: Partial<Record<Mode, Uint8Array>> = {};
   for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, DEFINES[mode]);
   const R = Math.max(1, o.rounds ?? (o.quick ? 3 : 5));
   const per = Math.max(10, Math.ceil(n / R)), warmPer = Math.min(1000, Math.max(10, per >> 3));
+  const perParked = Math.max(20, Math.ceil(per / PARKED_SHARE)), warmParked = 10;
   const cbin = compileC(o.root);
   if (cbin.note) notes.push(cbin.note);
   const acc = new Map<string, { id: string; mode: Mode; direct: Stats[]; latency: Stats[]; noclock: Stats[]; ims: number; wakes: number; calls: number; moves: number }>();
@@ -105,7 +113,8 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     for (const mode of modes) {
       for (const kind of ["app", "os"]) {
         if (failed.has(`${kind}/${mode}`)) continue;
-        const args = ["rows", kind, String(per), String(warmPer), String(mode === "idle" ? GAP_US : 0)];
+        const args = mode === "parked" ? ["rows", kind, String(perParked), String(warmParked), String(PARKED_GAP_US)]
+          : ["rows", kind, String(per), String(warmPer), String(mode === "idle" ? GAP_US : 0)];
         let w: any;
         try {
           w = o.host === "qemu" ? await runQemu(o.root, images[mode]!, 2, args) : await runNode(images[mode]!, 2, args);
@@ -134,6 +143,10 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     m("wasm_spin_rt", addBase("wasm_spin_rt", await wasmSpinRoundTrip(o.root, per, warmPer), 0));
     for (const [id, spin] of [["atomics_gap_2w", false], ["atomics_gap_1w", true]] as const) {
       const a = await atomicsRoundTrip(o.root, per, warmPer, GAP_US, spin);
+      m(id, addBase(id, a.ns, a.wakes_per_call));
+    }
+    for (const [id, spin] of [["atomics_parked_2w", false], ["atomics_parked_1w", true]] as const) {
+      const a = await atomicsRoundTrip(o.root, perParked, warmParked, PARKED_GAP_US, spin);
       m(id, addBase(id, a.ns, a.wakes_per_call));
     }
     m("microtask_rt", addBase("microtask_rt", minus(await microtaskRoundTrip(per, warmPer), jsClock.median)));
@@ -192,7 +205,8 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   if (notes.length) say("## Notes\n\n" + notes.map((x) => `- ${x}`).join("\n") + "\n");
   return {
     host: o.host, ...(tcg ? { tcg } : {}), cores: 2, iterations: n, date, quick: o.quick, load_average: os.loadavg()[0], rounds,
-    rows: rows.filter((r) => r.mode !== "spin"), rows_spin: rows.filter((r) => r.mode === "spin"),
+    rows: rows.filter((r) => r.mode === "active" || r.mode === "idle"), rows_spin: rows.filter((r) => r.mode === "spin"),
+    rows_parked: rows.filter((r) => r.mode === "parked"),
     baselines: base, throughput: tput, footprint: foot, ratios, notes,
     policy: { steady_changes_per_s: pol.steady_changes_per_s, load_step_ticks: pol.load_step_ticks }, idle_cpu_percent: pol.idle_cpu_percent,
   };
@@ -272,6 +286,8 @@ function computeRatios(rows: Row[], base: Baseline[], tput: { id: string; cores:
   ratio("active_call_noclock_vs_wasm_spin", "active machine call latency, constant no-op / wasm spin round trip (the engine's floor)", c0("active"), b("wasm_spin_rt"), 1.5);
   ratio("idle_call_noclock_vs_atomics", "idle machine call latency, constant no-op / Atomics round trip with the same gap, 2 wakes (issue 15)", c0("idle"), b("atomics_gap_2w"), 1.0);
   ratio("idle_call_noclock_vs_atomics_1w", "idle machine call latency, constant no-op / Atomics round trip with the same gap, 1 wake (issue 15's moonshot ≤ 0.7× of 2 wakes)", c0("idle"), b("atomics_gap_1w"), 1.0);
+  ratio("parked_call_noclock_vs_atomics", `parked machine call (${PARKED_GAP_US} µs gap: the server's core parked), constant no-op / Atomics round trip with the same gap, 2 wakes`, c0("parked"), b("atomics_parked_2w"), 1.0);
+  ratio("parked_call_noclock_vs_atomics_1w", `parked machine call, constant no-op / Atomics round trip with the same gap, 1 wake (the moonshot: ≤ 0.7× of 2 wakes)`, c0("parked"), b("atomics_parked_1w"), 1.0);
   const best = (id: string): { cores: number; per_s: number } | undefined => tput.filter((x) => x.id === id).sort((a, c) => c.per_s - a.per_s)[0];
   const ours = best("local_spawn"), pis = best("piscina");
   if (ours && pis) out.push({ id: "throughput_vs_piscina", what: `local spawn throughput (${ours.cores} cores) / Piscina (${pis.cores} threads), best of each`, value: ours.per_s / pis.per_s, goal: 50, met: ours.per_s / pis.per_s >= 50, higher_is_better: true });
@@ -290,13 +306,14 @@ function printTable1(rows: Row[], say: (s: string) => void, host: string, patche
   say("| mode | operation | paper direct (mean ± sd) | ours direct | paper latency | ours latency | IMS per call | wakes per call |");
   say("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    const p = PAPER[`${r.id}/${r.mode === "spin" ? "active" : r.mode}`];
+    const p = PAPER[`${r.id}/${r.mode === "spin" ? "active" : r.mode === "parked" ? "idle" : r.mode}`];
     const m = r.mode === "spin" ? `spin${patched ? " (patched copy)" : ""}` : r.mode;
     say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} | ${r.id === "local_task" ? "–" : r.wakes_per_call.toFixed(2)} |`);
   }
   for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – | – |`);
   say(`\nn = ${rows[0]?.latency_ns.n ?? 0} per row. active: grace 1 s, cores stay assigned, cores park after the scheduler's spin window; ` +
-    `idle: grace 0 and ${GAP_US} µs between calls (IMS each way); spin: active with an unbounded spin window (the paper's "active").\n`);
+    `idle: grace 0 and ${GAP_US} µs between calls (IMS each way; a 50 µs gap is inside the server's spin window, so its core mostly does not park: see wakes per call); ` +
+    `parked: idle with ${PARKED_GAP_US} µs between calls, longer than any spin window, so the server's core has parked (n/${PARKED_SHARE} iterations); spin: active with an unbounded spin window (the paper's "active").\n`);
 }
 
 function printBaselines(base: Baseline[], say: (s: string) => void): void {
@@ -311,7 +328,8 @@ function printBaselines(base: Baseline[], say: (s: string) => void): void {
 function printRounds(rounds: { round: number; load_average: number; medians: Record<string, number> }[], say: (s: string) => void): void {
   const cols: [string, string][] = [["call_app/active/noclock", "active call, constant no-op"], ["call_app/spin/noclock", "spin-mode call, constant no-op"],
     ["c_spin_rt", "C spin"], ["wasm_spin_rt", "wasm spin"], ["call_app/idle/noclock", "idle call, constant no-op"], ["atomics_gap_2w", "Atomics, 2 wakes"],
-    ["atomics_gap_1w", "Atomics, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"]];
+    ["atomics_gap_1w", "Atomics, 1 wake"], ["call_app/parked/noclock", "parked call, constant no-op"], ["atomics_parked_2w", "Atomics 1 ms gap, 2 wakes"],
+    ["atomics_parked_1w", "Atomics 1 ms gap, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"]];
   const have = cols.filter(([k]) => rounds.some((r) => r.medians[k] !== undefined));
   say("## Rounds: each round's medians\n");
   say(`| round | load average | ${have.map(([, h]) => h).join(" | ")} |`);
