@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
+import * as os from "node:os";
+import { spawn } from "node:child_process";
+import { aam, image, prebuild, ROOT, AAM, HANG_MS } from "../lib/aam.mjs";
 import { boot } from "../../boot/qemu.mjs";
 
 test.before(() => prebuild([["tests/boot/programs/wake.ts"], ["tests/boot/programs/idle.ts"], ["tests/parity/programs/hello.ts"], ["tests/parity/programs/exit.ts"]]));
@@ -69,6 +71,43 @@ test("an idle system does not spin: the cores without work stay halted while one
   }
   console.log(`  busy core ${busy.core}; idle cores: ${idlers.map((c) => `${c.hlt} hlt, halted ${(c.halted / 1000).toFixed(0)} of ${(c.up / 1000).toFixed(0)} ms up`).join("; ")} (${(idle / 1000).toFixed(0)} ms after the first task)`);
 });
+
+// A SIGKILL leaves nothing a process can run: the folder (with a 1 GiB sparse RAM file when stdio
+// goes through rings) stays and QEMU goes on. The next boot sweeps both (tools/boot/tmp.ts).
+test("a SIGKILLed aam boot leaves its temp folder and QEMU; the next aam boot removes the folder and stops that QEMU", async () => {
+  const busy = await image("tests/boot/programs/idle.ts");
+  const p = spawn(process.execPath, [AAM, "boot", busy, "--cores", "1", "--", "600000"], { stdio: ["ignore", "ignore", "ignore"] });
+  const prefix = `aam-boot-${p.pid}-`;
+  let dir = null, qemu = 0;
+  try {
+    for (let i = 0; i < HANG_MS / 50 && !qemu; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const n = fs.readdirSync(os.tmpdir()).find((x) => x.startsWith(prefix));
+      if (n && fs.existsSync(path.join(os.tmpdir(), n, "qemu.pid"))) { dir = path.join(os.tmpdir(), n); qemu = Number(fs.readFileSync(path.join(dir, "qemu.pid"), "utf8")); }
+    }
+    assert.ok(qemu > 0, `no ${prefix}* folder with a qemu.pid appeared`);
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGKILL");
+    await exited;
+    assert.ok(fs.existsSync(dir), "the folder went with the SIGKILL (nothing should have run)");
+    assert.ok(alive(qemu), "QEMU stopped with its parent: nothing left to sweep");
+    const r = await aam(["boot", await image("tests/parity/programs/hello.ts"), "--cores", "1"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.not.ok(fs.existsSync(dir), `${dir} is still there after the next boot`);
+    for (let i = 0; i < 200 && alive(qemu); i++) await new Promise((r) => setTimeout(r, 50));   // SIGKILL is asynchronous
+    assert.not.ok(alive(qemu), `QEMU ${qemu} still runs after the sweep`);
+  } finally {
+    if (qemu && alive(qemu)) process.kill(qemu, "SIGKILL");
+    if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// A process that still runs and is not a zombie (a killed QEMU is reaped by init once its parent died).
+function alive(pid) {
+  try { process.kill(pid, 0); } catch { return false; }
+  try { return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8")); } catch { return false; }
+}
 
 test("--stats: boot to first task next to a bare boot of the same kernel", async () => {
   const r = await aam(["boot", await image("tests/parity/programs/hello.ts"), "--cores", "2", "--stats"]);

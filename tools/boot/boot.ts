@@ -17,7 +17,6 @@ import { tapPrepare, NetError, type NetSpec } from "../host/net";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { RawTrace } from "../trace/raw";
 import { TraceEvents, rawStats } from "../host/trace";   // small: no host code, one JSON
@@ -27,6 +26,7 @@ import { symbolize, sourceRootsOf, type SourceRoots } from "../host/symbols";
 import { FLIGHT_TASK_TRAPS } from "../host/trace";
 import { findForeign, manifestRecipes, readRecipe } from "../build/foreign";
 import { foreignKernelObject } from "./foreign";
+import { bootTempDir, noteQemu } from "./tmp";
 import { abiProblem, type ImageManifest } from "../host/manifest";
 import { StdinSource } from "../host/stdio";
 import { MAX_CORES, EXIT_HOST_ERROR, EXIT_PIPE, SR_HEAD, SR_END, SR_TAIL, SR_ASKED, SR_DATA, STDIN_RING_SIZE,
@@ -226,7 +226,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
   // COM2 through a FIFO pair (QEMU's `pipe` chardev writes <path>.out): a file chardev on
   // /dev/stderr cannot reopen the socket Node gives a child as its stderr. Opened O_RDWR |
   // O_NONBLOCK so neither side waits for the other; drained by polling and once more at exit.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-boot-"));
+  const dir = bootTempDir("aam-boot-");           // tmp.ts: named by pid, swept after a SIGKILL
   // The folder holds a 1 GiB RAM file when stdio goes through rings: deleted when QEMU ends, and
   // also when this process exits by another path or is stopped by SIGTERM/SIGHUP/SIGINT (QEMU is
   // killed, the folder deleted, then the signal raised again with its default action).
@@ -293,6 +293,7 @@ export function runKernel(elf: string, smp: number, append: string, o: { mem?: s
     }
     const child = spawn(QEMU, args, { stdio: ["ignore", "pipe", "inherit"] });
     qemu = child;
+    noteQemu(dir, child.pid);
     let stdout = "";
     const out = o.capture ? null : new StdoutCopy(() => child.kill("SIGKILL"));
     const text = new StringDecoder("utf8");
@@ -523,7 +524,7 @@ export async function bootTraced(wasm: Uint8Array, o: { root: string; cores: num
   if (!m?.trace) throw new BootError("the image was built without --trace (rebuild it with aam build --trace)");
   requireTool(QEMU);
   const elf = kernelFor(o.root, wasm);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-trace-"));
+  const dir = bootTempDir("aam-trace-");
   const file = path.join(dir, "com3");
   try {
     const log = o.log ?? true, ram = path.join(dir, "ram");
