@@ -17,29 +17,31 @@ test.before(() => prebuild([["tests/boot/programs/wake.ts"], ["tests/boot/progra
 const STATS_CORE = /^aam boot stats: core (\d+): parks (\d+), hlt (\d+), halted (\d+) us of (\d+) us/gm;
 const coreStats = (err) => [...err.matchAll(STATS_CORE)].map((m) => ({ core: +m[1], parks: +m[2], hlt: +m[3], halted: +m[4], up: +m[5] }));
 
-// Single-threaded TCG runs one vCPU at a time: a core that waits runs until it halts, so every
-// cycle's wait is a hlt and the count proves it. With the vCPUs side by side (multi, the default)
-// the answer often comes before the waiter reaches hlt (the park then returns at once, or is not
-// needed): the next test counts only that nothing is lost and that the cores did halt.
-test("work posted to a halted core is picked up: 10^5 park/wake cycles, none lost, each a hlt (single-threaded TCG)", async () => {
-  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"], { env: { AAM_TCG: "single" } });
+// 10^5 park/wake cycles of wake.ts on 2 cores under TCG `tcg`: none lost; the round trip and each
+// core's --stats counts.
+async function wakeCycles(tcg) {
+  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"], { env: { AAM_TCG: tcg } });
   assert.is(r.code, 0, r.stdout + r.stderr);
   const m = /^wake cycles 100000 picked up 100000 lost 0 round trip ns (\d+)$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
   const cores = coreStats(r.stderr);
   assert.is(cores.length, 2, r.stderr);
+  return { r, m, cores };
+}
+
+// Single-threaded TCG runs one vCPU at a time: a core that waits runs until it halts, so every
+// cycle's wait is a hlt and the count proves it. With the vCPUs side by side (multi, the default)
+// the answer often comes before the waiter reaches hlt (the park then returns at once, or is not
+// needed): the next test counts only that nothing is lost and that the cores did halt.
+test("work posted to a halted core is picked up: 10^5 park/wake cycles, none lost, each a hlt (single-threaded TCG)", async () => {
+  const { r, m, cores } = await wakeCycles("single");
   // Each side parks once per cycle; if the posted work were found by spinning, hlt would stay low.
   for (const c of cores) assert.ok(c.hlt >= 90000, `core ${c.core} halted only ${c.hlt} times in 10^5 cycles:\n${r.stderr}`);
   console.log(`  park/wake round trip (real image, -smp 2, single-threaded TCG): ${(m[1] / 1000).toFixed(1)} us; hlt ${cores.map((c) => c.hlt).join(", ")}`);
 });
 
 test("the same 10^5 park/wake cycles with the vCPUs side by side (multi-threaded TCG): none lost, both cores halted", async () => {
-  const r = await aam(["boot", await image("tests/boot/programs/wake.ts"), "--cores", "2", "--stats", "--", "100000"], { env: { AAM_TCG: "multi" } });
-  assert.is(r.code, 0, r.stdout + r.stderr);
-  const m = /^wake cycles 100000 picked up 100000 lost 0 round trip ns (\d+)$/m.exec(r.stdout);
-  assert.ok(m, r.stdout);
-  const cores = coreStats(r.stderr);
-  assert.is(cores.length, 2, r.stderr);
+  const { r, m, cores } = await wakeCycles("multi");
   for (const c of cores) assert.ok(c.hlt >= 1 && c.parks >= c.hlt, `core ${c.core}: parks ${c.parks}, hlt ${c.hlt}:\n${r.stderr}`);
   console.log(`  park/wake round trip (real image, -smp 2, multi-threaded TCG): ${(m[1] / 1000).toFixed(1)} us; parks ${cores.map((c) => c.parks).join(", ")}; hlt ${cores.map((c) => c.hlt).join(", ")}`);
 });

@@ -65,6 +65,19 @@ export function unreached(out) {
   return res;
 }
 
+/** The checks of a model's correct run, one message each: a full search (depth enough), no error,
+ *  end states checked and none invalid, no trail, and exactly the `expected` unreached steps per
+ *  process (so the run was not vacuous). `assert` is uvu/assert (passed in: this file has no uvu). */
+export function assertCorrect(assert, r, expected) {
+  assert.match(r.out, "Full statespace search", r.out);
+  assert.not.match(r.out, "max search depth too small", r.out);
+  assert.is(r.errors, 0, r.out);
+  assert.not.match(r.out, /invalid end state \(/, r.out);
+  assert.match(r.out, /invalid end states\s+\+/, "end states must be checked:\n" + r.out);
+  assert.not.ok(r.trail, "pan wrote a trail");
+  assert.equal(unreached(r.out), expected, r.out);
+}
+
 export function figures(r) {
   return `${r.states} states, depth ${r.depth}, ${r.ms} ms (${[...r.defines, ...r.panArgs].join(" ") || "defaults"})`;
 }
