@@ -154,7 +154,10 @@ export function schedSpinFor(word: usize): bool {
   let r = spinRoundCost(true), t0: f64 = r > 0 ? 0 : clockNow(), i0 = 0;
   for (let i = 1; ; i++) {
     if (claimed && handedOver(word)) { spinOutcome(spinElapsed(true, t0, i), true); return true; }
-    call_indirect<u32>(f, m);
+    // A claimed call's result comes in place (h2); the result queue then holds other calls'
+    // results only (or this one's, had it completed before the claim): every 16th round is
+    // soon enough for them, and a round that only reads the word sees the hand-over sooner.
+    if (!claimed || (i & 15) == 1) call_indirect<u32>(f, m);
     if (load32(word) == DONE) { spinOutcome(spinElapsed(true, t0, i), true); return true; }   // no clock read on the way back
     if ((i & 15) == 0) {
       let now = clockNow();
@@ -173,7 +176,7 @@ function spinForRounds(s: usize, word: usize): bool {
   let claimed = claim(word);
   for (let i = 1; i <= SPINS; i++) {
     if (claimed && handedOver(word)) return true;
-    call_indirect<u32>(f, m);
+    if (!claimed || (i & 15) == 1) call_indirect<u32>(f, m);      // as schedSpinFor
     if (load32(word) == DONE) return true;
     if ((i & 15) == 0 && schedHasTask(s)) break;
   }
