@@ -141,12 +141,11 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     const m = (id: string, x: number | undefined): void => { if (x !== undefined) med[id] = x; };
     if (cbin.bin) m("c_spin_rt", addBase("c_spin_rt", runC(cbin.bin, "c_spin_rt", per, warmPer), 0));
     m("wasm_spin_rt", addBase("wasm_spin_rt", await wasmSpinRoundTrip(o.root, per, warmPer), 0));
-    for (const [id, spin] of [["atomics_gap_2w", false], ["atomics_gap_1w", true]] as const) {
-      const a = await atomicsRoundTrip(o.root, per, warmPer, GAP_US, spin);
-      m(id, addBase(id, a.ns, a.wakes_per_call));
-    }
-    for (const [id, spin] of [["atomics_parked_2w", false], ["atomics_parked_1w", true]] as const) {
-      const a = await atomicsRoundTrip(o.root, perParked, warmParked, PARKED_GAP_US, spin);
+    // the idle row's and the parked row's gaps, each with the caller waiting (2 wakes) or spinning (1)
+    for (const [id, gap, spin] of [["atomics_gap_2w", GAP_US, false], ["atomics_gap_1w", GAP_US, true],
+      ["atomics_parked_2w", PARKED_GAP_US, false], ["atomics_parked_1w", PARKED_GAP_US, true]] as const) {
+      const parked = gap === PARKED_GAP_US;
+      const a = await atomicsRoundTrip(o.root, parked ? perParked : per, parked ? warmParked : warmPer, gap, spin);
       m(id, addBase(id, a.ns, a.wakes_per_call));
     }
     m("microtask_rt", addBase("microtask_rt", minus(await microtaskRoundTrip(per, warmPer), jsClock.median)));
