@@ -173,10 +173,16 @@ export function taskRelease(t: usize): void {
       if (kind & FLAG_SPARE) sparePut(msg - OBJ_HEADER);
       else if (msg >= heapStart()) heapFree(msg - OBJ_HEADER);
     }
-    ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1
-    if (kind & FLAG_SLOT) { store32(t + T_KIND, 0); return; }
+    if (kind & FLAG_SLOT) {
+      ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1
+      store32(t + T_KIND, 0);
+      return;
+    }
     store<u32>(t + T_FN, 0);
     heapFree(t);
+    // after the free, as before the count was per core: a program that waits for tasksLive() to
+    // settle and then reads the heap must find the record's block freed (tests/sched "10^6 …")
+    ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);     // − 1
   } else if (before == 0) {
     fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
   }
