@@ -38,7 +38,7 @@ import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi"
 import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
-import { SPINS, FIXED_SPINS, spinWindow, spinOutcome, spinRounds, spinElapsed, wakeSample, clockNow, coarseNow } from "../sched/spin";
+import { SPINS, FIXED_SPINS, spinWindow, spinOutcome, spinBegin, spinCheck, spinNextCheck, spinElapsed, spinStart, wakeSample, clockNow, coarseNow } from "../sched/spin";
 import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
@@ -145,21 +145,18 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   if (FIXED_SPINS) {
     for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
   } else {
-    t0 = clockNow();
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
+      spinBegin(false, w);                                                   // no clock read once the round cost is known
       let found = false, i = 1;
       for (; ; i++) {
         if (hasWork(m, s, stop, expect)) { found = true; break; }
-        if ((i & 15) == 0) {
-          let d = clockNow() - t0;
-          spinRounds(false, d, i);
-          if (d > w) break;
-        }
+        if (i == spinNextCheck && spinCheck(i)) break;
       }
       store32(m + M_SPINNER, 0);
-      if (found) { spinOutcome(spinElapsed(false, t0, i), true); return; }   // no clock read: the work waits
-    }
+      if (found) { spinOutcome(spinElapsed(i), true); return; }             // no clock read: the work waits
+      t0 = spinStart();
+    } else t0 = clockNow();
   }
   if (busy) {                                                      // step 3
     busy = false; setBusy(false);

@@ -65,7 +65,7 @@
 // Ordered calls carry their sequence number in T_ENQ until they start: several server cores
 // pop the task queue at once, so pop order is not issue order; the sequence number is.
 //
-// ╒════════ call slots (CORE_COUNT rings of RING_BYTES, 64-aligned, allocated at connect) ════════╕
+// ╒════════ call slots (CORE_COUNT rings of RING_STRIDE bytes, aligned to it, allocated at connect) ════════╕
 // A call issued on client core c goes into c's ring when its next slot is free: the record is
 // the slot, written by the client and completed in place by the server, so the call crosses
 // between the cores in that one line (issue 15; the task queue's cell line and a heap record
@@ -73,13 +73,18 @@
 // down the task queue in a heap record instead: nothing waits for a slot, and a program may hold
 // more futures than there are slots.
 //  +0   CI    next ring position the server takes          cmpxchg: server cores
-//  +64  PI    next ring position client core c publishes   core c: store; others load (a count)
+//  +64  PI    next ring position client core c publishes   core c: plain store (its own word:
+//             no locked instruction per call); others load it as a count (the policy)
+//  +68  IFACE the interface (read-only): a slot's ring is its address rounded down to
+//             RING_STRIDE, so the caller finds the interface of a handed-over call there and
+//             the server need not write it into the record (imcHandoff)
 //  +128 SLOT[SLOTS]  64-byte task records (task/task.ts), FLAG_SLOT
 // Protocol of a slot (p = position, s = slot p mod SLOTS):
 //  p1. client core c: s free (KIND == 0, load) → fill s as a task (taskInit, KIND = CALL|SLOT),
-//      then NEXT = slotSeq(p) (store: publishes the fields), PI = p + 1.
-//  p2. a server core: NEXT of slot CI == slotSeq(CI) → cmpxchg CI → CI + 1; the winner stores
-//      NEXT = 0 and takes the call as one from the task queue (s2 onward).
+//      then NEXT = slotSeq(p) (store: publishes the fields), PI = p + 1 (plain).
+//  p2. a server core: NEXT of slot CI == slotSeq(CI) → cmpxchg CI → CI + 1; the winner takes
+//      the call as one from the task queue (s2 onward). It leaves NEXT as it is: a stale
+//      slotSeq is one lap old and never the one p2 expects next.
 //  p3. the last reference dropped (taskRelease): KIND = 0 (store, last): s is free again.
 // A slot is free only after its call was taken (p2 before p3), so the server never skips a
 // position and c never overwrites a call. A stale NEXT is 0, an address or an older slotSeq:
@@ -93,9 +98,9 @@ import { heapAlloc } from "~lib/rt/heap";
 import { fail, failOwned } from "~lib/rt/trap";
 import { text } from "~lib/rt/text";
 import { CORE_ID, CORE_COUNT } from "~lib/rt/platform";
-import { T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, TASK_SIZE, taskNew, taskInit, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, FLAG_SLOT, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
+import { T_REFS, T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, TASK_SIZE, taskNew, taskInit, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, FLAG_SLOT, FLAG_RESOLVED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
-import { Future, futureComplete, callRefused } from "../sched/future";
+import { Future, futureComplete, callRefused, waitClaimed } from "../sched/future";
 import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
 import { Signal } from "../sched/signal";
 import { coarseNow } from "../sched/spin";
@@ -174,12 +179,14 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 // @ts-ignore: decorator
 @inline const R_SLOT0: usize = 128;
 // @ts-ignore: decorator
-@inline const RING_BYTES: usize = R_SLOT0 + <usize>SLOTS * TASK_SIZE;
+@inline const R_IFACE: usize = 68;
+// @ts-ignore: decorator
+@inline const RING_STRIDE: usize = 1024;     // a power of two ≥ R_SLOT0 + SLOTS × TASK_SIZE
 
 // Client core c's ring of interface i; slot `pos` of ring r; the NEXT word that publishes the
 // call at ring position `pos` (odd: never 0 nor a record's address, which are 16-aligned).
 // @ts-ignore: decorator
-@inline function ringOf(i: usize, c: usize): usize { return <usize>load<u32>(i + I_SLOTS) + c * RING_BYTES; }
+@inline function ringOf(i: usize, c: usize): usize { return <usize>load<u32>(i + I_SLOTS) + c * RING_STRIDE; }
 // @ts-ignore: decorator
 @inline function slotAt(r: usize, pos: u32): usize { return r + R_SLOT0 + (<usize>(pos & (SLOTS - 1)) << 6); }
 // @ts-ignore: decorator
@@ -194,17 +201,17 @@ export class Interface {
   /** Asynchronous call of `method`: returns the call's future (release it, or join). Blocks the
    *  calling task only while CAP calls of this interface are outstanding. */
   call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
-    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false));
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false, false));
   }
   /** Synchronous call: the calling task blocks (its core runs other tasks) until the result. A
    *  call that fails (refused, or its handler trapped) traps the calling task. */
   callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
-    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, false), method);
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, false, true), method);
   }
   /** Event-based call: when it completes, `fn` runs as a task of the calling machine with
    *  arg0 = the result, arg1 = `e1`, arg2 = `e2`. */
   callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
-    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, false), fn, e1, e2);
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, false, false), fn, e1, e2);
   }
   /** The same interface with ordered calls: they run on the server one at a time, in the order
    *  they were issued (unordered calls are not ordered against them). */
@@ -224,21 +231,23 @@ export class Interface {
 @unmanaged
 export class OrderedInterface {
   call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
-    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, true));
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, true, false));
   }
   callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
-    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, true), method);
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, true, true), method);
   }
   callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
-    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, true), fn, e1, e2);
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, true, false), fn, e1, e2);
   }
 }
 
-// callSync's end: wait, then the result, or trap the calling task if the call failed.
+// callSync's end: wait (its word is claimed: issue's `spin`), then the result, or trap the
+// calling task if the call failed.
 // @ts-ignore: decorator
 @inline function syncResult(i: usize, t: usize, method: u32): u64 {
   let f = changetype<Future>(t);
-  let v = f.wait();
+  waitClaimed(t + T_FUTURE);
+  let v = f.value;
   if (f.failed) syncFailed(i, f, method);
   f.release();
   return v;
@@ -301,9 +310,11 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   store<u32>(i + I_CAP, cap);
   store<u32>(i + I_TQ, <u32>mpmcNew(cap));
   store<u32>(i + I_RQ, <u32>mpmcNew(cap));
-  let sb = <usize>CORE_COUNT * RING_BYTES;
-  let slots = (heapAlloc(sb + 48) + 63) & ~<usize>63;       // 16-aligned blocks: align to a line; never freed
+  if (DEBUG) assert(R_SLOT0 + <usize>SLOTS * TASK_SIZE <= RING_STRIDE, "imc: call slots overflow their ring");
+  let sb = <usize>CORE_COUNT * RING_STRIDE;
+  let slots = (heapAlloc(sb + RING_STRIDE - 16) + RING_STRIDE - 1) & ~(RING_STRIDE - 1);   // 16-aligned blocks; never freed
   memory.fill(slots, 0, sb);                                // every slot free (KIND 0)
+  for (let c: usize = 0; c < <usize>CORE_COUNT; c++) store<u32>(slots + c * RING_STRIDE + R_IFACE, <u32>i);
   store<u32>(i + I_SLOTS, <u32>slots);
   store<i32>(i + I_CREDITS + 4, <i32>cap);                 // Signal layout: +4 COUNT
   lock(s + M_LOCK, "machine");
@@ -318,25 +329,41 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   return changetype<Interface>(i);
 }
 
-// Steps c1–c3 (c2 through this core's call slot when it is free: p1).
-function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool): usize {
+// Steps c1–c3 (c2 through this core's call slot when it is free: p1). `spin`: the caller waits
+// for the result at once (callSync), so its word is claimed before the call is published
+// (sched/future.ts h1).
+function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool, spin: bool): usize {
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
   changetype<Signal>(i + I_CREDITS).wait();                                   // c1 (may move us to another core)
   let sched = <usize>load<u32>(server + M_SCHED), kind = FLAG_CALL | (ordered ? FLAG_ORDERED : 0);
   let r = ringOf(i, <usize>CORE_ID), pos = load<u32>(r + R_PI);               // PI: this core's own word
   let t = slotAt(r, pos);
   let slot = load32(t + T_KIND) == 0;
-  if (slot) { taskInit(t, method, sched, a0, a1, a2, 2); kind |= FLAG_SLOT; }
-  else t = taskNew(method, sched, a0, a1, a2, false);
+  let fn = handlerOf(server, method);                                         // 0: the server resolves (or refuses) it
+  if (fn) kind |= FLAG_RESOLVED | ((method & 63) << KIND_METHOD_SHIFT);
+  if (slot) { taskInit(t, fn ? fn : method, sched, a0, a1, a2, 2); kind |= FLAG_SLOT; }
+  else t = taskNew(fn ? fn : method, sched, a0, a1, a2, false);
   store<u32>(t + T_KIND, kind);
   store<u64>(t + T_RESULT, <u64>i);
+  if (spin) store<u32>(t + T_FUTURE, SPINNING);                               // published by c2's store
   if (ordered) store<u32>(t + T_ENQ, add32(i + I_ORD_ISSUE, 1));
   if (!load32(i + I_RQ_MON)) { store32(i + I_RQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_RQ_MON); }   // we want results
-  if (slot) { store32(t + T_NEXT, slotSeq(pos)); store32(r + R_PI, pos + 1); }
+  if (slot) { store32(t + T_NEXT, slotSeq(pos)); store<u32>(r + R_PI, pos + 1); }
   else if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
   add64(client + M_CALLS_OUT, 1);
   send(i, client, server, I_TQ_MON, I_TQ_SIG, 0);                             // c3
   return t;
+}
+
+// The handler of `method` on server `s`, found by the client so that the server writes nothing
+// into the call's record before its result: the record's line then moves between the cores
+// once each way (measured ~35 ns a call, issue 15). 0 for a kernel machine (its checks need the
+// server, s2) and for a method it does not offer (refused by the server, with the reason).
+// The table is written before boot ends (runtime/abi.json machine TABLE): read-only here.
+// @ts-ignore: decorator
+@inline function handlerOf(s: usize, method: u32): u32 {
+  if ((load<u32>(s + M_FLAGS) & KERNEL) || method >= load<u32>(s + M_TABLE_LEN)) return 0;
+  return load<u32>(<usize>load<u32>(s + M_TABLE) + (<usize>method << 2));
 }
 
 // c3 for either queue (`rq` = 1 marks the result queue in the signal parameter).
@@ -430,7 +457,6 @@ function drainRequests(m: usize, i: usize): u32 {
       let running: u32 = 0;
       if (limit && !(running = reserve(i, limit))) return finishDrain(i, k, q);
       if (cas32(r + R_CI, ci, ci + 1) != ci) { if (limit) sub32(i + I_RUNNING, 1); continue; }   // another server core took it
-      store<u32>(t + T_NEXT, 0);
       if (!limit) running = add32(i + I_RUNNING, 1) + 1;
       k++;
       accept(m, i, t, running);
@@ -457,10 +483,20 @@ function drainRequests(m: usize, i: usize): u32 {
 }
 
 // s2 for call t, taken by this core of server m (RUNNING now `running`): the handler from m's
-// table, the kernel's checks, then ready (or in line, if ordered).
+// table (unless the client found it: FLAG_RESOLVED), the kernel's checks, then ready (or in
+// line, if ordered).
 function accept(m: usize, i: usize, t: usize, running: u32): void {
   if (running > load32(i + I_HIGH)) atomicMax32(i + I_HIGH, running);
   add64(m + M_CALLS_IN, 1);
+  let kind = load<u32>(t + T_KIND);
+  if (!(kind & FLAG_RESOLVED) && !resolve(m, i, t)) return;
+  if (kind & FLAG_ORDERED) startOrdered(i, t);
+  else makeReady(t);
+}
+
+// s2's look-up of a call the client did not resolve: FN = the handler, KIND bits 16–21 = the
+// method; false if the call is refused (completed here with the reason).
+function resolve(m: usize, i: usize, t: usize): bool {
   let method = load<u32>(t + T_FN);
   let fn = method < load<u32>(m + M_TABLE_LEN) ? load<u32>(<usize>load<u32>(m + M_TABLE) + (<usize>method << 2)) : 0;
   store<u32>(t + T_KIND, load<u32>(t + T_KIND) | ((method & 63) << KIND_METHOD_SHIFT));   // bits 16–21 only
@@ -470,11 +506,10 @@ function accept(m: usize, i: usize, t: usize, running: u32): void {
   if (err) {                                        // refused: the call fails, clearly; we go on
     store<u32>(t + T_KIND, load<u32>(t + T_KIND) | FLAG_FAILED);
     callComplete(t, err);
-    return;
+    return false;
   }
   store<u32>(t + T_FN, fn);
-  if (load<u32>(t + T_KIND) & FLAG_ORDERED) startOrdered(i, t);
-  else makeReady(t);
+  return true;
 }
 
 // s3: the drain took k calls; none → maybe stop monitoring.
@@ -566,18 +601,26 @@ function nextOrdered(i: usize): void {
 }
 
 /** Step r for a call handed over in place (sched/future.ts h2), on the spinning caller's core:
- *  what step d does for a call taken from the result queue. */
+ *  what step d does for a call taken from the result queue. The server let go of the record
+ *  with its HANDED cmpxchg and nobody else writes its FUTURE or REFS now (the caller's handle is
+ *  held by the task spinning on it), so both are plain stores: no locked instruction. */
 export function imcHandoff(t: usize): void {
-  let i = <usize>load<u32>(t + T_NEXT);
-  store<u32>(t + T_NEXT, 0);
+  let i: usize;
+  if (load<u32>(t + T_KIND) & FLAG_SLOT) i = <usize>load<u32>((t & ~(RING_STRIDE - 1)) + R_IFACE);
+  else { i = <usize>load<u32>(t + T_NEXT); store<u32>(t + T_NEXT, 0); }
   store<f64>(i + I_RQ_LAST, coarseNow());        // results come in: the result queue stays monitored
-  store32(t + T_FUTURE, DONE);                   // no list: the caller held the word
-  taskRelease(t);                                // the reference the result queue would have dropped
+  let refs = load<u32>(t + T_REFS);
+  if (DEBUG) assert(refs >= 2, "imc: a handed-over call without its handle's reference");
+  store<u32>(t + T_REFS, refs - 1);              // the reference the result queue would have dropped
+  store<u32>(t + T_FUTURE, DONE);                // no list: the caller held the word (other waiters retry until DONE)
   changetype<Signal>(i + I_CREDITS).signal();
 }
 
 /** Step r: a call's handler returned `result` on a core of the server (sched/dispatch.ts, or
- *  failCurrent after a trap; the scheduler's CALL_DONE hook). The call goes back to the client through the result queue. */
+ *  failCurrent after a trap; the scheduler's CALL_DONE hook). The call goes back to the client:
+ *  handed over in place if its caller spins on it (h2), else through the result queue. A slot
+ *  call's record gets two writes from here, RESULT and the cmpxchg, back to back: one transfer of
+ *  its line to the server while the caller polls it. */
 export function callComplete(t: usize, result: u64): void {
   let i = <usize>load<u64>(t + T_RESULT);
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
@@ -585,12 +628,12 @@ export function callComplete(t: usize, result: u64): void {
   // A kernel machine's copies go back to the caller; those of a handler that trapped are only
   // freed (a refused call, FLAG_REFUSED, never got copies).
   if ((load<u32>(server + M_FLAGS) & KERNEL) && !(kind & FLAG_REFUSED)) copyOut(server, client, t, (kind >> KIND_METHOD_SHIFT) & 63, (kind & FLAG_FAILED) != 0);
-  store<u64>(t + T_RESULT, result);
   sub32(i + I_RUNNING, 1);
-  if (load<u32>(t + T_KIND) & FLAG_ORDERED) nextOrdered(i);
-  store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
-  store<u32>(t + T_NEXT, <u32>i);                                 // for imcHandoff
+  if (kind & FLAG_ORDERED) nextOrdered(i);
+  if (!(kind & FLAG_SLOT)) store<u32>(t + T_NEXT, <u32>i);       // for imcHandoff (a slot's ring names i)
+  store<u64>(t + T_RESULT, result);
   if (cas32(t + T_FUTURE, SPINNING, HANDED) == SPINNING) return;  // sched/future.ts h2: its caller spins on it
+  store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
   if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_CAP), t)) fail("imc: result queue full despite credits");
   send(i, server, client, I_RQ_MON, I_RQ_SIG, 1);
 }

@@ -19,6 +19,8 @@
 // Hand-over of a machine call's result to a caller that spins for it (issue 15: the result
 // queue's push, pop and notification cost cache-line transfers per call):
 //  h1. the caller, the word's only waiter so far, cmpxchg 0 → SPINNING (sched.ts schedSpinFor);
+//      or callSync, whose future nobody else sees, stores SPINNING into the record before it
+//      publishes the call (machine/imc.ts issue), so no cmpxchg meets the server on the line;
 //  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT and the
 //      interface (in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds the call does not
 //      go through the result queue: the caller sees HANDED and finishes it on its own core
@@ -76,6 +78,12 @@ export function completeWord(word: usize, value: u64): void {
 export function waitWord(word: usize): void {
   if (load32(word) == DONE) return;
   if (schedSpinFor(word)) return;
+  suspend(ENQ_WAIT_WORD, word);
+}
+
+/** waitWord for a word that is SPINNING already for this task (h1 by the call's issuer). */
+export function waitClaimed(word: usize): void {
+  if (schedSpinFor(word, true)) return;
   suspend(ENQ_WAIT_WORD, word);
 }
 

@@ -61,7 +61,7 @@ import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, 
 import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
-import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinRounds, spinRoundCost, spinElapsed, clockNow } from "./spin";
+import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinBegin, spinCheck, spinNextCheck, spinElapsed } from "./spin";
 
 // @ts-ignore: decorator
 @inline const S_STEAL: usize = 0;
@@ -139,41 +139,39 @@ export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, re
  *  come, a caller does (its call is out), and spinning up to the price of the alternative is the
  *  2-competitive rule; with the idle window a server held up a few µs (the host's noise) made
  *  the caller suspend and park in 1–3 % of calls (measured: unbatched calls 0.7–0.8 M/s, with
- *  CAP 0.8–2.2 M/s in the same alternated runs). */
-export function schedSpinFor(word: usize): bool {
+ *  CAP 0.8–2.2 M/s in the same alternated runs). `claimed`: the word is SPINNING already, set
+ *  by the issuer of a call that it waits for at once (callSync: future.ts h1); given back (h3)
+ *  if the caller does not spin. */
+export function schedSpinFor(word: usize, claimed: bool = false): bool {
   let s = curSched;
-  if (FIXED_SPINS) return spinForRounds(s, word);
+  if (FIXED_SPINS) return spinForRounds(s, word, claimed);
   let w = spinCap();
-  if (w <= 0 || !s || schedHasTask(s)) return false;
+  if (w <= 0 || !s || schedHasTask(s)) return claimed && !unclaim(word);
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
-  if (!m || !f) return false;
-  let claimed = claim(word);
-  // Once this core knows what a round costs, no clock read before the 16th round: a call
-  // answered sooner (the common case) reads no clock at all; rounds before the first read are
-  // counted at the known cost, and only the rounds between reads teach the cost.
-  let r = spinRoundCost(true), t0: f64 = r > 0 ? 0 : clockNow(), i0 = 0;
+  if (!m || !f) return claimed && !unclaim(word);
+  if (!claimed) claimed = claim(word);
+  spinBegin(true, w);                      // no clock read once this loop's round cost is known
   for (let i = 1; ; i++) {
-    if (claimed && handedOver(word)) { spinOutcome(spinElapsed(true, t0, i), true); return true; }
+    let v = load32(word);                  // one load a round: the server writes this line
+    if (v == DONE) { spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
+    if (claimed && v == HANDED) { handOff(word); spinOutcome(spinElapsed(i), true); return true; }
     // A claimed call's result comes in place (h2); the result queue then holds other calls'
-    // results only (or this one's, had it completed before the claim): every 16th round is
-    // soon enough for them, and a round that only reads the word sees the hand-over sooner.
-    if (!claimed || (i & 15) == 1) call_indirect<u32>(f, m);
-    if (load32(word) == DONE) { spinOutcome(spinElapsed(true, t0, i), true); return true; }   // no clock read on the way back
-    if ((i & 15) == 0) {
-      let now = clockNow();
-      if (r > 0 && i0 == 0) { t0 = now; i0 = i; }
-      else spinRounds(true, now - t0, i - i0);
-      if (now - t0 + r * <f64>i0 > w || schedHasTask(s)) break;
+    // results only (or this one's, had it completed before the claim): every 16th round from
+    // the 16th is soon enough for them, and a call answered sooner polls no queue at all.
+    if (!claimed || (i & 15) == 0) {
+      call_indirect<u32>(f, m);
+      if ((i & 15) == 0 && schedHasTask(s)) break;
     }
+    if (i == spinNextCheck && spinCheck(i)) break;
   }
   return claimed && !unclaim(word);
 }
 
 // schedSpinFor with AAM_SPINS: up to SPINS rounds, no clock.
-function spinForRounds(s: usize, word: usize): bool {
+function spinForRounds(s: usize, word: usize, claimed: bool): bool {
   let m = s ? <usize>load<u32>(s + S_MACHINE) : 0, f = load<u32>(HOOKS + H_RESULTS);
-  if (!m || !f) return false;
-  let claimed = claim(word);
+  if (!m || !f) return claimed && !unclaim(word);
+  if (!claimed) claimed = claim(word);
   for (let i = 1; i <= SPINS; i++) {
     if (claimed && handedOver(word)) return true;
     if (!claimed || (i & 15) == 1) call_indirect<u32>(f, m);      // as schedSpinFor
@@ -191,9 +189,13 @@ function spinForRounds(s: usize, word: usize): bool {
 
 // future.ts h2 seen by the caller: the server handed the result over; finish the call here.
 // @ts-ignore: decorator
+@inline function handOff(word: usize): void {
+  call_indirect<void>(load<u32>(HOOKS + H_HANDOFF), word - T_FUTURE);
+}
+// @ts-ignore: decorator
 @inline function handedOver(word: usize): bool {
   if (load32(word) != HANDED) return false;
-  call_indirect<void>(load<u32>(HOOKS + H_HANDOFF), word - T_FUTURE);
+  handOff(word);
   return true;
 }
 

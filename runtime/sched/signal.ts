@@ -4,23 +4,29 @@
 // (task/context.ts) or the done-word protocol a wait group reuses (future.ts).
 //
 // ╒════════ signal (16 bytes) ════════╕
-//  +0  LOCK   spinlock over HEAD/TAIL and over COUNT increments by signal() (lock order: 4)
-//  +4  COUNT  i32 available units. wait's fast path: cmpxchg c → c−1 without the lock.
-//  +8  HEAD   +12 TAIL  FIFO of waiting tasks linked through T_NEXT (under LOCK)
+//  +0  LOCK   spinlock over the FIFO (lock order: 4)
+//  +4  COUNT  i32 available units: wait's fast path cmpxchg c → c−1, signal atomic add; no lock
+//  +8  HEAD   +12 TAIL  FIFO of waiting tasks linked through T_NEXT, changed under LOCK; HEAD is
+//             also stored atomically, since signal reads it without the lock
 // Protocol:
 //  1. wait, fast path: while COUNT > 0, cmpxchg COUNT c → c−1; success returns (no lock).
 //  2. wait, slow path: suspend(ENQ_WAIT_SIGNAL); once off its stack the scheduler calls
-//     signalRegister: under LOCK, take a unit if COUNT > 0 (→ ready now) else join the FIFO.
-//  3. signal: under LOCK, hand the unit to the oldest waiter (→ ready) or COUNT += 1.
-// A unit can only be added while holding LOCK, and a waiter only queues while holding LOCK after
-// seeing COUNT ≤ 0: so no unit is left unused while a task waits. The fast paths are wait-free;
-// the slow paths hold a per-signal spinlock for a few instructions (rejected: a 64-bit
-// count+list word, whose pop by several signallers has the ABA problem).
+//     signalRegister: under LOCK, append the task to the FIFO (HEAD store), then hand out (4).
+//  3. signal: COUNT += 1 (atomic add), then load HEAD: empty → done, no lock; else hand out (4).
+//  4. hand out, under LOCK: while the FIFO is not empty and COUNT > 0, cmpxchg COUNT c → c−1 and
+//     pop the oldest waiter; the popped tasks are made ready after the unlock.
+// No unit is left unused while a task waits: 3 writes COUNT then reads HEAD, 2 writes HEAD then
+// (in 4) reads COUNT, all seq-cst, so at least one of them sees the other and hands the unit
+// out. A unit may go to a fast-path wait that comes at that moment rather than to the oldest
+// waiter (barging), which is why 4 loops on COUNT. model/signal.pml checks the protocol.
+// Rejected: handing every unit out under LOCK (three locked operations per signal, and every
+// machine call returns a credit: issue 15), and a 64-bit count+list word, whose pop by several
+// signallers has the ABA problem.
 //
 // ╒════════ wait group (8 bytes) ════════╕
 //  +0 COUNT  tasks still to call done() (atomic sub)   +4 WORD  done word (future.ts)
 
-import { load32, cas32, add32, sub32, lock, unlock } from "~lib/rt/atomic";
+import { load32, store32, cas32, add32, sub32, lock, unlock } from "~lib/rt/atomic";
 import { heapAlloc, heapFree } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { T_NEXT, DONE } from "../task/task";
@@ -40,16 +46,32 @@ import { completeWord, waitWord } from "./future";
 /** Step 2's second half, run by the scheduler after the waiting task left its stack. */
 export function signalRegister(g: usize, t: usize): void {
   lock(g + G_LOCK, "signal");
-  while (true) {
-    let c = <i32>load32(g + G_COUNT);
-    if (c <= 0) break;
-    if (cas32(g + G_COUNT, <u32>c, <u32>(c - 1)) == <u32>c) { unlock(g + G_LOCK); makeReady(t); return; }
-  }
   store<u32>(t + T_NEXT, 0);
   let tail = <usize>load<u32>(g + G_TAIL);
-  if (tail) store<u32>(tail + T_NEXT, <u32>t); else store<u32>(g + G_HEAD, <u32>t);
+  if (tail) store<u32>(tail + T_NEXT, <u32>t); else store32(g + G_HEAD, <u32>t);
   store<u32>(g + G_TAIL, <u32>t);
+  handOut(g);
+}
+
+// Step 4: under LOCK (released here), units to the oldest waiters; they are made ready after
+// the unlock, linked through T_NEXT in FIFO order.
+function handOut(g: usize): void {
+  let first: usize = 0, last: usize = 0;
+  while (true) {
+    let t = <usize>load<u32>(g + G_HEAD);
+    if (!t) break;
+    let c = <i32>load32(g + G_COUNT);
+    if (c <= 0) break;
+    if (cas32(g + G_COUNT, <u32>c, <u32>(c - 1)) != <u32>c) continue;
+    let next = load<u32>(t + T_NEXT);
+    store32(g + G_HEAD, next);
+    if (!next) store<u32>(g + G_TAIL, 0);
+    store<u32>(t + T_NEXT, 0);
+    if (last) store<u32>(last + T_NEXT, <u32>t); else first = t;
+    last = t;
+  }
   unlock(g + G_LOCK);
+  while (first) { let n = <usize>load<u32>(first + T_NEXT); makeReady(first); first = n; }
 }
 
 @unmanaged
@@ -79,20 +101,11 @@ export class Signal {
   /** Add `n` units, waking up to n waiting tasks (step 3). */
   signal(n: i32 = 1): void {
     let g = changetype<usize>(this);
-    for (let i = 0; i < n; i++) {
-      lock(g + G_LOCK, "signal");
-      let t = <usize>load<u32>(g + G_HEAD);
-      if (t) {
-        let next = load<u32>(t + T_NEXT);
-        store<u32>(g + G_HEAD, next);
-        if (!next) store<u32>(g + G_TAIL, 0);
-        unlock(g + G_LOCK);
-        makeReady(t);
-      } else {
-        add32(g + G_COUNT, 1);
-        unlock(g + G_LOCK);
-      }
-    }
+    if (n <= 0) return;
+    add32(g + G_COUNT, <u32>n);
+    if (load32(g + G_HEAD) == 0) return;       // nobody waits: no lock
+    lock(g + G_LOCK, "signal");
+    handOut(g);
   }
   /** Units available now (negative never; waiters are not counted). */
   get units(): i32 { return <i32>load32(changetype<usize>(this) + G_COUNT); }

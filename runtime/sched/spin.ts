@@ -1,7 +1,7 @@
 // spin.ts: how long a core with nothing to do polls for work before it parks, by measurement.
 //
 // Owns: the rule below and its state, this core's coarse clock (clockNow, coarseNow), the cost
-// of a spin round (spinRounds, spinElapsed), three words of each core's record written only by
+// of a spin round and the pacing of a spin loop's clock reads (spinBegin, spinCheck, spinElapsed), three words of each core's record written only by
 // that core (FC_SPIN_GAP, FC_SPIN_MISSES, FC_SPIN_WAKE), and the wake-latency samples: a waker stamps
 // the time into the woken core's FC_WAKE_AT (wakeCore), the woken core turns it into a sample
 // (wakeSample). A caller waiting for its call's result spins up to CAP itself (sched.ts
@@ -90,7 +90,8 @@ export function wakeSampleIn(r: usize, d: f64): void {
 let coarse: f64 = 0;
 
 /** Read the platform clock (ns) and remember it as this core's coarse time. The core loop reads
- *  the clock where it must anyway (entering idle, while spinning, at the manager's tick check). */
+ *  the clock where it must anyway (a spin loop's paced reads, before a park, at the manager's
+ *  tick check). */
 export function clockNow(): f64 { coarse = platform.now_ns(); return coarse; }
 
 /** The time of this core's last clockNow(): no import call. For stamps that only need to be
@@ -98,32 +99,76 @@ export function clockNow(): f64 { coarse = platform.now_ns(); return coarse; }
  *  without going idle it may lag, which makes a queue stay monitored longer, never less safe. */
 export function coarseNow(): f64 { return coarse; }
 
-// A spin that found its work needs to know how long it spun (step 2's gap), but a clock read
-// there is on the critical path of every machine call (~0.1 µs for the wasm→JS import on Node).
-// So each spin loop reads the clock only every 16 rounds, learns from those reads how long a
-// round takes on this core (an EWMA per loop: the core's idle loop and a caller's wait for its
-// result poll different things), and a hit estimates its gap as rounds × that. Before the first
-// such read, a hit reads the clock.
+// Pacing a spin loop. A spin that found its work needs to know how long it spun (step 2's gap),
+// and one that finds none must stop at its window; but a clock read is ~0.1 µs (the wasm→JS
+// import on Node), and one on the critical path of a call costs that call as much (profiled,
+// issue 15: with a read every 16 rounds a third of a caller's time went to the clock, and the
+// idle core's read at its entry delayed the next call of a back-to-back stream). So a loop
+// learns what its round costs on this core (an EWMA per kind of loop: the core's idle loop and
+// a caller's wait for its result poll different things), starts without a clock read once it
+// knows, and reads the clock first when the window should be over by that count (at least 16,
+// at most 1024 rounds apart, so that the cost is re-learnt every few µs); a hit estimates its
+// gap as rounds × cost. Only one spin loop runs on a core at a time (the idle loop runs no
+// task; a task's wait runs inside a dispatch), so the loop's state is one set of globals.
+// Rejected: a clock read every 16 rounds (the above), and a per-core time word refreshed by
+// another thread (the host would need a thread per core writing into the image's memory).
 let roundIdle: f64 = 0;     // ns per round of machine/core.ts idle's loop, this core
 let roundWait: f64 = 0;     // ns per round of sched.ts schedSpinFor's loop, this core
+let pWait = false;          // the running loop: a caller's wait (else the idle loop)
+let pWindow: f64 = 0;       // its window, ns
+let pT0: f64 = 0;           // when it started, by the clock (0: not read yet)
+let pLastT: f64 = 0;        // the clock at its last read (0: none yet)
+let pLastI: i32 = 0;        // the round of that read
+/** Round at which the running loop calls spinCheck next (the loop compares; no call before). */
+export let spinNextCheck: i32 = 0;
 
-/** A spin loop (`wait`: the caller's, else the idle core's) read the clock after `rounds` rounds,
- *  `d` ns after it started: learn the round's cost. */
-export function spinRounds(wait: bool, d: f64, rounds: i32): void {
-  let r = d / <f64>rounds;
-  if (wait) roundWait = roundWait > 0 ? (3 * roundWait + r) / 4 : r;
-  else roundIdle = roundIdle > 0 ? (3 * roundIdle + r) / 4 : r;
+// Rounds to spin before the next clock read: `left` ns at `r` ns a round.
+function paceRounds(left: f64, r: f64): i32 {
+  let n = r > 0 ? left / r : 16;
+  return n < 16 ? 16 : n > 1024 ? 1024 : <i32>n;
 }
+
+/** A spin loop (`wait`: a caller's, else the idle core's) of window `w` ns starts: a clock read
+ *  only while this kind of loop's round cost is not known. */
+export function spinBegin(wait: bool, w: f64): void {
+  pWait = wait; pWindow = w; pLastI = 0;
+  let r = wait ? roundWait : roundIdle;
+  if (r > 0) { pT0 = 0; pLastT = 0; spinNextCheck = paceRounds(w, r); }
+  else { pT0 = pLastT = clockNow(); spinNextCheck = 16; }
+}
+
+/** At round `i` == spinNextCheck: read the clock, learn the round's cost; true when the window
+ *  is over (the loop stops). */
+export function spinCheck(i: i32): bool {
+  let now = clockNow();
+  let r = pWait ? roundWait : roundIdle;
+  if (pLastT > 0) {
+    let c = (now - pLastT) / <f64>(i - pLastI);
+    r = r > 0 ? (3 * r + c) / 4 : c;
+    if (pWait) roundWait = r; else roundIdle = r;
+  }
+  if (pT0 == 0) pT0 = now - r * <f64>i;          // started without a read: by the count
+  pLastT = now; pLastI = i;
+  let d = now - pT0;
+  if (d > pWindow) return true;
+  spinNextCheck = i + paceRounds(pWindow - d, r);
+  return false;
+}
+
+/** How long the running loop has spun at round `i`, with no clock read once its round cost is
+ *  known (a hit: the work waits). */
+export function spinElapsed(i: i32): f64 {
+  let r = pWait ? roundWait : roundIdle;
+  if (pLastT > 0 && r > 0) return pLastT - pT0 + r * <f64>(i - pLastI);
+  if (r > 0) return r * <f64>i;
+  return clockNow() - pT0;
+}
+
+/** When the loop that spinCheck stopped started (ns, by the clock; now if it was never read). */
+export function spinStart(): f64 { return pT0 > 0 ? pT0 : clockNow(); }
 
 /** What a round of a spin loop (`wait`: the caller's) costs on this core, ns (0: not known yet). */
 export function spinRoundCost(wait: bool): f64 { return wait ? roundWait : roundIdle; }
-
-/** How long a spin loop that started at `t0` has run after `rounds` rounds, without a clock read
- *  once its round is known. */
-export function spinElapsed(wait: bool, t0: f64, rounds: i32): f64 {
-  let r = wait ? roundWait : roundIdle;
-  return r > 0 ? r * <f64>rounds : clockNow() - t0;
-}
 
 /** This core's window now (ns). */
 export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }

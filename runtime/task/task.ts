@@ -19,8 +19,11 @@
 //               0 in a free call slot (machine/imc.ts): taskRelease stores it last (atomic).
 //  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address) |
 //               SPINNING | HANDED (a machine call whose caller spins on it: sched/future.ts).
-//               xchg by the completer, cmpxchg by waiters and by the call's server.
+//               xchg by the completer, cmpxchg by waiters and by the call's server; HANDED →
+//               DONE: plain store by the caller, which alone holds the word then (imcHandoff).
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
+//               A handed-over call's caller drops the queue's reference with a plain store:
+//               nobody else holds the record then (machine/imc.ts imcHandoff).
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
 //  +28  ENQ     object of the pending enqueue handler (the word or signal waited on); once the
 //               task failed, its error message (FLAG_MESSAGE).
@@ -115,6 +118,11 @@ import { fail } from "~lib/rt/trap";
  *  not a heap block: the last release frees the slot (KIND = 0) instead of the block. */
 // @ts-ignore: decorator
 @inline export const FLAG_SLOT: u32 = 0x800000;
+
+/** KIND flag: a machine call whose client found the handler (FN holds it, KIND bits 16–21 the
+ *  method) so that the server writes nothing into the record before the result (machine/imc.ts). */
+// @ts-ignore: decorator
+@inline export const FLAG_RESOLVED: u32 = 0x1000000;
 
 /** A task as its handler sees it: its arguments. */
 @unmanaged

@@ -17,7 +17,8 @@
  *   Server (two cores):
  *     p2a  c = CI (load); NEXT of slot c % S == seq(c)? (load) else poll again
  *     p2b  cas CI c -> c + 1; lost: poll again
- *     p2c  NEXT = 0; the call is taken (counted); its completion goes to a releasing core
+ *     p2c  the call is taken (counted; NEXT stays: a stale seq is a lap old, never the one p2a
+ *          expects); its completion goes to a releasing core
  *   Release (the core that drops the last reference, any core):
  *     p3a  clean up the record (its message: reads the slot's fields)
  *     p3b  KIND = 0 (store, last)
@@ -83,7 +84,6 @@ p2b:    atomic { if :: ci == c -> ci = c + 1; won = 1; taking++ :: else -> won =
         if
         :: won ->
 p2c:       atomic {
-             nxt[s] = 0;
              call = kind[s] - 1;
              assert(kind[s] != 0);
              taken[call]++;
