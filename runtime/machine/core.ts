@@ -132,11 +132,16 @@ function onSignal(m: usize, num: u32, param: u32): void {
 }
 
 function hasWork(m: usize, s: usize, stop: usize, expect: u32): bool {
+  return hasOtherWork(m, s, stop, expect) || imcWaiting(m);
+}
+
+// hasWork but the interface queues.
+function hasOtherWork(m: usize, s: usize, stop: usize, expect: u32): bool {
   if (schedHasTask(s)) return true;
   if (load32(stop) != expect) return true;                         // reassigned: go and look
   if (hostRang() || irqPending()) return true;                     // service/host.ts step 4; irq.ts
   if (timerDue(coarseNow())) return true;                          // sched/timer.ts
-  return imsPending(m) || imcWaiting(m);
+  return imsPending(m);
 }
 
 function idle(m: usize, s: usize, stop: usize, expect: u32): void {
@@ -148,13 +153,18 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
       spinBegin(false, w);                                                   // no clock read once the round cost is known
-      let found = false, i = 1;
+      let found = false, calls = false, i = 1;
       for (; ; i++) {
-        if (hasWork(m, s, stop, expect)) { found = true; break; }
+        if (hasOtherWork(m, s, stop, expect)) { found = true; break; }
+        if (imcWaiting(m)) { found = calls = true; break; }
         if (i == spinNextCheck && spinCheck(i)) break;
       }
       store32(m + M_SPINNER, 0);
-      if (found) { spinOutcome(spinElapsed(i), true); return; }             // no clock read: the work waits
+      if (found) {
+        if (calls) imcPoll(m);            // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
+        spinOutcome(spinElapsed(i), true);                                   // no clock read: the work waits
+        return;
+      }
       t0 = spinStart();
     } else t0 = clockNow();
   }

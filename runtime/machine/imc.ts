@@ -101,7 +101,7 @@ import { CORE_ID, CORE_COUNT } from "~lib/rt/platform";
 import { T_REFS, T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, TASK_SIZE, taskNew, taskInit, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, FLAG_SLOT, FLAG_RESOLVED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
 import { Future, futureComplete, callRefused, waitClaimed } from "../sched/future";
-import { makeReady, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
+import { makeReady, makeReadyHere, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
 import { Signal } from "../sched/signal";
 import { coarseNow } from "../sched/spin";
 import { TRACE, trace } from "../sys/trace";
@@ -491,7 +491,7 @@ function accept(m: usize, i: usize, t: usize, running: u32): void {
   let kind = load<u32>(t + T_KIND);
   if (!(kind & FLAG_RESOLVED) && !resolve(m, i, t)) return;
   if (kind & FLAG_ORDERED) startOrdered(i, t);
-  else makeReady(t);
+  else makeReadyHere(t);
 }
 
 // s2's look-up of a call the client did not resolve: FN = the handler, KIND bits 16–21 = the
