@@ -11,7 +11,10 @@
 //  - a request for our address is answered with a reply to the sender's MAC;
 //  - an entry lives ARP_TTL after it was last confirmed, then is removed (the next packet to
 //    that address asks again); a request is repeated ARP_RETRY apart, ARP_TRIES times, then the
-//    entry and the frames waiting on it are dropped (counted: ARP_UNRESOLVED);
+//    entry and the frames waiting on it are dropped (counted: ARP_UNRESOLVED) and the address
+//    goes on the list of failed next hops that the timer task hands to TCP (arpFailedTake:
+//    engine.ts), which ends the connections still trying to open through it with -EHOSTUNREACH,
+//    as Linux does when a neighbour fails (rather than after the SYN's last retry, 63 s on);
 //  - up to ARP_PENDING frames wait per unresolved address (heap copies); one more is dropped
 //    (ARP_QUEUE_DROPS) and arpOutput answers -ENOBUFS. TCP retransmits what is lost.
 //  - when the table is full, a new entry replaces the oldest one still waiting for an answer
@@ -29,6 +32,9 @@
 //  +8 TIME f64: resolved → when it expires; waiting → when to ask again
 //  +16 MAC (6)  +22 TRIES (requests sent)  +23 NPEND (frames waiting)
 //  +24 PEND[4]: heap blocks {+0 length, +4 the frame, destination MAC still to fill}
+// ╒══ failed next hops (FAILED_MAX u32, static, under the stack lock) ═══════════════════╕
+//  addresses whose resolution failed since the timer task last took them; when full, a new one
+//  replaces the oldest (its connections then end by their own timeout, -ETIMEDOUT)
 import { heapAlloc, heapFree, now } from "aam";
 import { get16, get32, put16, put32 } from "./checksum";
 import { count, Stat, netIp, netMac, linkSend, netTimerKick } from "./stack";
@@ -46,6 +52,24 @@ import { TXBUF, ETH_HLEN, ETH_ARP, ethHeader, macIsGroup, macEqual } from "./eth
 @inline export const ARP_TRIES: u32 = 3;
 // @ts-ignore: decorator
 @inline const ENOBUFS: i32 = -105;
+// @ts-ignore: decorator
+@inline const FAILED_MAX: u32 = 8;
+
+const FAILED = memory.data(<i32>(FAILED_MAX << 2));
+let nFailed: u32 = 0;
+
+/** One next hop whose resolution failed since the last call (0: none left). Stack lock held. */
+export function arpFailedTake(): u32 {
+  if (nFailed == 0) return 0;
+  nFailed--;
+  return load<u32>(FAILED + (<usize>nFailed << 2));
+}
+
+function failed(ip: u32): void {
+  if (nFailed == FAILED_MAX) { memory.copy(FAILED, FAILED + 4, <usize>(FAILED_MAX - 1) << 2); nFailed--; }
+  store<u32>(FAILED + (<usize>nFailed << 2), ip);
+  nFailed++;
+}
 
 // @ts-ignore: decorator
 @inline const E_IP: usize = 0;
@@ -201,7 +225,7 @@ export function arpTimers(at: f64): f64 {
     if (t <= at) {
       if (st == RESOLVED) { store<u32>(e + E_STATE, FREE); continue; }
       let tries = <u32>load<u8>(e + E_TRIES);
-      if (tries >= ARP_TRIES) { flush(e, false); store<u32>(e + E_STATE, FREE); continue; }
+      if (tries >= ARP_TRIES) { flush(e, false); store<u32>(e + E_STATE, FREE); failed(load<u32>(e + E_IP)); continue; }
       store<u8>(e + E_TRIES, <u8>(tries + 1));
       t = at + ARP_RETRY;
       store<f64>(e + E_TIME, t);

@@ -19,7 +19,8 @@
 //  1. netStart (the first call or the first frame: stack.ts netBegin's cas) spawns it; it sends
 //     the gratuitous ARP announcing our address (arp.ts);
 //  2. loop: take the pending kick (netKickTaken); under the lock next = min(arpTimers(now),
-//     tcpTimers(now));
+//     tcpTimers(now)), and between the two the next hops ARP gave up on go to TCP
+//     (arpFailedTake → tcpUnreachable: a connect through one fails with -EHOSTUNREACH);
 //  3. arm timerStart(KICK, next − now) (none when next is ∞), wait on KICK, cancel the timer. A
 //     timer that fired while a kick woke the task leaves one spare unit: the next round wakes
 //     early, finds nothing due and sleeps again (harmless).
@@ -27,11 +28,11 @@ import { Task, Signal, spawnDetached, now, timerStart, timerCancel } from "aam";
 import { netLock, netUnlock, netOnLoopback, netBegin, netKickTaken, count, Stat } from "./stack";
 import { get16, get32 } from "./checksum";
 import { ethAccept, ETH_HLEN, ETH_IPV4 } from "./eth";
-import { arpInput, arpTimers, arpAnnounce } from "./arp";
+import { arpInput, arpTimers, arpAnnounce, arpFailedTake } from "./arp";
 import { ipAccept, isBroadcast, PROTO_ICMP, PROTO_UDP, PROTO_TCP } from "./ip";
 import { icmpInput, icmpUnreachable } from "./icmp";
 import { udpInput } from "./udp";
-import { tcpInput, tcpTimers } from "./tcp";
+import { tcpInput, tcpTimers, tcpUnreachable } from "./tcp";
 
 // Every core registers the same index when its instance starts (static data is shared; the
 // store is idempotent), before any of its code can queue a loopback packet.
@@ -86,7 +87,9 @@ function timerTask(t: Task): u64 {
     netKickTaken();                                    // step 2
     netLock();
     let at = now();
-    let next = min(arpTimers(at), tcpTimers(at));
+    let next = arpTimers(at);
+    for (let hop = arpFailedTake(); hop; hop = arpFailedTake()) tcpUnreachable(hop);
+    next = min(next, tcpTimers(at));
     netUnlock();
     let id: u32 = 0;                                   // step 3
     if (next != Infinity) {

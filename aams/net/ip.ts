@@ -127,11 +127,15 @@ export function ipSend(dst: u32, proto: u32, payload: usize, len: u32): i32 {
   if (!netLinkUp()) { count(Stat.IP_NO_ROUTE); return ENETDOWN; }                                  // 4
   ethHeader(TXBUF, 0, ETH_IPV4);
   if (isBroadcast(dst)) return linkSend(TXBUF, ETH_HLEN + total) ? 0 : ENOBUFS;
-  let hop = dst, mask = netMask();                                                                 // 5
-  if ((dst >> 28) == 14 || (dst >> 28) == 15) { count(Stat.IP_NO_ROUTE); return ENETUNREACH; }
-  if ((dst & mask) != (me & mask)) {
-    hop = netGw();
-    if (hop == 0) { count(Stat.IP_NO_ROUTE); return ENETUNREACH; }
-  }
+  let hop = ipNextHop(dst);                                                                        // 5
+  if (hop == 0) { count(Stat.IP_NO_ROUTE); return ENETUNREACH; }
   return arpOutput(hop, TXBUF, ETH_HLEN + total);                                                  // 6
+}
+
+/** Output step 5: the next hop of a packet to `dst`, not ours, not broadcast (dst on our subnet,
+ *  else the gateway); 0 for multicast or when there is no gateway. */
+export function ipNextHop(dst: u32): u32 {
+  if ((dst >> 28) == 14 || (dst >> 28) == 15) return 0;
+  let mask = netMask();
+  return (dst & mask) == (netIp() & mask) ? dst : netGw();
 }

@@ -32,7 +32,7 @@ import { tcpOutput, sendSyn, sendReset, lossConfigure, kickIfEarlier, unreachabl
 import { acceptPop, listenerClose, BACKLOG_MAX } from "./tcp_listen";
 
 export { tcpInput } from "./tcp_in";
-export { tcpTimers } from "./tcp_timer";
+export { tcpTimers, tcpUnreachable } from "./tcp_timer";
 
 /** Steps 1, 2 and 4 of a wait (the caller re-checks its condition after). */
 function waitOn(t: Tcb): void {

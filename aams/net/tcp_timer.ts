@@ -20,10 +20,11 @@
 // so its buffers come back (TCP.md "Zero window").
 
 import { tcpInit, Tcb, firstTcb, setNextDeadline, tcbClosed, stat, F_PERSIST, F_ORPHAN, F_ACKNOW,
-  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, S_DELACKS, S_PROBES, S_RTO, S_RETRANS } from "./tcp_tcb";
+  SYN_SENT, SYN_RECEIVED, CLOSED, ETIMEDOUT, EHOSTUNREACH, S_DELACKS, S_PROBES, S_RTO, S_RETRANS } from "./tcp_tcb";
 import { tcpOutput, sendSyn, sendProbe, sendReset, lossFlush, lossHeld, kickIfEarlier } from "./tcp_out";
 import { ccTimeout, RTO_MAX } from "./tcp_cc";
 import { embryonicDrop } from "./tcp_listen";
+import { ipNextHop } from "./ip";
 
 export const SYN_RETRIES: u32 = 5;     // connect: the SYN sent 6 times, given up after 1+2+…+32 s ≈ 63 s
 export const SYNACK_RETRIES: u32 = 3;  // a half-open passive connection: SYN-ACK sent 4 times, dropped after 15 s
@@ -83,6 +84,22 @@ function rexmtFired(t: Tcb, t0: f64): void {
   t.sndNxt = t.sndUna;                                         // go back: resend from the first unacked byte
   tcpOutput(t);
   if (!t.tRexmt) { t.tRexmt = t0 + t.rto; kickIfEarlier(t.tRexmt); }
+}
+
+/** ARP gave up on next hop `hop` (arp.ts, through the timer task): the connections still
+ *  opening through it end now, -EHOSTUNREACH for a connect (as on Linux, where the failed
+ *  neighbour's dropped SYN reports host unreachable to the socket), an embryo of a listener is
+ *  dropped. Established ones go on (their retransmissions ask again, and time out). */
+export function tcpUnreachable(hop: u32): void {
+  tcpInit();
+  let t = firstTcb();
+  while (changetype<usize>(t)) {
+    let after = changetype<Tcb>(t.allNext);                    // t may be freed below
+    if ((t.state == SYN_SENT || t.state == SYN_RECEIVED) && ipNextHop(t.rip) == hop) {
+      if (t.listener) embryonicDrop(t); else tcbClosed(t, EHOSTUNREACH);
+    }
+    t = after;
+  }
 }
 
 /** The peer stopped answering: RST (so it learns, if it is there) and ETIMEDOUT. */
