@@ -148,7 +148,10 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   if (busy) flushMachineCount(m);                                  // step 1
   let t0: f64 = 0;
   if (FIXED_SPINS) {
-    for (let i = 0; i < SPINS; i++) if (hasWork(m, s, stop, expect)) return;   // step 2
+    for (let i = 0; i < SPINS; i++) {                                        // step 2
+      if (hasOtherWork(m, s, stop, expect)) return;
+      if (imcWaiting(m)) { imcPoll(m); return; }                             // as below
+    }
   } else {
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner

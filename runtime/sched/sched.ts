@@ -179,11 +179,14 @@ function spinForRounds(s: usize, word: usize, claimed: bool): bool {
   let m = s ? <usize>load<u32>(s + S_MACHINE) : 0, f = load<u32>(HOOKS + H_RESULTS);
   if (!m || !f) return claimed && !unclaim(word);
   if (!claimed) claimed = claim(word);
-  for (let i = 1; i <= SPINS; i++) {
-    if (claimed && handedOver(word)) return true;
-    if (!claimed || (i & 15) == 1) call_indirect<u32>(f, m);      // as schedSpinFor
-    if (load32(word) == DONE) return true;
-    if ((i & 15) == 0 && schedHasTask(s)) break;
+  for (let i = 1; i <= SPINS; i++) {                             // as schedSpinFor, with no clock
+    let v = load32(word);
+    if (v == DONE) return true;
+    if (claimed && v == HANDED) { handOff(word); return true; }
+    if (!claimed || (i & 15) == 0) {
+      call_indirect<u32>(f, m);
+      if ((i & 15) == 0 && schedHasTask(s)) break;
+    }
   }
   return claimed && !unclaim(word);
 }
