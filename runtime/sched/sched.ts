@@ -384,7 +384,8 @@ export function schedAwake(s: usize): void {
   else store32(st, RUNNING);
 }
 
-/** Tasks queued in scheduler `s` (its rings and inject list), a snapshot for the policy. */
+/** Tasks queued in scheduler `s` (its rings and inject list), a snapshot for the policy. A core's
+ *  NEXT task is not counted: it is a wasm global, and the core runs it at once. */
 export function schedReady(s: usize): u32 {
   let n = <i32>load<u32>(s + S_CORES);
   let k = injectLen(s + S_INJECT);
