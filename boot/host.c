@@ -40,6 +40,8 @@ u32 w2c_image_aam_resume(w2c_image *) __attribute__((weak));
 // Only in an image built with --trace: publishes this core's trace ring (its last events).
 void w2c_image_aam_trace_flush(w2c_image *) __attribute__((weak));
 static uint8_t flushing[MAX_CORES];  // 1 while core i runs aam_trace_flush (a trap in it is not retried)
+// Only in an image with the framework: the nested call of an inline join (w2c_aam_run_inline).
+void w2c_image_aam_inline(w2c_image *, u32, u32, u32) __attribute__((weak));
 
 wasm_rt_shared_memory_t *w2c_env_memory(struct w2c_env *e) { return e->memory; }
 
@@ -145,6 +147,37 @@ static void memory_init(void) {
           wasm2c_image_min_env_memory >> 4, avail >> 4);
   wasm_rt_allocate_memory_shared_at(&memory, kalloc(max << 16, PAGE_2M), wasm2c_image_min_env_memory, max);
   host_memory = &memory;
+}
+
+// aam.run_inline (runtime/rt/platform.ts): task j runs task t on its stack (runtime/sched/sched.ts
+// inline join), inside a catch frame of its own. A trap while t is the running task and no lock
+// is held fails t alone, by the rule of core_main below, and returns to j; any other trap goes on
+// to the frame outside (core_main, or an outer run_inline), as if this one were not there.
+void w2c_aam_run_inline(struct w2c_aam *a, u32 t, u32 j) {
+  struct cpu *c = a->cpu;
+  w2c_image *in = inst[c->id];
+  jmp_buf saved;
+  memcpy(saved, c->trap_jmp, sizeof saved);
+  uint32_t depth = c->wasm_depth;
+  int trap = k_setjmp(c->trap_jmp);
+  if (!trap) {
+    w2c_image_aam_inline(in, 0, t, j);
+    memcpy(c->trap_jmp, saved, sizeof saved);
+    return;
+  }
+  memcpy(c->trap_jmp, saved, sizeof saved);          // a trap from here on is the outer frame's
+  c->wasm_depth = depth;
+  if (current_task(c) != t || core_word(c, FC_LOCKS)) k_longjmp(c->trap_jmp, trap);
+  if (w2c_image_aam_trace_flush && !flushing[c->id]) {
+    flushing[c->id] = 1;
+    w2c_image_aam_trace_flush(in);
+    flushing[c->id] = 0;
+  }
+  set_core_word(c, FC_TRAP, host_trap_kind((wasm_rt_trap_t)trap));
+  c->fatal_msg = NULL;
+  trace_trap(c->id, 0);
+  w2c_image_aam_resume(in);                          // fails t and reports it
+  w2c_image_aam_inline(in, 1, t, j);                 // completes t; back in j
 }
 
 void host_init(void) {

@@ -32,8 +32,8 @@ import { flushConsole } from "./sys/console";
 import { exitWith } from "./sys/sys";
 import { TRACE, traceCoreInit, traceFlush } from "./sys/trace";
 import { Task, FLAG_ROOT } from "./task/task";
-import { spawnTask, schedDetach, schedHooks } from "./sched/sched";
-import { failCurrent, failFinish, failureSpares } from "./sched/dispatch";
+import { spawnTask, schedDetach, schedHooks, schedInlineReset } from "./sched/sched";
+import { failCurrent, failFinish, failureSpares, dispatchInline } from "./sched/dispatch";
 import { M_SCHED } from "~lib/rt/abi";
 import { machineNew } from "./machine/machine";
 import { callComplete, imcResults, imcHandoff } from "./machine/imc";
@@ -73,11 +73,15 @@ export function boot(percore: () => void, main: () => i32, machines: () => void)
 export function recover(): i32 {
   let rec = coreRec(CORE_ID);
   let kind = load<u32>(rec + FC_TRAP);
-  if (kind == TRAP_NONE) { failFinish(); coreLoop(); return 0; }
+  if (kind == TRAP_NONE) { failFinish(); schedInlineReset(); coreLoop(); return 0; }
   store<u32>(rec + FC_TRAP, TRAP_NONE);
   if (failCurrent(kind) & FLAG_ROOT) { flushConsole(); if (TRACE) traceFlush(); platform.exit(EXIT_TRAP); }
   return 1;
 }
+
+/** The export aam_inline(op, t, j): the host's nested call of an inline join (sched/sched.ts
+ *  i2; sched/dispatch.ts dispatchInline says what op is). */
+export function runInline(op: u32, t: u32, j: u32): void { dispatchInline(op, <usize>t, <usize>j); }
 
 // The root task: the program's main (ARG0 = its table index); its result ends the system.
 function mainTask(t: Task): u64 {

@@ -53,6 +53,14 @@
 //                                        sets bit dev of that core's FC_IRQ_PENDING word and wakes
 //                                        it (QEMU: the IOAPIC's entry for the device points at the
 //                                        core's LAPIC). Before the first route nothing is delivered.
+//   run_inline(t, j)                     call the export aam_inline(0, t, j) and return: task j
+//                                        runs task t on its stack (sched/sched.ts inline join).
+//                                        The call is a catch frame: a trap in it while FC_CURRENT
+//                                        is t and FC_LOCKS is 0 fails t alone, as a trap at the
+//                                        stack's bottom does, then aam_resume() (the report),
+//                                        aam_inline(1, t, j) (the completion), and run_inline
+//                                        returns. Any other trap goes on to the host's outer
+//                                        handler as if the call were not there.
 //
 // Module "wasi_snapshot_preview1" (a subset, same signatures as WASI preview 1):
 //   fd_write            console: fd 1 and 2, line-buffered per core by the host so lines of
@@ -108,6 +116,8 @@ export declare namespace platform {
   @external("aam", "dev_addr") export function dev_addr(at: usize): f64;
   // @ts-ignore: decorator
   @external("aam", "dev_route") export function dev_route(dev: i32, core: i32): void;
+  // @ts-ignore: decorator
+  @external("aam", "run_inline") export function run_inline(t: u32, j: u32): void;
 }
 
 export declare namespace wasi {

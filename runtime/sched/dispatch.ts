@@ -17,7 +17,7 @@
 // blocked task's unwind ends.
 
 import { CORE_ID } from "~lib/rt/platform";
-import { coreRec } from "~lib/rt/layout";
+import { coreRec, DEBUG } from "~lib/rt/layout";
 import { FC_TASKS_RUN, FC_CURRENT, FC_MACH_PENDING, FC_REASON_SIZE, FW_TRAPPED, TRAP_STACK, OBJ_HEADER, OBJ_RT_ID, OBJ_RT_SIZE, M_NAME } from "~lib/rt/abi";
 import { add32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapTryAlloc, heapFree } from "~lib/rt/heap";
@@ -27,7 +27,7 @@ import { heapStart } from "~lib/rt/pages";
 import { asyncify, ctxDrop, UNWINDING } from "../task/context";
 import { futureComplete, registerWaiter } from "./future";
 import { signalRegister } from "./signal";
-import { makeReady, currentMachineId, schedMachine, schedMachineId, schedCallDone, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
+import { makeReady, currentMachineId, schedMachine, schedMachineId, schedCallDone, schedInlineStarted, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
 import { TRACE, trace, traceOpen, traceClose } from "../sys/trace";
 import { report, reportDec, reportEnd } from "../sys/console";
 import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP } from "../sys/trace_events";
@@ -58,6 +58,31 @@ export function dispatch(s: usize, t: usize): void {
   futureComplete(t, result);              // step 4
   taskRelease(t);
 }
+
+/** The export aam_inline (sched.ts inline join, step i2), on the stack of joiner `j`, which
+ *  claimed task `t`: op INLINE_RUN runs t as a dispatch does; op INLINE_FAILED, after a trap in t
+ *  that the host caught and reported (aam_resume), completes t as failed (failFinish). Either way
+ *  the core is back in `j`. Trace: j's slice closes as blocked and reopens as resumed, so that
+ *  slices do not nest. */
+export function dispatchInline(op: u32, t: usize, j: usize): void {
+  let rec = coreRec(CORE_ID);
+  if (op == INLINE_RUN) {
+    if (DEBUG) assert(currentTask() == j, "dispatch: inline join from a task that is not running");
+    if (TRACE) traceClose(EV_TASK_BLOCK);
+    schedInlineStarted();
+    dispatch(0, t);
+  } else {
+    if (DEBUG) assert(failed == t, "dispatch: inline failure of a task that did not fail here");
+    failFinish();
+  }
+  setCurrentTask(j);
+  store<u32>(rec + FC_CURRENT, <u32>j);
+  if (TRACE) traceOpen(EV_TASK_RESUME, currentMachineId(), load<u32>(j + T_FN), <u32>j);
+}
+// @ts-ignore: decorator
+@inline export const INLINE_RUN: u32 = 0;
+// @ts-ignore: decorator
+@inline export const INLINE_FAILED: u32 = 1;
 
 function enqueueHandler(t: usize): void {
   let kind = load<u32>(t + T_KIND) & 0xff;

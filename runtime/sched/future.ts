@@ -38,7 +38,7 @@ import { DEBUG } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
 import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
-import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor } from "./sched";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere } from "./sched";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {
@@ -98,9 +98,12 @@ export function futureComplete(t: usize, result: u64): void {
 /** A task's future: the handle spawn() returns. Release it (or join) exactly once. */
 @unmanaged
 export class Future {
-  /** Block this task until the task finished; returns its result. Keeps the handle. */
+  /** Block this task until the task finished; returns its result. Keeps the handle. A task that
+   *  has not started and that this core can take runs at once, on the caller's stack (inline
+   *  join, sched.ts i1–i3; a trap in it still fails only it). */
   wait(): u64 {
     let t = changetype<usize>(this);
+    if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // inline join (sched.ts i1–i3)
     waitWord(t + T_FUTURE);
     return load<u64>(t + T_RESULT);
   }

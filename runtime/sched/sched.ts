@@ -18,6 +18,24 @@
 // between two calls. Tokio's LIFO slot, for the same reason: a message's handler runs on the
 // core that took the message, at once (measured: ~20 ns of a call's critical path).
 //
+// Inline join (Future.wait, future.ts): a task that waits for a task it spawned and that has not
+// started runs it on its own stack, as a call, instead of suspending (an unwind and a rewind of
+// its stack: ~130 ns of the ~240 a spawn+wait cost; with it ~70):
+//  i1. claim: the task is this core's NEXT task, or the oldest in its ring (queue.ts ringTakeIf,
+//      a cmpxchg of HEAD against thieves); anything else (started, stolen, behind older tasks,
+//      a machine call, INLINE_DEPTH nested already) waits as usual;
+//  i2. run it through the host (platform.run_inline → the export aam_inline → dispatch.ts
+//      dispatchInline): the host's call is a catch frame, so a trap in it unwinds to there and
+//      fails only it, as at the stack's bottom (docs/ARCHITECTURE.md §10); the host then
+//      re-enters through aam_resume (the report) and aam_inline (the completion), and returns
+//      to the joiner. A task that blocks in it unwinds to dispatchInline and waits as any task;
+//  i3. a trap that the host's call does not take (it hit the joiner, or a lock was held) ends
+//      the whole stack: recover (boot.ts) restarts the depth and queues a claimed task that never
+//      started (schedInlineReset).
+// Rejected: running the task as a plain wasm call (a trap would take the joiner's frames with
+// it: the failure would not stay in the task that trapped), and Asyncify-free joins of tasks
+// that already started (they hold a context of their own).
+//
 // Sleep protocol (no lost wake-up), run by machine/core.ts with the halves below:
 //  a. sleeper (schedSleep): STATE = SLEEPING; SLEEPERS += 1; then the caller looks for work
 //     again; none → park.
@@ -59,12 +77,12 @@
 
 import { CORE_ID, CORE_COUNT, platform } from "~lib/rt/platform";
 import { coreRec, DEBUG } from "~lib/rt/layout";
-import { FC_TASKS_STOLEN, FC_SPAWNS, FW_DEFAULT_SCHED } from "~lib/rt/abi";
+import { FC_TASKS_STOLEN, FC_SPAWNS, FC_INLINE_JOINS, FW_DEFAULT_SCHED } from "~lib/rt/abi";
 import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic";
 import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
-import { ringNew, ringPush, ringPop, ringSteal, ringLen, injectPush, injectPop, injectLen } from "../task/queue";
-import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL } from "../task/task";
+import { ringNew, ringPush, ringPop, ringSteal, ringLen, ringTakeIf, injectPush, injectPop, injectLen } from "../task/queue";
+import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_CTX, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
 import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinBegin, spinCheck, spinNextCheck, spinElapsed } from "./spin";
@@ -101,6 +119,10 @@ import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinBegin, spinChec
 @inline const WOKEN: u32 = 2;
 // @ts-ignore: decorator
 @inline const FAIRNESS_TICK: u32 = 61;
+/** Inline joins a core may nest (each costs stack: the joiner's frames and the host's call);
+ *  `--define AAM_INLINE_DEPTH=N`, 0 turns inline join off. */
+// @ts-ignore: decorator
+@inline export const INLINE_DEPTH: u32 = isDefined(AAM_INLINE_DEPTH) ? <u32>AAM_INLINE_DEPTH : 8;
 
 // Enqueue handler kinds (task KIND, low byte; run by dispatch.ts once a task left its stack).
 // @ts-ignore: decorator
@@ -127,6 +149,8 @@ let curMid: u32 = 0;       // id of curSched's machine (trace events)
 let tick: u32 = 0;
 let rng: u32 = 0;
 let next: usize = 0;       // NEXT: a task of curSched for this core to run before its ring
+let inlineDepth: u32 = 0;  // inline joins on this core's stack now (i2)
+let inlinePending: usize = 0;   // claimed for an inline join, not started yet (i1–i2)
 let nextId: u32 = 1;
 
 /** Install the hooks (boot, once, before any core serves a machine). */
@@ -341,6 +365,36 @@ export function makeReady(t: usize): void {
 export function makeReadyHere(t: usize): void {
   if (!next && ring && <usize>load<u32>(t + T_SCHED) == curSched) { next = t; return; }
   makeReady(t);
+}
+
+/** Inline join (steps i1–i3 at the top of this file): run task `t`, which the running task is
+ *  about to wait for, on this stack now, if it has not started and this core can claim it.
+ *  True if it ran (it finished, failed, or blocked: the caller looks at its word again). */
+export function schedRunHere(t: usize): bool {
+  if (inlineDepth >= INLINE_DEPTH || !ring || <usize>load<u32>(t + T_SCHED) != curSched) return false;
+  if ((load<u32>(t + T_KIND) & FLAG_CALL) || load<u32>(t + T_CTX)) return false;   // a call; a blocked task
+  let j = currentTask();
+  if (!j) return false;
+  if (next == t) next = 0;                                  // i1: claim it
+  else if (!ringTakeIf(ring, t)) return false;
+  inlinePending = t;
+  inlineDepth++;
+  ownerAdd64(coreRec(CORE_ID) + FC_INLINE_JOINS, 1);
+  platform.run_inline(<u32>t, <u32>j);                      // i2: the host's nested call
+  inlineDepth--;
+  return true;
+}
+
+/** i2, in the nested call (dispatch.ts dispatchInline): `t` started; a trap from here fails it. */
+export function schedInlineStarted(): void { inlinePending = 0; }
+
+/** i3: the core's stack is gone (the host re-entered the image after a trap that the nested call
+ *  did not catch): the count restarts, and a claimed task that never started is queued again. */
+export function schedInlineReset(): void {
+  inlineDepth = 0;
+  let t = inlinePending;
+  inlinePending = 0;
+  if (t) makeReady(t);
 }
 
 /** Machine `m` got work and may hold no core (hook ACTIVATE). */

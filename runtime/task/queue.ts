@@ -71,6 +71,15 @@ export function ringPop(r: usize): usize {
   }
 }
 
+/** Owner: take task `t` if it is the oldest in the ring (step 2 with a check); false if it is not
+ *  there or a thief took it first. */
+export function ringTakeIf(r: usize, t: usize): bool {
+  let h = load32(r + R_HEAD);
+  if (h == load32(r + R_TAIL)) return false;
+  if (<usize>load<u32>(r + R_SLOTS + (<usize>(h & MASK) << 2)) != t) return false;
+  return cas32(r + R_HEAD, h, h + 1) == h;
+}
+
 /** Tasks in the ring (a snapshot). */
 // @ts-ignore: decorator
 @inline export function ringLen(r: usize): u32 {

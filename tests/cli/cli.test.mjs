@@ -17,16 +17,16 @@ const AT_MAX = { AAM_CTX_SIZE: "1048576", AAM_GRACE_US: "2147483647", AAM_RING_S
 const CHAIN = "tests/sched/programs/chain.ts";
 test.before(() => prebuild([[CHAIN, { defines: AT_MIN }], [CHAIN, { defines: AT_MAX }]]));   // two at once
 
-test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry, aam_resume and memory", async () => {
+test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry, aam_resume, aam_inline and memory", async () => {
   fs.rmSync(OUT, { force: true });
   const r = await aam(["build", "examples/hello.ts", "-o", OUT]);
   assert.is(r.code, 0, r.stderr);
   const mod = new WebAssembly.Module(fs.readFileSync(OUT));
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
-  const allowed = /^(env\.memory|aam\.(core_id|core_count|now_ns|park|wake|exit|fatal)|wasi_snapshot_preview1\.(fd_write|args_sizes_get|args_get|environ_sizes_get|environ_get|clock_time_get|random_get|proc_exit))$/;
+  const allowed = /^(env\.memory|aam\.(core_id|core_count|now_ns|park|wake|exit|fatal|run_inline)|wasi_snapshot_preview1\.(fd_write|args_sizes_get|args_get|environ_sizes_get|environ_get|clock_time_get|random_get|proc_exit))$/;
   for (const i of imports) assert.ok(allowed.test(i), `unexpected import ${i}`);
   assert.ok(imports.includes("env.memory") && imports.includes("aam.core_id"));
-  assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), ["aam_entry", "aam_resume", "memory"]);
+  assert.equal(WebAssembly.Module.exports(mod).map((e) => e.name).sort(), ["aam_entry", "aam_inline", "aam_resume", "memory"]);
   const mem = WebAssembly.Module.imports(mod).find((i) => i.name === "memory");
   assert.is(mem.kind, "memory");
 });

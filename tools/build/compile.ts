@@ -51,12 +51,13 @@ export const GLUE_EXPORTS: Record<string, { line: number; type: string }> = {
 function glue(entryImport: string, bootImport: string, trace: boolean): string {
   return [
     `import * as program from "${entryImport}";`,
-    `import { boot, recover${trace ? ", traceFlush" : ""} } from "${bootImport}";`,
+    `import { boot, recover, runInline${trace ? ", traceFlush" : ""} } from "${bootImport}";`,
     `function percore(): void { if (isDefined(program.percore)) { const f: () => void = program.percore; program.percore(); } }`,
     `function main(): i32 { if (isDefined(program.main)) { const f: () => i32 = program.main; return program.main(); } else { ERROR("no main"); return 1; } }`,
     `function machines(): void { if (isDefined(program.machines)) { const f: () => void = program.machines; program.machines(); } }`,
     `export function aam_main(): i32 { return boot(percore, main, machines); }`,
     `export function aam_resume(): i32 { return recover(); }`,
+    `export function aam_inline(op: u32, t: u32, j: u32): void { runInline(op, t, j); }`,
     // --trace: the host calls it on the core that trapped, before it reads the rings
     ...(trace ? [`export function aam_trace_flush(): void { traceFlush(); }`] : []),
     ``,

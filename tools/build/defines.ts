@@ -52,6 +52,12 @@ export const DEFINES: readonly Define[] = [
       "leaves the assignment alone (docs/ARCHITECTURE.md, the manager). min: 1 tick; max: the i32 range",
   },
   {
+    name: "AAM_INLINE_DEPTH", default: 8, min: 0, max: 64, pow2: false, unit: "joins",
+    meaning: "inline joins a core may nest: a task waiting for a task it spawned that has not started runs it on its own stack, through the host's catch frame (runtime/sched/sched.ts i1–i3); 0: joins always suspend",
+    why: "each level holds the joiner's frames and the host's call on the core's stack, so a chain of joins runs inline only this deep " +
+      "(the rest suspend as before). 0 turns it off (for comparisons); max: 64 levels of frames stay well inside the Node worker's and the QEMU core's stack",
+  },
+  {
     name: "AAM_RING_SLOTS", default: 256, min: 2, max: 1 << 16, pow2: true, unit: "slots",
     meaning: "each core's task ring in a scheduler; a full ring overflows to the shared inject list (runtime/task/queue.ts)",
     why: "a slot is index & (slots − 1): with any other size a task is handed out twice (`future: completed " +

@@ -29,7 +29,7 @@ export const PLATFORM_IMPORTS = new Set([
   "env.memory",
   "aam.core_id", "aam.core_count", "aam.now_ns", "aam.park", "aam.wake", "aam.exit", "aam.fatal",
   "aam.foreign_open", "aam.foreign_fn", "aam.foreign_call", "aam.foreign_copy",
-  "aam.dev_find", "aam.dev_read", "aam.dev_write", "aam.dev_addr", "aam.dev_route",
+  "aam.dev_find", "aam.dev_read", "aam.dev_write", "aam.dev_addr", "aam.dev_route", "aam.run_inline",
   "wasi_snapshot_preview1.fd_write", "wasi_snapshot_preview1.fd_read", "wasi_snapshot_preview1.args_sizes_get",
   "wasi_snapshot_preview1.args_get", "wasi_snapshot_preview1.environ_sizes_get",
   "wasi_snapshot_preview1.environ_get", "wasi_snapshot_preview1.clock_time_get",
@@ -103,6 +103,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
     const { count, bytes } = process.env.AAM_LINK_ACTIVE_DATA === "1" ? keepSegmentsActive(mod) : makeSegmentsPassive(mod);
     addEntry(mod, targets.heap, targets.start, targets.main);
     mod.addFunctionExport(targets.resume, "aam_resume");   // re-entry after a trapped task
+    mod.addFunctionExport(targets.inline, "aam_inline");     // an inline join's nested call (run_inline)
     if (targets.traceFlush) mod.addFunctionExport(targets.traceFlush, "aam_trace_flush");   // --trace: publish the ring after a trap
     const asy = asyncify(mod);                 // lazy contexts; resolves the aam_link imports
     checkResolved(mod);
@@ -220,15 +221,17 @@ function makeSegmentsPassive(mod: binaryen.Module): { count: number; bytes: numb
 }
 
 // Remember the functions behind the exports the entry needs, then drop every export: an image
-// exports aam_entry, aam_resume, aam_trace_flush (--trace) and its memory (re-added later).
-function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string; resume: string; traceFlush?: string } {
+// exports aam_entry, aam_resume, aam_inline (the nested call of an inline join: runtime/rt/platform.ts
+// run_inline), aam_trace_flush (--trace) and its memory (re-added later).
+function takeExports(mod: binaryen.Module): { heap: string; start: string; main: string; resume: string; inline: string; traceFlush?: string } {
   const heap = exportTarget(mod, "__aam_heap_setup");
   const resume = exportTarget(mod, "aam_resume");
+  const inline = exportTarget(mod, "aam_inline");
   const traceFlush = listExports(mod).includes("aam_trace_flush") ? exportTarget(mod, "aam_trace_flush") : undefined;
   const start = exportTarget(mod, "__aam_as_start");
   const main = exportTarget(mod, "aam_main");
   for (const e of listExports(mod)) mod.removeExport(e);
-  return { heap, start, main, resume, traceFlush };
+  return { heap, start, main, resume, inline, traceFlush };
 }
 
 // binaryen.js does not expose a memory's internal name; the text form shows it.

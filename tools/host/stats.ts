@@ -6,7 +6,7 @@
 
 import {
   CORE_BASE, CORE_REC_SIZE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES, CORE_RFREE_COUNT,
-  CORE_RFREE_BYTES, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_CTX_ALLOCS, FC_CTX_FREES, FC_PARKS, FC_SPAWNS, FC_SUSPENDS,
+  CORE_RFREE_BYTES, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_CTX_ALLOCS, FC_CTX_FREES, FC_PARKS, FC_SPAWNS, FC_SUSPENDS, FC_INLINE_JOINS,
   FC_MACHINE, FC_MACH_PENDING, FC_IRQS, FC_TASKS_LIVE, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
   FW_MANAGER, MGR_NMACH, MGR_MACH, MGR_TICKS, M_ID, M_NAME, M_CORES, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT,
   M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES, M_NOCORE_NS, OBJ_HEADER, OBJ_RT_SIZE,
@@ -20,6 +20,7 @@ export interface CoreStats {
   tasksStolen: number;         // steals that brought work to this core
   spawns: number;
   suspends: number;            // times a task blocked on this core
+  inlineJoins: number;         // unstarted tasks a waiting task ran on its own stack (no block)
   ctxAllocs: number;           // contexts allocated on this core (one per block)
   ctxFrees: number;            // contexts freed on this core (one per resume)
   parks: number;               // times this core went to sleep
@@ -55,7 +56,7 @@ export function readStats(memory: { buffer: ArrayBufferLike }, cores: number): S
     out.push({
       core: c,
       tasksRun: u64(FC_TASKS_RUN), tasksStolen: u64(FC_TASKS_STOLEN), spawns: u64(FC_SPAWNS),
-      suspends: u64(FC_SUSPENDS), ctxAllocs: u64(FC_CTX_ALLOCS), ctxFrees: u64(FC_CTX_FREES),
+      suspends: u64(FC_SUSPENDS), inlineJoins: u64(FC_INLINE_JOINS), ctxAllocs: u64(FC_CTX_ALLOCS), ctxFrees: u64(FC_CTX_FREES),
       parks: u64(FC_PARKS), irqs: u64(FC_IRQS),
       heapBlocksInUse: heap(CORE_ALLOC_COUNT) - heap(CORE_FREE_COUNT) - heap(CORE_RFREE_COUNT),
       heapBytesInUse: heap(CORE_ALLOC_BYTES) - heap(CORE_FREE_BYTES) - heap(CORE_RFREE_BYTES),
@@ -74,8 +75,8 @@ export function readStats(memory: { buffer: ArrayBufferLike }, cores: number): S
 }
 
 export function formatStats(s: SystemStats): string {
-  const head = ["core", "tasks run", "stolen", "spawned", "blocked", "ctx alloc", "ctx free", "parks", "irqs", "heap allocs", "remote frees", "blocks in use", "bytes in use"];
-  const rows = s.cores.map((c) => [c.core, c.tasksRun, c.tasksStolen, c.spawns, c.suspends, c.ctxAllocs, c.ctxFrees, c.parks,
+  const head = ["core", "tasks run", "stolen", "spawned", "blocked", "inline", "ctx alloc", "ctx free", "parks", "irqs", "heap allocs", "remote frees", "blocks in use", "bytes in use"];
+  const rows = s.cores.map((c) => [c.core, c.tasksRun, c.tasksStolen, c.spawns, c.suspends, c.inlineJoins, c.ctxAllocs, c.ctxFrees, c.parks,
     c.irqs, c.heapAllocs, c.heapRemoteFrees, c.heapBlocksInUse, c.heapBytesInUse].map(String));
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]): string => r.map((v, i) => v.padStart(w[i])).join("  ");

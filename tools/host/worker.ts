@@ -154,6 +154,8 @@ function stopIfEnding(): void {
   if (Atomics.load(ctl, STOP)) throw new Unwind("system stopped");
 }
 
+// aam.run_inline (runtime/rt/platform.ts): set once the instance exists (main below).
+let runInline: (t: number, j: number) => void = () => { throw new Error("run_inline before the instance"); };
 const aam = {
   core_id: d.core,
   core_count: d.cores,
@@ -165,6 +167,7 @@ const aam = {
     stopIfEnding();
     return Atomics.exchange(ctl, d.core, 0);
   },
+  run_inline(t: number, j: number): void { runInline(t, j); },
   wake(core: number): void {
     if (core === d.cores) { Atomics.add(ctl, HOST, 1); Atomics.notify(ctl, HOST); return; }
     if (core < 0 || core >= d.cores) throw new RangeError(`wake: no core ${core}`);
@@ -262,6 +265,33 @@ async function main(): Promise<void> {
     return;
   }
   Error.stackTraceLimit = 64;
+  const resume = instance.exports.aam_resume as () => number;
+  const inline = instance.exports.aam_inline as (op: number, t: number, j: number) => void;
+  const traceFlush = instance.exports.aam_trace_flush as (() => void) | undefined;
+  // A task trapped: tell the image what it was and re-enter it (runtime/boot.ts recover): the
+  // first aam_resume fails the task and writes the report (core, task function, machine, reason:
+  // the same text on both hosts), then node.ts prints the flight recorder (this message comes
+  // before anything the failure causes, such as main's exit). If the task was main, that call
+  // ends the system: a fatal end.
+  const failTask = (trap: Caught): void => {
+    new DataView(d.memory.buffer).setUint32(coreAddr + FC_TRAP, trap.kind, true);
+    failing = true;
+    resume();
+    failing = false;
+    post({ t: "tasktrap", core: d.core, func: trap.func, message: trap.message, frames: trap.frames });
+  };
+  // Inline join (runtime/sched/sched.ts i2): this call is the catch frame of task t, run on the
+  // stack of task j. A trap of t fails t and returns to j; any other goes on to the loop below.
+  runInline = (t: number, j: number): void => {
+    try {
+      inline(0, t, j);
+    } catch (e) {
+      const current = new DataView(d.memory.buffer).getUint32(currentTaskAddr, true);
+      if (current !== t || trapKind(e) === TRAP_NONE || lockHeld()) throw e;
+      failTask(caught(e, traceFlush));
+      inline(1, t, j);
+    }
+  };
   post({ t: "up", core: d.core });
   let enter = instance.exports.aam_entry as () => number;
   while (true) {
@@ -273,44 +303,39 @@ async function main(): Promise<void> {
     } catch (e) {
       flushConsole();
       if (e instanceof Unwind) return;
-      // --trace: the events this core wrote since its last published one, before the host reads
-      try { (instance.exports.aam_trace_flush as (() => void) | undefined)?.(); } catch { /* the report matters more */ }
-      const err = e as Error;
-      const frames = framesOf(err);
-      // Name the innermost frame of the program itself: the runtime's and the standard library's
-      // frames (~lib/…) say how it failed, the program's frame says where.
-      const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
-      const kind = trapKind(err);
-      if (kind === TRAP_NONE) {
-        post({ t: "error", core: d.core, func, message: `host error: ${err.message}`, frames });
+      const trap = caught(e, traceFlush);
+      if (trap.kind === TRAP_NONE) {
+        post({ t: "error", core: d.core, func: trap.func, message: `host error: ${(e as Error).message}`, frames: trap.frames });
         return;
       }
-      let message = kind === TRAP_STACK ? "call stack exhausted" : fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
-      fatal = null;
-      const held = lockHeld();
-      if (!held && taskRunning()) {
-        // A task trapped: tell the image what it was and re-enter it (runtime/boot.ts recover):
-        // the first aam_resume fails the task and writes the report (core, task function,
-        // machine, reason: the same text on both hosts), then node.ts prints the flight recorder
-        // (this message comes before anything the failure causes, such as main's exit); the
-        // second one completes the task's future and goes back to the core's scheduler. If the
-        // task was main, the first one ends the system: a fatal end.
-        const resume = instance.exports.aam_resume as () => number;
-        new DataView(d.memory.buffer).setUint32(coreAddr + FC_TRAP, kind, true);
-        enter = () => {
-          failing = true;
-          resume();
-          failing = false;
-          post({ t: "tasktrap", core: d.core, func, message, frames });
-          return resume();
-        };
+      if (!trap.held && taskRunning()) {
+        // the second aam_resume completes the task's future and goes back to the core's scheduler
+        enter = () => { failTask(trap); return resume(); };
         continue;
       }
-      if (held) message += ` (while holding the ${held} lock: the system stops)`;
-      post({ t: "trap", core: d.core, func: held ? innermost(frames) : func, message, frames });
+      if (trap.held) trap.message += ` (while holding the ${trap.held} lock: the system stops)`;
+      post({ t: "trap", core: d.core, func: trap.held ? innermost(trap.frames) : trap.func, message: trap.message, frames: trap.frames });
       return;
     }
   }
+}
+
+interface Caught { kind: number; func: string; message: string; frames: string[]; held: string }
+
+// What a trap was (the rule below): its kind, the function to name, its message, and the lock
+// the core held. --trace: the events this core wrote since its last published one go out first,
+// before the host reads the rings.
+function caught(e: unknown, traceFlush: (() => void) | undefined): Caught {
+  try { traceFlush?.(); } catch { /* the report matters more */ }
+  const err = e as Error;
+  const frames = framesOf(err);
+  // Name the innermost frame of the program itself: the runtime's and the standard library's
+  // frames (~lib/…) say how it failed, the program's frame says where.
+  const func = frames.find((f) => !f.startsWith("~lib/")) ?? frames[0] ?? "(host)";
+  const kind = trapKind(err);
+  const message = kind === TRAP_STACK ? "call stack exhausted" : fatal ? fatal.message + (fatal.where ? ` (${fatal.where})` : "") : err.message;
+  if (kind !== TRAP_NONE) fatal = null;
+  return { kind, func, message, frames, held: kind === TRAP_NONE ? "" : lockHeld() };
 }
 
 
