@@ -9,11 +9,11 @@ import { aam, ROOT, HANG_MS } from "../lib/aam.mjs";
 
 const STATS = ["mean", "sd", "median", "p99", "n"];
 const ROWS = ["local_task", "call_app", "call_os"];
-const BASELINES = ["thread_switch", "process_switch", "gettid", "pthread_create", "microtask_rt", "promise_await",
+const BASELINES = ["thread_switch", "process_switch", "gettid", "pthread_create", "microtask_rt", "microtask_batch", "promise_await",
   "post_message_rt", "atomics_rt", "c_spin_rt", "piscina_rt", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w"];
 // Interleaved with Table 1 in every round (issue 15's fair benchmark); --quick runs 3 rounds.
 const ROUND_IDS = ["call_app/active", "call_app/idle", "call_app/parked", "call_os/active", "local_task/active", "wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w",
-  "atomics_parked_2w", "atomics_parked_1w", "microtask_rt"];
+  "atomics_parked_2w", "atomics_parked_1w", "microtask_rt", "local_task/active/batch", "microtask_batch"];
 
 function isStats(s, what) {
   assert.type(s, "object", `${what}: no STATS`);
@@ -69,6 +69,9 @@ test("the JSON has issue 15's policy object and the idle system's CPU", () => {
     assert.ok(Number.isFinite(x.wakes_per_call), `${x.id} ${x.mode}: wakes_per_call`);
     isStats(x.latency_noclock_ns, `${x.id} ${x.mode} latency_noclock_ns`);
   }
+  // the local row also 16 spawn+waits in a row between clock reads, against 16 microtask hops
+  for (const x of j.rows.filter((x) => x.id === "local_task")) isStats(x.latency_noclock_batch_ns, `local_task ${x.mode} latency_noclock_batch_ns`);
+  assert.ok(j.ratios.some((x) => x.id === "local_batch_vs_microtask_batch" && Number.isFinite(x.value)), "no local_batch_vs_microtask_batch ratio");
 });
 
 test("Table 1 and the ratios' baselines ran in 3 interleaved rounds, each with its load average and every row's median", () => {
@@ -78,7 +81,7 @@ test("Table 1 and the ratios' baselines ran in 3 interleaved rounds, each with i
     assert.ok(Number.isFinite(round.load_average) && round.load_average >= 0, `round ${k + 1}: load ${round.load_average}`);
     for (const id of ROUND_IDS) assert.ok(Number.isFinite(round.medians[id]), `round ${k + 1}: no median of ${id}`);
   }
-  for (const id of ["wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w", "microtask_rt"]) assert.is(j.baselines.find((x) => x.id === id).rounds, 3, id);
+  for (const id of ["wasm_spin_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w", "microtask_rt", "microtask_batch"]) assert.is(j.baselines.find((x) => x.id === id).rounds, 3, id);
   // the parked rows: both calls, with their wakes counted
   for (const id of ["call_app", "call_os"]) {
     const row = j.rows_parked.find((x) => x.id === id);

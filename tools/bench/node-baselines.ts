@@ -27,6 +27,25 @@ export async function microtaskRoundTrip(n: number, warm = 1000): Promise<Stats>
   return summarize(xs);
 }
 
+/** `k` queueMicrotask hops in a row between two clock reads, one sample per k hops (stats.ts
+ *  perOp makes it per hop): the clock's own cost, 60–150 ns here and bimodal, is larger than a
+ *  hop, so single hops minus the clock's median are mostly the clock's noise. */
+export async function microtaskBatch(n: number, warm: number, k: number): Promise<Stats> {
+  const xs: number[] = [];
+  await new Promise<void>((done) => {
+    let i = 0, left = 0, t0 = 0;
+    const hop = (): void => {
+      if (--left > 0) { queueMicrotask(hop); return; }
+      const dt = now() - t0;
+      if (i >= warm) xs.push(dt);
+      if (++i < n + warm) step(); else done();
+    };
+    const step = (): void => { left = k; t0 = now(); queueMicrotask(hop); };
+    step();
+  });
+  return summarize(xs);
+}
+
 /** Cost of reading the clock as the samples above do (subtract its median from hops). */
 export function clockCost(n: number): Stats {
   const xs: number[] = [];

@@ -21,15 +21,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cachedBuild } from "../build/cache";
 import { runImage, defaultCores } from "../host/node";
-import { minus, ns, overRounds, type Stats } from "./stats";
-import { microtaskRoundTrip, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, wasmSpinRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
+import { minus, perOp, ns, overRounds, type Stats } from "./stats";
+import { microtaskRoundTrip, microtaskBatch, clockCost, promiseAwait, postMessageRoundTrip, atomicsRoundTrip, wasmSpinRoundTrip, piscinaRoundTrip, piscinaThroughput } from "./node-baselines";
 import { compileC, runC, C_OPS } from "./native";
 import { benchPolicy } from "./policy";
 
 export interface BenchOptions { root: string; iterations: number; quick: boolean; host: "node" | "qemu"; out: (s: string) => void; rounds?: number }
 interface Baseline { id: string; ns: Stats; wakes_per_call?: number; rounds: number }
 type Mode = "active" | "idle" | "spin" | "parked";
-interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; wakes_per_call: number; core_moves: number; latency_noclock_ns?: Stats }
+interface Row { id: string; mode: Mode; host: string; direct_ns: Stats; latency_ns: Stats; ims_per_call: number; wakes_per_call: number; core_moves: number; latency_noclock_ns?: Stats; latency_noclock_batch_ns?: Stats }
 
 const PROGRAM = "tools/bench/programs/table1.ts";
 const GAP_US = 50;
@@ -53,7 +53,7 @@ const NAMES: Record<string, string> = {
   local_task: "local task execution", call_app: "machine call (application machine)", call_os: "machine call (OS/kernel machine)",
   thread_switch: "thread context switch (futex ping-pong, 1 CPU)", process_switch: "process context switch (pipe ping-pong, 1 CPU)",
   gettid: "gettid system call", pthread_create: "pthread_create", c_spin_rt: "C cross-core round trip, both spinning",
-  microtask_rt: "Node queueMicrotask round trip", promise_await: "Node await of a resolved promise",
+  microtask_rt: "Node queueMicrotask round trip", microtask_batch: "Node queueMicrotask round trip, 16 in a row between clock reads (per hop)", promise_await: "Node await of a resolved promise",
   post_message_rt: "Node worker postMessage round trip", atomics_rt: "Node Atomics.wait/notify round trip (2 workers)",
   piscina_rt: "Piscina task round trip (1 worker)",
   wasm_spin_rt: "wasm cross-core round trip, both spinning (2 workers: the engine's floor)",
@@ -62,7 +62,7 @@ const NAMES: Record<string, string> = {
   atomics_parked_2w: "Node Atomics.wait/notify round trip after a 1 ms gap, 2 wakes (both wait)",
   atomics_parked_1w: "Node Atomics.wait/notify round trip after a 1 ms gap, 1 wake (caller spins)",
 };
-const BASE_ORDER = ["thread_switch", "process_switch", "gettid", "pthread_create", "c_spin_rt", "wasm_spin_rt", "microtask_rt", "promise_await",
+const BASE_ORDER = ["thread_switch", "process_switch", "gettid", "pthread_create", "c_spin_rt", "wasm_spin_rt", "microtask_rt", "microtask_batch", "promise_await",
   "post_message_rt", "atomics_rt", "atomics_gap_2w", "atomics_gap_1w", "atomics_parked_2w", "atomics_parked_1w", "piscina_rt"];
 
 export async function benchAll(o: BenchOptions): Promise<any> {
@@ -93,7 +93,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   const perParked = Math.max(20, Math.ceil(per / PARKED_SHARE)), warmParked = 10;
   const cbin = compileC(o.root);
   if (cbin.note) notes.push(cbin.note);
-  const acc = new Map<string, { id: string; mode: Mode; direct: Stats[]; latency: Stats[]; noclock: Stats[]; ims: number; wakes: number; calls: number; moves: number }>();
+  const acc = new Map<string, { id: string; mode: Mode; direct: Stats[]; latency: Stats[]; noclock: Stats[]; batch: Stats[]; ims: number; wakes: number; calls: number; moves: number }>();
   const baseAcc = new Map<string, { ns: Stats[]; wakes: number[] }>();
   const addBase = (id: string, s: Stats | string, wakes?: number): number | undefined => {
     if (typeof s === "string") { notes.push(`${id}: ${s}`); return undefined; }
@@ -126,14 +126,19 @@ export async function benchAll(o: BenchOptions): Promise<any> {
         const c = w.clock.median;
         const put = (id: string, direct: Stats, latency: Stats, noclock: Stats, ims: number, wakes: number, calls: number, moves: number): void => {
           const key = `${id}/${mode}`;
-          const e = acc.get(key) ?? { id, mode, direct: [], latency: [], noclock: [], ims: 0, wakes: 0, calls: 0, moves: 0 };
+          const e = acc.get(key) ?? { id, mode, direct: [], latency: [], noclock: [], batch: [], ims: 0, wakes: 0, calls: 0, moves: 0 };
           e.direct.push(minus(direct, c)); e.latency.push(minus(latency, c)); e.noclock.push(minus(noclock, c));
           e.ims += ims; e.wakes += wakes; e.calls += calls; e.moves += moves;
           acc.set(key, e);
           med[key] = latency.median - c;
           med[`${key}/noclock`] = noclock.median - c;
         };
-        if (kind === "app") put("local_task", w.local_direct, w.local_latency, w.local_latency_noclock, 0, 0, 0, 0);
+        if (kind === "app") {
+          put("local_task", w.local_direct, w.local_latency, w.local_latency_noclock, 0, 0, 0, 0);
+          const b = perOp(w.local_batch_noclock, c, w.batch);      // BATCH in a row between two clock reads
+          acc.get(`local_task/${mode}`)!.batch.push(b);
+          med[`local_task/${mode}/batch`] = b.median;
+        }
         put(kind === "app" ? "call_app" : "call_os", w.call_direct, w.call_latency, w.call_latency_noclock, w.ims, w.wakes, w.calls, w.core_moves);
         if (kind === "os" && !w.kernel && k === 1) notes.push("call_os: the server machine did not report itself as kernel-level");
       }
@@ -152,12 +157,15 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     // the workers of the rows above still ending), which flattered every ratio against it
     const mt1 = await microtaskRoundTrip(per, warmPer), mt2 = await microtaskRoundTrip(per, warmPer);
     m("microtask_rt", addBase("microtask_rt", minus(mt1.median <= mt2.median ? mt1 : mt2, jsClock.median)));
+    const mb1 = await microtaskBatch(Math.ceil(per / 16), warmPer, 16), mb2 = await microtaskBatch(Math.ceil(per / 16), warmPer, 16);
+    m("microtask_batch", addBase("microtask_batch", perOp(mb1.median <= mb2.median ? mb1 : mb2, jsClock.median, 16)));
     rounds.push({ round: k, load_average: load, medians: med });
   }
   const rows: Row[] = [...acc.values()].map((e) => ({
     id: e.id, mode: e.mode, host: o.host, direct_ns: overRounds(e.direct), latency_ns: overRounds(e.latency),
     ims_per_call: e.calls ? e.ims / e.calls : 0, wakes_per_call: e.calls ? e.wakes / e.calls : 0, core_moves: e.moves,
     latency_noclock_ns: overRounds(e.noclock),
+    ...(e.batch.length ? { latency_noclock_batch_ns: overRounds(e.batch) } : {}),
   }));
   printTable1(rows, say, o.host, spinRoot && spinRoot !== o.root);
 
@@ -280,6 +288,8 @@ function computeRatios(rows: Row[], base: Baseline[], tput: { id: string; cores:
   ratio("local_vs_microtask", "local spawn+wait latency / queueMicrotask round trip", r("local_task", "active"), b("microtask_rt"), 1.0);
   const l0 = rows.find((x) => x.id === "local_task" && x.mode === "active")?.latency_noclock_ns;
   ratio("local_noclock_vs_microtask", "local spawn+wait latency, no-op without clock read / queueMicrotask", l0, b("microtask_rt"), 1.0);
+  const lb = rows.find((x) => x.id === "local_task" && x.mode === "active")?.latency_noclock_batch_ns;
+  ratio("local_batch_vs_microtask_batch", "local spawn+wait, constant no-op, 16 in a row between clock reads / queueMicrotask, 16 in a row (per operation)", lb, b("microtask_batch"), 1.0);
   ratio("idle_call_vs_atomics", "idle machine call latency / Atomics wait/notify round trip", r("call_app", "idle"), b("atomics_rt"), 1.2);
   ratio("active_call_vs_c_spin", "active machine call latency / C spin round trip", r("call_app", "active"), b("c_spin_rt"), 1.5);
   ratio("spin_call_vs_c_spin", "spin-mode machine call latency / C spin round trip (paper's 'active')", r("call_app", "spin"), b("c_spin_rt"), 1.5);
@@ -313,6 +323,7 @@ function printTable1(rows: Row[], say: (s: string) => void, host: string, patche
     say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} | ${r.id === "local_task" ? "–" : r.wakes_per_call.toFixed(2)} |`);
   }
   for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – | – |`);
+  for (const r of rows.filter((x) => x.latency_noclock_batch_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read, 16 in a row between clock reads (per task) | – | – | – | ${cell(r.latency_noclock_batch_ns!)} | – | – |`);
   say(`\nn = ${rows[0]?.latency_ns.n ?? 0} per row. active: grace 1 s, cores stay assigned, cores park after the scheduler's spin window; ` +
     `idle: grace 0 and ${GAP_US} µs between calls (IMS each way; a 50 µs gap is inside the server's spin window, so its core mostly does not park: see wakes per call); ` +
     `parked: idle with ${PARKED_GAP_US} µs between calls, longer than any spin window, so the server's core has parked (n/${PARKED_SHARE} iterations); spin: active with an unbounded spin window (the paper's "active").\n`);
@@ -331,7 +342,8 @@ function printRounds(rounds: { round: number; load_average: number; medians: Rec
   const cols: [string, string][] = [["call_app/active/noclock", "active call, constant no-op"], ["call_app/spin/noclock", "spin-mode call, constant no-op"],
     ["c_spin_rt", "C spin"], ["wasm_spin_rt", "wasm spin"], ["call_app/idle/noclock", "idle call, constant no-op"], ["atomics_gap_2w", "Atomics, 2 wakes"],
     ["atomics_gap_1w", "Atomics, 1 wake"], ["call_app/parked/noclock", "parked call, constant no-op"], ["atomics_parked_2w", "Atomics 1 ms gap, 2 wakes"],
-    ["atomics_parked_1w", "Atomics 1 ms gap, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"]];
+    ["atomics_parked_1w", "Atomics 1 ms gap, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"],
+    ["local_task/active/batch", "local spawn+wait ×16, per op"], ["microtask_batch", "queueMicrotask ×16, per hop"]];
   const have = cols.filter(([k]) => rounds.some((r) => r.medians[k] !== undefined));
   say("## Rounds: each round's medians\n");
   say(`| round | load average | ${have.map(([, h]) => h).join(" | ")} |`);

@@ -28,6 +28,11 @@ export function minus(s: Stats, c: number): Stats {
   return { ...s, mean: s.mean - c, median: s.median - c, p99: s.p99 - c };
 }
 
+/** Per operation from samples of `k` operations between two clock reads of cost `c` each. */
+export function perOp(s: Stats, c: number, k: number): Stats {
+  return { ...s, mean: (s.mean - c) / k, sd: s.sd / k, median: (s.median - c) / k, p99: (s.p99 - c) / k };
+}
+
 export function ns(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)} ms`;
   if (x >= 1e4) return `${(x / 1e3).toFixed(1)} µs`;
