@@ -157,7 +157,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     // the workers of the rows above still ending), which flattered every ratio against it
     const mt1 = await microtaskRoundTrip(per, warmPer), mt2 = await microtaskRoundTrip(per, warmPer);
     m("microtask_rt", addBase("microtask_rt", minus(mt1.median <= mt2.median ? mt1 : mt2, jsClock.median)));
-    const mb1 = await microtaskBatch(Math.ceil(per / 16), warmPer, 16), mb2 = await microtaskBatch(Math.ceil(per / 16), warmPer, 16);
+    const mb1 = await microtaskBatch(per, warmPer, 16), mb2 = await microtaskBatch(per, warmPer, 16);
     m("microtask_batch", addBase("microtask_batch", perOp(mb1.median <= mb2.median ? mb1 : mb2, jsClock.median, 16)));
     rounds.push({ round: k, load_average: load, medians: med });
   }
