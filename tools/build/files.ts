@@ -1,6 +1,6 @@
 // files.ts: writing the build's files: whole or not at all, into folders made one level at a time.
 //
-// Owns: writeAtomic and makeDirs, for the image cache (cache.ts), the outputs of aam's commands
+// Owns: writeAtomic, makeDirs and sweepTmp, for the image cache (cache.ts), the outputs of aam's commands
 // and the CLI's output checks (tools/cli/paths.ts). Not: what is written.
 //
 // Why not `fs.mkdirSync(dir, {recursive: true})`: under /proc every level reports ENOENT and
@@ -44,4 +44,27 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Remove what killed processes left in `dir`: files and folders named `NAME.tmp-PID` or
+ *  `NAME.tmp-PID-N` (writeAtomic's, the foreign builds' temporaries) whose process no longer
+ *  exists. A live process's (this one's included) are kept: it may be about to rename them.
+ *  Returns how many went; a folder that does not exist has none. */
+export function sweepTmp(dir: string): number {
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return 0; }
+  let gone = 0;
+  for (const name of names) {
+    const m = /\.tmp-(\d+)(?:-\d+)?$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    gone++;
+  }
+  return gone;
+}
+
+// Signal 0 tests for the process without touching it: ESRCH = gone; EPERM = someone else's, alive.
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
 }

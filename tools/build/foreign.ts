@@ -24,7 +24,7 @@ import { createHash } from "node:crypto";
 import { spawnSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { makeDirs } from "./files";
+import { makeDirs, sweepTmp } from "./files";
 
 export interface Recipe {
   name: string;
@@ -112,6 +112,8 @@ function fetchSources(root: string, r: Recipe): string {
   // Two builds at once (test suites run side by side) must not see each other's half-written
   // files: each packs into a folder of its own and extracts into one; the first to finish wins.
   const pack = path.join(root, "build/foreign/pack");
+  sweepTmp(pack);                                 // a killed build's half-done pack and extraction
+  sweepTmp(path.dirname(dest));
   const packTmp = path.join(pack, `.tmp-${process.pid}`);
   makeDirs(packTmp);
   const p = spawnSync("npm", ["pack", r.package, "--pack-destination", packTmp, "--json", "--silent"], { encoding: "utf8" });
@@ -219,6 +221,8 @@ export async function buildForeign(root: string, recipeDir: string, o: { jobs?: 
   const t0 = performance.now();
   const p = plan(root, recipeDir);
   makeDirs(path.dirname(p.objs[0].o));
+  // a killed build's half-written objects and links (.tmp-PID, renamed only when complete)
+  for (const d of new Set([...p.objs.map((x) => path.dirname(x.o)), path.dirname(p.out.node), path.dirname(p.out.plain)])) sweepTmp(d);
   const todo = p.objs.filter((x) => !fs.existsSync(x.o));
   await pool(todo, o.jobs ?? 2, async (x) => {
     const tmp = `${x.o}.tmp-${process.pid}`;
