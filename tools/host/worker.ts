@@ -154,8 +154,10 @@ function stopIfEnding(): void {
   if (Atomics.load(ctl, STOP)) throw new Unwind("system stopped");
 }
 
-// aam.run_inline (runtime/rt/platform.ts): set once the instance exists (main below).
-let runInline: (t: number, j: number) => void = () => { throw new Error("run_inline before the instance"); };
+// aam.run_inline (runtime/rt/platform.ts): the export aam_inline and what a trap under it does,
+// set once the instance exists (main below).
+let inlineRun: (op: number, t: number, j: number) => void = () => { throw new Error("run_inline before the instance"); };
+let inlineTrap: (e: unknown, t: number, j: number) => void = (e) => { throw e; };
 const aam = {
   core_id: d.core,
   core_count: d.cores,
@@ -167,7 +169,11 @@ const aam = {
     stopIfEnding();
     return Atomics.exchange(ctl, d.core, 0);
   },
-  run_inline(t: number, j: number): void { runInline(t, j); },
+  // inline join (runtime/sched/sched.ts i2): this call is the catch frame of task t, run on the
+  // stack of task j
+  run_inline(t: number, j: number): void {
+    try { inlineRun(0, t, j); } catch (e) { inlineTrap(e, t, j); }
+  },
   wake(core: number): void {
     if (core === d.cores) { Atomics.add(ctl, HOST, 1); Atomics.notify(ctl, HOST); return; }
     if (core < 0 || core >= d.cores) throw new RangeError(`wake: no core ${core}`);
@@ -280,17 +286,14 @@ async function main(): Promise<void> {
     failing = false;
     post({ t: "tasktrap", core: d.core, func: trap.func, message: trap.message, frames: trap.frames });
   };
-  // Inline join (runtime/sched/sched.ts i2): this call is the catch frame of task t, run on the
-  // stack of task j. A trap of t fails t and returns to j; any other goes on to the loop below.
-  runInline = (t: number, j: number): void => {
-    try {
-      inline(0, t, j);
-    } catch (e) {
-      const current = new DataView(d.memory.buffer).getUint32(currentTaskAddr, true);
-      if (current !== t || trapKind(e) === TRAP_NONE || lockHeld()) throw e;
-      failTask(caught(e, traceFlush));
-      inline(1, t, j);
-    }
+  // Inline join (aam.run_inline above): a trap of t fails t and returns to j; any other goes on
+  // to the loop below.
+  inlineRun = inline;
+  inlineTrap = (e: unknown, t: number, j: number): void => {
+    const current = new DataView(d.memory.buffer).getUint32(currentTaskAddr, true);
+    if (current !== t || trapKind(e) === TRAP_NONE || lockHeld()) throw e;
+    failTask(caught(e, traceFlush));
+    inline(1, t, j);
   };
   post({ t: "up", core: d.core });
   let enter = instance.exports.aam_entry as () => number;
