@@ -9,7 +9,8 @@ import { aam, image, prebuild, fields } from "../lib/aam.mjs";
 
 const PROG = "tests/sched/programs/inline.ts";
 const OFF = { defines: { AAM_INLINE_DEPTH: "0" } };
-const DEEP = { defines: { AAM_INLINE_DEPTH: "64" } };
+const DEEP = { defines: { AAM_INLINE_DEPTH: "64", AAM_CTX_MAX: "8192" } };
+const OVERFLOW = "context overflow: blocked with a stack deeper than AAM_CTX_MAX=8192; build with --define AAM_CTX_MAX=16384";
 const TIMEOUT = 300000;
 
 test.before(() => prebuild([[PROG], [PROG, OFF], [PROG, DEEP]]));
@@ -39,12 +40,22 @@ for (const host of HOSTS) {
     assert.equal(reports, errors.map((e) => `aam: task trapped on core 0 in faulty (machine main): ${e} (the task fails; its waiters see future.failed)`));
   });
 
-  test(`${name(host)}: a chain of 200 tasks, each joining the next: value 200 with inline joins nested 8 deep (the rest suspend) and 64 deep`, async () => {
+  test(`${name(host)}: a chain of 200 tasks, each joining the next: value 200 with inline joins nested 8 deep (the rest suspend) and 64 deep (8 KiB contexts)`, async () => {
     for (const opts of [{}, DEEP]) {
       const r = await run(host, await image(PROG, opts), ["nest", "200"]);
       assert.is(r.code, 0, r.stdout + r.stderr);
       assert.is(r.stdout, "depth 200 value 200\n");
     }
+  });
+
+  test(`${name(host)}: a child run inline that blocks 1000 frames deep: its context grows as it unwinds to the inner dispatch; with AAM_CTX_MAX=8192 it fails alone with a context overflow (a trap mid-unwind) and the joiner goes on`, async () => {
+    const ok = await run(host, await image(PROG), ["ctx"]);
+    assert.is(ok.code, 0, ok.stdout + ok.stderr);
+    assert.is(ok.stdout, "ctx: failed false, value 7507501, error ''; joiner local 77\n");
+    const over = await run(host, await image(PROG, DEEP), ["ctx"]);
+    assert.is(over.code, 0, over.stdout + over.stderr);
+    assert.is(over.stdout, `ctx: failed true, value 0, error '${OVERFLOW}'; joiner local 77\n`);
+    assert.match(over.stderr, `aam: task trapped on core 0 in deepTask (machine main): ${OVERFLOW}`);
   });
 
   test(`${name(host)}: children that block while run inline (yield, wait for a signal) leave the joiner waiting as usual; all 40 complete once`, async () => {

@@ -8,6 +8,9 @@
 //               AAM_INLINE_DEPTH: the joins past it suspend); every level's value comes back
 //   block N     N children that block (yield, wait for a signal) while run inline: the joiner
 //               suspends instead, everything completes once
+//   ctx         a child run inline blocks at recursion depth 1000: its context grows while it
+//               unwinds to the inner dispatch (value 7507501), or, with AAM_CTX_MAX=8192, it
+//               fails with a context overflow: a trap in the middle of an unwind
 // Run on one core, where no thief can take a child before its join.
 import { Task, Future, Signal, spawn, yieldNow, println, args, fail, coreCount, heapBlocksInUse, tasksLive } from "aam";
 import { coreRec } from "~lib/rt/layout";
@@ -52,6 +55,13 @@ function blocker(t: Task): u64 {
   return t.arg0 * 3;
 }
 function release(t: Task): u64 { changetype<Signal>(sig).signal(); return 0; }
+
+function deepYield(n: u32): u64 {
+  let a = n * 3, b = n * 5, c = n * 7;
+  if (n == 0) { yieldNow(); return 1; }
+  return deepYield(n - 1) + <u64>(a + b + c);
+}
+function deepTask(t: Task): u64 { return deepYield(<u32>t.arg0); }
 
 export function main(): i32 {
   let a = args();
@@ -109,6 +119,14 @@ export function main(): i32 {
     println("blocked " + n.toString() + " sum " + sum.toString() + " failed " + failed.toString());
     return 0;
   }
-  println("usage: inline count N | trap | nest D | block N");
+  if (part == "ctx") {
+    let mine: u64 = 77;
+    let f = spawn(deepTask, 1000);
+    let v = f.wait();
+    println("ctx: failed " + (f.failed ? "true" : "false") + ", value " + v.toString() + ", error '" + f.error + "'; joiner local " + mine.toString());
+    f.release();
+    return 0;
+  }
+  println("usage: inline count N | trap | nest D | block N | ctx");
   return 2;
 }
