@@ -90,6 +90,11 @@ export async function benchAll(o: BenchOptions): Promise<any> {
   for (const mode of modes) images[mode] = await image(mode === "spin" ? spinRoot! : o.root, DEFINES[mode]);
   const R = Math.max(1, o.rounds ?? (o.quick ? 3 : 5));
   const per = Math.max(10, Math.ceil(n / R)), warmPer = Math.min(1000, Math.max(10, per >> 3));
+  // Warm-up of the rows that run JIT-compiled code in a fresh process each round (Table 1's, the
+  // wasm spin floor, queueMicrotask): with 250 iterations two runs in three still ran in V8's
+  // baseline tier (the clock read 140–150 ns against 50–60, a local spawn+wait 89–115 against
+  // 69–77, measured 2026-12-05); with 4000 none did. Not the rows with gaps (µs each).
+  const warmJit = Math.max(warmPer, 4000);
   const perParked = Math.max(20, Math.ceil(per / PARKED_SHARE)), warmParked = 10;
   const cbin = compileC(o.root);
   if (cbin.note) notes.push(cbin.note);
@@ -114,7 +119,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
       for (const kind of ["app", "os"]) {
         if (failed.has(`${kind}/${mode}`)) continue;
         const args = mode === "parked" ? ["rows", kind, String(perParked), String(warmParked), String(PARKED_GAP_US)]
-          : ["rows", kind, String(per), String(warmPer), String(mode === "idle" ? GAP_US : 0)];
+          : ["rows", kind, String(per), String(warmJit), String(mode === "idle" ? GAP_US : 0)];
         let w: any;
         try {
           w = o.host === "qemu" ? await runQemu(o.root, images[mode]!, 2, args) : await runNode(images[mode]!, 2, args);
@@ -145,7 +150,7 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     }
     const m = (id: string, x: number | undefined): void => { if (x !== undefined) med[id] = x; };
     if (cbin.bin) m("c_spin_rt", addBase("c_spin_rt", runC(cbin.bin, "c_spin_rt", per, warmPer), 0));
-    m("wasm_spin_rt", addBase("wasm_spin_rt", await wasmSpinRoundTrip(o.root, per, warmPer), 0));
+    m("wasm_spin_rt", addBase("wasm_spin_rt", await wasmSpinRoundTrip(o.root, per, warmJit), 0));
     // the idle row's and the parked row's gaps, each with the caller waiting (2 wakes) or spinning (1)
     for (const [id, gap, spin] of [["atomics_gap_2w", GAP_US, false], ["atomics_gap_1w", GAP_US, true],
       ["atomics_parked_2w", PARKED_GAP_US, false], ["atomics_parked_1w", PARKED_GAP_US, true]] as const) {
@@ -155,9 +160,9 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     }
     // best of two runs: the first of a round ran cold in some rounds (480–961 ns against 70–190:
     // the workers of the rows above still ending), which flattered every ratio against it
-    const mt1 = await microtaskRoundTrip(per, warmPer), mt2 = await microtaskRoundTrip(per, warmPer);
+    const mt1 = await microtaskRoundTrip(per, warmJit), mt2 = await microtaskRoundTrip(per, warmJit);
     m("microtask_rt", addBase("microtask_rt", minus(mt1.median <= mt2.median ? mt1 : mt2, jsClock.median)));
-    const mb1 = await microtaskBatch(per, warmPer, 16), mb2 = await microtaskBatch(per, warmPer, 16);
+    const mb1 = await microtaskBatch(per, warmJit, 16), mb2 = await microtaskBatch(per, warmJit, 16);
     m("microtask_batch", addBase("microtask_batch", perOp(mb1.median <= mb2.median ? mb1 : mb2, jsClock.median, 16)));
     rounds.push({ round: k, load_average: load, medians: med });
   }
