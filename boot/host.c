@@ -149,6 +149,26 @@ static void memory_init(void) {
   host_memory = &memory;
 }
 
+// --trace: publish core c's trace ring before the host reads it (trace_trap drains it); once: the
+// flush itself may trap.
+static void flush_trace(struct cpu *c) {
+  if (w2c_image_aam_trace_flush && !flushing[c->id]) {
+    flushing[c->id] = 1;
+    w2c_image_aam_trace_flush(inst[c->id]);
+  }
+  flushing[c->id] = 0;
+}
+
+// The task running on core c trapped and the rule lets it fail alone: tell the image what it was;
+// aam_resume then fails the task and writes the report (runtime/boot.ts recover). The rings go out
+// first (--trace: aam boot prints the flight recorder; a failing main ends the system in this call).
+static void fail_task(struct cpu *c, int trap) {
+  set_core_word(c, FC_TRAP, host_trap_kind((wasm_rt_trap_t)trap));
+  c->fatal_msg = NULL;
+  trace_trap(c->id, 0);
+  w2c_image_aam_resume(inst[c->id]);
+}
+
 // aam.run_inline (runtime/rt/platform.ts): task j runs task t on its stack (runtime/sched/sched.ts
 // inline join), inside a catch frame of its own. A trap while t is the running task and no lock
 // is held fails t alone, by the rule of core_main below, and returns to j; any other trap goes on
@@ -168,15 +188,8 @@ void w2c_aam_run_inline(struct w2c_aam *a, u32 t, u32 j) {
   memcpy(c->trap_jmp, saved, sizeof saved);          // a trap from here on is the outer frame's
   c->wasm_depth = depth;
   if (current_task(c) != t || core_word(c, FC_LOCKS)) k_longjmp(c->trap_jmp, trap);
-  if (w2c_image_aam_trace_flush && !flushing[c->id]) {
-    flushing[c->id] = 1;
-    w2c_image_aam_trace_flush(in);
-    flushing[c->id] = 0;
-  }
-  set_core_word(c, FC_TRAP, host_trap_kind((wasm_rt_trap_t)trap));
-  c->fatal_msg = NULL;
-  trace_trap(c->id, 0);
-  w2c_image_aam_resume(in);                          // fails t and reports it
+  flush_trace(c);
+  fail_task(c, trap);                                // fails t and reports it
   w2c_image_aam_inline(in, 1, t, j);                 // completes t; back in j
 }
 
@@ -213,21 +226,10 @@ void core_main(struct cpu *c) {
   u32 (*volatile enter)(w2c_image *) = w2c_image_aam_entry;  // volatile: changed between setjmp returns
   int trap = k_setjmp(c->trap_jmp);
   if (trap) {
-    if (w2c_image_aam_trace_flush && !flushing[c->id]) {   // before trace_trap drains; once: it might trap
-      flushing[c->id] = 1;
-      w2c_image_aam_trace_flush(inst[c->id]);
-    }
-    flushing[c->id] = 0;
+    flush_trace(c);
     if (!w2c_image_aam_resume || !current_task(c) || core_word(c, FC_LOCKS)) report_trap(c, trap);
-    // Tell the image what it was; the first aam_resume fails the task and writes the report
-    // (runtime/boot.ts recover), the second completes its future and serves again. The rings
-    // go out first (--trace: aam boot prints the flight recorder; a failing main ends the
-    // system in the first call).
-    set_core_word(c, FC_TRAP, host_trap_kind((wasm_rt_trap_t)trap));
-    c->fatal_msg = NULL;
-    trace_trap(c->id, 0);
-    w2c_image_aam_resume(inst[c->id]);
-    enter = w2c_image_aam_resume;
+    fail_task(c, trap);                   // the first aam_resume; the second completes the task's
+    enter = w2c_image_aam_resume;         // future and serves again
   }
   uint32_t status = enter(inst[c->id]);
   if (c->id == 0) __atomic_store_n(&status0, status, __ATOMIC_RELAXED);

@@ -21,9 +21,10 @@
 // Inline join (Future.wait, future.ts): a task that waits for a task it spawned and that has not
 // started runs it on its own stack, as a call, instead of suspending (an unwind and a rewind of
 // its stack: ~130 ns of the ~240 a spawn+wait cost; with it ~70):
-//  i1. claim: the task is this core's NEXT task, or the oldest in its ring (queue.ts ringTakeIf,
-//      a cmpxchg of HEAD against thieves); anything else (started, stolen, behind older tasks,
-//      a machine call, INLINE_DEPTH nested already) waits as usual;
+//  i1. claim: the task is the oldest in this core's ring (queue.ts ringTakeIf, a cmpxchg of HEAD
+//      against thieves; a spawn goes there, never to NEXT, which holds machine calls only);
+//      anything else (started, stolen, behind older tasks, a machine call, INLINE_DEPTH nested
+//      already) waits as usual;
 //  i2. run it through the host (platform.run_inline → the export aam_inline → dispatch.ts
 //      dispatchInline): the host's call is a catch frame, so a trap in it unwinds to there and
 //      fails only it, as at the stack's bottom (docs/ARCHITECTURE.md §10); the host then
@@ -375,8 +376,7 @@ export function schedRunHere(t: usize): bool {
   if ((load<u32>(t + T_KIND) & FLAG_CALL) || load<u32>(t + T_CTX)) return false;   // a call; a blocked task
   let j = currentTask();
   if (!j) return false;
-  if (next == t) next = 0;                                  // i1: claim it
-  else if (!ringTakeIf(ring, t)) return false;
+  if (!ringTakeIf(ring, t)) return false;                   // i1: claim it
   inlinePending = t;
   inlineDepth++;
   ownerAdd64(coreRec(CORE_ID) + FC_INLINE_JOINS, 1);
