@@ -19,30 +19,32 @@
 //  3. nothing at all: idle (below).
 //
 // Idle, with the sleep protocol of sched.ts (a, b, c):
-//  1. flush the task count;
+//  1. (nothing: the counts are flushed at step 3, see below);
 //  2. spin for the measured window (sched/spin.ts: about twice the recent gaps between idle and
 //     work, capped by twice the measured wake latency; 0 when work comes rarely) checking for work
 //     (hasWork: tasks, a reassignment, the doorbell, interrupts, signals, interface queues); at
 //     most one core of a machine spins (its SPINNER word, cmpxchg): the others park at once, since
 //     the spinner finds the next work first and the scheduler wakes a sleeper when there is more;
-//  3. publish BUSY = 0 (the tick's utilisation), offer the core to the manager (a machine with
+//  3. publish BUSY = 0 (the tick's utilisation) and flush the per-core counts into the
+//     machine's (tasks run, calls in and out), offer the core to the manager (a machine with
 //     work and no core may take it). Not at step 1: a core that finds work within its spin
 //     window stays busy, so a stream of calls costs no BUSY write per call (two xchg on the
-//     server's critical path, measured ~130 ns a call with step 2's other cuts);
+//     server's critical path, measured ~130 ns a call with step 2's other cuts) and no locked
+//     add of a count (readers add the pending counts: machine.ts pendingSum);
 //  4. a: SLEEPING + SLEEPERS; re-check hasWork; none → park (manager.ts parkTimeout); c: awake.
 //  5. try the tick.
 
 import { CORE_ID, platform } from "~lib/rt/platform";
 import { coreRec } from "~lib/rt/layout";
-import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING } from "~lib/rt/abi";
-import { load32, store32, cas32, add64, ownerAdd64 } from "~lib/rt/atomic";
+import { FC_MACHINE, FC_SWITCHES, FC_PARKS, FC_MACH_PENDING, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING, FC_FLUSH_SEQ } from "~lib/rt/abi";
+import { load32, store32, cas32, add64, store64, ownerAdd64 } from "~lib/rt/atomic";
 import { schedEnter, schedLeave, schedFind, schedHasTask, schedSleep, schedAwake } from "../sched/sched";
 import { dispatch } from "../sched/dispatch";
 import { SPINS, FIXED_SPINS, spinWindow, spinOutcome, spinBegin, spinCheck, spinNextCheck, spinElapsed, spinStart, wakeSample, clockNow, coarseNow } from "../sched/spin";
 import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
-import { M_ID, M_SCHED, M_TASKS_RUN, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
+import { M_ID, M_SCHED, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
 import { machineAt } from "./record";
 import { imsHandle, imsPending, SIG_IRQ } from "./ims";
 import { irqPoll, irqPending, irqOnSignal } from "./irq";
@@ -107,12 +109,26 @@ function serve(m: usize, stop: usize, expect: u32): void {
   schedLeave(s);
 }
 
-// Tasks counted on this core for its machine since the last flush (a per-core word, so that a
-// dispatch costs no shared-line write; the host adds it in for --stats).
+// Tasks run, calls served and calls made on this core for its machine since the last flush
+// (per-core words, so that a dispatch or a call costs no shared-line write; the host for
+// --stats and the Machine getters add them in). FLUSH_SEQ is odd while the counts move, so
+// that a reader summing both sides (machine.ts pendingSum) reads again instead of counting a
+// flush twice or not at all.
 function flushMachineCount(m: usize): void {
-  let pend = coreRec(CORE_ID) + FC_MACH_PENDING;
+  let rec = coreRec(CORE_ID);
+  if (!(load<u64>(rec + FC_MACH_PENDING) | load<u64>(rec + FC_CALLS_IN_PENDING) | load<u64>(rec + FC_CALLS_OUT_PENDING))) return;
+  let seq = load<u32>(rec + FC_FLUSH_SEQ);
+  store32(rec + FC_FLUSH_SEQ, seq + 1);
+  flushCount(rec + FC_MACH_PENDING, m + M_TASKS_RUN);
+  flushCount(rec + FC_CALLS_IN_PENDING, m + M_CALLS_IN);
+  flushCount(rec + FC_CALLS_OUT_PENDING, m + M_CALLS_OUT);
+  store32(rec + FC_FLUSH_SEQ, seq + 2);
+}
+
+// @ts-ignore: decorator
+@inline function flushCount(pend: usize, counter: usize): void {
   let k = load<u64>(pend);
-  if (k) { add64(m + M_TASKS_RUN, k); store<u64>(pend, 0); }
+  if (k) { add64(counter, k); store64(pend, 0); }
 }
 
 // Between tasks: the host's doorbell, device interrupts, due timers, the machine's signals, then
@@ -144,27 +160,32 @@ function hasOtherWork(m: usize, s: usize, stop: usize, expect: u32): bool {
   return imsPending(m);
 }
 
+// One round of step 2's spin: 0 nothing yet, 1 other work, 2 a call or result waits.
+// @ts-ignore: decorator
+@inline function idleRound(m: usize, s: usize, stop: usize, expect: u32): u32 {
+  if (hasOtherWork(m, s, stop, expect)) return 1;
+  return imcWaiting(m) ? 2 : 0;
+}
+
 function idle(m: usize, s: usize, stop: usize, expect: u32): void {
-  if (busy) flushMachineCount(m);                                  // step 1
   let t0: f64 = 0;
   if (FIXED_SPINS) {
     for (let i = 0; i < SPINS; i++) {                                        // step 2
-      if (hasOtherWork(m, s, stop, expect)) return;
-      if (imcWaiting(m)) { imcPoll(m); return; }                             // as below
+      let r = idleRound(m, s, stop, expect);
+      if (r) { if (r == 2) imcPoll(m); return; }                             // as below
     }
   } else {
     let w = spinWindow();
     if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
       spinBegin(false, w);                                                   // no clock read once the round cost is known
-      let found = false, calls = false, i = 1;
+      let r: u32 = 0, i = 1;
       for (; ; i++) {
-        if (hasOtherWork(m, s, stop, expect)) { found = true; break; }
-        if (imcWaiting(m)) { found = calls = true; break; }
+        if ((r = idleRound(m, s, stop, expect)) != 0) break;
         if (i == spinNextCheck && spinCheck(i)) break;
       }
       store32(m + M_SPINNER, 0);
-      if (found) {
-        if (calls) imcPoll(m);            // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
+      if (r) {
+        if (r == 2) imcPoll(m);           // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
         spinOutcome(spinElapsed(i), true);                                   // no clock read: the work waits
         return;
       }
@@ -173,6 +194,7 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   }
   if (busy) {                                                      // step 3
     busy = false; setBusy(false);
+    flushMachineCount(m);                 // not at every idle entry: that was a locked add per call served
     if (TRACE) traceSync();               // bound the inexact timestamps of what just ran
   }
   if (managerIdle(m)) return;

@@ -92,8 +92,8 @@
 // (a second line per call), and a separate sequence array like the task queue's cells (eight
 // cells to a line: consecutive calls alternate writers on it).
 
-import { DEBUG } from "~lib/rt/layout";
-import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, add64, atomicMax32 } from "~lib/rt/atomic";
+import { DEBUG, coreRec } from "~lib/rt/layout";
+import { load32, store32, cas32, xchg32, add32, sub32, lock, unlock, ownerAdd64, atomicMax32 } from "~lib/rt/atomic";
 import { heapAlloc } from "~lib/rt/heap";
 import { fail, failOwned } from "~lib/rt/trap";
 import { text } from "~lib/rt/text";
@@ -106,7 +106,7 @@ import { Signal } from "../sched/signal";
 import { coarseNow } from "../sched/spin";
 import { TRACE, trace } from "../sys/trace";
 import { EV_QUEUE_MONITOR, EV_QUEUE_UNMONITOR } from "../sys/trace_events";
-import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_CALLS_IN, M_CALLS_OUT, M_FLAGS, M_CORES, M_ID } from "~lib/rt/abi";
+import { M_SCHED, M_TABLE, M_TABLE_LEN, M_IFACES, M_CIFACES, M_LOCK, M_FLAGS, M_CORES, M_ID, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING } from "~lib/rt/abi";
 import { KERNEL } from "./record";
 import { checkIn, copyOut } from "./validate";
 import { Machine } from "./machine";
@@ -350,7 +350,7 @@ function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool, 
   if (!load32(i + I_RQ_MON)) { store32(i + I_RQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_RQ_MON); }   // we want results
   if (slot) { store32(t + T_NEXT, slotSeq(pos)); store<u32>(r + R_PI, pos + 1); }
   else if (!mpmcPush(<usize>load<u32>(i + I_TQ), load<u32>(i + I_CAP), t)) fail("imc: task queue full despite credits");
-  add64(client + M_CALLS_OUT, 1);
+  ownerAdd64(coreRec(CORE_ID) + FC_CALLS_OUT_PENDING, 1);                   // machine/core.ts adds it to the client's CALLS_OUT
   send(i, client, server, I_TQ_MON, I_TQ_SIG, 0);                             // c3
   return t;
 }
@@ -487,7 +487,7 @@ function drainRequests(m: usize, i: usize): u32 {
 // line, if ordered).
 function accept(m: usize, i: usize, t: usize, running: u32): void {
   if (running > load32(i + I_HIGH)) atomicMax32(i + I_HIGH, running);
-  add64(m + M_CALLS_IN, 1);
+  ownerAdd64(coreRec(CORE_ID) + FC_CALLS_IN_PENDING, 1);   // added to m's CALLS_IN by machine/core.ts (this core serves m)
   let kind = load<u32>(t + T_KIND);
   if (!(kind & FLAG_RESOLVED) && !resolve(m, i, t)) return;
   if (kind & FLAG_ORDERED) startOrdered(i, t);

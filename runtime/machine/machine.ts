@@ -18,11 +18,33 @@ import { CORE_COUNT } from "~lib/rt/platform";
 import { platform } from "~lib/rt/platform";
 import { SCB_SCHED_STATE, M_ID, M_FLAGS, M_SCHED, M_MIN, M_MAX, M_CORES, M_TABLE, M_TABLE_LEN, M_NAME, M_ARENA, M_IFACE_HASH, MACHINE_SIZE,
   M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES, M_NOCORE_NS, M_NOCORE_SINCE,
-  MAX_MACHINES } from "~lib/rt/abi";
+  MAX_MACHINES, FC_MACHINE, FC_MACH_PENDING, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING, FC_FLUSH_SEQ } from "~lib/rt/abi";
+import { coreRec } from "~lib/rt/layout";
 import { schedNew, schedSetMachine } from "../sched/sched";
 import { TaskFn } from "../task/task";
 import { KERNEL, MAX_METHODS, machineTableAdd, machineTableCount, machineAt } from "./record";
 import { bufferSpec, setSpec, IN, INOUT } from "./validate";
+
+// A machine counter: its word plus the pending counts of the cores serving it now, read again
+// while a core flushes (core.ts flushMachineCount: FLUSH_SEQ odd, or changed between the
+// reads), so a count is neither missed nor counted twice. A core that leaves the machine
+// flushes first, so one that no longer names it holds nothing of it.
+function pendingSum(m: Machine, counter: usize, pending: usize): u64 {
+  let a = changetype<usize>(m), id = load32(a + M_ID);
+  while (true) {
+    let odd = false, seqs: u64 = 0;                  // their sum is enough: each word only grows
+    for (let c = 0; c < CORE_COUNT; c++) { let q = load32(coreRec(c) + FC_FLUSH_SEQ); odd = odd || (q & 1) != 0; seqs += <u64>q; }
+    if (odd) continue;
+    let k = load64(a + counter);
+    for (let c = 0; c < CORE_COUNT; c++) {
+      let rec = coreRec(c);
+      if (load32(rec + FC_MACHINE) == id) k += load64(rec + pending);
+    }
+    let again: u64 = 0;
+    for (let c = 0; c < CORE_COUNT; c++) again += <u64>load32(coreRec(c) + FC_FLUSH_SEQ);
+    if (again == seqs) return k;
+  }
+}
 
 /** How a machine is defined: `defineMachine(name, { maxCores: 2, kernel: true })`. Only at
  *  definition time (an options object is allocated once per machine, never per call). */
@@ -87,13 +109,15 @@ export class Machine {
   /** The igen interface hash this machine serves, or 0. */
   get interfaceHash(): u64 { return load<u64>(changetype<usize>(this) + M_IFACE_HASH); }
 
-  // Counters: atomic adds by any core; read at any time.
-  /** Tasks run (each core adds its count every 1024 tasks and when it leaves the machine). */
-  get tasksRun(): u64 { return load64(changetype<usize>(this) + M_TASKS_RUN); }
-  /** Calls taken from its interfaces' task queues (as a server). */
-  get callsIn(): u64 { return load64(changetype<usize>(this) + M_CALLS_IN); }
+  // Counters: atomic adds by any core; read at any time. The first three are counted per core
+  // and added to the machine's word now and then (machine/core.ts flushMachineCount): a read
+  // adds the counts of the cores serving the machine now (pendingSum).
+  /** Tasks run. */
+  get tasksRun(): u64 { return pendingSum(this, M_TASKS_RUN, FC_MACH_PENDING); }
+  /** Calls taken from its interfaces (as a server). */
+  get callsIn(): u64 { return pendingSum(this, M_CALLS_IN, FC_CALLS_IN_PENDING); }
   /** Calls issued by its tasks (as a client). */
-  get callsOut(): u64 { return load64(changetype<usize>(this) + M_CALLS_OUT); }
+  get callsOut(): u64 { return pendingSum(this, M_CALLS_OUT, FC_CALLS_OUT_PENDING); }
   /** Inter-machine signals sent and received (ims.ts). */
   get imsSent(): u64 { return load64(changetype<usize>(this) + M_IMS_SENT); }
   get imsReceived(): u64 { return load64(changetype<usize>(this) + M_IMS_RECV); }

@@ -176,17 +176,16 @@ export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, re
  *  if the caller does not spin. */
 export function schedSpinFor(word: usize, claimed: bool = false): bool {
   let s = curSched;
-  if (FIXED_SPINS) return spinForRounds(s, word, claimed);
-  let w = spinCap();
-  if (w <= 0 || !s || schedHasTask(s)) return claimed && !unclaim(word);
+  let w = FIXED_SPINS ? 1.0 : spinCap();        // AAM_SPINS: SPINS rounds, no clock
+  if (w <= 0 || !s || (!FIXED_SPINS && schedHasTask(s))) return claimed && !unclaim(word);
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
   if (!m || !f) return claimed && !unclaim(word);
   if (!claimed) claimed = claim(word);
-  spinBegin(true, w);                      // no clock read once this loop's round cost is known
-  for (let i = 1; ; i++) {
+  if (!FIXED_SPINS) spinBegin(true, w);         // no clock read once this loop's round cost is known
+  for (let i = 1; !FIXED_SPINS || i <= SPINS; i++) {
     let v = load32(word);                  // one load a round: the server writes this line
-    if (v == DONE) { spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
-    if (claimed && v == HANDED) { handOff(word); spinOutcome(spinElapsed(i), true); return true; }
+    if (v == DONE) { if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
+    if (claimed && v == HANDED) { handOff(word); if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }
     // A claimed call's result comes in place (h2); the result queue then holds other calls'
     // results only (or this one's, had it completed before the claim): every 16th round from
     // the 16th is soon enough for them, and a call answered sooner polls no queue at all.
@@ -194,24 +193,7 @@ export function schedSpinFor(word: usize, claimed: bool = false): bool {
       call_indirect<u32>(f, m);
       if ((i & 15) == 0 && schedHasTask(s)) break;
     }
-    if (i == spinNextCheck && spinCheck(i)) break;
-  }
-  return claimed && !unclaim(word);
-}
-
-// schedSpinFor with AAM_SPINS: up to SPINS rounds, no clock.
-function spinForRounds(s: usize, word: usize, claimed: bool): bool {
-  let m = s ? <usize>load<u32>(s + S_MACHINE) : 0, f = load<u32>(HOOKS + H_RESULTS);
-  if (!m || !f) return claimed && !unclaim(word);
-  if (!claimed) claimed = claim(word);
-  for (let i = 1; i <= SPINS; i++) {                             // as schedSpinFor, with no clock
-    let v = load32(word);
-    if (v == DONE) return true;
-    if (claimed && v == HANDED) { handOff(word); return true; }
-    if (!claimed || (i & 15) == 0) {
-      call_indirect<u32>(f, m);
-      if ((i & 15) == 0 && schedHasTask(s)) break;
-    }
+    if (!FIXED_SPINS && i == spinNextCheck && spinCheck(i)) break;
   }
   return claimed && !unclaim(word);
 }

@@ -167,9 +167,6 @@ export function spinElapsed(i: i32): f64 {
 /** When the loop that spinCheck stopped started (ns, by the clock; now if it was never read). */
 export function spinStart(): f64 { return pT0 > 0 ? pT0 : clockNow(); }
 
-/** What a round of a spin loop (`wait`: the caller's) costs on this core, ns (0: not known yet). */
-export function spinRoundCost(wait: bool): f64 { return wait ? roundWait : roundIdle; }
-
 /** This core's window now (ns). */
 export function spinWindow(): f64 { return spinWindowOf(coreRec(CORE_ID)); }
 

@@ -7,7 +7,7 @@
 import {
   CORE_BASE, CORE_REC_SIZE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES, CORE_RFREE_COUNT,
   CORE_RFREE_BYTES, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_CTX_ALLOCS, FC_CTX_FREES, FC_PARKS, FC_SPAWNS, FC_SUSPENDS, FC_INLINE_JOINS,
-  FC_MACHINE, FC_MACH_PENDING, FC_IRQS, FC_TASKS_LIVE, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
+  FC_MACHINE, FC_MACH_PENDING, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING, FC_IRQS, FC_TASKS_LIVE, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
   FW_MANAGER, MGR_NMACH, MGR_MACH, MGR_TICKS, M_ID, M_NAME, M_CORES, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT,
   M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES, M_NOCORE_NS, OBJ_HEADER, OBJ_RT_SIZE,
 } from "./abi";
@@ -121,13 +121,15 @@ export function readMachines(memory: { buffer: ArrayBufferLike }, cores: number)
   for (let i = 0; i < v.getUint32(g + MGR_NMACH, true); i++) {
     const m = v.getUint32(g + MGR_MACH + 4 * i, true);
     const id = v.getUint32(m + M_ID, true);
-    let pending = 0;
+    // The per-core counts not yet added to the machine's words (runtime/machine/core.ts flushMachineCount).
+    let pending = 0, pendIn = 0, pendOut = 0;
     for (let c = 0; c < cores; c++) {
       const rec = coreRec(c);
-      if (v.getUint32(rec + FC_MACHINE, true) === id) pending += u64(rec + FC_MACH_PENDING);
+      if (v.getUint32(rec + FC_MACHINE, true) !== id) continue;
+      pending += u64(rec + FC_MACH_PENDING); pendIn += u64(rec + FC_CALLS_IN_PENDING); pendOut += u64(rec + FC_CALLS_OUT_PENDING);
     }
     out.push({ id, name: str(v.getUint32(m + M_NAME, true)), cores: v.getUint32(m + M_CORES, true),
-      tasksRun: u64(m + M_TASKS_RUN) + pending, callsIn: u64(m + M_CALLS_IN), callsOut: u64(m + M_CALLS_OUT),
+      tasksRun: u64(m + M_TASKS_RUN) + pending, callsIn: u64(m + M_CALLS_IN) + pendIn, callsOut: u64(m + M_CALLS_OUT) + pendOut,
       imsSent: u64(m + M_IMS_SENT), imsRecv: u64(m + M_IMS_RECV), switchesIn: u64(m + M_SWITCHES_IN),
       grants: u64(m + M_GRANTS), revokes: u64(m + M_REVOKES), noCoreMs: u64(m + M_NOCORE_NS) / 1e6 });
   }

@@ -1,6 +1,7 @@
 // calls.ts: 4 machines, each calling the other three, in one variant: async (futures, joined in
 // batches), sync (the calling task blocks) or event (a continuation task gets the result).
-// Every call's result is checked; each event continuation must run exactly once.
+// Every call's result is checked; each event continuation must run exactly once; in the sync
+// variant the calling machine's callsOut is checked after every call (counted per core, summed).
 // Usage: calls <async|sync|event> [calls per client pair]
 import { Task, Future, Signal, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
   connect, heapBytesInUse, coreCount, yieldNow, tasksLive } from "aam";
@@ -58,7 +59,12 @@ function drive(t: Task): u64 {
         for (let j: u32 = 0; j < m; j++) store<u64>(fs + (<usize>j << 3), iface.call(ECHO, base + j, me).asArg());
         for (let j: u32 = 0; j < m; j++) if (Future.fromArg(load<u64>(fs + (<usize>j << 3))).join() != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
       } else if (variant == 1) {
-        for (let j: u32 = 0; j < m; j++) if (iface.callSync(ECHO, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+        // and the machine's callsOut is exact at every read, though counted per core (machine.ts pendingSum)
+        let self = findMachine(NAMES[me])!, out0 = self.callsOut;
+        for (let j: u32 = 0; j < m; j++) {
+          if (iface.callSync(ECHO, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
+          if (self.callsOut != out0 + j + 1) atomic.add<u64>(bad, 1);
+        }
       } else {
         for (let j: u32 = 0; j < m; j++) iface.callThen(ECHO, base + j, me, 0, onResult, 0, (base + j) * 2 + me);
       }
