@@ -37,6 +37,9 @@ const GAP_US = 50;
 // here), so the server's core has parked when the call comes; 1/PARKED_SHARE of the iterations.
 const PARKED_GAP_US = 1000;
 const PARKED_SHARE = 20;
+// Operations timed in a row between two clock reads: table1.ts's BATCH (which each run reports
+// as `batch`; a run that reports another number is refused below) and the microtask batch.
+const BATCH = 16;
 const DEFINES: Record<Mode, Record<string, string>> = {
   active: { AAM_GRACE_US: "1000000", AAM_TICK_US: "1000000000" },
   idle: { AAM_GRACE_US: "0", AAM_TICK_US: "1000000000" },
@@ -53,7 +56,7 @@ const NAMES: Record<string, string> = {
   local_task: "local task execution", call_app: "machine call (application machine)", call_os: "machine call (OS/kernel machine)",
   thread_switch: "thread context switch (futex ping-pong, 1 CPU)", process_switch: "process context switch (pipe ping-pong, 1 CPU)",
   gettid: "gettid system call", pthread_create: "pthread_create", c_spin_rt: "C cross-core round trip, both spinning",
-  microtask_rt: "Node queueMicrotask round trip", microtask_batch: "Node queueMicrotask round trip, 16 in a row between clock reads (per hop)", promise_await: "Node await of a resolved promise",
+  microtask_rt: "Node queueMicrotask round trip", microtask_batch: `Node queueMicrotask round trip, ${BATCH} in a row between clock reads (per hop)`, promise_await: "Node await of a resolved promise",
   post_message_rt: "Node worker postMessage round trip", atomics_rt: "Node Atomics.wait/notify round trip (2 workers)",
   piscina_rt: "Piscina task round trip (1 worker)",
   wasm_spin_rt: "wasm cross-core round trip, both spinning (2 workers: the engine's floor)",
@@ -140,7 +143,8 @@ export async function benchAll(o: BenchOptions): Promise<any> {
         };
         if (kind === "app") {
           put("local_task", w.local_direct, w.local_latency, w.local_latency_noclock, 0, 0, 0, 0);
-          const b = perOp(w.local_batch_noclock, c, w.batch);      // BATCH in a row between two clock reads
+          if (w.batch !== BATCH) throw new Error(`${PROGRAM} times ${w.batch} spawn+waits in a row, the microtask row ${BATCH}: make them agree`);
+          const b = perOp(w.local_batch_noclock, c, BATCH);        // BATCH in a row between two clock reads
           acc.get(`local_task/${mode}`)!.batch.push(b);
           med[`local_task/${mode}/batch`] = b.median;
         }
@@ -162,8 +166,8 @@ export async function benchAll(o: BenchOptions): Promise<any> {
     // the workers of the rows above still ending), which flattered every ratio against it
     const mt1 = await microtaskRoundTrip(per, warmJit), mt2 = await microtaskRoundTrip(per, warmJit);
     m("microtask_rt", addBase("microtask_rt", minus(mt1.median <= mt2.median ? mt1 : mt2, jsClock.median)));
-    const mb1 = await microtaskBatch(per, warmJit, 16), mb2 = await microtaskBatch(per, warmJit, 16);
-    m("microtask_batch", addBase("microtask_batch", perOp(mb1.median <= mb2.median ? mb1 : mb2, jsClock.median, 16)));
+    const mb1 = await microtaskBatch(per, warmJit, BATCH), mb2 = await microtaskBatch(per, warmJit, BATCH);
+    m("microtask_batch", addBase("microtask_batch", perOp(mb1.median <= mb2.median ? mb1 : mb2, jsClock.median, BATCH)));
     rounds.push({ round: k, load_average: load, medians: med });
   }
   const rows: Row[] = [...acc.values()].map((e) => ({
@@ -294,7 +298,7 @@ function computeRatios(rows: Row[], base: Baseline[], tput: { id: string; cores:
   const l0 = rows.find((x) => x.id === "local_task" && x.mode === "active")?.latency_noclock_ns;
   ratio("local_noclock_vs_microtask", "local spawn+wait latency, no-op without clock read / queueMicrotask", l0, b("microtask_rt"), 1.0);
   const lb = rows.find((x) => x.id === "local_task" && x.mode === "active")?.latency_noclock_batch_ns;
-  ratio("local_batch_vs_microtask_batch", "local spawn+wait, constant no-op, 16 in a row between clock reads / queueMicrotask, 16 in a row (per operation)", lb, b("microtask_batch"), 1.0);
+  ratio("local_batch_vs_microtask_batch", `local spawn+wait, constant no-op, ${BATCH} in a row between clock reads / queueMicrotask, ${BATCH} in a row (per operation)`, lb, b("microtask_batch"), 1.0);
   ratio("idle_call_vs_atomics", "idle machine call latency / Atomics wait/notify round trip", r("call_app", "idle"), b("atomics_rt"), 1.2);
   ratio("active_call_vs_c_spin", "active machine call latency / C spin round trip", r("call_app", "active"), b("c_spin_rt"), 1.5);
   ratio("spin_call_vs_c_spin", "spin-mode machine call latency / C spin round trip (paper's 'active')", r("call_app", "spin"), b("c_spin_rt"), 1.5);
@@ -328,7 +332,7 @@ function printTable1(rows: Row[], say: (s: string) => void, host: string, patche
     say(`| ${m} | ${NAMES[r.id]} | ${p[0]} ns | ${cell(r.direct_ns)} | ${p[1]} ns | ${cell(r.latency_ns)} | ${r.id === "local_task" ? "–" : r.ims_per_call.toFixed(2)} | ${r.id === "local_task" ? "–" : r.wakes_per_call.toFixed(2)} |`);
   }
   for (const r of rows.filter((x) => x.latency_noclock_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read | – | – | – | ${cell(r.latency_noclock_ns!)} | – | – |`);
-  for (const r of rows.filter((x) => x.latency_noclock_batch_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read, 16 in a row between clock reads (per task) | – | – | – | ${cell(r.latency_noclock_batch_ns!)} | – | – |`);
+  for (const r of rows.filter((x) => x.latency_noclock_batch_ns)) say(`| ${r.mode === "spin" ? "spin" : r.mode} | ${NAMES[r.id]}, no-op without the clock read, ${BATCH} in a row between clock reads (per task) | – | – | – | ${cell(r.latency_noclock_batch_ns!)} | – | – |`);
   say(`\nn = ${rows[0]?.latency_ns.n ?? 0} per row. active: grace 1 s, cores stay assigned, cores park after the scheduler's spin window; ` +
     `idle: grace 0 and ${GAP_US} µs between calls (IMS each way; a 50 µs gap is inside the server's spin window, so its core mostly does not park: see wakes per call); ` +
     `parked: idle with ${PARKED_GAP_US} µs between calls, longer than any spin window, so the server's core has parked (n/${PARKED_SHARE} iterations); spin: active with an unbounded spin window (the paper's "active").\n`);
@@ -348,7 +352,7 @@ function printRounds(rounds: { round: number; load_average: number; medians: Rec
     ["c_spin_rt", "C spin"], ["wasm_spin_rt", "wasm spin"], ["call_app/idle/noclock", "idle call, constant no-op"], ["atomics_gap_2w", "Atomics, 2 wakes"],
     ["atomics_gap_1w", "Atomics, 1 wake"], ["call_app/parked/noclock", "parked call, constant no-op"], ["atomics_parked_2w", "Atomics 1 ms gap, 2 wakes"],
     ["atomics_parked_1w", "Atomics 1 ms gap, 1 wake"], ["local_task/active/noclock", "local spawn+wait, constant no-op"], ["microtask_rt", "queueMicrotask"],
-    ["local_task/active/batch", "local spawn+wait ×16, per op"], ["microtask_batch", "queueMicrotask ×16, per hop"]];
+    ["local_task/active/batch", `local spawn+wait ×${BATCH}, per op`], ["microtask_batch", `queueMicrotask ×${BATCH}, per hop`]];
   const have = cols.filter(([k]) => rounds.some((r) => r.medians[k] !== undefined));
   say("## Rounds: each round's medians\n");
   say(`| round | load average | ${have.map(([, h]) => h).join(" | ")} |`);
