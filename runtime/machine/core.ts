@@ -172,7 +172,7 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
   if (FIXED_SPINS) {
     for (let i = 0; i < SPINS; i++) {                                        // step 2
       let r = idleRound(m, s, stop, expect);
-      if (r) { if (r == 2) imcPoll(m); return; }                             // as below
+      if (r) { if (r == 2) imcPoll(m, true); return; }                             // as below
     }
   } else {
     let w = spinWindow();
@@ -185,7 +185,7 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
       }
       store32(m + M_SPINNER, 0);
       if (r) {
-        if (r == 2) imcPoll(m);           // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
+        if (r == 2) imcPoll(m, true);     // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
         spinOutcome(spinElapsed(i), true);                                   // no clock read: the work waits
         return;
       }

@@ -84,7 +84,9 @@
 //      then NEXT = slotSeq(p) (store: publishes the fields), PI = p + 1 (plain).
 //  p2. a server core: NEXT of slot CI == slotSeq(CI) → cmpxchg CI → CI + 1; the winner takes
 //      the call as one from the task queue (s2 onward). It leaves NEXT as it is: a stale
-//      slotSeq is one lap old and never the one p2 expects next.
+//      slotSeq is one lap old and never the one p2 expects next. It reads on to the next slot
+//      only for a call nobody waits for, found by a busy core (drainRequests: the next slot is
+//      the client's line, a miss before the call runs).
 //  p3. the last reference dropped (taskRelease): KIND = 0 (store, last): s is free again.
 // A slot is free only after its call was taken (p2 before p3), so the server never skips a
 // position and c never overwrites a call. A stale NEXT is 0, an address or an older slotSeq:
@@ -397,10 +399,11 @@ function traceMonitor(ev: u32, i: usize, mon: usize): void {
   trace(ev, load<u32>(m + M_ID), <u32>i, rq ? 1 : 0);
 }
 
-/** s2–s4 and d, by a core of machine `m` with no local task. Returns the number of items moved. */
-export function imcPoll(m: usize): u32 {
+/** s2–s4 and d, by a core of machine `m` with no local task. Returns the number of items moved.
+ *  `idle`: the core's idle spin saw a call arrive (machine/core.ts): see drainRequests. */
+export function imcPoll(m: usize, idle: bool = false): u32 {
   let k: u32 = 0;
-  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += drainRequests(m, i);
+  for (let i = <usize>load32(m + M_IFACES); i; i = <usize>load<u32>(i + I_NEXT_S)) k += drainRequests(m, i, idle);
   for (let i = <usize>load32(m + M_CIFACES); i; i = <usize>load<u32>(i + I_NEXT_C)) k += drainResults(i);
   return k;
 }
@@ -445,7 +448,17 @@ function slotReady(i: usize): bool {
   return false;
 }
 
-function drainRequests(m: usize, i: usize): u32 {
+// p2 and s2 for interface i. A ring is read on past a call it took only when the call was found
+// by a busy core (`idle` false) and nobody spins for its result: the next slot is a line its
+// client core owns, so reading it costs a cross-core miss, and paid before the call just taken
+// runs, that miss was on the critical path of every synchronous call (~25 ns of ~240, measured
+// in alternated runs, 2026-12-05). A caller that spins (its future SPINNING: callSync, or
+// call().join() claimed in time) issues nothing more until its result; a stream of async calls
+// is found again by the busy core's next poll (outsideWork) and taken whole, as before (batches
+// of 8: ~5 ns a call more). Rejected: one call per ring per poll always (batches of 8 went from
+// ~125 to ~175 ns a call: each call then cost a whole outsideWork) and reading the client's PI
+// instead of the next slot (the same miss: the client writes PI with every call).
+function drainRequests(m: usize, i: usize, idle: bool): u32 {
   let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
   let k: u32 = 0;
   // p2, every client core's ring
@@ -459,7 +472,9 @@ function drainRequests(m: usize, i: usize): u32 {
       if (cas32(r + R_CI, ci, ci + 1) != ci) { if (limit) sub32(i + I_RUNNING, 1); continue; }   // another server core took it
       if (!limit) running = add32(i + I_RUNNING, 1) + 1;
       k++;
+      let waited = load32(t + T_FUTURE) == SPINNING;       // before accept: the call may run and complete in it
       accept(m, i, t, running);
+      if (idle || waited) break;
     }
   }
   // the task queue
