@@ -131,4 +131,33 @@ test("Ctrl-C (SIGINT) stops every core of a busy system and exits 130", async ()
   assert.ok(Date.now() - t0 < 60000);
 });
 
+test("SIGUSR2 to a hung system prints each core's machine, task and locks and the counters (one blocked task, one record live); the system runs on", async () => {
+  const { spawn } = await import("node:child_process");
+  const { AAM } = await import("../lib/aam.mjs");
+  const p = spawn(process.execPath, [AAM, "run", "tests/cli/programs/hang.ts", "--cores", "2"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "";
+  p.stdout.on("data", (d) => { if (!out.includes("waiting") && (out += d).includes("waiting")) p.kill("SIGUSR2"); });
+  // "waiting" is printed just before main blocks: a report may catch it still on its way to
+  // the wait, so ask again until main has blocked (at most 100 reports)
+  const settled = /core 0: machine 1, task 0x0, [^\n]*\ncore 1: machine 1, task 0x0,[^]*contexts: 1 in use/;
+  let reports = 0;
+  p.stderr.on("data", (d) => {
+    err += d;
+    const parts = err.split("manager ticks");
+    if (parts.length - 1 === reports) return;
+    reports = parts.length - 1;
+    if (settled.test(parts[reports - 1]) || reports >= 100) { err = "aam: SIGUSR2" + parts[reports - 1].split("aam: SIGUSR2").pop() + "manager ticks"; p.kill("SIGINT"); }
+    else p.kill("SIGUSR2");
+  });
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error("no hang report or no stop:\n" + out + err)); }, 120000);
+    p.on("close", (c) => { clearTimeout(timer); resolve(c); });
+  });
+  assert.is(code, 130, err);                             // it ran on after the report: SIGINT ended it
+  assert.match(err, /^aam: SIGUSR2 at \d+ ms: the state of 2 cores\n/);
+  assert.match(err, /\ncore 0: machine 1, task 0x0, locks held 0, park token [01]\ncore 1: machine 1, task 0x0, locks held 0, park token [01]\n/);
+  assert.match(err, /contexts: 1 in use, peak 1; peak blocked tasks 1; task records live 1\n/);
+  assert.match(err, /\nmain +2 +1 /);                   // machine main, 2 cores, 1 task run
+});
+
 test.run();

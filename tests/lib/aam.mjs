@@ -34,8 +34,14 @@ export function aam(args, { env = {}, timeoutMs = HANG_MS, cwd = ROOT, user, inp
     let stdout = binary ? [] : "", stderr = "";
     p.stdout.on("data", (d) => { if (binary) stdout.push(d); else stdout += d; });
     p.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error(`aam ${args.join(" ")} hung for ${timeoutMs} ms\n${stdout}\n${stderr}`)); }, timeoutMs);
-    p.on("close", (code, signal) => { clearTimeout(timer); resolve({ code: code ?? 128, signal, stdout: binary ? Buffer.concat(stdout) : stdout, stderr, ms: Date.now() - t0 }); });
+    // A hang: first SIGUSR2, to which a running system answers with what each core is doing
+    // (tools/host/node.ts), then the kill; the error carries both outputs.
+    let killer = null;
+    const timer = setTimeout(() => {
+      p.kill("SIGUSR2");
+      killer = setTimeout(() => { p.kill("SIGKILL"); reject(new Error(`aam ${args.join(" ")} hung for ${timeoutMs} ms\n${binary ? "" : stdout}\n${stderr}`)); }, 3000);
+    }, timeoutMs);
+    p.on("close", (code, signal) => { clearTimeout(timer); if (killer) return; resolve({ code: code ?? 128, signal, stdout: binary ? Buffer.concat(stdout) : stdout, stderr, ms: Date.now() - t0 }); });
   });
 }
 

@@ -24,7 +24,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CoreEnd } from "./worker";
-import { readStats, formatStats, type SystemStats } from "./stats";
+import { readStats, formatStats, formatHang, type SystemStats } from "./stats";
 import { TraceCollector, rawStats, FLIGHT_TASK_TRAPS } from "./trace";
 import type { RawTrace } from "../trace/raw";
 import { HostPort, type HostCall, type HostCallResult } from "./calls";
@@ -178,6 +178,7 @@ export function startImage(o: RunOptions): AamSystem {
           trace = tracer.raw(stats && rawStats(stats));
         }
         process.removeListener("SIGINT", onInt);
+        process.removeListener("SIGUSR2", onDump);
         resolve({ code, end, stats: o.stats ? stats : undefined, report, trace });   // step 4
       });
     };
@@ -188,6 +189,14 @@ export function startImage(o: RunOptions): AamSystem {
       finish(EXIT_HOST_ERROR, { t: "error", core: -1, message }, report);
     });
     process.on("SIGINT", onInt);
+    // A hang report, and the run goes on: what every core is doing (tests/lib/aam.mjs sends it
+    // to a run that hung before it kills it).
+    const onDump = (): void => {
+      const text = `aam: SIGUSR2 at ${performance.now().toFixed(0)} ms: the state of ${cores} cores\n` +
+        formatHang(memory, cores, (c) => `park token ${Atomics.load(ctlWords, c)}`) + (tracer ? flight(false) : "");
+      fs.writeSync(o.fds?.[1] ?? 2, text);
+    };
+    process.on("SIGUSR2", onDump);
 
     let upHook: ((core: number) => void) | null = null;
     const onMessage = (e: CoreEnd): void => {                              // step 1

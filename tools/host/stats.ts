@@ -7,7 +7,7 @@
 import {
   CORE_BASE, CORE_REC_SIZE, CORE_ALLOC_COUNT, CORE_ALLOC_BYTES, CORE_FREE_COUNT, CORE_FREE_BYTES, CORE_RFREE_COUNT,
   CORE_RFREE_BYTES, FC_TASKS_RUN, FC_TASKS_STOLEN, FC_CTX_ALLOCS, FC_CTX_FREES, FC_PARKS, FC_SPAWNS, FC_SUSPENDS, FC_INLINE_JOINS,
-  FC_MACHINE, FC_MACH_PENDING, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING, FC_IRQS, FC_TASKS_LIVE, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
+  FC_MACHINE, FC_CURRENT, FC_LOCKS, FC_LOCK_NAME, FC_MACH_PENDING, FC_CALLS_IN_PENDING, FC_CALLS_OUT_PENDING, FC_IRQS, FC_TASKS_LIVE, FW_NARENAS, FW_ARENAS, ARENA_STRIDE, FW_CTX_LIVE, FW_CTX_PEAK, FW_BLOCKED_PEAK,
   FW_MANAGER, MGR_NMACH, MGR_MACH, MGR_TICKS, M_ID, M_NAME, M_CORES, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT,
   M_IMS_SENT, M_IMS_RECV, M_SWITCHES_IN, M_GRANTS, M_REVOKES, M_NOCORE_NS, OBJ_HEADER, OBJ_RT_SIZE,
 } from "./abi";
@@ -70,8 +70,32 @@ export function readStats(memory: { buffer: ArrayBufferLike }, cores: number): S
     contextsLive: view.getUint32(FW_CTX_LIVE, true),
     contextsPeak: view.getUint32(FW_CTX_PEAK, true),
     blockedPeak: view.getUint32(FW_BLOCKED_PEAK, true),
-    tasksLive: view.getUint32(true),
+    tasksLive: tasksLive(view, cores),
   };
+}
+
+// Task records live: the sum of the cores' two's-complement counts (runtime/task/task.ts tasksLive).
+function tasksLive(view: DataView, cores: number): number {
+  let k = 0n;
+  for (let c = 0; c < cores; c++) k += BigInt.asIntN(64, view.getBigUint64(coreRec(c) + FC_TASKS_LIVE, true));
+  return Number(k);
+}
+
+/** What each core is doing right now, for a hang report (node.ts on SIGUSR2; tests/lib/aam.mjs
+ *  sends it before killing a run that hung): the machine it serves, the task it runs (0: none),
+ *  the spinlocks it holds and the last one taken, its park token (`parked` from the host's
+ *  control words: a core inside Atomics.wait), then --stats' tables. Read without stopping the
+ *  cores: the figures are a moment's, not a consistent cut. */
+export function formatHang(memory: { buffer: ArrayBufferLike }, cores: number, parked: (c: number) => string): string {
+  const v = new DataView(memory.buffer);
+  const lines = [];
+  for (let c = 0; c < cores; c++) {
+    const rec = coreRec(c);
+    const locks = v.getUint32(rec + FC_LOCKS, true);
+    lines.push(`core ${c}: machine ${v.getUint32(rec + FC_MACHINE, true)}, task 0x${v.getUint32(rec + FC_CURRENT, true).toString(16)}, ` +
+      `locks held ${locks}${locks ? ` (last taken: ${asString(memory.buffer, v.getUint32(rec + FC_LOCK_NAME, true))})` : ""}, ${parked(c)}`);
+  }
+  return lines.join("\n") + "\n" + formatStats(readStats(memory, cores));
 }
 
 export function formatStats(s: SystemStats): string {

@@ -12,7 +12,7 @@
 //                    connect without a route or a link: EHOSTUNREACH
 // Each check prints one line; the heap line compares small blocks in use with a baseline taken
 // after a warm-up round (TIME_WAIT shortened to 2 × 50 ms by tcpConfigure, and waited out).
-import { println, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
+import { println, eprintln, coreCount, heapBlocksInUse, heapLargeCount, heapAlloc, heapFree, spawn, Task, Future, WaitGroup, args, sleep } from "aam";
 import { netConfigure } from "../../../aams/net/stack";
 import { netStart } from "../../../aams/net/engine";
 import {
@@ -150,12 +150,17 @@ export function main(): i32 {
   let a = args();
   let mode = a.length > 1 ? a[1] : "basic";
   if (mode == "basic") {
+    // Progress on stderr: a run that hangs shows where (tests/lib/aam.mjs prints both outputs).
     round(LO, 5000, 1, 1000);                              // warm-up: first allocations of each size
     sleep(4e6 * <f64>MSL_MS);
+    eprintln("basic: warm-up done");
     let b0 = blocks(), l0 = heapLargeCount();
     let r0 = round(LO, 5001, 1, 0), r1 = round(LO, 5002, 1, 1), r2 = round(LO, 5003, 1, 1 << 20);
+    eprintln("basic: 127.0.0.1 done");
     let r3 = round(LOCAL, 5004, 1, 0), r4 = round(LOCAL, 5005, 1, 1), r5 = round(LOCAL, 5006, 1, 1 << 20);
+    eprintln("basic: 10.0.0.2 done");
     settle();                                              // TIME_WAIT is 2 MSL
+    eprintln("basic: settled");
     let leak = <i64>(blocks() - b0), large = <i64>heapLargeCount() - <i64>l0;
     let s = stats();
     println("lo: 0 B " + (r0 == 1 ? "ok" : "BAD") + ", 1 B " + (r1 == 1 ? "ok" : "BAD") + ", 1 MB " + (r2 == 1 ? "ok" : "BAD"));
