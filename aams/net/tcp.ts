@@ -8,24 +8,33 @@
 // Locking: tcpInput and tcpTimers are called with the stack lock held. Every other call here is
 // entered WITHOUT it and takes it (netLock). A call that must wait (accept: no connection yet;
 // connect: handshake; send: ring full; recv: no data):
-//  1. under the lock, finds the condition false, counts itself in the TCB's WAITERS and its REFS;
-//  2. drops the lock (netUnlock) and waits on the TCB's Signal: the task blocks, never the core,
+//  1. under the lock, finds the condition false, counts itself in REFS, and puts a waiter of its
+//     own on the TCB's list (WAITQ: a record {next, a Signal of its own}, WAITERS + 1);
+//  2. drops the lock (netUnlock) and waits on its own Signal: the task blocks, never the core,
 //     and never with the lock held;
-//  3. whoever changes the TCB (input, timers, another call) calls tcbWake under the lock: one
-//     signal unit per waiter, WAITERS back to 0. A unit given between 2's unlock and its wait is
-//     kept by the Signal (it counts), so no wake-up is lost;
-//  4. the waiter takes the lock again and re-checks from 1. On the way out REFS drops, and a TCB
+//  3. whoever changes the TCB (input, timers, another call) calls tcbWake under the lock: every
+//     waiter on the list is unlinked and its Signal given one unit, WAITERS back to 0. A unit
+//     given between 2's unlock and its wait is kept by the Signal (it counts), so no wake-up is
+//     lost;
+//  4. the waiter takes the lock again (the waker is done with its Signal: it signalled under the
+//     lock), disposes of its Signal, and re-checks from 1. On the way out REFS drops, and a TCB
 //     closed meanwhile is freed by the last one out (tcbRelease).
+// Why a Signal per waiter: with one Signal per TCB and a unit per counted waiter, a task that
+// counted itself after a wake (a sender finding the ring full) could take the unit meant for one
+// that had not reached its wait yet (a reader the data had just arrived for: Signal lets a
+// fast-path wait barge, sched/signal.ts): the sender found its condition false and waited again,
+// the reader slept with its data there, and with nothing more arriving on the connection
+// nothing woke it (a hang seen under load, tcp_loop basic, 2026-12-05).
 // Handles are small integers (1..4095), reused after tcpClose, as POSIX descriptors are.
 
-import { Signal, now } from "aam";
+import { Signal, now, heapAlloc } from "aam";
 import { netLock, netUnlock } from "./stack";
 import { ipSource } from "./ip";
 import {
   Tcb, CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, LAST_ACK,
   TIME_WAIT, CLOSING, F_FIN_QUEUED, F_FIN_RCVD, F_ORPHAN, F_ACKNOW, F_WSCALE, MSS_OURS,
   EBADF, EINVAL, EPIPE, EADDRINUSE, ENOBUFS, ENOTCONN, ECONNREFUSED, ECONNRESET, EHOSTUNREACH,
-  tcpInit, tcbCreate, tcbHash, tcbOf, tcbClosed, tcbRelease, tcbWake, tcbDropBuffers, handleAlloc, handleFree,
+  tcpInit, tcbCreate, tcbHash, WAITER_SIZE, W_NEXT, W_SIG, tcbOf, tcbClosed, tcbRelease, tcbWake, tcbDropBuffers, handleAlloc, handleFree,
   listenerFor, listenerAdd, tcbLookup, ephemeralPort, isnFor, statsCopy, setMsl, msl, stat, S_ATTEMPT_FAILS,
 } from "./tcp_tcb";
 import { tcpOutput, sendSyn, sendReset, lossConfigure, kickIfEarlier, unreachable } from "./tcp_out";
@@ -36,11 +45,20 @@ export { tcpTimers, tcpUnreachable } from "./tcp_timer";
 
 /** Steps 1, 2 and 4 of a wait (the caller re-checks its condition after). */
 function waitOn(t: Tcb): void {
-  if (!t.sig) t.sig = changetype<usize>(Signal.create(0));
+  let sig = Signal.create(0);
+  let w = heapAlloc(WAITER_SIZE);
+  store<u32>(w + W_NEXT, <u32>t.waitq);
+  store<u32>(w + W_SIG, changetype<u32>(sig));
+  t.waitq = w;
   t.waiters++;
   netUnlock();
-  changetype<Signal>(t.sig).wait();
+  if (isDefined(AAM_TEST_TCP_WAIT_US)) {          // test hook (docs/DEFINES.md): reach the wait late
+    let t0 = now();
+    while (now() - t0 < <f64>AAM_TEST_TCP_WAIT_US * 1e3) {}
+  }
+  sig.wait();
   netLock();
+  sig.dispose();                                  // tcbWake unlinked and freed the waiter record
 }
 function enter(t: Tcb): void { t.refs++; }
 function leave(t: Tcb): void { t.refs--; tcbRelease(t); }

@@ -80,8 +80,8 @@ export const OOO_MAX: u32 = 8;         // out-of-order ranges kept (each any len
 // │ who writes / reads: all words under the stack lock; "in" = tcp_in.ts, "out" = tcp_out.ts,   │
 // │ "tm" = tcp_timer.ts, "api" = tcp.ts, "cc" = tcp_cc.ts                                       │
 // │ state flags err           in/tm/api write; everyone reads                                  │
-// │ handle refs waiters sig   api (handle, refs: tasks inside a call; waiters+sig: blocked     │
-// │                           tasks, woken by tcbWake from in/tm)                              │
+// │ handle refs waiters waitq api (handle, refs: tasks inside a call; waiters, waitq: blocked  │
+// │                           tasks and their waiter records, woken by tcbWake from in/tm)     │
 // │ lip rip lport rport       the 4-tuple, written once (create/accept), read by all           │
 // │ hashNext allNext allPrev  tables (this file)                                               │
 // │ listener qNext            embryonic/unaccepted: its listener, the queue link (in, api)     │
@@ -98,7 +98,7 @@ export const OOO_MAX: u32 = 8;         // out-of-order ranges kept (each any len
 @unmanaged
 export class Tcb {
   state: u32; flags: u32; err: i32;
-  handle: u32; refs: u32; waiters: u32; sig: usize;
+  handle: u32; refs: u32; waiters: u32; waitq: usize;
   lip: u32; rip: u32; lport: u32; rport: u32;
   hashNext: usize; allNext: usize; allPrev: usize;
   listener: usize; qNext: usize;
@@ -340,12 +340,26 @@ export function tcbBuffers(t: Tcb): void {
   t.sbuf = heapAlloc(SND_BUF); t.ssize = SND_BUF;
   bufferBytes(<i32>(RCV_BUF + SND_BUF));
 }
-/** Wake every task blocked on `t` (they re-check what they wait for). */
+// A blocked task's waiter record (tcp.ts waitOn), on its TCB's WAITQ list: +0 NEXT, +4 its Signal.
+export const WAITER_SIZE: usize = 8;
+// @ts-ignore: decorator
+@inline export const W_NEXT: usize = 0;
+// @ts-ignore: decorator
+@inline export const W_SIG: usize = 4;
+
+/** Wake every task blocked on `t` (they re-check what they wait for): each waiter's own Signal
+ *  gets its unit (tcp.ts steps 3–4), the records go. */
 export function tcbWake(t: Tcb): void {
-  let n = t.waiters;
-  if (!n) return;
+  let w = t.waitq;
+  t.waitq = 0;
   t.waiters = 0;
-  changetype<Signal>(t.sig).signal(<i32>n);
+  while (w) {
+    let next = <usize>load<u32>(w + W_NEXT);
+    let sig = changetype<Signal>(<usize>load<u32>(w + W_SIG));
+    heapFree(w);
+    sig.signal();
+    w = next;
+  }
 }
 /** Step 3: the connection is over: unhashed, timers off, waiters woken with `err` (0: a clean end). */
 export function tcbClosed(t: Tcb, err: i32): void {
@@ -360,13 +374,12 @@ export function tcbClosed(t: Tcb, err: i32): void {
 /** Step 4: free `t` if nothing can reach it any more. */
 export function tcbRelease(t: Tcb): void {
   if (t.state != CLOSED || t.handle != 0 || t.refs != 0 || t.listener != 0) return;
-  if (DEBUG) assert(t.waiters == 0, "tcp: a TCB freed with tasks waiting on it");
+  if (DEBUG) assert(t.waiters == 0 && t.waitq == 0, "tcp: a TCB freed with tasks waiting on it");
   tcbUnhash(t);
   let p = changetype<usize>(t);
   if (t.allPrev) changetype<Tcb>(t.allPrev).allNext = t.allNext; else store<u32>(GLOBALS + G_ALL, <u32>t.allNext);
   if (t.allNext) changetype<Tcb>(t.allNext).allPrev = t.allPrev;
   if (t.rbuf) { heapFree(t.rbuf); heapFree(t.sbuf); bufferBytes(-<i32>(RCV_BUF + SND_BUF)); }
-  if (t.sig) changetype<Signal>(t.sig).dispose();
   store<u32>(GLOBALS + G_COUNT, load<u32>(GLOBALS + G_COUNT) - 1);
   heapFree(p);
 }

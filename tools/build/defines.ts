@@ -80,6 +80,11 @@ export const DEFINES: readonly Define[] = [
     why: "a boolean",
   },
   {
+    name: "AAM_TEST_TCP_WAIT_US", default: 0, min: 0, max: 1000000, pow2: false, unit: "µs",
+    meaning: "test hook: a TCP call that must wait spins this long between dropping the stack lock and its wait, so that wake-ups race with it (aams/net/tcp.ts waitOn; tests/net/tcp_loop.test.mjs)",
+    why: "0: no delay (the default); max: a second, longer than any test's wait needs",
+  },
+  {
     name: "AAM_TEST_TRAP_LOCKED", default: "off", min: 1, max: 1, pow2: false, unit: "",
     meaning: "test hook: the manager traps, holding its lock, when it grants a core to a machine of minimum 0 (runtime/machine/cores.ts; docs/ARCHITECTURE.md §10)",
     why: "a switch for tests/runtime/trap.test.mjs, compiled out otherwise",
