@@ -44,7 +44,7 @@ test("unknown options, options of another command and unknown commands are refus
   await refused(["frobnicate"], "aam: unknown command 'frobnicate' (aam --help lists the commands)");
   await refused(["run", PROG, "extra"], "aam: unexpected argument extra (program arguments go after --)");
   await refused(["run", PROG, "--define", "X=1"], "aam: build: --define X=1: unknown name; known: AAM_CTX_MAX, AAM_CTX_SIZE, AAM_DEBUG, AAM_GRACE_US, AAM_IDLE_TICKS, AAM_INLINE_DEPTH, AAM_RING_SLOTS, AAM_SPINS, " +
-    "AAM_STALL_MS, AAM_STEAL, AAM_TEST_TRAP_LOCKED, AAM_TICK_US, AAM_TRACE, AAM_TRACE_SLOTS (docs/DEFINES.md)");
+    "AAM_STALL_MS, AAM_STEAL, AAM_TEST_TCP_WAIT_US, AAM_TEST_TRAP_LOCKED, AAM_TICK_US, AAM_TRACE, AAM_TRACE_SLOTS (docs/DEFINES.md)");
 });
 
 test("--help (or -h) after any command prints the usage on stdout with status 0; arguments after -- are the program's", async () => {
