@@ -14,7 +14,7 @@ import { foreignKernelObject } from "../../tools/boot/foreign";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-test("a kernel-header change rebuilds only the foreign wrapper, a wasm-rt.h change the module's object too; stale objects are pruned to three of each kind", async () => {
+test("a kernel-header change rebuilds only the foreign wrapper, a wasm-rt.h change the module's object too; a hit is a use of both; stale objects are pruned to three of each kind", async () => {
   const f = await buildForeign(ROOT, path.join(ROOT, "aams/zlib"));
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "aam-fk-"));
   try {
@@ -32,6 +32,10 @@ test("a kernel-header change rebuilds only the foreign wrapper, a wasm-rt.h chan
     assert.is(mods().length, 1);
     const m1 = mods()[0], i1 = ino(m1);
     assert.is(foreignKernelObject(root, f, "-O0"), o1, "unchanged: the same object");
+    const old = new Date("2001-01-01T00:00:00Z");
+    fs.utimesSync(path.join(dir, m1), old, old);
+    foreignKernelObject(root, f, "-O0");
+    assert.ok(fs.statSync(path.join(dir, m1)).mtimeMs > old.getTime() + 1000, "a hit counts as a use of the module's object too (prune keeps it)");
 
     fs.appendFileSync(path.join(root, "boot/abi.h"), "\n// a new ABI field\n");
     const o2 = foreignKernelObject(root, f, "-O0");

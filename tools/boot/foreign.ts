@@ -158,7 +158,7 @@ export function foreignKernelObject(root: string, f: ForeignBuilt, opt = "-O2"):
   const key = h.digest("hex").slice(0, 32);
   const dir = path.join(root, "build/foreign/kernel");
   const obj = path.join(dir, `${f.name}-${key}.o`), mod = path.join(dir, `${f.name}-mod-${modKey}.o`);
-  if (fs.existsSync(obj)) { touch(obj); return obj; }
+  if (fs.existsSync(obj)) { touch(obj); touch(mod); return obj; }   // its module object is in use too: prune keeps it
   const work = path.join(dir, `${f.name}-${key}.${process.pid}.d`);
   fs.mkdirSync(work, { recursive: true });
   const cc = (src: string, out: string, what: string): void => {
