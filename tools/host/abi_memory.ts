@@ -260,10 +260,12 @@ export const CORE_FRAMEWORK = 1216;
 //                                  aam_resume
 //                                  w: owner
 //                                  r: hosts, after a trap (tools/host/worker.ts, boot/host.c); the
-//                                     stall detector at each tick (atomic load)
+//                                     stall detector at each tick (atomic load); the Node host's
+//                                     hang report (SIGUSR2, tools/host/stats.ts formatHang)
 //  +60   MACHINE            u32    id of the machine this core serves, 0 = none
 //                                  w: owner
-//                                  r: host: --stats; the stall detector, to name the machine
+//                                  r: host: --stats and the hang report (SIGUSR2); the stall
+//                                     detector, to name the machine
 //  +64   SWITCHES           u64    machine switches
 //                                  w: owner
 //  +72   MACH_PENDING       u64    tasks run for the current machine, not yet added to its counter
@@ -276,10 +278,12 @@ export const CORE_FRAMEWORK = 1216;
 //  +84   LOCKS              u32    system spinlocks this core holds (rt/atomic.ts lock/unlock): a
 //                                  trap with it non-zero stops the system
 //                                  w: owner (plain)
-//                                  r: hosts, after a trap (tools/host/worker.ts, boot/host.c)
+//                                  r: hosts, after a trap (tools/host/worker.ts, boot/host.c); the
+//                                     Node host's hang report (SIGUSR2)
 //  +88   LOCK_NAME          u32    AssemblyScript string naming the lock taken last (static data)
 //                                  w: owner (plain)
-//                                  r: hosts, after a trap, to name the lock
+//                                  r: hosts, after a trap, to name the lock; the Node host's hang
+//                                     report (SIGUSR2)
 //  +92   TRAP               u32    what a task trap was (enum trap), set by the host before it
 //                                  calls aam_resume: the image turns it into the failed task's
 //                                  error and clears it

@@ -1,4 +1,5 @@
-// stats.ts: the counters a host reads out of shared memory for `aam run --stats`.
+// stats.ts: the counters a host reads out of shared memory for `aam run --stats`, and the Node
+// host's hang report (SIGUSR2).
 //
 // Owns: the host's reading of the per-core records, the framework words, the machine and manager
 // records, and their printout. Not: the counters themselves (written by the image) nor where they
@@ -83,8 +84,8 @@ function tasksLive(view: DataView, cores: number): number {
 
 /** What each core is doing right now, for a hang report (node.ts on SIGUSR2; tests/lib/aam.mjs
  *  sends it before killing a run that hung): the machine it serves, the task it runs (0: none),
- *  the spinlocks it holds and the last one taken, its park token (`parked` from the host's
- *  control words: a core inside Atomics.wait), then --stats' tables. Read without stopping the
+ *  the spinlocks it holds and the last one taken, what `parked` says of it (node.ts: its park
+ *  token, 1 while a wake is posted and not yet taken), then --stats' tables. Read without stopping the
  *  cores: the figures are a moment's, not a consistent cut. */
 export function formatHang(memory: { buffer: ArrayBufferLike }, cores: number, parked: (c: number) => string): string {
   const v = new DataView(memory.buffer);
