@@ -9,11 +9,11 @@
 // entered WITHOUT it and takes it (netLock). A call that must wait (accept: no connection yet;
 // connect: handshake; send: ring full; recv: no data):
 //  1. under the lock, finds the condition false, counts itself in REFS, and puts a waiter of its
-//     own on the TCB's list (WAITQ: a record {next, a Signal of its own}, WAITERS + 1);
+//     own on the TCB's list (WAITQ: a record {next, a Signal of its own});
 //  2. drops the lock (netUnlock) and waits on its own Signal: the task blocks, never the core,
 //     and never with the lock held;
 //  3. whoever changes the TCB (input, timers, another call) calls tcbWake under the lock: every
-//     waiter on the list is unlinked and its Signal given one unit, WAITERS back to 0. A unit
+//     waiter on the list is unlinked and its Signal given one unit, WAITQ back to empty. A unit
 //     given between 2's unlock and its wait is kept by the Signal (it counts), so no wake-up is
 //     lost;
 //  4. the waiter takes the lock again (the waker is done with its Signal: it signalled under the
@@ -50,7 +50,6 @@ function waitOn(t: Tcb): void {
   store<u32>(w + W_NEXT, <u32>t.waitq);
   store<u32>(w + W_SIG, changetype<u32>(sig));
   t.waitq = w;
-  t.waiters++;
   netUnlock();
   if (isDefined(AAM_TEST_TCP_WAIT_US)) {          // test hook (docs/DEFINES.md): reach the wait late
     let t0 = now();

@@ -80,8 +80,8 @@ export const OOO_MAX: u32 = 8;         // out-of-order ranges kept (each any len
 // │ who writes / reads: all words under the stack lock; "in" = tcp_in.ts, "out" = tcp_out.ts,   │
 // │ "tm" = tcp_timer.ts, "api" = tcp.ts, "cc" = tcp_cc.ts                                       │
 // │ state flags err           in/tm/api write; everyone reads                                  │
-// │ handle refs waiters waitq api (handle, refs: tasks inside a call; waiters, waitq: blocked  │
-// │                           tasks and their waiter records, woken by tcbWake from in/tm)     │
+// │ handle refs waitq         api (handle, refs: tasks inside a call; waitq: the waiter records │
+// │                           of blocked tasks, woken by tcbWake from in/tm)                   │
 // │ lip rip lport rport       the 4-tuple, written once (create/accept), read by all           │
 // │ hashNext allNext allPrev  tables (this file)                                               │
 // │ listener qNext            embryonic/unaccepted: its listener, the queue link (in, api)     │
@@ -98,7 +98,7 @@ export const OOO_MAX: u32 = 8;         // out-of-order ranges kept (each any len
 @unmanaged
 export class Tcb {
   state: u32; flags: u32; err: i32;
-  handle: u32; refs: u32; waiters: u32; waitq: usize;
+  handle: u32; refs: u32; waitq: usize;
   lip: u32; rip: u32; lport: u32; rport: u32;
   hashNext: usize; allNext: usize; allPrev: usize;
   listener: usize; qNext: usize;
@@ -352,7 +352,6 @@ export const WAITER_SIZE: usize = 8;
 export function tcbWake(t: Tcb): void {
   let w = t.waitq;
   t.waitq = 0;
-  t.waiters = 0;
   while (w) {
     let next = <usize>load<u32>(w + W_NEXT);
     let sig = changetype<Signal>(<usize>load<u32>(w + W_SIG));
@@ -374,7 +373,7 @@ export function tcbClosed(t: Tcb, err: i32): void {
 /** Step 4: free `t` if nothing can reach it any more. */
 export function tcbRelease(t: Tcb): void {
   if (t.state != CLOSED || t.handle != 0 || t.refs != 0 || t.listener != 0) return;
-  if (DEBUG) assert(t.waiters == 0 && t.waitq == 0, "tcp: a TCB freed with tasks waiting on it");
+  if (DEBUG) assert(t.waitq == 0, "tcp: a TCB freed with tasks waiting on it");
   tcbUnhash(t);
   let p = changetype<usize>(t);
   if (t.allPrev) changetype<Tcb>(t.allPrev).allNext = t.allNext; else store<u32>(GLOBALS + G_ALL, <u32>t.allNext);

@@ -75,7 +75,7 @@ test("the table is consistent: limits inside the i32 range, powers of two where 
 });
 
 // Every `isDefined(AAM_X)` in the image's sources (runtime/ and the machines of aams/, any depth): the file that
-// reads it (runtime/'s where both do, e.g. AAM_DEBUG) and its default where the code writes one (`isDefined(AAM_X) ? … : default`).
+// reads it (runtime/'s where both do, e.g. AAM_DEBUG: walked last) and its default where the code writes one (`isDefined(AAM_X) ? … : default`).
 function readByImage(): Map<string, { file: string; dflt: string | null }> {
   const found = new Map<string, { file: string; dflt: string | null }>();
   const walk = (dir: string): void => {
@@ -84,13 +84,13 @@ function readByImage(): Map<string, { file: string; dflt: string | null }> {
       if (e.isDirectory()) walk(f);
       else if (e.name.endsWith(".ts")) {
         for (const m of fs.readFileSync(f, "utf8").matchAll(/isDefined\((AAM_[A-Z0-9_]+)\)(?:\s*\?[^:;]*:\s*([\d.]+))?/g)) {
-          if (!found.has(m[1]) || !found.get(m[1])!.file.startsWith("runtime")) found.set(m[1], { file: path.relative(ROOT, f), dflt: m[2] ?? null });
+          found.set(m[1], { file: path.relative(ROOT, f), dflt: m[2] ?? null });
         }
       }
     }
   };
-  walk(path.join(ROOT, "runtime"));
   walk(path.join(ROOT, "aams"));
+  walk(path.join(ROOT, "runtime"));
   return found;
 }
 
