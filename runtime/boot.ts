@@ -36,7 +36,7 @@ import { spawnTask, schedDetach, schedHooks, schedInlineReset } from "./sched/sc
 import { failCurrent, failFinish, failureSpares, dispatchInline } from "./sched/dispatch";
 import { M_SCHED } from "~lib/rt/abi";
 import { machineNew } from "./machine/machine";
-import { callComplete, imcResults, imcHandoff } from "./machine/imc";
+import { callComplete, imcResults, imcHandoff, imcHandedRelease } from "./machine/imc";
 import { managerNew, managerStart, managerActivate } from "./machine/manager";
 import { coreLoop } from "./machine/core";
 export { traceFlush };
@@ -98,7 +98,7 @@ function setUpOnce(machines: () => void): void {
   if (CORE_ID == 0) {                                   // the docs promise machines() on core 0
     store32(SCB_SCHED_STATE, 1);
     store32(FW_MANAGER, <u32>managerNew());
-    schedHooks(managerActivate, callComplete, imcResults, imcHandoff);   // what the scheduler needs from machines
+    schedHooks(managerActivate, callComplete, imcResults, imcHandoff, imcHandedRelease);   // what the scheduler needs from machines
     failureSpares();                                     // errors of tasks that fail when memory is out
     let main = machineNew("main", 1, 0, false, DEFAULT_STEAL);
     store32(FW_DEFAULT_SCHED, load<u32>(changetype<usize>(main) + M_SCHED));

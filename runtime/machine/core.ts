@@ -24,7 +24,11 @@
 //     work, capped by twice the measured wake latency; 0 when work comes rarely) checking for work
 //     (hasWork: tasks, a reassignment, the doorbell, interrupts, signals, interface queues); at
 //     most one core of a machine spins (its SPINNER word, cmpxchg): the others park at once, since
-//     the spinner finds the next work first and the scheduler wakes a sleeper when there is more;
+//     the spinner finds the next work first and the scheduler wakes a sleeper when there is more.
+//     On a machine with one core the spinner keeps SPINNER when work comes (nobody to exclude:
+//     the cmpxchg and the store were two locked instructions per call) and lets go when its
+//     window runs out, when it leaves the machine, or at the first work it finds once the
+//     machine has a second core, which until then parks at once (model/park.pml);
 //  3. publish BUSY = 0 (the tick's utilisation) and flush the per-core counts into the
 //     machine's (tasks run, calls in and out), offer the core to the manager (a machine with
 //     work and no core may take it). Not at step 1: a core that finds work within its spin
@@ -44,7 +48,7 @@ import { SPINS, FIXED_SPINS, spinWindow, spinOutcome, spinBegin, spinCheck, spin
 import { timerNext, timerDue, timerPoll } from "../sched/timer";
 import { TRACE, trace, traceSync } from "../sys/trace";
 import { EV_MACHINE_SWITCH, EV_CORE_PARK, EV_CORE_UNPARK } from "../sys/trace_events";
-import { M_ID, M_SCHED, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_SWITCHES_IN, M_SPINNER } from "~lib/rt/abi";
+import { M_ID, M_SCHED, M_TASKS_RUN, M_CALLS_IN, M_CALLS_OUT, M_SWITCHES_IN, M_SPINNER, M_CORES } from "~lib/rt/abi";
 import { machineAt } from "./record";
 import { imsHandle, imsPending, SIG_IRQ } from "./ims";
 import { irqPoll, irqPending, irqOnSignal } from "./irq";
@@ -92,21 +96,33 @@ export function coreLoop(): void {
 function serve(m: usize, stop: usize, expect: u32): void {
   let s = <usize>load<u32>(m + M_SCHED);
   schedEnter(s);
-  let n: u32 = 0;
-  while (load32(stop) == expect) {        // step 0
-    let t = schedFind(s);                 // step 1
-    if (t) {
-      if (!busy) { busy = true; setBusy(true); }
-      dispatch(s, t);
-      if ((++n & 63) == 0) outsideWork(m);
-      if ((n & 1023) == 0) { flushMachineCount(m); managerMaybeTick(); }
-      continue;
-    }
-    if (outsideWork(m)) continue;         // step 2
-    idle(m, s, stop, expect);             // step 3
-  }
+  served = 0;
+  while (load32(stop) == expect) serveRound(m, s, stop, expect);   // step 0
+  if (load32(m + M_SPINNER) == <u32>CORE_ID + 1) store32(m + M_SPINNER, 0);
   flushMachineCount(m);
   schedLeave(s);
+}
+
+// Tasks dispatched since serve began (per core), for the every-64th and every-1024th steps.
+let served: u32 = 0;
+
+// Steps 1–3, once. A function of its own that the optimiser must not inline (tools/build/link.ts
+// NO_INLINE): V8 compiles a wasm function first with its baseline compiler and swaps in the
+// optimised code only at the function's next call (wasm has no on-stack replacement), so a loop
+// inside coreLoop, entered once per assignment, ran the server's whole hot path unoptimised for
+// good (perf: coreLoop's baseline code in the profile of every machine call, 2026-12-06).
+function serveRound(m: usize, s: usize, stop: usize, expect: u32): void {
+  let t = schedFind(s);                   // step 1
+  if (t) {
+    if (!busy) { busy = true; setBusy(true); }
+    dispatch(s, t);
+    let n = ++served;
+    if ((n & 63) == 0) outsideWork(m);
+    if ((n & 1023) == 0) { flushMachineCount(m); managerMaybeTick(); }
+    return;
+  }
+  if (outsideWork(m)) return;             // step 2
+  idle(m, s, stop, expect);               // step 3
 }
 
 // Tasks run, calls served and calls made on this core for its machine since the last flush
@@ -175,15 +191,17 @@ function idle(m: usize, s: usize, stop: usize, expect: u32): void {
       if (r) { if (r == 2) imcPoll(m, true); return; }                             // as below
     }
   } else {
-    let w = spinWindow();
-    if (w > 0 && cas32(m + M_SPINNER, 0, <u32>CORE_ID + 1) == 0) {            // step 2: one spinner
+    let w = spinWindow(), me = <u32>CORE_ID + 1;
+    let own = load32(m + M_SPINNER) == me;                                   // kept from the last idle period
+    if (own && w <= 0) { store32(m + M_SPINNER, 0); own = false; }
+    if (w > 0 && (own || cas32(m + M_SPINNER, 0, me) == 0)) {                // step 2: one spinner
       spinBegin(false, w);                                                   // no clock read once the round cost is known
       let r: u32 = 0, i = 1;
       for (; ; i++) {
         if ((r = idleRound(m, s, stop, expect)) != 0) break;
         if (i == spinNextCheck && spinCheck(i)) break;
       }
-      store32(m + M_SPINNER, 0);
+      if (!r || load32(m + M_CORES) > 1) store32(m + M_SPINNER, 0);
       if (r) {
         if (r == 2) imcPoll(m, true);     // a call came: take it now (into NEXT: sched.ts), not after the loop's other polls
         spinOutcome(spinElapsed(i), true);                                   // no clock read: the work waits

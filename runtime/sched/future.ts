@@ -24,7 +24,10 @@
 //  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT and the
 //      interface (in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds the call does not
 //      go through the result queue: the caller sees HANDED and finishes it on its own core
-//      (imc.ts imcHandoff: DONE, the queue's reference, the credit); else as before (step 3);
+//      (imc.ts imcHandoff: DONE, the queue's reference, the credit); a caller that drops its
+//      handle at once (callSync, join) leaves HANDED to the HANDED_RELEASE hook instead (imc.ts
+//      imcHandedRelease: the credit and the slot's FREED bit, no write to the record: nobody
+//      else may use a handle its owner releases); else as before (step 3);
 //  h3. a caller that gives up spinning cmpxchg SPINNING → 0 and suspends (step 2); if that
 //      fails, the word is HANDED (it finishes the call) or DONE (completed through the queue
 //      while it spun: step 3 treats SPINNING as an empty list).
@@ -38,7 +41,7 @@ import { DEBUG } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
 import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
-import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere } from "./sched";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere, schedHandedRelease } from "./sched";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {
@@ -75,15 +78,15 @@ export function completeWord(word: usize, value: u64): void {
  *  is the only work of its core waits actively for up to CAP (sched.ts schedSpinFor:
  *  taking in call results), which saves the unwind and rewind of its stack when the result is
  *  a few microseconds away. */
-export function waitWord(word: usize): void {
+export function waitWord(word: usize, keep: bool = false): void {
   if (load32(word) == DONE) return;
-  if (schedSpinFor(word)) return;
+  if (schedSpinFor(word, false, keep)) return;
   suspend(ENQ_WAIT_WORD, word);
 }
 
 /** waitWord for a word that is SPINNING already for this task (h1 by the call's issuer). */
-export function waitClaimed(word: usize): void {
-  if (schedSpinFor(word, true)) return;
+export function waitClaimed(word: usize, keep: bool = false): void {
+  if (schedSpinFor(word, true, keep)) return;
   suspend(ENQ_WAIT_WORD, word);
 }
 
@@ -107,9 +110,14 @@ export class Future {
     waitWord(t + T_FUTURE);
     return load<u64>(t + T_RESULT);
   }
-  /** wait(), then release the handle. */
+  /** wait(), then release the handle. A machine call's result handed over in place (h2) is
+   *  finished and freed in one step (hook HANDED_RELEASE). */
   join(): u64 {
-    let v = this.wait();
+    let t = changetype<usize>(this);
+    if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // as wait()
+    waitWord(t + T_FUTURE, true);
+    let v = load<u64>(t + T_RESULT);
+    if (load32(t + T_FUTURE) == HANDED && schedHandedRelease(t)) return v;   // h2, finished and freed at once
     this.release();
     return v;
   }

@@ -133,7 +133,7 @@ import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinBegin, spinChec
 // @ts-ignore: decorator
 @inline export const ENQ_WAIT_SIGNAL: u32 = 3;
 
-const HOOKS = memory.data(16);
+const HOOKS = memory.data(20);
 // @ts-ignore: decorator
 @inline const H_ACTIVATE: usize = 0;
 // @ts-ignore: decorator
@@ -142,6 +142,8 @@ const HOOKS = memory.data(16);
 @inline const H_RESULTS: usize = 8;
 // @ts-ignore: decorator
 @inline const H_HANDOFF: usize = 12;
+// @ts-ignore: decorator
+@inline const H_HANDED_RELEASE: usize = 16;
 
 // Per-core state: module-level lets are wasm globals, i.e. private to this core.
 let curSched: usize = 0;   // scheduler this core serves
@@ -155,11 +157,18 @@ let inlinePending: usize = 0;   // claimed for an inline join, not started yet (
 let nextId: u32 = 1;
 
 /** Install the hooks (boot, once, before any core serves a machine). */
-export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void, results: (m: usize) => u32, handoff: (t: usize) => void): void {
+export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, result: u64) => void, results: (m: usize) => u32, handoff: (t: usize) => void, handedRelease: (t: usize) => bool): void {
   store<u32>(HOOKS + H_ACTIVATE, activate.index);
   store<u32>(HOOKS + H_CALL_DONE, callDone.index);
   store<u32>(HOOKS + H_RESULTS, results.index);
   store<u32>(HOOKS + H_HANDOFF, handoff.index);
+  store<u32>(HOOKS + H_HANDED_RELEASE, handedRelease.index);
+}
+
+/** Call t was handed over to this core's spinning caller, which drops its handle now: finish it
+ *  (hook HANDED_RELEASE: machine/imc.ts imcHandedRelease). True: the handle is gone too. */
+export function schedHandedRelease(t: usize): bool {
+  return call_indirect<bool>(load<u32>(HOOKS + H_HANDED_RELEASE), t);
 }
 
 /** The caller's spin (sched/spin.ts, future.ts waitWord): while nothing else can run on this
@@ -174,7 +183,7 @@ export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, re
  *  CAP 0.8–2.2 M/s in the same alternated runs). `claimed`: the word is SPINNING already, set
  *  by the issuer of a call that it waits for at once (callSync: future.ts h1); given back (h3)
  *  if the caller does not spin. */
-export function schedSpinFor(word: usize, claimed: bool = false): bool {
+export function schedSpinFor(word: usize, claimed: bool = false, keep: bool = false): bool {
   let s = curSched;
   let w = FIXED_SPINS ? 1.0 : spinCap();        // AAM_SPINS: SPINS rounds, no clock
   if (w <= 0 || !s || (!FIXED_SPINS && schedHasTask(s))) return claimed && !unclaim(word);
@@ -185,7 +194,7 @@ export function schedSpinFor(word: usize, claimed: bool = false): bool {
   for (let i = 1; !FIXED_SPINS || i <= SPINS; i++) {
     let v = load32(word);                  // one load a round: the server writes this line
     if (v == DONE) { if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
-    if (claimed && v == HANDED) { handOff(word); if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }
+    if (claimed && v == HANDED) { if (!keep) handOff(word); if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }
     // A claimed call's result comes in place (h2); the result queue then holds other calls'
     // results only (or this one's, had it completed before the claim): every 16th round from
     // the 16th is soon enough for them, and a call answered sooner polls no queue at all.

@@ -11,9 +11,9 @@ import { aam, image, prebuild, fields, ROOT } from "../lib/aam.mjs";
 const P = (n) => `tests/machines/programs/${n}.ts`;
 const CONFIGS = [
   { name: "", opts: {}, programs: [P("calls"), P("order"), P("loadstep"), P("fullqueue"), P("kernel"), P("policy"), "examples/pipeline.ts"],
-    calls: [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2]] },
+    calls: [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2], ["mixed", 41667, 2]] },
   { name: " [--debug]", opts: { debug: true }, programs: [P("calls"), P("order"), P("loadstep"), P("policy")],
-    calls: [["async", 20000, 4], ["event", 20000, 4], ["sync", 20000, 2]] },
+    calls: [["async", 20000, 4], ["event", 20000, 4], ["sync", 20000, 2], ["mixed", 20000, 2]] },
 ];
 
 // loadstep is built with --trace: the test counts the manager's ticks in the trace.

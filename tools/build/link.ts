@@ -39,6 +39,12 @@ export const FEATURES = binaryen.Features.MVP | binaryen.Features.Atomics | bina
   binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals | binaryen.Features.SignExt |
   binaryen.Features.NontrappingFPToInt;   // no SIMD128: the QEMU host (wasm2c, freestanding) has no SIMD support
 
+// Functions -O3 must not inline into their caller: loops that V8 would otherwise run in its
+// baseline code for good. V8 optimises a wasm function only for its next call (no on-stack
+// replacement), so the body of a loop entered once per core (machine/core.ts coreLoop → serve)
+// must be a function called each round. Binaryen's wildcard names ("*": any run of characters).
+const NO_INLINE = ["*machine/core/serveRound"];
+
 export interface LinkOptions {
   debug: boolean;
   passes?: { name: string; args?: Record<string, string> }[];  // run before -O3 (Asyncify …)
@@ -121,6 +127,7 @@ export function link(input: Uint8Array, opts: LinkOptions): LinkResult {
       const inline = opts.debug ? 0 : -1;
       if (inline === 0) { binaryen.setAlwaysInlineMaxSize(0); binaryen.setFlexibleInlineMaxSize(0); binaryen.setOneCallerInlineMaxSize(0); }
       else { binaryen.setAlwaysInlineMaxSize(2); binaryen.setFlexibleInlineMaxSize(20); binaryen.setOneCallerInlineMaxSize(-1); }
+      for (const f of NO_INLINE) { binaryen.setPassArgument("no-inline", f); mod.runPasses(["no-inline"]); }
       mod.optimize();
     }
     if (!mod.validate()) throw new LinkError("link: the image does not validate after the post-link passes");

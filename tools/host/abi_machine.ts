@@ -96,11 +96,14 @@
 //  +160  IFACE_HASH    u64  hash of the igen interface it serves (0: none declared)
 //                           w: before boot ends (offerInterface)
 //                           r: connect (runtime/machine/imc.ts interfaceError)
-//  +192  SPINNER       u32  core + 1 of the one core of this machine spinning idle for work
-//                           (runtime/machine/core.ts), 0 = none; on a cache line of its own
-//                           w: a core of the machine: cmpxchg 0 → core + 1 to start spinning,
-//                              atomic store 0 when it stops
-//                           r: the machine's other cores (cmpxchg)
+//  +192  SPINNER       u32  core + 1 of the one core of this machine allowed to spin idle for work
+//                           (runtime/machine/core.ts), 0 = none; on a machine with one core its
+//                           spinner keeps it between idle periods; on a cache line of its own
+//                           w: a core of the machine: cmpxchg 0 → core + 1 to start spinning;
+//                              atomic store 0 by its holder when its window runs out, when it
+//                              leaves the machine, or when work comes and the machine has more than
+//                              one core
+//                           r: the machine's cores (load: its holder; cmpxchg: the others)
 export const MACHINE_SIZE = 256;
 export const M_ID = 0;
 export const M_FLAGS = 4;

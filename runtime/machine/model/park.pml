@@ -14,9 +14,15 @@
  *     b2  SLEEPERS > 0 ->             a sleeper exists:
  *     b3    cas STATE[c] SLEEPING -> WOKEN; on success SLEEPERS--, token[c] = 1 (platform.wake)
  *   Core c (NC of them):
- *     i1  cas SPINNER 0 -> c+1        at most one core of the machine spins; the others skip i2
- *                                     (-DNO_SPINNER: every core spins, which (c) must reject)
- *     i2  poll work, any number of times (the window); work -> i6; SPINNER = 0 when leaving
+ *     i1  SPINNER == c+1 (load: kept from the last idle period), else cas SPINNER 0 -> c+1:
+ *                                     at most one core of the machine spins; the others skip i2
+ *                                     (-DNO_SPINNER: every core spins, which (c) must reject;
+ *                                     a core that took a SPINNER held by another as its own
+ *                                     would be the same run)
+ *     i2  poll work, any number of times (the window); the window ran out -> SPINNER = 0; work
+ *         -> SPINNER = 0 only if the machine has more than one core (CORES, which the manager
+ *         raises at any moment: process Grant), else the core keeps it for its next idle
+ *         period (no locked instruction per call on a one-core machine); then i6
  *     a1  STATE[c] = SLEEPING; SLEEPERS++
  *     a2  re-check work (compiled out with -DNO_RECHECK: that variant must be rejected)
  *     a3  park: token[c] -> token[c] = 0
@@ -62,6 +68,7 @@ byte spinner;              /* core + 1 of the spinning core, 0 = none */
 byte spinning;             /* cores inside i2 (property c) */
 byte pdone;
 byte parked;               /* cores inside a3 */
+byte mcores = 1;           /* the machine's CORES: the manager grants more at any moment */
 
 #define QUIET (pdone == NP && parked == NC && token[0] == 0 && (NC < 2 || token[1] == 0))
 
@@ -98,7 +105,7 @@ proctype Core(byte me)
   bit spin;
 loop:
 #ifndef NO_SPINNER
-i1: atomic { if :: spinner == 0 -> spinner = me + 1; spin = 1 :: else -> spin = 0 fi };
+i1: atomic { if :: spinner == me + 1 || spinner == 0 -> spinner = me + 1; spin = 1 :: else -> spin = 0 fi };
 #else
 i1: spin = 1;                                    /* every core spins: property (c) must fail */
 #endif
@@ -106,7 +113,7 @@ i1: spin = 1;                                    /* every core spins: property (
   :: spin ->
 i2:  atomic { spinning++; assert(spinning <= 1) };     /* (c) */
      do
-     :: work > 0 -> atomic { spinning--; spinner = 0 }; goto take
+     :: work > 0 -> atomic { spinning--; if :: mcores > 1 -> spinner = 0 :: else fi }; goto take
      :: atomic { spinning--; spinner = 0 }; break      /* the window ran out */
      od
   :: else
@@ -143,6 +150,11 @@ i6: atomic {
 byte word;
 bit  ready;
 bit  resumed;
+
+active proctype Grant()        /* the manager gives the machine its second core */
+{
+  mcores = NC
+}
 
 active proctype Caller()
 {

@@ -23,6 +23,11 @@
  *     p3a  clean up the record (its message: reads the slot's fields)
  *     p3b  KIND = 0 (store, last)
  *          -DFREE_FIRST: KIND = 0 before the clean-up (the broken variant: must be rejected)
+ *   Or, for a call handed over to its caller spinning on core c (imc.ts imcHandedRelease: the
+ *   server's HANDED cmpxchg was its last touch of the record), core c itself, between its calls:
+ *     p3c  FREED bit of the slot = 1 (core c's own word; KIND and the fields stay as they were);
+ *          p1a then takes a slot whose FREED bit is set as free, and clears the bit as it fills it
+ *          -DNO_FREED_CLEAR: the bit stays set (the broken variant: must be rejected)
  *
  * Properties
  *   (a) every call published in a slot is taken exactly once: taken[k] == 1 for each (assert in
@@ -34,8 +39,12 @@
  *       refilled slot's, never an older lap's).
  */
 
+#ifndef S
 #define S 2
-#define N 4
+#endif
+#ifndef N
+#define N 5
+#endif
 
 byte kind[S];        /* 0: free, else the call in the slot + 1 */
 byte nxt[S];         /* 0 or seq(position) = position + 1 */
@@ -43,30 +52,44 @@ byte ci;             /* next position the servers take */
 byte pi;             /* next position the client publishes */
 byte taken[N];
 byte viaq;           /* calls that went down the task queue */
+bit freed[S];        /* core c's FREED mask: slots freed without a write to them (p3c) */
 byte atpos[N];       /* the call published at each position, for (c) */
 byte taking;         /* servers between p2b and p2c (the model's bookkeeping) */
 bit clientDone;
 chan rel = [N] of { byte };   /* slots whose calls completed: released by Release */
+chan hand = [N] of { byte };  /* slots whose calls were handed over to core c's caller (p3c) */
 
 active proctype Client()
 {
   byte k = 0, s;
   do
+  :: hand ? s ->                                  /* p3c: a handed-over call, freed here */
+     assert(kind[s] != 0 && taken[kind[s] - 1] == 1);   /* (b) */
+p3c: freed[s] = 1
   :: k < N ->
      s = pi % S;
 #ifndef NO_FREE_CHECK
 p1a: if
-     :: kind[s] == 0 ->
+     :: kind[s] == 0 || freed[s] ->
 #else
 p1a: if
      :: true ->
+#endif
+#ifndef NO_FREED_CLEAR
+        freed[s] = 0;
 #endif
 p1b:    kind[s] = k + 1;
 p1c:    atomic { nxt[s] = pi + 1; atpos[pi] = k; pi++ }
      :: else -> viaq++
      fi;
      k++
-  :: else -> break
+  :: k == N -> break
+  od;
+  do                                              /* the callers of the last calls wait for them */
+  :: hand ? s ->
+     assert(kind[s] != 0 && taken[kind[s] - 1] == 1);
+     freed[s] = 1
+  :: ci == pi && taking == 0 && empty(hand) -> break
   od;
   clientDone = 1
 }
@@ -89,9 +112,12 @@ p2c:       atomic {
              taken[call]++;
              assert(taken[call] == 1);            /* (a): never twice */
              assert(call == atpos[c]);            /* (c) */
+             if                                   /* released by some core, or handed over */
+             :: rel ! s
+             :: hand ! s
+             fi;
              taking--
-           };
-           rel ! s
+           }
         :: else
         fi
      :: ci != c                                   /* another core took it: poll again */
@@ -121,7 +147,7 @@ active proctype Check()          /* no end label: a run where the servers stop s
 {
   byte k, published;
   atomic {
-    clientDone && ci == pi && taking == 0 && len(rel) == 0 ->
+    clientDone && ci == pi && taking == 0 && len(rel) == 0 && len(hand) == 0 ->
       published = 0;
       k = 0;
       do

@@ -1,8 +1,9 @@
 // calls.ts: 4 machines, each calling the other three, in one variant: async (futures, joined in
-// batches), sync (the calling task blocks) or event (a continuation task gets the result).
+// batches), sync (the calling task blocks), event (a continuation task gets the result) or
+// mixed (a held future, callSync and call().join() in turn).
 // Every call's result is checked; each event continuation must run exactly once; in the sync
 // variant the calling machine's callsOut is checked after every call (counted per core, summed).
-// Usage: calls <async|sync|event> [calls per client pair]
+// Usage: calls <async|sync|event|mixed> [calls per client pair]
 import { Task, Future, Signal, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
   connect, heapBytesInUse, coreCount, yieldNow, tasksLive } from "aam";
 import { FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
@@ -45,12 +46,15 @@ function setup(t: Task): u64 {
   return 0;
 }
 
+const HELD: usize = 3;                     // mixed: futures held at once, per server
+
 // DRIVE: arg0 = calls per server, arg1 = variant (0 async, 1 sync, 2 event)
 function drive(t: Task): u64 {
   let n = t.arg0, variant = t.arg1;
   let me = <u32>t.arg2;
   let ifs = clientIfs + (<usize>(me * 4) << 3);
-  let fs = heapAlloc(64 * 8);
+  let fs = heapAlloc(64 * 8), held = heapAlloc(HELD << 4);   // mixed: HELD (future, expected)
+  memory.fill(held, 0, HELD << 4);
   for (let base: u64 = 0; base < n; base += 64) {
     let m = <u32>min<u64>(64, n - base);
     for (let s: u32 = 0; s < 3; s++) {
@@ -65,12 +69,32 @@ function drive(t: Task): u64 {
           if (iface.callSync(ECHO, base + j, me) != (base + j) * 2 + me) atomic.add<u64>(bad, 1);
           if (self.callsOut != out0 + j + 1) atomic.add<u64>(bad, 1);
         }
+      } else if (variant == 3) {
+        // in turn: a call whose future is held over the next HELD × 3 calls (more than the
+        // ring's 8 slots: its slot comes round again while it is out), callSync, call().join();
+        // so the slots that callers free on their own core (imc.ts p3') and those freed by a
+        // release (p3) are refilled by every kind of call, lap after lap
+        for (let j: u32 = 0; j < m; j++) {
+          let x = (base + j) * 2 + me, k = j % 3;
+          if (k == 0) {
+            let h = <usize>((j / 3) % HELD) << 4;
+            if (load<u64>(held + h) && Future.fromArg(load<u64>(held + h)).join() != load<u64>(held + h + 8)) atomic.add<u64>(bad, 1);
+            store<u64>(held + h, iface.call(ECHO, base + j, me).asArg()); store<u64>(held + h + 8, x);
+          } else if (k == 1) {
+            if (iface.callSync(ECHO, base + j, me) != x) atomic.add<u64>(bad, 1);
+          } else if (iface.call(ECHO, base + j, me).join() != x) atomic.add<u64>(bad, 1);
+        }
+        for (let h: usize = 0; h < HELD << 4; h += 16) {
+          if (load<u64>(held + h) && Future.fromArg(load<u64>(held + h)).join() != load<u64>(held + h + 8)) atomic.add<u64>(bad, 1);
+          store<u64>(held + h, 0);
+        }
       } else {
         for (let j: u32 = 0; j < m; j++) iface.callThen(ECHO, base + j, me, 0, onResult, 0, (base + j) * 2 + me);
       }
     }
   }
   heapFree(fs);
+  heapFree(held);
   return n * 3;
 }
 
@@ -80,7 +104,7 @@ export function machines(): void {
 
 export function main(): i32 {
   let a = args();
-  let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : 0) : 0;
+  let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : a[1] == "mixed" ? 3 : 0) : 0;
   let n: u64 = a.length > 2 ? <u64>I32.parseInt(a[2]) : 1000;
   atomic.store<u64>(expectEvents, variant == 2 ? 12 * n : 0);
   let fs = new StaticArray<u64>(4), mine = new StaticArray<u64>(4);
