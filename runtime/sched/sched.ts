@@ -182,7 +182,9 @@ export function schedHandedRelease(t: usize): bool {
  *  the caller suspend and park in 1–3 % of calls (measured: unbatched calls 0.7–0.8 M/s, with
  *  CAP 0.8–2.2 M/s in the same alternated runs). `claimed`: the word is SPINNING already, set
  *  by the issuer of a call that it waits for at once (callSync: future.ts h1); given back (h3)
- *  if the caller does not spin. */
+ *  if the caller does not spin. `keep`: a word found HANDED is left so (true is returned) for a
+ *  caller that drops its handle at once to finish with schedHandedRelease, instead of imc.ts
+ *  imcHandoff here. */
 export function schedSpinFor(word: usize, claimed: bool = false, keep: bool = false): bool {
   let s = curSched;
   let w = FIXED_SPINS ? 1.0 : spinCap();        // AAM_SPINS: SPINS rounds, no clock
