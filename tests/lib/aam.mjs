@@ -123,3 +123,13 @@ export function statsTable(stderr) {
   const summary = m ? { contextsInUse: +m[1], contextsPeak: +m[2], blockedPeak: +m[3], tasksLive: +m[4] } : null;
   return { rows, summary };
 }
+
+/** `t.before(fn)` whose failure is reported: an error thrown by fn fails every test of suite t
+ *  with that error. uvu's runner drops an error thrown by a before hook (its `finally` returns),
+ *  so a suite whose set-up failed printed "(0 / N)" and no reason (a fresh-clone run,
+ *  2026-12-06: examples/echo.ts under QEMU, all 9 tests, no message; the same file passed alone). */
+export function before(t, fn) {
+  let err = null;
+  t.before(async (s) => { try { await fn(s); } catch (e) { err = e; } });
+  t.before.each(() => { if (err) throw err; });
+}

@@ -8,7 +8,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { image, ROOT } from "../lib/aam.mjs";
+import { image, ROOT, before } from "../lib/aam.mjs";
 import { createNs, netnsAvailable } from "../lib/netns.mjs";
 
 /** Both hosts (the parity); AAM_NET_HOSTS=node (or qemu) narrows it for a quick run. */
@@ -22,7 +22,7 @@ export const IMPAIR = path.join(ROOT, "tests/net/impair.py");
 /** Hang guards only (tests count, they never time): QEMU under TCG is slow to boot and to run. */
 export const STEP_MS = 10 * 60 * 1000;
 
-export { netnsAvailable, createNs, image, ROOT };
+export { netnsAvailable, createNs, image, ROOT, before };
 
 /** Compile tools/bench/c/netpeer.c once per process into build/net/netpeer (when it changed). */
 export function netpeer() {

@@ -13,7 +13,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const ECHO = "tests/net/programs/dev_echo.ts";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-netdev-"));
@@ -22,7 +22,7 @@ const TYPE = 0x88b5;
 let img;
 let socks = 0;
 
-test.before(async () => {
+before(test, async () => {
   await prebuild([[ECHO]]);
   img = await image(ECHO);
 });

@@ -9,7 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { AAM, ROOT, HANG_MS, image, prebuild } from "../lib/aam.mjs";
+import { AAM, ROOT, HANG_MS, image, prebuild, before } from "../lib/aam.mjs";
 
 const ECHO = "tests/net/programs/dev_echo.ts";
 const PEER = path.join(ROOT, "tests/net/dev_tap_peer.py");
@@ -33,7 +33,7 @@ function runNs(args) {
   });
 }
 
-test.before(async () => {
+before(test, async () => {
   await prebuild([[ECHO]]);
   img = await image(ECHO);
   sh("ip", ["netns", "del", NS]);

@@ -12,7 +12,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOSTS, CLIENT, STEP_MS, PEER, netnsAvailable, createNs, netpeer, image } from "./common.mjs";
+import { HOSTS, CLIENT, STEP_MS, PEER, netnsAvailable, createNs, netpeer, image, before } from "./common.mjs";
 
 const MB = 1 << 20;
 const pattern = (n) => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = i % 251; return b; };
@@ -23,7 +23,7 @@ process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
 for (const host of HOSTS) {
   const t = suite(`client.ts against Linux servers on ${host}`);
   const ctx = {};
-  t.before(async () => {
+  before(t, async () => {
     if (!netnsAvailable()) return;
     ctx.img = await image(CLIENT);
     ctx.ns = createNs();

@@ -7,12 +7,12 @@
 // bounded attempts (ping, connect); timeouts are hang guards.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { HOSTS, ECHO, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, peer, image } from "./common.mjs";
+import { HOSTS, ECHO, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, peer, image, before } from "./common.mjs";
 
 for (const host of HOSTS) {
   const t = suite(`echo.ts on ${host}`);
   const ctx = {};
-  t.before(async () => {
+  before(t, async () => {
     if (!netnsAvailable()) return;
     await image(ECHO);
     Object.assign(ctx, await startGuest(ECHO, { host, args: ["7"], port: 7 }));

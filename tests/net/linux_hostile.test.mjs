@@ -14,12 +14,12 @@
 // Deterministic: results, counts and bounded attempts; timeouts are hang guards.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { HOSTS, SERVER, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, peer, guestMac, guestHeap, image } from "./common.mjs";
+import { HOSTS, SERVER, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, peer, guestMac, guestHeap, image, before } from "./common.mjs";
 
 for (const host of HOSTS) {
   const t = suite(`hostile input against server.ts on ${host}`);
   const ctx = {};
-  t.before(async () => {
+  before(t, async () => {
     if (!netnsAvailable()) return;
     await image(SERVER);
     Object.assign(ctx, await startGuest(SERVER, { host, args: ["7"], port: 7 }));

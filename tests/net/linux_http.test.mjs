@@ -7,12 +7,12 @@
 // Deterministic: counts of responses and of curl's reuse lines; timeouts are hang guards.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { HOSTS, HTTPD, STEP_MS, netnsAvailable, startGuest, image } from "./common.mjs";
+import { HOSTS, HTTPD, STEP_MS, netnsAvailable, startGuest, image, before } from "./common.mjs";
 
 for (const host of HOSTS) {
   const t = suite(`httpd.ts on ${host}`);
   const ctx = {};
-  t.before(async () => {
+  before(t, async () => {
     if (!netnsAvailable()) return;
     await image(HTTPD);
     Object.assign(ctx, await startGuest(HTTPD, { host, args: ["80"], port: 80 }));

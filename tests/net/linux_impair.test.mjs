@@ -8,7 +8,7 @@
 // Deterministic: hashes and counters; timeouts are hang guards.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { HOSTS, ECHO, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, image } from "./common.mjs";
+import { HOSTS, ECHO, STEP_MS, netnsAvailable, startGuest, dataFile, ncEcho, image, before } from "./common.mjs";
 
 const CONDITIONS = [
   // [name, loss, reorder, delay ms, what must have moved]
@@ -30,7 +30,7 @@ for (const host of HOSTS) {
     await r.waitFor({ exec: (s) => (s.split("\n").length > before && s.endsWith("\n") ? [s] : null) }, 60000);
     return r.stdout.trim().split("\n").pop();
   }
-  t.before(async () => {
+  before(t, async () => {
     if (!netnsAvailable()) return;
     await image(ECHO);
     Object.assign(ctx, await startGuest(ECHO, { host, args: ["7"], port: 7, impair: true }));

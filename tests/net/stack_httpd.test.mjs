@@ -14,7 +14,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { spawn } from "node:child_process";
-import { AAM, ROOT, HANG_MS, aam, image } from "../lib/aam.mjs";
+import { AAM, ROOT, HANG_MS, aam, image, before } from "../lib/aam.mjs";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-httpd-"));
 const big = crypto.randomBytes(300000);
@@ -62,7 +62,7 @@ function responses(buf) {
 }
 const count = (n) => (b) => responses(b).length >= n;
 
-test.before(async () => {
+before(test, async () => {
   fs.mkdirSync(path.join(dir, "site"));
   fs.writeFileSync(path.join(dir, "site/hello.txt"), "hello from the disk\n");
   fs.writeFileSync(path.join(dir, "site/big.bin"), big);
