@@ -637,12 +637,11 @@ export function imcHandoff(t: usize): void {
   let i: usize;
   if (load<u32>(t + T_KIND) & FLAG_SLOT) i = <usize>load<u32>((t & ~(RING_STRIDE - 1)) + R_IFACE);
   else { i = <usize>load<u32>(t + T_NEXT); store<u32>(t + T_NEXT, 0); }
-  store<f64>(i + I_RQ_LAST, coarseNow());        // results come in: the result queue stays monitored
   let refs = load<u32>(t + T_REFS);
   if (DEBUG) assert(refs >= 2, "imc: a handed-over call without its handle's reference");
   store<u32>(t + T_REFS, refs - 1);              // the reference the result queue would have dropped
   store<u32>(t + T_FUTURE, DONE);                // no list: the caller held the word (other waiters retry until DONE)
-  changetype<Signal>(i + I_CREDITS).signal();
+  resultTaken(i);
 }
 
 /** Step r for a call handed over in place to a caller that drops its handle at once (callSync,
@@ -655,14 +654,22 @@ export function imcHandoff(t: usize): void {
  *  imcHandoff (false): the caller releases its handle as usual. */
 export function imcHandedRelease(t: usize): bool {
   let kind = load<u32>(t + T_KIND), r = t & ~(RING_STRIDE - 1);
-  let i = <usize>load<u32>(r + R_IFACE);
-  if (!(kind & FLAG_SLOT) || (kind & FLAG_FAILED) || r != ringOf(i, <usize>CORE_ID)) { imcHandoff(t); return false; }
+  if (!(kind & FLAG_SLOT) || (kind & FLAG_FAILED)) { imcHandoff(t); return false; }
+  let i = <usize>load<u32>(r + R_IFACE);                 // a slot's ring names its interface
+  if (r != ringOf(i, <usize>CORE_ID)) { imcHandoff(t); return false; }
   if (DEBUG) assert(load<u32>(t + T_REFS) == 2, "imc: a handed-over slot call with other references");
-  store<f64>(i + I_RQ_LAST, coarseNow());        // results come in: the result queue stays monitored
   store<u32>(r + R_FREED, load<u32>(r + R_FREED) | (<u32>1 << <u32>((t - r - R_SLOT0) >> 6)));
   ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1, as taskRelease
-  changetype<Signal>(i + I_CREDITS).signal();
+  resultTaken(i);
   return true;
+}
+
+// A handed-over result was taken in on this core (imcHandoff, imcHandedRelease): results come
+// in, so the result queue stays monitored; the call's credit goes back.
+// @ts-ignore: decorator
+@inline function resultTaken(i: usize): void {
+  store<f64>(i + I_RQ_LAST, coarseNow());
+  changetype<Signal>(i + I_CREDITS).signal();
 }
 
 /** Step r: a call's handler returned `result` on a core of the server (sched/dispatch.ts, or
