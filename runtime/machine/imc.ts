@@ -11,10 +11,14 @@
 // server picks it up, RESULT holds the interface until the call completes, SCHED is the server's.
 //
 // Protocol of a call (client task K, server machine S), numbered as in machine/model/imc.pml:
-//  c1. K takes a credit from the interface (a counting signal of CAP units): K blocks while CAP
-//      calls are outstanding, so neither queue can overflow and nothing is dropped.
-//  c2. K publishes the call: in its core's next call slot if that is free (p1 below), else on TQ
-//      (lock-free bounded MPMC ring, a heap record); then reads TQ_MON.
+//  c1. K's call goes into its core's next call slot if that is free (p1 below); else K takes a
+//      credit from the interface (a counting signal of CAP units) for a heap record: K blocks
+//      while CAP such calls are outstanding, so neither queue can overflow and nothing is
+//      dropped. A slot needs no credit: the ring holds at most SLOTS calls, and RQ has room for
+//      CAP + SLOTS per client core (rqCapacity).
+//  c2. K publishes the call: in the slot (p1), already claimed for an in-place result
+//      (sched/future.ts h1: call() and callSync; callSync claims a heap record too), else on TQ
+//      (lock-free bounded MPMC ring); then reads TQ_MON.
 //  c3. TQ_MON = 0: K sets TQ_SIG (xchg) and, if it was 0, sends IMS NEW_MESSAGES to S: at most
 //      one signal per batch of calls. TQ_MON = 1: K only notifies S's scheduler (a core of S
 //      that went to sleep after seeing TQ empty is woken; sched/sched.ts sleep protocol).
@@ -27,10 +31,12 @@
 //  r.  The call's handler returns on a core of S: RESULT = value, the call goes on RQ and the
 //      same c2–s4 steps run in the other direction (RQ_MON, RQ_SIG, IMS to the client).
 //  d.  A core of the client drains RQ: completes the call's future (waking K or running the
-//      continuation of an event-style call), returns the credit, drops the call's reference.
-//  h.  If K spins on the call's future (sched/future.ts h1–h3: callSync, or wait() on a core with
-//      nothing else to run), r hands the result over in place instead: no RQ push and no
-//      signal; K's core does d's work (imcHandoff). The call moves two cache lines, not six.
+//      continuation of an event-style call), returns a heap record's credit, drops the call's
+//      reference.
+//  h.  If the call's future is claimed (sched/future.ts h1–h5: by its issuer, or by a task
+//      spinning on it), r hands the result over in place instead: no RQ push and no signal; the
+//      handle's release does d's work (imcHandoff, imcHandedRelease). The call moves one cache
+//      line each way (the slot), not six.
 //
 // ╒════════ interface record (256 bytes, 64-byte aligned: four cache lines) ════════╕
 // Each line is written by one side only, so that a call moves no line of this record between
@@ -45,6 +51,7 @@
 //  +32 TQ_MON  +36 RQ_MON   1 while the receiver monitors       receiver stores; sender loads
 //  +40 TQ_SIG  +44 RQ_SIG   1 from a sender's IMS until handled  sender xchg; receiver stores 0
 //  +48 SLOTS   the call slots below (64-aligned block)                       read-only pointer
+//  +52 RQ_CAP  RQ's capacity, CAP + SLOTS per client core (power of two)     read-only
 //  line 1, the server's cores
 //  +64 RUNNING server tasks of this interface running now      atomic add/sub (server cores)
 //  +68 HIGH    high-water mark of RUNNING                        atomic max
@@ -54,8 +61,8 @@
 //      sorted by sequence number (under ORD_LOCK)
 //  +96 ORD_NEXT  sequence number of the ordered call to run next (under ORD_LOCK)
 //  line 2, the client's cores
-//  +128 CREDITS counting signal, 16 bytes (sched/signal.ts layout): wait on issue, signal on
-//       taking a result, both on client cores
+//  +128 CREDITS counting signal, 16 bytes (sched/signal.ts layout), heap-record calls only: wait
+//       on issue, signal on taking a result, both on client cores
 //  +144 RQ_LAST f64 last time a client core took a result (as TQ_LAST)
 //  +152 ORD_ISSUE next sequence number for an ordered call (client: atomic add)
 //  line 3, the idle path
@@ -107,7 +114,7 @@ import { text } from "~lib/rt/text";
 import { CORE_ID, CORE_COUNT } from "~lib/rt/platform";
 import { T_REFS, T_FN, T_KIND, T_RESULT, T_SCHED, T_NEXT, T_ENQ, T_FUTURE, DONE, SPINNING, HANDED, TASK_SIZE, taskNew, taskInit, taskRelease, FLAG_FAILED, FLAG_REFUSED, FLAG_CALL, FLAG_ORDERED, FLAG_SLOT, FLAG_RESOLVED, KIND_METHOD_SHIFT, TaskFn } from "../task/task";
 import { mpmcNew, mpmcPush, mpmcPop, mpmcLen } from "../task/mpmc";
-import { Future, futureComplete, callRefused, waitClaimed } from "../sched/future";
+import { Future, futureComplete, callRefused, waitWord } from "../sched/future";
 import { makeReady, makeReadyHere, schedNotify, schedActivate, currentSched, schedMachine } from "../sched/sched";
 import { Signal } from "../sched/signal";
 import { coarseNow } from "../sched/spin";
@@ -175,6 +182,8 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 // @ts-ignore: decorator
 @inline const I_SLOTS: usize = 48;
 // @ts-ignore: decorator
+@inline const I_RQ_CAP: usize = 52;
+// @ts-ignore: decorator
 @inline const IFACE_SIZE: usize = 256;
 // Call slots (see "call slots" above): per client core a ring of SLOTS records.
 // @ts-ignore: decorator
@@ -191,6 +200,14 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 @inline const R_FREED: usize = 72;
 // @ts-ignore: decorator
 @inline const RING_STRIDE: usize = 1024;     // a power of two ≥ R_SLOT0 + SLOTS × TASK_SIZE
+
+// issue's claim: none (callThen), slot calls only (call), every call (callSync).
+// @ts-ignore: decorator
+@inline const CLAIM_NONE: u32 = 0;
+// @ts-ignore: decorator
+@inline const CLAIM_SLOT: u32 = 1;
+// @ts-ignore: decorator
+@inline const CLAIM_ALWAYS: u32 = 2;
 
 // Client core c's ring of interface i; slot `pos` of ring r; the NEXT word that publishes the
 // call at ring position `pos` (odd: never 0 nor a record's address, which are 16-aligned).
@@ -210,17 +227,17 @@ export class Interface {
   /** Asynchronous call of `method`: returns the call's future (release it, or join). Blocks the
    *  calling task only while CAP calls of this interface are outstanding. */
   call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
-    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false, false));
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false, CLAIM_SLOT));
   }
   /** Synchronous call: the calling task blocks (its core runs other tasks) until the result. A
    *  call that fails (refused, or its handler trapped) traps the calling task. */
   callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
-    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, false, true), method);
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, false, CLAIM_ALWAYS), method);
   }
   /** Event-based call: when it completes, `fn` runs as a task of the calling machine with
    *  arg0 = the result, arg1 = `e1`, arg2 = `e2`. */
   callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
-    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, false, false), fn, e1, e2);
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, false, CLAIM_NONE), fn, e1, e2);
   }
   /** The same interface with ordered calls: they run on the server one at a time, in the order
    *  they were issued (unordered calls are not ordered against them). */
@@ -240,13 +257,13 @@ export class Interface {
 @unmanaged
 export class OrderedInterface {
   call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
-    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, true, false));
+    return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, true, CLAIM_SLOT));
   }
   callSync(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): u64 {
-    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, true, true), method);
+    return syncResult(changetype<usize>(this), issue(changetype<usize>(this), method, a0, a1, a2, true, CLAIM_ALWAYS), method);
   }
   callThen(method: u32, a0: u64, a1: u64, a2: u64, fn: TaskFn, e1: u64 = 0, e2: u64 = 0): void {
-    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, true, false), fn, e1, e2);
+    thenRelease(issue(changetype<usize>(this), method, a0, a1, a2, true, CLAIM_NONE), fn, e1, e2);
   }
 }
 
@@ -256,7 +273,7 @@ export class OrderedInterface {
 // @ts-ignore: decorator
 @inline function syncResult(i: usize, t: usize, method: u32): u64 {
   let f = changetype<Future>(t);
-  waitClaimed(t + T_FUTURE, true);                        // HANDED: left to imcHandedRelease
+  waitWord(t + T_FUTURE);                                 // HANDED: left to imcHandedRelease
   if (load<u32>(t + T_FUTURE) == HANDED) {
     let v = load<u64>(t + T_RESULT);
     if (imcHandedRelease(t)) return v;
@@ -296,6 +313,14 @@ export function interfaceError(server: Machine, hash: u64): string {
     " (rebuild both from the same IDL)";
 }
 
+// The result queue holds every call not handed over: CAP in heap records and, taking no credit,
+// SLOTS per client core (power of two).
+function rqCapacity(cap: u32): u32 {
+  let n = cap + <u32>CORE_COUNT * SLOTS, c: u32 = 2;
+  while (c < n) c <<= 1;
+  return c;
+}
+
 function hex64(v: u64): string { return "0x" + v.toString(16).padStart(16, "0"); }
 
 /** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
@@ -323,7 +348,9 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   store<u32>(i + I_LIMIT, limit);
   store<u32>(i + I_CAP, cap);
   store<u32>(i + I_TQ, <u32>mpmcNew(cap));
-  store<u32>(i + I_RQ, <u32>mpmcNew(cap));
+  let rqCap = rqCapacity(cap);
+  store<u32>(i + I_RQ, <u32>mpmcNew(rqCap));
+  store<u32>(i + I_RQ_CAP, rqCap);
   if (DEBUG) assert(R_SLOT0 + <usize>SLOTS * TASK_SIZE <= RING_STRIDE, "imc: call slots overflow their ring");
   let sb = <usize>CORE_COUNT * RING_STRIDE;
   let slots = (heapAlloc(sb + RING_STRIDE - 16) + RING_STRIDE - 1) & ~(RING_STRIDE - 1);   // 16-aligned blocks; never freed
@@ -346,22 +373,22 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
 // Steps c1–c3 (c2 through this core's call slot when it is free: p1). `spin`: the caller waits
 // for the result at once (callSync), so its word is claimed before the call is published
 // (sched/future.ts h1).
-function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool, spin: bool): usize {
+function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool, claim: u32): usize {
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
-  changetype<Signal>(i + I_CREDITS).wait();                                   // c1 (may move us to another core)
   let sched = <usize>load<u32>(server + M_SCHED), kind = FLAG_CALL | (ordered ? FLAG_ORDERED : 0);
   let r = ringOf(i, <usize>CORE_ID), pos = load<u32>(r + R_PI);               // PI: this core's own word
   let t = slotAt(r, pos);
   let bit: u32 = 1 << (pos & (SLOTS - 1)), freed = load<u32>(r + R_FREED);
   let slot = (freed & bit) != 0 || load32(t + T_KIND) == 0;
-  if (freed & bit) store<u32>(r + R_FREED, freed & ~bit);
+  if (slot) { if (freed & bit) store<u32>(r + R_FREED, freed & ~bit); }
+  else changetype<Signal>(i + I_CREDITS).wait();                             // c1, heap records only (may move us to another core)
   let fn = handlerOf(server, method);                                         // 0: the server resolves (or refuses) it
   if (fn) kind |= FLAG_RESOLVED | ((method & 63) << KIND_METHOD_SHIFT);
   if (slot) { taskInit(t, fn ? fn : method, sched, a0, a1, a2, 2); kind |= FLAG_SLOT; }
   else t = taskNew(fn ? fn : method, sched, a0, a1, a2, false);
   store<u32>(t + T_KIND, kind);
   store<u64>(t + T_RESULT, <u64>i);
-  if (spin) store<u32>(t + T_FUTURE, SPINNING);                               // published by c2's store
+  if (claim == CLAIM_ALWAYS || (claim == CLAIM_SLOT && slot)) store<u32>(t + T_FUTURE, SPINNING);   // published by c2's store
   if (ordered) store<u32>(t + T_ENQ, add32(i + I_ORD_ISSUE, 1));
   if (!load32(i + I_RQ_MON)) { store32(i + I_RQ_MON, 1); if (TRACE) traceMonitor(EV_QUEUE_MONITOR, i, I_RQ_MON); }   // we want results
   if (slot) { store32(t + T_NEXT, slotSeq(pos)); store<u32>(r + R_PI, pos + 1); }
@@ -466,10 +493,11 @@ function slotReady(i: usize): bool {
 // by a busy core (`idle` false) and nobody spins for its result: the next slot is a line its
 // client core owns, so reading it costs a cross-core miss, and paid before the call just taken
 // runs, that miss was on the critical path of every synchronous call (~25 ns of ~240, measured
-// in alternated runs, 2026-12-05). A caller that spins (its future SPINNING: callSync, or
-// call().join() claimed in time) issues nothing more until its result; a stream of async calls
-// is found again by the busy core's next poll (outsideWork) and taken whole, as before (batches
-// of 8: ~5 ns a call more). Rejected: one call per ring per poll always (batches of 8 went from
+// in alternated runs, 2026-12-05). A claimed call (its future SPINNING: every call in a slot
+// is published claimed) is most often awaited at once (callSync, call().join()), and its caller
+// issues nothing more until its result; a stream of async calls is found again by the busy
+// core's next poll (outsideWork), a call a poll (batches of 64: ~2.2 against ~2.5 M calls/s,
+// 4 alternated runs each, 2026-12-06). Rejected: one call per ring per poll always (batches of 8 went from
 // ~125 to ~175 ns a call: each call then cost a whole outsideWork) and reading the client's PI
 // instead of the next slot (the same miss: the client writes PI with every call).
 function drainRequests(m: usize, i: usize, idle: bool): u32 {
@@ -486,7 +514,7 @@ function drainRequests(m: usize, i: usize, idle: bool): u32 {
       if (cas32(r + R_CI, ci, ci + 1) != ci) { if (limit) sub32(i + I_RUNNING, 1); continue; }   // another server core took it
       if (!limit) running = add32(i + I_RUNNING, 1) + 1;
       k++;
-      let waited = load32(t + T_FUTURE) == SPINNING;       // before accept: the call may run and complete in it
+      let waited = load32(t + T_FUTURE) == SPINNING;       // claimed; before accept: the call may run and complete in it
       accept(m, i, t, running);
       if (idle || waited) break;
     }
@@ -559,15 +587,16 @@ function reserve(i: usize, limit: u32): u32 {
 }
 
 function drainResults(i: usize): u32 {
-  let q = <usize>load<u32>(i + I_RQ), cap = load<u32>(i + I_CAP);
+  let q = <usize>load<u32>(i + I_RQ), cap = load<u32>(i + I_RQ_CAP);
   let k: u32 = 0;
   while (true) {
     let t = mpmcPop(q, cap);
     if (!t) break;
     k++;
+    let heap = !(load<u32>(t + T_KIND) & FLAG_SLOT);  // before the release: a slot may be refilled after it
     futureComplete(t, load<u64>(t + T_RESULT));     // d: waiters / continuation run here
     taskRelease(t);
-    changetype<Signal>(i + I_CREDITS).signal();
+    if (heap) changetype<Signal>(i + I_CREDITS).signal();
   }
   if (k) { store<f64>(i + I_RQ_LAST, coarseNow()); return k; }
   if (load32(i + I_RQ_MON)) unmonitor(i, I_RQ_MON, I_RQ_LAST, q);
@@ -629,19 +658,19 @@ function nextOrdered(i: usize): void {
   if (run) makeReady(run);
 }
 
-/** Step r for a call handed over in place (sched/future.ts h2), on the spinning caller's core:
- *  what step d does for a call taken from the result queue. The server let go of the record
- *  with its HANDED cmpxchg and nobody else writes its FUTURE or REFS now (the caller's handle is
- *  held by the task spinning on it), so both are plain stores: no locked instruction. */
+/** Step r for a call handed over in place (sched/future.ts h2), at its handle's release (h4),
+ *  on the releasing core: what step d does for a call taken from the result queue. The server
+ *  let go of the record with its HANDED cmpxchg, only the handle's holder finishes a HANDED call
+ *  and other waiters only read it, so FUTURE and REFS take plain stores: no locked instruction. */
 export function imcHandoff(t: usize): void {
-  let i: usize;
-  if (load<u32>(t + T_KIND) & FLAG_SLOT) i = <usize>load<u32>((t & ~(RING_STRIDE - 1)) + R_IFACE);
+  let i: usize, heap = !(load<u32>(t + T_KIND) & FLAG_SLOT);
+  if (!heap) i = <usize>load<u32>((t & ~(RING_STRIDE - 1)) + R_IFACE);
   else { i = <usize>load<u32>(t + T_NEXT); store<u32>(t + T_NEXT, 0); }
   let refs = load<u32>(t + T_REFS);
   if (DEBUG) assert(refs >= 2, "imc: a handed-over call without its handle's reference");
   store<u32>(t + T_REFS, refs - 1);              // the reference the result queue would have dropped
   store<u32>(t + T_FUTURE, DONE);                // no list: the caller held the word (other waiters retry until DONE)
-  resultTaken(i);
+  resultTaken(i, heap);
 }
 
 /** Step r for a call handed over in place to a caller that drops its handle at once (callSync,
@@ -660,16 +689,16 @@ export function imcHandedRelease(t: usize): bool {
   if (DEBUG) assert(load<u32>(t + T_REFS) == 2, "imc: a handed-over slot call with other references");
   store<u32>(r + R_FREED, load<u32>(r + R_FREED) | (<u32>1 << <u32>((t - r - R_SLOT0) >> 6)));
   ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1, as taskRelease
-  resultTaken(i);
+  resultTaken(i, false);
   return true;
 }
 
 // A handed-over result was taken in on this core (imcHandoff, imcHandedRelease): results come
-// in, so the result queue stays monitored; the call's credit goes back.
+// in, so the result queue stays monitored; a heap record's credit goes back (a slot took none).
 // @ts-ignore: decorator
-@inline function resultTaken(i: usize): void {
+@inline function resultTaken(i: usize, heap: bool): void {
   store<f64>(i + I_RQ_LAST, coarseNow());
-  changetype<Signal>(i + I_CREDITS).signal();
+  if (heap) changetype<Signal>(i + I_CREDITS).signal();
 }
 
 /** Step r: a call's handler returned `result` on a core of the server (sched/dispatch.ts, or
@@ -690,6 +719,6 @@ export function callComplete(t: usize, result: u64): void {
   store<u64>(t + T_RESULT, result);
   if (cas32(t + T_FUTURE, SPINNING, HANDED) == SPINNING) return;  // sched/future.ts h2: its caller spins on it
   store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
-  if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_CAP), t)) fail("imc: result queue full despite credits");
+  if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_RQ_CAP), t)) fail("imc: result queue full despite credits");
   send(i, server, client, I_RQ_MON, I_RQ_SIG, 1);
 }

@@ -16,39 +16,45 @@
 // A lost wake-up would need a waiter to join the list after the xchg: step 2 re-reads the word
 // in the same cmpxchg that publishes it, and a cmpxchg against DONE fails.
 //
-// Hand-over of a machine call's result to a caller that spins for it (issue 15: the result
-// queue's push, pop and notification cost cache-line transfers per call):
-//  h1. the caller, the word's only waiter so far, cmpxchg 0 → SPINNING (sched.ts schedSpinFor);
-//      or callSync, whose future nobody else sees, stores SPINNING into the record before it
-//      publishes the call (machine/imc.ts issue), so no cmpxchg meets the server on the line;
-//  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT and the
-//      interface (in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds the call does not
-//      go through the result queue: the caller sees HANDED and finishes it on its own core
-//      (imc.ts imcHandoff: DONE, the queue's reference, the credit); a caller that drops its
-//      handle at once (callSync, join) leaves HANDED to the HANDED_RELEASE hook instead (imc.ts
-//      imcHandedRelease: the credit and the slot's FREED bit, no write to the record: nobody
-//      else may use a handle its owner releases); else as before (step 3);
-//  h3. a caller that gives up spinning cmpxchg SPINNING → 0 and suspends (step 2); if that
-//      fails, the word is HANDED (it finishes the call) or DONE (completed through the queue
-//      while it spun: step 3 treats SPINNING as an empty list).
-// Exactly one of h2's and h3's cmpxchg succeeds, so a result is handed over or queued, never
-// both and never lost. Another waiter on the same future that finds SPINNING or HANDED retries
-// until the spinner is done with the word (at most its spin window). model/handoff.pml checks
-// the protocol.
+// Hand-over of a machine call's result to its caller in place (issue 15: the result queue's
+// push, pop and notification cost cache-line transfers per call):
+//  h1. the word is claimed: SPINNING. The issuer stores it into the record before it publishes
+//      the call (machine/imc.ts issue: callSync always, call() for a call in a slot), so no
+//      cmpxchg of the caller meets the server on the line; or a waiter spinning on a word still
+//      0 cmpxchg 0 → SPINNING (sched.ts schedSpinFor). A claim says "take the result in place",
+//      not "someone spins now": the owner of a call() may be busy elsewhere;
+//  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT (and for a
+//      heap record the interface, in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds
+//      the call does not go through the result queue. HANDED is "the result is there": every
+//      waiter takes it as DONE (wait, done, registerWaiter); only the handle's release (h4)
+//      finishes the call;
+//  h3. a spinning waiter that gives up, or a handle released before the result (release),
+//      cmpxchg SPINNING → 0; if that fails the word is HANDED or DONE (the result is there) or
+//      a list (h5 took the claim away: suspend too);
+//  h4. the handle's release finds HANDED: the call is finished on the releasing core (imc.ts
+//      imcHandoff: DONE, the queue's reference, a heap record's credit), or, by a caller that
+//      drops its handle at once (callSync, join), with no write to the record (imc.ts
+//      imcHandedRelease, hook HANDED_RELEASE). Plain stores: the server let go with h2, the
+//      handle's holder is the only one that finishes, and other waiters only read;
+//  h5. registerWaiter (step 2) finds SPINNING: cmpxchg SPINNING → 0 and go on (the result will
+//      come through the queue and complete the list). Waiting for the claim to end instead
+//      would wait forever for an owner that waits for this task.
+// Exactly one of h2's and h3/h5's cmpxchg succeeds, so a result is handed over or queued, never
+// both and never lost. model/handoff.pml checks the protocol, with a second waiting task.
 
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { DEBUG } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
 import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
-import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere, schedHandedRelease } from "./sched";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere, schedHandedRelease, schedHandOff } from "./sched";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {
   while (true) {
     let w = load32(word);
-    if (w == SPINNING || w == HANDED) continue;      // h: the caller spins on it, briefly
-    if (w == DONE) {
+    if (w == SPINNING) { cas32(word, SPINNING, 0); continue; }   // h5: the claim goes, the result will be queued
+    if (w == DONE || w == HANDED) {                               // HANDED: the result is there (h4)
       if (load<u32>(t + T_KIND) & FLAG_WANTS_VALUE) store<u64>(t + T_ARG0, load<u64>(word - T_FUTURE + T_RESULT));
       makeReady(t);
       return;
@@ -74,19 +80,14 @@ export function completeWord(word: usize, value: u64): void {
   }
 }
 
-/** Steps 1–2: block the running task until the word is DONE. Before it suspends, a task that
- *  is the only work of its core waits actively for up to CAP (sched.ts schedSpinFor:
- *  taking in call results), which saves the unwind and rewind of its stack when the result is
- *  a few microseconds away. */
-export function waitWord(word: usize, keep: bool = false): void {
-  if (load32(word) == DONE) return;
-  if (schedSpinFor(word, false, keep)) return;
-  suspend(ENQ_WAIT_WORD, word);
-}
-
-/** waitWord for a word that is SPINNING already for this task (h1 by the call's issuer). */
-export function waitClaimed(word: usize, keep: bool = false): void {
-  if (schedSpinFor(word, true, keep)) return;
+/** Steps 1–2: block the running task until the word is DONE (or HANDED: h2). Before it
+ *  suspends, a task that is the only work of its core waits actively for up to CAP (sched.ts
+ *  schedSpinFor: taking in call results), which saves the unwind and rewind of its stack when
+ *  the result is a few microseconds away. */
+export function waitWord(word: usize): void {
+  let w = load32(word);
+  if (w == DONE || w == HANDED) return;
+  if (schedSpinFor(word)) return;
   suspend(ENQ_WAIT_WORD, word);
 }
 
@@ -115,14 +116,14 @@ export class Future {
   join(): u64 {
     let t = changetype<usize>(this);
     if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // as wait()
-    waitWord(t + T_FUTURE, true);
+    waitWord(t + T_FUTURE);
     let v = load<u64>(t + T_RESULT);
     if (load32(t + T_FUTURE) == HANDED && schedHandedRelease(t)) return v;   // h2, finished and freed at once
     this.release();
     return v;
   }
   /** True once the task finished (never blocks). */
-  get done(): bool { return load32(changetype<usize>(this) + T_FUTURE) == DONE; }
+  get done(): bool { let w = load32(changetype<usize>(this) + T_FUTURE); return w == DONE || w == HANDED; }
   /** True if the task failed: it trapped (the future completed with 0), or a machine call was
    *  refused (completed with the error code). */
   get failed(): bool { return (load<u32>(changetype<usize>(this) + T_KIND) & FLAG_FAILED) != 0; }
@@ -135,8 +136,14 @@ export class Future {
   }
   /** The result; only meaningful once done. */
   get value(): u64 { return load<u64>(changetype<usize>(this) + T_RESULT); }
-  /** Give up this handle; the record goes when the task has finished too. */
-  release(): void { taskRelease(changetype<usize>(this)); }
+  /** Give up this handle; the record goes when the task has finished too. A machine call's
+   *  claim goes back (h3), or its handed-over result is finished here (h4). */
+  release(): void {
+    let t = changetype<usize>(this), w = load32(t + T_FUTURE);
+    if (w == SPINNING) w = cas32(t + T_FUTURE, SPINNING, 0);   // h3: nobody takes it in place now
+    if (w == HANDED) schedHandOff(t);                            // h4
+    taskRelease(t);
+  }
   /** This handle as a task argument: `spawn(fn, f.asArg())`, then `Future.fromArg(t.arg0)`. */
   asArg(): u64 { return <u64>changetype<usize>(this); }
   // @ts-ignore: decorator

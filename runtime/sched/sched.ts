@@ -62,7 +62,7 @@
 //       +0 RING   c's ring (task/queue.ts). Set at creation.
 //       +4 STATE  RUNNING 0 | SLEEPING 1 | WOKEN 2. c stores; producers cmpxchg SLEEPING→WOKEN.
 //
-// ╒════════ hook record (static data, 16 bytes) ════════╕
+// ╒════════ hook record (static data, 20 bytes) ════════╕
 //  +0 ACTIVATE   table index of (m: usize) => void: a machine that may hold no core got work
 //                (machine/manager.ts managerActivate: it checks, and grants a core).
 //  +4 CALL_DONE  table index of (t: usize, result: u64) => void: a machine call's handler
@@ -70,7 +70,10 @@
 //  +8 RESULTS    table index of (m: usize) => u32: take in machine m's call results, completing
 //                their futures (machine/imc.ts imcResults), for the caller's spin (schedSpinFor).
 //  +12 HANDOFF   table index of (t: usize) => void: finish call t, whose server handed its
-//                result to the spinning caller in place (machine/imc.ts imcHandoff; future.ts h2).
+//                result over in place, as its handle goes (machine/imc.ts imcHandoff; future.ts h4).
+//  +16 HANDED_RELEASE  table index of (t: usize) => bool: the same for a caller that drops its
+//                handle at once, with no write to a slot's record when it can (machine/imc.ts
+//                imcHandedRelease); false: it finished the call as HANDOFF, the handle is still held.
 // Written once by the core that boots the system (schedHooks), before any core serves a
 // machine; read with plain loads by every core after the boot barrier. Only the paths around a
 // machine call go through it (an inject push to another machine, a call's completion, a caller
@@ -175,64 +178,55 @@ export function schedHandedRelease(t: usize): bool {
  *  core, take in the machine's call results (hook RESULTS: machine/imc.ts imcResults) and watch
  *  `word` for up to CAP (twice the measured wake: what suspending would cost, since the caller's
  *  core then parks and the result must wake it); a machine call's word is claimed (future.ts
- *  h1), so that its server hands the result over in place. True if the word became DONE; false:
- *  suspend as usual. Not the idle window (2 × GAP): an idle core does not know that work will
- *  come, a caller does (its call is out), and spinning up to the price of the alternative is the
+ *  h1) unless its issuer claimed it already, so that its server hands the result over in place.
+ *  True if the word became DONE or HANDED (the result is there; a HANDED call is finished when
+ *  its handle is released: future.ts h4); false: suspend as usual, after giving a claim back
+ *  (h3). Not the idle window (2 × GAP): an idle core does not know that work will come, a
+ *  caller does (its call is out), and spinning up to the price of the alternative is the
  *  2-competitive rule; with the idle window a server held up a few µs (the host's noise) made
  *  the caller suspend and park in 1–3 % of calls (measured: unbatched calls 0.7–0.8 M/s, with
- *  CAP 0.8–2.2 M/s in the same alternated runs). `claimed`: the word is SPINNING already, set
- *  by the issuer of a call that it waits for at once (callSync: future.ts h1); given back (h3)
- *  if the caller does not spin. `keep`: a word found HANDED is left so (true is returned) for a
- *  caller that drops its handle at once to finish with schedHandedRelease, instead of imc.ts
- *  imcHandoff here. */
-export function schedSpinFor(word: usize, claimed: bool = false, keep: bool = false): bool {
+ *  CAP 0.8–2.2 M/s in the same alternated runs). */
+export function schedSpinFor(word: usize): bool {
   let s = curSched;
   let w = FIXED_SPINS ? 1.0 : spinCap();        // AAM_SPINS: SPINS rounds, no clock
-  if (w <= 0 || !s || (!FIXED_SPINS && schedHasTask(s))) return claimed && !unclaim(word);
+  if (w <= 0 || !s || (!FIXED_SPINS && schedHasTask(s))) return !unclaim(word);
   let m = <usize>load<u32>(s + S_MACHINE), f = load<u32>(HOOKS + H_RESULTS);
-  if (!m || !f) return claimed && !unclaim(word);
-  if (!claimed) claimed = claim(word);
+  if (!m || !f) return !unclaim(word);
+  claim(word);
   if (!FIXED_SPINS) spinBegin(true, w);         // no clock read once this loop's round cost is known
   for (let i = 1; !FIXED_SPINS || i <= SPINS; i++) {
     let v = load32(word);                  // one load a round: the server writes this line
-    if (v == DONE) { if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
-    if (claimed && v == HANDED) { if (!keep) handOff(word); if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }
+    if (v == DONE || v == HANDED) { if (!FIXED_SPINS) spinOutcome(spinElapsed(i), true); return true; }   // no clock read on the way back
     // A claimed call's result comes in place (h2); the result queue then holds other calls'
     // results only (or this one's, had it completed before the claim): every 16th round from
     // the 16th is soon enough for them, and a call answered sooner polls no queue at all.
-    if (!claimed || (i & 15) == 0) {
+    if (v != SPINNING || (i & 15) == 0) {
       call_indirect<u32>(f, m);
       if ((i & 15) == 0 && schedHasTask(s)) break;
     }
     if (!FIXED_SPINS && i == spinNextCheck && spinCheck(i)) break;
   }
-  return claimed && !unclaim(word);
+  return !unclaim(word);
 }
 
-// future.ts h1: the word of a machine call nobody else waits on becomes SPINNING.
+// future.ts h1: the word of a machine call nobody claimed becomes SPINNING.
 // @ts-ignore: decorator
-@inline function claim(word: usize): bool {
-  return (load<u32>(word - T_FUTURE + T_KIND) & FLAG_CALL) != 0 && cas32(word, 0, SPINNING) == 0;
+@inline function claim(word: usize): void {
+  if ((load<u32>(word - T_FUTURE + T_KIND) & FLAG_CALL) && load32(word) == 0) cas32(word, 0, SPINNING);
 }
 
-// future.ts h2 seen by the caller: the server handed the result over; finish the call here.
-// @ts-ignore: decorator
-@inline function handOff(word: usize): void {
-  call_indirect<void>(load<u32>(HOOKS + H_HANDOFF), word - T_FUTURE);
-}
-// @ts-ignore: decorator
-@inline function handedOver(word: usize): bool {
-  if (load32(word) != HANDED) return false;
-  handOff(word);
-  return true;
+/** future.ts h4: the handle of a call handed over in place is released: finish the call (hook
+ *  HANDOFF: machine/imc.ts imcHandoff). */
+export function schedHandOff(t: usize): void {
+  call_indirect<void>(load<u32>(HOOKS + H_HANDOFF), t);
 }
 
-// future.ts h3: give the word back before suspending. False if that came too late: the result
-// was handed over (finished here) or completed through the queue (DONE) meanwhile.
+// future.ts h3: give a claim back before suspending. False if the result is there (DONE, or
+// HANDED: finished when its handle is released), true if the task must suspend.
 function unclaim(word: usize): bool {
-  if (cas32(word, SPINNING, 0) == SPINNING) return true;
-  handedOver(word);
-  return false;
+  let v = load32(word);
+  if (v == SPINNING && (v = cas32(word, SPINNING, 0)) == SPINNING) return true;
+  return v != DONE && v != HANDED;
 }
 
 /** A machine call finished with `result` on this core: back to its client (hook CALL_DONE). */

@@ -18,12 +18,13 @@
 //  +12  KIND    pending enqueue handler (sched/sched.ts ENQ_*), with FLAG_* bits above bit 8.
 //               0 in a free call slot (machine/imc.ts): taskRelease stores it last (atomic).
 //  +16  FUTURE  future word: 0 pending | DONE | head of the waiter list (a task address) |
-//               SPINNING | HANDED (a machine call whose caller spins on it: sched/future.ts).
-//               xchg by the completer, cmpxchg by waiters and by the call's server; HANDED →
-//               DONE: plain store by the caller, which alone holds the word then (imcHandoff).
+//               SPINNING | HANDED (a machine call claimed for an in-place result: sched/future.ts).
+//               xchg by the completer, cmpxchg by waiters, the handle's release and the call's
+//               server; HANDED → DONE: plain store at the handle's release, which alone
+//               finishes a handed-over call (imcHandoff).
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
-//               A handed-over call's caller drops the queue's reference with a plain store:
-//               nobody else holds the record then (machine/imc.ts imcHandoff).
+//               A handed-over call's handle release drops the queue's reference with a plain
+//               store: the server let go and nobody else finishes it (machine/imc.ts imcHandoff).
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
 //  +28  ENQ     object of the pending enqueue handler (the word or signal waited on); once the
 //               task failed, its error message (FLAG_MESSAGE).
@@ -70,12 +71,14 @@ import { fail } from "~lib/rt/trap";
 /** Future word value of a completed future (task addresses are 16-aligned, never 1). */
 // @ts-ignore: decorator
 @inline export const DONE: u32 = 1;
-/** Future word of a machine call whose only waiter, its caller, spins on it (sched/sched.ts
- *  schedSpinFor cmpxchg 0 → SPINNING; back to 0 when it gives up). */
+/** Future word of a machine call claimed for an in-place result (sched/future.ts h1: stored
+ *  by its issuer before publishing, or sched.ts schedSpinFor cmpxchg 0 → SPINNING; back to 0
+ *  when a waiter gives up, another waiter registers, or the handle goes first). */
 // @ts-ignore: decorator
 @inline export const SPINNING: u32 = 2;
 /** Future word of a call whose server found SPINNING and handed the result over in place
- *  (machine/imc.ts callComplete cmpxchg SPINNING → HANDED): the caller finishes the call. */
+ *  (machine/imc.ts callComplete cmpxchg SPINNING → HANDED): the result is there for every
+ *  waiter; the handle's release finishes the call (sched/future.ts h4). */
 // @ts-ignore: decorator
 @inline export const HANDED: u32 = 3;
 /** KIND flag: a continuation, given the completed future's value in ARG0 (sched/future.ts then()). */

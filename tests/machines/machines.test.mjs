@@ -11,9 +11,9 @@ import { aam, image, prebuild, fields, ROOT } from "../lib/aam.mjs";
 const P = (n) => `tests/machines/programs/${n}.ts`;
 const CONFIGS = [
   { name: "", opts: {}, programs: [P("calls"), P("order"), P("loadstep"), P("fullqueue"), P("kernel"), P("policy"), "examples/pipeline.ts"],
-    calls: [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2], ["mixed", 41667, 2]] },
+    calls: [["async", 83334, 4], ["event", 83334, 4], ["sync", 83334, 2], ["async", 20000, 2], ["mixed", 41667, 2], ["claims", 41667, 2]] },
   { name: " [--debug]", opts: { debug: true }, programs: [P("calls"), P("order"), P("loadstep"), P("policy")],
-    calls: [["async", 20000, 4], ["event", 20000, 4], ["sync", 20000, 2], ["mixed", 20000, 2]] },
+    calls: [["async", 20000, 4], ["event", 20000, 4], ["sync", 20000, 2], ["mixed", 20000, 2], ["claims", 20000, 2]] },
 ];
 
 // loadstep is built with --trace: the test counts the manager's ticks in the trace.
@@ -51,7 +51,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
   const on = (entry) => programs.includes(entry);
 
   if (on(P("calls"))) for (const [variant, n, cores] of calls) {
-    test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result${variant === "sync" ? ", and the caller's callsOut, counted per core, is exact after every call" : ""}${cfg}`, async () => {
+    test(`4 machines calling each other, ${(12 * n).toLocaleString("en")} ${variant} calls on ${cores} cores: every call completes once with the right result${variant === "sync" ? ", and the caller's callsOut, counted per core, is exact after every call" : variant === "claims" ? ", whichever way each future's handle ends (released unseen, wait, done, then, another task's wait)" : ""}${cfg}`, async () => {
       const r = await aam(["run", await img(P("calls")), "--cores", String(cores), "--", variant, String(n)]);
       assert.is(r.code, 0, r.stdout + r.stderr);
       const f = fields(r.stdout);
@@ -60,6 +60,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
       assert.is(f["calls out"], 12 * n);
       assert.is(f["calls in"], 12 * n + 8);          // + main's 4 setup and 4 drive calls
       if (variant === "event") assert.is(f.events, 12 * n);
+      if (variant === "claims") { assert.ok(f.released > 12 * n / 7, r.stdout); assert.ok(f.thens > 12 * n / 7, r.stdout); }
       // Memory back to its baseline, taken once the interfaces were up and every signal record
       // was handled (tests/machines/programs/calls.ts settledHeap).
       assert.is(fields(r.stderr).leaked, 0, r.stderr);

@@ -6,8 +6,9 @@
  * cores that drop a call's last reference, at the atomicity of the runtime (each labelled step
  * is ONE atomic shared-memory operation, sequentially consistent; the client's plain stores into
  * a slot it owns are one step, since nobody reads them before the publishing store). Not: what
- * runs the call and how its result goes back (handoff.pml, imc.pml), credits (the client here
- * never has more than N calls out), other client cores (each has its own ring and PI).
+ * runs the call and how its result goes back (handoff.pml, imc.pml), credits (a slot takes
+ * none; the client here never has more than N calls out), other client cores (each has its own
+ * ring and PI).
  *
  *   Client (core c, its calls in order; PI is its own word):
  *     p1a  KIND of slot PI % S == 0 (load)? else the call goes down the task queue (viaq++)

@@ -1,10 +1,12 @@
 // calls.ts: 4 machines, each calling the other three, in one variant: async (futures, joined in
-// batches), sync (the calling task blocks), event (a continuation task gets the result) or
-// mixed (a held future, callSync and call().join() in turn).
+// batches), sync (the calling task blocks), event (a continuation task gets the result),
+// mixed (a held future, callSync and call().join() in turn) or claims (every way a call's
+// handle can end besides join: released at once, wait() then release(), done polled, then(),
+// waited for by another task first; each call is claimed by its issuer: imc.ts c2).
 // Every call's result is checked; each event continuation must run exactly once; in the sync
 // variant the calling machine's callsOut is checked after every call (counted per core, summed).
-// Usage: calls <async|sync|event|mixed> [calls per client pair]
-import { Task, Future, Signal, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
+// Usage: calls <async|sync|event|mixed|claims> [calls per client pair]
+import { Task, Future, Signal, spawn, println, eprintln, args, heapAlloc, heapFree, defineMachine, findMachine, Interface,
   connect, heapBytesInUse, coreCount, yieldNow, tasksLive } from "aam";
 import { FW_CTX_LIVE, FW_SIGNALS_LIVE } from "~lib/rt/abi";
 
@@ -23,13 +25,28 @@ function settledHeap(): i64 {
 
 const NAMES = ["a", "b", "c", "d"];
 // The methods every machine offers.
-const ECHO: u32 = 0, DRIVE: u32 = 1, SETUP: u32 = 2;
+const ECHO: u32 = 0, DRIVE: u32 = 1, SETUP: u32 = 2, COUNTED: u32 = 3;
 const bad = memory.data(8);
 const events = memory.data(8);
 const eventsDone = memory.data(16);         // a Signal record (zero: no unit, no waiter)
 const expectEvents = memory.data(8);
 
 function echo(t: Task): u64 { return t.arg0 * 2 + t.arg1; }
+const ran = memory.data(8);                 // claims: COUNTED calls run (their futures are released unseen)
+const released = memory.data(8);            // claims: COUNTED calls issued
+const thens = memory.data(8);               // claims: then() continuations run
+const thensIssued = memory.data(8);         // claims: then() continuations asked for
+function counted(t: Task): u64 { atomic.add<u64>(ran, 1); return t.arg0 * 2 + t.arg1; }
+function onThen(t: Task): u64 {             // claims: arg0 = result, arg1 = expected
+  if (t.arg0 != t.arg1) atomic.add<u64>(bad, 1);
+  atomic.add<u64>(thens, 1);
+  return 0;
+}
+function waitOther(t: Task): u64 {          // claims: another task waits on the caller's future
+  let f = Future.fromArg(t.arg0);
+  if (f.wait() != t.arg1 || f.value != t.arg1) atomic.add<u64>(bad, 1);
+  return 1;
+}
 
 function onResult(t: Task): u64 {           // event continuation: arg0 = result, arg2 = expected
   if (t.arg0 != t.arg2) atomic.add<u64>(bad, 1);
@@ -88,6 +105,22 @@ function drive(t: Task): u64 {
           if (load<u64>(held + h) && Future.fromArg(load<u64>(held + h)).join() != load<u64>(held + h + 8)) atomic.add<u64>(bad, 1);
           store<u64>(held + h, 0);
         }
+      } else if (variant == 4) {
+        for (let j: u32 = 0; j < m; j++) {
+          let x = (base + j) * 2 + me, k = j % 6;
+          if (k == 0) { iface.call(COUNTED, base + j, me).release(); atomic.add<u64>(released, 1); continue; }
+          if (k == 5) { if (iface.callSync(ECHO, base + j, me) != x) atomic.add<u64>(bad, 1); continue; }
+          let f = iface.call(ECHO, base + j, me);
+          if (k == 1) { if (f.wait() != x || !f.done) atomic.add<u64>(bad, 1); }
+          else if (k == 2) {                 // polled a while (unbounded, it could hold the core the server needs), then waited for
+            for (let p = 0; p < 100 && !f.done; p++) yieldNow();
+            f.wait();
+          }
+          else if (k == 3) { f.then(onThen, x).join(); atomic.add<u64>(thensIssued, 1); }
+          else { spawn(waitOther, f.asArg(), x).join(); }
+          if (f.value != x || f.failed) atomic.add<u64>(bad, 1);
+          f.release();
+        }
       } else {
         for (let j: u32 = 0; j < m; j++) iface.callThen(ECHO, base + j, me, 0, onResult, 0, (base + j) * 2 + me);
       }
@@ -99,12 +132,12 @@ function drive(t: Task): u64 {
 }
 
 export function machines(): void {
-  for (let i = 0; i < 4; i++) defineMachine(NAMES[i]).offer(ECHO, echo).offer(DRIVE, drive).offer(SETUP, setup);
+  for (let i = 0; i < 4; i++) defineMachine(NAMES[i]).offer(ECHO, echo).offer(DRIVE, drive).offer(SETUP, setup).offer(COUNTED, counted);
 }
 
 export function main(): i32 {
   let a = args();
-  let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : a[1] == "mixed" ? 3 : 0) : 0;
+  let variant: u64 = a.length > 1 ? (a[1] == "sync" ? 1 : a[1] == "event" ? 2 : a[1] == "mixed" ? 3 : a[1] == "claims" ? 4 : 0) : 0;
   let n: u64 = a.length > 2 ? <u64>I32.parseInt(a[2]) : 1000;
   atomic.store<u64>(expectEvents, variant == 2 ? 12 * n : 0);
   let fs = new StaticArray<u64>(4), mine = new StaticArray<u64>(4);
@@ -115,11 +148,12 @@ export function main(): i32 {
   let total: u64 = 0;
   for (let i = 0; i < 4; i++) total += Future.fromArg(fs[i]).join();
   if (variant == 2) changetype<Signal>(eventsDone).wait();
-  let leaked = settledHeap() - base;
+  let leaked = settledHeap() - base;           // every call ran, its released future's too
+  if (atomic.load<u64>(ran) != atomic.load<u64>(released) || atomic.load<u64>(thens) != atomic.load<u64>(thensIssued)) atomic.add<u64>(bad, 1);
   let ins: u64 = 0, outs: u64 = 0;
   for (let i = 0; i < 4; i++) { let m = findMachine(NAMES[i])!; ins += m.callsIn; outs += m.callsOut; }
   println("calls " + total.toString() + " bad " + atomic.load<u64>(bad).toString() + " events " + atomic.load<u64>(events).toString() +
-    " calls in " + ins.toString() + " calls out " + outs.toString());
+    " calls in " + ins.toString() + " calls out " + outs.toString() + " released " + atomic.load<u64>(released).toString() + " thens " + atomic.load<u64>(thens).toString());
   eprintln("leaked " + leaked.toString());       // stderr: not deterministic, kept out of parity's stdout
   return atomic.load<u64>(bad) == 0 ? 0 : 1;
 }
