@@ -118,8 +118,8 @@ export class Future {
     if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // as wait()
     waitWord(t + T_FUTURE);
     let v = load<u64>(t + T_RESULT);
-    if (load32(t + T_FUTURE) == HANDED && schedHandedRelease(t)) return v;   // h2, finished and freed at once
-    this.release();
+    if (load32(t + T_FUTURE) == HANDED && schedHandedRelease(t)) return v;   // h4, finished and freed at once
+    taskRelease(t);              // DONE (waitWord leaves no claim), or finished by imcHandoff just now
     return v;
   }
   /** True once the task finished (never blocks). */
