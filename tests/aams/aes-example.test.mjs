@@ -13,7 +13,7 @@ import * as crypto from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { image, ROOT, AAM, HANG_MS } from "../lib/aam.mjs";
+import { image, ROOT, AAM, HANG_MS, before } from "../lib/aam.mjs";
 
 
 /** `aam run <img> --cores 1 -- …args` with `input` on stdin; {code, stdout: Buffer, stderr}. */
@@ -44,7 +44,7 @@ const KEYS = { 128: "000102030405060708090a0b0c0d0e0f", 256: "603deb1015ca71be2b
 const IV = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", GIV = "cafebabefacedbaddecaf888", AAD = "feedfacedeadbeef";
 
 let img;
-test.before(async () => { img = await image("examples/aes.ts"); });
+before(test, async () => { img = await image("examples/aes.ts"); });
 const t = test;
 
 for (const [mode, bits, extra] of [["ctr", 128, []], ["ctr", 256, []], ["cbc", 128, []], ["cbc", 256, ["--nopad"]]]) {

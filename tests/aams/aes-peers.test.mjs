@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { image, ROOT } from "../lib/aam.mjs";
+import { image, ROOT, before } from "../lib/aam.mjs";
 
 // Deterministic bytes: xorshift32 from a seed (no timing, no Math.random).
 function prng(n, seed) {
@@ -51,7 +51,7 @@ function openssl(decrypt, mode, k, iv, data) {
 }
 
 let aes;
-test.before(async () => {
+before(test, async () => {
   const esbuild = await import("esbuild");
   const out = path.join(ROOT, "build/test-images/aes-host-driver.mjs");
   await esbuild.build({ entryPoints: [path.join(ROOT, "tests/aams/aes-host-driver.ts")], outfile: out, bundle: true, format: "esm",

@@ -9,12 +9,12 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, ROOT, kernelImage } from "../lib/aam.mjs";
+import { aam, image, ROOT, kernelImage, before } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 let trapImage;
 
-test.before(async () => {
+before(test, async () => {
   trapImage = await image("tests/aams/programs/foreign_trap.ts");
   await kernelImage(trapImage);
 });

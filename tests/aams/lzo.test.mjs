@@ -6,7 +6,7 @@
 // also on 4; the machine itself is tested on 1 and 2 cores by lzo_corpus.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild, ROOT, HANG_MS } from "../lib/aam.mjs";
+import { aam, image, prebuild, ROOT, HANG_MS, before } from "../lib/aam.mjs";
 import { corpus, corpusFiles, pipe, aamPipe } from "./lzo-corpus.mjs";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,7 +15,7 @@ const PROGRAM = "tests/aams/programs/lzo_corpus.ts", EXAMPLE = "examples/lzo.ts"
 const NAMES = ["empty", "one", "text", "random", "repeat", "mixed"];
 let data, files;
 
-test.before(async () => {
+before(test, async () => {
   await prebuild([[PROGRAM], [EXAMPLE]]);
   data = corpus();
   files = corpusFiles();

@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as crypto from "node:crypto";
 import * as zlib from "node:zlib";
-import { aam, image } from "../lib/aam.mjs";
+import { aam, image, before } from "../lib/aam.mjs";
 
 const KEY = Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex");
 const IV = Buffer.from("cafebabefacedbaddecaf888", "hex");
@@ -35,7 +35,7 @@ function nodeOpen(sealed) {
 }
 
 let img;
-test.before(async () => { img = await image("examples/seal.ts"); });
+before(test, async () => { img = await image("examples/seal.ts"); });
 
 for (const [name, data] of CORPUS) {
   test(`seal (${name}): Node's crypto and zlib open what the pipeline wrote; the pipeline opens what Node sealed`, async () => {

@@ -8,12 +8,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { aam, image, prebuild, kernelImage } from "../lib/aam.mjs";
+import { aam, image, prebuild, kernelImage, before } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const images = {};
 
-test.before(async () => {
+before(test, async () => {
   const programs = ["examples/sql.ts", "tests/aams/programs/sqlite_errors.ts", "tests/aams/programs/sqlite_run.ts"];
   await prebuild(programs.map((n) => [n]));
   for (const n of programs) {

@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import * as fs from "node:fs";
-import { aam, image, prebuild, kernelImage } from "../lib/aam.mjs";
+import { aam, image, prebuild, kernelImage, before } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const sha = (b) => createHash("sha256").update(b).digest("hex").slice(0, 16);
@@ -47,7 +47,7 @@ const LEVELS = [0, 1, 6, 9];
 const inflate = { zlib: zlib.inflateSync, gzip: zlib.gunzipSync, raw: zlib.inflateRawSync };
 const deflate = { zlib: zlib.deflateSync, gzip: zlib.gzipSync, raw: zlib.deflateRawSync };
 
-test.before(async () => {
+before(test, async () => {
   const parts = [];
   for (let i = 0; i < 10; i++) parts.push(i % 2 ? bytes(1 << 20, 100 + i) : text(1 << 20, 200 + i));
   bigAll = Buffer.concat(parts).subarray(0, 10 * 1000 * 1000);

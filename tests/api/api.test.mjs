@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT, aam, image, prebuild } from "../lib/aam.mjs";
+import { ROOT, aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const DOC = fs.readFileSync(path.join(ROOT, "docs/API.md"), "utf8");
 
@@ -41,7 +41,7 @@ for (const e of EX) {
 }
 const MISUSE = "tests/api/programs/misuse.ts";
 
-test.before(() => prebuild([[MISUSE], ...EX.map((e) => [e.file])]));
+before(test, () => prebuild([[MISUSE], ...EX.map((e) => [e.file])]));
 
 test("docs/API.md has an example per group, each marked run or build", () => {
   assert.ok(EX.length >= 7, `${EX.length} examples`);

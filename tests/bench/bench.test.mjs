@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, ROOT, HANG_MS } from "../lib/aam.mjs";
+import { aam, ROOT, HANG_MS, before } from "../lib/aam.mjs";
 
 const STATS = ["mean", "sd", "median", "p99", "n"];
 const ROWS = ["local_task", "call_app", "call_os"];
@@ -22,7 +22,7 @@ function isStats(s, what) {
 }
 
 let r, j;
-test.before(async () => {
+before(test, async () => {
   const file = path.join(ROOT, "build/test-images/bench-quick.json");
   fs.rmSync(file, { force: true });
   r = await aam(["bench", "--quick", "--json", file], { timeoutMs: 3 * HANG_MS });

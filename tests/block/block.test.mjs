@@ -11,7 +11,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, prebuild, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, statsTable, before } from "../lib/aam.mjs";
 
 const DISK = "tests/block/programs/disk.ts";
 const IRQ = "tests/block/programs/irq.ts";
@@ -30,7 +30,7 @@ function disk(sectors = 128, fill = null) {
 const pattern = (i) => (i * 13 + (i >> 9)) & 255;
 
 const images = {};
-test.before(async () => {
+before(test, async () => {
   await prebuild([[DISK], [IRQ], [IRQ, { trace: true }], [MOVE, FAST_RELEASE]]);
   images.disk = await image(DISK);
   images.irq = await image(IRQ);
@@ -77,11 +77,11 @@ test("many requests in flight from 64 tasks (more than the queue holds) complete
 
 test("a read-only disk refuses writes (EROFS) and its file is unchanged; reads work", async () => {
   const f = disk(16, pattern);
-  const before = fs.readFileSync(f);
+  const was = fs.readFileSync(f);
   const r = await aam(["run", images.disk, "--cores", "2", "--disk", `${f}:ro`, "--", "ro"]);
   assert.is(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^disk: 16 sectors, read-only\nro: readOnly yes, write -30: block\.write: lba 0 \+ 1 sectors: the disk is read-only \(EROFS\)\nro: read 0 fnv [0-9a-f]+\n$/);
-  assert.ok(fs.readFileSync(f).equals(before), "the file was not written");
+  assert.ok(fs.readFileSync(f).equals(was), "the file was not written");
 });
 
 test("requests outside the disk are refused with an error naming lba and size (EINVAL)", async () => {

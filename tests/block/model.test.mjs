@@ -10,11 +10,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { ROOT } from "../lib/aam.mjs";
+import { ROOT, before } from "../lib/aam.mjs";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-model-"));
 let M;                                        // the bundled tools/host/virtio.ts and tools/host/abi.ts
-test.before(async () => {
+before(test, async () => {
   const out = path.join(dir, "virtio.mjs");
   await esbuild.build({ stdin: { contents: 'export * from "./tools/host/virtio.ts"; export * from "./tools/host/abi.ts";', resolveDir: ROOT, loader: "ts" },
     outfile: out, bundle: true, format: "esm", platform: "node", logLevel: "error" });
@@ -119,13 +119,13 @@ test("hostile chains fail alone, each with a line naming what and where; the nex
 test("a read-only device answers IOERR to a write and leaves the file alone; FEATURES_OK needs VERSION_1", async () => {
   const s = setup(true);
   assert.is(s.io.dev_read(0, M.VIRTIO_DEVICE_FEATURES) & (1 << 5), 1 << 5, "VIRTIO_BLK_F_RO offered");
-  const before = fs.readFileSync(s.img);
+  const was = fs.readFileSync(s.img);
   s.header(0x20000, 1, 0);
   s.desc(0, 0x20000, 16, 1, 1); s.desc(1, 0x21000, 512, 1, 2); s.desc(2, 0x22000, 1, 2);
   assert.equal(await s.submit(0), { id: 0, len: 1 });
   assert.is(s.dv.getUint8(0x22000), 1);
   s.dev.stop();
-  assert.ok(fs.readFileSync(s.img).equals(before));
+  assert.ok(fs.readFileSync(s.img).equals(was));
   const t = setup();
   t.io.dev_write(0, M.VIRTIO_STATUS, 0);
   t.io.dev_write(0, M.VIRTIO_STATUS, 3);

@@ -9,10 +9,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as os from "node:os";
 import { spawn } from "node:child_process";
-import { aam, image, prebuild, ROOT, AAM, HANG_MS } from "../lib/aam.mjs";
+import { aam, image, prebuild, ROOT, AAM, HANG_MS, before } from "../lib/aam.mjs";
 import { boot } from "../../boot/qemu.mjs";
 
-test.before(() => prebuild([["tests/boot/programs/wake.ts"], ["tests/boot/programs/idle.ts"], ["tests/parity/programs/hello.ts"], ["tests/parity/programs/exit.ts"]]));
+before(test, () => prebuild([["tests/boot/programs/wake.ts"], ["tests/boot/programs/idle.ts"], ["tests/parity/programs/hello.ts"], ["tests/parity/programs/exit.ts"]]));
 
 const STATS_CORE = /^aam boot stats: core (\d+): parks (\d+), hlt (\d+), halted (\d+) us of (\d+) us/gm;
 const coreStats = (err) => [...err.matchAll(STATS_CORE)].map((m) => ({ core: +m[1], parks: +m[2], hlt: +m[3], halted: +m[4], up: +m[5] }));

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, image, prebuild, fields, ROOT } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, ROOT, before } from "../lib/aam.mjs";
 import { model } from "../../tools/build/abi.mjs";
 
 const ABI = model(JSON.parse(fs.readFileSync(path.join(ROOT, "runtime/abi.json"), "utf8"))).byName;
@@ -15,7 +15,7 @@ const OUT = path.join(ROOT, "build/test-images/cli-hello.wasm");
 const AT_MIN = { AAM_CTX_SIZE: "256", AAM_DEBUG: "1", AAM_GRACE_US: "0", AAM_RING_SLOTS: "2", AAM_SPINS: "0", AAM_STALL_MS: "0", AAM_STEAL: "1", AAM_TICK_US: "1", AAM_TRACE: "1", AAM_TRACE_SLOTS: "8" };
 const AT_MAX = { AAM_CTX_SIZE: "1048576", AAM_GRACE_US: "2147483647", AAM_RING_SLOTS: "65536", AAM_SPINS: "2147483647", AAM_STALL_MS: "2147483647", AAM_STEAL: "0", AAM_TICK_US: "2147483647", AAM_TRACE: "1", AAM_TRACE_SLOTS: "1048576" };
 const CHAIN = "tests/sched/programs/chain.ts";
-test.before(() => prebuild([[CHAIN, { defines: AT_MIN }], [CHAIN, { defines: AT_MAX }]]));   // two at once
+before(test, () => prebuild([[CHAIN, { defines: AT_MIN }], [CHAIN, { defines: AT_MAX }]]));   // two at once
 
 test("aam build writes an image whose only imports are the platform interface and whose only exports are aam_entry, aam_resume, aam_inline and memory", async () => {
   fs.rmSync(OUT, { force: true });

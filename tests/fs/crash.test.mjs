@@ -15,7 +15,7 @@ import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, image, AAM, ROOT, HANG_MS } from "../lib/aam.mjs";
+import { aam, image, AAM, ROOT, HANG_MS, before } from "../lib/aam.mjs";
 import { pattern, run } from "./images.mjs";
 
 const WORK = path.join(ROOT, "build/test-images/fs-crash");
@@ -23,7 +23,7 @@ const ROUNDS = 40;
 const ALLOWED = /unused clusters|Free cluster summary|FATs differ|Reclaimed|lost|Orphan/i;
 let img;
 
-test.before(async () => { fs.rmSync(WORK, { recursive: true, force: true }); fs.mkdirSync(WORK, { recursive: true }); img = await image("tests/fs/programs/crashload.ts"); });
+before(test, async () => { fs.rmSync(WORK, { recursive: true, force: true }); fs.mkdirSync(WORK, { recursive: true }); img = await image("tests/fs/programs/crashload.ts"); });
 
 // Runs the workload on `disk` and kills the whole process group after the k-th "synced" line. Resolves with the number of rounds it saw synced.
 function runAndKill(cmd, disk, k, delayMs) {

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { aam, image, prebuild, ROOT } from "../lib/aam.mjs";
+import { aam, image, prebuild, ROOT, before } from "../lib/aam.mjs";
 import { tree, run } from "./images.mjs";
 
 const WORK = path.join(ROOT, "build/test-images/fs-examples");
@@ -17,7 +17,7 @@ const FILES = { ...tree(0), "big/blob.bin": Buffer.from(Array.from({ length: 300
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
 const images = {};
 
-test.before(async () => {
+before(test, async () => {
   fs.rmSync(WORK, { recursive: true, force: true });
   for (const [rel, bytes] of Object.entries(FILES)) {
     fs.mkdirSync(path.dirname(path.join(SRC, rel)), { recursive: true });
@@ -73,11 +73,11 @@ for (const [host, cmd] of HOSTS) {
     r = await aam([cmd, images.cat, "--", "/HELLO.TXT"]);
     assert.is(r.code, 1);
     assert.match(r.stderr, "no disk attached");
-    const before = fs.readFileSync(img);
+    const was = fs.readFileSync(img);
     r = await aam([cmd, images.cp, "--disk", `${img}:ro`, "--", "/HELLO.TXT", "/NEW.TXT"]);
     assert.is(r.code, 1);
     assert.match(r.stderr, "EROFS");
-    assert.ok(Buffer.compare(fs.readFileSync(img), before) === 0, "a read-only disk changed");
+    assert.ok(Buffer.compare(fs.readFileSync(img), was) === 0, "a read-only disk changed");
   });
 }
 

@@ -6,13 +6,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
-import { image } from "../lib/aam.mjs";
+import { image, before } from "../lib/aam.mjs";
 import { makeImage, fsops, pattern } from "./images.mjs";
 
 const PROGRAM = "tests/fs/programs/fsops.ts";
 let prog, fat16, fat32;
 
-test.before(async () => {
+before(test, async () => {
   prog = await image(PROGRAM);
   fat16 = fs.readFileSync(makeImage("hostile16", { fat: 16, mb: 4 }));
   fat32 = fs.readFileSync(makeImage("hostile32", { fat: 32, mb: 34 }));

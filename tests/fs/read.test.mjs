@@ -6,14 +6,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, image, ROOT } from "../lib/aam.mjs";
+import { aam, image, ROOT, before } from "../lib/aam.mjs";
 import { makeImage, tree, fnv, fsops } from "./images.mjs";
 
 const PROGRAM = "tests/fs/programs/fsops.ts";
 let prog, fat16, fat32;
 const BIG = 10 * 1024 * 1024;
 
-test.before(async () => {
+before(test, async () => {
   prog = await image(PROGRAM);
   fat16 = fs.readFileSync(makeImage("read16", { fat: 16, mb: 4 }));
   fat32 = fs.readFileSync(makeImage("read32", { fat: 32, mb: 40, big: BIG }));

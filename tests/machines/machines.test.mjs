@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aam, image, prebuild, fields, ROOT } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, ROOT, before } from "../lib/aam.mjs";
 
 const P = (n) => `tests/machines/programs/${n}.ts`;
 const CONFIGS = [
@@ -18,7 +18,7 @@ const CONFIGS = [
 
 // loadstep is built with --trace: the test counts the manager's ticks in the trace.
 const optsOf = (p, opts) => p === P("loadstep") ? { ...opts, trace: true } : opts;
-test.before(() => prebuild(CONFIGS.flatMap((c) => c.programs.map((p) => [p, optsOf(p, c.opts)]))));
+before(test, () => prebuild(CONFIGS.flatMap((c) => c.programs.map((p) => [p, optsOf(p, c.opts)]))));
 
 // The manager's reaction, counted in its own ticks from the trace: each tick samples every
 // machine (a "queued" and a "load" counter event per machine), grants and revokes follow in the

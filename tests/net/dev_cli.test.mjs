@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam } from "../lib/aam.mjs";
+import { aam, before } from "../lib/aam.mjs";
 
 const PROG = "tests/net/programs/dev_echo.ts";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-netcli-"));
@@ -16,7 +16,7 @@ const file = path.join(dir, "plain");
 fs.writeFileSync(file, "x");
 const sock = path.join(dir, "s.sock");
 const srv = net.createServer(() => {});
-test.before(() => new Promise((r) => srv.listen(sock, r)));
+before(test, () => new Promise((r) => srv.listen(sock, r)));
 test.after(() => { srv.close(); fs.rmSync(dir, { recursive: true, force: true }); });
 
 const BAD = [

@@ -9,12 +9,12 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const PROG = "tests/net/programs/dev_hostile.ts";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-nethostile-"));
 let img;
-test.before(async () => { await prebuild([[PROG]]); img = await image(PROG); });
+before(test, async () => { await prebuild([[PROG]]); img = await image(PROG); });
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function run(kind) {

@@ -7,11 +7,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as net from "node:net";
 import { spawn } from "node:child_process";
-import { AAM, ROOT, HANG_MS, image, prebuild } from "../lib/aam.mjs";
+import { AAM, ROOT, HANG_MS, image, prebuild, before } from "../lib/aam.mjs";
 
 const PROG = "tests/net/programs/dev_user.ts";
 let img;
-test.before(async () => { await prebuild([[PROG]]); img = await image(PROG); });
+before(test, async () => { await prebuild([[PROG]]); img = await image(PROG); });
 
 /** A TCP port of 127.0.0.1 that nothing listens on now. */
 function freePort() {

@@ -6,14 +6,14 @@
 // Deterministic: seeded mutations, counted results; nothing timed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const LOOP = "tests/net/programs/stack_loop.ts";
 const FUZZ = "tests/net/programs/stack_fuzz.ts";
 const SOCK = "tests/net/programs/stack_sock.ts";
 const hosts = process.env.AAM_NET_HOSTS ? process.env.AAM_NET_HOSTS.split(",") : ["run", "boot"];
 
-test.before(async () => { await prebuild([[LOOP], [FUZZ], [SOCK]]); });
+before(test, async () => { await prebuild([[LOOP], [FUZZ], [SOCK]]); });
 
 for (const host of hosts) {
   test(`${host}: loopback UDP and ICMP, queue limits, unreachables, heap baseline`, async () => {

@@ -12,7 +12,7 @@
 // segments are hit (not when: timers depend on the machine's speed), nothing is timed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const LOOP = "tests/net/programs/tcp_loop.ts";
 const HOSTILE = "tests/net/programs/tcp_hostile.ts";
@@ -20,7 +20,7 @@ const hosts = process.env.AAM_NET_HOSTS ? process.env.AAM_NET_HOSTS.split(",") :
 
 const DBG = { debug: true };            // TCP's `if (DEBUG) assert(...)` checks compiled in
 const LATE = { debug: true, defines: { AAM_TEST_TCP_WAIT_US: "200" } };   // see the test "reach their wait late"
-test.before(async () => { await prebuild([[LOOP, DBG], [HOSTILE, DBG], [LOOP, LATE]]); });
+before(test, async () => { await prebuild([[LOOP, DBG], [HOSTILE, DBG], [LOOP, LATE]]); });
 
 const fields = (line) => Object.fromEntries([...line.matchAll(/([a-z]+(?: [a-z]+)?) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
 

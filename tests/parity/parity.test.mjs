@@ -6,7 +6,7 @@
 // failing alike does not pass.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, kernelImage } from "../lib/aam.mjs";
+import { aam, image, kernelImage, before } from "../lib/aam.mjs";
 
 const P = (n) => `tests/parity/programs/${n}.ts`;
 const STDIN = Array.from({ length: 10000 }, (_, i) => `line ${i} of the input\n`).join("");   // the stdin scenario's input
@@ -30,7 +30,7 @@ const SCENARIOS = [
 ];
 
 const images = {};
-test.before(async () => {
+before(test, async () => {
   // Build every image, then every kernel (aam image fills the boot cache), two at a time.
   const queue = [...new Set(SCENARIOS.map((s) => s.name))];
   const worker = async () => {

@@ -6,14 +6,14 @@
 // QEMU (`aam boot`) must print the same stdout and end with the same status.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild } from "../lib/aam.mjs";
+import { aam, image, prebuild, before } from "../lib/aam.mjs";
 
 const PROG = "tests/runtime/programs/contain.ts";
 const CTX8K = { defines: { AAM_CTX_MAX: "8192" } };
 const TIMEOUT = 300000;
 const OVERFLOW = "context overflow: blocked with a stack deeper than AAM_CTX_MAX=8192; build with --define AAM_CTX_MAX=16384";
 
-test.before(() => prebuild([[PROG], [PROG, CTX8K]]));
+before(test, () => prebuild([[PROG], [PROG, CTX8K]]));
 
 const ends = "blocks leaked 0\nothers ok 30 of 30\n";
 const failed = (way, error) => `${way}: failed true, value 0, error '${error}'\n`;

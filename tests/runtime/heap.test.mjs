@@ -1,11 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild, fields, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, statsTable, before } from "../lib/aam.mjs";
 
 const PROG = "tests/runtime/programs/alloc_stress.ts";
 
 // Every image of this suite (one process runs all its files), built two at a time.
-test.before(() => prebuild([
+before(test, () => prebuild([
   [PROG], [PROG, { debug: true }], ["tests/runtime/programs/static_data.ts"],
   ["tests/runtime/programs/static_data.ts", { env: { AAM_LINK_ACTIVE_DATA: "1" } }], ["tests/runtime/programs/strings.ts"],
   ["tests/runtime/programs/trap.ts"], ["tests/runtime/programs/trap.ts", { debug: true }],

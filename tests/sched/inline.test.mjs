@@ -5,7 +5,7 @@
 // joiner goes on with its locals. One core, so no thief takes a child before its join.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild, fields } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, before } from "../lib/aam.mjs";
 
 const PROG = "tests/sched/programs/inline.ts";
 const OFF = { defines: { AAM_INLINE_DEPTH: "0" } };
@@ -13,7 +13,7 @@ const DEEP = { defines: { AAM_INLINE_DEPTH: "64", AAM_CTX_MAX: "8192" } };
 const OVERFLOW = "context overflow: blocked with a stack deeper than AAM_CTX_MAX=8192; build with --define AAM_CTX_MAX=16384";
 const TIMEOUT = 300000;
 
-test.before(() => prebuild([[PROG], [PROG, OFF], [PROG, DEEP]]));
+before(test, () => prebuild([[PROG], [PROG, OFF], [PROG, DEEP]]));
 
 const run = async (host, img, args) => aam([host, img, "--cores", "1", "--", ...args], { timeoutMs: TIMEOUT });
 const HOSTS = ["run", "boot"];                 // Node, QEMU

@@ -5,7 +5,7 @@
 // pingpong (the signal's lock).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { aam, image, prebuild, fields, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, fields, statsTable, before } from "../lib/aam.mjs";
 
 const P = (n) => `tests/sched/programs/${n}.ts`;
 const SMALL = { AAM_RING_SLOTS: "4", AAM_CTX_SIZE: "1024" };
@@ -15,7 +15,7 @@ const CONFIGS = [
   { name: " [--debug, 4-slot rings, 1 KiB contexts]", opts: { debug: true, defines: SMALL }, small: true, debug: true },
 ];
 
-test.before(() => prebuild([
+before(test, () => prebuild([
   ...["noop", "chain", "steal", "pingpong"].flatMap((n) => CONFIGS.map((c) => [P(n), c.opts])),
   ...CONFIGS.filter((c) => !c.debug).map((c) => ["examples/fib.ts", c.opts]), [P("steal"), { defines: { AAM_STEAL: "0" } }],
   [P("misuse")], ["examples/tasks.ts"], [P("task_trap")], [P("root_trap")],

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { aam, image, AAM, kernelImage } from "../lib/aam.mjs";
+import { aam, image, AAM, kernelImage, before } from "../lib/aam.mjs";
 
 const P = (n) => `tests/stdio/programs/${n}.ts`;
 const PROGRAMS = ["cat", "count", "readers", "interleave", "yes"];
@@ -20,7 +20,7 @@ const sha = (b) => createHash("sha256").update(b).digest("hex");
 const images = {};
 let dir, big;                                  // a temp folder; a 10 MB random file in it
 
-test.before(async () => {
+before(test, async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "aam-stdio-"));
   big = path.join(dir, "10m");
   fs.writeFileSync(big, randomBytes(10 * 1000 * 1000));

@@ -5,13 +5,13 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import binaryen from "binaryen";
 import { createRequire } from "node:module";
-import { aam, image, prebuild, statsTable } from "../lib/aam.mjs";
+import { aam, image, prebuild, statsTable, before } from "../lib/aam.mjs";
 
 const require = createRequire(import.meta.url);
 require("esbuild-register/dist/node").register({ target: "node20" });
 const { validateChrome } = require("../../tools/trace/index.ts");
 
-test.before(() => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }],
+before(test, () => prebuild([["tests/trace/programs/stall.ts"], ["tests/trace/programs/crash.ts"], ["tests/trace/programs/crash.ts", { trace: true }],
   ["tests/trace/programs/exitbusy.ts", { trace: true, debug: true }], ["examples/pipeline.ts", { trace: true, defines: { AAM_TRACE_SLOTS: "128" } }]]));
 
 const STALL = /^aam: stall: task 0x[0-9a-f]+ \((\S+)\) of machine (\S+) has run on core (\d+) for (\d+) ms$/gm;
