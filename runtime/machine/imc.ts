@@ -225,7 +225,8 @@ import { imsSend, SIG_NEW_MESSAGES, SIG_NEW_INTERFACE } from "./ims";
 @unmanaged
 export class Interface {
   /** Asynchronous call of `method`: returns the call's future (release it, or join). Blocks the
-   *  calling task only while CAP calls of this interface are outstanding. */
+   *  calling task only while its core's next call slot is in use and CAP other calls of this
+   *  interface are outstanding. */
   call(method: u32, a0: u64 = 0, a1: u64 = 0, a2: u64 = 0): Future {
     return changetype<Future>(issue(changetype<usize>(this), method, a0, a1, a2, false, CLAIM_SLOT));
   }
@@ -324,8 +325,8 @@ function rqCapacity(cap: u32): u32 {
 function hex64(v: u64): string { return "0x" + v.toString(16).padStart(16, "0"); }
 
 /** Connect the machine of the running task (the client) to `server`, with `cap` outstanding
- *  calls at most (power of two) and at most `limit` of them running on the server at once
- *  (0: no limit). */
+ *  calls at most besides the call slots (power of two; SLOTS per client core) and at most
+ *  `limit` of them running on the server at once (0: no limit). */
 export function connect(server: Machine, cap: u32 = 64, limit: u32 = 0): Interface {
   return connectHash(server, cap, limit, 0);
 }
@@ -370,9 +371,11 @@ export function connectHash(server: Machine, cap: u32, limit: u32, hash: u64): I
   return changetype<Interface>(i);
 }
 
-// Steps c1–c3 (c2 through this core's call slot when it is free: p1). `spin`: the caller waits
-// for the result at once (callSync), so its word is claimed before the call is published
-// (sched/future.ts h1).
+// Steps c1–c3 (c2 through this core's call slot when it is free: p1). `claim`: which calls are
+// published claimed for an in-place result (sched/future.ts h1): none (callThen: its
+// continuation comes through the result queue), those in a slot (call: a slot takes no credit,
+// so a result handed over to an owner that looks later holds nothing back), every one (callSync:
+// its caller waits at once).
 function issue(i: usize, method: u32, a0: u64, a1: u64, a2: u64, ordered: bool, claim: u32): usize {
   let server = <usize>load<u32>(i + I_SERVER), client = <usize>load<u32>(i + I_CLIENT);
   let sched = <usize>load<u32>(server + M_SCHED), kind = FLAG_CALL | (ordered ? FLAG_ORDERED : 0);
@@ -497,8 +500,8 @@ function slotReady(i: usize): bool {
 // is published claimed) is most often awaited at once (callSync, call().join()), and its caller
 // issues nothing more until its result; a stream of async calls is found again by the busy
 // core's next poll (outsideWork), a call a poll (batches of 64: ~2.2 against ~2.5 M calls/s,
-// 4 alternated runs each, 2026-12-06). Rejected: one call per ring per poll always (batches of 8 went from
-// ~125 to ~175 ns a call: each call then cost a whole outsideWork) and reading the client's PI
+// 4 alternated runs each, 2026-12-06). Rejected: one call per ring per poll always (batches of
+// 8 went from ~125 to ~175 ns a call: each call then cost a whole outsideWork) and reading the client's PI
 // instead of the next slot (the same miss: the client writes PI with every call).
 function drainRequests(m: usize, i: usize, idle: bool): u32 {
   let q = <usize>load<u32>(i + I_TQ), cap = load<u32>(i + I_CAP), limit = load<u32>(i + I_LIMIT);
@@ -669,7 +672,7 @@ export function imcHandoff(t: usize): void {
   let refs = load<u32>(t + T_REFS);
   if (DEBUG) assert(refs >= 2, "imc: a handed-over call without its handle's reference");
   store<u32>(t + T_REFS, refs - 1);              // the reference the result queue would have dropped
-  store<u32>(t + T_FUTURE, DONE);                // no list: the caller held the word (other waiters retry until DONE)
+  store<u32>(t + T_FUTURE, DONE);                // no list: a claimed word has none (waiters took HANDED as done)
   resultTaken(i, heap);
 }
 
@@ -717,7 +720,7 @@ export function callComplete(t: usize, result: u64): void {
   if (kind & FLAG_ORDERED) nextOrdered(i);
   if (!(kind & FLAG_SLOT)) store<u32>(t + T_NEXT, <u32>i);       // for imcHandoff (a slot's ring names i)
   store<u64>(t + T_RESULT, result);
-  if (cas32(t + T_FUTURE, SPINNING, HANDED) == SPINNING) return;  // sched/future.ts h2: its caller spins on it
+  if (cas32(t + T_FUTURE, SPINNING, HANDED) == SPINNING) return;  // sched/future.ts h2: claimed, the result stays in place
   store<u32>(t + T_SCHED, load<u32>(client + M_SCHED));          // waiters belong to the client
   if (!mpmcPush(<usize>load<u32>(i + I_RQ), load<u32>(i + I_RQ_CAP), t)) fail("imc: result queue full despite credits");
   send(i, server, client, I_RQ_MON, I_RQ_SIG, 1);
