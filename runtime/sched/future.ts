@@ -20,9 +20,10 @@
 // push, pop and notification cost cache-line transfers per call):
 //  h1. the word is claimed: SPINNING. The issuer stores it into the record before it publishes
 //      the call (machine/imc.ts issue: callSync always, call() for a call in a slot), so no
-//      cmpxchg of the caller meets the server on the line; or a waiter spinning on a word still
-//      0 cmpxchg 0 → SPINNING (sched.ts schedSpinFor). A claim says "take the result in place",
-//      not "someone spins now": the owner of a call() may be busy elsewhere;
+//      cmpxchg of the caller meets the server on the line; or a waiter spinning on the word of a
+//      call in a slot, still 0, cmpxchg 0 → SPINNING (sched.ts schedSpinFor; not a heap record's:
+//      its credit would stay out until the handle's release, h4). A claim says "take the result
+//      in place", not "someone spins now": the owner of a call() may be busy elsewhere;
 //  h2. the server, when the handler returned (machine/imc.ts callComplete): RESULT (and for a
 //      heap record the interface, in NEXT) stored, cmpxchg SPINNING → HANDED; if that succeeds
 //      the call does not go through the result queue. HANDED is "the result is there": every

@@ -86,7 +86,7 @@ import { load32, store32, cas32, add32, sub32, ownerAdd64 } from "~lib/rt/atomic
 import { heapAlloc, heapSetArena } from "~lib/rt/heap";
 import { fail } from "~lib/rt/trap";
 import { ringNew, ringPush, ringPop, ringSteal, ringLen, ringTakeIf, injectPush, injectPop, injectLen } from "../task/queue";
-import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_CTX, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL } from "../task/task";
+import { Task, TaskFn, taskNew, currentTask, T_KIND, T_SCHED, T_CTX, T_FUTURE, DONE, SPINNING, HANDED, FLAG_CALL, FLAG_SLOT } from "../task/task";
 import { suspend } from "../task/context";
 import { Future } from "./future";
 import { FIXED_SPINS, SPINS, wakeCore, spinCap, spinOutcome, spinBegin, spinCheck, spinNextCheck, spinElapsed } from "./spin";
@@ -209,10 +209,12 @@ export function schedSpinFor(word: usize): bool {
   return !unclaim(word);
 }
 
-// future.ts h1: the word of a machine call nobody claimed becomes SPINNING.
+// future.ts h1: the word of a call in a slot that nobody claimed becomes SPINNING. Not a call in
+// a heap record: it holds a credit, and a handed-over result keeps it until the handle's release
+// (h4), so a task that waits for such calls and holds their handles would block its next call.
 // @ts-ignore: decorator
 @inline function claim(word: usize): void {
-  if ((load<u32>(word - T_FUTURE + T_KIND) & FLAG_CALL) && load32(word) == 0) cas32(word, 0, SPINNING);
+  if ((load<u32>(word - T_FUTURE + T_KIND) & (FLAG_CALL | FLAG_SLOT)) == (FLAG_CALL | FLAG_SLOT) && load32(word) == 0) cas32(word, 0, SPINNING);
 }
 
 /** future.ts h4: the handle of a call handed over in place is released: finish the call (hook

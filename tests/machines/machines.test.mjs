@@ -135,6 +135,14 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     assert.ok(f["blocked peak"] >= 1);
   });
 
+  if (on(P("fullqueue"))) test(`a client that waits for each call and holds every handle to the end (more than the call slots and the capacity of 4 together) is never blocked for good: the calls beyond the slots give their credits back as their results come in${cfg}`, async () => {
+    const r = await aam(["run", await img(P("fullqueue")), "--cores", "2", "--", "200", "held"]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    const f = fields(r.stdout);
+    assert.is(f.served, 200);
+    assert.is(f.wrong, 0);
+  });
+
   if (on(P("kernel"))) test(`a kernel machine checks every buffer against the caller's memory (a pointer into any page of a large block too), copies in and out, refuses bad pointers, overflowing or too long lengths and unknown methods with clear errors, keeps serving, and frees its copies when a handler traps${cfg}`, async () => {
     const r = await aam(["run", await img(P("kernel")), "--cores", "2"]);
     assert.is(r.code, 0, r.stdout + r.stderr);

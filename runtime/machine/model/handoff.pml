@@ -12,7 +12,8 @@
  *     c2  publish the call with its word SPINNING (claimed: call() in a slot, callSync) or 0
  *     then either releases the handle at once (r1), or waits for the result (join, wait, done
  *     polled), perhaps with another task waiting on the same future (Other), and then releases:
- *     h1  cas word 0 -> SPINNING if nobody claimed it (schedSpinFor's claim)
+ *     h1  cas word 0 -> SPINNING if nobody claimed it (schedSpinFor's claim; the runtime makes
+ *         it for a call in a slot only, a subset of what is modelled)
  *     p1  poll, any number of times (the window): word DONE or HANDED -> the result is there
  *     h3  cas word SPINNING -> 0 (give the claim back); failed: DONE or HANDED -> the result is
  *         there; 0 or a list -> another waiter took the claim away: suspend as well
