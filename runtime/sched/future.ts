@@ -70,7 +70,7 @@ export function completeWord(word: usize, value: u64): void {
   let w = <usize>xchg32(word, DONE);
   if (w == DONE) fail("future: completed twice (word 0x" + (<u32>word).toString(16) + ")");
   if (DEBUG) assert(w != HANDED, "future: a handed-over call completed through its queue");
-  if (w == SPINNING) w = 0;                       // h3: the spinning caller is no list
+  if (w == SPINNING) w = 0;                       // a claim (h1) is no list: its waiters see DONE
   let prev: usize = 0;                           // reverse: waiters run in the order they came
   while (w) { let n = <usize>load<u32>(w + T_NEXT); store<u32>(w + T_NEXT, <u32>prev); prev = w; w = n; }
   while (prev) {

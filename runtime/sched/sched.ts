@@ -168,7 +168,7 @@ export function schedHooks(activate: (m: usize) => void, callDone: (t: usize, re
   store<u32>(HOOKS + H_HANDED_RELEASE, handedRelease.index);
 }
 
-/** Call t was handed over to this core's spinning caller, which drops its handle now: finish it
+/** Call t was handed over in place and its caller drops its handle now (join, callSync): finish it
  *  (hook HANDED_RELEASE: machine/imc.ts imcHandedRelease). True: the handle is gone too. */
 export function schedHandedRelease(t: usize): bool {
   return call_indirect<bool>(load<u32>(HOOKS + H_HANDED_RELEASE), t);
