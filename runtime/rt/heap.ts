@@ -32,7 +32,10 @@
 //  +12 PAGES    pages in the run (large)         "
 //  +16 SIZE     block size in bytes (class size, or the large request rounded to 16)
 //  +20 ARENA    arena the span belongs to (0: the per-core records)
-//  +24..63      reserved
+//  +24 RECIP    small: floor(2^32 / SIZE) + 1, so that free's check that a pointer starts a block
+//               is a multiply, not a division (~25 cycles on every free): for off, SIZE < 2^16,
+//               (off · RECIP) >> 32 is off / SIZE exactly (the error is < off · SIZE / 2^32 / SIZE)
+//  +28..63      reserved
 //  +64 ...      blocks: small spans pack blocks of SIZE bytes; a large run has one block here.
 // Blocks are 16-byte aligned; the word at b+4 holds FREED_MAGIC while a block is free (checked on
 // free, to report double frees).
@@ -71,6 +74,8 @@ import { fail, failOutOfMemory } from "./trap";
 @inline const H_SIZE: usize = 16;
 // @ts-ignore: decorator
 @inline const H_ARENA: usize = 20;
+// @ts-ignore: decorator
+@inline const H_RECIP: usize = 24;
 
 // Every size class has its REMOTE head and CACHE entry in a per-core record, and an arena block
 // (ARENA_STRIDE bytes) holds the same words: checked at compile time against runtime/abi.json.
@@ -201,6 +206,7 @@ function refill(rec: usize, ent: usize, c: u32, size: usize): usize {
   store<u32>(span + H_PAGES, 1);
   store<u32>(span + H_SIZE, <u32>sz);
   store<u32>(span + H_ARENA, arena);
+  store<u32>(span + H_RECIP, <u32>(0xFFFFFFFF / <u32>sz) + 1);
   let first = span + SPAN_HDR;
   store<u32>(ent + C_BUMP, <u32>(first + sz));
   store<u32>(ent + C_END, <u32>(span + PAGE_SIZE));
@@ -281,7 +287,8 @@ function spanOf(b: usize, what: string): usize {
   let magic = load<u32>(span + H_MAGIC);
   if (magic == SPAN_SMALL) {
     let off = b - span - SPAN_HDR;
-    if (b < span + SPAN_HDR || off % <usize>load<u32>(span + H_SIZE) != 0) badPointer(what + " of a pointer inside a block", b);
+    let q = <u32>((<u64>off * <u64>load<u32>(span + H_RECIP)) >> 32);   // off / SIZE (RECIP above)
+    if (b < span + SPAN_HDR || q * load<u32>(span + H_SIZE) != <u32>off) badPointer(what + " of a pointer inside a block", b);
   } else if (magic != SPAN_LARGE) {
     badPointer(what + " of a pointer not from the allocator", b);
   }

@@ -27,13 +27,15 @@ import { heapStart } from "~lib/rt/pages";
 import { asyncify, ctxDrop, UNWINDING } from "../task/context";
 import { futureComplete, registerWaiter } from "./future";
 import { signalRegister } from "./signal";
-import { makeReady, currentMachineId, schedMachine, schedMachineId, schedCallDone, schedInlineStarted, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
+import { makeReady, currentMachineId, schedMachine, schedMachineId, schedCallDone, schedInlineStarted, schedInlineKept, ENQ_YIELD, ENQ_WAIT_WORD, ENQ_WAIT_SIGNAL } from "./sched";
 import { TRACE, trace, traceOpen, traceClose } from "../sys/trace";
 import { report, reportDec, reportEnd } from "../sys/console";
 import { EV_TASK_BEGIN, EV_TASK_RESUME, EV_TASK_END, EV_TASK_BLOCK, EV_TRAP } from "../sys/trace_events";
 
-/** Steps 2–4 for task `t` of scheduler `s` (the core serves `s`). */
-export function dispatch(s: usize, t: usize): void {
+/** Steps 2–4 for task `t` of scheduler `s` (the core serves `s`). `inline`: an inline join's
+ *  nested call (dispatchInline): a task that finishes keeps the scheduler's reference, which goes
+ *  to its joiner (sched.ts i4). */
+export function dispatch(s: usize, t: usize, inline: bool = false): void {
   let rec = coreRec(CORE_ID);
   setCurrentTask(t);
   store<u32>(rec + FC_CURRENT, <u32>t);
@@ -56,7 +58,8 @@ export function dispatch(s: usize, t: usize): void {
   if (kind & FLAG_FAILED) result = 0;    // failQuietly: a failed task's value is 0
   if (kind & FLAG_CALL) { schedCallDone(t, result); return; }   // back to the client
   futureComplete(t, result);              // step 4
-  taskRelease(t);
+  if (inline) schedInlineKept(t);         // i4: the joiner drops it
+  else taskRelease(t);
 }
 
 /** The export aam_inline (sched.ts inline join, step i2), on the stack of joiner `j`, which
@@ -70,7 +73,7 @@ export function dispatchInline(op: u32, t: usize, j: usize): void {
     if (DEBUG) assert(currentTask() == j, "dispatch: inline join from a task that is not running");
     if (TRACE) traceClose(EV_TASK_BLOCK);
     schedInlineStarted();
-    dispatch(0, t);
+    dispatch(0, t, true);
   } else {
     if (DEBUG) assert(failed == t, "dispatch: inline failure of a task that did not fail here");
     failFinish();

@@ -46,9 +46,9 @@
 import { load32, cas32, xchg32 } from "~lib/rt/atomic";
 import { DEBUG } from "~lib/rt/layout";
 import { fail } from "~lib/rt/trap";
-import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, taskRelease, taskNew, TaskFn } from "../task/task";
+import { T_NEXT, T_KIND, T_FUTURE, T_RESULT, T_ARG0, T_ENQ, DONE, SPINNING, HANDED, FLAG_WANTS_VALUE, FLAG_FAILED, FLAG_MESSAGE, FLAG_REFUSED, T_REFS, taskRelease, taskFree, taskNew, TaskFn } from "../task/task";
 import { suspend } from "../task/context";
-import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere, schedHandedRelease, schedHandOff } from "./sched";
+import { makeReady, ENQ_WAIT_WORD, spawnTask, currentSched, schedSpinFor, schedRunHere, INLINE_KEPT, schedHandedRelease, schedHandOff } from "./sched";
 
 /** Step 2's second half, run by the scheduler (or by then() for a continuation). */
 export function registerWaiter(word: usize, t: usize): void {
@@ -108,15 +108,21 @@ export class Future {
    *  join, sched.ts i1–i3; a trap in it still fails only it). */
   wait(): u64 {
     let t = changetype<usize>(this);
-    if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // inline join (sched.ts i1–i3)
+    if (load32(t + T_FUTURE) == 0 && schedRunHere(t) == INLINE_KEPT) taskRelease(t);   // inline join (sched.ts i1–i4)
     waitWord(t + T_FUTURE);
     return load<u64>(t + T_RESULT);
   }
   /** wait(), then release the handle. A machine call's result handed over in place (h2) is
-   *  finished and freed in one step (hook HANDED_RELEASE). */
+   *  finished and freed in one step (hook HANDED_RELEASE); a task that finished in an inline
+   *  join is freed with no write to its count (sched.ts i4). */
   join(): u64 {
     let t = changetype<usize>(this);
-    if (load32(t + T_FUTURE) == 0) schedRunHere(t);   // as wait()
+    if (load32(t + T_FUTURE) == 0 && schedRunHere(t) == INLINE_KEPT) {   // as wait()
+      if (DEBUG) assert(load<u32>(t + T_REFS) == 2 && load32(t + T_FUTURE) == DONE, "future: an inline-joined task with other references");
+      let r = load<u64>(t + T_RESULT);
+      taskFree(t);
+      return r;
+    }
     waitWord(t + T_FUTURE);
     let v = load<u64>(t + T_RESULT);
     if (load32(t + T_FUTURE) == HANDED && schedHandedRelease(t)) return v;   // h4, finished and freed at once

@@ -32,7 +32,11 @@
 //      to the joiner. A task that blocks in it unwinds to dispatchInline and waits as any task;
 //  i3. a trap that the host's call does not take (it hit the joiner, or a lock was held) ends
 //      the whole stack: recover (boot.ts) restarts the depth and queues a claimed task that never
-//      started (schedInlineReset).
+//      started (schedInlineReset);
+//  i4. a task that finishes in the nested call keeps the scheduler's reference (dispatch.ts) and
+//      the joiner gets it (INLINE_KEPT): join then holds both references of the record and frees
+//      it with no locked operation on REFS (task.ts taskFree), wait drops the one it got. Only
+//      the two holders ever touch REFS, and both are this stack now (measured: ~8 ns of ~85).
 // Rejected: running the task as a plain wasm call (a trap would take the joiner's frames with
 // it: the failure would not stay in the task that trapped), and Asyncify-free joins of tasks
 // that already started (they hold a context of their own).
@@ -157,6 +161,7 @@ let rng: u32 = 0;
 let next: usize = 0;       // NEXT: a task of curSched for this core to run before its ring
 let inlineDepth: u32 = 0;  // inline joins on this core's stack now (i2)
 let inlinePending: usize = 0;   // claimed for an inline join, not started yet (i1–i2)
+let inlineKept: usize = 0;      // finished in the nested call, its scheduler reference kept (i4)
 let nextId: u32 = 1;
 
 /** Install the hooks (boot, once, before any core serves a machine). */
@@ -357,22 +362,35 @@ export function makeReadyHere(t: usize): void {
   makeReady(t);
 }
 
-/** Inline join (steps i1–i3 at the top of this file): run task `t`, which the running task is
+/** Inline join (steps i1–i4 at the top of this file): run task `t`, which the running task is
  *  about to wait for, on this stack now, if it has not started and this core can claim it.
- *  True if it ran (it finished, failed, or blocked: the caller looks at its word again). */
-export function schedRunHere(t: usize): bool {
-  if (inlineDepth >= INLINE_DEPTH || !ring || <usize>load<u32>(t + T_SCHED) != curSched) return false;
-  if ((load<u32>(t + T_KIND) & FLAG_CALL) || load<u32>(t + T_CTX)) return false;   // a call; a blocked task
+ *  INLINE_NOT: it did not run; INLINE_RAN: it ran (failed, or blocked: the caller looks at its
+ *  word again); INLINE_KEPT: it finished and the caller holds the scheduler's reference (i4). */
+export function schedRunHere(t: usize): u32 {
+  if (inlineDepth >= INLINE_DEPTH || !ring || <usize>load<u32>(t + T_SCHED) != curSched) return INLINE_NOT;
+  if ((load<u32>(t + T_KIND) & FLAG_CALL) || load<u32>(t + T_CTX)) return INLINE_NOT;   // a call; a blocked task
   let j = currentTask();
-  if (!j) return false;
-  if (!ringTakeIf(ring, t)) return false;                   // i1: claim it
+  if (!j) return INLINE_NOT;
+  if (!ringTakeIf(ring, t)) return INLINE_NOT;              // i1: claim it
   inlinePending = t;
   inlineDepth++;
   ownerAdd64(coreRec(CORE_ID) + FC_INLINE_JOINS, 1);
   platform.run_inline(<u32>t, <u32>j);                      // i2: the host's nested call
   inlineDepth--;
-  return true;
+  if (inlineKept != t) return INLINE_RAN;
+  inlineKept = 0;                                           // i4
+  return INLINE_KEPT;
 }
+// @ts-ignore: decorator
+@inline export const INLINE_NOT: u32 = 0;
+// @ts-ignore: decorator
+@inline export const INLINE_RAN: u32 = 1;
+// @ts-ignore: decorator
+@inline export const INLINE_KEPT: u32 = 2;
+
+/** i4, in the nested call (dispatch.ts dispatch): `t` finished; its scheduler reference stays
+ *  for the joiner. */
+export function schedInlineKept(t: usize): void { inlineKept = t; }
 
 /** i2, in the nested call (dispatch.ts dispatchInline): `t` started; a trap from here fails it. */
 export function schedInlineStarted(): void { inlinePending = 0; }
@@ -381,6 +399,7 @@ export function schedInlineStarted(): void { inlinePending = 0; }
  *  did not catch): the count restarts, and a claimed task that never started is queued again. */
 export function schedInlineReset(): void {
   inlineDepth = 0;
+  inlineKept = 0;
   let t = inlinePending;
   inlinePending = 0;
   if (t) makeReady(t);

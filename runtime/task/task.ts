@@ -25,6 +25,8 @@
 //  +20  REFS    references: 2 at spawn (scheduler + handle), 1 if detached. atomic sub; 0 frees.
 //               A handed-over call's handle release drops the queue's reference with a plain
 //               store: the server let go and nobody else finishes it (machine/imc.ts imcHandoff).
+//               A task that finished in an inline join hands the scheduler's reference to its
+//               joiner, which holds both and frees the record with no write to REFS (taskFree).
 //  +24  SCHED   scheduler this task runs under. Written at spawn.
 //  +28  ENQ     object of the pending enqueue handler (the word or signal waited on); once the
 //               task failed, its error message (FLAG_MESSAGE).
@@ -171,32 +173,36 @@ export function tasksLive(): u32 {
   return k > 0 ? <u32>k : 0;
 }
 
-/** Drop one reference; the last one frees the record: a heap block goes back to the heap, a call
- *  slot (FLAG_SLOT) becomes free for its client core's next call when KIND turns 0 (the last
- *  store: everything before it, the message's free included, is done with the record). */
+/** Drop one reference; the last one frees the record (taskFree). */
 export function taskRelease(t: usize): void {
   let before = sub32(t + T_REFS, 1);
-  if (before == 1) {
-    let kind = load<u32>(t + T_KIND);
-    if (kind & FLAG_MESSAGE) {
-      // a string object: its block starts OBJ_HEADER bytes before it; a static message stays
-      let msg = <usize>load<u32>(t + T_ENQ);
-      if (kind & FLAG_SPARE) sparePut(msg - OBJ_HEADER);
-      else if (msg >= heapStart()) heapFree(msg - OBJ_HEADER);
-    }
-    if (kind & FLAG_SLOT) {
-      ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1
-      store32(t + T_KIND, 0);
-      return;
-    }
-    store<u32>(t + T_FN, 0);
-    heapFree(t);
-    // after the free, as before the count was per core: a program that waits for tasksLive() to
-    // settle and then reads the heap must find the record's block freed (tests/sched "10^6 …")
-    ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);     // − 1
-  } else if (before == 0) {
-    fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
+  if (before == 1) taskFree(t);
+  else if (before == 0) fail("task: released more often than referenced: 0x" + (<u32>t).toString(16));
+}
+
+/** Free record t, whose references are all dropped (taskRelease), or all held by the caller (an
+ *  inline join's joiner: sched/future.ts join, which then writes no count at all): a heap block
+ *  goes back to the heap, a call slot (FLAG_SLOT) becomes free for its client core's next call
+ *  when KIND turns 0 (the last store: everything before it, the message's free included, is done
+ *  with the record). */
+export function taskFree(t: usize): void {
+  let kind = load<u32>(t + T_KIND);
+  if (kind & FLAG_MESSAGE) {
+    // a string object: its block starts OBJ_HEADER bytes before it; a static message stays
+    let msg = <usize>load<u32>(t + T_ENQ);
+    if (kind & FLAG_SPARE) sparePut(msg - OBJ_HEADER);
+    else if (msg >= heapStart()) heapFree(msg - OBJ_HEADER);
   }
+  if (kind & FLAG_SLOT) {
+    ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);   // − 1
+    store32(t + T_KIND, 0);
+    return;
+  }
+  store<u32>(t + T_FN, 0);
+  heapFree(t);
+  // after the free, as before the count was per core: a program that waits for tasksLive() to
+  // settle and then reads the heap must find the record's block freed (tests/sched "10^6 …")
+  ownerAdd64(coreRec(CORE_ID) + FC_TASKS_LIVE, u64.MAX_VALUE);     // − 1
 }
 
 // Spare message blocks: the error of a task that fails while memory is exhausted (because it ran

@@ -1,4 +1,4 @@
-// inline.test.mjs: inline join (runtime/sched/sched.ts i1–i3) on both hosts. A task that waits for
+// inline.test.mjs: inline join (runtime/sched/sched.ts i1–i4) on both hosts. A task that waits for
 // a task it spawned and that has not started runs it on its own stack: no suspend (counted by the
 // cores' FC_SUSPENDS, not timed), and still the containment rule: a trap in the child fails the
 // child alone, through the host's catch frame (Node: run_inline's try; QEMU: its k_setjmp), and the
@@ -27,6 +27,18 @@ for (const host of HOSTS) {
     assert.is(off.code, 0, off.stdout + off.stderr);
     assert.equal(fields(on.stdout), { joins: 2000, sum: 2001000, suspends: 0 });
     assert.equal(fields(off.stdout), { joins: 2000, sum: 2001000, suspends: 2000 });
+  });
+
+  test(`${name(host)}: 400 children that finish in an inline join hand their scheduler reference to the joiner (i4): join, wait then release, quiet failures with heap messages, a grandchild joined inline first; right values and errors, no heap block or task record left; the same with AAM_INLINE_DEPTH=0`, async () => {
+    let sum = 0;
+    for (let i = 0; i < 400; i++) sum += i % 4 >= 2 ? 0 : i % 8 === 1 ? i + 1001 : 2 * i;
+    const on = await run(host, await image(PROG), ["kept", "400"]);
+    const off = await run(host, await image(PROG, OFF), ["kept", "400"]);
+    assert.is(on.code, 0, on.stdout + on.stderr);
+    assert.is(off.code, 0, off.stdout + off.stderr);
+    const want = { kept: 400, sum, failed: 100, wrong: 0, blocks: 0, tasks: 1 };
+    assert.equal(fields(on.stdout), { ...want, suspends: 0 });
+    assert.equal(fields(off.stdout), { ...want, suspends: 450 });         // 400 children and 50 grandchildren
   });
 
   test(`${name(host)}: children joined inline that trap (unreachable, out of bounds, fail, call stack exhausted, divide by zero) fail alone with their errors; the joiner keeps its locals, nothing suspends, no heap block is left`, async () => {

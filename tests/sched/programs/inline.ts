@@ -1,4 +1,4 @@
-// inline.ts: inline join (runtime/sched/sched.ts i1–i3): a task that waits for a task it spawned,
+// inline.ts: inline join (runtime/sched/sched.ts i1–i4): a task that waits for a task it spawned,
 // not started yet, runs it on its own stack instead of suspending. argv[1] chooses the part:
 //   count N     N spawn+join of a no-op; prints the suspends they cost (0 when every join ran
 //               inline, N with --define AAM_INLINE_DEPTH=0)
@@ -8,11 +8,15 @@
 //               AAM_INLINE_DEPTH: the joins past it suspend); every level's value comes back
 //   block N     N children that block (yield, wait for a signal) while run inline: the joiner
 //               suspends instead, everything completes once
+//   kept N      N children joined inline that hand the scheduler's reference to the joiner (i4):
+//               by join, by wait then release, failing quietly with a message built in the heap
+//               (join; wait, error, release), and joining a grandchild inline first; values,
+//               failures, errors; no heap block and no task record is left, nothing suspends
 //   ctx         a child run inline blocks at recursion depth 1000: its context grows while it
 //               unwinds to the inner dispatch (value 7507501), or, with AAM_CTX_MAX=8192, it
 //               fails with a context overflow: a trap in the middle of an unwind
 // Run on one core, where no thief can take a child before its join.
-import { Task, Future, Signal, spawn, yieldNow, println, args, fail, coreCount, heapBlocksInUse, tasksLive } from "aam";
+import { Task, Future, Signal, spawn, yieldNow, println, args, fail, failQuietly, text, coreCount, heapBlocksInUse, tasksLive } from "aam";
 import { coreRec } from "~lib/rt/layout";
 import { FC_SUSPENDS } from "~lib/rt/abi";
 
@@ -55,6 +59,16 @@ function blocker(t: Task): u64 {
   return t.arg0 * 3;
 }
 function release(t: Task): u64 { changetype<Signal>(sig).signal(); return 0; }
+
+// kept: what a child does by t.arg0 % 4 (the joiner's side is in main)
+function keptChild(t: Task): u64 {
+  let i = t.arg0;
+  if (i % 4 == 2 || i % 4 == 3) return failQuietly(text("kept: child ").dec(i).s(" fails").done());
+  if (i % 8 == 1) return spawn(noop, i).join() + 1000;     // a grandchild joined inline first
+  return i * 2;
+}
+
+function decimals(i: i32): i32 { let d = 1; while (i >= 10) { i /= 10; d++; } return d; }
 
 function deepYield(n: u32): u64 {
   let a = n * 3, b = n * 5, c = n * 7;
@@ -119,6 +133,33 @@ export function main(): i32 {
     println("blocked " + n.toString() + " sum " + sum.toString() + " failed " + failed.toString());
     return 0;
   }
+  if (part == "kept") {
+    let n = I32.parseInt(a[2]);
+    let b0 = blocks(), s0 = suspends();
+    let sum: u64 = 0, failed = 0, wrong = 0;
+    for (let i = 0; i < n; i++) {
+      let f = spawn(keptChild, <u64>i), k = i % 4;
+      let want: u64 = k >= 2 ? 0 : i % 8 == 1 ? <u64>i + 1 + 1000 : <u64>i * 2;
+      let v: u64;
+      if (k == 0 || k == 2) {
+        v = f.join();
+      } else {
+        v = f.wait();
+        if (f.failed) {
+          failed++;
+          let e = f.error;                         // compared in place: a string built here would count as a block left
+          if (!e.startsWith("kept: child ") || !e.endsWith(" fails") || e.length != 18 + decimals(i)) wrong++;
+        }
+        f.release();
+      }
+      if (v != want) wrong++;
+      sum += v;
+    }
+    let ss = suspends() - s0, left = blocks() - b0, live = tasksLive();
+    println("kept " + n.toString() + " sum " + sum.toString() + " failed " + failed.toString() + " wrong " + wrong.toString() +
+      " suspends " + ss.toString() + " blocks " + left.toString() + " tasks " + live.toString());
+    return 0;
+  }
   if (part == "ctx") {
     let mine: u64 = 77;
     let f = spawn(deepTask, 1000);
@@ -127,6 +168,6 @@ export function main(): i32 {
     f.release();
     return 0;
   }
-  println("usage: inline count N | trap | nest D | block N | ctx");
+  println("usage: inline count N | trap | nest D | block N | kept N | ctx");
   return 2;
 }
