@@ -105,7 +105,7 @@ export function futureComplete(t: usize, result: u64): void {
 export class Future {
   /** Block this task until the task finished; returns its result. Keeps the handle. A task that
    *  has not started and that this core can take runs at once, on the caller's stack (inline
-   *  join, sched.ts i1–i3; a trap in it still fails only it). */
+   *  join, sched.ts i1–i4; a trap in it still fails only it). */
   wait(): u64 {
     let t = changetype<usize>(this);
     if (load32(t + T_FUTURE) == 0 && schedRunHere(t) == INLINE_KEPT) taskRelease(t);   // inline join (sched.ts i1–i4)

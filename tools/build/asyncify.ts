@@ -1,7 +1,6 @@
 // asyncify.ts: the link step that gives tasks lazy contexts (runtime/task/context.ts).
 //
-// Owns: (1) the call graph of the unoptimised image and the Asyncify onlylist computed from it,
-// (2) running binaryen's Asyncify pass with that list, (3) the room check before each frame's
+// Owns: (1) the Asyncify onlylist, computed by callgraph.ts from the unoptimised image, (2) running binaryen's Asyncify pass with that list, (3) the room check before each frame's
 // save, (4) resolving the link-time imports `aam_link.*` that the runtime declares into the
 // functions Asyncify generated, and (5) the size report. Not: what a context holds or when a
 // task blocks (runtime/task/context.ts, sched.ts).
@@ -12,7 +11,8 @@
 // of every task's stack, so it and its callers are never instrumented. Computed, not hand-kept:
 // a new blocking API is picked up by the next build. Rejected: instrumenting everything (+85%
 // code, and the scheduler loop itself would be unwound) and a hand-kept list (goes stale
-// silently; a missing entry corrupts a resumed task).
+// silently; a missing entry corrupts a resumed task). Calls through the scheduler's hooks count
+// as calls of the one function installed there (callgraph.ts HOOK_SITES).
 //
 // Why `aam_link.suspend` is an import during the pass: Asyncify treats a call to a listed import
 // as the point where an unwind starts and a rewind ends, and saves nothing for the import itself.
@@ -31,6 +31,7 @@
 // A save path of another shape stops the build: an unchecked frame could corrupt the heap.
 
 import binaryen from "binaryen";
+import { reachingWhy } from "./callgraph";
 
 export interface AsyncifyReport {
   instrumented: number;
@@ -40,62 +41,9 @@ export interface AsyncifyReport {
 }
 
 const LINK_MODULE = "aam_link";
-const DISPATCH = /^~lib\/aam\/sched\/dispatch\/dispatch$/;   // runtime/sched/dispatch.ts, compiled as package "aam"
 const RESERVE = "~lib/aam/task/context/ctxReserve";               // runtime/task/context.ts
 const DATA = "__asyncify_data";                                   // Asyncify's global: {current, end}
 const STATE = "__asyncify_state";                                 // Asyncify's global: 0 normal, 1 unwinding, 2 rewinding
-
-interface Graph { funcs: Set<string>; calls: Map<string, Set<string>>; indirect: Set<string>; table: Set<string> }
-
-// Function names as binaryen prints them: $name or $"name with \"escapes\"".
-const NAME = String.raw`\$("(?:[^"\\]|\\.)*"|[^\s()]+)`;
-function unquote(n: string): string {
-  return n.startsWith('"') ? JSON.parse(n) as string : n;
-}
-
-function callGraph(text: string): Graph {
-  const g: Graph = { funcs: new Set(), calls: new Map(), indirect: new Set(), table: new Set() };
-  let cur: string | null = null;
-  const funcRe = new RegExp(String.raw`^ \(func ${NAME}`);
-  const callRe = new RegExp(String.raw`\((?:return_)?call ${NAME}`, "g");
-  const refRe = new RegExp(NAME, "g");
-  for (const line of text.split("\n")) {
-    const f = funcRe.exec(line);
-    if (f) { cur = unquote(f[1]); g.funcs.add(cur); g.calls.set(cur, new Set()); continue; }
-    if (line.startsWith(" (elem")) {
-      for (const m of line.slice(line.indexOf(")") + 1).matchAll(refRe)) g.table.add(unquote(m[1]));
-      continue;
-    }
-    if (!cur) continue;
-    if (line.includes("call_indirect")) g.indirect.add(cur);
-    if (line.includes("(ref.func")) for (const m of line.matchAll(refRe)) g.table.add(unquote(m[1]));
-    for (const m of line.matchAll(callRe)) g.calls.get(cur)!.add(unquote(m[1]));
-  }
-  return g;
-}
-
-/** Functions that can reach `target` without passing through the scheduler's dispatch. */
-export function reaching(text: string, target: string): Set<string> {
-  const g = callGraph(text);
-  const callers = new Map<string, Set<string>>();
-  const edge = (from: string, to: string): void => {
-    if (!callers.has(to)) callers.set(to, new Set());
-    callers.get(to)!.add(from);
-  };
-  for (const [f, cs] of g.calls) for (const c of cs) edge(f, c);
-  for (const f of g.indirect) for (const t of g.table) edge(f, t);
-  const out = new Set<string>();
-  const work = [target];
-  while (work.length) {
-    const n = work.pop()!;
-    for (const c of callers.get(n) ?? []) {
-      if (out.has(c) || DISPATCH.test(c)) continue;
-      out.add(c);
-      work.push(c);
-    }
-  }
-  return out;
-}
 
 function importName(mod: binaryen.Module, module: string, base: string): string | null {
   for (let i = 0; i < mod.getNumFunctions(); i++) {
@@ -119,7 +67,12 @@ export function asyncify(mod: binaryen.Module): AsyncifyReport | null {
   const bytesBefore = mod.emitBinary().length;
   const functions = mod.getNumFunctions();
   if (!suspendImport) { resolveWithoutAsyncify(mod); return null; }
-  const only = reaching(mod.emitText(), suspendImport);
+  const { only, why } = reachingWhy(mod.emitText(), suspendImport);
+  for (const ask of (process.env.AAM_ASYNCIFY_WHY ?? "").split(";").filter(Boolean)) {   // callgraph.ts
+    const chain: string[] = [];
+    for (let n: string | undefined = ask; n && chain.length < 64; n = why.get(n)) chain.push(n);
+    console.error(`asyncify: ${ask} ${only.has(ask) ? "is instrumented: " + chain.join(" → calls ") : "is not instrumented"}`);
+  }
   binaryen.setPassArgument("asyncify-imports", `${LINK_MODULE}.suspend`);
   binaryen.setPassArgument("asyncify-onlylist", [...only].join("\n"));   // names may hold commas
   mod.runPasses(["asyncify"]);

@@ -10,8 +10,8 @@
 //     repository's, the build options (debug, trace, defines, memory, passes, optimise), the
 //     versions of assemblyscript, binaryen and wabt, the build tools' own source (tools/build/,
 //     tools/host/abi.ts, tools/host/manifest.ts), every file of runtime/ (abi.json with it) and
-//     the environment variables the build reads (BUILD_ENV; AAM_LINK_DUMP, whose point is the
-//     file a build writes, turns the cache off).
+//     the environment variables the build reads (BUILD_ENV; AAM_LINK_DUMP and AAM_ASYNCIFY_WHY,
+//     whose point is what a build writes besides the image, turn the cache off).
 //  2. the entry's `deps`: every file asc asked for while compiling (the program, each file it
 //     imports, generated _igen files, the runtime files reached as "aam"), with the hash of the
 //     text asc was given, and every file asc looked for and did not find (a file created there
@@ -172,7 +172,7 @@ export async function cachedBuild(o: BuildOptions, c: CacheOptions = {}): Promis
   const { igenForBuild } = await import("./igen");
   igenForBuild(o.entry);                             // generated files first: they are deps
   const key = imageKey(o);
-  const hit = c.force || process.env.AAM_LINK_DUMP ? null : lookup(dir, key);
+  const hit = c.force || process.env.AAM_LINK_DUMP || process.env.AAM_ASYNCIFY_WHY ? null : lookup(dir, key);
   let b: Built;
   if (hit) {
     b = { wasm: hit.wasm, manifest: hit.entry.manifest };
