@@ -15,7 +15,7 @@ const HOSTS = [["node", "run"], ["qemu", "boot"]];
 let trapImage;
 
 before(test, async () => {
-  trapImage = await image("tests/aams/programs/foreign_trap.ts");
+  trapImage = await image("tests/aams/programs/zlib_cases.ts");   // foreign_trap.ts's main as `trap N`
   await kernelImage(trapImage);
 });
 
@@ -25,7 +25,7 @@ test("a trap inside the foreign module fails the call, marks the module failed f
   for (const [how, what] of KINDS) {
     const outs = [];
     for (const [host, cmd] of HOSTS) {
-      const r = await aam([cmd, "--cores", "2", trapImage, "--", how]);
+      const r = await aam([cmd, "--cores", "2", trapImage, "--", "trap", how]);
       assert.is(r.code, 0, `${host} ${how}: ${r.stderr}`);
       const why = `zlib.crash: the module trapped (${what}); it is marked failed and refuses every later call`;
       assert.is(r.stdout, `before: stream 1\nthe call that trapped: ${why}\na later call: zlib.open: ${why}\nmain goes on\n`, `${host} ${how}`);

@@ -4,17 +4,19 @@
 // fails with SQLite's messages, and tests/aams/programs/sqlite_errors.ts shows bad statements,
 // handles and pointers failing their call while the machine goes on and nothing leaks, with the
 // same lines on both hosts; tests/aams/programs/sqlite_run.ts does the same for the `run` task
-// (a whole statement, or a parameter array of them, in one call).
+// (a whole statement, or a parameter array of them, in one call). Both programs run from one image,
+// programs/sqlite_cases.ts (`errors`, `run`): one build and one kernel instead of two.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { aam, image, prebuild, kernelImage, before } from "../lib/aam.mjs";
 
 const HOSTS = [["node", "run"], ["qemu", "boot"]];
+const CASES = "tests/aams/programs/sqlite_cases.ts";
 const images = {};
 
 before(test, async () => {
-  const programs = ["examples/sql.ts", "tests/aams/programs/sqlite_errors.ts", "tests/aams/programs/sqlite_run.ts"];
+  const programs = ["examples/sql.ts", CASES];
   await prebuild(programs.map((n) => [n]));
   for (const n of programs) {
     images[n] = await image(n);
@@ -92,7 +94,7 @@ image heap blocks: as before
 
 test("bad statements, handles and pointers fail their call with SQLite's message or the kernel's refusal; nothing leaks; the same lines on Node and QEMU", async () => {
   for (const [host, cmd] of HOSTS) {
-    const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/sqlite_errors.ts"]]);
+    const r = await aam([cmd, "--cores", "2", images[CASES], "--", "errors"]);
     assert.is(r.code, 0, `${host}: ${r.stderr}`);
     assert.is(r.stdout, EXPECTED, host);
   }
@@ -118,7 +120,7 @@ image heap blocks: as before
 
 test("run: inserts and point selects of a parameter array in one call give SQLite's rows; short arrays, bad TEXT ranges and types, a small text buffer and a constraint fail the call naming the run; nothing leaks; the same lines on Node and QEMU", async () => {
   for (const [host, cmd] of HOSTS) {
-    const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/sqlite_run.ts"]]);
+    const r = await aam([cmd, "--cores", "2", images[CASES], "--", "run"]);
     assert.is(r.code, 0, `${host}: ${r.stderr}`);
     assert.is(r.stdout, RUN_EXPECTED, host);
   }

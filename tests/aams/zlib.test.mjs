@@ -4,7 +4,7 @@
 // reads what they write, over a corpus made here from a seeded generator (empty, 1 byte, text,
 // random, highly repetitive, 10 MB; 2 MB under QEMU), in the zlib, gzip and raw formats at levels
 // 0, 1, 6 and 9.
-// Bad inputs (tests/aams/programs/zlib_errors.ts) fail their call with zlib's message or the
+// Bad inputs (tests/aams/programs/zlib_errors.ts, run from zlib_cases.ts's image) fail their call with zlib's message or the
 // kernel's refusal while the machine goes on and nothing stays allocated; both hosts print the
 // same. Nothing depends on timing.
 import { test } from "uvu";
@@ -51,8 +51,8 @@ before(test, async () => {
   const parts = [];
   for (let i = 0; i < 10; i++) parts.push(i % 2 ? bytes(1 << 20, 100 + i) : text(1 << 20, 200 + i));
   bigAll = Buffer.concat(parts).subarray(0, 10 * 1000 * 1000);
-  await prebuild([["examples/zpipe.ts"], ["tests/aams/programs/zlib_errors.ts"]]);
-  for (const n of ["examples/zpipe.ts", "tests/aams/programs/zlib_errors.ts"]) {
+  await prebuild([["examples/zpipe.ts"], ["tests/aams/programs/zlib_cases.ts"]]);
+  for (const n of ["examples/zpipe.ts", "tests/aams/programs/zlib_cases.ts"]) {
     images[n] = await image(n);
     await kernelImage(images[n]);                 // the kernel, with the zlib object
   }
@@ -152,7 +152,7 @@ image heap blocks: as before
 test("bad inputs fail their call with zlib's message or the kernel's refusal, the machine serves on, nothing leaks: the same lines on Node and QEMU", async () => {
   const outs = [];
   for (const [host, cmd] of HOSTS) {
-    const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/zlib_errors.ts"]]);
+    const r = await aam([cmd, "--cores", "2", images["tests/aams/programs/zlib_cases.ts"], "--", "errors"]);
     assert.is(r.code, 0, `${host}: ${r.stderr}`);
     const out = r.stdout.replace(/\[0x[0-9a-f]+, \+100\)/, "[0xADDR, +100)");   // where a block lands depends on the core that allocated it
     assert.is(out, EXPECTED_ERRORS, host);

@@ -16,7 +16,10 @@
 // The baseline: better-sqlite3 has no prebuilt binary reachable here; the first run builds it
 // from the tarball `aam build` fetched for aams/sqlite (checksum verified, build/foreign/pack)
 // with npm and node-gyp against Node's own headers (/usr/include/node), ~2 min, into
-// build/bench/better-sqlite3. Without the headers or a compiler the row says why.
+// build/bench/better-sqlite3. Without the headers or a compiler the row says why. With
+// AAM_BENCH_NO_BUILD=1 in the environment a baseline not built yet is not built either (its row
+// says so): the test suite sets it (tests/aams/lzo.test.mjs), which checks the rows' shape, not
+// better-sqlite3's, and saved the ~2 min of the first build on every fresh clone.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,6 +47,7 @@ function betterSqlite(root: string): { lib: any } | { why: string } {
   if (lib) return { lib };
   const recipe = readRecipe(path.join(root, "aams/sqlite"));
   const tgz = path.join(root, "build/foreign/pack", `${recipe.package.replace("@", "-")}.tgz`);
+  if (process.env.AAM_BENCH_NO_BUILD === "1") return { why: `not built (AAM_BENCH_NO_BUILD=1; a run without it builds it into ${path.relative(root, dir)}, ~2 min)` };
   if (!fs.existsSync(tgz)) return { why: `no ${path.relative(root, tgz)} (aam build fetches it for aams/sqlite)` };
   if (!fs.existsSync("/usr/include/node/node.h")) return { why: "no Node headers in /usr/include/node to build it against" };
   fs.rmSync(dir, { recursive: true, force: true });
