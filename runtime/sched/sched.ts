@@ -20,7 +20,7 @@
 //
 // Inline join (Future.wait, future.ts): a task that waits for a task it spawned and that has not
 // started runs it on its own stack, as a call, instead of suspending (an unwind and a rewind of
-// its stack: ~130 ns of the ~240 a spawn+wait cost; with it ~70):
+// its stack: ~130 ns of the ~240 a spawn+wait cost; with it ~60):
 //  i1. claim: the task is the oldest in this core's ring (queue.ts ringTakeIf, a cmpxchg of HEAD
 //      against thieves; a spawn goes there, never to NEXT, which holds machine calls only);
 //      anything else (started, stolen, behind older tasks, a machine call, INLINE_DEPTH nested
@@ -36,7 +36,8 @@
 //  i4. a task that finishes in the nested call keeps the scheduler's reference (dispatch.ts) and
 //      the joiner gets it (INLINE_KEPT): join then holds both references of the record and frees
 //      it with no locked operation on REFS (task.ts taskFree), wait drops the one it got. Only
-//      the two holders ever touch REFS, and both are this stack now (measured: ~8 ns of ~85).
+//      the two holders ever touch REFS, and both are this stack now (measured: a spawn+join
+//      ~87 → ~69 ns, a call and two locked subtractions fewer; docs/BENCHMARKS.md).
 // Rejected: running the task as a plain wasm call (a trap would take the joiner's frames with
 // it: the failure would not stay in the task that trapped), and Asyncify-free joins of tasks
 // that already started (they hold a context of their own).

@@ -16,7 +16,7 @@
 // as a call of every function in the table, task handlers among them, which can block. So
 // makeReady (it may call the ACTIVATE hook) and everything that calls it (spawn, a future's
 // completion) were instrumented for nothing: every call in them paid Asyncify's state checks
-// (measured: ~8 ns of a ~70 ns local spawn+join); so were the manager's assignment changes, through
+// (measured: a local spawn+join ~67 → ~60 ns); so were the manager's assignment changes, through
 // the device router that machine/irq.ts irqReroute calls the same way. HOOK_SITES names each such
 // caller and the one function ever installed there; the graph takes that call_indirect as a call
 // of that function only. tests/cli/asyncify.test.ts checks the table against the only places
