@@ -1,6 +1,7 @@
 // asyncify.ts: the link step that gives tasks lazy contexts (runtime/task/context.ts).
 //
-// Owns: (1) the Asyncify onlylist, computed by callgraph.ts from the unoptimised image, (2) running binaryen's Asyncify pass with that list, (3) the room check before each frame's
+// Owns: (1) the Asyncify onlylist, computed by callgraph.ts from the unoptimised image, (2)
+// running binaryen's Asyncify pass with that list, (3) the room check before each frame's
 // save, (4) resolving the link-time imports `aam_link.*` that the runtime declares into the
 // functions Asyncify generated, and (5) the size report. Not: what a context holds or when a
 // task blocks (runtime/task/context.ts, sched.ts).
