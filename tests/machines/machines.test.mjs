@@ -83,7 +83,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     assert.ok(fields(r.stdout)["high water"] > 2, r.stdout);
   });
 
-  if (on(P("loadstep"))) test(`load step: a machine with more queued calls than cores gets a second core within 2 ticks; once idle it gives every core back within the ticks its policy allows (counted in the trace)${cfg}`, async () => {
+  if (on(P("loadstep"))) test(`load step: a machine with more queued calls than cores gets a second core within 2 ticks of a donor core existing; once idle it gives every core back within the ticks its policy allows (counted in the trace)${cfg}`, async () => {
     const out = `build/test-images/loadstep${opts.debug ? "-debug" : ""}.trace.json`;
     const r = await aam(["trace", await img(P("loadstep")), "--cores", "4", "-o", out, "--", "6000", "20000"]);
     assert.is(r.code, 0, r.stdout + r.stderr);
@@ -91,14 +91,26 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     const f = fields(r.stdout);
     assert.ok(f["most cores"] >= 2, r.stdout);
     assert.is(f["idle machine cores"], 0);
-    const { samples, changes } = managerSteps(JSON.parse(fs.readFileSync(path.join(ROOT, out), "utf8")), "A");
-    const show = () => `${r.stdout}ticks: ${samples.map((s, i) => `${i}:q${s.queued}c${s.cores}u${s.util}${s.busy ? "b" : ""}`).join(" ")}\nchanges: ${JSON.stringify(changes)}`;
+    const trace = JSON.parse(fs.readFileSync(path.join(ROOT, out), "utf8"));
+    const { samples, changes } = managerSteps(trace, "A");
+    const main = managerSteps(trace, "main").samples, b = managerSteps(trace, "B").samples;
+    // A donor for A's second core (cores.ts donorCoreIn): a free core, or an idle core of main
+    // while the cores main keeps are at most half busy (UTIL · cores ≤ (cores − 1) · 500). Main
+    // waits, blocked, while the load runs, but its task `load` queues the calls: one core of its
+    // three busy, at the rule's edge, and over it in the ticks where the host left that core
+    // descheduled with its BUSY flag set (once in a fresh-clone run beside another suite: main's
+    // UTIL 395 and 364 at ticks 1 and 2, the grant at tick 4).
+    const donor = (k) => main[k] && b[k] && (4 - samples[k].cores - main[k].cores - b[k].cores > 0 ||
+      main[k].cores >= 2 && main[k].util * main[k].cores <= (main[k].cores - 1) * 500);
+    const show = () => `${r.stdout}ticks: ${samples.map((s, i) => `${i}:q${s.queued}c${s.cores}u${s.util}${s.busy ? "b" : ""}${donor(i) ? "" : "(no donor)"}`).join(" ")}\nchanges: ${JSON.stringify(changes)}`;
     // Grant (policy.ts step 2): at the first tick that sees more queued calls than A's one core
-    // (AGE >= 1 at once) and an idle core of main (main waits, blocked, while the load runs).
+    // (AGE >= 1 at once) and a donor.
     const saturated = samples.findIndex((s) => s.cores >= 1 && s.queued > s.cores);
+    let from = saturated;
+    while (from >= 0 && from < samples.length && !donor(from)) from++;
     const second = changes.find((c) => c.grant && c.cores === 2 && c.tick >= saturated);
-    assert.ok(saturated >= 0 && second, show());
-    assert.ok(second.tick - saturated <= 2, `second core ${second.tick - saturated} ticks after saturation\n${show()}`);
+    assert.ok(saturated >= 0 && from < samples.length && second, show());
+    assert.ok(second.tick - from <= 2, `second core ${second.tick - from} ticks after saturation with a donor\n${show()}`);
     // Release (step 3): from the first tick after which A has nothing queued and no core busy,
     // A is idle at every tick; at IDLE_TICKS (100) idle ticks it gives every core back at once.
     let idle = samples.length;
@@ -107,7 +119,7 @@ for (const { name: cfg, opts, programs, calls } of CONFIGS) {
     assert.ok(idle < samples.length && last && last.tick >= idle, show());
     const cores = samples[idle].cores;
     assert.ok(last.tick - idle <= 100 + 1, `${cores} cores given back ${last.tick - idle} ticks after going idle\n${show()}`);
-    console.log(`  load step: second core ${second.tick - saturated} tick(s) after saturation; ${cores} cores back ${last.tick - idle} ticks after going idle (program's view: ${f["ticks to second core"]} and ${f["ticks to release"]})`);
+    console.log(`  load step: second core ${second.tick - saturated} tick(s) after saturation (${from - saturated} without a donor); ${cores} cores back ${last.tick - idle} ticks after going idle (program's view: ${f["ticks to second core"]} and ${f["ticks to release"]})`);
   });
 
   if (on(P("policy"))) test(`the policy over fabricated records (no clock): a steady load changes nothing; a load step gets a second core in 1 tick; an idle machine gives every core back after exactly IDLE_TICKS; a machine with no core waits while all run and takes the first idle one; two machines wanting more cores pass one at most once per IDLE_TICKS${cfg}`, async () => {
